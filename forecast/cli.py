@@ -1,0 +1,186 @@
+"""The ``forecast`` command line: ``forecast [--store DIR] COMMAND``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import polars as pl
+
+from forecast import config, schema as s
+from forecast.calendar import FiscalCalendar
+from forecast.store import Store, StoreError
+from forecast.validate import ValidationError, issues_frame
+
+FORMATS = ("table", "csv", "json")
+
+
+def emit(df: pl.DataFrame, fmt: str, out=None) -> None:
+    """Print a frame: an aligned table for people (Thai-aware widths), CSV or JSON for machines."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        out.write(df.write_csv())
+    elif fmt == "json":
+        out.write(df.write_json() + "\n")
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=10_000,
+                       tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
+                       tbl_formatting="ASCII_MARKDOWN", fmt_table_cell_list_len=-1):
+            out.write(f"{df}\n")
+
+
+def _print_issues(issues, fmt: str) -> None:
+    if not issues:
+        return
+    if fmt == "table":
+        for i in issues:
+            print(f"  {i}")
+    else:
+        emit(issues_frame(issues), fmt)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    path = args.store or config.store_from_env() or config.DEFAULT_STORE_DIR
+    cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
+    Store.create(path, cal)
+    print(f"Created an empty store at {path} ({cal.year_label(cal.from_ce(2026))} is an example year).")
+    print(f"Next: forecast --store {path} ingest projects.csv finance.csv kpis.csv kpi_results.csv")
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    store = Store.open(args.store)
+    df = store.read(args.table, args.as_of)
+    if args.project:
+        df = df.filter(pl.col(s.PROJECT_ID) == args.project)
+    if args.format == "table":
+        print(f"{args.table} as of {args.as_of} — {store.label}", file=sys.stderr)
+    emit(df, args.format)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    store = Store.open(args.store)
+    checked = store.check(args.paths)
+    if args.format == "table":
+        rows = ", ".join(f"{k}: {v.height} rows" for k, v in checked.tables.items()) or "no table read"
+        print(f"{', '.join(map(str, args.paths))} — {rows}; "
+              f"{len(checked.errors)} error(s), {len(checked.warnings)} warning(s).")
+    _print_issues(checked.issues, args.format)
+    return 1 if checked.errors else 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    store = Store.open(args.store)
+    try:
+        result = store.ingest(args.paths, note=args.note or "")
+    except ValidationError as exc:
+        print(f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
+              "nothing was stored.", file=sys.stderr)
+        for i in exc.issues:
+            print(f"  {i}", file=sys.stderr)
+        return 1
+    if result.created:
+        print(f"Created the default store at {result.store} from the reference data (vintage 1).")
+    if result.vintage is None:
+        print(f"No change: the data is already in {result.store}; nothing was written.")
+    else:
+        rows = ", ".join(f"{k} {v}" for k, v in result.rows.items())
+        print(f"Stored vintage {result.vintage} in {result.store}: {rows} new or changed rows.")
+    for i in result.issues:
+        print(f"  {i}")
+    return 0
+
+
+def cmd_revisions(args: argparse.Namespace) -> int:
+    store = Store.open(args.store)
+    emit(store.revisions(include_text=args.include_text), args.format)
+    return 0
+
+
+def cmd_vintages(args: argparse.Namespace) -> int:
+    store = Store.open(args.store)
+    if args.format == "table":
+        print(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, "
+              f"era {store.calendar.era}", file=sys.stderr)
+    emit(store.vintages(), args.format)
+    return 0
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from forecast.templates import write_template
+
+    path = write_template(args.out)
+    print(f"Wrote the Excel template to {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="forecast",
+        description="Budget-execution forecasting and risk scoring. Amounts in million baht (MTHB).")
+    p.add_argument("--store", type=Path, default=None,
+                   help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
+                        "if created, else the embedded reference data, read-only)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def fmt(sp):
+        sp.add_argument("--format", choices=FORMATS, default="table")
+
+    sp = sub.add_parser("init", help="make an empty store")
+    sp.add_argument("--fiscal-year-start", type=int, default=10, metavar="MONTH",
+                    help="first month of the fiscal year, 1-12 (default 10, October)")
+    sp.add_argument("--era", choices=("BE", "CE"), default="BE", help="era of fiscal-year numbers (default BE)")
+    sp.add_argument("--year-named-by", choices=("end", "start"), default="end",
+                    help="a fiscal year is numbered by the calendar year it ends in (default) or starts in")
+    sp.set_defaults(func=cmd_init)
+
+    sp = sub.add_parser("data", help="show a table as of a report date")
+    sp.add_argument("--table", choices=list(s.TABLES), required=True)
+    sp.add_argument("--as-of", default="latest", metavar="latest|all|YYYY-MM-DD")
+    sp.add_argument("--project", default=None, help="only this project_id")
+    fmt(sp)
+    sp.set_defaults(func=cmd_data)
+
+    sp = sub.add_parser("validate", help="check files in the template without storing them")
+    sp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    fmt(sp)
+    sp.set_defaults(func=cmd_validate)
+
+    sp = sub.add_parser("ingest", help="validate files and append them as one new vintage")
+    sp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sp.add_argument("--note", default=None, help="a note kept in the vintage's manifest")
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("revisions", help="list every restatement and correction")
+    sp.add_argument("--include-text", action="store_true", help="also list changed names and status words")
+    fmt(sp)
+    sp.set_defaults(func=cmd_revisions)
+
+    sp = sub.add_parser("vintages", help="list the store's vintages")
+    fmt(sp)
+    sp.set_defaults(func=cmd_vintages)
+
+    sp = sub.add_parser("template", help="write the blank Excel template")
+    sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))
+    sp.set_defaults(func=cmd_template)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (StoreError, ValueError) as exc:
+        print(f"forecast: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

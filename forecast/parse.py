@@ -1,0 +1,175 @@
+"""Lenient, vectorised parsing of what people paste from reports.
+
+Each parser maps a column of raw text to a typed column; a cell that is not
+empty but does not parse comes out null, which ``validate`` reports with its
+location. Accepted: thousands separators, negatives in parentheses, "-" for
+none, Thai digits, Thai percent and unit words, B.E. years and Thai month names.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from forecast import schema as s
+from forecast.calendar import BE_OFFSET
+
+NONE_MARKERS = ("", "-", "–", "—", "n/a", "na", "null", "none", "nan", "ไม่มี")
+_THAI_DIGITS = {chr(0x0E50 + i): str(i) for i in range(10)}
+
+_THAI_MONTHS = {
+    1: ("มกราคม", "ม.ค.", "มค"), 2: ("กุมภาพันธ์", "ก.พ.", "กพ"), 3: ("มีนาคม", "มี.ค.", "มีค"),
+    4: ("เมษายน", "เม.ย.", "เมย"), 5: ("พฤษภาคม", "พ.ค.", "พค"), 6: ("มิถุนายน", "มิ.ย.", "มิย"),
+    7: ("กรกฎาคม", "ก.ค.", "กค"), 8: ("สิงหาคม", "ส.ค.", "สค"), 9: ("กันยายน", "ก.ย.", "กย"),
+    10: ("ตุลาคม", "ต.ค.", "ตค"), 11: ("พฤศจิกายน", "พ.ย.", "พย"), 12: ("ธันวาคม", "ธ.ค.", "ธค"),
+}
+_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_NAMES: dict[str, int] = {
+    **{name: m for m, names in _THAI_MONTHS.items() for name in names},
+    **{name: i for i, name in enumerate(_EN_MONTHS, start=1)},
+}
+
+# Words that decorate a number in a pasted cell: comparators, percent, units.
+_DECORATIONS = sorted(
+    {w for terms in (s.UNITS, s.COMPARATORS) for t in terms for w in t.spellings() if not re.search(r"\d", w)}
+    | {"ร้อยละ", "%", "บาท", "ประมาณ", "(สะสม)", "สะสม", "พ.ศ.", "ค.ศ.", "ปีงบประมาณ", "fy", "b.e.", "c.e."},
+    key=len,
+    reverse=True,
+)
+_DECORATION_RE = "(?i)" + "|".join(re.escape(w) for w in _DECORATIONS)
+_NUMBER_RE = r"^\(?[-+]?(\d+\.?\d*|\.\d+)\)?$"
+
+
+def normalize_text(raw: pl.Expr) -> pl.Expr:
+    """Trim, map Thai digits and odd spaces, NFC-normalise; empty becomes null."""
+    out = (
+        raw.cast(pl.String)
+        .str.normalize("NFC")
+        .str.replace_all("[\u00a0\u200b\u2009\ufeff]", " ")
+        .str.strip_chars()
+    )
+    return pl.when(out == "").then(None).otherwise(out)
+
+
+def is_none(raw: pl.Expr) -> pl.Expr:
+    """True where a cell means 'no figure' (empty, '-', 'n/a' ...)."""
+    return raw.is_null() | normalize_text(raw).str.to_lowercase().is_in(NONE_MARKERS[1:])
+
+
+def _digits(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_many(list(_THAI_DIGITS), list(_THAI_DIGITS.values()))
+
+
+def _number_text(raw: pl.Expr) -> pl.Expr:
+    """Strip decorations, separators and spaces; '(x)' and '−x' become '-x'."""
+    t = _digits(normalize_text(raw))
+    t = t.str.replace_all(_DECORATION_RE, "").str.replace_all(r"[,\s]", "").str.replace_all("−", "-")
+    neg = t.str.starts_with("(") & t.str.ends_with(")")
+    t = pl.when(t.str.contains(_NUMBER_RE)).then(t).otherwise(None)
+    core = t.str.strip_chars("()")
+    return pl.when(neg & ~core.str.starts_with("-")).then("-" + core).otherwise(core)
+
+
+def number(raw: pl.Expr) -> pl.Expr:
+    """Float64; None markers give null."""
+    return pl.when(is_none(raw)).then(None).otherwise(_number_text(raw).cast(pl.Float64, strict=False))
+
+
+def money(raw: pl.Expr) -> pl.Expr:
+    """Decimal(18, 4) in MTHB; more than four decimals does not parse (no silent rounding)."""
+    t = _number_text(raw)
+    t = pl.when(t.str.contains(r"\.\d{5,}$")).then(None).otherwise(t)
+    return pl.when(is_none(raw)).then(None).otherwise(t.cast(s.MONEY, strict=False))
+
+
+def integer(raw: pl.Expr) -> pl.Expr:
+    t = _number_text(raw)
+    t = pl.when(t.str.contains(r"^-?\d+(\.0*)?$")).then(t.str.replace(r"\.0*$", "")).otherwise(None)
+    return pl.when(is_none(raw)).then(None).otherwise(t.cast(pl.Int32, strict=False))
+
+
+def quarter(raw: pl.Expr) -> pl.Expr:
+    """1-4 from '2', 'Q2', 'ไตรมาส 2'; other integers pass through for the range check."""
+    t = _digits(normalize_text(raw)).str.replace(r"(?i)^(q|ไตรมาส(ที่)?)\s*", "")
+    return integer(t).cast(pl.Int8, strict=False)
+
+
+def text(raw: pl.Expr) -> pl.Expr:
+    return normalize_text(raw)
+
+
+def slug(raw: pl.Expr) -> pl.Expr:
+    t = normalize_text(raw)
+    return pl.when(t.str.contains(r"^[a-z0-9][a-z0-9._-]*$")).then(t).otherwise(None)
+
+
+_TRUE = ("true", "t", "yes", "y", "1", "ใช่", "สะสม", "cumulative")
+_FALSE = ("false", "f", "no", "n", "0", "ไม่ใช่", "ไม่สะสม", "รายไตรมาส", "increment", "increments")
+
+
+def boolean(raw: pl.Expr) -> pl.Expr:
+    t = normalize_text(raw).str.to_lowercase()
+    return pl.when(t.is_in(_TRUE)).then(True).when(t.is_in(_FALSE)).then(False).otherwise(None)
+
+
+def _year_to_ce(year: pl.Expr) -> pl.Expr:
+    """Two-digit years are B.E. (Thai reports write '68' for 2568); years from 2400 are B.E."""
+    y = pl.when(year < 100).then(year + 2500).otherwise(year)
+    return pl.when(y >= 2400).then(y - BE_OFFSET).otherwise(y)
+
+
+def date(raw: pl.Expr) -> pl.Expr:
+    """ISO dates, D/M/Y and 'D month Y' with Thai or English month names; B.E. years converted."""
+    t = _digits(normalize_text(raw)).str.replace(r"^ณ\s*(วันที่)?\s*", "").str.to_lowercase()
+    iso = t.str.extract_groups(r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?:[ t].*)?$")
+    dmy = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{2,4})$")
+    named = t.str.extract_groups(r"^(?<d>\d{1,2})\s*(?<m>[^\d\s]+)\s*(?<y>\d{2,4})$")
+    month_name = named.struct.field("m").str.replace_all(r"\s", "")
+    month = pl.coalesce(
+        iso.struct.field("m").cast(pl.Int32, strict=False),
+        dmy.struct.field("m").cast(pl.Int32, strict=False),
+        month_name.replace_strict(MONTH_NAMES, default=None, return_dtype=pl.Int32),
+        month_name.str.slice(0, 3).replace_strict(
+            {k: v for k, v in MONTH_NAMES.items() if k in _EN_MONTHS}, default=None, return_dtype=pl.Int32),
+    )
+    year = pl.coalesce(*(g.struct.field("y").cast(pl.Int32, strict=False) for g in (iso, dmy, named)))
+    day = pl.coalesce(*(g.struct.field("d").cast(pl.Int32, strict=False) for g in (iso, dmy, named)))
+    valid = month.is_between(1, 12) & day.is_between(1, 31)
+    year_ce = _year_to_ce(year)
+    return pl.when(valid).then(
+        pl.concat_str(year_ce.cast(pl.String), month.cast(pl.String).str.zfill(2),
+                      day.cast(pl.String).str.zfill(2), separator="-").str.to_date("%Y-%m-%d", strict=False)
+    )
+
+
+def vocabulary(raw: pl.Expr, terms: tuple[s.Term, ...]) -> pl.Expr:
+    """Map any accepted spelling (code, Thai, English, alias; case-insensitive) to the code."""
+    mapping = {sp.lower(): t.code for t in terms for sp in t.spellings()}
+    t = normalize_text(raw).str.to_lowercase().str.replace_all(r"\s+", " ")
+    return t.replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def parse(raw: pl.Expr, kind: str) -> pl.Expr:
+    """Parse a raw text column according to a schema column kind."""
+    if kind in s.VOCABULARIES:
+        return vocabulary(raw, s.VOCABULARIES[kind])
+    return {
+        "int": integer, "quarter": quarter, "money": money, "number": number, "text": text,
+        "slug": slug, "date": date, "bool": boolean,
+    }[kind](raw)
+
+
+EXPECTED = {
+    "int": "a whole number, e.g. 2569",
+    "quarter": "a quarter number 1-4",
+    "money": "an amount in million baht with at most four decimals, e.g. 12.3456 or (0.7137)",
+    "number": "a number, e.g. 1,463 or 96.60",
+    "text": "text",
+    "slug": "lower-case letters, digits, '.', '_' or '-', e.g. etda-digital-id",
+    "date": "a date such as 2026-03-31, 31/03/2569 or 31 มี.ค. 2569",
+    "bool": "true or false (สะสม / รายไตรมาส)",
+    "unit": "one of " + ", ".join(u.code for u in s.UNITS),
+    "comparator": "one of >= (ไม่น้อยกว่า) or > (มากกว่า)",
+    "source": "one of budget_bureau, opdc, other",
+}

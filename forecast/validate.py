@@ -1,0 +1,420 @@
+"""Validation at the boundary: find every problem, then report them together.
+
+``check`` is pure: it takes raw text tables and what the store already holds,
+and returns typed tables plus a list of located issues (errors block an
+ingest, warnings do not). ``ValidationError`` carries all of them at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from forecast import parse
+from forecast import schema as s
+from forecast.calendar import FiscalCalendar
+from forecast.templates import ROW, FileProblem, RawTable
+
+FILE = "__file"
+SHEET = "__sheet"
+MAX_PER_RULE = 25
+ERROR, WARNING = "error", "warning"
+
+RULES: dict[str, str] = {
+    "file_missing": "a path given does not exist",
+    "file_type": "files must be .csv, .parquet or .xlsx",
+    "file_name": "CSV/Parquet files are named after their table",
+    "file_unreadable": "the file cannot be read (encoding, format)",
+    "file_empty": "a workbook has no sheet named after a table",
+    "sheet_name": "a workbook sheet that is not a table is ignored",
+    "missing_column": "a column of the template is missing",
+    "unknown_column": "a column that is not in the template",
+    "type": "a cell does not parse as its column's type",
+    "unknown_unit": "unit is not in the vocabulary",
+    "unknown_comparator": "comparator is not >= or >",
+    "unknown_source": "KPI source is not budget_bureau, opdc or other",
+    "required": "a required cell is empty",
+    "fiscal_year_era": "fiscal year is not in the store's era",
+    "quarter_range": "quarter must be 1-4",
+    "duplicate_key": "two rows share a key",
+    "as_of_range": "as_of lies outside the fiscal year",
+    "future_actuals": "actuals reported for a quarter that had not started",
+    "negative": "an amount that cannot be negative is negative",
+    "negative_flow": "a quarterly disbursement is negative (a refund?)",
+    "actuals_incomplete": "only one of disbursed, committed, spend is given",
+    "derived": "one of disbursed, committed, spend was derived from the other two",
+    "spend_identity": "spend differs from disbursed + committed",
+    "plan_sum": "the quarterly plans do not sum to the budget",
+    "plan_over_budget": "the plan to date exceeds the budget",
+    "cumulative_negative": "cumulative disbursement below zero",
+    "cumulative_over_budget": "cumulative disbursement above the budget (budget transferred?)",
+    "reported_cumulative": "a printed cumulative differs from the sum of the quarterly flows",
+    "unknown_project": "a row refers to a project not in projects",
+    "unknown_kpi": "a result refers to a KPI not in kpis",
+    "tier_order": "tier thresholds are not increasing",
+    "kpi_plan_sum": "KPI plan increments do not sum to the target",
+    "kpi_plan_decreasing": "cumulative KPI plan levels decrease",
+    "percent_range": "a percent target above 100",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One located problem: where, which rule, what was found and how to fix it."""
+
+    severity: str
+    rule: str
+    message: str
+    file: str | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+
+    def location(self) -> str:
+        parts = [self.file or "input"]
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(f"column `{self.column}`")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.location()}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {"severity": self.severity, "rule": self.rule, "file": self.file, "sheet": self.sheet,
+                "row": self.row, "column": self.column, "value": self.value, "message": self.message}
+
+
+def issues_frame(issues: list[Issue]) -> pl.DataFrame:
+    schema = {"severity": pl.String, "rule": pl.String, "file": pl.String, "sheet": pl.String,
+              "row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String}
+    return pl.DataFrame([i.as_dict() for i in issues], schema=schema)
+
+
+class ValidationError(Exception):
+    """Raised once with every error (and warning) found."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        super().__init__(self.summary())
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    def summary(self) -> str:
+        errors = self.errors
+        head = f"{len(errors)} error(s), {len(self.issues) - len(errors)} warning(s); nothing was stored."
+        return "\n".join([head, *(f"  {i}" for i in self.issues)])
+
+
+@dataclass
+class Checked:
+    """Typed tables (with source file and row) and every issue found."""
+
+    tables: dict[str, pl.DataFrame]
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            raise ValidationError(self.issues)
+
+
+# --- helpers -------------------------------------------------------------------
+def _flag(df: pl.DataFrame, mask: pl.Expr, rule: str, column: str | None, message: pl.Expr,
+          severity: str = ERROR, value: pl.Expr | None = None) -> list[Issue]:
+    """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression."""
+    hit = df.filter(mask.fill_null(False))
+    if hit.is_empty():
+        return []
+    if value is None:
+        value = pl.col(column) if column else pl.lit(None)
+    shown = hit.head(MAX_PER_RULE).select(
+        pl.col(FILE), pl.col(SHEET), pl.col(ROW), message.alias("__m"), value.cast(pl.String).alias("__v"))
+    out = [Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"])
+           for r in shown.iter_rows(named=True)]
+    if hit.height > MAX_PER_RULE:
+        first = hit.row(0, named=True)
+        out.append(Issue(severity, rule, f"... and {hit.height - MAX_PER_RULE} more rows break the same rule.",
+                         first[FILE], first[SHEET], None, column))
+    return out
+
+
+def _fmt(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).fill_null("empty")
+
+
+def _key_text(table: s.Table) -> pl.Expr:
+    return pl.concat_str([pl.format(f"{k}={{}}", _fmt(pl.col(k))) for k in table.key], separator=" ")
+
+
+# --- per-table parsing ------------------------------------------------------------
+def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
+    table = s.TABLES[raw.table]
+    frame = raw.frame
+    issues: list[Issue] = []
+    present = set(frame.columns) - {ROW}
+    for c in table.columns:
+        if c.name not in present and not c.optional:
+            issues.append(Issue(ERROR, "missing_column",
+                                f"missing column `{c.name}` ({c.doc_en}) — add it to the header row.",
+                                raw.file, raw.sheet, 1, c.name))
+    for name in sorted(present - set(table.names)):
+        near = [n for n in table.names if n.replace("_", "") == name.replace("_", "").replace(" ", "")]
+        hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
+        issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}",
+                            raw.file, raw.sheet, 1, name))
+    if any(i.rule == "missing_column" for i in issues):
+        return None, issues
+
+    frame = frame.with_columns(pl.lit(raw.file).alias(FILE), pl.lit(raw.sheet, dtype=pl.String).alias(SHEET))
+    cols = [c for c in table.columns if c.name in present]
+    typed = frame.with_columns(
+        *(parse.parse(pl.col(c.name), c.kind).alias(c.name) for c in cols),
+        *(pl.lit(None, dtype=c.dtype).alias(c.name) for c in table.columns if c.name not in present),
+        *(pl.col(c.name).alias(f"__raw_{c.name}") for c in cols),
+    )
+    for c in cols:
+        raw_col = pl.col(f"__raw_{c.name}")
+        rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
+        issues += _flag(typed, ~parse.is_none(raw_col) & pl.col(c.name).is_null(), rule, c.name,
+                        pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col), value=raw_col)
+        if c.required:
+            issues += _flag(typed, parse.is_none(raw_col), "required", c.name,
+                            pl.lit(f"is required ({c.doc_en}); the cell is empty."), value=raw_col)
+    typed = typed.with_columns(
+        *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None)
+    ).select(*table.names, FILE, SHEET, ROW)
+    return typed, issues
+
+
+# --- rules ------------------------------------------------------------------------
+def _era_rule(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
+    lo, hi = (2400, 2800) if cal.era == "BE" else (1900, 2300)
+    fy = pl.col(s.FISCAL_YEAR)
+    other = fy + 543 if cal.era == "BE" else fy - 543
+    return _flag(df, ~fy.is_between(lo, hi), "fiscal_year_era", s.FISCAL_YEAR,
+                 pl.format(f"must be a {cal.era} year ({lo}-{hi}) as this store is set to {cal.era}; got {{}}"
+                           f" (did you mean {{}}?).", fy, other))
+
+
+def _quarter_rule(df: pl.DataFrame) -> list[Issue]:
+    q = pl.col(s.QUARTER)
+    return _flag(df, ~q.is_between(1, 4), "quarter_range", s.QUARTER, pl.format("must be 1-4, got {}.", q))
+
+
+def _as_of_rules(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
+    start, end = cal.year_bounds_expr(pl.col(s.FISCAL_YEAR))
+    issues = _flag(df, ~pl.col(s.AS_OF).is_between(start, end), "as_of_range", s.AS_OF,
+                   pl.format("{} is outside fiscal year {} ({} to {}); a report is dated within its year.",
+                             pl.col(s.AS_OF), pl.col(s.FISCAL_YEAR), start, end))
+    if s.QUARTER in df.columns:
+        q_start = cal.quarter_start_expr(pl.col(s.FISCAL_YEAR), pl.col(s.QUARTER))
+        has = (pl.any_horizontal(pl.col(c).is_not_null() for c in s.ACTUALS) if s.SPEND in df.columns
+               else pl.col(s.VALUE).is_not_null())
+        issues += _flag(df, pl.col(s.QUARTER).is_between(1, 4) & has & (q_start > pl.col(s.AS_OF)),
+                        "future_actuals", s.QUARTER,
+                        pl.format("results for Q{} (which starts {}) cannot be in a report as of {}; "
+                                  "leave them empty until the quarter is reported.",
+                                  pl.col(s.QUARTER), q_start, pl.col(s.AS_OF)))
+    return issues
+
+
+def _duplicate_rule(df: pl.DataFrame, table: s.Table) -> list[Issue]:
+    key = table.record_key
+    dup = df.with_columns(pl.col(ROW).min().over(key).alias("__first"), pl.len().over(key).alias("__n"))
+    return _flag(dup, (pl.col("__n") > 1) & (pl.col(ROW) != pl.col("__first")), "duplicate_key", None,
+                 pl.format("duplicate key ({}): the same record as row {}; keep one row per "
+                           + ", ".join(key) + ".", pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", "),
+                           pl.col("__first")))
+
+
+def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str) -> list[Issue]:
+    missing = df.join(known.select(key).unique(), on=key, how="anti", nulls_equal=True)
+    return _flag(missing, pl.lit(True), rule, key[-1],
+                 pl.format(f"{what} ({{}}) is not in {'kpis' if rule == 'unknown_kpi' else 'projects'}; "
+                           "add it there first (in this upload or an earlier one).",
+                           pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", ")))
+
+
+def _finance_rules(df: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
+    tol = s.MONEY_TOLERANCE + 1e-9
+    d, c, sp = (pl.col(x) for x in s.ACTUALS)
+    issues = _flag(df, pl.col(s.PLAN) < 0, "negative", s.PLAN, pl.format("must be ≥ 0, got {}.", pl.col(s.PLAN)))
+    issues += _flag(df, d < 0, "negative_flow", s.DISBURSED,
+                    pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), d),
+                    WARNING)
+    n_given = pl.sum_horizontal(x.is_not_null().cast(pl.Int8) for x in (d, c, sp))
+    issues += _flag(df, n_given == 1, "actuals_incomplete", None,
+                    pl.lit("give at least two of disbursed, committed, spend (spend = disbursed + committed)."))
+    gap = (sp - d - c).cast(pl.Float64).abs()
+    issues += _flag(df, gap > tol, "spend_identity", s.SPEND,
+                    pl.format("spend {} must equal disbursed {} + committed {} (= {}), within "
+                              f"{s.MONEY_TOLERANCE}.", sp, d, c, (d + c)))
+    budgets = projects.select(s.FISCAL_YEAR, s.PROJECT_ID, s.BUDGET).unique([s.FISCAL_YEAR, s.PROJECT_ID],
+                                                                            keep="last")
+    group = [s.FISCAL_YEAR, s.PROJECT_ID, s.AS_OF]
+    g = (df.filter(pl.col(s.QUARTER).is_between(1, 4))
+         .join(budgets, on=[s.FISCAL_YEAR, s.PROJECT_ID], how="left")
+         .sort([*group, s.QUARTER])
+         .with_columns(
+             pl.col(s.PLAN).sum().over(group).alias("__plan_total"),
+             pl.col(s.QUARTER).n_unique().over(group).alias("__nq"),
+             pl.col(s.PLAN).cum_sum().over(group).alias("__plan_cum"),
+             pl.col(s.DISBURSED).cum_sum().over(group).alias("__disb_cum"),
+             (pl.col(s.QUARTER).cast(pl.Int32).cum_count().over(group) == pl.col(s.QUARTER).cast(pl.Int32))
+             .alias("__contiguous"),
+             *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
+         ))
+    last = pl.col(s.QUARTER) == pl.col(s.QUARTER).max().over(group)
+    has_budget = pl.col(s.BUDGET).is_not_null()
+    issues += _flag(g, has_budget & (pl.col("__nq") == 4) & last
+                    & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
+                    "plan_sum", s.PLAN,
+                    pl.format("the four quarterly plans of {} as of {} sum to {}, but the budget is {}; "
+                              f"they must agree within {s.MONEY_TOLERANCE}.",
+                              pl.col(s.PROJECT_ID), pl.col(s.AS_OF), pl.col("__plan_total"), pl.col(s.BUDGET)))
+    issues += _flag(g, has_budget & (pl.col("__nq") < 4)
+                    & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+                    "plan_over_budget", s.PLAN,
+                    pl.format("the plan to Q{} ({}) exceeds the budget {}.", pl.col(s.QUARTER),
+                              pl.col("__plan_cum"), pl.col(s.BUDGET)))
+    issues += _flag(g, pl.col("__disb_cum") < 0, "cumulative_negative", s.DISBURSED,
+                    pl.format("cumulative disbursed to Q{} is {}; it cannot be below 0.", pl.col(s.QUARTER),
+                              pl.col("__disb_cum")))
+    issues += _flag(g, has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+                    "cumulative_over_budget", s.DISBURSED,
+                    pl.format("cumulative disbursed to Q{} ({}) is above the budget {}; fine if budget was "
+                              "transferred in, otherwise check the figures.", pl.col(s.QUARTER),
+                              pl.col("__disb_cum"), pl.col(s.BUDGET)), WARNING)
+    for flow, printed in s.CUM_REPORTED.items():
+        issues += _flag(g, pl.col("__contiguous") & pl.col(printed).is_not_null()
+                        & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
+                        "reported_cumulative", printed,
+                        pl.format(f"printed cumulative {{}} differs from the sum of quarterly {flow} to Q{{}} "
+                                  f"({{}}); both are kept, check which is right.",
+                                  pl.col(printed), pl.col(s.QUARTER), pl.col(f"__cum_{flow}")), WARNING)
+    return issues
+
+
+def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
+    """Derive the one missing of disbursed, committed, spend from the other two (with a warning)."""
+    d, c, sp = (pl.col(x) for x in s.ACTUALS)
+    derive = {
+        s.DISBURSED: (d.is_null() & c.is_not_null() & sp.is_not_null(), sp - c, "spend − committed"),
+        s.COMMITTED: (c.is_null() & d.is_not_null() & sp.is_not_null(), sp - d, "spend − disbursed"),
+        s.SPEND: (sp.is_null() & d.is_not_null() & c.is_not_null(), d + c, "disbursed + committed"),
+    }
+    issues: list[Issue] = []
+    for col, (mask, expr, how) in derive.items():
+        issues += _flag(df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", expr), WARNING)
+    df = df.with_columns(
+        *(pl.when(mask).then(expr.cast(s.MONEY)).otherwise(pl.col(col)).alias(col)
+          for col, (mask, expr, _) in derive.items()))
+    return df, issues
+
+
+def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
+    plans = [pl.col(p) for p in s.PLAN_Q]
+    tiers = [pl.col(t) for t in s.TIERS.values()]
+    issues = []
+    for lo, hi in zip(tiers, tiers[1:]):
+        issues += _flag(df, lo > hi, "tier_order", hi.meta.output_name(),
+                        pl.format("tier thresholds must increase (50 ≤ 75 ≤ 100 points); got {} after {}.", hi, lo),
+                        WARNING)
+    total = pl.sum_horizontal(plans)
+    any_plan = pl.any_horizontal(p.is_not_null() for p in plans)
+    issues += _flag(df, ~pl.col(s.PLAN_IS_CUMULATIVE) & any_plan
+                    & ((total - pl.col(s.TARGET)).abs() > 1e-9 * pl.col(s.TARGET).abs().clip(1)),
+                    "kpi_plan_sum", s.TARGET,
+                    pl.format("the quarterly plan increments sum to {} but the target is {}; if the plans are "
+                              "cumulative levels set plan_is_cumulative to true.", total, pl.col(s.TARGET)), WARNING)
+    levels = pl.concat_list(plans).list.drop_nulls()
+    issues += _flag(df, pl.col(s.PLAN_IS_CUMULATIVE) & (levels.list.diff().list.min() < 0), "kpi_plan_decreasing",
+                    s.PLAN_Q[0], pl.lit("cumulative plan levels decrease from one quarter to the next."), WARNING)
+    issues += _flag(df, (pl.col(s.UNIT) == "percent") & (pl.col(s.TARGET) > 100), "percent_range", s.TARGET,
+                    pl.format("a percent target of {} is above 100.", pl.col(s.TARGET)), WARNING)
+    return issues
+
+
+# --- entry point -------------------------------------------------------------------
+def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
+          calendar: FiscalCalendar | None = None, known: dict[str, pl.DataFrame] | None = None) -> Checked:
+    """Validate raw template tables against the rules and against what the store already holds.
+
+    Parameters
+    ----------
+    raw : tables read by ``templates.read_files``.
+    problems : file-level problems from reading.
+    calendar : the store's fiscal calendar (Thai by default).
+    known : the store's current tables (latest version of each record), for cross-table checks.
+
+    Returns
+    -------
+    Checked
+        Typed tables, one per table found (with source file, sheet and row), and every issue.
+    """
+    cal = calendar or FiscalCalendar()
+    known = known or {}
+    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet) for p in problems or []]
+    parts: dict[str, list[pl.DataFrame]] = {}
+    for r in raw:
+        typed, found = _parse_table(r)
+        issues += found
+        if typed is not None:
+            parts.setdefault(r.table, []).append(typed)
+    tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
+
+    for name, df in tables.items():
+        table = s.TABLES[name]
+        issues += _era_rule(df, cal) + _duplicate_rule(df, table)
+        if s.QUARTER in table:
+            issues += _quarter_rule(df)
+        if table.vintage:
+            issues += _as_of_rules(df, cal)
+
+    def current(name: str) -> pl.DataFrame:
+        t = s.TABLES[name]
+        frames = [f.select(t.names) for f in (known.get(name), tables.get(name)) if f is not None]
+        return pl.concat(frames) if frames else s.empty(t)
+
+    projects = current("projects")
+    if "projects" in tables:
+        p = tables["projects"]
+        issues += _flag(p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET,
+                        pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET)))
+        issues += _flag(p, pl.col(s.BUDGET_CUT) < 0, "negative", s.BUDGET_CUT,
+                        pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.",
+                                  pl.col(s.BUDGET_CUT)))
+    for name in ("finance", "kpis", "kpi_results"):
+        if name in tables:
+            issues += _reference_rule(tables[name], projects, [s.FISCAL_YEAR, s.PROJECT_ID],
+                                      "unknown_project", "project")
+    if "finance" in tables:
+        tables["finance"], derived = _complete_actuals(tables["finance"])
+        issues += derived + _finance_rules(tables["finance"], projects)
+    if "kpis" in tables:
+        issues += _kpi_rules(tables["kpis"])
+    if "kpi_results" in tables:
+        issues += _reference_rule(tables["kpi_results"], current("kpis"),
+                                  [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI")
+    order = {ERROR: 0, WARNING: 1}
+    issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", i.row or 0, i.column or ""))
+    return Checked(tables, issues)
