@@ -44,9 +44,20 @@ def _clean_header(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
 
 
-def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    frame = frame.rename({c: _clean_header(c) for c in frame.columns})
-    frame = frame.select(pl.all().cast(pl.String))
+def _as_text(frame: pl.DataFrame, file: str, sheet: str | None,
+             problems: list[FileProblem]) -> pl.DataFrame:
+    seen: set[str] = set()
+    keep = []
+    for c in frame.columns:
+        clean = _clean_header(c)
+        if clean in seen:
+            problems.append(FileProblem(file, sheet, "duplicate_column",
+                                        f"{file}: column `{clean}` appears twice in the header; the second "
+                                        "one is ignored — remove one."))
+            continue
+        seen.add(clean)
+        keep.append(pl.col(c).cast(pl.String).alias(clean))
+    frame = frame.select(keep)
     # Blank spreadsheet rows carry no record.
     if frame.width:
         frame = frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == "")))
@@ -91,7 +102,7 @@ def read_files(paths: list[Path | str]) -> tuple[list[RawTable], list[FileProble
             problems.append(FileProblem(name, None, "file_unreadable",
                                         f"{name}: cannot be read ({str(exc).splitlines()[0]}).{hint}"))
             continue
-        tables.append(RawTable(table, _with_rows(_as_text(frame)), name))
+        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
     return tables, problems
 
 
@@ -109,7 +120,7 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
         if table in s.TABLES:
             found = True
             if frame.width:
-                tables.append(RawTable(table, _with_rows(_as_text(frame)), name, sheet))
+                tables.append(RawTable(table, _with_rows(_as_text(frame, name, sheet, problems)), name, sheet))
         elif table != GUIDE_SHEET:
             problems.append(FileProblem(name, sheet, "sheet_name",
                                         f"{name}, sheet '{sheet}': not a template table; ignored.", "warning"))

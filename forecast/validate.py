@@ -7,6 +7,7 @@ ingest, warnings do not). ``ValidationError`` carries all of them at once.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -28,6 +29,7 @@ RULES: dict[str, str] = {
     "file_unreadable": "the file cannot be read (encoding, format)",
     "file_empty": "a workbook has no sheet named after a table",
     "sheet_name": "a workbook sheet that is not a table is ignored",
+    "duplicate_column": "a column name appears twice in the header",
     "missing_column": "a column of the template is missing",
     "unknown_column": "a column that is not in the template",
     "type": "a cell does not parse as its column's type",
@@ -177,7 +179,7 @@ def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
                                 f"missing column `{c.name}` ({c.doc_en}) — add it to the header row.",
                                 raw.file, raw.sheet, 1, c.name))
     for name in sorted(present - set(table.names)):
-        near = [n for n in table.names if n.replace("_", "") == name.replace("_", "").replace(" ", "")]
+        near = difflib.get_close_matches(name, table.names, n=1, cutoff=0.75)
         hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
         issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}",
                             raw.file, raw.sheet, 1, name))

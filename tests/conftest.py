@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests never write into the repository: the default store is redirected to tmp_path."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from forecast import config
+from forecast.store import Store
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory, monkeypatch):
+    monkeypatch.delenv(config.STORE_ENV, raising=False)
+    monkeypatch.setattr(config, "DEFAULT_STORE_DIR", tmp_path_factory.mktemp("default") / "store")
+    monkeypatch.setattr(config, "MODELS_DIR", tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture
+def reference() -> Store:
+    return Store.open()
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    return Store.create(tmp_path / "store")
+
+
+REFERENCE_FILES = [config.REFERENCE_DIR / f"{t}.csv" for t in ("projects", "finance", "kpis", "kpi_results")]
+
+
+def read_rows(table: str) -> list[dict]:
+    with open(config.REFERENCE_DIR / f"{table}.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_csv(folder: Path, table: str, rows: list[dict], columns: list[str] | None = None) -> Path:
+    """Write rows (dicts of text) as ``folder/table.csv``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{table}.csv"
+    columns = columns or list(rows[0])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def reference_copy(folder: Path, edit: dict | None = None) -> list[Path]:
+    """Copy the reference CSVs to ``folder``, applying ``edit[table](rows) -> rows``."""
+    paths = []
+    for table in ("projects", "finance", "kpis", "kpi_results"):
+        rows = read_rows(table)
+        columns = list(rows[0])
+        if edit and table in edit:
+            rows = edit[table](rows)
+        paths.append(write_csv(folder, table, rows, columns))
+    return paths

@@ -1,0 +1,58 @@
+"""The command line as a user types it."""
+
+from __future__ import annotations
+
+import json
+
+from forecast import cli
+from tests.conftest import REFERENCE_FILES, reference_copy
+
+
+def test_data_table_renders_thai(capsys):
+    assert cli.main(["data", "--table", "projects"]) == 0
+    out = capsys.readouterr().out
+    assert "โครงการส่งเสริมและกำกับดูแล Digital ID ของประเทศ" in out and "| 42.7377" in out
+
+
+def test_data_json_is_stable(capsys):
+    assert cli.main(["data", "--table", "finance", "--as-of", "2025-12-30", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 9 and rows[0]["as_of"] == "2025-12-30"
+    assert {r["disbursed"] for r in rows} >= {"0.6334", "0.7632"}
+
+
+def test_validate_exit_codes(tmp_path, capsys):
+    assert cli.main(["validate", *map(str, REFERENCE_FILES)]) == 0
+    assert "0 error(s)" in capsys.readouterr().out
+    bad = reference_copy(tmp_path, {"finance": lambda r: [r[0] | {"quarter": "5"}, *r[1:]]})
+    assert cli.main(["validate", *map(str, bad)]) == 1
+    out = capsys.readouterr().out
+    assert "finance.csv, row 2, column `quarter`: must be 1-4, got 5." in out
+    assert cli.main(["validate", "--format", "json", *map(str, bad)]) == 1
+    issues = json.loads(capsys.readouterr().out)
+    assert {"severity": "error", "rule": "quarter_range", "row": 2, "column": "quarter"}.items() <= issues[0].items()
+
+
+def test_init_ingest_revisions(tmp_path, capsys):
+    st = str(tmp_path / "st")
+    assert cli.main(["--store", st, "init", "--fiscal-year-start", "10", "--era", "BE"]) == 0
+    assert cli.main(["--store", st, "ingest", *map(str, REFERENCE_FILES)]) == 0
+    assert "Stored vintage 1" in capsys.readouterr().out
+    assert cli.main(["--store", st, "ingest", *map(str, REFERENCE_FILES)]) == 0
+    assert "No change" in capsys.readouterr().out
+    bad = reference_copy(tmp_path / "bad", {"finance": lambda r: [r[0] | {"plan": "x"}, *r[1:]]})
+    assert cli.main(["--store", st, "ingest", *map(str, bad)]) == 1
+    err = capsys.readouterr().err
+    assert "Not ingested" in err and "nothing was stored" in err and "Traceback" not in err
+    assert cli.main(["--store", st, "revisions", "--format", "csv"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == ("table,key,column,old_value,old_as_of,old_vintage,new_value,new_as_of,"
+                                   "new_vintage,change,kind")
+    assert "0.6334,2025-12-30,1,1.7334,2026-03-31,1" in out
+
+
+def test_errors_without_traceback(tmp_path, capsys):
+    assert cli.main(["--store", str(tmp_path / "none"), "data", "--table", "projects"]) == 2
+    assert "is not a store" in capsys.readouterr().err
+    assert cli.main(["data", "--table", "finance", "--as-of", "soon"]) == 2
+    assert "--as-of must be" in capsys.readouterr().err

@@ -1,0 +1,183 @@
+"""Each validation rule has a file that breaks it; the message names file, row, column, value and rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from forecast.store import Store
+from tests.conftest import read_rows, reference_copy, write_csv
+
+
+def _check(tmp_path, edit=None, files=None):
+    paths = reference_copy(tmp_path / "in", edit)
+    if files is not None:
+        paths = [p for p in paths if p.stem in files]
+    return Store.open().check(paths) if files is None else Store.create(tmp_path / "s").check(paths)
+
+
+def _set(table_rows, row_no, **values):
+    """Edit the record on spreadsheet row ``row_no`` (header is row 1)."""
+    table_rows[row_no - 2].update(values)
+    return table_rows
+
+
+def _one(checked, rule):
+    hits = [i for i in checked.issues if i.rule == rule]
+    assert hits, f"no {rule!r} issue in {[str(i) for i in checked.issues]}"
+    return hits[0]
+
+
+def test_reference_copy_is_clean_of_errors(tmp_path):
+    checked = _check(tmp_path)
+    assert checked.ok, [str(i) for i in checked.errors]
+    assert {i.rule for i in checked.warnings} == {"derived"}
+
+
+def test_quarter_range(tmp_path):
+    i = _one(_check(tmp_path, {"finance": lambda r: _set(r, 12, quarter="5")}), "quarter_range")
+    assert (i.file, i.row, i.column, i.value, i.severity) == ("finance.csv", 12, "quarter", "5", "error")
+    assert str(i) == "error: finance.csv, row 12, column `quarter`: must be 1-4, got 5."
+
+
+def test_wrong_type_and_required(tmp_path):
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 3, plan="12,3x", as_of="")})
+    t = _one(checked, "type")
+    assert (t.row, t.column, t.value) == (3, "plan", "12,3x")
+    assert "must be an amount in million baht" in t.message and "got '12,3x'" in t.message
+    r = _one(checked, "required")
+    assert (r.row, r.column) == (3, "as_of") and "is required" in r.message
+
+
+def test_missing_and_unknown_columns(tmp_path):
+    rows = [{k: v for k, v in r.items() if k != "spend"} | {"disbursment": "1"} for r in read_rows("finance")]
+    folder = tmp_path / "in"
+    write_csv(folder, "finance", rows)
+    checked = Store.open().check([folder / "finance.csv"])
+    m = _one(checked, "missing_column")
+    assert (m.column, m.row) == ("spend", 1) and "add it to the header row" in m.message
+    u = _one(checked, "unknown_column")
+    assert u.column == "disbursment" and "Did you mean `disbursed`?" in u.message
+
+
+def test_duplicate_header(tmp_path):
+    folder = tmp_path / "in"
+    rows = [r | {"Disbursed ": r["disbursed"]} for r in read_rows("finance")]
+    write_csv(folder, "finance", rows)
+    checked = Store.open().check([folder / "finance.csv"])
+    assert "column `disbursed` appears twice" in _one(checked, "duplicate_column").message
+
+
+def test_duplicate_key(tmp_path):
+    def dup(rows):
+        return rows + [dict(rows[0])]
+    i = _one(_check(tmp_path, {"finance": dup}), "duplicate_key")
+    assert i.row == 47 and "same record as row 2" in i.message
+
+
+def test_plan_not_summing_to_budget(tmp_path):
+    # Row 12 is Q2 of the online-platform project in the 2026-03-31 report.
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, plan="38.7651")})
+    i = _one(checked, "plan_sum")
+    assert "sum to 120.5552, but the budget is 120.5542" in i.message and "within 0.0005" in i.message
+
+
+def test_plan_within_tolerance_passes(tmp_path):
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, plan="38.7645",
+                                                            spend="9.5841")})
+    assert not [i for i in checked.issues if i.rule == "plan_sum"]
+
+
+def test_spend_identity(tmp_path):
+    i = _one(_check(tmp_path, {"finance": lambda r: _set(r, 12, spend="9.6841")}), "spend_identity")
+    assert (i.row, i.column) == (12, "spend")
+    assert "spend 9.6841 must equal disbursed 21.6293 + committed -12.0452 (= 9.5841)" in i.message
+
+
+def test_cumulative_disbursed_below_zero_is_error_above_budget_is_warning(tmp_path):
+    neg = _one(_check(tmp_path, {"finance": lambda r: _set(r, 11, disbursed="-1.0000", committed="106.7629")}),
+               "cumulative_negative")
+    assert neg.severity == "error" and "cannot be below 0" in neg.message
+    over = _check(tmp_path / "b", {"finance": lambda r: _set(r, 12, disbursed="121.0000", committed="-111.4159")})
+    i = _one(over, "cumulative_over_budget")
+    assert i.severity == "warning" and over.ok
+
+
+def test_as_of_outside_the_fiscal_year(tmp_path):
+    i = _one(_check(tmp_path, {"finance": lambda r: _set(r, 11, as_of="2026-10-15")}), "as_of_range")
+    assert "outside fiscal year 2569 (2025-10-01 to 2026-09-30)" in i.message
+
+
+def test_b_e_dates_and_pasted_numbers_are_accepted(tmp_path):
+    edit = {"finance": lambda r: _set(_set(r, 12, as_of="31 มีนาคม 2569", committed="(12.0452)"), 11,
+                                      as_of="31/03/2569", plan="58.7494")}
+    checked = _check(tmp_path, edit)
+    assert checked.ok, [str(i) for i in checked.errors]
+
+
+def test_future_actuals(tmp_path):
+    i = _one(_check(tmp_path, {"finance": lambda r: _set(r, 13, disbursed="1.0000", committed="0.0000",
+                                                         spend="1.0000")}), "future_actuals")
+    assert "Q3 (which starts 2026-04-01) cannot be in a report as of 2026-03-31" in i.message
+
+
+def test_unknown_unit_and_comparator(tmp_path):
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 2, unit="furlongs", comparator="<")})
+    u = _one(checked, "unknown_unit")
+    assert (u.column, u.value) == ("unit", "furlongs") and "one of percent, person" in u.message
+    c = _one(checked, "unknown_comparator")
+    assert "one of >= (ไม่น้อยกว่า) or > (มากกว่า)" in c.message
+
+
+def test_thai_unit_words_are_accepted(tmp_path):
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 2, unit="บริการ", comparator="มากกว่า")})
+    assert checked.ok
+
+
+def test_results_for_unknown_kpi_or_project(tmp_path):
+    checked = _check(tmp_path, {"kpi_results": lambda r: _set(_set(r, 2, kpi_id="9"), 3, project_id="etda-nope")})
+    k = _one(checked, "unknown_kpi")
+    assert k.row == 2 and "KPI (2569, etda-digital-id, 9) is not in kpis" in k.message
+    p = _one(checked, "unknown_project")
+    assert p.row == 3 and "project (2569, etda-nope) is not in projects" in p.message
+
+
+def test_fiscal_year_in_the_wrong_era(tmp_path):
+    i = _one(_check(tmp_path, {"projects": lambda r: _set(r, 2, fiscal_year="2026")}), "fiscal_year_era")
+    assert "must be a BE year" in i.message and "did you mean 2569?" in i.message
+
+
+def test_negative_budget(tmp_path):
+    i = _one(_check(tmp_path, {"projects": lambda r: _set(r, 2, budget="(1.0000)")}), "negative")
+    assert (i.column, i.row) == ("budget", 2)
+
+
+def test_more_than_four_decimals_is_not_rounded(tmp_path):
+    i = _one(_check(tmp_path, {"projects": lambda r: _set(r, 2, budget="120.55421")}), "type")
+    assert i.column == "budget" and "at most four decimals" in i.message
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    edit = {"finance": lambda r: _set(_set(r, 12, quarter="7"), 20, plan="abc"),
+            "kpis": lambda r: _set(r, 5, comparator="=")}
+    checked = _check(tmp_path, edit)
+    assert {"quarter_range", "type", "unknown_comparator"} <= {i.rule for i in checked.errors}
+    with pytest.raises(Exception) as exc:
+        checked.raise_for_errors()
+    text = str(exc.value)
+    assert "finance.csv, row 12" in text and "kpis.csv, row 5" in text and "nothing was stored" in text
+
+
+def test_file_level_problems(tmp_path):
+    bad = tmp_path / "money.csv"
+    bad.write_text("a,b\n1,2\n", encoding="utf-8")
+    latin = tmp_path / "finance.csv"
+    latin.write_bytes("fiscal_year,name\n2569,\xe9\n".encode("latin-1"))
+    checked = Store.open().check([bad, latin, tmp_path / "missing.csv"])
+    rules = {i.rule for i in checked.errors}
+    assert {"file_name", "file_unreadable", "file_missing"} <= rules
+    assert "UTF-8" in _one(checked, "file_unreadable").message
+
+
+def test_kpi_plan_warnings(tmp_path):
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 3, plan_q2="2")})
+    assert _one(checked, "kpi_plan_sum").severity == "warning" and checked.ok
