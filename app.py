@@ -5,6 +5,7 @@ Thin by design: every figure comes from ``forecast``; this file only lays it out
 
 from __future__ import annotations
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
@@ -67,19 +68,30 @@ table = prog.select(
     *((pl.col(summary.share(k)) * 100).round(1).alias(f"{t(k, lang)} %") for k in
       (summary.PLAN_TO_DATE, summary.DISBURSED_TO_DATE, summary.SPEND_TO_DATE)),
 )
-st.dataframe(table, hide_index=True, width="stretch")
+money = {c: st.column_config.NumberColumn(format="%.4f") for c in table.columns
+         if table.schema[c] == s.MONEY}
+st.dataframe(table, hide_index=True, width="stretch", column_config=money)
 
 st.subheader(t("curve", lang))
-curve = data["curve"].select(
-    pl.format("Q{}", pl.col(s.QUARTER)).alias(t("quarter", lang)),
-    *(pl.col(c).cast(pl.Float64).alias(c) for c in (s.PLAN, s.SPEND, s.DISBURSED)))
-st.line_chart(curve, x=t("quarter", lang), y=[s.PLAN, s.SPEND, s.DISBURSED])
+series = {s.PLAN: t("plan_to_date", lang), s.SPEND: t("spend_to_date", lang),
+          s.DISBURSED: t("disbursed_to_date", lang)}
+curve = (data["curve"]
+         .select(pl.format("Q{}", pl.col(s.QUARTER)).alias("q"),
+                 *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()))
+         .unpivot(index="q", variable_name="series", value_name="mthb").drop_nulls())
+chart = alt.Chart(curve.to_pandas()).mark_line(point=True).encode(
+    x=alt.X("q:O", title=t("quarter", lang), axis=alt.Axis(labelAngle=0)),
+    y=alt.Y("mthb:Q", title="MTHB"),
+    color=alt.Color("series:N", title=None, sort=list(series.values())),
+    tooltip=["series", "q", alt.Tooltip("mthb:Q", format=",.4f")])
+st.altair_chart(chart, width="stretch")
 
 st.subheader(t("kpis", lang))
 kpi_names = data["kpis"].select(s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, s.UNIT, s.TARGET)
 results = data["kpi_results"].join(kpi_names, on=[s.PROJECT_ID, s.KPI_ID], how="left", suffix="_kpi")
 st.dataframe(results.select(s.PROJECT_ID, s.KPI_ID, name, s.QUARTER, s.AS_OF, s.VALUE, s.UNIT, s.TARGET,
-                            s.STATUS_TEXT), hide_index=True, width="stretch")
+                            s.STATUS_TEXT), hide_index=True, width="stretch",
+             column_config={s.AS_OF: st.column_config.DateColumn(format="YYYY-MM-DD")})
 
 with st.expander(t("revisions", lang)):
     st.dataframe(data["revisions"], hide_index=True, width="stretch")

@@ -81,6 +81,7 @@ def _load_reference(stamp: tuple) -> tuple[dict[str, pl.DataFrame], dict]:
         raise StoreError("the embedded reference data does not validate:\n"
                          + "\n".join(f"  {i}" for i in checked.errors))
     manifest = _manifest(1, checked, _reference_files(), "embedded reference data")
+    manifest["ingested_at"] = "embedded"
     tables = {name: _stored_rows(name, df) for name, df in checked.tables.items()}
     return tables, manifest
 

@@ -75,7 +75,7 @@ def read_files(paths: list[Path | str]) -> tuple[list[RawTable], list[FileProble
     for path in map(Path, paths):
         name = path.name
         if not path.exists():
-            problems.append(FileProblem(name, None, "file_missing", f"{path}: no such file."))
+            problems.append(FileProblem(name, None, "file_missing", f"no such file ({path}); check the path."))
             continue
         suffix = path.suffix.lower()
         if suffix not in SUFFIXES:
