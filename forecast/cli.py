@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -44,7 +45,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = args.store or config.store_from_env() or config.DEFAULT_STORE_DIR
     cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
     Store.create(path, cal)
-    print(f"Created an empty store at {path} ({cal.year_label(cal.from_ce(2026))} is an example year).")
+    print(f"Created an empty store at {path}. Fiscal years start in month {cal.start_month}, numbered in "
+          f"{cal.era}; for example {cal.year_label(cal.fiscal_year(dt.date.today()))}.")
     print(f"Next: forecast --store {path} ingest projects.csv finance.csv kpis.csv kpi_results.csv")
     return 0
 
