@@ -181,3 +181,30 @@ def test_file_level_problems(tmp_path):
 def test_kpi_plan_warnings(tmp_path):
     checked = _check(tmp_path, {"kpis": lambda r: _set(r, 3, plan_q2="2")})
     assert _one(checked, "kpi_plan_sum").severity == "warning" and checked.ok
+
+
+@pytest.mark.parametrize("edit, rule, severity, text", [
+    # Row 2: online-platform Q1 in the 2025-12-30 report (the only quarter that report plans).
+    ({"finance": lambda r: _set(r, 2, plan="121.0000")}, "plan_over_budget", "error",
+     "the plan to Q1 (121.0000) exceeds the budget 120.5542"),
+    ({"finance": lambda r: _set(r, 12, disbursed="-1.0000", committed="10.5841")}, "negative_flow", "warning",
+     "disbursed in Q2 is negative (-1.0000)"),
+    ({"finance": lambda r: _set(r, 12, spend_cum_reported="115.3480")}, "reported_cumulative", "warning",
+     "printed cumulative 115.3480 differs from the sum of quarterly spend to Q2 (115.3470)"),
+    ({"finance": lambda r: _set(r, 12, committed="", spend="")}, "actuals_incomplete", "error",
+     "give at least two of disbursed, committed, spend"),
+    ({"kpis": lambda r: _set(r, 2, tier_75="900")}, "tier_order", "warning", "tier thresholds must increase"),
+    ({"kpis": lambda r: _set(r, 2, plan_q3="1000")}, "kpi_plan_decreasing", "warning",
+     "cumulative plan levels decrease"),
+    ({"kpis": lambda r: _set(r, 6, target="180")}, "percent_range", "warning", "percent target of 180.0 is above 100"),
+])
+def test_more_rules(tmp_path, edit, rule, severity, text):
+    i = _one(_check(tmp_path, edit), rule)
+    assert i.severity == severity and text in i.message, str(i)
+
+
+def test_wrong_file_type(tmp_path):
+    path = tmp_path / "finance.txt"
+    path.write_text("x", encoding="utf-8")
+    i = _one(Store.open().check([path]), "file_type")
+    assert "must be .csv, .parquet or .xlsx, got '.txt'" in i.message
