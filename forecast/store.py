@@ -118,7 +118,7 @@ class Store:
     def __init__(self, root: Path | None, calendar: FiscalCalendar | None = None):
         self.root = root
         self.calendar = calendar or FiscalCalendar()
-        self._cache: dict[str, pl.DataFrame] = {}
+        self._cache: dict[tuple, pl.DataFrame] = {}
 
     # --- opening ------------------------------------------------------------------
     @classmethod
@@ -192,8 +192,10 @@ class Store:
         """Every stored version of every row, with its store vintage and the date from which it holds."""
         if table not in s.TABLES:
             raise StoreError(f"unknown table {table!r}; choose one of {', '.join(s.TABLES)}.")
-        if table in self._cache:
-            return self._cache[table]
+        # Keyed by the vintages on disk, so a store opened long ago sees ingests made since.
+        key = (table, tuple(d.name for d in self._vintage_dirs()) if self.root else ())
+        if key in self._cache:
+            return self._cache[key]
         t = s.TABLES[table]
         columns = {**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64}
         frames = []
@@ -214,7 +216,7 @@ class Store:
                 pl.lit(manifest["vintage"], dtype=pl.Int32).alias(s.VINTAGE), valid.alias(s.VALID_FROM)))
         empty = pl.DataFrame(schema={**columns, s.VINTAGE: pl.Int32, s.VALID_FROM: pl.Date})
         out = pl.concat(frames, how="vertical") if frames else empty
-        self._cache[table] = out
+        self._cache[key] = out
         return out
 
     def read(self, table: str, as_of: str | dt.date | None = "latest") -> pl.DataFrame:

@@ -127,3 +127,9 @@ def test_other_calendars_load_the_same_way(tmp_path):
         "2026,roads,1,2026-06-30,4.0000,1.0000,2.0000,3.0000\n", encoding="utf-8")
     with pytest.raises(ValidationError, match=r"outside fiscal year 2026 \(2025-04-01 to 2026-03-31\)"):
         store.ingest([folder / "finance.csv"])
+
+
+def test_an_open_store_sees_later_ingests(store, tmp_path):
+    assert store.read("projects").is_empty()
+    Store.open(store.root).ingest(REFERENCE_FILES)
+    assert store.read("projects").height == 9
