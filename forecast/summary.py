@@ -21,13 +21,6 @@ def share(name: str) -> str:
     return f"{name}_share"
 
 
-def cumulative(finance: pl.LazyFrame) -> pl.LazyFrame:
-    """Cumulative plan and actuals by quarter, per project (rows ordered by quarter)."""
-    by = [s.FISCAL_YEAR, s.PROJECT_ID]
-    return finance.sort([*by, s.QUARTER]).with_columns(
-        *(pl.col(c).cum_sum().over(by).alias(f"{c}_cum") for c in TO_DATE))
-
-
 def progress(store: Store, as_of: str = "latest") -> pl.DataFrame:
     """One row per project: budget, last reported quarter and plan/actuals to that quarter (MTHB and shares)."""
     finance = store.read("finance", as_of).lazy()

@@ -6,7 +6,6 @@ Files are read as text, untouched, together with where each row came from
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,7 +159,3 @@ def write_template(path: Path | str, example: dict[str, pl.DataFrame] | None = N
     frames = {name: (example or {}).get(name, s.empty(t)).select(t.names)
               for name, t in s.TABLES.items()}
     return write_workbook(path, frames)
-
-
-def stamp() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -163,10 +163,6 @@ def _fmt(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("empty")
 
 
-def _key_text(table: s.Table) -> pl.Expr:
-    return pl.concat_str([pl.format(f"{k}={{}}", _fmt(pl.col(k))) for k in table.key], separator=" ")
-
-
 # --- per-table parsing ------------------------------------------------------------
 def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
     table = s.TABLES[raw.table]
