@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import polars.selectors as cs
 
 from forecast import config, schema as s
 from forecast.calendar import FiscalCalendar
+from forecast.registry import RegistryError
 from forecast.store import Store, StoreError
 from forecast.validate import ValidationError, issues_frame
 
@@ -118,6 +120,111 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _progress(fraction: float, text: str, _shown=[-1]) -> None:
+    step = int(fraction * 10)
+    if step != _shown[0]:
+        _shown[0] = step
+        print(f"  {fraction:4.0%} of the backtest and fits done ({text})", file=sys.stderr, flush=True)
+
+
+def _basis_note(basis: str, version: str | None = None) -> str:
+    from forecast import engine
+
+    if basis == engine.NO_HISTORY:
+        return ("Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
+                "its p10-p90 range is a scenario, not calibrated. Train on history with `forecast train`.")
+    if basis == engine.SYNTHETIC:
+        return (f"Basis: SYNTHETIC HISTORY - model set {version} was trained on simulated data, not on this "
+                "agency's past; use it to exercise the product, not to decide.")
+    return f"Basis: history - model set {version}."
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from forecast import simulate
+
+    frames = simulate.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies)
+    paths = simulate.write(frames, args.out, args.file_format,
+                           {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies")})
+    fy = frames["projects"][s.FISCAL_YEAR]
+    print(f"Wrote a SYNTHETIC history to {args.out}: {frames['projects'].height} project-years, fiscal years "
+          f"{fy.min()}-{fy.max()}" + (f" (the last reported to Q{args.as_of_quarter})" if args.as_of_quarter else "")
+          + f"; files: {', '.join(p.name for p in paths)} and SYNTHETIC.md.")
+    return 0
+
+
+def _metrics_table(metrics: pl.DataFrame) -> pl.DataFrame:
+    return metrics.with_columns(cs.float().round(3))
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from forecast import engine
+
+    store = Store.open(args.store)
+    ms = engine.train(store, args.history, threshold=args.target, progress=_progress if args.format == "table" else None,
+                      activate=not args.no_activate)
+    if args.format == "table":
+        print(f"Saved model set {ms.version} to {store.models_dir}"
+              + (" (active)." if not args.no_activate else " (not activated)."))
+        print(f"Trained on {ms.manifest['source']}: fiscal years {min(ms.manifest['years'])}-"
+              f"{max(ms.manifest['years'])}, {ms.manifest['rows']} project-years.")
+        print(_basis_note(ms.basis, ms.version))
+        print("Champions: " + ", ".join(f"Q{q}: {n}" for q, n in sorted(ms.manifest["champions"].items())))
+    emit(_metrics_table(ms.metrics), args.format)
+    return 0
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from forecast import engine
+
+    store = Store.open(args.store)
+    result, h = engine.backtest(store, args.history, threshold=args.target,
+                                progress=_progress if args.format == "table" else None)
+    if args.predictions:
+        result.predictions.write_csv(args.predictions)
+    if args.format == "table":
+        print(f"Rolling-origin backtest on {h.source} ({h.basis}): fiscal years {h.years[0]}-{h.years[-1]}; "
+              f"years {result.years[2]}-{result.years[-1]} predicted out of sample. Errors in percentage points of "
+              f"budget; miss = year-end disbursed below {args.target:.0%}.")
+        if args.predictions:
+            print(f"Predictions: {args.predictions} ({result.predictions.height} rows)")
+    emit(_metrics_table(result.metrics), args.format)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from forecast import engine, registry
+
+    store = Store.open(args.store)
+    if args.activate:
+        registry.activate(store.models_dir, args.activate)
+        print(f"Active model set: {args.activate} ({store.models_dir}).")
+        return 0
+    listing = engine.model_sets(store)
+    if args.format == "table":
+        print(f"Model sets in {store.models_dir}" + ("" if listing.height else
+              ": none yet; projections use the structural model (no history). Train with `forecast train`."),
+              file=sys.stderr)
+    emit(listing, args.format)
+    return 0
+
+
+def cmd_project(args: argparse.Namespace) -> int:
+    from forecast import engine
+
+    store = Store.open(args.store)
+    ms = engine.active_models(store)
+    df = engine.project(store, args.as_of, ms, threshold=args.target)
+    if args.format == "table":
+        print(f"Year-end projection as of {args.as_of}, MTHB - {store.label}", file=sys.stderr)
+        for basis in df[engine.BASIS].unique().sort().to_list():
+            if basis != engine.ACTUAL:
+                print(_basis_note(basis, ms.version if ms else None), file=sys.stderr)
+        for w in (ms.warnings() if ms else []):
+            print(f"Note: library version differs from training: {w}", file=sys.stderr)
+    emit(df.select(engine.PROJECTION_COLUMNS), args.format)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="forecast",
@@ -164,6 +271,48 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(sp)
     sp.set_defaults(func=cmd_vintages)
 
+    sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
+    sp.add_argument("--projects", type=int, required=True, help="projects per fiscal year")
+    sp.add_argument("--years", type=int, required=True, help="fiscal years")
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--out", type=Path, required=True, metavar="DIR")
+    sp.add_argument("--as-of-quarter", type=int, choices=(1, 2, 3, 4), default=None,
+                    help="make the last year the current one, reported up to this quarter")
+    sp.add_argument("--agencies", type=int, default=None, help="number of agencies (default: projects / 9)")
+    sp.add_argument("--file-format", choices=("csv", "parquet"), default="csv")
+    sp.set_defaults(func=cmd_simulate)
+
+    def history(sp):
+        sp.add_argument("--history", nargs="+", type=Path, default=None, metavar="PATH",
+                        help="history files or folders in the template (default: the complete fiscal years "
+                             "in the store)")
+        sp.add_argument("--target", type=float, default=0.93,
+                        help="year-end disbursement target as a share of budget (default 0.93, the cabinet's)")
+
+    sp = sub.add_parser("train", help="backtest, fit and save a versioned model set")
+    history(sp)
+    sp.add_argument("--no-activate", action="store_true", help="save without making it the active set")
+    fmt(sp)
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("backtest", help="rolling-origin backtest of every model and baseline")
+    history(sp)
+    sp.add_argument("--predictions", type=Path, default=None, metavar="OUT.csv",
+                    help="write every out-of-sample prediction here")
+    fmt(sp)
+    sp.set_defaults(func=cmd_backtest)
+
+    sp = sub.add_parser("models", help="list the saved model sets (or switch the active one)")
+    sp.add_argument("--activate", default=None, metavar="VERSION")
+    fmt(sp)
+    sp.set_defaults(func=cmd_models)
+
+    sp = sub.add_parser("project", help="year-end disbursed and spend per project, with p10/p50/p90")
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument("--target", type=float, default=0.93, help=argparse.SUPPRESS)
+    fmt(sp)
+    sp.set_defaults(func=cmd_project)
+
     sp = sub.add_parser("template", help="write the blank Excel template")
     sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))
     sp.set_defaults(func=cmd_template)
@@ -177,7 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StoreError, ValueError) as exc:
+    except ValidationError as exc:
+        print(f"forecast: {len(exc.errors)} error(s) in the input; nothing was used.", file=sys.stderr)
+        for i in exc.issues:
+            print(f"  {i}", file=sys.stderr)
+        return 1
+    except (StoreError, RegistryError, ValueError) as exc:
         print(f"forecast: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

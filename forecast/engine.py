@@ -1,0 +1,209 @@
+"""The year-end spend engine's public operations: history, backtest, train, models, project.
+
+These are what the CLI and the app call; each takes a ``Store`` (and optional
+history files) and returns polars frames or a ``ModelSet``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import polars as pl
+
+from forecast import backtest as B
+from forecast import features as F
+from forecast import models as M
+from forecast import registry, simulate, templates, validate
+from forecast import schema as s
+from forecast.store import Store
+from forecast.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
+
+HISTORY, SYNTHETIC, NO_HISTORY = registry.BASES
+ACTUAL = "actual"
+BASIS = "basis"
+P_MISS_DISBURSEMENT = "p_miss_disbursement"
+P_SPEND_BELOW_BUDGET = "p_spend_below_budget"
+FULL_SPEND = 0.995  # "money left unused" means year-end spend below 99.5% of the budget
+
+
+def projected(flow: str, p: int) -> str:
+    """Projection column in MTHB, e.g. disbursed_p50."""
+    return f"{flow}_p{p}"
+
+
+PROJECTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN, s.AS_OF, F.ORIGIN, s.BUDGET, PLAN_TO_DATE,
+                      DISBURSED_TO_DATE, SPEND_TO_DATE,
+                      *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), B.MODEL, BASIS]
+EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET,
+                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS)]
+
+
+@dataclass
+class History:
+    """Training history as a panel, with where it came from."""
+
+    panel: pl.LazyFrame
+    basis: str
+    source: str
+    fingerprint: str
+    years: list[int]
+    rows: int
+
+
+def expand(paths: list[Path | str]) -> list[Path]:
+    """Files as given; a folder stands for the template files in it."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".parquet", ".xlsx")
+                           and (f.stem in s.TABLES or f.suffix.lower() == ".xlsx"))
+            if not found:
+                raise ValueError(f"{p} holds no template files (projects/finance/kpis/kpi_results as CSV, "
+                                 "Parquet or one XLSX).")
+            out += found
+        else:
+            out.append(p)
+    return out
+
+
+def _fingerprint(lf: pl.LazyFrame) -> str:
+    data = lf.select(*F.KEY, s.QUARTER, s.BUDGET, *F.FLOWS, F.RESTATED).sort([*F.KEY, s.QUARTER]).collect()
+    return hashlib.sha256(data.write_csv().encode()).hexdigest()
+
+
+def _history(panel: pl.LazyFrame, projects: pl.DataFrame, source: str) -> History:
+    done = F.outcomes(panel).collect()
+    years = sorted(done[s.FISCAL_YEAR].unique().to_list())
+    basis = SYNTHETIC if simulate.is_synthetic(projects[s.PROJECT_ID]) else HISTORY
+    return History(panel, basis, source, _fingerprint(panel), years, done.height)
+
+
+def read_history(paths: list[Path | str], store: Store | None = None) -> History:
+    """Validate history files in the template (raises ``ValidationError`` listing every problem)."""
+    files = expand(paths)
+    raw, problems = templates.read_files(files)
+    checked = validate.check(raw, problems, store.calendar if store else None)
+    checked.raise_for_errors()
+    for need in ("projects", "finance"):
+        if need not in checked.tables:
+            raise ValueError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
+                             "projects and finance (in the template).")
+    projects = checked.tables["projects"]
+    return _history(F.panel(projects, checked.tables["finance"]), projects, ", ".join(map(str, paths)))
+
+
+def store_history(store: Store) -> History:
+    """The complete fiscal years (every project with Q4 reported) in a store."""
+    lf = F.panel_from_store(store)
+    complete = (lf.group_by(s.FISCAL_YEAR).agg(
+        (pl.col(s.DISBURSED).is_not_null() | (pl.col(s.QUARTER) < 4)).all().alias("__done"))
+        .filter("__done").select(s.FISCAL_YEAR))
+    lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi")
+    return _history(lf, store.read("projects"), f"complete fiscal years in {store.label}")
+
+
+def history(store: Store, paths: list[Path | str] | None = None) -> History:
+    return read_history(paths, store) if paths else store_history(store)
+
+
+def backtest(store: Store, paths: list[Path | str] | None = None, threshold: float = F.CABINET_TARGET,
+             progress: Callable[[float, str], None] | None = None) -> tuple[B.BacktestResult, History]:
+    """Rolling-origin backtest of every model and baseline on the history (nothing is saved)."""
+    h = history(store, paths)
+    return B.run(h.panel, threshold=threshold, fit_final=False, progress=progress), h
+
+
+def train(store: Store, paths: list[Path | str] | None = None, threshold: float = F.CABINET_TARGET,
+          progress: Callable[[float, str], None] | None = None, activate: bool = True) -> registry.ModelSet:
+    """Backtest, fit every candidate per origin on the whole history, save a versioned model set."""
+    h = history(store, paths)
+    result = B.run(h.panel, threshold=threshold, fit_final=True, progress=progress)
+    manifest = {
+        "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": h.years,
+        "rows": h.rows, "threshold": threshold, "features": list(F.FEATURES),
+        "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in M.CANDIDATES.items()},
+        "champions": {str(q): n for q, n in result.champions.items()},
+        "metrics": result.metrics.to_dicts(),
+    }
+    return registry.save(store.models_dir, result.final, manifest, make_active=activate)
+
+
+def model_sets(store: Store) -> pl.DataFrame:
+    return registry.listing(store.models_dir)
+
+
+def active_models(store: Store) -> registry.ModelSet | None:
+    return registry.load(store.models_dir)
+
+
+def current_year(store: Store, as_of="latest") -> pl.LazyFrame:
+    """The panel of the latest fiscal year in the store as of a report date, with earlier years for context."""
+    return F.panel_from_store(store, as_of)
+
+
+def project(store: Store, as_of="latest", models: registry.ModelSet | None | str = "active",
+            threshold: float = F.CABINET_TARGET) -> pl.DataFrame:
+    """Year-end disbursed and spend of every project of the latest fiscal year, with p10/p50/p90 (MTHB).
+
+    Each project is projected from its last reported quarter by the active model set's
+    champion for that origin; with no model set, by the structural model ("no history").
+    A project with all four quarters reported gets its actuals ("actual").
+    """
+    ms = active_models(store) if models == "active" else models
+    lf = current_year(store, as_of)
+    year = lf.select(pl.col(s.FISCAL_YEAR).max()).collect().item()
+    if year is None:
+        return pl.DataFrame(schema={c: pl.String for c in PROJECTION_COLUMNS})
+    origin = F.reported_quarter(lf.filter(pl.col(s.FISCAL_YEAR) == year)).collect()
+    parts = []
+    for q in sorted(origin[F.ORIGIN].unique().to_list()):
+        ids = origin.filter(pl.col(F.ORIGIN) == q)[s.PROJECT_ID]
+        X = F.build(lf, q, threshold, with_outcomes=False).filter(
+            (pl.col(s.FISCAL_YEAR) == year) & pl.col(s.PROJECT_ID).is_in(ids.implode()))
+        parts.append(_project_origin(X, q, ms, threshold))
+    out = pl.concat(parts, how="vertical_relaxed")
+    names = store.read("projects", as_of).select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN)
+    dates = lf.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max()).collect()
+    money = [PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE, *(projected(f, p) for f in M.TARGET_FLOWS
+                                                               for p in B.BANDS)]
+    return (out.join(names, on=F.KEY, how="left").join(dates, on=F.KEY, how="left")
+            .with_columns(*(pl.col(c).round(4).cast(s.MONEY) for c in money), pl.col(s.BUDGET).cast(s.MONEY))
+            .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS).sort(F.KEY))
+
+
+def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, threshold: float) -> pl.DataFrame:
+    cols: dict[str, np.ndarray] = {}
+    if q == 4:
+        model, basis = ACTUAL, ACTUAL
+        for f in M.TARGET_FLOWS:
+            done = M.to_date(X, f)
+            cols.update({B.band(f, p): done for p in B.BANDS})
+        d = cols[B.band(s.DISBURSED, 50)]
+        cols[P_MISS_DISBURSEMENT] = (d < threshold).astype(float)
+        cols[P_SPEND_BELOW_BUDGET] = (cols[B.band(s.SPEND, 50)] < FULL_SPEND).astype(float)
+    else:
+        if ms is not None and q in ms.origins:
+            model, basis = ms.champion(q), ms.basis
+            chosen = ms.origins[q][model]
+        else:
+            model, basis = M.STRUCTURAL, NO_HISTORY
+            chosen = {f: M.Calibrated(M.StructuralModel(target=f).fit(X)) for f in M.TARGET_FLOWS}
+        for f in M.TARGET_FLOWS:
+            out = chosen[f].predict(X, threshold if f == s.DISBURSED else FULL_SPEND)
+            cols.update({B.band(f, p): out[f"p{p}"] for p in B.BANDS})
+            cols[P_MISS_DISBURSEMENT if f == s.DISBURSED else P_SPEND_BELOW_BUDGET] = out["p_below"]
+    M.coherent(cols)
+    budget = X[s.BUDGET].to_numpy()
+    return X.select(
+        *F.KEY, pl.lit(q, pl.Int8).alias(F.ORIGIN), s.BUDGET,
+        pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE), pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
+        pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE),
+    ).with_columns(
+        *(pl.Series(projected(f, p), cols[B.band(f, p)] * budget) for f in M.TARGET_FLOWS for p in B.BANDS),
+        pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS),
+        *(pl.Series(k, v) for k, v in cols.items()),
+    )

@@ -1,0 +1,293 @@
+"""Synthetic multi-agency, multi-year history in the template, reproducible from a seed.
+
+The reference report holds one fiscal year, so models are trained and tested on
+a simulated history until an agency loads its own. Everything this module writes
+is marked synthetic: project ids start with ``sim-``, English names with
+``[synthetic]``, and a ``SYNTHETIC.md`` describing the run is written beside the files.
+
+Generative model (per project p of agency g, fiscal year y; calibrated to the
+ETDA FY2569 report, where the plan is front-loaded - on average 49% of the budget
+in Q1, 32% in Q2, 1.5% in Q3, 18% in Q4 - contracts run far ahead of payments
+- 51% of the budget contracted by the end of Q1, 11% disbursed - and Q3 is quiet):
+
+* execution θ = agency effect a_g ~ N(0, 0.35) + project effect u_p ~ N(0, 0.45)
+  (both persistent across years) + year shock e ~ N(0, 0.40);
+* budget: B = b_p · exp(N(0, 0.15)), b_p ~ LogNormal(log 35 MTHB, 0.9);
+* plan shares by quarter ~ Dirichlet(30 · (0.45, 0.30, 0.04, 0.21)), summing to the budget;
+* contracting (spend = disbursed + commitments outstanding) leads the plan: the
+  cumulative share contracted by quarter q is S · (1 - (1 - P_q)^κ), where P_q is
+  the cumulative plan share, S = sigmoid(3.0 + 1.3 θ) the share contracted by year
+  end and κ = exp(0.3 + 0.4 θ + N(0, 0.2)) how early contracts are signed;
+* payments follow contracts: in quarter q a share ρ_q of the commitments outstanding
+  at the start of the quarter is paid, plus 0.6 ρ_q of the contracts signed in it,
+  with ρ = sigmoid(-0.85 + 0.6 θ + c_p), c_p ~ N(0, 0.35) a persistent payment speed
+  (plus N(0, 0.25) a year), ρ_3 = 1.3 ρ, and a Q4 catch-up ρ_4 = 1 - (1 - ρ)^7;
+  each flow has ±15% quarter noise;
+* what is still committed at year end carries over (spend share - disbursed share);
+* restatements: in 12% of project-years the mid-year report (as of the end of Q2)
+  under-reports Q1 or Q2 disbursements by 10-70% (payments booked late, still shown
+  as committed); the year-end report carries the true figures;
+* KPIs: a count KPI with cumulative quarterly levels and 50/75/100-point tiers
+  (progress ∝ exp(0.35 θ_k)); with probability 0.6 an annual satisfaction survey
+  (percent, measured only in Q4, around target + 6 θ_k); with probability 0.5 a
+  milestone (at least 1 item, planned in Q2-Q4, late by about -0.8 θ_k quarters);
+  θ_k = 0.6 θ + N(0, 0.5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from forecast import schema as s
+from forecast.calendar import FiscalCalendar
+
+SYNTHETIC_PREFIX = "sim-"
+SYNTHETIC_TAG = "[synthetic]"
+PLAN_MEAN = (0.45, 0.30, 0.04, 0.21)
+PLAN_CONCENTRATION = 30.0
+RESTATED_RATE = 0.12
+PLAN_LINES = ("แผนงานยุทธศาสตร์พัฒนาเศรษฐกิจและสังคมดิจิทัล", "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพคน",
+              "แผนงานบูรณาการรัฐบาลดิจิทัล")
+
+
+def is_synthetic(project_ids: pl.Series) -> bool:
+    """True when any project id carries the simulator's prefix."""
+    return bool(project_ids.str.starts_with(SYNTHETIC_PREFIX).any())
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _units(x: np.ndarray) -> np.ndarray:
+    """MTHB as integer 1/10,000ths, so that flows and identities are exact to four decimals."""
+    return np.rint(x * 10_000).astype(np.int64)
+
+
+def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: int | None = None,
+             agencies: int | None = None, last_year: int | None = None,
+             calendar: FiscalCalendar | None = None) -> dict[str, pl.DataFrame]:
+    """Simulate ``years`` fiscal years of ``projects`` projects; returns the four template tables.
+
+    Parameters
+    ----------
+    projects : projects per fiscal year (the same projects every year).
+    years : number of fiscal years.
+    seed : random seed; the same arguments give identical tables.
+    as_of_quarter : if given (1-4), the last year is the current year, reported up to this quarter.
+    agencies : number of agencies (default: one per nine projects, as in the reference).
+    last_year : the last fiscal year (default: 2569 for a current year, else 2568; in the calendar's era).
+    """
+    if projects < 1 or years < 1:
+        raise ValueError(f"--projects and --years must be at least 1; got {projects} and {years}.")
+    if as_of_quarter is not None and as_of_quarter not in s.QUARTERS:
+        raise ValueError(f"--as-of-quarter must be 1-4; got {as_of_quarter}.")
+    cal = calendar or FiscalCalendar()
+    rng = np.random.default_rng(seed)
+    n_ag = agencies or max(1, round(projects / 9))
+    if last_year is None:
+        ref = cal.from_ce(2026) if cal.era == "CE" else 2569
+        last_year = ref if as_of_quarter else ref - 1
+    fys = np.arange(last_year - years + 1, last_year + 1)
+    Y, P = years, projects
+    agency = np.arange(P) % n_ag
+    a = rng.normal(0, 0.35, n_ag)[agency]
+    u = rng.normal(0, 0.45, P)
+    c_p = rng.normal(0, 0.35, P)
+    b_p = np.clip(rng.lognormal(np.log(35), 0.9, P), 0.5, 3000)
+
+    theta = a + u + rng.normal(0, 0.40, (Y, P))
+    budget_u = _units(b_p * np.exp(rng.normal(0, 0.15, (Y, P))))
+    budget = budget_u / 10_000
+    w = rng.dirichlet(PLAN_CONCENTRATION * np.asarray(PLAN_MEAN), (Y, P))
+    plan_u = _units(budget[..., None] * w)
+    plan_u[..., 3] = budget_u - plan_u[..., :3].sum(-1)
+    P_cum = np.cumsum(plan_u, -1) / np.maximum(budget_u, 1)[..., None]
+
+    S = _sigmoid(3.0 + 1.3 * theta)
+    kappa = np.exp(0.3 + 0.4 * theta + rng.normal(0, 0.2, (Y, P)))
+    C = S[..., None] * (1 - (1 - np.clip(P_cum, 0, 1)) ** kappa[..., None])
+    C = np.maximum.accumulate(C * np.exp(rng.normal(0, 0.05, (Y, P, 4))).clip(0, None), axis=-1)
+    C = np.minimum(C, 1.0)
+    rho = _sigmoid(-0.85 + 0.6 * theta + c_p + rng.normal(0, 0.25, (Y, P)))
+    rhos = np.stack([rho, rho, np.minimum(0.95, 1.3 * rho), 1 - (1 - rho) ** 7], -1)
+    D = np.zeros((Y, P, 4))
+    prev_d, prev_c = np.zeros((Y, P)), np.zeros((Y, P))
+    for q in range(4):
+        new = C[..., q] - prev_c
+        flow = (rhos[..., q] * (prev_c - prev_d) + 0.6 * rhos[..., q] * new) * np.exp(rng.normal(0, 0.15, (Y, P)))
+        flow = np.clip(flow, 0, C[..., q] - prev_d)
+        D[..., q] = prev_d + flow
+        prev_d, prev_c = D[..., q], C[..., q]
+    c_cum_u = _units(C * budget[..., None])
+    d_cum_u = np.minimum(_units(D * budget[..., None]), c_cum_u)
+    spend_u = np.diff(c_cum_u, axis=-1, prepend=0)
+    disb_u = np.diff(d_cum_u, axis=-1, prepend=0)
+
+    restated = rng.random((Y, P)) < RESTATED_RATE
+    late_q = rng.integers(0, 2, (Y, P))
+    late_frac = rng.uniform(0.1, 0.7, (Y, P))
+
+    last_q = np.full(Y, 4)
+    if as_of_quarter:
+        last_q[-1] = as_of_quarter
+
+    theta_k = 0.6 * theta[..., None] + rng.normal(0, 0.5, (Y, P, 3))
+    has_survey = rng.random(P) < 0.6
+    has_milestone = rng.random(P) < 0.5
+    count_target = np.maximum(5, np.rint(rng.lognormal(np.log(200), 1.0, P))).astype(np.int64)
+    milestone_q = rng.integers(2, 5, P)
+    survey_target = rng.choice([70, 75, 80, 85], P)
+
+    ids = np.array([f"{SYNTHETIC_PREFIX}a{g:03d}-p{p:05d}" for p, g in zip(range(P), agency)])
+    frames = {
+        "projects": _projects(fys, ids, agency, budget_u, rng),
+        "finance": _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, late_frac),
+        **_kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q,
+                survey_target, rng),
+    }
+    return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES}
+
+
+def _projects(fys, ids, agency, budget_u, rng) -> pl.DataFrame:
+    Y, P = budget_u.shape
+    line = rng.integers(0, len(PLAN_LINES), P)
+    return pl.DataFrame({
+        s.FISCAL_YEAR: np.repeat(fys, P).astype(np.int32),
+        s.PROJECT_ID: np.tile(ids, Y),
+        s.NAME_TH: np.tile([f"โครงการจำลอง {i + 1}" for i in range(P)], Y),
+        s.NAME_EN: np.tile([f"{SYNTHETIC_TAG} Project {i + 1}" for i in range(P)], Y),
+        s.PLAN_LINE: np.tile(np.asarray(PLAN_LINES)[line], Y),
+        s.OWNER: "",
+        s.BUDGET: budget_u.ravel() / 10_000,
+        s.BUDGET_CUT: 0.0,
+        s.AGENCY: np.tile([f"SIM-AGENCY-{g + 1:03d}" for g in agency], Y),
+    })
+
+
+def _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, late_frac) -> pl.DataFrame:
+    Y, P, _ = plan_u.shape
+    frames = []
+    for yi, fy in enumerate(fys):
+        L = int(last_q[yi])
+        vintages = [(L, cal.quarter_end(int(fy), L) if L < 4 else cal.year_end(int(fy)), False)]
+        if L >= 3:
+            vintages.insert(0, (2, cal.quarter_end(int(fy), 2), True))
+        for known, as_of, early in vintages:
+            d = disb_u[yi].copy()
+            if early:  # the mid-year report books some payments late (restated at year end)
+                for q in (0, 1):
+                    hit = restated[yi] & (late_q[yi] == q)
+                    d[hit, q] -= np.rint(d[hit, q] * late_frac[yi, hit]).astype(np.int64)
+            sp = spend_u[yi]
+            reported = np.arange(4) < known
+            frames.append(pl.DataFrame({
+                s.FISCAL_YEAR: np.full(P * 4, fy, dtype=np.int32),
+                s.PROJECT_ID: np.repeat(ids, 4),
+                s.QUARTER: np.tile(np.arange(1, 5), P).astype(np.int8),
+                s.AS_OF: [as_of] * (P * 4),
+                s.PLAN: plan_u[yi].ravel() / 10_000,
+                s.DISBURSED: np.where(reported, d, 0).ravel() / 10_000,
+                s.COMMITTED: np.where(reported, sp - d, 0).ravel() / 10_000,
+                s.SPEND: np.where(reported, sp, 0).ravel() / 10_000,
+                "__reported": np.tile(reported, P),
+            }).with_columns(*(pl.when(pl.col("__reported")).then(pl.col(c)) for c in s.ACTUALS)))
+    return pl.concat(frames).with_columns(
+        *(pl.lit(None, pl.Float64).alias(c) for c in s.CUM_REPORTED.values()))
+
+
+def _kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q,
+          survey_target, rng) -> dict[str, pl.DataFrame]:
+    Y, P, _ = theta_k.shape
+    kpis, results = [], []
+    levels = np.array([0.15, 0.45, 0.70, 1.0])
+    for yi, fy in enumerate(fys):
+        L = int(last_q[yi])
+        as_of = cal.quarter_end(int(fy), L) if L < 4 else cal.year_end(int(fy))
+        base = {s.FISCAL_YEAR: int(fy), s.AS_OF: as_of, s.SOURCE_TEXT: None}
+        # 1: a count with cumulative levels and tiers
+        T = count_target
+        plan = np.ceil(T[:, None] * levels).astype(np.int64)
+        r = np.exp(0.35 * theta_k[yi, :, 0] + rng.normal(0, 0.25, P))
+        prog = np.maximum.accumulate(
+            np.floor(T[:, None] * levels * r[:, None] * np.exp(rng.normal(0, 0.08, (P, 4)))), axis=1)
+        kpis.append(pl.DataFrame({
+            **base, s.PROJECT_ID: ids, s.KPI_ID: "1", s.NAME_TH: "จำนวนผู้ได้รับประโยชน์จากโครงการ",
+            s.NAME_EN: "People reached by the project", s.SOURCE: "budget_bureau", s.UNIT: "person",
+            s.COMPARATOR: ">=", s.TARGET: T.astype(float),
+            **{p: plan[:, i].astype(float) for i, p in enumerate(s.PLAN_Q)}, s.PLAN_IS_CUMULATIVE: True,
+            s.TIER_50: np.rint(0.6 * T).astype(float), s.TIER_75: np.rint(0.8 * T).astype(float),
+            s.TIER_100: T.astype(float)}))
+        for q in range(L):
+            v = prog[:, q]
+            results.append(pl.DataFrame({
+                **base, s.PROJECT_ID: ids, s.KPI_ID: "1", s.QUARTER: q + 1, s.VALUE: v,
+                s.STATUS_TEXT: [f"ผลสะสม {int(x):,} ราย" for x in v]}))
+        # 2: an annual survey, measured in Q4
+        sv = np.flatnonzero(has_survey)
+        tgt = survey_target[sv].astype(float)
+        kpis.append(pl.DataFrame({
+            **base, s.PROJECT_ID: ids[sv], s.KPI_ID: "2", s.NAME_TH: "ร้อยละความพึงพอใจของผู้รับบริการ",
+            s.NAME_EN: "Service users satisfied (survey)", s.SOURCE: "opdc", s.UNIT: "percent", s.COMPARATOR: ">=",
+            s.TARGET: tgt, s.PLAN_Q[0]: None, s.PLAN_Q[1]: None, s.PLAN_Q[2]: None, s.PLAN_Q[3]: tgt,
+            s.PLAN_IS_CUMULATIVE: True, s.TIER_50: None, s.TIER_75: None, s.TIER_100: None}))
+        score = np.clip(np.round(tgt + 6 * theta_k[yi, sv, 1] + rng.normal(0, 5, sv.size), 1), 0, 100)
+        for q in range(L):
+            done = q == 3
+            results.append(pl.DataFrame({
+                **base, s.PROJECT_ID: ids[sv], s.KPI_ID: "2", s.QUARTER: q + 1,
+                s.VALUE: score if done else np.full(sv.size, np.nan),
+                s.STATUS_TEXT: [f"ผลสำรวจร้อยละ {x:.1f}" for x in score] if done
+                else ["อยู่ระหว่างดำเนินการสำรวจ"] * sv.size}).with_columns(pl.col(s.VALUE).fill_nan(None)))
+        # 3: a milestone, at least one item
+        ms = np.flatnonzero(has_milestone)
+        due = milestone_q[ms]
+        late = np.maximum(0, np.rint(rng.normal(0.3 - 0.8 * theta_k[yi, ms, 2], 0.8))).astype(np.int64)
+        kpis.append(pl.DataFrame({
+            **base, s.PROJECT_ID: ids[ms], s.KPI_ID: "3", s.NAME_TH: "แนวทางหรือมาตรการที่แล้วเสร็จ",
+            s.NAME_EN: "Guideline or measure completed", s.SOURCE: "budget_bureau", s.UNIT: "item",
+            s.COMPARATOR: ">=", s.TARGET: 1.0,
+            **{p: np.where(due == i + 1, 1.0, np.nan) for i, p in enumerate(s.PLAN_Q)},
+            s.PLAN_IS_CUMULATIVE: False, s.TIER_50: None, s.TIER_75: None, s.TIER_100: None})
+            .with_columns(*(pl.col(p).fill_nan(None) for p in s.PLAN_Q)))
+        for q in range(L):
+            v = (q + 1 >= due + late).astype(float)
+            results.append(pl.DataFrame({
+                **base, s.PROJECT_ID: ids[ms], s.KPI_ID: "3", s.QUARTER: q + 1, s.VALUE: v,
+                s.STATUS_TEXT: np.where(v > 0, "แล้วเสร็จ 1 เรื่อง", "อยู่ระหว่างดำเนินการ")}))
+    cast = {s.QUARTER: pl.Int8, s.FISCAL_YEAR: pl.Int32}
+    return {
+        "kpis": pl.concat([k.cast({c: t for c, t in cast.items() if c in k.columns}) for k in kpis], how="diagonal_relaxed"),
+        "kpi_results": pl.concat([r.cast({c: t for c, t in cast.items() if c in r.columns}) for r in results],
+                                 how="diagonal_relaxed"),
+    }
+
+
+def describe(frames: dict[str, pl.DataFrame], args: dict) -> str:
+    fy = frames["projects"][s.FISCAL_YEAR]
+    return (f"# Synthetic history ({SYNTHETIC_TAG})\n\n"
+            f"Written by `forecast simulate` on {dt.date.today().isoformat()} with {args}.\n"
+            f"Fiscal years {fy.min()}-{fy.max()}, {frames['projects'].height} project-years, "
+            f"{frames['finance'].height} finance rows.\n\n"
+            "This is not real data. Every projection, ranking or model built on it is labelled "
+            "'synthetic history'. The generative model is documented in forecast/simulate.py.\n")
+
+
+def write(frames: dict[str, pl.DataFrame], out: Path | str, fmt: str = "csv", args: dict | None = None) -> list[Path]:
+    """Write the tables as ``out/<table>.csv`` (or .parquet) plus ``SYNTHETIC.md``; returns the table files."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in frames.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "parquet":
+            df.write_parquet(path)
+        else:
+            df.write_csv(path, float_precision=None if name.startswith("kpi") else 4)
+        paths.append(path)
+    (out / "SYNTHETIC.md").write_text(describe(frames, args or {}), encoding="utf-8")
+    return paths

@@ -1,0 +1,284 @@
+"""The year-end spend engine: features, simulation, backtest, registry and projection."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from forecast import backtest as B
+from forecast import engine, registry, simulate
+from forecast import features as F
+from forecast import models as M
+from forecast import schema as s
+from forecast.cli import main
+from forecast.store import Store
+
+
+# --- features -------------------------------------------------------------------------
+def _row(df: pl.DataFrame, project: str) -> dict:
+    return df.filter(pl.col(s.PROJECT_ID) == project).row(0, named=True)
+
+
+def test_features_hand_checked_on_the_reference(reference):
+    f = F.build(F.panel_from_store(reference), 2)
+    assert f.height == 9
+    trust = _row(f, "etda-trust-service-trade")
+    # Q1+Q2 plan 19.3172 + 12.3769; disbursed 0.5971 + 4.3989; commitments 15.6717 + 3.2963
+    assert trust[F.cum(s.PLAN)] == pytest.approx(31.6941)
+    assert trust[F.pace(s.DISBURSED)] == pytest.approx(4.9960 / 31.6941)
+    assert trust[F.cum(s.COMMITTED)] == pytest.approx(18.9680)
+    assert trust[F.share(F.cum(s.COMMITTED))] == pytest.approx(18.9680 / 39.9254)
+    assert trust[F.CONVERSION] == pytest.approx(4.3989 / 15.6717)
+    assert trust[F.REMAINING_PLAN_SHARE] == pytest.approx((1.2797 + 6.9516) / 39.9254)
+    assert trust[F.required_rate(0.93)] == pytest.approx((0.93 - 4.9960 / 39.9254) / 2)
+    reg = _row(f, "etda-platform-regulation")
+    assert reg[F.pace(s.DISBURSED)] == pytest.approx(21.2305 / 35.4679)
+    assert reg[F.pace(s.SPEND)] == pytest.approx(28.9508 / 35.4679)
+    assert reg[F.cum(s.COMMITTED)] == pytest.approx(7.7203)
+    assert reg[F.PAID_RATIO] == pytest.approx(21.2305 / 28.9508)
+    assert reg[F.momentum(s.DISBURSED)] == pytest.approx((9.6701 - 11.5604) / 44.1359)
+    # Digital ID's Q1 disbursed was restated from 0.6334 (Q1 report) to 1.7334 (Q2 report)
+    assert _row(f, "etda-digital-id")[F.RESTATED_SHARE] == pytest.approx(1.1 / 42.7377)
+    assert set(F.FEATURES) <= set(f.columns)
+
+
+def test_features_as_of_the_q1_report_use_only_the_q1_figures(reference):
+    f = F.build(F.panel_from_store(reference, "2025-12-31"), 1)
+    dig = _row(f, "etda-digital-id")
+    assert dig[F.cum(s.DISBURSED)] == pytest.approx(0.6334)
+    assert dig[F.RESTATED_SHARE] == 0
+    assert dig[F.PLAN_TOTAL_SHARE] == 1.0  # the Q1 report gives no plan for Q2-Q4: budget stands in
+
+
+@pytest.mark.parametrize("origin", [1, 2, 3])
+def test_no_figure_after_the_origin_reaches_the_features(origin):
+    tables = simulate.simulate(projects=12, years=3, seed=5)
+    panel = F.panel(tables["projects"], tables["finance"]).collect()
+    last = panel[s.FISCAL_YEAR].max()
+    rng = np.random.default_rng(0)
+    later = (pl.col(s.FISCAL_YEAR) == last) & (pl.col(s.QUARTER) > origin)
+    noise = pl.Series(rng.uniform(0, 1000, panel.height))
+    changed = panel.with_columns(*(pl.when(later).then(noise).otherwise(pl.col(c)).alias(c)
+                                   for c in (s.DISBURSED, s.COMMITTED, s.SPEND, F.RESTATED)))
+    before = F.build(panel.lazy(), origin, with_outcomes=False)
+    after = F.build(changed.lazy(), origin, with_outcomes=False)
+    assert_frame_equal(before, after)
+    # ... while a change at the origin quarter itself does reach them
+    at = (pl.col(s.FISCAL_YEAR) == last) & (pl.col(s.QUARTER) == origin)
+    moved = panel.with_columns(pl.when(at).then(pl.col(s.DISBURSED) + 1).otherwise(pl.col(s.DISBURSED)))
+    assert not F.build(moved.lazy(), origin, with_outcomes=False).equals(before)
+
+
+# --- simulation ---------------------------------------------------------------------------
+def test_simulation_is_reproducible_and_valid(tmp_path, store):
+    a = simulate.simulate(projects=20, years=3, seed=7)
+    b = simulate.simulate(projects=20, years=3, seed=7)
+    for name in s.TABLES:
+        assert_frame_equal(a[name], b[name])
+    assert not a["finance"].equals(simulate.simulate(projects=20, years=3, seed=8)["finance"])
+    paths = simulate.write(a, tmp_path / "sim")
+    checked = store.check(paths)
+    assert checked.errors == []
+    assert (tmp_path / "sim" / "SYNTHETIC.md").exists()
+    assert a["projects"][s.NAME_EN].str.starts_with(simulate.SYNTHETIC_TAG).all()
+    assert simulate.is_synthetic(a["projects"][s.PROJECT_ID])
+
+
+def test_simulation_is_calibrated_to_the_reference_shape():
+    t = simulate.simulate(projects=200, years=2, seed=1)
+    f = F.build(F.panel(t["projects"], t["finance"]), 2)
+    # ETDA at Q2: plan to date ~80% of budget, contracts (spend) ~78%, disbursed well behind
+    assert 0.70 < f[F.share(F.cum(s.PLAN))].mean() < 0.85
+    assert 0.65 < f[F.share(F.cum(s.SPEND))].mean() < 0.90
+    assert 0.15 < f[F.share(F.cum(s.DISBURSED))].mean() < 0.40
+    # year end: Q4 catch-up, carry-over of commitments, a real chance of missing the 93% target
+    assert (f[F.Y_SPEND] >= f[F.Y_DISBURSED] - 1e-9).all()
+    miss = (f[F.Y_DISBURSED] < 0.93).mean()
+    assert 0.3 < miss < 0.9
+
+
+def test_current_year_is_reported_only_to_the_chosen_quarter():
+    t = simulate.simulate(projects=10, years=2, seed=2, as_of_quarter=2)
+    fin = t["finance"].filter(pl.col(s.FISCAL_YEAR) == 2569)
+    assert fin.filter(pl.col(s.DISBURSED).is_not_null())[s.QUARTER].max() == 2
+    assert fin.filter(pl.col(s.QUARTER) == 4)[s.PLAN].is_not_null().all()
+    kr = t["kpi_results"].filter(pl.col(s.FISCAL_YEAR) == 2569)
+    assert kr[s.QUARTER].max() == 2
+
+
+# --- models ---------------------------------------------------------------------------------
+def test_estimators_follow_the_sklearn_contract():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    t = simulate.simulate(projects=30, years=2, seed=3)
+    X = B.training_rows(F.panel(t["projects"], t["finance"]), 2)
+    for name, cls in M.CANDIDATES.items():
+        est = cls(target=s.SPEND)
+        assert clone(est).get_params() == est.get_params()
+        with pytest.raises(NotFittedError):
+            est.predict(X)
+        assert est.fit(X, X[F.Y_SPEND].to_numpy()) is est
+        pred = est.predict(X)
+        assert pred.shape == (X.height,) and np.isfinite(pred).all(), name
+        assert (pred >= M.to_date(X, s.SPEND) - 1e-12).all(), name
+    with pytest.raises(ValueError, match="target must be one of"):
+        M.PlanBaseline(target="budget").fit(X)
+
+
+def test_backtest_needs_three_complete_years():
+    t = simulate.simulate(projects=10, years=2, seed=1)
+    with pytest.raises(ValueError, match="at least 3 complete fiscal years"):
+        B.run(F.panel(t["projects"], t["finance"]))
+
+
+# --- training on a small seeded history ---------------------------------------------------
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A named store holding the reference report, and a model set trained on a synthetic history."""
+    root = tmp_path_factory.mktemp("engine")
+    history = simulate.write(simulate.simulate(projects=40, years=5, seed=3), root / "history")
+    store = Store.create(root / "store")
+    from tests.conftest import REFERENCE_FILES
+
+    store.ingest(REFERENCE_FILES)
+    ms = engine.train(store, [root / "history"])
+    return store, ms, history
+
+
+def test_trained_models_beat_every_baseline_at_every_origin(trained):
+    _, ms, _ = trained
+    m = ms.metrics
+    for q in B.ORIGINS:
+        at = m.filter(pl.col(B.F.ORIGIN) == q)
+        models = at.filter(pl.col(B.KIND) == "model")
+        baselines = at.filter(pl.col(B.KIND) == "baseline")
+        assert baselines.height == 5
+        for col in ("mae_disbursed_pp", "mae_spend_pp"):
+            assert models[col].min() < baselines[col].min(), (q, col)
+        assert ms.champion(q) in models[B.MODEL].to_list()
+
+
+def test_interval_coverage_is_near_nominal(trained):
+    _, ms, _ = trained
+    champions = ms.metrics.filter(pl.col(B.IS_CHAMPION))
+    # nominal p10-p90 coverage is 80%; with 120 rows per origin we accept 65%-95%
+    assert champions.height == 3
+    for r in champions.iter_rows(named=True):
+        assert 0.65 <= r["coverage_disbursed"] <= 0.95, r
+        assert 0 <= r["brier_miss"] <= 0.25 and r["auc_miss"] > 0.8, r
+
+
+def test_manifest_has_provenance(trained):
+    store, ms, _ = trained
+    m = registry.read_manifest(store.models_dir, ms.version)
+    assert m["basis"] == "synthetic history"
+    assert m["years"] == [2564, 2565, 2566, 2567, 2568]
+    assert set(m["libraries"]) >= {"polars", "scikit-learn", "statsmodels", "joblib"}
+    assert len(m["training_fingerprint"]) == 64 and m["features"] == list(F.FEATURES)
+    assert set(m["artifacts"]) == {"origin-1.joblib", "origin-2.joblib", "origin-3.joblib"}
+    assert registry.active_version(store.models_dir) == ms.version
+
+
+def test_save_load_round_trip_gives_identical_projections(trained):
+    store, ms, _ = trained
+    loaded = registry.load(store.models_dir)
+    assert loaded.version == ms.version
+    assert_frame_equal(engine.project(store, models=ms), engine.project(store, models=loaded))
+
+
+def test_projection_on_the_reference_with_a_synthetic_model_set(trained):
+    store, ms, _ = trained
+    p = engine.project(store)
+    assert p.height == 9
+    assert set(p[engine.BASIS]) == {"synthetic history"}
+    assert set(p[B.MODEL]) == {ms.champion(2)}
+    for f in M.TARGET_FLOWS:
+        lo, mid, hi = (p[engine.projected(f, q)].cast(pl.Float64) for q in B.BANDS)
+        assert ((lo <= mid) & (mid <= hi)).all()
+    assert (p[engine.projected(s.SPEND, 50)] >= p[engine.projected(s.DISBURSED, 50)]).all()
+    assert (p[engine.projected(s.DISBURSED, 10)] >= p["disbursed_to_date"]).all()
+
+
+def test_a_tampered_artifact_is_refused(tmp_path, trained):
+    import shutil
+
+    store, ms, _ = trained
+    copy = tmp_path / "models"
+    shutil.copytree(store.models_dir, copy)
+    artifact = copy / ms.version / "origin-2.joblib"
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data))
+    with pytest.raises(registry.RegistryError, match="does not match the manifest"):
+        registry.load(copy)
+
+
+# --- projection without history -------------------------------------------------------------
+def test_projection_of_the_reference_without_history(reference):
+    p = engine.project(reference)
+    assert p.columns[:len(engine.PROJECTION_COLUMNS)] == engine.PROJECTION_COLUMNS
+    assert p.height == 9
+    assert set(p[engine.BASIS]) == {"no history"} and set(p[B.MODEL]) == {"structural"}
+    assert set(p[F.ORIGIN]) == {2}
+    trust = _row(p, "etda-trust-service-trade")
+    assert str(trust["disbursed_to_date"]) == "4.9960" and str(trust["budget"]) == "39.9254"
+    for r in p.iter_rows(named=True):
+        assert r["disbursed_to_date"] <= r["disbursed_p10"] <= r["disbursed_p50"] <= r["disbursed_p90"] <= r["budget"]
+        assert 0 <= r[engine.P_MISS_DISBURSEMENT] <= 1
+    # the Q1 report alone gives origin 1, from the Q1 figures
+    q1 = engine.project(reference, "2025-12-31")
+    assert set(q1[F.ORIGIN]) == {1}
+    assert str(_row(q1, "etda-digital-id")["disbursed_to_date"]) == "0.6334"
+
+
+# --- command line ----------------------------------------------------------------------------
+def test_cli_simulate_backtest_and_predictions(tmp_path, capsys):
+    out = tmp_path / "sim"
+    assert main(["simulate", "--projects", "15", "--years", "3", "--seed", "4", "--out", str(out)]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    preds = tmp_path / "preds.csv"
+    assert main(["backtest", "--history", str(out), "--predictions", str(preds), "--format", "csv"]) == 0
+    table = pl.read_csv(capsys.readouterr().out.encode())
+    df = pl.read_csv(preds)
+    assert df.columns[:11] == ["fiscal_year", "project_id", "origin_quarter", "model", "is_champion",
+                               "y_true_disbursed_share", "y_true_spend_share", "disbursed_share_p10",
+                               "disbursed_share_p50", "disbursed_share_p90", "p_miss"]
+    assert df.height == 15 * 1 * 3 * len(M.CANDIDATES)  # one predicted year x 3 origins x candidates
+    # anyone can recompute the metrics from the file
+    mae = (df.group_by("origin_quarter", "model")
+           .agg(((pl.col("disbursed_share_p50") - pl.col("y_true_disbursed_share")).abs().mean() * 100).alias("m")))
+    joined = table.join(mae, on=["origin_quarter", "model"])
+    assert joined.height == table.height
+    assert ((joined["mae_disbursed_pp"] - joined["m"]).abs() < 1e-3).all()
+
+
+def test_cli_project_models_and_a_bad_history(tmp_path, capsys, trained):
+    store, ms, history = trained
+    assert main(["--store", str(store.root), "models", "--format", "csv"]) == 0
+    listing = pl.read_csv(capsys.readouterr().out.encode())
+    assert listing.filter(pl.col("active"))["version"].to_list() == [ms.version]
+    assert main(["--store", str(store.root), "project"]) == 0
+    captured = capsys.readouterr()
+    assert "SYNTHETIC HISTORY" in captured.err and "etda-digital-id" in captured.out
+    assert main(["project"]) == 0  # the reference data, no model set in the default models/
+    assert "NO HISTORY" in capsys.readouterr().err
+    # a history with a broken row is refused with its location, nothing trained
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for p in history:
+        text = p.read_text(encoding="utf-8")
+        if p.stem == "finance":
+            lines = text.splitlines()
+            cells = lines[1].split(",")
+            cells[2] = "5"
+            lines[1] = ",".join(cells)
+            text = "\n".join(lines) + "\n"
+        (bad / p.name).write_text(text, encoding="utf-8")
+    assert main(["--store", str(tmp_path / "none"), "train", "--history", str(bad)]) == 2
+    assert main(["train", "--history", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "finance.csv, row 2, column `quarter`: must be 1-4, got 5." in err
+    assert registry.listing(store.models_dir).height == 1
