@@ -140,10 +140,10 @@ def _basis_note(basis: str, version: str | None = None) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from forecast import simulate
+    from forecast import synthetic
 
-    frames = simulate.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies)
-    paths = simulate.write(frames, args.out, args.file_format,
+    frames = synthetic.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies)
+    paths = synthetic.write(frames, args.out, args.file_format,
                            {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies")})
     fy = frames["projects"][s.FISCAL_YEAR]
     print(f"Wrote a SYNTHETIC history to {args.out}: {frames['projects'].height} project-years, fiscal years "
@@ -214,6 +214,10 @@ def cmd_project(args: argparse.Namespace) -> int:
     store = Store.open(args.store)
     ms = engine.active_models(store)
     df = engine.project(store, args.as_of, ms, threshold=args.target)
+    if df.is_empty():
+        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).",
+              file=sys.stderr)
+        return 1
     if args.format == "table":
         print(f"Year-end projection as of {args.as_of}, MTHB - {store.label}", file=sys.stderr)
         for basis in df[engine.BASIS].unique().sort().to_list():

@@ -17,7 +17,7 @@ import polars as pl
 from forecast import backtest as B
 from forecast import features as F
 from forecast import models as M
-from forecast import registry, simulate, templates, validate
+from forecast import registry, synthetic, templates, validate
 from forecast import schema as s
 from forecast.store import Store
 from forecast.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
@@ -54,22 +54,6 @@ class History:
     rows: int
 
 
-def expand(paths: list[Path | str]) -> list[Path]:
-    """Files as given; a folder stands for the template files in it."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix.lower() in (".csv", ".parquet", ".xlsx")
-                           and (f.stem in s.TABLES or f.suffix.lower() == ".xlsx"))
-            if not found:
-                raise ValueError(f"{p} holds no template files (projects/finance/kpis/kpi_results as CSV, "
-                                 "Parquet or one XLSX).")
-            out += found
-        else:
-            out.append(p)
-    return out
-
-
 def _fingerprint(lf: pl.LazyFrame) -> str:
     data = lf.select(*F.KEY, s.QUARTER, s.BUDGET, *F.FLOWS, F.RESTATED).sort([*F.KEY, s.QUARTER]).collect()
     return hashlib.sha256(data.write_csv().encode()).hexdigest()
@@ -78,14 +62,13 @@ def _fingerprint(lf: pl.LazyFrame) -> str:
 def _history(panel: pl.LazyFrame, projects: pl.DataFrame, source: str) -> History:
     done = F.outcomes(panel).collect()
     years = sorted(done[s.FISCAL_YEAR].unique().to_list())
-    basis = SYNTHETIC if simulate.is_synthetic(projects[s.PROJECT_ID]) else HISTORY
+    basis = SYNTHETIC if synthetic.is_synthetic(projects[s.PROJECT_ID]) else HISTORY
     return History(panel, basis, source, _fingerprint(panel), years, done.height)
 
 
 def read_history(paths: list[Path | str], store: Store | None = None) -> History:
     """Validate history files in the template (raises ``ValidationError`` listing every problem)."""
-    files = expand(paths)
-    raw, problems = templates.read_files(files)
+    raw, problems = templates.read_files(paths)
     checked = validate.check(raw, problems, store.calendar if store else None)
     checked.raise_for_errors()
     for need in ("projects", "finance"):

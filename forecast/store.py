@@ -291,7 +291,7 @@ class Store:
             result = target.ingest(paths, note)
             result.created = True
             return result
-        paths = [Path(p) for p in paths]
+        paths = templates.expand(paths)
         checked = self.check(paths)
         checked.raise_for_errors()
         return self._append(checked, paths, note)

@@ -67,11 +67,28 @@ def _with_rows(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
+def expand(paths: list[Path | str]) -> list[Path]:
+    """Paths as given, except that a folder stands for the template files in it (tables and workbooks)."""
+    out: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            out += sorted(f for f in path.iterdir() if f.suffix.lower() in SUFFIXES and not f.name.startswith(".")
+                          and (f.stem.lower() in s.TABLES or f.suffix.lower() == ".xlsx"))
+        else:
+            out.append(path)
+    return out
+
+
 def read_files(paths: list[Path | str]) -> tuple[list[RawTable], list[FileProblem]]:
-    """Read template files into raw text tables; problems are returned, never raised."""
+    """Read template files (or folders of them) into raw text tables; problems are returned, never raised."""
     tables: list[RawTable] = []
     problems: list[FileProblem] = []
-    for path in map(Path, paths):
+    for given in map(Path, paths):
+        if given.is_dir() and not expand([given]):
+            problems.append(FileProblem(given.name, None, "file_missing",
+                                        f"{given}: the folder holds no template files ("
+                                        + ", ".join(f"{t}.csv" for t in s.TABLES) + ", Parquet or one .xlsx)."))
+    for path in expand(paths):
         name = path.name
         if not path.exists():
             problems.append(FileProblem(name, None, "file_missing", f"no such file ({path}); check the path."))

@@ -8,7 +8,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from forecast import backtest as B
-from forecast import engine, registry, simulate
+from forecast import config
+from forecast import engine, registry, synthetic
 from forecast import features as F
 from forecast import models as M
 from forecast import schema as s
@@ -54,7 +55,7 @@ def test_features_as_of_the_q1_report_use_only_the_q1_figures(reference):
 
 @pytest.mark.parametrize("origin", [1, 2, 3])
 def test_no_figure_after_the_origin_reaches_the_features(origin):
-    tables = simulate.simulate(projects=12, years=3, seed=5)
+    tables = synthetic.simulate(projects=12, years=3, seed=5)
     panel = F.panel(tables["projects"], tables["finance"]).collect()
     last = panel[s.FISCAL_YEAR].max()
     rng = np.random.default_rng(0)
@@ -73,21 +74,21 @@ def test_no_figure_after_the_origin_reaches_the_features(origin):
 
 # --- simulation ---------------------------------------------------------------------------
 def test_simulation_is_reproducible_and_valid(tmp_path, store):
-    a = simulate.simulate(projects=20, years=3, seed=7)
-    b = simulate.simulate(projects=20, years=3, seed=7)
+    a = synthetic.simulate(projects=20, years=3, seed=7)
+    b = synthetic.simulate(projects=20, years=3, seed=7)
     for name in s.TABLES:
         assert_frame_equal(a[name], b[name])
-    assert not a["finance"].equals(simulate.simulate(projects=20, years=3, seed=8)["finance"])
-    paths = simulate.write(a, tmp_path / "sim")
+    assert not a["finance"].equals(synthetic.simulate(projects=20, years=3, seed=8)["finance"])
+    paths = synthetic.write(a, tmp_path / "sim")
     checked = store.check(paths)
     assert checked.errors == []
     assert (tmp_path / "sim" / "SYNTHETIC.md").exists()
-    assert a["projects"][s.NAME_EN].str.starts_with(simulate.SYNTHETIC_TAG).all()
-    assert simulate.is_synthetic(a["projects"][s.PROJECT_ID])
+    assert a["projects"][s.NAME_EN].str.starts_with(synthetic.SYNTHETIC_TAG).all()
+    assert synthetic.is_synthetic(a["projects"][s.PROJECT_ID])
 
 
 def test_simulation_is_calibrated_to_the_reference_shape():
-    t = simulate.simulate(projects=200, years=2, seed=1)
+    t = synthetic.simulate(projects=200, years=2, seed=1)
     f = F.build(F.panel(t["projects"], t["finance"]), 2)
     # ETDA at Q2: plan to date ~80% of budget, contracts (spend) ~78%, disbursed well behind
     assert 0.70 < f[F.share(F.cum(s.PLAN))].mean() < 0.85
@@ -100,7 +101,7 @@ def test_simulation_is_calibrated_to_the_reference_shape():
 
 
 def test_current_year_is_reported_only_to_the_chosen_quarter():
-    t = simulate.simulate(projects=10, years=2, seed=2, as_of_quarter=2)
+    t = synthetic.simulate(projects=10, years=2, seed=2, as_of_quarter=2)
     fin = t["finance"].filter(pl.col(s.FISCAL_YEAR) == 2569)
     assert fin.filter(pl.col(s.DISBURSED).is_not_null())[s.QUARTER].max() == 2
     assert fin.filter(pl.col(s.QUARTER) == 4)[s.PLAN].is_not_null().all()
@@ -113,7 +114,7 @@ def test_estimators_follow_the_sklearn_contract():
     from sklearn.base import clone
     from sklearn.exceptions import NotFittedError
 
-    t = simulate.simulate(projects=30, years=2, seed=3)
+    t = synthetic.simulate(projects=30, years=2, seed=3)
     X = B.training_rows(F.panel(t["projects"], t["finance"]), 2)
     for name, cls in M.CANDIDATES.items():
         est = cls(target=s.SPEND)
@@ -129,7 +130,7 @@ def test_estimators_follow_the_sklearn_contract():
 
 
 def test_backtest_needs_three_complete_years():
-    t = simulate.simulate(projects=10, years=2, seed=1)
+    t = synthetic.simulate(projects=10, years=2, seed=1)
     with pytest.raises(ValueError, match="at least 3 complete fiscal years"):
         B.run(F.panel(t["projects"], t["finance"]))
 
@@ -139,11 +140,9 @@ def test_backtest_needs_three_complete_years():
 def trained(tmp_path_factory):
     """A named store holding the reference report, and a model set trained on a synthetic history."""
     root = tmp_path_factory.mktemp("engine")
-    history = simulate.write(simulate.simulate(projects=40, years=5, seed=3), root / "history")
+    history = synthetic.write(synthetic.simulate(projects=40, years=5, seed=3), root / "history")
     store = Store.create(root / "store")
-    from tests.conftest import REFERENCE_FILES
-
-    store.ingest(REFERENCE_FILES)
+    store.ingest([config.REFERENCE_DIR])  # a folder stands for the template files in it
     ms = engine.train(store, [root / "history"])
     return store, ms, history
 

@@ -274,7 +274,7 @@ def describe(frames: dict[str, pl.DataFrame], args: dict) -> str:
             f"Fiscal years {fy.min()}-{fy.max()}, {frames['projects'].height} project-years, "
             f"{frames['finance'].height} finance rows.\n\n"
             "This is not real data. Every projection, ranking or model built on it is labelled "
-            "'synthetic history'. The generative model is documented in forecast/simulate.py.\n")
+            "'synthetic history'. The generative model is documented in forecast/synthetic.py.\n")
 
 
 def write(frames: dict[str, pl.DataFrame], out: Path | str, fmt: str = "csv", args: dict | None = None) -> list[Path]:
