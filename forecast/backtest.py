@@ -143,6 +143,20 @@ def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
             .select(METRIC_COLUMNS).sort(F.ORIGIN, "mae_disbursed_pp", MODEL))
 
 
+def reliability(predictions: pl.DataFrame, threshold: float, bins: int = 5) -> pl.DataFrame:
+    """Champions' predicted P(miss) against the observed miss rate, in equal-width probability bins."""
+    champ = predictions.filter(pl.col(IS_CHAMPION))
+    edges = np.linspace(0, 1, bins + 1)
+    labels = [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(edges[:-1], edges[1:])]
+    return (champ.with_columns(
+        pl.col(P_MISS).clip(0, 1 - 1e-12).mul(bins).floor().cast(pl.Int32).alias("__bin"),
+        (pl.col(F.Y_DISBURSED) < threshold).cast(pl.Float64).alias("__miss"))
+        .group_by(F.ORIGIN, "__bin").agg(pl.len().alias("n"), pl.col(P_MISS).mean().alias("mean_p_miss"),
+                                          pl.col("__miss").mean().alias("observed_miss_rate"))
+        .with_columns(pl.col("__bin").replace_strict(dict(enumerate(labels)), return_dtype=pl.String).alias("p_miss_bin"))
+        .sort(F.ORIGIN, "__bin").select(F.ORIGIN, "p_miss_bin", "n", "mean_p_miss", "observed_miss_rate"))
+
+
 def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: float = F.CABINET_TARGET,
         candidates: list[str] | None = None, fit_final: bool = True,
         progress: Callable[[float, str], None] | None = None) -> BacktestResult:

@@ -27,7 +27,7 @@ def emit(df: pl.DataFrame, fmt: str, out=None) -> None:
     elif fmt == "json":
         out.write(df.write_json() + "\n")
     else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=10_000,
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=2000, tbl_width_chars=10_000,
                        tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
                        tbl_formatting="ASCII_MARKDOWN", fmt_table_cell_list_len=-1):
             out.write(f"{df}\n")
@@ -152,6 +152,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rounded(df: pl.DataFrame, fmt: str) -> pl.DataFrame:
+    """Probabilities to three decimals for people; machines get full precision."""
+    return df.with_columns(cs.float().round(3)) if fmt == "table" else df
+
+
 def _metrics_table(metrics: pl.DataFrame) -> pl.DataFrame:
     return metrics.with_columns(cs.float().round(3))
 
@@ -188,6 +193,15 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if args.predictions:
             print(f"Predictions: {args.predictions} ({result.predictions.height} rows)")
     emit(_metrics_table(result.metrics), args.format)
+    if args.format == "table":
+        from forecast.backtest import reliability
+
+        print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
+        emit(_metrics_table(reliability(result.predictions, args.target)), args.format)
+        kb = engine.kpi_backtest(h)
+        if kb is not None:
+            print("\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years")
+            emit(_metrics_table(kb), args.format)
     return 0
 
 
@@ -226,6 +240,57 @@ def cmd_project(args: argparse.Namespace) -> int:
         for w in (ms.warnings() if ms else []):
             print(f"Note: library version differs from training: {w}", file=sys.stderr)
     emit(df.select(engine.PROJECTION_COLUMNS), args.format)
+    return 0
+
+
+def cmd_kpi(args: argparse.Namespace) -> int:
+    from forecast import engine, kpi
+
+    store = Store.open(args.store)
+    ms = engine.active_models(store)
+    calibration = ms.manifest.get("kpi_calibration") if ms else None
+    df = kpi.attainment(store, args.as_of, calibration)
+    if df.is_empty():
+        print(f"No KPIs in {store.label} as of {args.as_of}.", file=sys.stderr)
+        return 1
+    if args.format == "table":
+        counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
+        print(f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
+              + ("calibrated on the history of model set " + ms.version if calibration else
+                 "from documented rules (no history)") + ".", file=sys.stderr)
+    emit(_rounded(df.select(kpi.COLUMNS), args.format), args.format)
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from forecast import engine, risk
+
+    store = Store.open(args.store)
+    policy = risk.RiskPolicy(target=args.target,
+                             quarterly_targets=tuple(args.quarterly_targets) if args.quarterly_targets else None)
+    ms = engine.active_models(store)
+    df = risk.rank(store, args.as_of, policy, lang=args.lang, models=ms, compare_to=args.compare_to)
+    if df.is_empty():
+        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
+        return 1
+    cols = list(risk.COLUMNS)
+    if args.compare_to is not None:
+        cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
+    if args.format == "table":
+        levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
+        print(f"Risk ranking as of {args.as_of} - {store.label}: {levels}. Score = 0.5 P(miss disbursement "
+              f"{args.target:.0%}) + 0.2 P(money unused) + 0.3 P(a KPI misses); high >= 0.60, medium >= 0.35.",
+              file=sys.stderr)
+        basis = df[engine.BASIS].unique().to_list()
+        for b in basis:
+            if b != engine.ACTUAL:
+                print(_basis_note(b, ms.version if ms else None), file=sys.stderr)
+        if args.compare_to is not None:
+            moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
+            new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
+            print(f"Compared with the report of {df['compared_to'][0]}: {moved} project(s) moved; newly high risk: "
+                  + (", ".join(new) or "none") + ".", file=sys.stderr)
+    emit(_rounded(df.select(cols), args.format), args.format)
     return 0
 
 
@@ -316,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--target", type=float, default=0.93, help=argparse.SUPPRESS)
     fmt(sp)
     sp.set_defaults(func=cmd_project)
+
+    sp = sub.add_parser("kpi", help="each KPI's projected year-end value and chance of reaching its target")
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    fmt(sp)
+    sp.set_defaults(func=cmd_kpi)
+
+    sp = sub.add_parser("rank", help="projects ranked by risk, with probabilities and reasons")
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument("--compare-to", default=None, metavar="VINTAGE",
+                    help="a report date, 'previous', or a store vintage number: show rank moves since then")
+    sp.add_argument("--target", type=float, default=0.93,
+                    help="year-end disbursement target as a share of budget (default 0.93, the cabinet's FY2569)")
+    sp.add_argument("--quarterly-targets", type=float, nargs=4, default=None, metavar=("Q1", "Q2", "Q3", "Q4"),
+                    help="optional cumulative disbursement targets by quarter end, e.g. 0.30 0.52 0.75 0.93")
+    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the drivers (default th)")
+    fmt(sp)
+    sp.set_defaults(func=cmd_rank)
 
     sp = sub.add_parser("template", help="write the blank Excel template")
     sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))

@@ -17,7 +17,7 @@ import polars as pl
 from forecast import backtest as B
 from forecast import features as F
 from forecast import models as M
-from forecast import registry, synthetic, templates, validate
+from forecast import kpi, registry, synthetic, templates, validate
 from forecast import schema as s
 from forecast.store import Store
 from forecast.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
@@ -38,8 +38,11 @@ def projected(flow: str, p: int) -> str:
 PROJECTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN, s.AS_OF, F.ORIGIN, s.BUDGET, PLAN_TO_DATE,
                       DISBURSED_TO_DATE, SPEND_TO_DATE,
                       *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), B.MODEL, BASIS]
+DRIVER_FEATURES = [F.share(F.cum(s.PLAN)), F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)),
+                   F.cum(s.COMMITTED), F.share(F.cum(s.COMMITTED)), F.pace(s.DISBURSED), F.CONVERSION,
+                   F.momentum(s.DISBURSED), F.RESTATED_SHARE, F.QUARTERS_LEFT]
 EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET,
-                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS)]
+                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES]
 
 
 @dataclass
@@ -52,6 +55,8 @@ class History:
     fingerprint: str
     years: list[int]
     rows: int
+    kpis: pl.DataFrame | None = None
+    kpi_results: pl.DataFrame | None = None
 
 
 def _fingerprint(lf: pl.LazyFrame) -> str:
@@ -59,11 +64,14 @@ def _fingerprint(lf: pl.LazyFrame) -> str:
     return hashlib.sha256(data.write_csv().encode()).hexdigest()
 
 
-def _history(panel: pl.LazyFrame, projects: pl.DataFrame, source: str) -> History:
+def _history(panel: pl.LazyFrame, projects: pl.DataFrame, source: str, kpis: pl.DataFrame | None = None,
+             results: pl.DataFrame | None = None) -> History:
     done = F.outcomes(panel).collect()
     years = sorted(done[s.FISCAL_YEAR].unique().to_list())
     basis = SYNTHETIC if synthetic.is_synthetic(projects[s.PROJECT_ID]) else HISTORY
-    return History(panel, basis, source, _fingerprint(panel), years, done.height)
+    if kpis is not None and results is not None:
+        kpis, results = (t.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for t in (kpis, results))
+    return History(panel, basis, source, _fingerprint(panel), years, done.height, kpis, results)
 
 
 def read_history(paths: list[Path | str], store: Store | None = None) -> History:
@@ -75,8 +83,17 @@ def read_history(paths: list[Path | str], store: Store | None = None) -> History
         if need not in checked.tables:
             raise ValueError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
                              "projects and finance (in the template).")
-    projects = checked.tables["projects"]
-    return _history(F.panel(projects, checked.tables["finance"]), projects, ", ".join(map(str, paths)))
+    projects, tables = checked.tables["projects"], checked.tables
+    return _history(F.panel(projects, tables["finance"]), projects, ", ".join(map(str, paths)),
+                    _latest(tables.get("kpis")), _latest(tables.get("kpi_results")))
+
+
+def _latest(df: pl.DataFrame | None) -> pl.DataFrame | None:
+    """The last report's version of every record (history files may hold several vintages)."""
+    if df is None:
+        return None
+    key = [c for c in (s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.QUARTER) if c in df.columns]
+    return df.sort(s.AS_OF).unique(key, keep="last", maintain_order=True)
 
 
 def store_history(store: Store) -> History:
@@ -86,7 +103,8 @@ def store_history(store: Store) -> History:
         (pl.col(s.DISBURSED).is_not_null() | (pl.col(s.QUARTER) < 4)).all().alias("__done"))
         .filter("__done").select(s.FISCAL_YEAR))
     lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi")
-    return _history(lf, store.read("projects"), f"complete fiscal years in {store.label}")
+    return _history(lf, store.read("projects"), f"complete fiscal years in {store.label}", store.read("kpis"),
+                    store.read("kpi_results"))
 
 
 def history(store: Store, paths: list[Path | str] | None = None) -> History:
@@ -100,6 +118,13 @@ def backtest(store: Store, paths: list[Path | str] | None = None, threshold: flo
     return B.run(h.panel, threshold=threshold, fit_final=False, progress=progress), h
 
 
+def kpi_backtest(h: History) -> pl.DataFrame | None:
+    """KPI attainment backtest on a history's KPIs (None when it has none)."""
+    if h.kpis is None or h.kpi_results is None or h.kpis.is_empty():
+        return None
+    return kpi.backtest(h.kpis, h.kpi_results)
+
+
 def train(store: Store, paths: list[Path | str] | None = None, threshold: float = F.CABINET_TARGET,
           progress: Callable[[float, str], None] | None = None, activate: bool = True) -> registry.ModelSet:
     """Backtest, fit every candidate per origin on the whole history, save a versioned model set."""
@@ -111,6 +136,9 @@ def train(store: Store, paths: list[Path | str] | None = None, threshold: float 
         "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in M.CANDIDATES.items()},
         "champions": {str(q): n for q, n in result.champions.items()},
         "metrics": result.metrics.to_dicts(),
+        "reliability": B.reliability(result.predictions, threshold).to_dicts(),
+        "kpi_calibration": (kpi.calibrate(h.kpis, h.kpi_results)
+                            if h.kpis is not None and h.kpi_results is not None else None),
     }
     return registry.save(store.models_dir, result.final, manifest, make_active=activate)
 
@@ -154,7 +182,8 @@ def project(store: Store, as_of="latest", models: registry.ModelSet | None | str
     money = [PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE, *(projected(f, p) for f in M.TARGET_FLOWS
                                                                for p in B.BANDS)]
     return (out.join(names, on=F.KEY, how="left").join(dates, on=F.KEY, how="left")
-            .with_columns(*(pl.col(c).round(4).cast(s.MONEY) for c in money), pl.col(s.BUDGET).cast(s.MONEY))
+            .with_columns(*(pl.col(c).round(4).cast(s.MONEY) for c in money), pl.col(s.BUDGET).cast(s.MONEY),
+                          pl.col(F.QUARTERS_LEFT).cast(pl.Int32))
             .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS).sort(F.KEY))
 
 
@@ -184,7 +213,7 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
     return X.select(
         *F.KEY, pl.lit(q, pl.Int8).alias(F.ORIGIN), s.BUDGET,
         pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE), pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
-        pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE),
+        pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE), *DRIVER_FEATURES,
     ).with_columns(
         *(pl.Series(projected(f, p), cols[B.band(f, p)] * budget) for f in M.TARGET_FLOWS for p in B.BANDS),
         pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS),

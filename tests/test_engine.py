@@ -179,6 +179,8 @@ def test_manifest_has_provenance(trained):
     assert len(m["training_fingerprint"]) == 64 and m["features"] == list(F.FEATURES)
     assert set(m["artifacts"]) == {"origin-1.joblib", "origin-2.joblib", "origin-3.joblib"}
     assert registry.active_version(store.models_dir) == ms.version
+    assert set(m["kpi_calibration"]["count"]) == {"1", "2", "3"}  # KPI spreads learned from the history
+    assert {r["origin_quarter"] for r in m["reliability"]} == {1, 2, 3}
 
 
 def test_save_load_round_trip_gives_identical_projections(trained):

@@ -1,0 +1,154 @@
+"""KPI attainment and the risk ranking, checked against the reference report."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from forecast import kpi, risk, synthetic
+from forecast import schema as s
+from forecast.cli import main
+
+
+def _kpi(df: pl.DataFrame, project: str, kpi_id: str) -> dict:
+    return df.filter((pl.col(s.PROJECT_ID) == project) & (pl.col(s.KPI_ID) == kpi_id)).row(0, named=True)
+
+
+# --- KPIs ---------------------------------------------------------------------------------
+def test_kpis_the_report_shows_reached_are_reached(reference):
+    k = kpi.attainment(reference)
+    assert k.height == 32 and k.columns[:len(kpi.COLUMNS)] == kpi.COLUMNS
+    communities = _kpi(k, "etda-sme-ai-transformation", "3")  # 118 communities against 100
+    assert (communities[kpi.STATUS], communities[kpi.REACHED_QUARTER], communities[kpi.P_ATTAIN]) == (kpi.REACHED, 2, 1.0)
+    assert communities[kpi.VALUE_TO_DATE] == 118
+    digital_id = _kpi(k, "etda-digital-id", "1")  # 1,805 services > 1,463
+    assert digital_id[kpi.STATUS] == kpi.REACHED and digital_id[kpi.TIER_EXPECTED] == 100
+    assert _kpi(k, "etda-ai-governance", "2.1")[kpi.STATUS] == kpi.REACHED  # 93,106 > 60,000 trained
+    assert "93,106" in _kpi(k, "etda-ai-governance", "2.1")[kpi.BASIS]
+    assert set(k[kpi.STATUS]) <= set(kpi.STATUSES)
+    assert k[kpi.P_ATTAIN].is_between(0, 1).all()
+
+
+def test_levels_and_surveys_state_their_basis(reference):
+    k = kpi.attainment(reference)
+    survey = _kpi(k, "etda-online-platform-awareness", "4")  # 96.6% against 80%
+    assert survey[kpi.KIND] == kpi.LEVEL and survey[kpi.STATUS] == kpi.ON_TRACK
+    assert "last value 96.60% vs target 80%" in survey[kpi.BASIS]
+    assert survey[kpi.P_ATTAIN] > 0.9
+    not_run = _kpi(k, "etda-platform-regulation", "2")
+    assert not_run[kpi.STATUS] == kpi.NO_DATA and "survey not yet run" in not_run[kpi.BASIS]
+    trainers = _kpi(k, "etda-online-platform-awareness", "1")  # 1,135 trained vs 700 planned by Q2
+    assert trainers[kpi.KIND] == kpi.COUNT and trainers[kpi.PLAN_TO_DATE] == 700
+    assert trainers[kpi.projected(10)] <= trainers[kpi.projected(50)] <= trainers[kpi.projected(90)]
+
+
+def _one_kpi(value: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    kpis = pl.DataFrame({
+        s.FISCAL_YEAR: [2569], s.PROJECT_ID: ["p"], s.KPI_ID: ["1"], s.NAME_EN: ["people trained"],
+        s.UNIT: ["person"], s.COMPARATOR: [">="], s.TARGET: [1000.0], s.PLAN_Q[0]: [250.0], s.PLAN_Q[1]: [250.0],
+        s.PLAN_Q[2]: [250.0], s.PLAN_Q[3]: [250.0], s.PLAN_IS_CUMULATIVE: [False],
+        s.TIER_50: [None], s.TIER_75: [None], s.TIER_100: [None]},
+        schema_overrides={s.TIER_50: pl.Float64, s.TIER_75: pl.Float64, s.TIER_100: pl.Float64})
+    results = pl.DataFrame({s.FISCAL_YEAR: [2569], s.PROJECT_ID: ["p"], s.KPI_ID: ["1"], s.QUARTER: [2],
+                            s.VALUE: [value]}, schema_overrides={s.QUARTER: pl.Int8})
+    return kpis, results
+
+
+def test_a_kpi_behind_plan_has_a_lower_chance_than_ahead():
+    behind = kpi.project(kpi.progress(*_one_kpi(300.0))).row(0, named=True)
+    ahead = kpi.project(kpi.progress(*_one_kpi(700.0))).row(0, named=True)
+    assert behind[kpi.PLAN_TO_DATE] == ahead[kpi.PLAN_TO_DATE] == 500
+    # pace 0.6 -> 300 + 500 * 0.8 = 700 by year end; pace 1.4 -> 700 + 500 * 1.2 = 1,300
+    assert behind[kpi.projected(50)] == pytest.approx(700)
+    assert ahead[kpi.projected(50)] == pytest.approx(1300)
+    assert behind[kpi.P_ATTAIN] < 0.5 < ahead[kpi.P_ATTAIN]
+    assert (behind[kpi.STATUS], ahead[kpi.STATUS]) == (kpi.AT_RISK, kpi.ON_TRACK)
+
+
+def test_kpi_calibration_beats_the_rules_on_simulated_history():
+    t = synthetic.simulate(projects=60, years=4, seed=9)
+    table = kpi.backtest(t["kpis"], t["kpi_results"])
+    for q in (1, 2, 3):
+        at = {r["method"]: r for r in table.filter(pl.col("origin_quarter") == q).iter_rows(named=True)}
+        assert at["calibrated"]["brier"] < at["rules"]["brier"], q
+
+
+# --- risk -------------------------------------------------------------------------------------
+def test_ranking_lists_the_nine_projects_with_reasons_from_the_report(reference):
+    r = risk.rank(reference, lang="en")
+    assert r.columns[:len(risk.COLUMNS)] == risk.COLUMNS
+    assert r.height == 9 and r[risk.RANK].to_list() == list(range(1, 10))
+    for c in (risk.RISK_SCORE, risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.P_MISS_KPI):
+        assert r[c].is_between(0, 1).all(), c
+    assert (r[risk.RISK_SCORE].diff().drop_nulls() <= 0).all()
+    levels = dict(zip(r[s.PROJECT_ID], r[risk.LEVEL]))
+    scores = dict(zip(r[s.PROJECT_ID], r[risk.RISK_SCORE]))
+    for pid, score in scores.items():
+        assert levels[pid] == ("high" if score >= 0.6 else "medium" if score >= 0.35 else "low")
+    trust = r.filter(pl.col(s.PROJECT_ID) == "etda-trust-service-trade").row(0, named=True)
+    # Q2 report: 4.9960 disbursed of 39.9254 (12.5%) against 31.6941 planned (79.4%)
+    assert "disbursed 12.5% of budget (4.9960 MTHB) vs 79.4% planned to date" in trust[risk.DRIVERS]
+    sme = r.filter(pl.col(s.PROJECT_ID) == "etda-sme-ai-transformation").row(0, named=True)
+    assert "45.5431 MTHB (47.7% of budget) committed but not yet paid" in sme[risk.DRIVERS]
+    # the SME project disburses fastest (49.9%) and ranks safer than Trust Service (12.5%)
+    assert sme[risk.RANK] > trust[risk.RANK]
+
+
+def test_drivers_in_thai_and_deterministic_output(reference):
+    a = risk.rank(reference)
+    assert_frame_equal(a, risk.rank(reference))
+    trust = a.filter(pl.col(s.PROJECT_ID) == "etda-trust-service-trade").row(0, named=True)
+    assert "เบิกจ่ายแล้ว 12.5% ของงบประมาณ (4.9960 ล้านบาท) เทียบกับแผนสะสม 79.4%" in trust[risk.DRIVERS]
+
+
+def test_ties_are_broken_by_p_miss_then_project_id():
+    rows = pl.DataFrame({
+        s.PROJECT_ID: ["b", "a", "c"], s.NAME_EN: ["B", "A", "C"], s.NAME_TH: ["ข", "ก", "ค"],
+        risk.RISK_SCORE: [0.5, 0.5, 0.5], risk.LEVEL: ["medium"] * 3, risk.P_MISS_DISBURSEMENT: [0.6, 0.6, 0.9],
+        risk.P_MISS_SPEND: [0.0] * 3, risk.P_MISS_KPI: [0.0] * 3, s.FISCAL_YEAR: [2569] * 3, s.PLAN_LINE: [""] * 3,
+        "origin_quarter": [2] * 3, s.AS_OF: [None] * 3, "basis": ["no history"] * 3, "model": ["structural"] * 3,
+        risk.DRIVERS_TH: [["x"]] * 3, risk.DRIVERS_EN: [["x"]] * 3})
+    assert risk._ranked(rows, "en")[s.PROJECT_ID].to_list() == ["c", "a", "b"]
+
+
+def test_quarterly_targets_add_a_driver(reference):
+    policy = risk.RiskPolicy(quarterly_targets=(0.30, 0.52, 0.75, 0.93), max_drivers=10)
+    r = risk.rank(reference, policy=policy, lang="en")
+    trust = r.filter(pl.col(s.PROJECT_ID) == "etda-trust-service-trade")[risk.DRIVERS].item()
+    assert "disbursed 12.5%, below the Q2 target of 52.0%" in trust
+
+
+def test_compare_to_the_previous_report(reference):
+    r = risk.rank(reference, compare_to="previous", lang="en")
+    assert r["compared_to"].unique().to_list()[0].isoformat() == "2025-12-30"
+    assert r[risk.PREVIOUS_RANK].is_not_null().all()
+    assert (r[risk.RANK_CHANGE] == r[risk.PREVIOUS_RANK] - r[risk.RANK]).all()
+    assert sorted(r[risk.PREVIOUS_RANK].to_list()) == list(range(1, 10))
+    with pytest.raises(ValueError, match="no report before"):
+        risk.rank(reference, as_of="2025-12-31", compare_to="previous")
+
+
+def test_cli_rank_and_kpi(capsys):
+    assert main(["rank", "--format", "csv", "--lang", "en", "--compare-to", "2025-12-30"]) == 0
+    out = pl.read_csv(capsys.readouterr().out.encode())
+    assert out.columns == [*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
+    assert out.height == 9
+    assert main(["rank"]) == 0
+    captured = capsys.readouterr()
+    assert "NO HISTORY" in captured.err and "เบิกจ่ายแล้ว" in captured.out
+    assert main(["kpi", "--format", "json"]) == 0
+    k = pl.read_json(capsys.readouterr().out.encode())
+    assert k.columns == kpi.COLUMNS and k.height == 32
+    assert main(["rank", "--compare-to", "yesterday"]) == 2
+    assert "expected a report date" in capsys.readouterr().err
+
+
+def test_p_miss_kpi_is_one_minus_the_product_of_chances(reference):
+    k = kpi.attainment(reference)
+    r = risk.rank(reference)
+    for pid in ("etda-online-platform-awareness", "etda-digital-id"):
+        p = k.filter(pl.col(s.PROJECT_ID) == pid)[kpi.P_ATTAIN].to_numpy()
+        got = r.filter(pl.col(s.PROJECT_ID) == pid)[risk.P_MISS_KPI].item()
+        assert got == pytest.approx(1 - np.prod(p))
