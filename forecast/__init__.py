@@ -7,25 +7,31 @@ The store and validation load eagerly; the engine (scikit-learn, statsmodels) lo
     forecast.project(store)                             # year-end p10/p50/p90 per project
     history = forecast.simulate(projects=90, years=6)   # a SYNTHETIC history, as template tables
     forecast.train(store, ["history/"])                 # backtest, fit, save a model set
+    forecast.rank(store, lang="en")                     # projects by risk, with reasons
+    forecast.kpi_attainment(store)                      # every KPI's chance of its target
 """
 
 from forecast.calendar import FiscalCalendar
 from forecast.store import IngestResult, Store, StoreError
 from forecast.validate import Checked, Issue, ValidationError
 
-_ENGINE = ("active_models", "backtest", "model_sets", "project", "read_history", "store_history", "train")
+# name -> (module, attribute), imported on first use
+_LAZY = {
+    **{n: ("forecast.engine", n) for n in ("active_models", "backtest", "model_sets", "project", "read_history",
+                                           "store_history", "train")},
+    "simulate": ("forecast.synthetic", "simulate"),
+    "rank": ("forecast.risk", "rank"),
+    "RiskPolicy": ("forecast.risk", "RiskPolicy"),
+    "kpi_attainment": ("forecast.kpi", "attainment"),
+}
 
-__all__ = ["Checked", "FiscalCalendar", "IngestResult", "Issue", "Store", "StoreError", "ValidationError",
-           "simulate", *_ENGINE]
+__all__ = ["Checked", "FiscalCalendar", "IngestResult", "Issue", "Store", "StoreError", "ValidationError", *_LAZY]
 
 
 def __getattr__(name: str):
-    if name in _ENGINE:
-        from forecast import engine
+    if name in _LAZY:
+        from importlib import import_module
 
-        return getattr(engine, name)
-    if name == "simulate":
-        from forecast.synthetic import simulate
-
-        return simulate
+        module, attr = _LAZY[name]
+        return getattr(import_module(module), attr)
     raise AttributeError(f"module 'forecast' has no attribute {name!r}")
