@@ -70,7 +70,7 @@ Z90 = 1.2815515655446004
 COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, VALUE_TO_DATE,
            projected(10), projected(50), projected(90), P_ATTAIN, TIER_EXPECTED, STATUS, BASIS]
 EXTRA = [s.NAME_TH, KIND, s.COMPARATOR, QUARTER_REPORTED, PLAN_TO_DATE, PLAN_TOTAL, REACHED_QUARTER,
-         *(p_tier(p) for p in s.TIERS)]
+         *s.TIERS.values(), *(p_tier(p) for p in s.TIERS)]
 
 
 def progress(kpis: pl.DataFrame, results: pl.DataFrame, origin: int | None = None) -> pl.DataFrame:

@@ -214,11 +214,7 @@ def _ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
     return (risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False])
             .with_row_index(RANK, offset=1).with_columns(pl.col(RANK).cast(pl.Int32),
                                                           pl.col(col).list.join(" | ").alias(DRIVERS))
-            .select(*COLUMNS, s.FISCAL_YEAR, s.PLAN_LINE, F.ORIGIN, s.AS_OF, engine.BASIS, B_MODEL, DRIVERS_TH,
-                    DRIVERS_EN))
-
-
-B_MODEL = "model"
+            .select(*COLUMNS, pl.exclude(COLUMNS)))
 
 
 def resolve_compare(store, as_of, compare_to) -> dt.date:
@@ -247,3 +243,30 @@ def _date(text) -> dt.date:
         return dt.date.fromisoformat(str(text))
     except ValueError:
         raise ValueError(f"expected a report date such as 2025-12-30, 'previous' or a vintage number; got {text!r}.")
+
+
+def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> dict:
+    """Year-end disbursed and risk if ``remaining`` MTHB is disbursed in the quarters left.
+
+    ``row`` is one project of ``assess``/``rank``. The projected range keeps its width and
+    moves to centre on disbursed to date + ``remaining``; P(miss) is read off a normal with
+    that range as its p10-p90; the score and level are recomputed with the other two
+    probabilities unchanged.
+    """
+    policy = policy or RiskPolicy()
+    budget = float(row[s.BUDGET])
+    done = float(row["disbursed_to_date"])
+    mid = min(done + max(remaining, 0.0), budget * 1.5)
+    lo_s, mid_s, hi_s = (row[M.band(s.DISBURSED, p)] for p in M.BANDS)
+    shift = mid / budget - mid_s
+    lo, hi = max(lo_s + shift, done / budget), hi_s + shift
+    from scipy.stats import norm
+
+    sd = max((hi - lo) / (2 * 1.2816), 1e-6)
+    p_miss = float(norm.cdf((policy.target - mid / budget) / sd)) if row[F.QUARTERS_LEFT] else float(
+        mid / budget < policy.target)
+    total = policy.weight_disbursement + policy.weight_spend + policy.weight_kpi
+    score = (policy.weight_disbursement * p_miss + policy.weight_spend * row[P_MISS_SPEND]
+             + policy.weight_kpi * row[P_MISS_KPI]) / total
+    return {"disbursed_p10": lo * budget, "disbursed_p50": mid, "disbursed_p90": hi * budget,
+            P_MISS_DISBURSEMENT: p_miss, RISK_SCORE: score, LEVEL: str(policy.level(np.array([score]))[0])}

@@ -1,27 +1,123 @@
-"""The app renders the reference data (AppTest, no browser)."""
+"""Every page of the app, with AppTest (no browser)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from forecast import config, ui
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 
 
-def test_app_shows_the_reference_data():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    assert not at.exception
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    ui.reset()  # each test sees the store the conftest set up, not one cached by an earlier test
+    yield
+    ui.reset()
+
+
+def open_page(page: str | None = None, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if lang:
+        at.session_state[ui.LANG] = lang
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_overview_shows_the_reference_totals():
+    at = open_page()
     assert at.title[0].value == "ติดตามการใช้จ่ายงบประมาณ"
-    projects = at.dataframe[0].value
-    assert len(projects) == 9
     assert "519.3683" in at.metric[0].value
+    assert at.metric[3].value == "169.9125"  # disbursed to Q2, as the Q2 report prints it
+    assert any("ไม่มีข้อมูลย้อนหลัง" in w.value for w in at.warning)  # honest label: no history
+    assert len(at.get("download_button")) == 2
 
 
 def test_language_switch_and_vintage():
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at = open_page()
+    at.sidebar.radio(key=ui.LANG).set_value("en").run()
     assert at.title[0].value == "Budget execution monitor"
-    at.sidebar.selectbox(key="as_of").set_value("2025-12-30").run()
+    assert any("No history" in w.value for w in at.warning)
+    at.sidebar.selectbox(key=ui.AS_OF).set_value("2025-12-30").run()
     assert not at.exception
-    assert at.metric[3].value == "44.0596"  # Q1 disbursement as the Q1 report printed it (sum of 9 rows)
+    assert at.metric[3].value == "44.0596"  # Q1 disbursement as the Q1 report printed it
+
+
+def test_ranking_shows_the_nine_projects():
+    at = open_page("ranking", lang="en")
+    table = at.dataframe[0].value
+    assert len(table) == 9
+    assert list(table["Rank"]) == list(range(1, 10))
+    drivers = " ".join(table["Main reasons"])
+    assert "disbursed 12.5% of budget (4.9960 MTHB) vs 79.4% planned to date" in drivers
+    at.multiselect(key="rank_levels").set_value(["medium"]).run()
+    assert 0 < len(at.dataframe[0].value) < 9
+
+
+def test_project_page_and_what_if_moves_the_projection():
+    at = open_page("project", lang="en")
+    at.selectbox(key=ui.PROJECT).set_value("etda-trust-service-trade").run()
+    assert not at.exception
+    assert at.metric[1].value == "4.9960"
+    slider = at.slider(key="what_if_etda-trust-service-trade")
+    before = [m.value for m in at.metric]
+    slider.set_value(34.0).run()  # disburse almost all that is left: 4.9960 + 34.0 = 38.9960
+    after = [m.value for m in at.metric]
+    assert before != after
+    assert "38.9960" in after
+    assert len(at.get("progress")) >= 2  # KPI cards with their chances
+
+
+def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(tmp_path):
+    at = open_page("data", lang="en")
+    bad = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
+          "2569,etda-digital-id,5,2026-03-31,1.0,0.5,0.5,1.0\n"
+    at.file_uploader(key="upload").set_value([("finance.csv", bad.encode(), "text/csv")]).run()
+    assert not at.exception
+    assert any("error" in e.value for e in at.error)
+    issues = at.dataframe[0].value  # the validation report comes first
+    assert "quarter" in set(issues["column"]) and "must be 1-4, got 5." in " ".join(issues["message"])
+    assert "confirm" not in [b.key for b in at.button]  # no way to store a file with errors
+    assert not (config.DEFAULT_STORE_DIR / "store.json").exists()
+
+
+def test_models_page_without_a_model_set():
+    at = open_page("models", lang="en")
+    assert any("No model set yet" in i.value for i in at.info)
+
+
+def test_a_valid_upload_is_appended_after_confirmation():
+    at = open_page("data", lang="en")
+    q3 = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
+         "2569,etda-digital-id,3,2026-06-30,0.1000,1.0000,0.5000,1.5000\n"
+    at.file_uploader(key="upload").set_value([("finance.csv", q3.encode(), "text/csv")]).run()
+    assert not at.error and any("ready to append" in s.value for s in at.success)
+    assert not (config.DEFAULT_STORE_DIR / "store.json").exists()  # nothing stored before confirming
+    at.button(key="confirm").click().run()
+    assert not at.exception
+    assert any("Stored as vintage 2" in s.value for s in at.success)
+    from forecast.store import Store
+
+    stored = Store.open()
+    assert stored.root == config.DEFAULT_STORE_DIR
+    assert max(stored.report_dates()).isoformat() == "2026-06-30"
+
+
+def test_pages_label_a_synthetic_model_set(tmp_path):
+    from forecast import engine, synthetic
+    from forecast.store import Store
+
+    synthetic.write(synthetic.simulate(projects=20, years=3, seed=2), tmp_path / "history")
+    trained = engine.train(Store.open(), [tmp_path / "history"])
+    at = open_page(lang="en")
+    assert any("Synthetic history" in w.value and trained.version in w.value for w in at.warning)
+    at.switch_page("app_pages/models.py").run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 3 * 8  # the backtest: 3 origins x 8 candidates

@@ -1,0 +1,172 @@
+"""What the Streamlit pages share: cached loading, the sidebar, labels in the chosen language, charts.
+
+Everything heavy is cached: the store and model set with ``st.cache_resource``, the
+frames of a vintage with ``st.cache_data`` keyed by the store's fingerprint, the report
+date and the model set version. Nothing is trained while a page renders.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from forecast import engine, kpi, registry, risk, summary
+from forecast import schema as s
+from forecast.labels import LANGS, t
+from forecast.store import Store
+
+LANG, AS_OF, PROJECT = "lang", "as_of", "project"
+LEVEL_COLOUR = {risk.HIGH: "#f4c7c3", risk.MEDIUM: "#fce8b2", risk.LOW: "#c8e6c9"}  # fills behind level cells
+LEVEL_BADGE = {risk.HIGH: "red", risk.MEDIUM: "orange", risk.LOW: "green"}
+
+
+@st.cache_resource(show_spinner=False)
+def store() -> Store:
+    return Store.open()
+
+
+def reset() -> None:
+    """Forget cached stores, model sets and frames (after an ingest, a training or a switch)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def model_set(models_dir: str, version: str | None) -> registry.ModelSet | None:
+    from pathlib import Path
+
+    return registry.load(Path(models_dir), version) if version else None
+
+
+def active_model_set(st_: Store) -> registry.ModelSet | None:
+    try:
+        return model_set(str(st_.models_dir), registry.active_version(st_.models_dir))
+    except registry.RegistryError as exc:
+        st.error(str(exc))
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def bundle(fingerprint: str, as_of: str, version: str | None) -> dict:
+    """Every frame the pages show for one vintage (computed once per store content and model set)."""
+    st_ = store()
+    ms = active_model_set(st_)
+    projection = engine.project(st_, as_of, ms)
+    kpis = kpi.attainment(st_, as_of, ms.manifest.get("kpi_calibration") if ms else None)
+    assessed = risk.assess(st_, as_of, models=ms, projection=projection, kpis=kpis)
+    ranking = risk._ranked(assessed, "en") if not assessed.is_empty() else assessed
+    dates = st_.report_dates()
+    current = max(dates) if as_of == "latest" else max(d for d in dates if d.isoformat() <= as_of)
+    earlier = [d for d in dates if d < current]
+    previous = None
+    if earlier and not ranking.is_empty():
+        before = risk._ranked(risk.assess(st_, earlier[-1], models=ms), "en")
+        previous = before.select(s.PROJECT_ID, pl.col(risk.RANK).alias(risk.PREVIOUS_RANK),
+                                 pl.col(risk.LEVEL).alias(risk.PREVIOUS_LEVEL))
+    return {
+        "progress": summary.progress(st_, as_of), "curve": summary.portfolio_curve(st_, as_of),
+        "finance": st_.read("finance", as_of), "projection": projection, "kpis": kpis, "ranking": ranking,
+        "previous": previous, "previous_date": earlier[-1] if earlier else None,
+        "revisions": st_.revisions(), "vintages": st_.vintages(), "as_of_date": current,
+    }
+
+
+def lang() -> str:
+    return st.session_state.get(LANG, "th")
+
+
+def tr(key: str, **kw) -> str:
+    text = t(key, lang())
+    return text.format(**kw) if kw else text
+
+
+def sidebar() -> tuple[Store, str, dict]:
+    """Language and report date in the sidebar; returns the store, the report date and its frames."""
+    st_ = store()
+    st.sidebar.radio(t("language", "en"), LANGS, format_func={"th": "ไทย", "en": "English"}.get,
+                     horizontal=True, key=LANG)
+    dates = [d.isoformat() for d in st_.report_dates()]
+    # option labels must not depend on the language, or switching it would orphan the selection
+    latest = f"{t('latest', 'th')} / {t('latest', 'en')}"
+    as_of = st.sidebar.selectbox(tr("as_of"), ["latest", *reversed(dates)],
+                                 format_func=lambda d: latest if d == "latest" else d, key=AS_OF)
+    st.sidebar.caption(f"{tr('store')}: {st_.label}")
+    ms = active_model_set(st_)
+    return st_, as_of, bundle(st_.fingerprint(), as_of, ms.version if ms else None)
+
+
+def basis_note(data: dict) -> None:
+    """The honest label of where the projections come from."""
+    bases = set(data["projection"][engine.BASIS].to_list()) - {engine.ACTUAL}
+    ms = active_model_set(store())
+    version = ms.version if ms else ""
+    for b in sorted(bases):
+        if b == engine.NO_HISTORY:
+            st.warning(tr("basis_no_history"), icon="ℹ️")
+        elif b == engine.SYNTHETIC:
+            st.warning(tr("basis_synthetic", v=version), icon="⚠️")
+        else:
+            st.caption(tr("basis_history", v=version))
+
+
+def name_col() -> str:
+    return s.NAME_TH if lang() == "th" else s.NAME_EN
+
+
+def drivers_col() -> str:
+    return risk.DRIVERS_TH if lang() == "th" else risk.DRIVERS_EN
+
+
+def money_config(df: pl.DataFrame) -> dict:
+    return {c: st.column_config.NumberColumn(format="%.4f") for c, d in df.schema.items() if d == s.MONEY}
+
+
+def level_label(level: str, lang_: str | None = None) -> str:
+    return t(level, lang_ or lang())
+
+
+def level_badge(level: str) -> None:
+    st.badge(level_label(level), color=LEVEL_BADGE.get(level, "gray"))
+
+
+def coloured_levels(table: pl.DataFrame, column: str, levels: list[str]):
+    """A pandas Styler filling each level cell with its colour (``levels`` are the raw codes per row)."""
+    by_label = {level_label(lv): LEVEL_COLOUR[lv] for lv in set(levels) if lv in LEVEL_COLOUR}
+    return table.to_pandas().style.map(lambda v: f"background-color: {by_label[v]}" if v in by_label else "",
+                                       subset=[column])
+
+
+def fy_caption(data: dict) -> str:
+    fy = data["progress"][s.FISCAL_YEAR].max()
+    return store().calendar.year_label(fy, lang()) if fy is not None else ""
+
+
+def cumulative_chart(curve: pl.DataFrame, projection: dict | None, target: float | None, budget: float) -> alt.Chart:
+    """Cumulative plan, spend and disbursed by quarter (MTHB), the target, and the projection fan to Q4."""
+    series = {s.PLAN: tr("plan_to_date"), s.SPEND: tr("spend_to_date"), s.DISBURSED: tr("disbursed_to_date")}
+    long = (curve.select(pl.col(s.QUARTER).cast(pl.Int32).alias("q"),
+                         *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()))
+            .unpivot(index="q", variable_name="series", value_name="mthb").drop_nulls())
+    x = alt.X("q:Q", title=tr("quarter"), scale=alt.Scale(domain=[1, 4]), axis=alt.Axis(values=[1, 2, 3, 4],
+                                                                                     format="d"))
+    layers = [alt.Chart(long).mark_line(point=True).encode(
+        x=x, y=alt.Y("mthb:Q", title="MTHB"), color=alt.Color("series:N", title=None, sort=list(series.values())),
+        tooltip=["series", "q", alt.Tooltip("mthb:Q", format=",.4f")])]
+    if projection:
+        fan = pl.DataFrame(projection)
+        layers.append(alt.Chart(fan).mark_area(opacity=0.2).encode(
+            x=x, y="p10:Q", y2="p90:Q", tooltip=[alt.Tooltip("p10:Q", format=",.4f"),
+                                                 alt.Tooltip("p90:Q", format=",.4f")]))
+        layers.append(alt.Chart(fan.with_columns(pl.lit(tr("projection")).alias("series"))).mark_line(
+            strokeDash=[4, 3]).encode(x=x, y="p50:Q", color=alt.Color("series:N", title=None)))
+    if target is not None:
+        rule = pl.DataFrame({"mthb": [target * budget], "series": [f"{tr('target_line')} {target:.0%}"]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[2, 2], color="firebrick").encode(
+            y="mthb:Q", tooltip=["series", alt.Tooltip("mthb:Q", format=",.4f")]))
+    return alt.layer(*layers).properties(height=340)
+
+
+def fan(done_quarter: int, done_value: float, p10: float, p50: float, p90: float) -> dict:
+    """The projection fan from the last reported quarter (known value) to Q4 (p10/p50/p90)."""
+    return {"q": [done_quarter, 4], "p10": [done_value, p10], "p50": [done_value, p50], "p90": [done_value, p90]}

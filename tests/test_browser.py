@@ -1,0 +1,99 @@
+"""End to end in a real headless browser: serve the app, open the ranking, check the nine projects render.
+
+Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them). Outside CI the
+test is skipped when they are missing; in CI (``CI`` set) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from forecast import config
+from forecast.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+if not (CHROMIUM and DRIVER):
+    if os.environ.get("CI"):
+        pytest.fail("chromium and chromium-driver are required in CI (.ci/run installs them)", pytrace=False)
+    pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)",
+                allow_module_level=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served on localhost over a named store holding the reference report (never data/store)."""
+    root = tmp_path_factory.mktemp("browser")
+    store = Store.create(root / "store")
+    store.ingest([config.REFERENCE_DIR])
+    port = _free_port()
+    log = open(root / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+         "--server.fileWatcherType=none"],
+        cwd=ROOT, env={**os.environ, config.STORE_ENV: str(store.root)}, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.terminate()
+        pytest.fail(f"the app did not start: {(root / 'streamlit.log').read_text(errors='replace')[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+def test_ranking_renders_the_nine_projects(server, tmp_path):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1600,1400", "--lang=th-TH"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        driver.get(f"{server}/ranking")
+        wait = WebDriverWait(driver, 90)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"))
+        # the grid draws on a canvas; its accessible table holds the cells as text
+        wait.until(lambda d: len({e.get_attribute("textContent") for e in d.find_elements(
+            By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")}) >= 9)
+        text = driver.find_element(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table").get_attribute("textContent")
+        assert "จัดอันดับความเสี่ยง" in driver.find_element(By.TAG_NAME, "h1").text
+        names = Store.open().read("projects")["name_th"].to_list()  # the reference data, read-only
+        assert len(names) == 9
+        for name in names:
+            assert name[:30] in text, name
+        shot = tmp_path / "ranking.png"
+        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    finally:
+        driver.quit()
