@@ -52,7 +52,7 @@ def summary_html(title: str, subtitle: str, totals: list[tuple[str, str]], ranki
     rows = "".join(
         f"<tr class='{r[risk.LEVEL]}'><td>{r[risk.RANK]}</td><td>{e(r[name] or r[s.PROJECT_ID])}</td>"
         f"<td>{t(r[risk.LEVEL], lang)}</td><td>{r[risk.RISK_SCORE]:.2f}</td>"
-        f"<td>{r[risk.P_MISS_DISBURSEMENT]:.0%}</td>"
+        f"<td>{risk.chance(r[risk.P_MISS_DISBURSEMENT])}</td>"
         f"<td><ul>{''.join(f'<li>{e(d)}</li>' for d in r[drivers])}</ul></td></tr>"
         for r in ranking.head(top).iter_rows(named=True))
     cards = "".join(f"<div class='card'><div class='k'>{e(k)}</div><div class='v'>{e(v)}</div></div>"
@@ -62,7 +62,7 @@ def summary_html(title: str, subtitle: str, totals: list[tuple[str, str]], ranki
     return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
 @page {{ size: A4 landscape; margin: 12mm; }}
-body {{ font-family: "Sarabun", "TH Sarabun New", "Noto Sans Thai", "Loma", sans-serif; font-size: 11pt; }}
+body {{ font-family: "Sarabun", "TH Sarabun New", "Noto Sans Thai", "Loma", sans-serif; font-size: 9pt; }}
 h1 {{ font-size: 16pt; margin: 0; }} .sub {{ color: #555; margin-bottom: 8px; }}
 .cards {{ display: flex; gap: 8px; margin: 8px 0; }} .card {{ border: 1px solid #ccc; padding: 6px 10px; }}
 .k {{ font-size: 9pt; color: #555; }} .v {{ font-size: 13pt; font-weight: bold; }}

@@ -74,7 +74,7 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
-def _chance(p: float) -> str:
+def chance(p: float) -> str:
     return ">99%" if p >= 0.995 else "<1%" if p <= 0.005 else f"{p:.0%}"
 
 
@@ -104,9 +104,9 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
     if q < 4 and p_d >= 0.2:
         lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)
         out.append((p_d, f"คาดว่าสิ้นปีจะเบิกจ่ายได้ {_pct(mid)} ของงบประมาณ (ช่วง {_pct(lo)}–{_pct(hi)}) "
-                         f"เทียบกับเป้าหมาย {_pct(policy.target)}; โอกาสไม่ถึงเป้า {_chance(p_d)}",
+                         f"เทียบกับเป้าหมาย {_pct(policy.target)}; โอกาสไม่ถึงเป้า {chance(p_d)}",
                     f"projected year-end disbursement {_pct(mid)} of budget (p10-p90 {_pct(lo)}-{_pct(hi)}) vs "
-                    f"the {_pct(policy.target)} target; chance of missing {_chance(p_d)}"))
+                    f"the {_pct(policy.target)} target; chance of missing {chance(p_d)}"))
     owed = r[F.share(F.cum(s.COMMITTED))] or 0.0
     if q < 4 and owed > 0.15:
         conv = r[F.CONVERSION]
@@ -144,9 +144,9 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
     for k in kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
-            out.append((0.9 * (1 - p), f"ตัวชี้วัด {k[s.KPI_ID]} \"{k[s.NAME_TH]}\": โอกาสถึงเป้า {_chance(p)} ({k[kpi.BASIS]})",
+            out.append((0.9 * (1 - p), f"ตัวชี้วัด {k[s.KPI_ID]} \"{k[s.NAME_TH]}\": โอกาสถึงเป้า {chance(p)} ({k[kpi.BASIS]})",
                         f"KPI {k[s.KPI_ID]} \"{k[s.NAME_EN] or k[s.NAME_TH]}\": chance of reaching the target "
-                        f"{_chance(p)} ({k[kpi.BASIS]})"))
+                        f"{chance(p)} ({k[kpi.BASIS]})"))
     out.sort(key=lambda x: -x[0])
     top = out[:policy.max_drivers]
     if not top:
