@@ -16,7 +16,6 @@ every artifact's sha256 and refuses a file that does not match its manifest befo
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -30,6 +29,7 @@ import joblib
 import polars as pl
 
 from forecast import config
+from forecast.store import sha256_file
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"
@@ -39,14 +39,6 @@ BASES = ("history", "synthetic history", "no history")
 
 class RegistryError(Exception):
     """A model set that cannot be saved, found or trusted; the message says what to do."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -132,7 +124,7 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, make_active: bool
         for q, fitted in origins.items():
             name = f"origin-{q}.joblib"
             joblib.dump(fitted, tmp / name, compress=3)
-            artifacts[name] = _sha256(tmp / name)
+            artifacts[name] = sha256_file(tmp / name)
         manifest = {"version": version,
                     "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "code_version": code_version(), "libraries": library_versions(), **manifest,
@@ -169,7 +161,7 @@ def load(root: Path, version: str | None = None) -> ModelSet | None:
         path = root / version / name
         if not path.exists():
             raise RegistryError(f"{path} is missing; retrain with `forecast train`.")
-        got = _sha256(path)
+        got = sha256_file(path)
         if got != expected:
             raise RegistryError(f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
                                 "the file was changed after training and will not be loaded. Retrain with "

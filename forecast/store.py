@@ -57,7 +57,8 @@ class IngestResult:
     created: bool = False
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -103,7 +104,7 @@ def _manifest(vintage: int, checked: Checked, paths: list[Path], note: str = "")
         "ingested_at": today.isoformat(timespec="seconds"),
         "valid_from": (dates[0] if dates else today.date()).isoformat(),
         "report_dates": [d.isoformat() for d in dates],
-        "files": [{"name": p.name, "sha256": _sha256(p), "bytes": p.stat().st_size} for p in paths],
+        "files": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths],
         "warnings": [str(i) for i in checked.warnings],
         "note": note,
     }
