@@ -304,7 +304,7 @@ class Store:
             t = s.TABLES[name]
             have = self.read(name, "all").select(t.names)
             rows = _stored_rows(name, df)
-            fresh = rows.join(have, on=t.names, how="anti", nulls_equal=True)
+            fresh = rows if have.is_empty() else rows.join(have, on=t.names, how="anti", nulls_equal=True)
             if not fresh.is_empty():
                 new[name] = fresh
         result = IngestResult(None, {k: v.height for k, v in new.items()}, checked.issues, str(self.root))

@@ -185,17 +185,18 @@ def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
     frame = frame.with_columns(pl.lit(raw.file).alias(FILE), pl.lit(raw.sheet, dtype=pl.String).alias(SHEET))
     cols = [c for c in table.columns if c.name in present]
     typed = frame.with_columns(
-        *(parse.parse(pl.col(c.name), c.kind).alias(c.name) for c in cols),
+        *(parse.column(frame, c.name, c.kind).cast(c.dtype).alias(c.name) for c in cols),
         *(pl.lit(None, dtype=c.dtype).alias(c.name) for c in table.columns if c.name not in present),
         *(pl.col(c.name).alias(f"__raw_{c.name}") for c in cols),
     )
     for c in cols:
         raw_col = pl.col(f"__raw_{c.name}")
         rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
-        issues += _flag(typed, ~parse.is_none(raw_col) & pl.col(c.name).is_null(), rule, c.name,
+        empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
+        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name,
                         pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col), value=raw_col)
         if c.required:
-            issues += _flag(typed, parse.is_none(raw_col), "required", c.name,
+            issues += _flag(empty, parse.is_none(raw_col), "required", c.name,
                             pl.lit(f"is required ({c.doc_en}); the cell is empty."), value=raw_col)
     typed = typed.with_columns(
         *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None)
@@ -359,7 +360,7 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
 
     Parameters
     ----------
-    raw : tables read by ``templates.read_files``.
+    raw : tables read by ``templates.read_files``; the list is emptied as they are parsed.
     problems : file-level problems from reading.
     calendar : the store's fiscal calendar (Thai by default).
     known : the store's current tables (latest version of each record), for cross-table checks.
@@ -373,11 +374,14 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     known = known or {}
     issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet) for p in problems or []]
     parts: dict[str, list[pl.DataFrame]] = {}
-    for r in raw:
+    while raw:  # drained, so that each table's raw text is freed once parsed (large files)
+        r = raw.pop(0)
         typed, found = _parse_table(r)
+        name = r.table
+        del r
         issues += found
         if typed is not None:
-            parts.setdefault(r.table, []).append(typed)
+            parts.setdefault(name, []).append(typed)
     tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
 
     for name, df in tables.items():

@@ -48,3 +48,17 @@ def test_bad_dates():
 def test_booleans_and_quarters():
     assert _one(parse.boolean, "สะสม") is True and _one(parse.boolean, "FALSE") is False
     assert _one(parse.quarter, "Q3") == 3 and _one(parse.quarter, "ไตรมาส 2") == 2
+
+
+@pytest.mark.parametrize("kind, cells", [
+    ("money", ["12.3456", "1,234.5", "(0.7137)", "-", "", None, "12.34567", " 5 ", "๑๒.๕"]),
+    ("int", ["2569", "2,569", "พ.ศ. 2569", "x", None, "-12"]),
+    ("quarter", ["2", "Q3", "ไตรมาส 4", "5", None]),
+    ("number", ["1463", "1,463", "96.60%", "ร้อยละ 80", "n/a", "1e5"]),
+    ("date", ["2026-03-31", "2569-03-31", "31/03/2569", "31 มี.ค. 2569", "2026-13-45", None]),
+    ("slug", ["etda-digital-id", "ETDA Digital", " etda-x ", None]),
+])
+def test_the_fast_path_gives_what_the_lenient_parser_gives(kind, cells):
+    frame = pl.DataFrame({"c": cells}, schema={"c": pl.String})
+    expected = frame.select(parse.parse(pl.col("c"), kind)).to_series()
+    assert parse.column(frame, "c", kind).to_list() == expected.to_list()
