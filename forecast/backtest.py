@@ -54,9 +54,10 @@ class BacktestResult:
     final: dict[int, Fitted] = field(default_factory=dict)
 
 
-def training_rows(panel: pl.LazyFrame, origin: int) -> pl.DataFrame:
-    """Features at ``origin`` of the complete project-years (with year-end outcomes)."""
-    return F.build(panel, origin).filter(pl.col(F.Y_DISBURSED).is_not_null())
+def training_rows(panel: pl.LazyFrame, origin: int | None = None) -> pl.DataFrame:
+    """Features of the complete project-years (with year-end outcomes): at ``origin``, or at every origin."""
+    rows = F.build_all(panel).filter(pl.col(F.Y_DISBURSED).is_not_null())
+    return rows if origin is None else rows.filter(pl.col(F.ORIGIN) == origin)
 
 
 def _fit(name: str, target: str, X: pl.DataFrame) -> M.ShareModel:
@@ -165,7 +166,9 @@ def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: floa
     Raises ``ValueError`` when the history has fewer than three complete fiscal years.
     """
     candidates = list(candidates or M.CANDIDATES)
-    rows = {q: training_rows(panel, q) for q in origins}
+    every = training_rows(panel)
+    rows = {q: every.filter(pl.col(F.ORIGIN) == q) for q in origins}
+    del every
     years = sorted(rows[origins[0]][s.FISCAL_YEAR].unique().to_list())
     if len(years) < MIN_YEARS:
         raise ValueError(f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "

@@ -152,8 +152,8 @@ def active_models(store: Store) -> registry.ModelSet | None:
 
 
 def current_year(store: Store, as_of="latest") -> pl.LazyFrame:
-    """The panel of the latest fiscal year in the store as of a report date, with earlier years for context."""
-    return F.panel_from_store(store, as_of)
+    """The panel of the latest fiscal year in the store as of a report date, and of the year before it."""
+    return F.panel_from_store(store, as_of, last_years=2)
 
 
 def project(store: Store, as_of="latest", models: registry.ModelSet | None | str = "active",
@@ -169,13 +169,15 @@ def project(store: Store, as_of="latest", models: registry.ModelSet | None | str
     year = lf.select(pl.col(s.FISCAL_YEAR).max()).collect().item()
     if year is None:
         return pl.DataFrame(schema={c: pl.String for c in PROJECTION_COLUMNS})
+    lf = lf.collect().lazy()  # the current year, and the one before for the prior-year features
     origin = F.reported_quarter(lf.filter(pl.col(s.FISCAL_YEAR) == year)).collect()
+    every = F.build_all(lf, threshold, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == year)
     parts = []
     for q in sorted(origin[F.ORIGIN].unique().to_list()):
-        ids = origin.filter(pl.col(F.ORIGIN) == q)[s.PROJECT_ID]
-        X = F.build(lf, q, threshold, with_outcomes=False).filter(
-            (pl.col(s.FISCAL_YEAR) == year) & pl.col(s.PROJECT_ID).is_in(ids.implode()))
-        parts.append(_project_origin(X, q, ms, threshold))
+        ids = origin.filter(pl.col(F.ORIGIN) == q)[s.PROJECT_ID].implode()
+        X = (F.build(lf, 0, threshold, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == year) if q == 0
+             else every.filter(pl.col(F.ORIGIN) == q))
+        parts.append(_project_origin(X.filter(pl.col(s.PROJECT_ID).is_in(ids)), q, ms, threshold))
     out = pl.concat(parts, how="vertical_relaxed")
     names = store.read("projects", as_of).select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN)
     dates = lf.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max()).collect()

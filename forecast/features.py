@@ -4,7 +4,8 @@ The input is a *panel*: one row per fiscal year, project and quarter 1-4 (long
 format), with the budget, the quarter's plan and actual flows as last reported,
 and how much the quarter's disbursed figure was restated between reports. Every
 feature is a pure function ``LazyFrame -> LazyFrame`` windowed per project-year
-with ``.over``; ``build`` composes them with ``.pipe`` and collects once.
+(``cum_over``, ``total_over``, ``lag_over``: the runs of the sorted panel);
+``build_all`` composes them with ``.pipe`` and collects once.
 
 No look-ahead: ``build(panel, origin=q)`` first blanks every actual of a quarter
 after q, so nothing reported for quarters q+1..4 can reach the features of
@@ -101,12 +102,12 @@ def panel(projects: pl.DataFrame | pl.LazyFrame, finance: pl.DataFrame | pl.Lazy
     LazyFrame with fiscal_year, project_id, agency, quarter 1-4, budget and the four flows
     as Float64 MTHB, plus ``restated``; quarters a report does not list have null flows.
     """
-    fin = finance.lazy().sort([*_Q, s.AS_OF])
-    d = pl.col(s.DISBURSED).cast(pl.Float64)
-    versions = fin.group_by(_Q).agg(
-        *(pl.col(f).cast(pl.Float64).last() for f in FLOWS),
-        (d.drop_nulls().last() - d.drop_nulls().first()).abs().fill_null(0.0).alias(RESTATED),
-        pl.col(s.AS_OF).max(),
+    by_date = pl.col(s.AS_OF)
+    d = pl.col(s.DISBURSED).cast(pl.Float64).sort_by(by_date)
+    versions = finance.lazy().group_by(_Q).agg(
+        *(pl.col(f).cast(pl.Float64).sort_by(by_date).last() for f in FLOWS),
+        (d.last() - d.first()).abs().fill_null(0.0).alias(RESTATED),  # first report to last; 0 if either is empty
+        by_date.max(),
     )
     proj = projects.lazy()
     agency = pl.col(s.AGENCY) if s.AGENCY in proj.collect_schema() else pl.lit(None, pl.String)
@@ -117,12 +118,19 @@ def panel(projects: pl.DataFrame | pl.LazyFrame, finance: pl.DataFrame | pl.Lazy
             .sort(_Q))
 
 
-def panel_from_store(store, as_of="latest") -> pl.LazyFrame:
-    """The panel of a store as known at a report date ("latest" or a date)."""
-    projects = store.read("projects", as_of)
-    finance = store.read("finance", "all")
+def panel_from_store(store, as_of="latest", last_years: int | None = None) -> pl.LazyFrame:
+    """The panel of a store as known at a report date ("latest" or a date); ``last_years`` keeps only
+    the latest fiscal years (the current one and, with 2, the one before for prior-year features)."""
+    projects = store.read("projects", as_of, sort=False)
+    years = None
+    if last_years and not projects.is_empty():
+        latest = projects[s.FISCAL_YEAR].max()
+        years = list(range(latest - last_years + 1, latest + 1))
+        projects = projects.filter(pl.col(s.FISCAL_YEAR).is_in(years))
+    finance = store.read("finance", "all", sort=False, fiscal_years=years)
     if as_of not in (None, "latest"):
-        cutoff = store.read("finance", as_of)[s.AS_OF].max() if not finance.is_empty() else None
+        cutoff = (store.read("finance", as_of, sort=False, fiscal_years=years)[s.AS_OF].max()
+                  if not finance.is_empty() else None)
         if cutoff is not None:
             finance = finance.filter(pl.col(s.AS_OF) <= cutoff)
     return panel(projects, finance)
@@ -155,14 +163,42 @@ def known_at(origin: int):
     return step
 
 
+# Windows per project-year. The panel is sorted by fiscal year, project and quarter, so each
+# project-year is one run of rows: ``GROUP`` numbers the runs, and the window sums and shifts
+# below are computed along the run (the same as ``.over(KEY)``, without hashing 500,000 groups).
+GROUP = "__group"
+
+
+def _new_group() -> pl.Expr:
+    return pl.col(GROUP) != pl.col(GROUP).shift(1)
+
+
+def cum_over(x: pl.Expr) -> pl.Expr:
+    """Cumulative sum of ``x`` within each project-year, nulls as 0."""
+    c = x.fill_null(0.0).cum_sum()
+    return c - pl.when(_new_group().fill_null(True)).then(c - x.fill_null(0.0)).forward_fill()
+
+
+def total_over(x: pl.Expr) -> pl.Expr:
+    """Sum of ``x`` over each project-year, on every row of it."""
+    c = cum_over(x)
+    last = pl.col(GROUP) != pl.col(GROUP).shift(-1)
+    return pl.when(last.fill_null(True)).then(c).backward_fill()
+
+
+def lag_over(x: pl.Expr) -> pl.Expr:
+    """``x`` of the previous quarter of the same project-year (null on its first row)."""
+    return pl.when(_new_group().fill_null(True)).then(None).otherwise(x.shift(1))
+
+
 def cumulative(lf: pl.LazyFrame) -> pl.LazyFrame:
-    by = pl.col(s.QUARTER)
-    return lf.sort(_Q).with_columns(
-        *(pl.col(f).fill_null(0.0).cum_sum().over(KEY, order_by=by).alias(cum(f)) for f in FLOWS),
-        pl.col(RESTATED).fill_null(0.0).cum_sum().over(KEY, order_by=by).alias(cum(RESTATED)),
-        pl.col(s.PLAN).sum().over(KEY).alias(cum("plan_total")),
-        pl.col(s.PLAN).is_null().any().over(KEY).alias("__plan_partial"),
-        pl.col(s.PLAN).filter(pl.col(s.QUARTER) <= 2).sum().over(KEY).alias("__plan_h1"),
+    """Cumulative flows to each quarter; windows look back only (rows are sorted by quarter first)."""
+    return lf.sort(_Q).with_columns(pl.struct(KEY).rle_id().alias(GROUP)).with_columns(
+        *(cum_over(pl.col(f)).alias(cum(f)) for f in FLOWS),
+        cum_over(pl.col(RESTATED)).alias(cum(RESTATED)),
+        total_over(pl.col(s.PLAN)).alias(cum("plan_total")),
+        (total_over(pl.col(s.PLAN).is_null().cast(pl.Float64)) > 0).alias("__plan_partial"),
+        total_over(pl.when(pl.col(s.QUARTER) <= 2).then(pl.col(s.PLAN))).alias("__plan_h1"),
     )
 
 
@@ -191,15 +227,14 @@ def paces(lf: pl.LazyFrame) -> pl.LazyFrame:
 
 def conversion(lf: pl.LazyFrame) -> pl.LazyFrame:
     """How fast commitments turn into payments: this quarter's disbursed over last quarter's outstanding."""
-    outstanding = pl.col(cum(s.COMMITTED)).shift(1).over(KEY, order_by=pl.col(s.QUARTER))
+    outstanding = lag_over(pl.col(cum(s.COMMITTED)))
     return lf.with_columns(
         pl.when(outstanding > 0).then((pl.col(s.DISBURSED) / outstanding).clip(0, 5)).alias(CONVERSION))
 
 
 def momenta(lf: pl.LazyFrame) -> pl.LazyFrame:
-    q = pl.col(s.QUARTER)
     return lf.with_columns(
-        *(((pl.col(f) - pl.col(f).shift(1).over(KEY, order_by=q).fill_null(0.0)) / pl.col(s.BUDGET))
+        *(((pl.col(f) - lag_over(pl.col(f)).fill_null(0.0)) / pl.col(s.BUDGET))
           .alias(momentum(f)) for f in (s.DISBURSED, s.SPEND)))
 
 
@@ -219,26 +254,44 @@ def prior_year(history: pl.LazyFrame):
         pl.col(Y_DISBURSED).alias(PRIOR_DISBURSED), pl.col(Y_SPEND).alias(PRIOR_SPEND))
 
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
-        return lf.with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)).join(prior, on=KEY, how="left")
+        return lf.with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)).join(prior, on=KEY, how="left",
+                                                                           maintain_order="left")
     return step
+
+
+COLUMNS = [*KEY, s.AGENCY, ORIGIN, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
+
+
+def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: bool = True,
+              history: pl.LazyFrame | None = None) -> pl.DataFrame:
+    """Features of every project-year at every origin 1-4 in one pass: a row per project-year and quarter.
+
+    The row of quarter q holds the features of origin q: every window looks back only
+    (cumulative sums and shifts over quarters sorted ascending; totals over the plan, which is
+    known from the start; outcomes of earlier years), so nothing after quarter q reaches it.
+    ``history`` gives the earlier years' outcomes when ``lf`` has been masked (origin 0).
+    """
+    feats = (lf.pipe(cumulative).pipe(shares).pipe(paces).pipe(conversion).pipe(momenta)
+             .pipe(required(target)).pipe(prior_year(lf if history is None else history))
+             .with_columns(pl.col(s.QUARTER).cast(pl.Int8).alias(ORIGIN)))
+    cols = list(COLUMNS)
+    if with_outcomes:
+        done = outcomes(lf if history is None else history).with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32))
+        feats = feats.join(done, on=KEY, how="left", maintain_order="left")
+        cols += list(TARGETS.values())
+    return feats.select(cols).collect()  # in panel order: fiscal year, project, quarter
 
 
 def build(lf: pl.LazyFrame, origin: int, target: float = CABINET_TARGET,
           with_outcomes: bool = True) -> pl.DataFrame:
     """Features of every project-year at ``origin`` (0-4): one row per fiscal_year, project_id.
 
-    Origin 0 (nothing reported yet) gives the features at quarter 1 with every actual blank;
-    origin 4 the year's actuals.
-
+    Origin 0 (nothing reported yet) gives the features at quarter 1 with every actual blank
+    (``known_at``); origins 1-4 are the rows of ``build_all``.
     With ``with_outcomes`` the year-end shares (``y_true_*``) are joined where the year is complete.
     Money to date (MTHB) comes along as ``<flow>_cum`` for reporting.
     """
-    feats = (lf.pipe(known_at(origin)).pipe(cumulative).pipe(shares).pipe(paces).pipe(conversion)
-             .pipe(momenta).pipe(required(target)).pipe(prior_year(lf))
-             .filter(pl.col(s.QUARTER) == max(origin, 1))
-             .with_columns(pl.lit(origin, pl.Int8).alias(ORIGIN)))
-    cols = [*KEY, s.AGENCY, ORIGIN, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
-    if with_outcomes:
-        feats = feats.join(outcomes(lf).with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)), on=KEY, how="left")
-        cols += list(TARGETS.values())
-    return feats.select(cols).sort(KEY).collect()
+    if origin == 0:
+        return (build_all(lf.pipe(known_at(0)), target, with_outcomes, history=lf)
+                .filter(pl.col(ORIGIN) == 1).with_columns(pl.lit(0, pl.Int8).alias(ORIGIN)))
+    return build_all(lf, target, with_outcomes).filter(pl.col(ORIGIN) == origin)

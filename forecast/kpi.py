@@ -256,12 +256,12 @@ def _num(x: float) -> str:
 
 def attainment(store, as_of="latest", calibration: dict | None = None) -> pl.DataFrame:
     """Every KPI of the latest fiscal year as of a report date, with its projection and chance."""
-    kpis, results = store.read("kpis", as_of), store.read("kpi_results", as_of)
-    if kpis.is_empty():
+    year = store.read("projects", as_of, sort=False)[s.FISCAL_YEAR].max()
+    kpis = store.read("kpis", as_of, fiscal_years=[year]) if year is not None else None
+    if kpis is None or kpis.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
-    year = kpis[s.FISCAL_YEAR].max()
-    kpis = kpis.filter(pl.col(s.FISCAL_YEAR) == year)
-    out = project(progress(kpis, results.filter(pl.col(s.FISCAL_YEAR) == year)), calibration)
+    results = store.read("kpi_results", as_of, fiscal_years=[year])
+    out = project(progress(kpis, results), calibration)
     return out.select(*COLUMNS, *EXTRA)
 
 

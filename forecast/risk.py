@@ -176,17 +176,25 @@ def assess(store, as_of="latest", policy: RiskPolicy | None = None, models="acti
              + policy.weight_spend * df[P_MISS_SPEND].to_numpy() + policy.weight_kpi * df[P_MISS_KPI].to_numpy())
     score = np.clip(score / (policy.weight_disbursement + policy.weight_spend + policy.weight_kpi), 0, 1)
     per_project: dict[str, list[dict]] = {}
-    if not kpis.is_empty():
-        for k in kpis.iter_rows(named=True):
-            per_project.setdefault(k[s.PROJECT_ID], []).append(k)
+    worth = kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75)) \
+        if not kpis.is_empty() else kpis
+    for k in worth.select(s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, kpi.STATUS, kpi.P_ATTAIN, kpi.BASIS) \
+            .iter_rows(named=True) if not worth.is_empty() else ():
+        per_project.setdefault(k[s.PROJECT_ID], []).append(k)
     th, en = [], []
-    for r in df.iter_rows(named=True):
+    for r in df.select(_DRIVER_INPUTS).iter_rows(named=True):
         a, b = _drivers(r, per_project.get(r[s.PROJECT_ID], []), policy)
-        th.append(a)
-        en.append(b)
+        th.append(_SEP.join(a))
+        en.append(_SEP.join(b))
     return df.with_columns(pl.Series(RISK_SCORE, score), pl.Series(LEVEL, policy.level(score)),
-                           pl.Series(DRIVERS_TH, th, dtype=pl.List(pl.String)),
-                           pl.Series(DRIVERS_EN, en, dtype=pl.List(pl.String)))
+                           pl.Series(DRIVERS_TH, th).str.split(_SEP), pl.Series(DRIVERS_EN, en).str.split(_SEP))
+
+
+_SEP = "\x1f"  # joins a project's reasons while building the column (a control character no text holds)
+_DRIVER_INPUTS = [s.PROJECT_ID, s.BUDGET, F.ORIGIN, "disbursed_to_date", P_MISS_DISBURSEMENT, P_MISS_SPEND,
+                  F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.PLAN)), F.cum(s.COMMITTED),
+                  F.share(F.cum(s.COMMITTED)), F.CONVERSION, F.QUARTERS_LEFT, F.momentum(s.DISBURSED),
+                  F.RESTATED_SHARE, *(M.band(f, p) for f in M.TARGET_FLOWS for p in M.BANDS)]
 
 
 def rank(store, as_of="latest", policy: RiskPolicy | None = None, lang: str = "th", models="active",

@@ -220,7 +220,8 @@ class Store:
         self._cache[key] = out
         return out
 
-    def read(self, table: str, as_of: str | dt.date | None = "latest") -> pl.DataFrame:
+    def read(self, table: str, as_of: str | dt.date | None = "latest", sort: bool = True,
+             fiscal_years: list[int] | None = None) -> pl.DataFrame:
         """A table as known at a report date.
 
         Parameters
@@ -228,19 +229,25 @@ class Store:
         table : one of projects, finance, kpis, kpi_results.
         as_of : "latest" (newest figure of every record), "all" (every vintage's figures,
             restatements included) or a date (the newest figure reported on or before it).
+        sort : sort by the table's key (set False when the caller groups the rows anyway).
+        fiscal_years : only these fiscal years (filtered before anything else, for large stores).
         """
         t = s.TABLES.get(table)
         recs = self.records(table)
+        if fiscal_years is not None:
+            recs = recs.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))
         out_cols = [*(t.names if t else []), s.VINTAGE]
         if as_of == "all":
             version = [*t.key, s.VALID_FROM]
-            latest = recs.sort(s.VINTAGE).unique(version, keep="last")
-            return latest.sort(version).select(out_cols)
+            # one store vintage cannot hold a (key, report date) twice: validation refuses duplicates
+            single = recs.is_empty() or recs[s.VINTAGE].n_unique() == 1
+            latest = recs if single else recs.sort(s.VINTAGE).unique(version, keep="last")
+            return (latest.sort(version) if sort else latest).select(out_cols)
         if as_of not in (None, "latest"):
             cutoff = as_of if isinstance(as_of, dt.date) else _parse_as_of(as_of)
             recs = recs.filter(pl.col(s.VALID_FROM) <= cutoff)
         latest = recs.sort([s.VALID_FROM, s.VINTAGE]).unique(list(t.key), keep="last")
-        return latest.sort(list(t.key)).select(out_cols)
+        return (latest.sort(list(t.key)) if sort else latest).select(out_cols)
 
     def report_dates(self) -> list[dt.date]:
         """Every report date (as_of) in the store, oldest first."""
