@@ -45,13 +45,15 @@ with right:
     for col, (lv, n) in zip(st.columns(3), counts.items()):
         col.metric(ui.level_label(lv), n)
     st.subheader(ui.tr("changes"))
-    if data["previous"] is None:
+    ms = ui.active_model_set(store)
+    before, before_date = ui.previous(store.fingerprint(), as_of, ms.version if ms else None)
+    if before is None:
         st.caption(ui.tr("no_previous"))
     else:
-        moved = (ranking.join(data["previous"], on=s.PROJECT_ID, how="left")
+        moved = (ranking.join(before, on=s.PROJECT_ID, how="left")
                  .with_columns((pl.col(risk.PREVIOUS_RANK) - pl.col(risk.RANK)).alias(risk.RANK_CHANGE)))
         new_high = moved.filter((pl.col(risk.LEVEL) == risk.HIGH) & (pl.col(risk.PREVIOUS_LEVEL) != risk.HIGH))
-        st.caption(f"{ui.tr('as_of')} {data['previous_date']} → {data['as_of_date']}")
+        st.caption(f"{ui.tr('as_of')} {before_date} → {data['as_of_date']}")
         st.metric(ui.tr("new_high"), new_high.height)
         name = ui.name_col()
         st.dataframe(moved.filter(pl.col(risk.RANK_CHANGE) != 0).select(

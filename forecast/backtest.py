@@ -13,6 +13,7 @@ rule does not get chosen.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -52,6 +53,7 @@ class BacktestResult:
     years: list[int]
     threshold: float
     final: dict[int, Fitted] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # "features", "backtest", "fit": wall time
 
 
 def training_rows(panel: pl.LazyFrame, origin: int | None = None) -> pl.DataFrame:
@@ -65,7 +67,8 @@ def _fit(name: str, target: str, X: pl.DataFrame) -> M.ShareModel:
 
 
 def _origin(X: pl.DataFrame, origin: int, threshold: float, candidates: list[str], fit_final: bool,
-            tick: Callable[[], None]) -> tuple[pl.DataFrame, Fitted]:
+            tick: Callable[[], None], clock: dict[str, float]) -> tuple[pl.DataFrame, Fitted]:
+    start = time.perf_counter()
     years = sorted(X[s.FISCAL_YEAR].unique().to_list())
     fy = X[s.FISCAL_YEAR].to_numpy()
     oos: dict[tuple[str, str], dict[int, np.ndarray]] = {}
@@ -97,11 +100,14 @@ def _origin(X: pl.DataFrame, origin: int, threshold: float, candidates: list[str
             M.coherent(cols)
             frames.append(test.select(s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND)
                           .with_columns(pl.lit(name).alias(MODEL), *(pl.Series(k, v) for k, v in cols.items())))
+    clock["backtest"] = clock.get("backtest", 0.0) + time.perf_counter() - start
+    start = time.perf_counter()
     final: Fitted = {}
     if fit_final:
         for name in candidates:
             final[name] = {t: M.Calibrated(_fit(name, t, X), grid(name, t, len(years))) for t in M.TARGET_FLOWS}
             tick()
+    clock["fit"] = clock.get("fit", 0.0) + time.perf_counter() - start
     return pl.concat(frames), final
 
 
@@ -166,9 +172,12 @@ def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: floa
     Raises ``ValueError`` when the history has fewer than three complete fiscal years.
     """
     candidates = list(candidates or M.CANDIDATES)
+    clock: dict[str, float] = {}
+    start = time.perf_counter()
     every = training_rows(panel)
     rows = {q: every.filter(pl.col(F.ORIGIN) == q) for q in origins}
     del every
+    clock["features"] = time.perf_counter() - start
     years = sorted(rows[origins[0]][s.FISCAL_YEAR].unique().to_list())
     if len(years) < MIN_YEARS:
         raise ValueError(f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
@@ -184,7 +193,7 @@ def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: floa
 
     preds, final = [], {}
     for q in origins:
-        p, fitted = _origin(rows[q], q, threshold, candidates, fit_final, tick)
+        p, fitted = _origin(rows[q], q, threshold, candidates, fit_final, tick, clock)
         preds.append(p)
         final[q] = fitted
     predictions = pl.concat(preds)
@@ -193,4 +202,4 @@ def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: floa
     predictions = (predictions.with_columns(
         (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION))
         .select(PREDICTION_COLUMNS).sort(F.ORIGIN, MODEL, s.FISCAL_YEAR, s.PROJECT_ID))
-    return BacktestResult(predictions, table, champions, years, threshold, final if fit_final else {})
+    return BacktestResult(predictions, table, champions, years, threshold, final if fit_final else {}, clock)

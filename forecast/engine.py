@@ -136,6 +136,7 @@ def train(store: Store, paths: list[Path | str] | None = None, threshold: float 
         "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in M.CANDIDATES.items()},
         "champions": {str(q): n for q, n in result.champions.items()},
         "metrics": result.metrics.to_dicts(),
+        "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         "reliability": B.reliability(result.predictions, threshold).to_dicts(),
         "kpi_calibration": (kpi.calibrate(h.kpis, h.kpi_results)
                             if h.kpis is not None and h.kpi_results is not None else None),

@@ -57,6 +57,17 @@ def to_date(X: pl.DataFrame, target: str) -> np.ndarray:
     return np.nan_to_num(_col(X, F.share(F.cum(target))))
 
 
+MAX_ROWS = 150_000
+
+
+def _sample(X: pl.DataFrame, y: np.ndarray, max_rows: int | None, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """At most ``max_rows`` training rows, drawn uniformly with a fixed seed (None: all)."""
+    if not max_rows or X.height <= max_rows:
+        return X, y
+    idx = np.sort(np.random.default_rng(seed).choice(X.height, max_rows, replace=False))
+    return X[idx], y[idx]
+
+
 def _check_target(target: str) -> None:
     if target not in TARGET_FLOWS:
         raise ValueError(f"target must be one of {', '.join(TARGET_FLOWS)}; got {target!r}.")
@@ -196,15 +207,19 @@ class FractionalLogit(ShareModel):
     y = c + (1 - c) * sigmoid(x'β), c the share to date: a fractional-response model
     (Papke & Wooldridge) that keeps every prediction between what is already done and
     the full budget. Missing features are imputed with the training median plus a
-    missing-indicator column; features are standardised.
+    missing-indicator column; features are standardised. Above ``max_rows`` training rows a
+    uniform sample is used (a 25-parameter model is pinned down long before that).
     """
 
     kind = "model"
     label = "fractional logit (statsmodels GLM)"
 
-    def __init__(self, target: str = s.DISBURSED, features: tuple[str, ...] = LINEAR_FEATURES):
+    def __init__(self, target: str = s.DISBURSED, features: tuple[str, ...] = LINEAR_FEATURES,
+                 max_rows: int | None = MAX_ROWS, random_state: int = 0):
         self.target = target
         self.features = features
+        self.max_rows = max_rows
+        self.random_state = random_state
 
     def _design(self, X: pl.DataFrame) -> np.ndarray:
         cols, extra = [], []
@@ -220,6 +235,7 @@ class FractionalLogit(ShareModel):
         import statsmodels.api as sm
 
         super().fit(X, y)
+        X, y = _sample(X, np.asarray(y, float), self.max_rows, self.random_state)
         raw = np.column_stack([_col(X, f) for f in self.features])
         miss = np.isnan(raw)
         self.medians_ = np.where(miss.all(0), 0.0, np.nanmedian(np.where(miss.all(0), 0, raw), axis=0))
@@ -244,7 +260,8 @@ class FractionalLogit(ShareModel):
 class QuantileGBM(ShareModel):
     """scikit-learn histogram gradient boosting with quantile (median) loss on what remains to be reached.
 
-    Learns y - c (c the share to date) from every feature; missing values are native.
+    Learns y - c (c the share to date) from every feature; missing values are native. Above
+    ``max_rows`` training rows a uniform sample is used, to keep retraining within a minute.
     """
 
     kind = "model"
@@ -252,17 +269,19 @@ class QuantileGBM(ShareModel):
 
     def __init__(self, target: str = s.DISBURSED, quantile: float = 0.5, max_iter: int = 250,
                  learning_rate: float = 0.05, max_leaf_nodes: int = 15, min_samples_leaf: int = 20,
-                 random_state: int = 0):
+                 max_rows: int | None = MAX_ROWS, random_state: int = 0):
         self.target = target
         self.quantile = quantile
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
+        self.max_rows = max_rows
         self.random_state = random_state
 
     def fit(self, X, y=None):
         super().fit(X, y)
+        X, y = _sample(X, np.asarray(y, float), self.max_rows, self.random_state)
         # columns with no value in the training years (e.g. prior-year shares in the first year) are left out
         self.features_ = tuple(f for f in F.FEATURES if np.isfinite(_col(X, f)).any())
         self.gbm_ = HistGradientBoostingRegressor(

@@ -48,28 +48,69 @@ def active_model_set(st_: Store) -> registry.ModelSet | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def bundle(fingerprint: str, as_of: str, version: str | None) -> dict:
-    """Every frame the pages show for one vintage (computed once per store content and model set)."""
+def _risk(fingerprint: str, as_of: str, version: str | None) -> dict:
     st_ = store()
     ms = active_model_set(st_)
     projection = engine.project(st_, as_of, ms)
     kpis = kpi.attainment(st_, as_of, ms.manifest.get("kpi_calibration") if ms else None)
     assessed = risk.assess(st_, as_of, models=ms, projection=projection, kpis=kpis)
     ranking = risk._ranked(assessed, "en") if not assessed.is_empty() else assessed
+    return {"projection": projection, "kpis": kpis, "ranking": ranking}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _year(fingerprint: str, as_of: str) -> dict:
+    """Progress, the portfolio curve and the quarterly finance rows of the latest fiscal year."""
+    st_ = store()
+    prog = summary.progress(st_, as_of)
+    year = prog[s.FISCAL_YEAR].max()
+    dates = st_.report_dates()
+    current = max(dates) if as_of == "latest" else max(d for d in dates if d.isoformat() <= as_of)
+    return {"progress": prog.filter(pl.col(s.FISCAL_YEAR) == year),
+            "curve": summary.portfolio_curve(st_, as_of).filter(pl.col(s.FISCAL_YEAR) == year),
+            "finance": st_.read("finance", as_of, fiscal_years=[year] if year is not None else None),
+            "as_of_date": current}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _store_history(fingerprint: str) -> dict:
+    st_ = store()
+    return {"revisions": st_.revisions(), "vintages": st_.vintages()}
+
+
+class Frames:
+    """What a page shows for one vintage, each part computed (and cached) only when a page asks for it."""
+
+    _PARTS = {"projection": "risk", "kpis": "risk", "ranking": "risk", "progress": "year", "curve": "year",
+              "finance": "year", "as_of_date": "year", "revisions": "history", "vintages": "history"}
+
+    def __init__(self, fingerprint: str, as_of: str, version: str | None):
+        self.fingerprint, self.as_of, self.version = fingerprint, as_of, version
+
+    def __getitem__(self, key: str):
+        part = self._PARTS[key]
+        if part == "risk":
+            return _risk(self.fingerprint, self.as_of, self.version)[key]
+        if part == "year":
+            return _year(self.fingerprint, self.as_of)[key]
+        return _store_history(self.fingerprint)[key]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def previous(fingerprint: str, as_of: str, version: str | None) -> tuple:
+    """The ranking at the report before ``as_of`` (rank and level per project) and its date; (None, None)
+    when there is none. Only the overview needs it, so it is computed there, once per vintage."""
+    st_ = store()
     dates = st_.report_dates()
     current = max(dates) if as_of == "latest" else max(d for d in dates if d.isoformat() <= as_of)
     earlier = [d for d in dates if d < current]
-    previous = None
-    if earlier and not ranking.is_empty():
-        before = risk._ranked(risk.assess(st_, earlier[-1], models=ms), "en")
-        previous = before.select(s.PROJECT_ID, pl.col(risk.RANK).alias(risk.PREVIOUS_RANK),
-                                 pl.col(risk.LEVEL).alias(risk.PREVIOUS_LEVEL))
-    return {
-        "progress": summary.progress(st_, as_of), "curve": summary.portfolio_curve(st_, as_of),
-        "finance": st_.read("finance", as_of), "projection": projection, "kpis": kpis, "ranking": ranking,
-        "previous": previous, "previous_date": earlier[-1] if earlier else None,
-        "revisions": st_.revisions(), "vintages": st_.vintages(), "as_of_date": current,
-    }
+    if not earlier:
+        return None, None
+    before = risk.assess(st_, earlier[-1], models=active_model_set(st_))
+    if before.is_empty():
+        return None, earlier[-1]
+    return (risk._ranked(before, "en").select(s.PROJECT_ID, pl.col(risk.RANK).alias(risk.PREVIOUS_RANK),
+                                              pl.col(risk.LEVEL).alias(risk.PREVIOUS_LEVEL)), earlier[-1])
 
 
 def lang() -> str:
@@ -81,7 +122,7 @@ def tr(key: str, **kw) -> str:
     return text.format(**kw) if kw else text
 
 
-def sidebar() -> tuple[Store, str, dict]:
+def sidebar() -> tuple[Store, str, Frames]:
     """Language and report date in the sidebar; returns the store, the report date and its frames."""
     st_ = store()
     st.sidebar.radio(t("language", "en"), LANGS, format_func={"th": "ไทย", "en": "English"}.get,
@@ -93,10 +134,10 @@ def sidebar() -> tuple[Store, str, dict]:
                                  format_func=lambda d: latest if d == "latest" else d, key=AS_OF)
     st.sidebar.caption(f"{tr('store')}: {st_.label}")
     ms = active_model_set(st_)
-    return st_, as_of, bundle(st_.fingerprint(), as_of, ms.version if ms else None)
+    return st_, as_of, Frames(st_.fingerprint(), as_of, ms.version if ms else None)
 
 
-def basis_note(data: dict) -> None:
+def basis_note(data: Frames) -> None:
     """The honest label of where the projections come from."""
     bases = set(data["projection"][engine.BASIS].to_list()) - {engine.ACTUAL}
     ms = active_model_set(store())
@@ -137,7 +178,7 @@ def coloured_levels(table: pl.DataFrame, column: str, levels: list[str]):
                                        subset=[column])
 
 
-def fy_caption(data: dict) -> str:
+def fy_caption(data: Frames) -> str:
     fy = data["progress"][s.FISCAL_YEAR].max()
     return store().calendar.year_label(fy, lang()) if fy is not None else ""
 
