@@ -103,8 +103,10 @@ def store_history(store: Store) -> History:
         (pl.col(s.DISBURSED).is_not_null() | (pl.col(s.QUARTER) < 4)).all().alias("__done"))
         .filter("__done").select(s.FISCAL_YEAR))
     lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi")
-    return _history(lf, store.read("projects"), f"complete fiscal years in {store.label}", store.read("kpis"),
-                    store.read("kpi_results"))
+    kpi_cols = [s.UNIT, s.COMPARATOR, s.TARGET, *s.PLAN_Q, s.PLAN_IS_CUMULATIVE, *s.TIERS.values()]
+    return _history(lf, store.read("projects", sort=False, columns=[s.BUDGET]),
+                    f"complete fiscal years in {store.label}", store.read("kpis", sort=False, columns=kpi_cols),
+                    store.read("kpi_results", sort=False, columns=[s.VALUE]))
 
 
 def history(store: Store, paths: list[Path | str] | None = None) -> History:
@@ -129,6 +131,9 @@ def train(store: Store, paths: list[Path | str] | None = None, threshold: float 
           progress: Callable[[float, str], None] | None = None, activate: bool = True) -> registry.ModelSet:
     """Backtest, fit every candidate per origin on the whole history, save a versioned model set."""
     h = history(store, paths)
+    kpi_calibration = (kpi.calibrate(h.kpis, h.kpi_results)
+                       if h.kpis is not None and h.kpi_results is not None else None)
+    h.kpis = h.kpi_results = None  # free them before the backtest
     result = B.run(h.panel, threshold=threshold, fit_final=True, progress=progress)
     manifest = {
         "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": h.years,
@@ -138,8 +143,7 @@ def train(store: Store, paths: list[Path | str] | None = None, threshold: float 
         "metrics": result.metrics.to_dicts(),
         "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         "reliability": B.reliability(result.predictions, threshold).to_dicts(),
-        "kpi_calibration": (kpi.calibrate(h.kpis, h.kpi_results)
-                            if h.kpis is not None and h.kpi_results is not None else None),
+        "kpi_calibration": kpi_calibration,
     }
     return registry.save(store.models_dir, result.final, manifest, make_active=activate)
 

@@ -121,15 +121,15 @@ def panel(projects: pl.DataFrame | pl.LazyFrame, finance: pl.DataFrame | pl.Lazy
 def panel_from_store(store, as_of="latest", last_years: int | None = None) -> pl.LazyFrame:
     """The panel of a store as known at a report date ("latest" or a date); ``last_years`` keeps only
     the latest fiscal years (the current one and, with 2, the one before for prior-year features)."""
-    projects = store.read("projects", as_of, sort=False)
+    projects = store.read("projects", as_of, sort=False, columns=[s.BUDGET, s.AGENCY])
     years = None
     if last_years and not projects.is_empty():
         latest = projects[s.FISCAL_YEAR].max()
         years = list(range(latest - last_years + 1, latest + 1))
         projects = projects.filter(pl.col(s.FISCAL_YEAR).is_in(years))
-    finance = store.read("finance", "all", sort=False, fiscal_years=years)
+    finance = store.read("finance", "all", sort=False, fiscal_years=years, columns=list(FLOWS))
     if as_of not in (None, "latest"):
-        cutoff = (store.read("finance", as_of, sort=False, fiscal_years=years)[s.AS_OF].max()
+        cutoff = (store.read("finance", as_of, sort=False, fiscal_years=years, columns=[])[s.AS_OF].max()
                   if not finance.is_empty() else None)
         if cutoff is not None:
             finance = finance.filter(pl.col(s.AS_OF) <= cutoff)

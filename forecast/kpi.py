@@ -140,8 +140,11 @@ def _base_rate(calibration: dict | None, name: str, rule: float) -> tuple[float,
     return (c["rate"], True) if c and c.get("n", 0) >= 20 else (rule, False)
 
 
-def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame:
-    """Projected year-end values (p10/p50/p90), chances of the target and tiers, status and basis."""
+def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool = True) -> pl.DataFrame:
+    """Projected year-end values (p10/p50/p90), chances of the target and tiers, status and basis.
+
+    ``explain=False`` leaves ``basis`` empty (calibration and backtests need only the numbers).
+    """
     n = prog.height
     kind = prog[KIND].to_numpy()
     q = prog[QUARTER_REPORTED].to_numpy().astype(int)
@@ -159,7 +162,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame
     mid, lo, hi = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
     p = np.full(n, np.nan)
     sigma_all, log_all = np.ones(n), np.zeros(n, bool)
-    basis = np.empty(n, dtype=object)
+    basis = np.full(n, "", dtype=object)
 
     # counts
     c = kind == COUNT
@@ -177,7 +180,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame
     no_pace = ~np.isfinite(pace) & (value <= 0)
     p[c] = np.where(no_pace, count_prior, _p_at_least(target, mid, sigma_all, log_all))[c]
     how = "history-calibrated spread" if fitted else "rule: remaining plan at the pace to date (no history)"
-    for i in np.flatnonzero(c):
+    for i in (np.flatnonzero(c) if explain else ()):
         if no_pace[i]:
             basis[i] = (f"nothing planned or reported by Q{q[i]}; chance {count_prior:.2f} = "
                         + ("historical rate" if count_prior_fitted else "assumed prior (no history)"))
@@ -195,7 +198,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame
     hi[lv] = np.clip(mid + Z90 * sigma_all, 0, 100)[lv]
     p_level = np.where(known, _p_at_least(target + np.where(comp == ">", 1e-9, 0), mid, sigma_all, log_all), prior)
     p[lv] = p_level[lv]
-    for i in np.flatnonzero(lv):
+    for i in (np.flatnonzero(lv) if explain else ()):
         basis[i] = (f"last value {_num(raw[i])}% vs target {_num(target[i])}% (a level; can still change); "
                     + ("history-calibrated spread" if fitted else "rule spread (no history)")) if known[i] else (
             f"not yet measured (survey not yet run); chance {prior:.2f} = "
@@ -209,7 +212,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame
     p[ms] = p_ms[ms]
     mid[ms] = np.where(p_ms >= 0.5, np.maximum(target, value), value + np.maximum(target - value - 1, 0))[ms]
     lo[ms], hi[ms] = value[ms], np.maximum(target, value)[ms]
-    for i in np.flatnonzero(ms):
+    for i in (np.flatnonzero(ms) if explain else ()):
         basis[i] = (f"{_num(value[i])} of {_num(target[i])} done to Q{q[i]}, {_num(plan_to_date[i])} planned by now"
                     + (f" ({int(behind[i])} behind)" if behind[i] else "")
                     + (f"; stage rule, on-plan rate {on_plan:.2f} from history" if on_plan_fitted else "; stage rule"))
@@ -221,7 +224,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None) -> pl.DataFrame
     for arr in (lo, mid, hi):
         arr[done] = np.where(kind == LEVEL, raw, value)[done]
     reached_q = prog[REACHED_QUARTER].to_numpy()
-    for i in np.flatnonzero(reached):
+    for i in (np.flatnonzero(reached) if explain else ()):
         basis[i] = f"reached in Q{int(reached_q[i])}: {_num(value[i])} vs target {_num(target[i])}"
 
     # no data: nothing measured where a value was due (or a level not yet measured)
@@ -276,7 +279,7 @@ def calibrate(kpis: pl.DataFrame, results: pl.DataFrame) -> dict:
                                                       how="inner").filter(pl.col(FINAL_VALUE).is_not_null())
         if prog.is_empty():
             continue
-        ruled = project(prog)
+        ruled = project(prog, explain=False)
         y = ruled[FINAL_VALUE].to_numpy()
         mid = ruled[projected(50)].cast(pl.Float64).fill_null(np.nan).to_numpy()
         kind = ruled[KIND].to_numpy()
@@ -325,8 +328,8 @@ def backtest(kpis: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
                 continue
             truth.append(_meets(prog[FINAL_VALUE].to_numpy(), prog[s.TARGET].to_numpy(),
                                 prog[s.COMPARATOR].to_numpy()).astype(float))
-            got["rules"].append(project(prog)[P_ATTAIN].to_numpy())
-            got["calibrated"].append(project(prog, cal)[P_ATTAIN].to_numpy())
+            got["rules"].append(project(prog, explain=False)[P_ATTAIN].to_numpy())
+            got["calibrated"].append(project(prog, cal, explain=False)[P_ATTAIN].to_numpy())
         if not truth:
             continue
         y = np.concatenate(truth)

@@ -247,8 +247,11 @@ class FractionalLogit(ShareModel):
         z = np.clip((np.asarray(y, float) - c) / np.clip(1 - c, 1e-3, None), 0, 1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-integer binomial responses are the point of a fractional logit
-            self.result_ = sm.GLM(z, self._design(X), family=sm.families.Binomial()).fit(maxiter=100)
-        self.coef_ = np.asarray(self.result_.params)
+            result = sm.GLM(z, self._design(X), family=sm.families.Binomial()).fit(maxiter=100)
+        # keep the estimates, not the fitted results object (it holds the training data)
+        self.coef_ = np.asarray(result.params)
+        self.bse_ = np.asarray(result.bse)
+        self.n_iter_ = int(getattr(result, "fit_history", {}).get("iteration", 0))
         return self
 
     def _predict(self, X):

@@ -189,39 +189,63 @@ class Store:
     def _reference_stamp() -> tuple:
         return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in _reference_files())
 
-    def records(self, table: str) -> pl.DataFrame:
-        """Every stored version of every row, with its store vintage and the date from which it holds."""
-        if table not in s.TABLES:
-            raise StoreError(f"unknown table {table!r}; choose one of {', '.join(s.TABLES)}.")
-        # Keyed by the vintages on disk, so a store opened long ago sees ingests made since.
-        key = (table, tuple(d.name for d in self._vintage_dirs()) if self.root else ())
-        if key in self._cache:
-            return self._cache[key]
+    def _scan(self, table: str) -> pl.LazyFrame:
+        """Every stored version of every row as a lazy frame (filters reach the Parquet readers)."""
         t = s.TABLES[table]
         columns = {**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64}
-        frames = []
         if self.root is None:
             tables, manifest = _load_reference(self._reference_stamp())
-            parts = [(tables.get(table), manifest)]
+            parts = [(tables[table].lazy() if table in tables else None, manifest)]
         else:
             parts = []
             for d in self._vintage_dirs():
                 f = d / f"{table}.parquet"
                 manifest = json.loads((d / MANIFEST).read_text(encoding="utf-8"))
-                parts.append((pl.read_parquet(f) if f.exists() else None, manifest))
-        for df, manifest in parts:
-            if df is None or df.is_empty():
+                parts.append((pl.scan_parquet(f) if f.exists() else None, manifest))
+        frames = []
+        for lf, manifest in parts:
+            if lf is None:
                 continue
             valid = pl.col(t.vintage) if t.vintage else pl.lit(dt.date.fromisoformat(manifest["valid_from"]))
-            frames.append(df.cast(columns).with_columns(
+            frames.append(lf.cast(columns).with_columns(
                 pl.lit(manifest["vintage"], dtype=pl.Int32).alias(s.VINTAGE), valid.alias(s.VALID_FROM)))
-        empty = pl.DataFrame(schema={**columns, s.VINTAGE: pl.Int32, s.VALID_FROM: pl.Date})
-        out = pl.concat(frames, how="vertical") if frames else empty
+        empty = pl.LazyFrame(schema={**columns, s.VINTAGE: pl.Int32, s.VALID_FROM: pl.Date})
+        return pl.concat(frames, how="vertical") if frames else empty
+
+    def _cache_key(self, table: str) -> tuple:
+        # Keyed by the vintages on disk, so a store opened long ago sees ingests made since.
+        return (table, tuple(d.name for d in self._vintage_dirs()) if self.root else ())
+
+    def records(self, table: str, fiscal_years: list[int] | None = None,
+                columns: list[str] | None = None) -> pl.DataFrame:
+        """Every stored version of every row, with its store vintage and the date from which it holds.
+
+        With ``fiscal_years`` only those years are read (from the cache if the whole table is
+        there, else straight from the Parquet files, which is what a large store needs); with
+        ``columns`` only those (plus the key and version columns), read without caching.
+        """
+        if table not in s.TABLES:
+            raise StoreError(f"unknown table {table!r}; choose one of {', '.join(s.TABLES)}.")
+        key = self._cache_key(table)
+        keep = None
+        if columns is not None:
+            t = s.TABLES[table]
+            keep = list(dict.fromkeys([*t.key, *([t.vintage] if t.vintage else []), *columns, s.VINTAGE,
+                                       s.VALID_FROM]))
+        if key in self._cache:
+            out = self._cache[key]
+            out = out if fiscal_years is None else out.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))
+            return out if keep is None else out.select(keep)
+        if fiscal_years is not None or keep is not None:
+            lf = self._scan(table)
+            lf = lf if keep is None else lf.select(keep)
+            return (lf if fiscal_years is None else lf.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))).collect()
+        out = self._scan(table).collect()
         self._cache[key] = out
         return out
 
     def read(self, table: str, as_of: str | dt.date | None = "latest", sort: bool = True,
-             fiscal_years: list[int] | None = None) -> pl.DataFrame:
+             fiscal_years: list[int] | None = None, columns: list[str] | None = None) -> pl.DataFrame:
         """A table as known at a report date.
 
         Parameters
@@ -231,12 +255,11 @@ class Store:
             restatements included) or a date (the newest figure reported on or before it).
         sort : sort by the table's key (set False when the caller groups the rows anyway).
         fiscal_years : only these fiscal years (filtered before anything else, for large stores).
+        columns : only these columns (and the key); read from disk without filling the cache.
         """
         t = s.TABLES.get(table)
-        recs = self.records(table)
-        if fiscal_years is not None:
-            recs = recs.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))
-        out_cols = [*(t.names if t else []), s.VINTAGE]
+        recs = self.records(table, fiscal_years, columns)
+        out_cols = [c for c in [*(t.names if t else []), s.VINTAGE] if c in recs.columns]
         if as_of == "all":
             version = [*t.key, s.VALID_FROM]
             # one store vintage cannot hold a (key, report date) twice: validation refuses duplicates

@@ -283,3 +283,18 @@ def test_cli_project_models_and_a_bad_history(tmp_path, capsys, trained):
     err = capsys.readouterr().err
     assert "finance.csv, row 2, column `quarter`: must be 1-4, got 5." in err
     assert registry.listing(store.models_dir).height == 1
+
+
+def test_run_windows_equal_over_windows():
+    """The run-based windows of the features give what ``.over`` gives, on uneven groups too."""
+    rng = np.random.default_rng(4)
+    keys = np.repeat(np.arange(50), rng.integers(1, 6, 50))
+    x = rng.normal(size=keys.size)
+    x[rng.random(keys.size) < 0.2] = np.nan
+    df = pl.DataFrame({F.GROUP: keys, "x": x}).with_columns(pl.col("x").fill_nan(None))
+    got = df.select(F.cum_over(pl.col("x")).alias("c"), F.total_over(pl.col("x")).alias("t"),
+                    F.lag_over(pl.col("x")).alias("l"))
+    want = df.select(pl.col("x").fill_null(0.0).cum_sum().over(F.GROUP).alias("c"),
+                     pl.col("x").fill_null(0.0).sum().over(F.GROUP).alias("t"),
+                     pl.col("x").shift(1).over(F.GROUP).alias("l"))
+    assert_frame_equal(got, want, check_exact=False, abs_tol=1e-9)
