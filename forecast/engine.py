@@ -84,7 +84,7 @@ def read_history(paths: list[Path | str], store: Store | None = None) -> History
             raise ValueError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
                              "projects and finance (in the template).")
     projects, tables = checked.tables["projects"], checked.tables
-    return _history(F.panel(projects, tables["finance"]), projects, ", ".join(map(str, paths)),
+    return _history(F.panel(projects, tables["finance"]).collect().lazy(), projects, ", ".join(map(str, paths)),
                     _latest(tables.get("kpis")), _latest(tables.get("kpi_results")))
 
 
@@ -98,11 +98,11 @@ def _latest(df: pl.DataFrame | None) -> pl.DataFrame | None:
 
 def store_history(store: Store) -> History:
     """The complete fiscal years (every project with Q4 reported) in a store."""
-    lf = F.panel_from_store(store)
+    lf = F.panel_from_store(store).collect().lazy()  # built once; the backtest reads it several times
     complete = (lf.group_by(s.FISCAL_YEAR).agg(
         (pl.col(s.DISBURSED).is_not_null() | (pl.col(s.QUARTER) < 4)).all().alias("__done"))
         .filter("__done").select(s.FISCAL_YEAR))
-    lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi")
+    lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi", maintain_order="left").collect().lazy()
     kpi_cols = [s.UNIT, s.COMPARATOR, s.TARGET, *s.PLAN_Q, s.PLAN_IS_CUMULATIVE, *s.TIERS.values()]
     return _history(lf, store.read("projects", sort=False, columns=[s.BUDGET]),
                     f"complete fiscal years in {store.label}", store.read("kpis", sort=False, columns=kpi_cols),

@@ -252,9 +252,10 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
 
 
 def _num(x: float) -> str:
-    if not np.isfinite(x):
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")):
         return "-"
-    return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 else f"{x:,.2f}"
+    return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}"
 
 
 def attainment(store, as_of="latest", calibration: dict | None = None) -> pl.DataFrame:
