@@ -79,16 +79,21 @@ def _origin(X: pl.DataFrame, origin: int, threshold: float, candidates: list[str
                 oos.setdefault((name, target), {})[years[i]] = _fit(name, target, train).predict(test)
             tick()
 
-    def grid(name: str, target: str, upto: int) -> np.ndarray:
-        rows = np.isin(fy, years[1:upto])
-        past = X.filter(pl.Series(rows))
-        pred = np.concatenate([oos[(name, target)][y] for y in years[1:upto]])
-        return M.Calibrated.residual_grid(past[F.TARGETS[target]].to_numpy(), pred, M.scale(past, target))
+    truth = {t: X[F.TARGETS[t]].to_numpy() for t in M.TARGET_FLOWS}
+    scales = {t: M.scale(X, t) for t in M.TARGET_FLOWS}
 
-    frames = []
-    for i in range(2, len(years)):
-        test = X.filter(pl.col(s.FISCAL_YEAR) == years[i])
-        for name in candidates:
+    def grid(name: str, target: str, upto: int) -> np.ndarray:
+        rows = np.isin(fy, years[1:upto])  # X is in fiscal-year order, as are the stored predictions
+        pred = np.concatenate([oos[(name, target)][y] for y in years[1:upto]])
+        return M.Calibrated.residual_grid(truth[target][rows], pred, scales[target][rows])
+
+    tests = {y: X.filter(pl.col(s.FISCAL_YEAR) == y).select(s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED,
+                                                             F.Y_SPEND, *_CALIBRATION_INPUTS)
+             for y in years[2:]}
+    frames = []  # built in output order (origin, candidate, fiscal year, project): no sort of millions of rows
+    for name in candidates:
+        for i in range(2, len(years)):
+            test = tests[years[i]]
             cols = {}
             for target in M.TARGET_FLOWS:
                 fitted = M.CANDIDATES[name](target=target)
@@ -108,7 +113,11 @@ def _origin(X: pl.DataFrame, origin: int, threshold: float, candidates: list[str
             final[name] = {t: M.Calibrated(_fit(name, t, X), grid(name, t, len(years))) for t in M.TARGET_FLOWS}
             tick()
     clock["fit"] = clock.get("fit", 0.0) + time.perf_counter() - start
-    return pl.concat(frames), final
+    return pl.concat(frames, rechunk=False), final
+
+
+# what Calibrated.predict reads besides the point prediction: the share to date of each target
+_CALIBRATION_INPUTS = [F.share(F.cum(f)) for f in M.TARGET_FLOWS]
 
 
 class _Frozen(M.ShareModel):
@@ -199,7 +208,7 @@ def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: floa
     predictions = pl.concat(preds)
     table = metrics(predictions, threshold)
     champions = {int(r[F.ORIGIN]): r[MODEL] for r in table.filter(pl.col(IS_CHAMPION)).iter_rows(named=True)}
-    predictions = (predictions.with_columns(
-        (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION))
-        .select(PREDICTION_COLUMNS).sort(F.ORIGIN, MODEL, s.FISCAL_YEAR, s.PROJECT_ID))
+    predictions = predictions.with_columns(
+        (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION)
+    ).select(PREDICTION_COLUMNS)
     return BacktestResult(predictions, table, champions, years, threshold, final if fit_final else {}, clock)

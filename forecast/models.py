@@ -194,11 +194,16 @@ class StructuralModel(ShareModel):
         return np.maximum(lo, floor), np.maximum(hi, floor)
 
 
+# commitments outstanding = spend - disbursed, so its share is left out (collinear)
 LINEAR_FEATURES = (
-    F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)), F.share(F.cum(s.COMMITTED)), F.REMAINING_PLAN_SHARE,
+    F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)), F.REMAINING_PLAN_SHARE,
     F.PAID_RATIO, F.CONVERSION, F.momentum(s.DISBURSED), F.momentum(s.SPEND), F.RESTATED_SHARE,
     F.PRIOR_DISBURSED, F.PRIOR_SPEND, F.LOG_BUDGET,
 )
+
+
+Z_EPS = 0.005
+MAX_ITER = 50
 
 
 class FractionalLogit(ShareModel):
@@ -242,12 +247,20 @@ class FractionalLogit(ShareModel):
         filled = np.where(miss, self.medians_, raw)
         self.means_ = filled.mean(0)
         self.scales_ = np.where(filled.std(0) > 1e-9, filled.std(0), 1.0)
-        self.indicators_ = tuple(f for f, m in zip(self.features, miss.any(0) & ~miss.all(0)) if m)
+        # one missing-indicator per distinct missing pattern (prior-year shares go missing together)
+        seen, indicators = set(), []
+        for f, m, col in zip(self.features, miss.any(0) & ~miss.all(0), miss.T):
+            if m and col.tobytes() not in seen:
+                seen.add(col.tobytes())
+                indicators.append(f)
+        self.indicators_ = tuple(indicators)
         c = to_date(X, self.target)
-        z = np.clip((np.asarray(y, float) - c) / np.clip(1 - c, 1e-3, None), 0, 1)
+        # squeezed off 0 and 1: where a share is exactly reached (spend = budget) the quasi-likelihood
+        # otherwise drifts (IRLS never converges and its iterations pile up memory)
+        z = np.clip((np.asarray(y, float) - c) / np.clip(1 - c, 1e-3, None), Z_EPS, 1 - Z_EPS)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-integer binomial responses are the point of a fractional logit
-            result = sm.GLM(z, self._design(X), family=sm.families.Binomial()).fit(maxiter=100)
+            result = sm.GLM(z, self._design(X), family=sm.families.Binomial()).fit(maxiter=MAX_ITER)
         # keep the estimates, not the fitted results object (it holds the training data)
         self.coef_ = np.asarray(result.params)
         self.bse_ = np.asarray(result.bse)
