@@ -57,8 +57,8 @@ with right:
         st.metric(ui.tr("new_high"), new_high.height)
         name = ui.name_col()
         st.dataframe(moved.filter(pl.col(risk.RANK_CHANGE) != 0).select(
-            pl.col(name).alias(ui.tr("name")), pl.col(risk.PREVIOUS_RANK).alias("←"),
-            pl.col(risk.RANK).alias(ui.tr("rank")), pl.col(risk.RANK_CHANGE).alias("±")),
+            pl.col(risk.RANK).alias(ui.tr("rank")), pl.col(risk.RANK_CHANGE).alias("±"),
+            pl.col(risk.PREVIOUS_RANK).alias("←"), pl.col(name).alias(ui.tr("name"))),
             hide_index=True, width="stretch", height=220)
         restated = data["revisions"].filter(pl.col("kind") == "restatement").height
         st.metric(ui.tr("restated_n"), restated)
