@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import polars as pl
 import streamlit as st
 
@@ -17,12 +14,7 @@ st.title(ui.tr("page_data"))
 files = st.file_uploader(ui.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                          key="upload")
 if files:
-    folder = Path(tempfile.mkdtemp(prefix="forecast-upload-"))
-    paths = []
-    for f in files:
-        path = folder / Path(f.name).name
-        path.write_bytes(f.getvalue())
-        paths.append(path)
+    paths = sorted(ui.save_uploads(files, "forecast-upload-").iterdir())
     checked = store.check(paths)
     st.subheader(ui.tr("validation"))
     if checked.errors:

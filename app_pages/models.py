@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import polars as pl
 import streamlit as st
 
@@ -44,9 +41,7 @@ st.subheader(ui.tr("retrain"))
 files = st.file_uploader(ui.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                          key="history")
 if files and st.button(ui.tr("train_button"), type="primary", key="train"):
-    folder = Path(tempfile.mkdtemp(prefix="forecast-history-"))
-    for f in files:
-        (folder / Path(f.name).name).write_bytes(f.getvalue())
+    folder = ui.save_uploads(files, "forecast-history-")
     bar = st.progress(0.0)
     try:
         trained = engine.train(store, [folder], progress=lambda x, text: bar.progress(min(x, 1.0), text=text))

@@ -50,9 +50,8 @@ with right:
     if before is None:
         st.caption(ui.tr("no_previous"))
     else:
-        moved = (ranking.join(before, on=s.PROJECT_ID, how="left")
-                 .with_columns((pl.col(risk.PREVIOUS_RANK) - pl.col(risk.RANK)).alias(risk.RANK_CHANGE)))
-        new_high = moved.filter((pl.col(risk.LEVEL) == risk.HIGH) & (pl.col(risk.PREVIOUS_LEVEL) != risk.HIGH))
+        moved = risk.changes(ranking, before)
+        new_high = moved.filter(pl.col(risk.NEW_HIGH))
         st.caption(f"{ui.tr('as_of')} {before_date} → {data['as_of_date']}")
         st.metric(ui.tr("new_high"), new_high.height)
         name = ui.name_col()

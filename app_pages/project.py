@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast import engine, kpi, risk
+from forecast import kpi, risk
 from forecast import features as F
 from forecast import schema as s
 from forecast import ui

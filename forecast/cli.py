@@ -157,10 +157,6 @@ def _rounded(df: pl.DataFrame, fmt: str) -> pl.DataFrame:
     return df.with_columns(cs.float().round(3)) if fmt == "table" else df
 
 
-def _metrics_table(metrics: pl.DataFrame) -> pl.DataFrame:
-    return metrics.with_columns(cs.float().round(3))
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from forecast import engine
 
@@ -174,7 +170,7 @@ def cmd_train(args: argparse.Namespace) -> int:
               f"{max(ms.manifest['years'])}, {ms.manifest['rows']} project-years.")
         print(_basis_note(ms.basis, ms.version))
         print("Champions: " + ", ".join(f"Q{q}: {n}" for q, n in sorted(ms.manifest["champions"].items())))
-    emit(_metrics_table(ms.metrics), args.format)
+    emit(_rounded(ms.metrics, args.format), args.format)
     return 0
 
 
@@ -192,16 +188,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
               f"budget; miss = year-end disbursed below {args.target:.0%}.")
         if args.predictions:
             print(f"Predictions: {args.predictions} ({result.predictions.height} rows)")
-    emit(_metrics_table(result.metrics), args.format)
+    emit(_rounded(result.metrics, args.format), args.format)
     if args.format == "table":
         from forecast.backtest import reliability
 
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
-        emit(_metrics_table(reliability(result.predictions, args.target)), args.format)
+        emit(_rounded(reliability(result.predictions, args.target), args.format), args.format)
         kb = engine.kpi_backtest(h)
         if kb is not None:
             print("\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years")
-            emit(_metrics_table(kb), args.format)
+            emit(_rounded(kb, args.format), args.format)
     return 0
 
 

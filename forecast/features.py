@@ -16,6 +16,8 @@ Feature names are derived from the flows and parameters in one place
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 
 from forecast import schema as s
@@ -129,10 +131,10 @@ def panel_from_store(store, as_of="latest", last_years: int | None = None) -> pl
         projects = projects.filter(pl.col(s.FISCAL_YEAR).is_in(years))
     finance = store.read("finance", "all", sort=False, fiscal_years=years, columns=list(FLOWS))
     if as_of not in (None, "latest"):
-        cutoff = (store.read("finance", as_of, sort=False, fiscal_years=years, columns=[])[s.AS_OF].max()
-                  if not finance.is_empty() else None)
-        if cutoff is not None:
-            finance = finance.filter(pl.col(s.AS_OF) <= cutoff)
+        from forecast.store import parse_as_of
+
+        cutoff = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of)
+        finance = finance.filter(pl.col(s.AS_OF) <= cutoff)
     return panel(projects, finance)
 
 

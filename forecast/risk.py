@@ -205,19 +205,24 @@ def rank(store, as_of="latest", policy: RiskPolicy | None = None, lang: str = "t
     risk = assess(store, as_of, policy, models)
     if risk.is_empty():
         return risk
-    ranked = _ranked(risk, lang)
+    out = ranked(risk, lang)
     if compare_to is None:
-        return ranked
+        return out
     before_date = resolve_compare(store, as_of, compare_to)
-    before = _ranked(assess(store, before_date, policy, models), lang).select(
-        s.PROJECT_ID, pl.col(RANK).alias(PREVIOUS_RANK), pl.col(LEVEL).alias(PREVIOUS_LEVEL))
-    return (ranked.join(before, on=s.PROJECT_ID, how="left")
+    before = ranked(assess(store, before_date, policy, models), lang)
+    return changes(out, before).with_columns(pl.lit(before_date).alias("compared_to"))
+
+
+def changes(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    """A ranking with the earlier ranking's rank and level, the move, and whether it is newly high-risk."""
+    earlier = before.select(s.PROJECT_ID, pl.col(RANK).alias(PREVIOUS_RANK), pl.col(LEVEL).alias(PREVIOUS_LEVEL))
+    return (now.join(earlier, on=s.PROJECT_ID, how="left", maintain_order="left")
             .with_columns((pl.col(PREVIOUS_RANK) - pl.col(RANK)).alias(RANK_CHANGE),
-                          ((pl.col(LEVEL) == HIGH) & (pl.col(PREVIOUS_LEVEL).fill_null("") != HIGH)).alias(NEW_HIGH),
-                          pl.lit(before_date).alias("compared_to")))
+                          ((pl.col(LEVEL) == HIGH) & (pl.col(PREVIOUS_LEVEL).fill_null("") != HIGH)).alias(NEW_HIGH)))
 
 
-def _ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
+def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """An ``assess`` table in rank order (ties: p_miss_disbursement, then project_id), drivers joined in ``lang``."""
     col = DRIVERS_TH if lang == "th" else DRIVERS_EN
     return (risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False])
             .with_row_index(RANK, offset=1).with_columns(pl.col(RANK).cast(pl.Int32),
@@ -228,7 +233,7 @@ def _ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
 def resolve_compare(store, as_of, compare_to) -> dt.date:
     """The report date to compare with: a date, "previous" (the report before ``as_of``) or a vintage number."""
     dates = store.report_dates()
-    current = max(dates) if as_of in (None, "latest") else max(d for d in dates if d <= _date(as_of))
+    current = store.report_date(as_of)
     text = str(compare_to).strip()
     if text == "previous":
         earlier = [d for d in dates if d < current]

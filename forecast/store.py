@@ -267,10 +267,18 @@ class Store:
             latest = recs if single else recs.sort(s.VINTAGE).unique(version, keep="last")
             return (latest.sort(version) if sort else latest).select(out_cols)
         if as_of not in (None, "latest"):
-            cutoff = as_of if isinstance(as_of, dt.date) else _parse_as_of(as_of)
+            cutoff = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of)
             recs = recs.filter(pl.col(s.VALID_FROM) <= cutoff)
         latest = recs.sort([s.VALID_FROM, s.VINTAGE]).unique(list(t.key), keep="last")
         return (latest.sort(list(t.key)) if sort else latest).select(out_cols)
+
+    def report_date(self, as_of: str | dt.date | None = "latest") -> dt.date | None:
+        """The report in effect at ``as_of``: the newest report dated on or before it ("latest": the newest)."""
+        dates = self.report_dates()
+        if as_of not in (None, "latest"):
+            cutoff = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of)
+            dates = [d for d in dates if d <= cutoff]
+        return max(dates) if dates else None
 
     def report_dates(self) -> list[dt.date]:
         """Every report date (as_of) in the store, oldest first."""
@@ -403,7 +411,8 @@ class Store:
         return pl.concat(frames) if frames else pl.DataFrame(schema=schema)
 
 
-def _parse_as_of(text: str) -> dt.date:
+def parse_as_of(text: str) -> dt.date:
+    """A report date from text (ISO, Thai or B.E. forms accepted)."""
     from forecast import parse
 
     value = pl.select(parse.date(pl.lit(text))).item()

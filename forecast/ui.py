@@ -7,6 +7,9 @@ date and the model set version. Nothing is trained while a page renders.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -34,8 +37,6 @@ def reset() -> None:
 
 @st.cache_resource(show_spinner=False)
 def model_set(models_dir: str, version: str | None) -> registry.ModelSet | None:
-    from pathlib import Path
-
     return registry.load(Path(models_dir), version) if version else None
 
 
@@ -54,7 +55,7 @@ def _risk(fingerprint: str, as_of: str, version: str | None) -> dict:
     projection = engine.project(st_, as_of, ms)
     kpis = kpi.attainment(st_, as_of, ms.manifest.get("kpi_calibration") if ms else None)
     assessed = risk.assess(st_, as_of, models=ms, projection=projection, kpis=kpis)
-    ranking = risk._ranked(assessed, "en") if not assessed.is_empty() else assessed
+    ranking = risk.ranked(assessed, "en") if not assessed.is_empty() else assessed
     return {"projection": projection, "kpis": kpis, "ranking": ranking}
 
 
@@ -64,12 +65,10 @@ def _year(fingerprint: str, as_of: str) -> dict:
     st_ = store()
     prog = summary.progress(st_, as_of)
     year = prog[s.FISCAL_YEAR].max()
-    dates = st_.report_dates()
-    current = max(dates) if as_of == "latest" else max(d for d in dates if d.isoformat() <= as_of)
     return {"progress": prog.filter(pl.col(s.FISCAL_YEAR) == year),
             "curve": summary.portfolio_curve(st_, as_of).filter(pl.col(s.FISCAL_YEAR) == year),
             "finance": st_.read("finance", as_of, fiscal_years=[year] if year is not None else None),
-            "as_of_date": current}
+            "as_of_date": st_.report_date(as_of)}
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -101,16 +100,22 @@ def previous(fingerprint: str, as_of: str, version: str | None) -> tuple:
     """The ranking at the report before ``as_of`` (rank and level per project) and its date; (None, None)
     when there is none. Only the overview needs it, so it is computed there, once per vintage."""
     st_ = store()
-    dates = st_.report_dates()
-    current = max(dates) if as_of == "latest" else max(d for d in dates if d.isoformat() <= as_of)
-    earlier = [d for d in dates if d < current]
+    current = st_.report_date(as_of)
+    earlier = [d for d in st_.report_dates() if d < current]
     if not earlier:
         return None, None
     before = risk.assess(st_, earlier[-1], models=active_model_set(st_))
     if before.is_empty():
         return None, earlier[-1]
-    return (risk._ranked(before, "en").select(s.PROJECT_ID, pl.col(risk.RANK).alias(risk.PREVIOUS_RANK),
-                                              pl.col(risk.LEVEL).alias(risk.PREVIOUS_LEVEL)), earlier[-1])
+    return risk.ranked(before, "en").select(s.PROJECT_ID, risk.RANK, risk.LEVEL), earlier[-1]
+
+
+def save_uploads(files, prefix: str) -> Path:
+    """Uploaded files into a fresh temporary folder, under their own names; returns the folder."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    for f in files:
+        (folder / Path(f.name).name).write_bytes(f.getvalue())
+    return folder
 
 
 def lang() -> str:

@@ -110,7 +110,7 @@ def test_ties_are_broken_by_p_miss_then_project_id():
         risk.P_MISS_SPEND: [0.0] * 3, risk.P_MISS_KPI: [0.0] * 3, s.FISCAL_YEAR: [2569] * 3, s.PLAN_LINE: [""] * 3,
         "origin_quarter": [2] * 3, s.AS_OF: [None] * 3, "basis": ["no history"] * 3, "model": ["structural"] * 3,
         risk.DRIVERS_TH: [["x"]] * 3, risk.DRIVERS_EN: [["x"]] * 3})
-    assert risk._ranked(rows, "en")[s.PROJECT_ID].to_list() == ["c", "a", "b"]
+    assert risk.ranked(rows, "en")[s.PROJECT_ID].to_list() == ["c", "a", "b"]
 
 
 def test_quarterly_targets_add_a_driver(reference):
