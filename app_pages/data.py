@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast import config, export, ui
-from forecast.validate import ValidationError, issues_frame
+from forecast import config, ui
+from forecast.interfaces import export
+from forecast.data.validate import ValidationError, issues_frame
 
 store, as_of, data = ui.sidebar()
 st.title(ui.tr("page_data"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast import engine, registry, ui
-from forecast.validate import ValidationError
+from forecast.model import engine, registry
+from forecast import ui
+from forecast.data.validate import ValidationError
 
 store, as_of, data = ui.sidebar()
 st.title(ui.tr("page_models"))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast import engine, export, risk, summary
-from forecast import features as F
-from forecast import schema as s
+from forecast.model import engine
+from forecast.interfaces import export
+from forecast.decisions import risk, summary
+from forecast.model import features as F
+from forecast.data import schema as s
 from forecast import ui
 
 store, as_of, data = ui.sidebar()

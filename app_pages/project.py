@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast import kpi, risk
-from forecast import features as F
-from forecast import schema as s
+from forecast.decisions import kpi, risk
+from forecast.model import features as F
+from forecast.data import schema as s
 from forecast import ui
 
 store, as_of, data = ui.sidebar()

@@ -7,8 +7,8 @@ from functools import partial
 import polars as pl
 import streamlit as st
 
-from forecast import risk
-from forecast import schema as s
+from forecast.decisions import risk
+from forecast.data import schema as s
 from forecast import ui
 
 store, as_of, data = ui.sidebar()

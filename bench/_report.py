@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast.registry import code_version, library_versions
+from forecast.model.registry import code_version, library_versions
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 HEADER = """# Benchmark results
@@ -40,7 +40,7 @@ def markdown(df: pl.DataFrame, digits: int = 3) -> str:
     """A frame as a Markdown table (floats rounded), as the CLI prints it."""
     import io
 
-    from forecast.cli import emit
+    from forecast.interfaces.cli import emit
 
     buf = io.StringIO()
     emit(df.with_columns(pl.selectors.float().round(digits)), "table", out=buf)

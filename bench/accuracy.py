@@ -18,9 +18,10 @@ import polars as pl
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine, markdown, write_section  # noqa: E402
 
-from forecast import backtest as B  # noqa: E402
-from forecast import engine, kpi, synthetic  # noqa: E402
-from forecast import features as F  # noqa: E402
+from forecast.model import backtest as B  # noqa: E402
+from forecast.model import engine, synthetic  # noqa: E402
+from forecast.decisions import kpi  # noqa: E402
+from forecast.model import features as F  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

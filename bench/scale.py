@@ -47,11 +47,11 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
     """Run one stage in this process; returns its timings."""
     import polars as pl
 
-    from forecast import schema as s
+    from forecast.data import schema as s
 
     store_dir, inputs = work / "store", work / "input"
     if name == "simulate":
-        from forecast import synthetic
+        from forecast.model import synthetic
 
         def run():
             t = synthetic.simulate(projects=args.projects, years=args.years, seed=args.seed, as_of_quarter=2)
@@ -67,7 +67,7 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
                                .group_by(s.FISCAL_YEAR, s.PROJECT_ID, s.QUARTER)
                                .agg(pl.col(s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND).cast(pl.Float64).sum())
                                .collect().height})
-    from forecast.store import Store
+    from forecast.data.store import Store
 
     if name == "ingest":
         import shutil
@@ -77,11 +77,11 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
         return _timed(lambda: {"vintage": store.ingest([inputs], note="bench").vintage})
     store = Store.open(store_dir)
     if name == "features":
-        from forecast import features as F
+        from forecast.model import features as F
 
         return _timed(lambda: {"rows": F.build_all(F.panel_from_store(store)).height})
     if name == "train":
-        from forecast import engine
+        from forecast.model import engine
 
         def run():
             ms = engine.train(store)
@@ -89,7 +89,8 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
                     "champions": ms.manifest["champions"], "rows": ms.manifest["rows"]}
         return _timed(run)
     if name == "project_rank":
-        from forecast import engine, risk
+        from forecast.model import engine
+        from forecast.decisions import risk
 
         def run():  # what `forecast rank` does: projection, KPI attainment, risk, ranking
             ranked = risk.rank(store, models=engine.active_models(store))
@@ -98,8 +99,8 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
     if name == "app_ranking":
         from streamlit.testing.v1 import AppTest
 
-        import forecast.engine  # noqa: F401  imports are not part of a page's render
-        import forecast.risk  # noqa: F401
+        import forecast.model.engine  # noqa: F401  imports are not part of a page's render
+        import forecast.decisions.risk  # noqa: F401
 
         os.environ["FORECAST_STORE"] = str(store_dir)
         at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=600)

@@ -11,18 +11,18 @@ The store and validation load eagerly; the engine (scikit-learn, statsmodels) lo
     forecast.kpi_attainment(store)                      # every KPI's chance of its target
 """
 
-from forecast.calendar import FiscalCalendar
-from forecast.store import IngestResult, Store, StoreError
-from forecast.validate import Checked, Issue, ValidationError
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.store import IngestResult, Store, StoreError
+from forecast.data.validate import Checked, Issue, ValidationError
 
 # name -> (module, attribute), imported on first use
 _LAZY = {
-    **{n: ("forecast.engine", n) for n in ("active_models", "backtest", "model_sets", "project", "read_history",
+    **{n: ("forecast.model.engine", n) for n in ("active_models", "backtest", "model_sets", "project", "read_history",
                                            "store_history", "train")},
-    "simulate": ("forecast.synthetic", "simulate"),
-    "rank": ("forecast.risk", "rank"),
-    "RiskPolicy": ("forecast.risk", "RiskPolicy"),
-    "kpi_attainment": ("forecast.kpi", "attainment"),
+    "simulate": ("forecast.model.synthetic", "simulate"),
+    "rank": ("forecast.decisions.risk", "rank"),
+    "RiskPolicy": ("forecast.decisions.risk", "RiskPolicy"),
+    "kpi_attainment": ("forecast.decisions.kpi", "attainment"),
 }
 
 __all__ = ["Checked", "FiscalCalendar", "IngestResult", "Issue", "Store", "StoreError", "ValidationError", *_LAZY]

@@ -14,10 +14,11 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from forecast import engine, kpi, registry, risk, summary
-from forecast import schema as s
-from forecast.labels import LANGS, t
-from forecast.store import Store
+from forecast.model import engine, registry
+from forecast.decisions import kpi, risk, summary
+from forecast.data import schema as s
+from forecast.interfaces.labels import LANGS, t
+from forecast.data.store import Store
 
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
 LEVEL_COLOUR = {risk.HIGH: "#f4c7c3", risk.MEDIUM: "#fce8b2", risk.LOW: "#c8e6c9"}  # fills behind level cells

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from forecast import config
-from forecast.store import Store
+from forecast.data.store import Store
 
 
 @pytest.fixture(autouse=True)

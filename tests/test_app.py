@@ -103,7 +103,7 @@ def test_a_valid_upload_is_appended_after_confirmation():
     at.button(key="confirm").click().run()
     assert not at.exception
     assert any("Stored as vintage 2" in s.value for s in at.success)
-    from forecast.store import Store
+    from forecast.data.store import Store
 
     stored = Store.open()
     assert stored.root == config.DEFAULT_STORE_DIR
@@ -111,8 +111,8 @@ def test_a_valid_upload_is_appended_after_confirmation():
 
 
 def test_pages_label_a_synthetic_model_set(tmp_path):
-    from forecast import engine, synthetic
-    from forecast.store import Store
+    from forecast.model import engine, synthetic
+    from forecast.data.store import Store
 
     synthetic.write(synthetic.simulate(projects=20, years=3, seed=2), tmp_path / "history")
     trained = engine.train(Store.open(), [tmp_path / "history"])

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from forecast import config
-from forecast.store import Store
+from forecast.data.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

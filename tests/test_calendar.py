@@ -3,7 +3,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from forecast.calendar import FiscalCalendar
+from forecast.data.calendar import FiscalCalendar
 
 THAI = FiscalCalendar()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from forecast import cli
+from forecast.interfaces import cli
 from tests.conftest import REFERENCE_FILES, reference_copy
 
 

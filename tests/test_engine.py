@@ -7,14 +7,14 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from forecast import backtest as B
+from forecast.model import backtest as B
 from forecast import config
-from forecast import engine, registry, synthetic
-from forecast import features as F
-from forecast import models as M
-from forecast import schema as s
-from forecast.cli import main
-from forecast.store import Store
+from forecast.model import engine, registry, synthetic
+from forecast.model import features as F
+from forecast.model import models as M
+from forecast.data import schema as s
+from forecast.interfaces.cli import main
+from forecast.data.store import Store
 
 
 # --- features -------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from forecast import engine, export, kpi, risk
-from forecast import schema as s
+from forecast.model import engine
+from forecast.interfaces import export
+from forecast.decisions import kpi, risk
+from forecast.data import schema as s
 
 
 def test_report_workbook_holds_ranking_projections_kpis_and_data(tmp_path, reference):

@@ -4,7 +4,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from forecast import parse
+from forecast.data import parse
 
 
 def _one(fn, text):

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import polars as pl
 
-from forecast import cli, schema as s
+from forecast.interfaces import cli
+from forecast.data import schema as s
 
 V1, V2 = dt.date(2025, 12, 30), dt.date(2026, 3, 31)
 

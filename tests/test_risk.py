@@ -7,9 +7,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from forecast import kpi, risk, synthetic
-from forecast import schema as s
-from forecast.cli import main
+from forecast.decisions import kpi, risk
+from forecast.model import synthetic
+from forecast.data import schema as s
+from forecast.interfaces.cli import main
 
 
 def _kpi(df: pl.DataFrame, project: str, kpi_id: str) -> dict:

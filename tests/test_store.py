@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from forecast import config, schema as s
-from forecast.calendar import FiscalCalendar
-from forecast.store import Store, StoreError
-from forecast.validate import ValidationError
+from forecast import config
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.store import Store, StoreError
+from forecast.data.validate import ValidationError
 from tests.conftest import REFERENCE_FILES, reference_copy
 
 

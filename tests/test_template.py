@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from forecast import config, schema as s, templates
-from forecast.store import Store
+from forecast import config
+from forecast.data import schema as s, templates
+from forecast.data.store import Store
 
 
 def test_shipped_template_matches_the_schema():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from forecast.store import Store
+from forecast.data.store import Store
 from tests.conftest import read_rows, reference_copy, write_csv
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from forecast import schema as s
-from forecast.store import Store
+from forecast.data import schema as s
+from forecast.data.store import Store
 
 REPORTED_QUARTER = "reported_quarter"
 PLAN_TO_DATE = "plan_to_date"

@@ -25,8 +25,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from forecast import features as F
-from forecast import schema as s
+from forecast.model import features as F
+from forecast.data import schema as s
 
 TARGET_FLOWS = (s.DISBURSED, s.SPEND)
 GRID = np.linspace(0.005, 0.995, 199)  # residual quantile levels kept by a calibrated model

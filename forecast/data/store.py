@@ -30,10 +30,11 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast import config, templates, validate
-from forecast import schema as s
-from forecast.calendar import FiscalCalendar
-from forecast.validate import Checked, Issue
+from forecast import config
+from forecast.data import templates, validate
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.validate import Checked, Issue
 
 FORMAT_VERSION = 1
 CONFIG_FILE = "store.json"
@@ -413,7 +414,7 @@ class Store:
 
 def parse_as_of(text: str) -> dt.date:
     """A report date from text (ISO, Thai or B.E. forms accepted)."""
-    from forecast import parse
+    from forecast.data import parse
 
     value = pl.select(parse.date(pl.lit(text))).item()
     if value is None:

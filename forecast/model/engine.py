@@ -14,13 +14,15 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from forecast import backtest as B
-from forecast import features as F
-from forecast import models as M
-from forecast import kpi, registry, synthetic, templates, validate
-from forecast import schema as s
-from forecast.store import Store
-from forecast.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
+from forecast.model import backtest as B
+from forecast.model import features as F
+from forecast.model import models as M
+from forecast.decisions import kpi
+from forecast.model import registry, synthetic
+from forecast.data import templates, validate
+from forecast.data import schema as s
+from forecast.data.store import Store
+from forecast.decisions.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
 
 HISTORY, SYNTHETIC, NO_HISTORY = registry.BASES
 ACTUAL = "actual"

@@ -21,9 +21,9 @@ import numpy as np
 import polars as pl
 from sklearn.metrics import roc_auc_score
 
-from forecast import features as F
-from forecast import models as M
-from forecast import schema as s
+from forecast.model import features as F
+from forecast.model import models as M
+from forecast.data import schema as s
 
 ORIGINS = (1, 2, 3)
 MIN_YEARS = 3

@@ -12,8 +12,8 @@ import re
 
 import polars as pl
 
-from forecast import schema as s
-from forecast.calendar import BE_OFFSET
+from forecast.data import schema as s
+from forecast.data.calendar import BE_OFFSET
 
 NONE_MARKERS = ("", "-", "–", "—", "n/a", "na", "null", "none", "nan", "ไม่มี")
 _THAI_DIGITS = {chr(0x0E50 + i): str(i) for i in range(10)}

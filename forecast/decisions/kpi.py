@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import norm
 
-from forecast import schema as s
+from forecast.data import schema as s
 
 KIND = "kind"
 VALUE_TO_DATE = "value_to_date"

@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from forecast import schema as s
-from forecast.calendar import FiscalCalendar
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
 
 SYNTHETIC_PREFIX = "sim-"
 SYNTHETIC_TAG = "[synthetic]"
@@ -274,7 +274,7 @@ def describe(frames: dict[str, pl.DataFrame], args: dict) -> str:
             f"Fiscal years {fy.min()}-{fy.max()}, {frames['projects'].height} project-years, "
             f"{frames['finance'].height} finance rows.\n\n"
             "This is not real data. Every projection, ranking or model built on it is labelled "
-            "'synthetic history'. The generative model is documented in forecast/synthetic.py.\n")
+            "'synthetic history'. The generative model is documented in forecast/model/synthetic.py.\n")
 
 
 def write(frames: dict[str, pl.DataFrame], out: Path | str, fmt: str = "csv", args: dict | None = None) -> list[Path]:

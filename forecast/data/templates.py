@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast import schema as s
+from forecast.data import schema as s
 
 ROW = "__row"  # spreadsheet row number of a record (header is row 1)
 SUFFIXES = (".csv", ".parquet", ".xlsx")

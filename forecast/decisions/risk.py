@@ -25,10 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from forecast import engine, kpi
-from forecast import features as F
-from forecast import models as M
-from forecast import schema as s
+from forecast.model import engine
+from forecast.decisions import kpi
+from forecast.model import features as F
+from forecast.model import models as M
+from forecast.data import schema as s
 
 RANK = "rank"
 RISK_SCORE = "risk_score"

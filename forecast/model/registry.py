@@ -29,7 +29,7 @@ import joblib
 import polars as pl
 
 from forecast import config
-from forecast.store import sha256_file
+from forecast.data.store import sha256_file
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"

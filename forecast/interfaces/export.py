@@ -7,9 +7,10 @@ import io
 
 import polars as pl
 
-from forecast import engine, kpi, risk
-from forecast import schema as s
-from forecast.labels import t
+from forecast.model import engine
+from forecast.decisions import kpi, risk
+from forecast.data import schema as s
+from forecast.interfaces.labels import t
 
 
 def _plain(df: pl.DataFrame) -> pl.DataFrame:

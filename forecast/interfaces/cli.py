@@ -10,11 +10,12 @@ from pathlib import Path
 import polars as pl
 import polars.selectors as cs
 
-from forecast import config, schema as s
-from forecast.calendar import FiscalCalendar
-from forecast.registry import RegistryError
-from forecast.store import Store, StoreError
-from forecast.validate import ValidationError, issues_frame
+from forecast import config
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
+from forecast.model.registry import RegistryError
+from forecast.data.store import Store, StoreError
+from forecast.data.validate import ValidationError, issues_frame
 
 FORMATS = ("table", "csv", "json")
 
@@ -113,7 +114,7 @@ def cmd_vintages(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from forecast.templates import write_template
+    from forecast.data.templates import write_template
 
     path = write_template(args.out)
     print(f"Wrote the Excel template to {path}")
@@ -128,7 +129,7 @@ def _progress(fraction: float, text: str, _shown=[-1]) -> None:
 
 
 def _basis_note(basis: str, version: str | None = None) -> str:
-    from forecast import engine
+    from forecast.model import engine
 
     if basis == engine.NO_HISTORY:
         return ("Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
@@ -140,7 +141,7 @@ def _basis_note(basis: str, version: str | None = None) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from forecast import synthetic
+    from forecast.model import synthetic
 
     frames = synthetic.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies)
     paths = synthetic.write(frames, args.out, args.file_format,
@@ -158,7 +159,7 @@ def _rounded(df: pl.DataFrame, fmt: str) -> pl.DataFrame:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from forecast import engine
+    from forecast.model import engine
 
     store = Store.open(args.store)
     ms = engine.train(store, args.history, threshold=args.target, progress=_progress if args.format == "table" else None,
@@ -175,7 +176,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from forecast import engine
+    from forecast.model import engine
 
     store = Store.open(args.store)
     result, h = engine.backtest(store, args.history, threshold=args.target,
@@ -190,7 +191,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             print(f"Predictions: {args.predictions} ({result.predictions.height} rows)")
     emit(_rounded(result.metrics, args.format), args.format)
     if args.format == "table":
-        from forecast.backtest import reliability
+        from forecast.model.backtest import reliability
 
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
         emit(_rounded(reliability(result.predictions, args.target), args.format), args.format)
@@ -202,7 +203,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from forecast import engine, registry
+    from forecast.model import engine, registry
 
     store = Store.open(args.store)
     if args.activate:
@@ -219,7 +220,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_project(args: argparse.Namespace) -> int:
-    from forecast import engine
+    from forecast.model import engine
 
     store = Store.open(args.store)
     ms = engine.active_models(store)
@@ -240,7 +241,8 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from forecast import engine, kpi
+    from forecast.model import engine
+    from forecast.decisions import kpi
 
     store = Store.open(args.store)
     ms = engine.active_models(store)
@@ -259,7 +261,8 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from forecast import engine, risk
+    from forecast.model import engine
+    from forecast.decisions import risk
 
     store = Store.open(args.store)
     policy = risk.RiskPolicy(target=args.target,

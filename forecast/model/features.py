@@ -20,7 +20,7 @@ import datetime as dt
 
 import polars as pl
 
-from forecast import schema as s
+from forecast.data import schema as s
 
 # --- names -----------------------------------------------------------------------
 RESTATED = "restated"  # panel: |last - first reported| disbursed of the quarter, MTHB
@@ -131,7 +131,7 @@ def panel_from_store(store, as_of="latest", last_years: int | None = None) -> pl
         projects = projects.filter(pl.col(s.FISCAL_YEAR).is_in(years))
     finance = store.read("finance", "all", sort=False, fiscal_years=years, columns=list(FLOWS))
     if as_of not in (None, "latest"):
-        from forecast.store import parse_as_of
+        from forecast.data.store import parse_as_of
 
         cutoff = as_of if isinstance(as_of, dt.date) else parse_as_of(as_of)
         finance = finance.filter(pl.col(s.AS_OF) <= cutoff)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from forecast import parse
-from forecast import schema as s
-from forecast.calendar import FiscalCalendar
-from forecast.templates import ROW, FileProblem, RawTable
+from forecast.data import parse
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.templates import ROW, FileProblem, RawTable
 
 FILE = "__file"
 SHEET = "__sheet"

@@ -1,0 +1,1 @@
+"""Decisions: KPI attainment, risk ranking, progress and the portfolio."""
