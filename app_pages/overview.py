@@ -5,77 +5,82 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from forecast.model import engine
-from forecast.interfaces import export
-from forecast.decisions import risk, summary
-from forecast.model import features as F
+import ui
 from forecast.data import schema as s
-from forecast import ui
+from forecast.data.revisions import RESTATEMENT
+from forecast.decisions import review as R
+from forecast.decisions import risk, summary
+from forecast.interfaces import export
+from forecast.model import engine
+from forecast.model import features as F
 
-store, as_of, data = ui.sidebar()
-st.title(ui.tr("title"))
-st.caption(f"{ui.fy_caption(data)} · {ui.tr('as_of')} {data['as_of_date']}")
-if store.read_only:
-    st.info(ui.tr("note_reference"))
-ui.basis_note(data)
+ctx = ui.context()
+rv = ctx.review
+st.title(ctx.tr("title"))
+st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of}")
+if ctx.store.read_only:
+    st.info(ctx.tr("note_reference"))
+ui.basis_note(ctx)
 
-prog, proj, ranking = data["progress"], data["projection"], data["ranking"]
-budget = float(prog[s.BUDGET].sum() or 0)
+prog, proj, ranking = ctx.progress, rv.projection, rv.ranking(ctx.lang)
+budget = float(prog[s.BUDGET].cast(pl.Float64).sum() or 0)
 cols = st.columns(5)
-cols[0].metric(ui.tr("budget"), f"{budget:,.4f}")
+cols[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}")
 for col, key in zip(cols[1:4], (summary.PLAN_TO_DATE, summary.SPEND_TO_DATE, summary.DISBURSED_TO_DATE)):
-    value = float(prog[key].sum() or 0)
-    col.metric(ui.tr(key), f"{value:,.4f}", f"{value / budget:.1%} {ui.tr('of_budget')}" if budget else None,
-               delta_color="off")
+    raw = prog[key].cast(pl.Float64)
+    if raw.is_null().all():
+        col.metric(ctx.tr(key), "–", ctx.tr("not_reported"), delta_color="off", delta_arrow="off")
+        continue
+    value = float(raw.sum() or 0)
+    col.metric(ctx.tr(key), f"{value:,.4f}", f"{value / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
+               delta_color="off", delta_arrow="off")
 ye = {p: float(proj[engine.projected(s.DISBURSED, p)].cast(pl.Float64).sum()) for p in (10, 50, 90)}
-cols[4].metric(ui.tr("projected_ye"), f"{ye[50]:,.1f}",
-               f"{ui.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
-               delta_color="off")
+cols[4].metric(ctx.tr("projected_ye"), f"{ye[50]:,.1f}",
+               f"{ctx.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
+               delta_color="off", delta_arrow="off")
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader(ui.tr("curve"))
+    st.subheader(f"{ctx.tr('curve')} ({ctx.unit})")
     q_done = int(proj[F.ORIGIN].max() or 0)
-    curve = data["curve"]
+    curve = ctx.curve
     done = curve.filter(pl.col(s.QUARTER) == q_done)[s.DISBURSED].cast(pl.Float64)
     fan = ui.fan(q_done, float(done[0]), ye[10], ye[50], ye[90]) if q_done and len(done) and q_done < 4 else None
-    st.altair_chart(ui.cumulative_chart(curve, fan, F.CABINET_TARGET, budget), width="stretch")
-    st.caption(ui.tr("sum_range_note"))
+    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, ctx.target, budget), width="stretch")
+    st.caption(ctx.tr("sum_range_note"))
 with right:
-    st.subheader(ui.tr("levels"))
+    st.subheader(ctx.tr("levels"))
     counts = {lv: ranking.filter(pl.col(risk.LEVEL) == lv).height for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
     for col, (lv, n) in zip(st.columns(3), counts.items()):
-        col.metric(ui.level_label(lv), n)
-    st.subheader(ui.tr("changes"))
-    ms = ui.active_model_set(store)
-    before, before_date = ui.previous(store.fingerprint(), as_of, ms.version if ms else None)
+        col.metric(ui.level_label(lv, ctx.lang), n)
+    st.subheader(ctx.tr("changes"))
+    before, before_date = ctx.previous()
     if before is None:
-        st.caption(ui.tr("no_previous"))
+        st.caption(ctx.tr("no_previous"))
     else:
-        moved = risk.changes(ranking, before)
+        moved = R.compare(rv, before, ctx.lang)
         new_high = moved.filter(pl.col(risk.NEW_HIGH))
-        st.caption(f"{ui.tr('as_of')} {before_date} → {data['as_of_date']}")
-        st.metric(ui.tr("new_high"), new_high.height)
-        name = ui.name_col()
+        st.caption(f"{ctx.tr('as_of')} {before_date} → {rv.snapshot.as_of}")
+        st.metric(ctx.tr("new_high"), new_high.height)
+        name = ctx.name_col
         st.dataframe(moved.filter(pl.col(risk.RANK_CHANGE) != 0).select(
-            pl.col(risk.RANK).alias(ui.tr("rank")), pl.col(risk.RANK_CHANGE).alias("±"),
-            pl.col(risk.PREVIOUS_RANK).alias("←"), pl.col(name).alias(ui.tr("name"))),
+            pl.col(risk.RANK).alias(ctx.tr("rank")), pl.col(risk.RANK_CHANGE).alias(ctx.tr("rank_change")),
+            pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")), pl.col(name).alias(ctx.tr("name"))),
             hide_index=True, width="stretch", height=220)
-        restated = data["revisions"].filter(pl.col("kind") == "restatement").height
-        st.metric(ui.tr("restated_n"), restated)
+        restated = ctx.revisions.filter(pl.col("kind") == RESTATEMENT).height
+        st.metric(ctx.tr("restated_n"), restated)
 
 st.divider()
-lang = ui.lang()
 summary_page = export.summary_html(
-    ui.tr("title"), f"{ui.fy_caption(data)} · {ui.tr('as_of')} {data['as_of_date']} · {store.label}",
-    [(ui.tr("budget"), f"{budget:,.4f}"),
-     (ui.tr("disbursed_to_date"), f"{float(prog[summary.DISBURSED_TO_DATE].sum() or 0):,.4f}"),
-     (ui.tr("projected_ye"), f"{ye[50]:,.1f} ({ye[10]:,.1f}–{ye[90]:,.1f})"),
-     *((ui.level_label(lv), str(n)) for lv, n in counts.items())],
-    ranking, lang, ui.tr("score_formula") + " · " + "; ".join(sorted(set(proj[engine.BASIS].to_list()))))
+    ctx.tr("title"), f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of} · {ctx.store.label}",
+    [(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}"),
+     (ctx.tr("disbursed_to_date"), f"{float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0):,.4f}"),
+     (ctx.tr("projected_ye"), f"{ye[50]:,.1f} ({ye[10]:,.1f}–{ye[90]:,.1f})"),
+     *((ui.level_label(lv, ctx.lang), str(n)) for lv, n in counts.items())],
+    ranking, ctx.lang, rv.policy.describe(ctx.lang) + " · " + "; ".join(rv.bases))
 c1, c2 = st.columns(2)
-c1.download_button(ui.tr("download_summary"), summary_page.encode("utf-8"), "forecast_summary.html", "text/html",
+c1.download_button(ctx.tr("download_summary"), summary_page.encode("utf-8"), "forecast_summary.html", "text/html",
                    on_click="ignore")
-c2.download_button(ui.tr("download_report"),  # built only when clicked
-                   lambda: export.report_workbook(store, as_of, ranking, proj, data["kpis"]), "forecast_report.xlsx",
+c2.download_button(ctx.tr("download_report"),  # built only when clicked
+                   lambda: export.report_workbook(rv, ranking), "forecast_report.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

@@ -4,6 +4,7 @@ The store and validation load eagerly; the engine (scikit-learn, statsmodels) lo
 
     import forecast
     store = forecast.Store.open()                       # the reference data, or your store
+    snap = store.snapshot("latest")                     # everything known at a report date, read once
     forecast.project(store)                             # year-end p10/p50/p90 per project
     history = forecast.simulate(projects=90, years=6)   # a SYNTHETIC history, as template tables
     forecast.train(store, ["history/"])                 # backtest, fit, save a model set
@@ -12,20 +13,22 @@ The store and validation load eagerly; the engine (scikit-learn, statsmodels) lo
 """
 
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.store import IngestResult, Store, StoreError
+from forecast.data.snapshot import Snapshot
+from forecast.data.store import IngestResult, Store
+from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, Issue, ValidationError
+from forecast.errors import ForecastError, HistoryError, InputError, RegistryError, StoreError
 
 # name -> (module, attribute), imported on first use
 _LAZY = {
-    **{n: ("forecast.model.engine", n) for n in ("active_models", "backtest", "model_sets", "project", "read_history",
-                                           "store_history", "train")},
+    **{n: ("forecast.api", n) for n in ("backtest", "history", "kpi_attainment", "model_sets", "project", "rank",
+                                        "review", "train")},
     "simulate": ("forecast.model.synthetic", "simulate"),
-    "rank": ("forecast.decisions.risk", "rank"),
     "RiskPolicy": ("forecast.decisions.risk", "RiskPolicy"),
-    "kpi_attainment": ("forecast.decisions.kpi", "attainment"),
 }
 
-__all__ = ["Checked", "FiscalCalendar", "IngestResult", "Issue", "Store", "StoreError", "ValidationError", *_LAZY]
+__all__ = ["AmountUnit", "Checked", "FiscalCalendar", "ForecastError", "HistoryError", "IngestResult", "InputError",
+           "Issue", "RegistryError", "Snapshot", "Store", "StoreError", "ValidationError", *_LAZY]
 
 
 def __getattr__(name: str):

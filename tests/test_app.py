@@ -1,4 +1,4 @@
-"""Every page of the app, with AppTest (no browser)."""
+"""Every page of the app, with AppTest (no browser), navigating as a person does."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from forecast import config, ui
+import ui
+from forecast import config
+from forecast.data.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -20,15 +22,23 @@ def _fresh_caches():
     ui.reset()
 
 
-def open_page(page: str | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    if lang:
-        at.session_state[ui.LANG] = lang
+def open_page(page: str | None = None, lang: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
     at.run()
+    if lang:
+        at.sidebar.radio(key=ui.LANG).set_value(lang).run()
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def agency_store():
+    """The default store, made from the reference data (as the Data page's button does)."""
+    return Store.create(config.DEFAULT_STORE_DIR, from_reference=True)
 
 
 def test_overview_shows_the_reference_totals():
@@ -48,6 +58,24 @@ def test_language_switch_and_vintage():
     at.sidebar.selectbox(key=ui.AS_OF).set_value("2025-12-30").run()
     assert not at.exception
     assert at.metric[3].value == "44.0596"  # Q1 disbursement as the Q1 report printed it
+
+
+def test_language_and_report_date_persist_across_pages_and_in_the_url():
+    at = open_page()
+    at.sidebar.radio(key=ui.LANG).set_value("en").run()
+    at.sidebar.selectbox(key=ui.AS_OF).set_value("2025-12-30").run()
+    at.switch_page("app_pages/ranking.py").run()
+    assert at.title[0].value == "Risk ranking"
+    assert at.sidebar.selectbox(key=ui.AS_OF).value == "2025-12-30"
+    assert at.query_params["lang"] in ("en", ["en"]) and at.query_params["as_of"] in ("2025-12-30", ["2025-12-30"])
+    at.switch_page("app_pages/project.py").run()
+    assert at.title[0].value == "Project" and not at.exception
+
+
+def test_a_shared_link_opens_in_its_language_and_report_date():
+    at = open_page(query={"lang": "en", "as_of": "2025-12-30"})
+    assert at.title[0].value == "Budget execution monitor"
+    assert at.metric[3].value == "44.0596"
 
 
 def test_ranking_shows_the_nine_projects():
@@ -75,8 +103,18 @@ def test_project_page_and_what_if_moves_the_projection():
     assert len(at.get("progress")) >= 2  # KPI cards with their chances
 
 
-def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(tmp_path):
+def test_the_reference_data_is_read_only_in_the_app():
     at = open_page("data", lang="en")
+    assert any("read-only" in i.value for i in at.info)
+    assert "upload" not in [u.key for u in at.get("file_uploader")]
+    at.button(key="create_store").click().run()
+    assert not at.exception
+    assert Store.open().root == config.DEFAULT_STORE_DIR
+
+
+def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(agency_store):
+    at = open_page("data", lang="en")
+    before = agency_store.fingerprint()
     bad = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
           "2569,etda-digital-id,5,2026-03-31,1.0,0.5,0.5,1.0\n"
     at.file_uploader(key="upload").set_value([("finance.csv", bad.encode(), "text/csv")]).run()
@@ -85,7 +123,7 @@ def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(tmp_path):
     issues = at.dataframe[0].value  # the validation report comes first
     assert "quarter" in set(issues["column"]) and "must be 1-4, got 5." in " ".join(issues["message"])
     assert "confirm" not in [b.key for b in at.button]  # no way to store a file with errors
-    assert not (config.DEFAULT_STORE_DIR / "store.json").exists()
+    assert Store.open().fingerprint() == before
 
 
 def test_models_page_without_a_model_set():
@@ -93,29 +131,27 @@ def test_models_page_without_a_model_set():
     assert any("No model set yet" in i.value for i in at.info)
 
 
-def test_a_valid_upload_is_appended_after_confirmation():
+def test_a_valid_upload_is_appended_after_confirmation(agency_store):
     at = open_page("data", lang="en")
     q3 = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
-         "2569,etda-digital-id,3,2026-06-30,0.1000,1.0000,0.5000,1.5000\n"
+         "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
     at.file_uploader(key="upload").set_value([("finance.csv", q3.encode(), "text/csv")]).run()
     assert not at.error and any("ready to append" in s.value for s in at.success)
-    assert not (config.DEFAULT_STORE_DIR / "store.json").exists()  # nothing stored before confirming
+    assert len(Store.open().manifests()) == 1  # nothing stored before confirming
     at.button(key="confirm").click().run()
     assert not at.exception
     assert any("Stored as vintage 2" in s.value for s in at.success)
-    from forecast.data.store import Store
-
     stored = Store.open()
-    assert stored.root == config.DEFAULT_STORE_DIR
     assert max(stored.report_dates()).isoformat() == "2026-06-30"
+    assert stored.manifests()[-1]["author"]["via"] == "app"
 
 
 def test_pages_label_a_synthetic_model_set(tmp_path):
-    from forecast.model import engine, synthetic
-    from forecast.data.store import Store
+    from forecast import api
+    from forecast.model import synthetic
 
     synthetic.write(synthetic.simulate(projects=20, years=3, seed=2), tmp_path / "history")
-    trained = engine.train(Store.open(), [tmp_path / "history"])
+    trained = api.train(Store.open(), [tmp_path / "history"])
     at = open_page(lang="en")
     assert any("Synthetic history" in w.value and trained.version in w.value for w in at.warning)
     at.switch_page("app_pages/models.py").run()

@@ -46,8 +46,8 @@ def test_init_ingest_revisions(tmp_path, capsys):
     assert "Not ingested" in err and "nothing was stored" in err and "Traceback" not in err
     assert cli.main(["--store", st, "revisions", "--format", "csv"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == ("table,key,column,old_value,old_as_of,old_vintage,new_value,new_as_of,"
-                                   "new_vintage,change,kind")
+    assert out.splitlines()[0] == ("table,fiscal_year,project_id,key,column,old_value,old_as_of,old_vintage,"
+                                   "new_value,new_as_of,new_vintage,change,kind")
     assert "0.6334,2025-12-30,1,1.7334,2026-03-31,1" in out
 
 
@@ -55,4 +55,4 @@ def test_errors_without_traceback(tmp_path, capsys):
     assert cli.main(["--store", str(tmp_path / "none"), "data", "--table", "projects"]) == 2
     assert "is not a store" in capsys.readouterr().err
     assert cli.main(["data", "--table", "finance", "--as-of", "soon"]) == 2
-    assert "--as-of must be" in capsys.readouterr().err
+    assert "a report date must be 'latest' or a date" in capsys.readouterr().err

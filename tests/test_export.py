@@ -6,16 +6,15 @@ import polars as pl
 
 from forecast.model import engine
 from forecast.interfaces import export
+from forecast import api
 from forecast.decisions import kpi, risk
 from forecast.data import schema as s
 
 
 def test_report_workbook_holds_ranking_projections_kpis_and_data(tmp_path, reference):
-    proj = engine.project(reference)
-    kpis = kpi.attainment(reference)
-    ranking = risk.rank(reference, lang="th")
+    rv = api.review(reference)
     path = tmp_path / "report.xlsx"
-    path.write_bytes(export.report_workbook(reference, "latest", ranking, proj, kpis))
+    path.write_bytes(export.report_workbook(rv, rv.ranking("th")))
     sheets = pl.read_excel(path, sheet_id=0)
     assert list(sheets)[:3] == ["ranking", "projections", "kpi_projections"]
     assert set(s.TABLES) <= set(sheets)
@@ -27,7 +26,7 @@ def test_report_workbook_holds_ranking_projections_kpis_and_data(tmp_path, refer
 
 def test_data_workbook_round_trips_through_validation(tmp_path, reference, store):
     path = tmp_path / "data.xlsx"
-    path.write_bytes(export.data_workbook(reference, "latest"))
+    path.write_bytes(export.data_workbook(reference.snapshot()))
     checked = store.check([path])
     assert checked.errors == []
     assert {k: v.height for k, v in checked.tables.items()} == {"projects": 9, "finance": 36, "kpis": 32,
@@ -35,7 +34,7 @@ def test_data_workbook_round_trips_through_validation(tmp_path, reference, store
 
 
 def test_summary_is_one_printable_page_in_thai(reference):
-    ranking = risk.rank(reference)
+    ranking = api.rank(reference)
     page = export.summary_html("ติดตามการใช้จ่ายงบประมาณ", "ปีงบประมาณ พ.ศ. 2569", [("งบประมาณ", "519.3683")],
                                ranking, "th", "หมายเหตุ")
     assert page.startswith("<!doctype html>") and 'lang="th"' in page and "@page" in page

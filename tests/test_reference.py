@@ -57,8 +57,8 @@ def test_quarterly_plans_sum_to_each_budget(reference):
 def test_cumulative_q2_figures_as_printed(reference):
     fin = reference.read("finance", V2)
     q2 = fin.filter(pl.col(s.QUARTER) == 2)
-    printed = {r[s.PROJECT_ID]: (str(r[s.PLAN_CUM_REPORTED]), str(r[s.SPEND_CUM_REPORTED]),
-                                 str(r[s.DISBURSED_CUM_REPORTED])) for r in q2.iter_rows(named=True)}
+    printed = {r[s.PROJECT_ID]: (f"{r[s.PLAN_CUM_REPORTED]:.4f}", f"{r[s.SPEND_CUM_REPORTED]:.4f}",
+                                 f"{r[s.DISBURSED_CUM_REPORTED]:.4f}") for r in q2.iter_rows(named=True)}
     assert printed == Q2_SUMMARY
     # The quarterly detail tables add up to the summary, except two fourth-decimal quirks of the report.
     flows = fin.filter(pl.col(s.QUARTER) <= 2).group_by(s.PROJECT_ID).agg(pl.col(s.DISBURSED).sum())
@@ -70,7 +70,8 @@ def test_cumulative_q2_figures_as_printed(reference):
 def test_q1_vintage_kept_as_printed(reference):
     q1 = reference.read("finance", V1)
     assert q1.height == 9 and set(q1[s.AS_OF]) == {V1}
-    got = {r[s.PROJECT_ID]: (str(r[s.PLAN]), str(r[s.SPEND]), str(r[s.DISBURSED])) for r in q1.iter_rows(named=True)}
+    got = {r[s.PROJECT_ID]: (f"{r[s.PLAN]:.4f}", f"{r[s.SPEND]:.4f}", f"{r[s.DISBURSED]:.4f}")
+           for r in q1.iter_rows(named=True)}
     assert got == {k: v[1:] for k, v in Q1_SUMMARY.items()}
     # The Q1 summary prints no commitments: they are spend - disbursed.
     digital_id = q1.filter(pl.col(s.PROJECT_ID) == "etda-digital-id").row(0, named=True)
@@ -79,8 +80,7 @@ def test_q1_vintage_kept_as_printed(reference):
 
 def test_restatements_between_the_two_reports(reference):
     rev = reference.revisions().filter(pl.col("table") == "finance")
-    found = {(k.split("project_id=")[1].split()[0], c, o, n) for k, c, o, n in
-             rev.select("key", "column", "old_value", "new_value").iter_rows()}
+    found = set(rev.select(s.PROJECT_ID, "column", "old_value", "new_value").iter_rows())
     assert {
         ("etda-digital-id", "disbursed", "0.6334", "1.7334"),
         ("etda-online-platform-awareness", "disbursed", "0.7632", "7.7127"),
@@ -90,8 +90,10 @@ def test_restatements_between_the_two_reports(reference):
     } <= found
     assert set(rev["old_as_of"]) == {V1} and set(rev["new_as_of"]) == {V2}
     assert set(rev["kind"]) == {"restatement"}
+    assert set(rev.filter(pl.col(s.PROJECT_ID) == "etda-digital-id")["key"]) == {"quarter 1"}
     kpi = reference.revisions().filter(pl.col("table") == "kpis")
     assert set(kpi["column"]) == {"plan_q2", "plan_q4"}  # the SME KPI's plan moved from Q2 to Q4
+    assert set(kpi["kind"]) == {"revision"}  # a planned figure changed: a revision, not a restatement
 
 
 def test_kpis_and_results(reference):

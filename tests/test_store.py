@@ -16,6 +16,7 @@ from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.store import Store, StoreError
 from forecast.data.validate import ValidationError
+from forecast.errors import InputError
 from tests.conftest import REFERENCE_FILES, reference_copy
 
 
@@ -78,7 +79,7 @@ def test_as_of_views(reference):
     assert set(q1[s.AS_OF]) == {dt.date(2025, 12, 30)} and q1.height == 9
     assert reference.read("finance", "2025-11-01").is_empty()
     assert reference.read("finance", "31 มี.ค. 2569").height == 36
-    with pytest.raises(StoreError, match="--as-of must be latest, all or a date"):
+    with pytest.raises(InputError, match="a report date must be 'latest' or a date"):
         reference.read("finance", "yesterday")
 
 
@@ -93,12 +94,15 @@ def test_store_resolution(tmp_path, monkeypatch):
         Store.create(tmp_path / "env")
 
 
-def test_ingest_into_the_reference_creates_the_default_store(tmp_path):
+def test_the_reference_data_is_read_only_and_a_store_is_made_explicitly(tmp_path):
     new = reference_copy(tmp_path / "fix", {"projects": lambda r: [r[0] | {"owner": "ทีมใหม่"}, *r[1:]]})
-    result = Store.open().ingest(new)
-    assert result.created and result.vintage == 2 and Path(result.store) == config.DEFAULT_STORE_DIR
+    with pytest.raises(StoreError, match="read-only; nothing was stored"):
+        Store.open().ingest(new)
+    assert not config.DEFAULT_STORE_DIR.exists()  # a failed ingest creates nothing
+    Store.create(config.DEFAULT_STORE_DIR, from_reference=True)
     store = Store.open()
-    assert store.root == config.DEFAULT_STORE_DIR
+    assert store.root == config.DEFAULT_STORE_DIR and store.vintages()["note"].to_list() == ["embedded reference data"]
+    assert store.ingest(new).vintage == 2
     assert store.read("projects").filter(pl.col(s.OWNER) == "ทีมใหม่").height == 1
 
 

@@ -43,7 +43,7 @@ def test_wrong_type_and_required(tmp_path):
     checked = _check(tmp_path, {"finance": lambda r: _set(r, 3, plan="12,3x", as_of="")})
     t = _one(checked, "type")
     assert (t.row, t.column, t.value) == (3, "plan", "12,3x")
-    assert "must be an amount in million baht" in t.message and "got '12,3x'" in t.message
+    assert "must be an amount in the store's unit" in t.message and "got '12,3x'" in t.message
     r = _one(checked, "required")
     assert (r.row, r.column) == (3, "as_of") and "is required" in r.message
 
@@ -71,14 +71,14 @@ def test_duplicate_key(tmp_path):
     def dup(rows):
         return rows + [dict(rows[0])]
     i = _one(_check(tmp_path, {"finance": dup}), "duplicate_key")
-    assert i.row == 47 and "same record as row 2" in i.message
+    assert i.row == 47 and "the same record as finance.csv, row 2" in i.message
 
 
 def test_plan_not_summing_to_budget(tmp_path):
     # Row 12 is Q2 of the online-platform project in the 2026-03-31 report.
     checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, plan="38.7651")})
     i = _one(checked, "plan_sum")
-    assert "sum to 120.5552, but the budget is 120.5542" in i.message and "within 0.0005" in i.message
+    assert "sum to 120.5552, but the budget in force then is 120.5542" in i.message and "within 0.0005" in i.message
 
 
 def test_plan_within_tolerance_passes(tmp_path):
@@ -151,9 +151,10 @@ def test_negative_budget(tmp_path):
     assert (i.column, i.row) == ("budget", 2)
 
 
-def test_more_than_four_decimals_is_not_rounded(tmp_path):
-    i = _one(_check(tmp_path, {"projects": lambda r: _set(r, 2, budget="120.55421")}), "type")
-    assert i.column == "budget" and "at most four decimals" in i.message
+def test_up_to_six_decimals_are_kept_and_more_are_refused_not_rounded(tmp_path):
+    assert _check(tmp_path / "a", {"projects": lambda r: _set(r, 2, budget="120.554200")}).ok
+    i = _one(_check(tmp_path / "b", {"projects": lambda r: _set(r, 2, budget="120.5542001")}), "type")
+    assert i.column == "budget" and "more than 6 decimals" in i.message and "never rounded" in i.message
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
@@ -191,8 +192,10 @@ def test_kpi_plan_warnings(tmp_path):
      "disbursed in Q2 is negative (-1.0000)"),
     ({"finance": lambda r: _set(r, 12, spend_cum_reported="115.3480")}, "reported_cumulative", "warning",
      "printed cumulative 115.3480 differs from the sum of quarterly spend to Q2 (115.3470)"),
-    ({"finance": lambda r: _set(r, 12, committed="", spend="")}, "actuals_incomplete", "error",
-     "give at least two of disbursed, committed, spend"),
+    ({"finance": lambda r: _set(r, 12, disbursed="", committed="")}, "actuals_incomplete", "error",
+     "give disbursed: committed and spend may be left empty where commitments are not reported"),
+    ({"finance": lambda r: _set(r, 14, plan="-1.0000")}, "negative_plan_flow", "warning",
+     "the plan for Q4 is negative (-1.0000)"),
     ({"kpis": lambda r: _set(r, 2, tier_75="900")}, "tier_order", "warning", "tier thresholds must increase"),
     ({"kpis": lambda r: _set(r, 2, plan_q3="1000")}, "kpi_plan_decreasing", "warning",
      "cumulative plan levels decrease"),

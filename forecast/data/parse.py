@@ -2,8 +2,10 @@
 
 Each parser maps a column of raw text to a typed column; a cell that is not
 empty but does not parse comes out null, which ``validate`` reports with its
-location. Accepted: thousands separators, negatives in parentheses, "-" for
-none, Thai digits, Thai percent and unit words, B.E. years and Thai month names.
+location. Accepted: thousands separators (in their place), negatives in parentheses, "-" for
+none, Thai digits, B.E. years and Thai month names; in KPI numbers also Thai percent
+and unit words. Amounts are strict: no unit or percent words and no comma decimals,
+because those are where a figure is silently misread by a factor of 10 or a million.
 """
 
 from __future__ import annotations
@@ -30,15 +32,20 @@ MONTH_NAMES: dict[str, int] = {
     **{name: i for i, name in enumerate(_EN_MONTHS, start=1)},
 }
 
-# Words that decorate a number in a pasted cell: comparators, percent, units.
+# Words that decorate a number in a pasted KPI cell: comparators, percent, units.
 _DECORATIONS = sorted(
     {w for terms in (s.UNITS, s.COMPARATORS) for t in terms for w in t.spellings() if not re.search(r"\d", w)}
-    | {"ร้อยละ", "%", "บาท", "ประมาณ", "(สะสม)", "สะสม", "พ.ศ.", "ค.ศ.", "ปีงบประมาณ", "fy", "b.e.", "c.e."},
+    | {"ร้อยละ", "%", "ประมาณ", "(สะสม)", "สะสม", "พ.ศ.", "ค.ศ.", "ปีงบประมาณ", "fy", "b.e.", "c.e."},
     key=len,
     reverse=True,
 )
 _DECORATION_RE = "(?i)" + "|".join(re.escape(w) for w in _DECORATIONS)
 _NUMBER_RE = r"^\(?[-+]?(\d+\.?\d*|\.\d+)\)?$"
+# Thousands separators are accepted only in their place: 1,234,567.5 - never 1,5 or 1,00 (comma decimals).
+_GROUPED_RE = r"^\(?[-+]?\d{1,3}(,\d{3})+(\.\d*)?\)?$"
+# Words that make an amount ambiguous (which unit?): currencies and percent.
+CURRENCY_WORDS = ("ล้านบาท", "บาท", "ลบ.", "mthb", "thb", "baht", "amd", "usd", "eur", "$", "€", "฿", "dram",
+                  "million", "ล้าน")
 
 
 def normalize_text(raw: pl.Expr) -> pl.Expr:
@@ -61,14 +68,26 @@ def _digits(text: pl.Expr) -> pl.Expr:
     return text.str.replace_many(list(_THAI_DIGITS), list(_THAI_DIGITS.values()))
 
 
-def _number_text(raw: pl.Expr) -> pl.Expr:
-    """Strip decorations, separators and spaces; '(x)' and '−x' become '-x'."""
-    t = _digits(normalize_text(raw))
-    t = t.str.replace_all(_DECORATION_RE, "").str.replace_all(r"[,\s]", "").str.replace_all("−", "-")
+def _signed(t: pl.Expr) -> pl.Expr:
+    """'(x)' and '−x' become '-x'; anything that is not a plain number becomes null."""
+    t = t.str.replace_all("−", "-")
     neg = t.str.starts_with("(") & t.str.ends_with(")")
     t = pl.when(t.str.contains(_NUMBER_RE)).then(t).otherwise(None)
     core = t.str.strip_chars("()")
     return pl.when(neg & ~core.str.starts_with("-")).then("-" + core).otherwise(core)
+
+
+def _ungrouped(t: pl.Expr) -> pl.Expr:
+    """Spaces dropped; commas dropped only where they group thousands (else the cell fails)."""
+    t = t.str.replace_all(r"\s", "")
+    return pl.when(~t.str.contains(",")).then(t).when(t.str.contains(_GROUPED_RE)).then(
+        t.str.replace_all(",", "")).otherwise(None)
+
+
+def _number_text(raw: pl.Expr) -> pl.Expr:
+    """Strip decorations, thousands separators and spaces; '(x)' and '−x' become '-x'."""
+    t = _digits(normalize_text(raw)).str.replace_all(_DECORATION_RE, "")
+    return _signed(_ungrouped(t))
 
 
 def number(raw: pl.Expr) -> pl.Expr:
@@ -77,10 +96,55 @@ def number(raw: pl.Expr) -> pl.Expr:
 
 
 def money(raw: pl.Expr) -> pl.Expr:
-    """Decimal(18, 4) in MTHB; more than four decimals does not parse (no silent rounding)."""
-    t = _number_text(raw)
-    t = pl.when(t.str.contains(r"\.\d{5,}$")).then(None).otherwise(t)
+    """Decimal(38, 6) in the store's unit, strictly: digits, a point, grouped thousands, (negatives).
+
+    No unit or percent words, no comma decimals, at most six decimals (never rounded):
+    anything else does not parse and ``money_problem`` says why.
+    """
+    t = _signed(_ungrouped(_digits(normalize_text(raw))))
+    t = pl.when(t.str.contains(r"\.\d{7,}$")).then(None).otherwise(t)
     return pl.when(is_none(raw)).then(None).otherwise(t.cast(s.MONEY, strict=False))
+
+
+def money_problem(raw: pl.Expr) -> pl.Expr:
+    """Why a money cell did not parse, in words (null when the reason is only 'not a number')."""
+    t = _digits(normalize_text(raw)).str.to_lowercase()
+    bare = t.str.replace_all(r"\s", "")
+    numeric = bare.str.contains(r"^\(?[-+−]?[\d,]*\.?\d*\)?$")
+    return (
+        pl.when(t.str.contains("%") | t.str.contains("ร้อยละ"))
+        .then(pl.lit("a percent is not an amount; give the amount itself"))
+        .when(pl.any_horizontal(t.str.contains(w, literal=True) for w in CURRENCY_WORDS))
+        .then(pl.lit("a currency or unit word makes the amount ambiguous; give the bare number in the "
+                     "store's unit"))
+        .when(numeric & (bare.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$")
+                         | bare.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$")))
+        .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
+        .when(numeric & bare.str.contains(r"\d,\d") & ~bare.str.contains(_GROUPED_RE))
+        .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5"))
+        .when(numeric & bare.str.contains(r"\.\d{7,}\)?$"))
+        .then(pl.lit(f"more than {s.MONEY_DECIMALS} decimals; amounts are kept exactly, never rounded"))
+        .otherwise(None)
+    )
+
+
+def identifier(raw: pl.Expr) -> pl.Expr:
+    """Any text of 1-128 characters, case kept, without control characters or leading/trailing spaces."""
+    t = raw.cast(pl.String).str.normalize("NFC")
+    bad = (t.str.contains(r"[\p{Cc}\p{Cf}]") | (t != t.str.strip_chars()) | (t.str.len_chars() > s.ID_MAX)
+           | (t.str.len_chars() == 0))
+    return pl.when(bad).then(None).otherwise(t)
+
+
+# Bidirectional overrides and isolates can make a name display as something else ('gnp.exe' as 'exe.png').
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+
+
+def name(raw: pl.Expr) -> pl.Expr:
+    """Text of at most 300 characters without control or bidirectional-override characters."""
+    t = normalize_text(raw)
+    bad = t.str.contains(r"[\p{Cc}" + BIDI_CONTROLS + "]") | (t.str.len_chars() > s.NAME_MAX)
+    return pl.when(bad).then(None).otherwise(t)
 
 
 def integer(raw: pl.Expr) -> pl.Expr:
@@ -97,11 +161,6 @@ def quarter(raw: pl.Expr) -> pl.Expr:
 
 def text(raw: pl.Expr) -> pl.Expr:
     return normalize_text(raw)
-
-
-def slug(raw: pl.Expr) -> pl.Expr:
-    t = normalize_text(raw)
-    return pl.when(t.str.contains(r"^[a-z0-9][a-z0-9._-]*$")).then(t).otherwise(None)
 
 
 _TRUE = ("true", "t", "yes", "y", "1", "ใช่", "สะสม", "cumulative")
@@ -156,7 +215,7 @@ def parse(raw: pl.Expr, kind: str) -> pl.Expr:
         return vocabulary(raw, s.VOCABULARIES[kind])
     return {
         "int": integer, "quarter": quarter, "money": money, "number": number, "text": text,
-        "slug": slug, "date": date, "bool": boolean,
+        "name": name, "id": identifier, "date": date, "bool": boolean,
     }[kind](raw)
 
 
@@ -165,11 +224,11 @@ def parse(raw: pl.Expr, kind: str) -> pl.Expr:
 CANONICAL = {
     "int": (r"^-?[0-9]{1,9}$", lambda e: e.cast(pl.Int32, strict=False)),
     "quarter": (r"^[0-9]$", lambda e: e.cast(pl.Int8, strict=False)),
-    "money": (r"^-?[0-9]{1,13}(\.[0-9]{1,4})?$", lambda e: e.cast(s.MONEY, strict=False)),
+    "money": (r"^-?[0-9]{1,20}(\.[0-9]{1,6})?$", lambda e: e.cast(s.MONEY, strict=False)),
     "number": (r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$", lambda e: e.cast(pl.Float64, strict=False)),
     "date": (r"^(1[0-9]{3}|20[0-9]{2}|21[0-9]{2})-[0-9]{2}-[0-9]{2}$",
              lambda e: e.str.to_date("%Y-%m-%d", strict=False)),
-    "slug": (r"^[a-z0-9][a-z0-9._-]*$", lambda e: e),
+    "id": (r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$", lambda e: e),
 }
 
 
@@ -191,10 +250,11 @@ def column(frame: pl.DataFrame, name: str, kind: str) -> pl.Series:
 EXPECTED = {
     "int": "a whole number, e.g. 2569",
     "quarter": "a quarter number 1-4",
-    "money": "an amount in million baht with at most four decimals, e.g. 12.3456 or (0.7137)",
+    "money": "an amount in the store's unit with at most six decimals, e.g. 12.3456, 1,234.5 or (0.7137)",
     "number": "a number, e.g. 1,463 or 96.60",
     "text": "text",
-    "slug": "lower-case letters, digits, '.', '_' or '-', e.g. etda-digital-id",
+    "id": "1-128 characters without control characters or leading/trailing spaces, e.g. etda-digital-id",
+    "name": "text of at most 300 characters without control or bidirectional-override characters",
     "date": "a date such as 2026-03-31, 31/03/2569 or 31 มี.ค. 2569",
     "bool": "true or false (สะสม / รายไตรมาส)",
     "unit": "one of " + ", ".join(u.code for u in s.UNITS),

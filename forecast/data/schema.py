@@ -2,8 +2,9 @@
 
 Every column name, dtype, vocabulary and key used anywhere in the package comes
 from this module; other modules import the constants instead of retyping the
-strings. Money is in million baht (MTHB) with four decimals, held as
-``Decimal(18, 4)`` so that figures round-trip exactly as printed.
+strings. Amounts are in the store's unit (million baht by default, see ``units``),
+held as ``Decimal(38, 6)``: figures round-trip exactly as given (up to six decimals) and
+no realistic total overflows. People see four decimals, as printed in the reports.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-MONEY = pl.Decimal(18, 4)
-MONEY_SCALE = 4
-# Tolerance for identities between printed money figures (MTHB).
+MONEY_DECIMALS = 6
+MONEY = pl.Decimal(38, MONEY_DECIMALS)
+DISPLAY_DECIMALS = 4  # as printed in the reports
+# Tolerance for identities between printed money figures (in the store's unit).
 MONEY_TOLERANCE = 0.0005
+ID_MAX = 128
+NAME_MAX = 300
 
 # --- column names -----------------------------------------------------------
 FISCAL_YEAR = "fiscal_year"
@@ -60,6 +64,7 @@ VINTAGE = "store_vintage"  # sequence number of the ingest that wrote the row
 VALID_FROM = "valid_from"  # report date from which a row holds
 SOURCE_FILE = "source_file"  # file (and sheet) a stored row came from
 SOURCE_ROW = "source_row"  # its row number there
+STORE_COLUMNS = (VINTAGE, VALID_FROM, SOURCE_FILE, SOURCE_ROW)
 
 ACTUALS = (DISBURSED, COMMITTED, SPEND)
 CUM_REPORTED = {
@@ -120,7 +125,7 @@ KPI_SOURCES: tuple[Term, ...] = (
 class Column:
     """One column of a template table.
 
-    ``kind`` is how its text is parsed: int, money, number, text, slug, date,
+    ``kind`` is how its text is parsed: int, money, number, text, name, id, date,
     bool, or one of the vocabularies (unit, comparator, source).
     ``required`` means each row needs a value; ``optional`` means the column
     itself may be left out of a file.
@@ -145,7 +150,8 @@ _DTYPES: dict[str, pl.DataType] = {
     "money": MONEY,
     "number": pl.Float64(),
     "text": pl.String(),
-    "slug": pl.String(),
+    "name": pl.String(),
+    "id": pl.String(),
     "date": pl.Date(),
     "bool": pl.Boolean(),
     "unit": pl.String(),
@@ -205,28 +211,36 @@ def _fy() -> Column:
 
 
 def _pid() -> Column:
-    return Column(PROJECT_ID, "slug", "Stable project identifier: lower-case letters, digits and hyphens.",
-                  "รหัสโครงการ (ตัวอักษรอังกฤษตัวเล็ก ตัวเลข และขีด)", required=True)
+    return Column(PROJECT_ID, "id", f"Stable project identifier: any text of 1-{ID_MAX} characters without "
+                  "control characters or leading/trailing spaces (e.g. etda-digital-id, 44000-P174112).",
+                  "รหัสโครงการ (ข้อความ 1-128 ตัวอักษร ไม่มีช่องว่างหน้าหรือท้าย)", required=True)
 
 
-def _as_of() -> Column:
-    return Column(AS_OF, "date", "Date of the report vintage (YYYY-MM-DD; B.E. dates are accepted).",
-                  "ข้อมูล ณ วันที่ของรายงาน", required=True)
+def _as_of(doc_en: str = "Date of the report vintage (YYYY-MM-DD; B.E. dates are accepted).",
+           doc_th: str = "ข้อมูล ณ วันที่ของรายงาน", required: bool = True, optional: bool = False) -> Column:
+    return Column(AS_OF, "date", doc_en, doc_th, required=required, optional=optional)
 
 
 def _money(name: str, en: str, th: str, **kw) -> Column:
-    return Column(name, "money", en + " Million baht, four decimals.", th + " (ล้านบาท)", **kw)
+    return Column(name, "money", en + " In the store's unit (million baht by default), up to six decimals.",
+                  th + " (หน่วยตามคลังข้อมูล ค่าเริ่มต้นล้านบาท)", **kw)
 
 
 PROJECTS = Table(
     "projects",
-    "One row per project and fiscal year: the approved budget and who runs it.",
-    "โครงการและวงเงินงบประมาณ หนึ่งแถวต่อโครงการต่อปีงบประมาณ",
+    "One row per project and fiscal year: the approved budget and who runs it. A budget revised during the "
+    "year is a new row with a later as_of.",
+    "โครงการและวงเงินงบประมาณ หนึ่งแถวต่อโครงการต่อปีงบประมาณ (ปรับงบระหว่างปีเป็นแถวใหม่ที่ as_of ใหม่กว่า)",
     (
         _fy(),
         _pid(),
-        Column(NAME_TH, "text", "Project name in Thai, as printed.", "ชื่อโครงการ (ภาษาไทย)", required=True),
-        Column(NAME_EN, "text", "Project name in English.", "ชื่อโครงการ (ภาษาอังกฤษ)"),
+        _as_of(required=False, optional=True,
+               doc_en="Date from which this budget holds (a revision); empty or left out: from the start of "
+                      "the fiscal year.",
+               doc_th="วันที่งบประมาณนี้มีผล (กรณีปรับงบ) ว่างได้"),
+        Column(NAME_TH, "name", "Project name in Thai, as printed (give this or name_en).",
+               "ชื่อโครงการ (ภาษาไทย)"),
+        Column(NAME_EN, "name", "Project name in English (give this or name_th).", "ชื่อโครงการ (ภาษาอังกฤษ)"),
         Column(PLAN_LINE, "text", "Strategic plan line (แผนงาน), as printed.", "แผนงาน"),
         Column(OWNER, "text", "Responsible person or unit, as printed; may be empty.", "ผู้รับผิดชอบ"),
         _money(BUDGET, "Approved annual budget.", "วงเงินงบประมาณ", required=True),
@@ -236,6 +250,7 @@ PROJECTS = Table(
                "หน่วยงานเจ้าของโครงการ", optional=True),
     ),
     key=(FISCAL_YEAR, PROJECT_ID),
+    vintage=AS_OF,
 )
 
 FINANCE = Table(
@@ -271,11 +286,11 @@ KPIS = Table(
     (
         _fy(),
         _pid(),
-        Column(KPI_ID, "text", "KPI identifier within the project (e.g. 1, 2.1).", "รหัสตัวชี้วัดในโครงการ",
+        Column(KPI_ID, "id", "KPI identifier within the project (e.g. 1, 2.1).", "รหัสตัวชี้วัดในโครงการ",
                required=True),
         _as_of(),
-        Column(NAME_TH, "text", "KPI name in Thai, as printed.", "ชื่อตัวชี้วัด", required=True),
-        Column(NAME_EN, "text", "KPI name in English.", "ชื่อตัวชี้วัด (ภาษาอังกฤษ)"),
+        Column(NAME_TH, "name", "KPI name in Thai, as printed (give this or name_en).", "ชื่อตัวชี้วัด"),
+        Column(NAME_EN, "name", "KPI name in English (give this or name_th).", "ชื่อตัวชี้วัด (ภาษาอังกฤษ)"),
         Column(SOURCE, "source", "Who set the KPI: budget_bureau, opdc or other.",
                "ผู้กำหนด: สำนักงบประมาณ (budget_bureau) ก.พ.ร. (opdc) อื่น ๆ (other)", required=True),
         Column(UNIT, "unit", "Unit of the target: " + ", ".join(u.code for u in UNITS) + ".",
@@ -304,7 +319,7 @@ KPI_RESULTS = Table(
     (
         _fy(),
         _pid(),
-        Column(KPI_ID, "text", "KPI identifier within the project.", "รหัสตัวชี้วัด", required=True),
+        Column(KPI_ID, "id", "KPI identifier within the project.", "รหัสตัวชี้วัด", required=True),
         Column(QUARTER, "quarter", "Fiscal quarter, 1-4.", "ไตรมาส (1-4)", required=True),
         _as_of(),
         Column(VALUE, "number",
@@ -319,6 +334,7 @@ KPI_RESULTS = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, FINANCE, KPIS, KPI_RESULTS)}
+NAMED = {PROJECTS.name: (NAME_TH, NAME_EN), KPIS.name: (NAME_TH, NAME_EN)}  # each row needs one of the two
 
 
 def empty(table: Table) -> pl.DataFrame:

@@ -8,6 +8,7 @@ ingest, warnings do not). ``ValidationError`` carries all of them at once.
 from __future__ import annotations
 
 import difflib
+import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -16,10 +17,12 @@ from forecast.data import parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.templates import ROW, FileProblem, RawTable
+from forecast.errors import ForecastError
 
 FILE = "__file"
 SHEET = "__sheet"
 MAX_PER_RULE = 25
+DEFAULT_MAX_AMOUNT = 1e7  # in the store's unit: 10 trillion baht when amounts are in million baht
 ERROR, WARNING = "error", "warning"
 
 RULES: dict[str, str] = {
@@ -37,6 +40,9 @@ RULES: dict[str, str] = {
     "unknown_comparator": "comparator is not >= or >",
     "unknown_source": "KPI source is not budget_bureau, opdc or other",
     "required": "a required cell is empty",
+    "name_required": "a row needs a name in Thai or English",
+    "store_column": "a column the store adds (store_vintage, valid_from, ...) is ignored on input",
+    "implausible_amount": "an amount beyond the store's plausible magnitude",
     "fiscal_year_era": "fiscal year is not in the store's era",
     "quarter_range": "quarter must be 1-4",
     "duplicate_key": "two rows share a key",
@@ -44,7 +50,8 @@ RULES: dict[str, str] = {
     "future_actuals": "actuals reported for a quarter that had not started",
     "negative": "an amount that cannot be negative is negative",
     "negative_flow": "a quarterly disbursement is negative (a refund?)",
-    "actuals_incomplete": "only one of disbursed, committed, spend is given",
+    "negative_plan_flow": "a quarterly plan is negative (a downward plan revision?)",
+    "actuals_incomplete": "committed or spend is given without disbursed",
     "derived": "one of disbursed, committed, spend was derived from the other two",
     "spend_identity": "spend differs from disbursed + committed",
     "plan_sum": "the quarterly plans do not sum to the budget",
@@ -98,7 +105,7 @@ def issues_frame(issues: list[Issue]) -> pl.DataFrame:
     return pl.DataFrame([i.as_dict() for i in issues], schema=schema)
 
 
-class ValidationError(Exception):
+class ValidationError(ForecastError):
     """Raised once with every error (and warning) found."""
 
     def __init__(self, issues: list[Issue]):
@@ -147,7 +154,8 @@ def _flag(df: pl.DataFrame, mask: pl.Expr, rule: str, column: str | None, messag
     if hit.is_empty():
         return []
     if value is None:
-        value = pl.col(column) if column else pl.lit(None)
+        value = pl.lit(None) if not column else (_money_text(pl.col(column))
+                                                 if isinstance(df.schema.get(column), pl.Decimal) else pl.col(column))
     shown = hit.head(MAX_PER_RULE).select(
         pl.col(FILE), pl.col(SHEET), pl.col(ROW), message.alias("__m"), value.cast(pl.String).alias("__v"))
     out = [Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"])
@@ -163,8 +171,20 @@ def _fmt(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("empty")
 
 
+def _money_text(expr: pl.Expr) -> pl.Expr:
+    """An amount as text in messages: four decimals, or up to six where given."""
+    return expr.cast(s.MONEY).cast(pl.String).str.replace(r"^(-?\d+\.\d{4}\d*?)0+$", "${1}")
+
+
+def _m(name: str) -> pl.Expr:
+    return _money_text(pl.col(name))
+
+
 # --- per-table parsing ------------------------------------------------------------
-def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
+KEY_OK = "__key_ok"  # the row's key parsed: only such rows take part in cross-row rules (no cascades)
+
+
+def _parse_table(raw: RawTable, max_amount: float) -> tuple[pl.DataFrame | None, list[Issue]]:
     table = s.TABLES[raw.table]
     frame = raw.frame
     issues: list[Issue] = []
@@ -174,6 +194,11 @@ def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
             issues.append(Issue(ERROR, "missing_column",
                                 f"missing column `{c.name}` ({c.doc_en}) — add it to the header row.",
                                 raw.file, raw.sheet, 1, c.name))
+    for name in sorted(present & set(s.STORE_COLUMNS)):
+        issues.append(Issue(WARNING, "store_column",
+                            f"column `{name}` is written by the store (in exports); it is ignored on input.",
+                            raw.file, raw.sheet, 1, name))
+    present -= set(s.STORE_COLUMNS)
     for name in sorted(present - set(table.names)):
         near = difflib.get_close_matches(name, table.names, n=1, cutoff=0.75)
         hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
@@ -193,14 +218,31 @@ def _parse_table(raw: RawTable) -> tuple[pl.DataFrame | None, list[Issue]]:
         raw_col = pl.col(f"__raw_{c.name}")
         rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
         empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
-        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name,
-                        pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col), value=raw_col)
+        expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
+        if c.kind == "money":
+            why = parse.money_problem(raw_col)
+            expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
+        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col)
         if c.required:
             issues += _flag(empty, parse.is_none(raw_col), "required", c.name,
                             pl.lit(f"is required ({c.doc_en}); the cell is empty."), value=raw_col)
+        if c.kind == "money":
+            big = pl.col(c.name).cast(pl.Float64).abs() > max_amount
+            issues += _flag(typed, big, "implausible_amount", c.name,
+                            pl.format(f"{{}} is beyond {max_amount:,.0f}, the largest plausible amount in the "
+                                      "store's unit; check the unit (a figure in baht where million baht is "
+                                      "expected?).", raw_col), value=raw_col)
+            typed = typed.with_columns(pl.when(big).then(None).otherwise(pl.col(c.name)).alias(c.name))
+    if table.name in s.NAMED:
+        th, en = s.NAMED[table.name]
+        issues += _flag(typed, pl.col(th).is_null() & pl.col(en).is_null()
+                        & parse.is_none(pl.col(f"__raw_{th}") if th in present else pl.lit(None))
+                        & parse.is_none(pl.col(f"__raw_{en}") if en in present else pl.lit(None)),
+                        "name_required", th, pl.lit(f"a name is required: give {th} or {en}."))
     typed = typed.with_columns(
-        *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None)
-    ).select(*table.names, FILE, SHEET, ROW)
+        *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None),
+        pl.all_horizontal([pl.col(k).is_not_null() for k in table.key]).alias(KEY_OK),
+    ).select(*table.names, FILE, SHEET, ROW, KEY_OK)
     return typed, issues
 
 
@@ -236,43 +278,92 @@ def _as_of_rules(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
     return issues
 
 
+def _where(file: pl.Expr, sheet: pl.Expr, row: pl.Expr) -> pl.Expr:
+    """'finance.csv, row 12' or 'book.xlsx, sheet 'finance', row 12'."""
+    return pl.when(sheet.is_null()).then(pl.format("{}, row {}", file, row)).otherwise(
+        pl.format("{}, sheet '{}', row {}", file, sheet, row))
+
+
 def _duplicate_rule(df: pl.DataFrame, table: s.Table) -> list[Issue]:
+    """Two rows with one key, in one file or across files and sheets: reported with both places."""
     key = table.record_key
-    dup = df.with_columns(pl.col(ROW).min().over(key).alias("__first"), pl.len().over(key).alias("__n"))
-    return _flag(dup, (pl.col("__n") > 1) & (pl.col(ROW) != pl.col("__first")), "duplicate_key", None,
-                 pl.format("duplicate key ({}): the same record as row {}; keep one row per "
+    ok = df.filter(pl.col(KEY_OK))
+    first = pl.struct(FILE, SHEET, ROW).first().over(key, order_by=[FILE, SHEET, ROW])
+    dup = ok.with_columns(first.alias("__first"), pl.len().over(key).alias("__n"))
+    f = pl.col("__first")
+    same = (f.struct.field(FILE) == pl.col(FILE)) & (f.struct.field(ROW) == pl.col(ROW)) \
+        & f.struct.field(SHEET).eq_missing(pl.col(SHEET))
+    return _flag(dup, (pl.col("__n") > 1) & ~same, "duplicate_key", None,
+                 pl.format("duplicate key ({}): the same record as {}; keep one row per "
                            + ", ".join(key) + ".", pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", "),
-                           pl.col("__first")))
+                           _where(f.struct.field(FILE), f.struct.field(SHEET), f.struct.field(ROW))))
 
 
 def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str) -> list[Issue]:
-    missing = df.join(known.select(key).unique(), on=key, how="anti", nulls_equal=True)
+    missing = df.filter(pl.col(KEY_OK)).join(known.select(key).unique(), on=key, how="anti", nulls_equal=True)
     return _flag(missing, pl.lit(True), rule, key[-1],
                  pl.format(f"{what} ({{}}) is not in {'kpis' if rule == 'unknown_kpi' else 'projects'}; "
                            "add it there first (in this upload or an earlier one).",
                            pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", ")))
 
 
-def _finance_rules(df: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
+EPOCH = dt.date(1, 1, 1)  # a projects row without as_of holds from the start of its fiscal year
+
+
+def budgets_as_of(frame: pl.DataFrame, projects: pl.DataFrame, on: str = s.AS_OF) -> pl.DataFrame:
+    """``frame`` with the budget in force at its ``on`` date (the latest projects row dated on or before it)."""
+    p = (projects.select(s.FISCAL_YEAR, s.PROJECT_ID, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
+         .unique([s.FISCAL_YEAR, s.PROJECT_ID, "__p_as_of"], keep="last", maintain_order=True)
+         .sort("__p_as_of"))
+    out = (frame.with_row_index("__order").sort(on)
+           .join_asof(p, left_on=on, right_on="__p_as_of", by=[s.FISCAL_YEAR, s.PROJECT_ID], strategy="backward",
+                      check_sortedness=False)
+           .sort("__order").drop("__order", "__p_as_of"))
+    return out
+
+
+def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
+    """Row rules on the upload; cumulative and plan rules on the store's view merged with the upload.
+
+    For every project and report date in the upload, the view is what the store would hold as of that
+    date after the ingest: each quarter's latest figure dated on or before it, from the upload or the store.
+    """
     tol = s.MONEY_TOLERANCE + 1e-9
     d, c, sp = (pl.col(x) for x in s.ACTUALS)
-    issues = _flag(df, pl.col(s.PLAN) < 0, "negative", s.PLAN, pl.format("must be ≥ 0, got {}.", pl.col(s.PLAN)))
+    issues = _flag(df, pl.col(s.PLAN) < 0, "negative_plan_flow", s.PLAN,
+                   pl.format("the plan for Q{} is negative ({}): a downward revision of the cumulative plan? "
+                             "Kept as given.", pl.col(s.QUARTER), _m(s.PLAN)), WARNING)
     issues += _flag(df, d < 0, "negative_flow", s.DISBURSED,
-                    pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), d),
+                    pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), _m(s.DISBURSED)),
                     WARNING)
-    n_given = pl.sum_horizontal(x.is_not_null().cast(pl.Int8) for x in (d, c, sp))
-    issues += _flag(df, n_given == 1, "actuals_incomplete", None,
-                    pl.lit("give at least two of disbursed, committed, spend (spend = disbursed + committed)."))
+    issues += _flag(df, d.is_null() & (c.is_not_null() ^ sp.is_not_null()), "actuals_incomplete", None,
+                    pl.lit("give disbursed: committed and spend may be left empty where commitments are not "
+                           "reported, but not disbursed (spend = disbursed + committed)."))
     gap = (sp - d - c).cast(pl.Float64).abs()
     issues += _flag(df, gap > tol, "spend_identity", s.SPEND,
                     pl.format("spend {} must equal disbursed {} + committed {} (= {}), within "
-                              f"{s.MONEY_TOLERANCE}.", sp, d, c, (d + c)))
-    budgets = projects.select(s.FISCAL_YEAR, s.PROJECT_ID, s.BUDGET).unique([s.FISCAL_YEAR, s.PROJECT_ID],
-                                                                            keep="last")
-    group = [s.FISCAL_YEAR, s.PROJECT_ID, s.AS_OF]
-    g = (df.filter(pl.col(s.QUARTER).is_between(1, 4))
-         .join(budgets, on=[s.FISCAL_YEAR, s.PROJECT_ID], how="left")
-         .sort([*group, s.QUARTER])
+                              f"{s.MONEY_TOLERANCE}.", _m(s.SPEND), _m(s.DISBURSED), _m(s.COMMITTED),
+                              _money_text(d + c)))
+
+    up = df.filter(pl.col(KEY_OK) & pl.col(s.QUARTER).is_between(1, 4))
+    if up.is_empty():
+        return issues
+    k = [s.FISCAL_YEAR, s.PROJECT_ID]
+    cols = [*k, s.QUARTER, s.AS_OF, s.PLAN, *s.ACTUALS, *s.CUM_REPORTED.values()]
+    mine = up.select(*cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"))
+    store_rows = known.join(up.select(k).unique(), on=k, how="semi").select(
+        *cols, pl.lit(None, pl.String).alias(FILE), pl.lit(None, pl.String).alias(SHEET),
+        pl.lit(None, pl.Int64).alias(ROW), pl.lit(False).alias("__mine"))
+    merged = (pl.concat([store_rows, mine], how="vertical_relaxed")
+              .unique([*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True))  # the upload wins
+    dates = up.select(*k, pl.col(s.AS_OF).alias("__view")).unique()
+    view = (dates.join(merged, on=k).filter(pl.col(s.AS_OF) <= pl.col("__view"))
+            .sort(s.AS_OF).unique([*k, "__view", s.QUARTER], keep="last")
+            # the upload's own rows are judged at their own date
+            .filter(~pl.col("__mine") | (pl.col(s.AS_OF) == pl.col("__view"))))
+    view = budgets_as_of(view, projects, on="__view")
+    group = [*k, "__view"]
+    g = (view.sort([*group, s.QUARTER])
          .with_columns(
              pl.col(s.PLAN).sum().over(group).alias("__plan_total"),
              pl.col(s.QUARTER).n_unique().over(group).alias("__nq"),
@@ -281,35 +372,40 @@ def _finance_rules(df: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
              (pl.col(s.QUARTER).cast(pl.Int32).cum_count().over(group) == pl.col(s.QUARTER).cast(pl.Int32))
              .alias("__contiguous"),
              *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
+             pl.col("__mine").any().over(group).alias("__group_mine"),
          ))
-    last = pl.col(s.QUARTER) == pl.col(s.QUARTER).max().over(group)
+    # a group-level problem is shown once, on the upload's last row of the group
+    last_mine = pl.col(ROW) == pl.col(ROW).filter(pl.col("__mine")).last().over(group, order_by=s.QUARTER)
     has_budget = pl.col(s.BUDGET).is_not_null()
-    issues += _flag(g, has_budget & (pl.col("__nq") == 4) & last
+    mine_row = pl.col("__mine")
+    issues += _flag(g, mine_row & last_mine & has_budget & (pl.col("__nq") == 4)
                     & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
                     "plan_sum", s.PLAN,
-                    pl.format("the four quarterly plans of {} as of {} sum to {}, but the budget is {}; "
-                              f"they must agree within {s.MONEY_TOLERANCE}.",
-                              pl.col(s.PROJECT_ID), pl.col(s.AS_OF), pl.col("__plan_total"), pl.col(s.BUDGET)))
-    issues += _flag(g, has_budget & (pl.col("__nq") < 4)
+                    pl.format("the four quarterly plans of {} as of {} sum to {}, but the budget in force then is "
+                              f"{{}}; they must agree within {s.MONEY_TOLERANCE} (a revised budget is a new "
+                              "projects row with its as_of).",
+                              pl.col(s.PROJECT_ID), pl.col("__view"), _m("__plan_total"), _m(s.BUDGET)))
+    issues += _flag(g, mine_row & has_budget & (pl.col("__nq") < 4)
                     & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
                     "plan_over_budget", s.PLAN,
-                    pl.format("the plan to Q{} ({}) exceeds the budget {}.", pl.col(s.QUARTER),
-                              pl.col("__plan_cum"), pl.col(s.BUDGET)))
-    issues += _flag(g, pl.col("__disb_cum") < 0, "cumulative_negative", s.DISBURSED,
-                    pl.format("cumulative disbursed to Q{} is {}; it cannot be below 0.", pl.col(s.QUARTER),
-                              pl.col("__disb_cum")))
-    issues += _flag(g, has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+                    pl.format("the plan to Q{} ({}) exceeds the budget {} in force on {}.", pl.col(s.QUARTER),
+                              _m("__plan_cum"), _m(s.BUDGET), pl.col("__view")))
+    issues += _flag(g, mine_row & (pl.col("__disb_cum").cast(pl.Float64) < -tol), "cumulative_negative",
+                    s.DISBURSED,
+                    pl.format("cumulative disbursed to Q{} is {} with the figures already stored; it cannot be "
+                              "below 0.", pl.col(s.QUARTER), _m("__disb_cum")))
+    issues += _flag(g, mine_row & has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
                     "cumulative_over_budget", s.DISBURSED,
                     pl.format("cumulative disbursed to Q{} ({}) is above the budget {}; fine if budget was "
                               "transferred in, otherwise check the figures.", pl.col(s.QUARTER),
-                              pl.col("__disb_cum"), pl.col(s.BUDGET)), WARNING)
+                              _m("__disb_cum"), _m(s.BUDGET)), WARNING)
     for flow, printed in s.CUM_REPORTED.items():
-        issues += _flag(g, pl.col("__contiguous") & pl.col(printed).is_not_null()
+        issues += _flag(g, mine_row & pl.col("__contiguous") & pl.col(printed).is_not_null()
                         & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
                         "reported_cumulative", printed,
                         pl.format(f"printed cumulative {{}} differs from the sum of quarterly {flow} to Q{{}} "
                                   f"({{}}); both are kept, check which is right.",
-                                  pl.col(printed), pl.col(s.QUARTER), pl.col(f"__cum_{flow}")), WARNING)
+                                  _m(printed), pl.col(s.QUARTER), _m(f"__cum_{flow}")), WARNING)
     return issues
 
 
@@ -323,7 +419,8 @@ def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     }
     issues: list[Issue] = []
     for col, (mask, expr, how) in derive.items():
-        issues += _flag(df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", expr), WARNING)
+        issues += _flag(df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", _money_text(expr)),
+                        WARNING)
     df = df.with_columns(
         *(pl.when(mask).then(expr.cast(s.MONEY)).otherwise(pl.col(col)).alias(col)
           for col, (mask, expr, _) in derive.items()))
@@ -355,7 +452,8 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
 
 # --- entry point -------------------------------------------------------------------
 def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
-          calendar: FiscalCalendar | None = None, known: dict[str, pl.DataFrame] | None = None) -> Checked:
+          calendar: FiscalCalendar | None = None, known: dict[str, pl.DataFrame] | None = None,
+          max_amount: float = DEFAULT_MAX_AMOUNT) -> Checked:
     """Validate raw template tables against the rules and against what the store already holds.
 
     Parameters
@@ -364,6 +462,7 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     problems : file-level problems from reading.
     calendar : the store's fiscal calendar (Thai by default).
     known : the store's current tables (latest version of each record), for cross-table checks.
+    max_amount : the largest plausible amount in the store's unit; larger ones are refused.
 
     Returns
     -------
@@ -376,7 +475,7 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     parts: dict[str, list[pl.DataFrame]] = {}
     while raw:  # drained, so that each table's raw text is freed once parsed (large files)
         r = raw.pop(0)
-        typed, found = _parse_table(r)
+        typed, found = _parse_table(r, max_amount)
         name = r.table
         del r
         issues += found
@@ -395,7 +494,10 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     def current(name: str) -> pl.DataFrame:
         t = s.TABLES[name]
         frames = [f.select(t.names) for f in (known.get(name), tables.get(name)) if f is not None]
-        return pl.concat(frames) if frames else s.empty(t)
+        if not frames:
+            return s.empty(t)
+        # the upload wins over a stored row with the same key and report date
+        return pl.concat(frames).unique(t.record_key, keep="last", maintain_order=True)
 
     projects = current("projects")
     if "projects" in tables:
@@ -411,7 +513,8 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
                                       "unknown_project", "project")
     if "finance" in tables:
         tables["finance"], derived = _complete_actuals(tables["finance"])
-        issues += derived + _finance_rules(tables["finance"], projects)
+        known_finance = known.get("finance", s.empty(s.FINANCE))
+        issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), projects)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
     if "kpi_results" in tables:
@@ -419,4 +522,4 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
                                   [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI")
     order = {ERROR: 0, WARNING: 1}
     issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", i.row or 0, i.column or ""))
-    return Checked(tables, issues)
+    return Checked({name: df.drop(KEY_OK) for name, df in tables.items()}, issues)

@@ -30,6 +30,8 @@ import polars as pl
 from scipy.stats import norm
 
 from forecast.data import schema as s
+from forecast.data.snapshot import Snapshot
+from forecast.model.models import Z90
 
 KIND = "kind"
 VALUE_TO_DATE = "value_to_date"
@@ -65,7 +67,6 @@ RULES = {
     "level_sigma_base": 2.0, "level_sigma_per_quarter": 3.0, "level_bias": 0.0,
     "level_prior": 0.80, "count_prior": 0.80, "milestone_on_plan": 0.85, "milestone_per_item_behind": 0.6,
 }
-Z90 = 1.2815515655446004
 
 COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, VALUE_TO_DATE,
            projected(10), projected(50), projected(90), P_ATTAIN, TIER_EXPECTED, STATUS, BASIS]
@@ -258,13 +259,13 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}"
 
 
-def attainment(store, as_of="latest", calibration: dict | None = None) -> pl.DataFrame:
-    """Every KPI of the latest fiscal year as of a report date, with its projection and chance."""
-    year = store.read("projects", as_of, sort=False)[s.FISCAL_YEAR].max()
-    kpis = store.read("kpis", as_of, fiscal_years=[year]) if year is not None else None
+def attainment(snap: Snapshot, calibration: dict | None = None) -> pl.DataFrame:
+    """Every KPI of the snapshot's latest fiscal year, with its projection and chance."""
+    year = snap.fiscal_year
+    kpis = snap.kpis.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else None
     if kpis is None or kpis.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
-    results = store.read("kpi_results", as_of, fiscal_years=[year])
+    results = snap.kpi_results.filter(pl.col(s.FISCAL_YEAR) == year)
     out = project(progress(kpis, results), calibration)
     return out.select(*COLUMNS, *EXTRA)
 

@@ -12,14 +12,13 @@ For each project of the latest fiscal year:
 * ``level``: high when risk_score >= 0.60, medium when >= 0.35, low below.
 
 Drivers are the reasons with the largest weight, each quoting the figures behind it
-(shares of budget to one decimal, MTHB to four as printed), in Thai and English.
+(shares of budget to one decimal, amounts to four decimals as printed, in the store's unit), in Thai and English.
 The ranking sorts by risk_score, then p_miss_disbursement, then project_id, so ties
 are broken the same way every time.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,12 +29,13 @@ from forecast.decisions import kpi
 from forecast.model import features as F
 from forecast.model import models as M
 from forecast.data import schema as s
+from forecast.data.units import MTHB, AmountUnit
 
 RANK = "rank"
 RISK_SCORE = "risk_score"
 LEVEL = "level"
 P_MISS_DISBURSEMENT = engine.P_MISS_DISBURSEMENT
-P_MISS_SPEND = "p_miss_spend"
+P_MISS_SPEND = engine.P_SPEND_BELOW_BUDGET
 P_MISS_KPI = "p_miss_kpi"
 DRIVERS = "drivers"
 DRIVERS_TH, DRIVERS_EN = "drivers_th", "drivers_en"
@@ -44,7 +44,6 @@ RANK_CHANGE = "rank_change"
 PREVIOUS_LEVEL = "previous_level"
 NEW_HIGH = "new_high"
 HIGH, MEDIUM, LOW = "high", "medium", "low"
-LEVEL_TH = {HIGH: "สูง", MEDIUM: "ปานกลาง", LOW: "ต่ำ"}
 
 COLUMNS = [RANK, s.PROJECT_ID, s.NAME_EN, s.NAME_TH, RISK_SCORE, LEVEL, P_MISS_DISBURSEMENT, P_MISS_SPEND,
            P_MISS_KPI, DRIVERS]
@@ -67,8 +66,36 @@ class RiskPolicy:
     medium_from: float = 0.35
     max_drivers: int = 3
 
-    def level(self, score: np.ndarray) -> np.ndarray:
-        return np.where(score >= self.high_from, HIGH, np.where(score >= self.medium_from, MEDIUM, LOW))
+    near_certain: float = 0.90  # any one probability this high makes a project at least medium
+
+    def score(self, p_disbursement: np.ndarray, p_spend: np.ndarray, p_kpi: np.ndarray) -> np.ndarray:
+        """The weighted average of the probabilities; a missing one (commitments not reported) is left out."""
+        p_spend = np.asarray(p_spend, dtype=float)
+        have = np.isfinite(p_spend)
+        w_spend = np.where(have, self.weight_spend, 0.0)
+        total = self.weight_disbursement + w_spend + self.weight_kpi
+        value = (self.weight_disbursement * np.asarray(p_disbursement, float) + w_spend * np.nan_to_num(p_spend)
+                 + self.weight_kpi * np.asarray(p_kpi, float)) / total
+        return np.clip(value, 0, 1)
+
+    def level(self, score: np.ndarray, worst: np.ndarray | None = None) -> np.ndarray:
+        """high / medium / low by the score; a single probability of ``near_certain`` or more is at least medium."""
+        score = np.asarray(score, dtype=float)
+        out = np.where(score >= self.high_from, HIGH, np.where(score >= self.medium_from, MEDIUM, LOW))
+        if worst is not None:
+            out = np.where((out == LOW) & (np.asarray(worst, float) >= self.near_certain), MEDIUM, out)
+        return out
+
+    def describe(self, lang: str = "en") -> str:
+        """The rule in words (the CLI, the app and the README show this one text)."""
+        w = (self.weight_disbursement, self.weight_spend, self.weight_kpi)
+        if lang == "th":
+            return (f"คะแนนความเสี่ยง = {w[0]:g}×P(เบิกจ่ายไม่ถึง {self.target:.0%}) + {w[1]:g}×P(เหลือเงินไม่ได้ใช้) "
+                    f"+ {w[2]:g}×P(ตัวชี้วัดไม่ถึงเป้า); สูง ≥ {self.high_from:.2f}, ปานกลาง ≥ {self.medium_from:.2f} "
+                    f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}")
+        return (f"score = {w[0]:g} P(miss {self.target:.0%} disbursed) + {w[1]:g} P(money unused) + {w[2]:g} "
+                f"P(a KPI misses); high >= {self.high_from:.2f}, medium >= {self.medium_from:.2f} or any one "
+                f"probability >= {self.near_certain:.0%}; without commitments the spend weight is left out")
 
 
 def _pct(x: float) -> str:
@@ -83,8 +110,9 @@ def _mthb(x: float) -> str:
     return f"{x:,.4f}"
 
 
-def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], list[str]]:
-    """(Thai, English) reasons, largest weight first."""
+def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> tuple[list[str], list[str]]:
+    """(Thai, English) reasons, largest weight first; amounts in the store's unit."""
+    u_th, u_en = unit.words("th"), unit.words("en")
     out: list[tuple[float, str, str]] = []
     q = int(r[F.ORIGIN])
     if q == 0:
@@ -92,9 +120,9 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
     d, plan = r[F.share(F.cum(s.DISBURSED))] or 0.0, r[F.share(F.cum(s.PLAN))] or 0.0
     gap = plan - d
     if q and gap > 0.05:
-        out.append((gap, f"เบิกจ่ายแล้ว {_pct(d)} ของงบประมาณ ({_mthb(float(r['disbursed_to_date']))} ล้านบาท) "
+        out.append((gap, f"เบิกจ่ายแล้ว {_pct(d)} ของงบประมาณ ({_mthb(float(r['disbursed_to_date']))} {u_th}) "
                          f"เทียบกับแผนสะสม {_pct(plan)}",
-                    f"disbursed {_pct(d)} of budget ({_mthb(float(r['disbursed_to_date']))} MTHB) vs "
+                    f"disbursed {_pct(d)} of budget ({_mthb(float(r['disbursed_to_date']))} {u_en}) vs "
                     f"{_pct(plan)} planned to date"))
     if policy.quarterly_targets and 1 <= q <= 4:
         due = policy.quarterly_targets[q - 1]
@@ -114,16 +142,22 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
         slow = conv is not None and np.isfinite(conv) and conv < 1
         paid = f"; ไตรมาส {q} เบิกจ่ายได้เท่ากับ {conv:.0%} ของภาระผูกพันยกมา" if slow else ""
         paid_en = f"; Q{q} payments equalled {conv:.0%} of the commitments carried in" if slow else ""
-        out.append((0.6 * owed, f"มีภาระผูกพันที่ยังไม่เบิกจ่าย {_mthb(r[F.cum(s.COMMITTED)])} ล้านบาท "
+        out.append((0.6 * owed, f"มีภาระผูกพันที่ยังไม่เบิกจ่าย {_mthb(r[F.cum(s.COMMITTED)])} {u_th} "
                                 f"({_pct(owed)} ของงบประมาณ){paid}",
-                    f"{_mthb(r[F.cum(s.COMMITTED)])} MTHB ({_pct(owed)} of budget) committed but not yet paid{paid_en}"))
+                    f"{_mthb(r[F.cum(s.COMMITTED)])} {u_en} ({_pct(owed)} of budget) committed but not yet paid{paid_en}"))
     p_s = r[P_MISS_SPEND]
     spend = r[M.band(s.SPEND, 50)]
-    if p_s >= 0.5 and spend < 0.995:
+    if p_s is not None and spend is not None and p_s >= 0.5 and spend < 0.995:
         unused = (1 - spend) * float(r[s.BUDGET])
         out.append((p_s * (1 - spend) * 2, f"คาดว่าสิ้นปีจะใช้จ่าย {_pct(spend)} ของงบประมาณ "
-                                           f"อาจเหลือเงินไม่ได้ใช้ประมาณ {unused:,.1f} ล้านบาท",
-                    f"projected year-end spend {_pct(spend)} of budget: about {unused:,.1f} MTHB may go unused"))
+                                           f"อาจเหลือเงินไม่ได้ใช้ประมาณ {unused:,.1f} {u_th}",
+                    f"projected year-end spend {_pct(spend)} of budget: about {unused:,.1f} {u_en} may go unused"))
+    revised = r[F.BUDGET_REVISION]
+    if revised is not None and np.isfinite(revised) and abs(revised) > 0.1:
+        ratio = float(np.exp(revised))
+        n_rev = int(r[F.BUDGET_REVISION_COUNT] or 0)
+        out.append((min(0.5, abs(revised) / 2), f"งบประมาณถูกปรับ {n_rev} ครั้ง ปัจจุบันเท่ากับ {ratio:.0%} ของงบต้นปี",
+                    f"budget revised {n_rev} time(s): now {ratio:.0%} of the year's first budget"))
     left = r[F.QUARTERS_LEFT] or 0
     if q and left > 0 and d < policy.target:
         need = (policy.target - d) / left
@@ -140,8 +174,8 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
     restated = r[F.RESTATED_SHARE] or 0.0
     if restated > 0.01:
         amount = restated * float(r[s.BUDGET])
-        out.append((0.1 + restated, f"ตัวเลขเบิกจ่ายสะสมถูกปรับปรุงระหว่างรายงาน {_mthb(amount)} ล้านบาท",
-                    f"disbursement to date restated by {_mthb(amount)} MTHB between reports"))
+        out.append((0.1 + restated, f"ตัวเลขเบิกจ่ายสะสมถูกปรับปรุงระหว่างรายงาน {_mthb(amount)} {u_th}",
+                    f"disbursement to date restated by {_mthb(amount)} {u_en} between reports"))
     for k in kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
@@ -156,26 +190,27 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy) -> tuple[list[str], 
     return [x[1] for x in top], [x[2] for x in top]
 
 
-def assess(store, as_of="latest", policy: RiskPolicy | None = None, models="active",
-           projection: pl.DataFrame | None = None, kpis: pl.DataFrame | None = None) -> pl.DataFrame:
-    """The risk table of the latest fiscal year (unsorted by rank), with drivers in both languages."""
+def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
+           policy: RiskPolicy | None = None, unit: AmountUnit = MTHB) -> pl.DataFrame:
+    """The risk table of a projection (unsorted), with drivers in both languages.
+
+    ``projection`` comes from ``engine.project``, ``kpis`` from ``kpi.attainment`` and ``projects`` is
+    the snapshot's projects table (names, plan lines, owners). Where commitments are not reported,
+    ``p_miss_spend`` is empty and the score weighs disbursement and KPIs only.
+    """
     policy = policy or RiskPolicy()
-    ms = engine.active_models(store) if models == "active" else models
-    proj = projection if projection is not None else engine.project(store, as_of, ms, threshold=policy.target)
-    if proj.is_empty():
+    if projection.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
-    if kpis is None:
-        kpis = kpi.attainment(store, as_of, calibration=(ms.manifest.get("kpi_calibration") if ms else None))
     by = [s.FISCAL_YEAR, s.PROJECT_ID]
     p_kpi = (kpis.group_by(by).agg((1 - pl.col(kpi.P_ATTAIN).fill_null(0.5).product()).alias(P_MISS_KPI))
-             if not kpis.is_empty() else pl.DataFrame(schema={**{c: proj.schema[c] for c in by}, P_MISS_KPI: pl.Float64}))
-    names = store.read("projects", as_of).select(*by, s.NAME_TH, s.PLAN_LINE)
-    df = (proj.join(names, on=by, how="left").join(p_kpi.cast({s.FISCAL_YEAR: proj.schema[s.FISCAL_YEAR]}), on=by,
-                                                 how="left")
-          .with_columns(pl.col(P_MISS_KPI).fill_null(0.0), pl.col(engine.P_SPEND_BELOW_BUDGET).alias(P_MISS_SPEND)))
-    score = (policy.weight_disbursement * df[P_MISS_DISBURSEMENT].to_numpy()
-             + policy.weight_spend * df[P_MISS_SPEND].to_numpy() + policy.weight_kpi * df[P_MISS_KPI].to_numpy())
-    score = np.clip(score / (policy.weight_disbursement + policy.weight_spend + policy.weight_kpi), 0, 1)
+             if not kpis.is_empty() else pl.DataFrame(schema={**{c: projection.schema[c] for c in by},
+                                                              P_MISS_KPI: pl.Float64}))
+    names = projects.select(*by, s.NAME_TH, s.PLAN_LINE, s.OWNER, s.AGENCY)
+    df = (projection.join(names, on=by, how="left")
+          .join(p_kpi.cast({s.FISCAL_YEAR: projection.schema[s.FISCAL_YEAR]}), on=by, how="left")
+          .with_columns(pl.col(P_MISS_KPI).fill_null(0.0)))
+    score = policy.score(df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).to_numpy(),
+                         df[P_MISS_KPI].to_numpy())
     per_project: dict[str, list[dict]] = {}
     worth = kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75)) \
         if not kpis.is_empty() else kpis
@@ -184,10 +219,13 @@ def assess(store, as_of="latest", policy: RiskPolicy | None = None, models="acti
         per_project.setdefault(k[s.PROJECT_ID], []).append(k)
     th, en = [], []
     for r in df.select(_DRIVER_INPUTS).iter_rows(named=True):
-        a, b = _drivers(r, per_project.get(r[s.PROJECT_ID], []), policy)
+        a, b = _drivers(r, per_project.get(r[s.PROJECT_ID], []), policy, unit)
         th.append(_SEP.join(a))
         en.append(_SEP.join(b))
-    return df.with_columns(pl.Series(RISK_SCORE, score), pl.Series(LEVEL, policy.level(score)),
+    levels = policy.level(score, np.nanmax(np.column_stack([
+        df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        df[P_MISS_KPI].to_numpy()]), axis=1))
+    return df.with_columns(pl.Series(RISK_SCORE, score), pl.Series(LEVEL, levels),
                            pl.Series(DRIVERS_TH, th).str.split(_SEP), pl.Series(DRIVERS_EN, en).str.split(_SEP))
 
 
@@ -195,23 +233,8 @@ _SEP = "\x1f"  # joins a project's reasons while building the column (a control 
 _DRIVER_INPUTS = [s.PROJECT_ID, s.BUDGET, F.ORIGIN, "disbursed_to_date", P_MISS_DISBURSEMENT, P_MISS_SPEND,
                   F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.PLAN)), F.cum(s.COMMITTED),
                   F.share(F.cum(s.COMMITTED)), F.CONVERSION, F.QUARTERS_LEFT, F.momentum(s.DISBURSED),
-                  F.RESTATED_SHARE, *(M.band(f, p) for f in M.TARGET_FLOWS for p in M.BANDS)]
-
-
-def rank(store, as_of="latest", policy: RiskPolicy | None = None, lang: str = "th", models="active",
-         compare_to=None) -> pl.DataFrame:
-    """Projects by risk, highest first: the ``forecast rank`` columns (drivers in ``lang``), plus the
-    probabilities' inputs; with ``compare_to`` (a report date, "previous" or a store vintage number)
-    the previous rank, the move and whether the project is newly high-risk."""
-    risk = assess(store, as_of, policy, models)
-    if risk.is_empty():
-        return risk
-    out = ranked(risk, lang)
-    if compare_to is None:
-        return out
-    before_date = resolve_compare(store, as_of, compare_to)
-    before = ranked(assess(store, before_date, policy, models), lang)
-    return changes(out, before).with_columns(pl.lit(before_date).alias("compared_to"))
+                  F.RESTATED_SHARE, F.BUDGET_REVISION, F.BUDGET_REVISION_COUNT,
+                  *(M.band(f, p) for f in M.TARGET_FLOWS for p in M.BANDS)]
 
 
 def changes(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
@@ -231,36 +254,8 @@ def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
             .select(*COLUMNS, pl.exclude(COLUMNS)))
 
 
-def resolve_compare(store, as_of, compare_to) -> dt.date:
-    """The report date to compare with: a date, "previous" (the report before ``as_of``) or a vintage number."""
-    dates = store.report_dates()
-    current = store.report_date(as_of)
-    text = str(compare_to).strip()
-    if text == "previous":
-        earlier = [d for d in dates if d < current]
-        if not earlier:
-            raise ValueError(f"--compare-to previous: there is no report before {current}; "
-                             f"report dates in the store: {', '.join(map(str, dates))}.")
-        return earlier[-1]
-    if text.isdigit():
-        found = [m for m in store.manifests() if int(m["vintage"]) == int(text)]
-        if not found or not found[0]["report_dates"]:
-            raise ValueError(f"--compare-to {text}: no store vintage {text} with report dates; see `forecast vintages`.")
-        return dt.date.fromisoformat(max(found[0]["report_dates"]))
-    return _date(text)
-
-
-def _date(text) -> dt.date:
-    if isinstance(text, dt.date):
-        return text
-    try:
-        return dt.date.fromisoformat(str(text))
-    except ValueError:
-        raise ValueError(f"expected a report date such as 2025-12-30, 'previous' or a vintage number; got {text!r}.")
-
-
 def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> dict:
-    """Year-end disbursed and risk if ``remaining`` MTHB is disbursed in the quarters left.
+    """Year-end disbursed and risk if ``remaining`` (the store's unit) is disbursed in the quarters left.
 
     ``row`` is one project of ``assess``/``rank``. The projected range keeps its width and
     moves to centre on disbursed to date + ``remaining``; P(miss) is read off a normal with
@@ -276,11 +271,11 @@ def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> di
     lo, hi = max(lo_s + shift, done / budget), hi_s + shift
     from scipy.stats import norm
 
-    sd = max((hi - lo) / (2 * 1.2816), 1e-6)
+    sd = max((hi - lo) / (2 * M.Z90), 1e-6)
     p_miss = float(norm.cdf((policy.target - mid / budget) / sd)) if row[F.QUARTERS_LEFT] else float(
         mid / budget < policy.target)
-    total = policy.weight_disbursement + policy.weight_spend + policy.weight_kpi
-    score = (policy.weight_disbursement * p_miss + policy.weight_spend * row[P_MISS_SPEND]
-             + policy.weight_kpi * row[P_MISS_KPI]) / total
+    spend = row[P_MISS_SPEND]
+    score = float(policy.score(np.array([p_miss]), np.array([np.nan if spend is None else spend]),
+                               np.array([row[P_MISS_KPI]]))[0])
     return {"disbursed_p10": lo * budget, "disbursed_p50": mid, "disbursed_p90": hi * budget,
             P_MISS_DISBURSEMENT: p_miss, RISK_SCORE: score, LEVEL: str(policy.level(np.array([score]))[0])}

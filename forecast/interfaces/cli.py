@@ -1,9 +1,14 @@
-"""The ``forecast`` command line: ``forecast [--store DIR] COMMAND``."""
+"""The ``forecast`` command line: ``forecast [--store DIR] COMMAND``.
+
+Only this module speaks of flags. It catches ``ForecastError`` (a problem the user can fix:
+one message, exit 2; invalid input files: exit 1) and nothing else, so a bug shows as one.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import math
 import sys
 from pathlib import Path
 
@@ -13,16 +18,24 @@ import polars.selectors as cs
 from forecast import config
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
-from forecast.model.registry import RegistryError
-from forecast.data.store import Store, StoreError
+from forecast.data.revisions import money_text
+from forecast.data.store import Store, author
+from forecast.data.units import SCALES, AmountUnit
 from forecast.data.validate import ValidationError, issues_frame
+from forecast.errors import ForecastError, InputError, StoreError
 
 FORMATS = ("table", "csv", "json")
+
+
+def _texts(df: pl.DataFrame) -> pl.DataFrame:
+    """Amounts as text with four decimals (six where given), so that figures print as in the report."""
+    return df.with_columns(*(money_text(pl.col(c)) for c, d in df.schema.items() if isinstance(d, pl.Decimal)))
 
 
 def emit(df: pl.DataFrame, fmt: str, out=None) -> None:
     """Print a frame: an aligned table for people (Thai-aware widths), CSV or JSON for machines."""
     out = out or sys.stdout
+    df = _texts(df)
     if fmt == "csv":
         out.write(df.write_csv())
     elif fmt == "json":
@@ -44,29 +57,41 @@ def _print_issues(issues, fmt: str) -> None:
         emit(issues_frame(issues), fmt)
 
 
+def _open(args: argparse.Namespace) -> Store:
+    return Store.open(args.store)
+
+
+def _by() -> dict:
+    return author("cli")
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     path = args.store or config.store_from_env() or config.DEFAULT_STORE_DIR
     cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
-    Store.create(path, cal)
-    print(f"Created an empty store at {path}. Fiscal years start in month {cal.start_month}, numbered in "
-          f"{cal.era}; for example {cal.year_label(cal.fiscal_year(dt.date.today()))}.")
+    unit = AmountUnit(args.currency, args.unit)
+    store = Store.create(path, cal, unit, from_reference=args.from_reference, by=_by())
+    print(f"Created a store at {path}. Fiscal years start in month {cal.start_month}, numbered in {cal.era}; for "
+          f"example {cal.year_label(cal.fiscal_year(dt.date.today()))}. Amounts in {unit.label('en')}.")
+    if args.from_reference:
+        print(f"It holds the embedded reference data as vintage 1 ({len(store.report_dates())} report dates).")
     print(f"Next: forecast --store {path} ingest projects.csv finance.csv kpis.csv kpi_results.csv")
     return 0
 
 
 def cmd_data(args: argparse.Namespace) -> int:
-    store = Store.open(args.store)
+    store = _open(args)
     df = store.read(args.table, args.as_of)
     if args.project:
         df = df.filter(pl.col(s.PROJECT_ID) == args.project)
     if args.format == "table":
-        print(f"{args.table} as of {args.as_of} — {store.label}", file=sys.stderr)
+        print(f"{args.table} as of {args.as_of} — {store.label}; amounts in {store.unit.label('en')}",
+              file=sys.stderr)
     emit(df, args.format)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    store = Store.open(args.store)
+    store = _open(args)
     checked = store.check(args.paths)
     if args.format == "table":
         rows = ", ".join(f"{k}: {v.height} rows" for k, v in checked.tables.items()) or "no table read"
@@ -77,17 +102,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    store = Store.open(args.store)
+    store = _open(args)
+    if store.read_only:
+        raise StoreError(f"no store to ingest into: the embedded reference data is read-only, and nothing was "
+                         f"stored. Create one first: `forecast init --from-reference` (a store at "
+                         f"{config.DEFAULT_STORE_DIR} holding the reference data, to add quarters to) or "
+                         "`forecast --store DIR init` (an empty one).")
     try:
-        result = store.ingest(args.paths, note=args.note or "")
+        result = store.ingest(args.paths, note=args.note or "", by=_by())
     except ValidationError as exc:
         print(f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
               "nothing was stored.", file=sys.stderr)
         for i in exc.issues:
             print(f"  {i}", file=sys.stderr)
         return 1
-    if result.created:
-        print(f"Created the default store at {result.store} from the reference data (vintage 1).")
     if result.vintage is None:
         print(f"No change: the data is already in {result.store}; nothing was written.")
     else:
@@ -99,18 +127,29 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    store = Store.open(args.store)
-    emit(store.revisions(include_text=args.include_text), args.format)
+    emit(_open(args).revisions(include_text=args.include_text), args.format)
     return 0
 
 
 def cmd_vintages(args: argparse.Namespace) -> int:
-    store = Store.open(args.store)
+    store = _open(args)
     if args.format == "table":
-        print(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, "
-              f"era {store.calendar.era}", file=sys.stderr)
+        print(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
+              f"amounts in {store.unit.label('en')}", file=sys.stderr)
     emit(store.vintages(), args.format)
     return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    store = Store.open(args.store, verify=False)
+    problems = store.verify(full=True)
+    if not problems:
+        print(f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)).")
+        return 0
+    print(f"{store.label}: {len(problems)} problem(s); the first broken link comes first:", file=sys.stderr)
+    for p in problems:
+        print(f"  {p}", file=sys.stderr)
+    return 1
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -121,14 +160,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(fraction: float, text: str, _shown=[-1]) -> None:
-    step = int(fraction * 10)
-    if step != _shown[0]:
-        _shown[0] = step
-        print(f"  {fraction:4.0%} of the backtest and fits done ({text})", file=sys.stderr, flush=True)
+def _progress(fraction: float, text: str) -> None:
+    print(f"  {fraction:4.0%} of the backtest and fits done ({text})", file=sys.stderr, flush=True)
 
 
-def _basis_note(basis: str, version: str | None = None) -> str:
+def basis_note(basis: str, version: str | None = None) -> str:
     from forecast.model import engine
 
     if basis == engine.NO_HISTORY:
@@ -143,58 +179,86 @@ def _basis_note(basis: str, version: str | None = None) -> str:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from forecast.model import synthetic
 
-    frames = synthetic.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies)
+    frames = synthetic.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies,
+                                profile=args.profile)
     paths = synthetic.write(frames, args.out, args.file_format,
-                           {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies")})
+                            {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies",
+                                                           "profile")})
     fy = frames["projects"][s.FISCAL_YEAR]
-    print(f"Wrote a SYNTHETIC history to {args.out}: {frames['projects'].height} project-years, fiscal years "
+    print(f"Wrote a SYNTHETIC history ({args.profile} profile) to {args.out}: "
+          f"{frames['projects'].select(s.FISCAL_YEAR, s.PROJECT_ID).n_unique()} project-years, fiscal years "
           f"{fy.min()}-{fy.max()}" + (f" (the last reported to Q{args.as_of_quarter})" if args.as_of_quarter else "")
           + f"; files: {', '.join(p.name for p in paths)} and SYNTHETIC.md.")
     return 0
 
 
 def _rounded(df: pl.DataFrame, fmt: str) -> pl.DataFrame:
-    """Probabilities to three decimals for people; machines get full precision."""
+    """Probabilities and errors to three decimals for people; machines get full precision."""
     return df.with_columns(cs.float().round(3)) if fmt == "table" else df
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    from forecast.model import engine
+def _target(value: float) -> float:
+    if not (isinstance(value, float) and math.isfinite(value) and 0 < value <= 1):
+        raise InputError(f"--target is a share of the budget between 0 and 1 (e.g. 0.93); got {value}.")
+    return value
 
-    store = Store.open(args.store)
-    ms = engine.train(store, args.history, threshold=args.target, progress=_progress if args.format == "table" else None,
-                      activate=not args.no_activate)
+
+def _quarterly(values: list[float] | None) -> tuple[float, float, float, float] | None:
+    if not values:
+        return None
+    if not all(math.isfinite(v) and 0 <= v <= 1 for v in values) or any(b < a for a, b in zip(values, values[1:])):
+        raise InputError("--quarterly-targets are four cumulative shares of the budget between 0 and 1 that never "
+                         f"decrease (e.g. 0.30 0.52 0.75 0.93); got {' '.join(map(str, values))}.")
+    return tuple(values)  # type: ignore[return-value]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from forecast import api
+
+    store = _open(args)
+    ms = api.train(store, args.history, _target(args.target), _progress if args.format == "table" else None,
+                   activate=not args.no_activate, by=_by())
     if args.format == "table":
+        m = ms.manifest
         print(f"Saved model set {ms.version} to {store.models_dir}"
               + (" (active)." if not args.no_activate else " (not activated)."))
-        print(f"Trained on {ms.manifest['source']}: fiscal years {min(ms.manifest['years'])}-"
-              f"{max(ms.manifest['years'])}, {ms.manifest['rows']} project-years.")
-        print(_basis_note(ms.basis, ms.version))
-        print("Champions: " + ", ".join(f"Q{q}: {n}" for q, n in sorted(ms.manifest["champions"].items())))
+        print(f"Trained on {m['source']}: fiscal years {min(m['years'])}-{max(m['years'])}, {m['rows']} "
+              f"project-years" + (f" ({m['closed_lines']} closed during the year, final budget 0)"
+                                  if m.get("closed_lines") else "") + ".")
+        print(basis_note(ms.basis, ms.version))
+        if "spend" not in m.get("targets", []):
+            print("Commitments not reported in the history: spend and P(money unused) are not modelled.")
+        print("Champions (lowest pinball loss of p10/p50/p90): "
+              + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items())))
     emit(_rounded(ms.metrics, args.format), args.format)
     return 0
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from forecast.model import engine
+    from forecast import api
+    from forecast.model.backtest import reliability
 
-    store = Store.open(args.store)
-    result, h = engine.backtest(store, args.history, threshold=args.target,
-                                progress=_progress if args.format == "table" else None)
+    store = _open(args)
+    target = _target(args.target)
+    result, h = api.backtest(store, args.history, target, _progress if args.format == "table" else None)
     if args.predictions:
         result.predictions.write_csv(args.predictions)
     if args.format == "table":
         print(f"Rolling-origin backtest on {h.source} ({h.basis}): fiscal years {h.years[0]}-{h.years[-1]}; "
-              f"years {result.years[2]}-{result.years[-1]} predicted out of sample. Errors in percentage points of "
-              f"budget; miss = year-end disbursed below {args.target:.0%}.")
+              f"years {result.years[2]}-{result.years[-1]} predicted out of sample, from what was known at each "
+              f"origin's report date. Errors in percentage points of the final budget; miss = year-end disbursed "
+              f"below {target:.0%}. Champion = lowest pinball loss; {result.seconds.get('wall', 0):.0f} s.")
+        if "spend" not in result.targets:
+            print("Commitments not reported: spend is not modelled.")
         if args.predictions:
-            print(f"Predictions: {args.predictions} ({result.predictions.height} rows)")
+            print(f"Predictions: {args.predictions} ({result.predictions.height} rows; amounts in "
+                  f"{store.unit.label('en')} of the budget known at the origin)")
     emit(_rounded(result.metrics, args.format), args.format)
     if args.format == "table":
-        from forecast.model.backtest import reliability
+        from forecast.model import engine
 
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
-        emit(_rounded(reliability(result.predictions, args.target), args.format), args.format)
+        emit(_rounded(reliability(result.predictions, target), args.format), args.format)
         kb = engine.kpi_backtest(h)
         if kb is not None:
             print("\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years")
@@ -203,14 +267,14 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from forecast.model import engine, registry
+    from forecast.model import registry
 
-    store = Store.open(args.store)
+    store = _open(args)
     if args.activate:
         registry.activate(store.models_dir, args.activate)
         print(f"Active model set: {args.activate} ({store.models_dir}).")
         return 0
-    listing = engine.model_sets(store)
+    listing = registry.listing(store.models_dir)
     if args.format == "table":
         print(f"Model sets in {store.models_dir}" + ("" if listing.height else
               ": none yet; projections use the structural model (no history). Train with `forecast train`."),
@@ -219,21 +283,30 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notes(store: Store, bases: list[str], version: str | None, commitments: bool) -> None:
+    for basis in bases:
+        print(basis_note(basis, version), file=sys.stderr)
+    if not commitments:
+        print("Commitments not reported: spend and P(money unused) are left empty.", file=sys.stderr)
+
+
 def cmd_project(args: argparse.Namespace) -> int:
+    from forecast import api
+    from forecast.decisions import review as R
     from forecast.model import engine
 
-    store = Store.open(args.store)
-    ms = engine.active_models(store)
-    df = engine.project(store, args.as_of, ms, threshold=args.target)
+    store = _open(args)
+    ms = api.models_of(store)
+    rv = R.review(store.snapshot(args.as_of, last_years=2), ms, api.RiskPolicy(target=_target(args.target)))
+    df = rv.projection
     if df.is_empty():
         print(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).",
               file=sys.stderr)
         return 1
     if args.format == "table":
-        print(f"Year-end projection as of {args.as_of}, MTHB - {store.label}", file=sys.stderr)
-        for basis in df[engine.BASIS].unique().sort().to_list():
-            if basis != engine.ACTUAL:
-                print(_basis_note(basis, ms.version if ms else None), file=sys.stderr)
+        print(f"Year-end projection as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}",
+              file=sys.stderr)
+        _notes(store, rv.bases, ms.version if ms else None, rv.commitments_reported)
         for w in (ms.warnings() if ms else []):
             print(f"Note: library version differs from training: {w}", file=sys.stderr)
     emit(df.select(engine.PROJECTION_COLUMNS), args.format)
@@ -241,53 +314,53 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from forecast.model import engine
+    from forecast import api
     from forecast.decisions import kpi
 
-    store = Store.open(args.store)
-    ms = engine.active_models(store)
+    store = _open(args)
+    ms = api.models_of(store)
     calibration = ms.manifest.get("kpi_calibration") if ms else None
-    df = kpi.attainment(store, args.as_of, calibration)
+    df = kpi.attainment(store.snapshot(args.as_of, last_years=1), calibration)
     if df.is_empty():
         print(f"No KPIs in {store.label} as of {args.as_of}.", file=sys.stderr)
         return 1
     if args.format == "table":
         counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
         print(f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
-              + ("calibrated on the history of model set " + ms.version if calibration else
+              + ("calibrated on the history of model set " + ms.version if calibration and ms else
                  "from documented rules (no history)") + ".", file=sys.stderr)
     emit(_rounded(df.select(kpi.COLUMNS), args.format), args.format)
     return 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from forecast.model import engine
+    from forecast import api
+    from forecast.decisions import review as R
     from forecast.decisions import risk
 
-    store = Store.open(args.store)
-    policy = risk.RiskPolicy(target=args.target,
-                             quarterly_targets=tuple(args.quarterly_targets) if args.quarterly_targets else None)
-    ms = engine.active_models(store)
-    df = risk.rank(store, args.as_of, policy, lang=args.lang, models=ms, compare_to=args.compare_to)
+    store = _open(args)
+    policy = risk.RiskPolicy(target=_target(args.target), quarterly_targets=_quarterly(args.quarterly_targets))
+    ms = api.models_of(store)
+    now = R.review(store.snapshot(args.as_of, last_years=2), ms, policy)
+    df = now.ranking(args.lang)
     if df.is_empty():
         print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
         return 1
     cols = list(risk.COLUMNS)
     if args.compare_to is not None:
+        before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, args.compare_to, store.manifests())
+        before = R.review(store.snapshot(before_date, last_years=2), ms, policy)
+        df = R.compare(now, before, args.lang)
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
         levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
-        print(f"Risk ranking as of {args.as_of} - {store.label}: {levels}. Score = 0.5 P(miss disbursement "
-              f"{args.target:.0%}) + 0.2 P(money unused) + 0.3 P(a KPI misses); high >= 0.60, medium >= 0.35.",
+        print(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}.",
               file=sys.stderr)
-        basis = df[engine.BASIS].unique().to_list()
-        for b in basis:
-            if b != engine.ACTUAL:
-                print(_basis_note(b, ms.version if ms else None), file=sys.stderr)
+        _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
         if args.compare_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
-            print(f"Compared with the report of {df['compared_to'][0]}: {moved} project(s) moved; newly high risk: "
+            print(f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
                   + (", ".join(new) or "none") + ".", file=sys.stderr)
     emit(_rounded(df.select(cols), args.format), args.format)
     return 0
@@ -296,7 +369,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="forecast",
-        description="Budget-execution forecasting and risk scoring. Amounts in million baht (MTHB).")
+        description="Budget-execution forecasting and risk scoring. Amounts in the store's unit (million baht "
+                    "by default).")
     p.add_argument("--store", type=Path, default=None,
                    help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
                         "if created, else the embedded reference data, read-only)")
@@ -305,12 +379,17 @@ def build_parser() -> argparse.ArgumentParser:
     def fmt(sp):
         sp.add_argument("--format", choices=FORMATS, default="table")
 
-    sp = sub.add_parser("init", help="make an empty store")
+    sp = sub.add_parser("init", help="make a store (empty, or holding the reference data)")
     sp.add_argument("--fiscal-year-start", type=int, default=10, metavar="MONTH",
                     help="first month of the fiscal year, 1-12 (default 10, October)")
     sp.add_argument("--era", choices=("BE", "CE"), default="BE", help="era of fiscal-year numbers (default BE)")
     sp.add_argument("--year-named-by", choices=("end", "start"), default="end",
                     help="a fiscal year is numbered by the calendar year it ends in (default) or starts in")
+    sp.add_argument("--currency", default="THB", help="ISO 4217 code of the amounts (default THB)")
+    sp.add_argument("--unit", choices=list(SCALES), default="million",
+                    help="scale of the amounts (default million: million baht)")
+    sp.add_argument("--from-reference", action="store_true",
+                    help="start the store with the embedded reference data (ETDA FY2569) as vintage 1")
     sp.set_defaults(func=cmd_init)
 
     sp = sub.add_parser("data", help="show a table as of a report date")
@@ -330,7 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--note", default=None, help="a note kept in the vintage's manifest")
     sp.set_defaults(func=cmd_ingest)
 
-    sp = sub.add_parser("revisions", help="list every restatement and correction")
+    sp = sub.add_parser("revisions", help="list every restatement, revision and correction")
     sp.add_argument("--include-text", action="store_true", help="also list changed names and status words")
     fmt(sp)
     sp.set_defaults(func=cmd_revisions)
@@ -338,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("vintages", help="list the store's vintages")
     fmt(sp)
     sp.set_defaults(func=cmd_vintages)
+
+    sp = sub.add_parser("verify", help="check every vintage, manifest and stored file against its sha256")
+    sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
     sp.add_argument("--projects", type=int, required=True, help="projects per fiscal year")
@@ -347,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of-quarter", type=int, choices=(1, 2, 3, 4), default=None,
                     help="make the last year the current one, reported up to this quarter")
     sp.add_argument("--agencies", type=int, default=None, help="number of agencies (default: projects / 9)")
+    sp.add_argument("--profile", choices=("default", "real"), default="default",
+                    help="real: budget revisions, lumpy payments, year shocks, lines that come and go, no "
+                         "commitments (calibrated to real budget execution)")
     sp.add_argument("--file-format", choices=("csv", "parquet"), default="csv")
     sp.set_defaults(func=cmd_simulate)
 
@@ -416,7 +501,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in exc.issues:
             print(f"  {i}", file=sys.stderr)
         return 1
-    except (StoreError, RegistryError, ValueError) as exc:
+    except ForecastError as exc:
         print(f"forecast: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:

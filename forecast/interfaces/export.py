@@ -18,13 +18,14 @@ def _plain(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(*(pl.col(c).list.join(" | ") for c, d in df.schema.items() if isinstance(d, pl.List)))
 
 
-def report_workbook(store, as_of, ranking: pl.DataFrame, projection: pl.DataFrame, kpis: pl.DataFrame) -> bytes:
-    """One workbook: ranking, projections, KPI projections, then the four tables as of the vintage."""
+def report_workbook(review, ranking: pl.DataFrame) -> bytes:
+    """One workbook: ranking, projections, KPI projections, then the four tables as of the review's date."""
     import xlsxwriter
 
-    sheets = {"ranking": _plain(ranking), "projections": projection.select(engine.PROJECTION_COLUMNS),
-              "kpi_projections": kpis.select(kpi.COLUMNS),
-              **{name: store.read(name, as_of) for name in s.TABLES}}
+    snap = review.snapshot
+    sheets = {"ranking": _plain(ranking), "projections": review.projection.select(engine.PROJECTION_COLUMNS),
+              "kpi_projections": review.kpis.select(kpi.COLUMNS) if not review.kpis.is_empty() else review.kpis,
+              **{name: snap.table(name).select(t.names) for name, t in s.TABLES.items()}}
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf) as wb:
         for name, frame in sheets.items():
@@ -32,15 +33,15 @@ def report_workbook(store, as_of, ranking: pl.DataFrame, projection: pl.DataFram
     return buf.getvalue()
 
 
-def data_workbook(store, as_of) -> bytes:
-    """The four template tables as known at ``as_of``, in the template's layout (re-ingestible)."""
+def data_workbook(snap) -> bytes:
+    """The four template tables as known at the snapshot's date, in the template's layout (re-ingestible)."""
     import xlsxwriter
 
     buf = io.BytesIO()
     with xlsxwriter.Workbook(buf) as wb:
         for name, table in s.TABLES.items():
-            store.read(name, as_of).select(table.names).write_excel(wb, worksheet=name, autofit=True,
-                                                                     float_precision=4, freeze_panes=(1, 0))
+            snap.table(name).select(table.names).write_excel(wb, worksheet=name, autofit=True,
+                                                             float_precision=6, freeze_panes=(1, 0))
     return buf.getvalue()
 
 

@@ -1,29 +1,35 @@
 """Rolling-origin backtest by fiscal year, conformal calibration and champion selection.
 
-For each origin quarter and each fiscal year after the first, every candidate is
-fitted on the earlier years only and predicts the year: these out-of-sample
-predictions are the backtest. A year's intervals are calibrated on the residuals
-of the years before it (so the first predicted year only calibrates, and metrics
-start from the third year of history). The final models are fitted on every year
-and calibrated on all backtest residuals. The champion of an origin is the
-candidate with the lowest mean absolute error of the year-end disbursed share
-(then of the spend share), baselines included: a model that cannot beat a simple
-rule does not get chosen.
+For each origin quarter and each fiscal year after the first, every candidate is fitted on the
+earlier years only (recent years weigh more) and predicts the year: these out-of-sample
+predictions are the backtest. Features come from what was known at each origin's report date
+(``features.build_all``), the truth from the latest report. A year's predictive distributions are
+calibrated on the out-of-sample scores of the years before it (so the first predicted year only
+calibrates, and metrics start from the third year of history). The final models are fitted on every
+year and calibrated on every out-of-sample score.
+
+The champion of an origin is the candidate with the lowest mean pinball loss over p10, p50 and p90
+of the year-end disbursed share - a proper score of the whole predictive distribution, which a few
+huge misses cannot dominate as they dominate a mean absolute error - baselines included: a model
+that cannot beat a simple rule does not get chosen.
+
+Cost: (years - 1 + 1 final) fits per candidate, target and origin; origins run in parallel.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 import polars as pl
-from sklearn.metrics import roc_auc_score
 
+from forecast.data import schema as s
+from forecast.errors import HistoryError
 from forecast.model import features as F
 from forecast.model import models as M
-from forecast.data import schema as s
 
 ORIGINS = (1, 2, 3)
 MIN_YEARS = 3
@@ -31,14 +37,26 @@ MODEL = "model"
 KIND = "kind"
 IS_CHAMPION = "is_champion"
 P_MISS = "p_miss"
-
+BUDGET_AT_ORIGIN = "budget_at_origin"
+DISBURSED_TO_DATE = "disbursed_to_date"
+SPEND_TO_DATE = "spend_to_date"
 
 band, BANDS = M.band, M.BANDS
+
+
+def amount(flow: str, p: int) -> str:
+    """Predicted year-end amount in the store's unit, e.g. disbursed_p50."""
+    return f"{flow}_p{p}"
+
+
 PREDICTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, MODEL, IS_CHAMPION, F.Y_DISBURSED, F.Y_SPEND,
-                      *(band(s.DISBURSED, p) for p in BANDS), P_MISS, *(band(s.SPEND, p) for p in BANDS)]
+                      *(band(s.DISBURSED, p) for p in BANDS), P_MISS, *(band(s.SPEND, p) for p in BANDS),
+                      BUDGET_AT_ORIGIN, F.BUDGET_FINAL, DISBURSED_TO_DATE, F.AMOUNT[s.DISBURSED],
+                      *(amount(s.DISBURSED, p) for p in BANDS), SPEND_TO_DATE, F.AMOUNT[s.SPEND],
+                      *(amount(s.SPEND, p) for p in BANDS)]
 METRIC_COLUMNS = [F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n", "mae_disbursed_pp", "medae_disbursed_pp",
-                  "mae_spend_pp", "medae_spend_pp", "coverage_disbursed", "coverage_spend", "brier_miss",
-                  "auc_miss"]
+                  "pinball_disbursed_pp", "coverage_disbursed", "brier_miss", "auc_miss", "mae_spend_pp",
+                  "medae_spend_pp", "coverage_spend"]
 
 Fitted = dict[str, dict[str, M.Calibrated]]  # candidate name -> target flow -> calibrated model
 
@@ -52,111 +70,167 @@ class BacktestResult:
     champions: dict[int, str]
     years: list[int]
     threshold: float
+    targets: tuple[str, ...]
     final: dict[int, Fitted] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # "features", "backtest", "fit": wall time
 
 
-def training_rows(panel: pl.LazyFrame, origin: int | None = None) -> pl.DataFrame:
-    """Features of the complete project-years (with year-end outcomes): at ``origin``, or at every origin."""
-    rows = F.build_all(panel).filter(pl.col(F.Y_DISBURSED).is_not_null())
+def training_rows(rows: pl.DataFrame, origin: int | None = None) -> pl.DataFrame:
+    """Feature rows of complete project-years (with a year-end outcome): at ``origin``, or at every origin."""
+    rows = rows.filter(pl.col(F.Y_DISBURSED).is_not_null())
     return rows if origin is None else rows.filter(pl.col(F.ORIGIN) == origin)
 
 
-def _fit(name: str, target: str, X: pl.DataFrame) -> M.ShareModel:
-    return M.CANDIDATES[name](target=target).fit(X, X[F.TARGETS[target]].to_numpy())
+def targets_of(rows: pl.DataFrame) -> tuple[str, ...]:
+    """Disbursed always; spend too where the history reports commitments."""
+    has_spend = rows.height > 0 and rows[F.Y_SPEND].is_not_null().mean() >= 0.5  # type: ignore[operator]
+    return (s.DISBURSED, s.SPEND) if has_spend else (s.DISBURSED,)
 
 
-def _origin(X: pl.DataFrame, origin: int, threshold: float, candidates: list[str], fit_final: bool,
-            tick: Callable[[], None], clock: dict[str, float]) -> tuple[pl.DataFrame, Fitted]:
+def _fit(name: str, target: str, X: pl.DataFrame, half_life: float) -> M.ShareModel:
+    y = X[F.TARGETS[target]].to_numpy()
+    w = M.recency_weights(X[s.FISCAL_YEAR].to_numpy(), half_life)
+    return M.CANDIDATES[name](target=target).fit(X, y, sample_weight=w)
+
+
+def _calibration(y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.ndarray, half_life: float,
+                 threshold: float | None) -> M.Calibration:
+    """The conformal calibration of one candidate, with its P(below threshold) recalibrated.
+
+    Each calibration year's raw probabilities come from the other years' scores (leave one year
+    out), so the map learns how a new year departs from the years before it; with a single
+    calibration year, its own probabilities and a Platt curve.
+    """
+    cal = M.Calibration.fit(y, mid, spread, M.recency_weights(years, half_life))
+    if threshold is None:
+        return cal
+    distinct = np.unique(years)
+    if distinct.size < 2:
+        return cal.recalibrate(cal.cdf(mid, spread, threshold, recalibrate=False), y < threshold, "platt")
+    raw = np.empty_like(y)
+    for year in distinct:
+        out = years == year
+        other = M.Calibration.fit(y[~out], mid[~out], spread[~out], M.recency_weights(years[~out], half_life))
+        raw[out] = other.cdf(mid[out], spread[out], threshold, recalibrate=False)
+    return cal.recalibrate(raw, y < threshold, "isotonic")
+
+
+def _origin(X: pl.DataFrame, threshold: float, candidates: list[str], targets: tuple[str, ...], fit_final: bool,
+            half_life: float) -> tuple[pl.DataFrame, Fitted, dict[str, float]]:
+    """Backtest (and final fits) of one origin quarter."""
+    from threadpoolctl import threadpool_limits
+
+    clock: dict[str, float] = {}
     start = time.perf_counter()
+    with threadpool_limits(1):
+        return _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start)
+
+
+def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start):
     years = sorted(X[s.FISCAL_YEAR].unique().to_list())
     fy = X[s.FISCAL_YEAR].to_numpy()
-    oos: dict[tuple[str, str], dict[int, np.ndarray]] = {}
+    rows_of = {t: X[F.TARGETS[t]].is_not_null().to_numpy() for t in targets}
+    oos: dict[tuple[str, str], dict[int, tuple[np.ndarray, np.ndarray]]] = {}
     for i in range(1, len(years)):
-        train, test = X.filter(pl.col(s.FISCAL_YEAR) < years[i]), X.filter(pl.col(s.FISCAL_YEAR) == years[i])
-        for name in candidates:
-            for target in M.TARGET_FLOWS:
-                oos.setdefault((name, target), {})[years[i]] = _fit(name, target, train).predict(test)
-            tick()
+        for target in targets:
+            train = X.filter((pl.col(s.FISCAL_YEAR) < years[i]) & pl.col(F.TARGETS[target]).is_not_null())
+            test = X.filter(pl.col(s.FISCAL_YEAR) == years[i])
+            if train.is_empty():
+                continue
+            for name in candidates:
+                est = _fit(name, target, train, half_life)
+                oos.setdefault((name, target), {})[years[i]] = (est.predict(test), est.spread(test))
+    truth = {t: X[F.TARGETS[t]].to_numpy() for t in targets}
 
-    truth = {t: X[F.TARGETS[t]].to_numpy() for t in M.TARGET_FLOWS}
-    scales = {t: M.scale(X, t) for t in M.TARGET_FLOWS}
+    def calibration(name: str, target: str, upto: int) -> M.Calibration | None:
+        """From the out-of-sample scores of years 1..upto-1 (rows with an outcome)."""
+        have = [y for y in years[1:upto] if y in oos.get((name, target), {})]
+        if not have:
+            return None
+        rows = np.isin(fy, have) & rows_of[target]
+        mid = np.concatenate([oos[(name, target)][y][0] for y in have])
+        spread = np.concatenate([oos[(name, target)][y][1] for y in have])
+        keep = rows_of[target][np.isin(fy, have)]
+        return _calibration(truth[target][rows], mid[keep], spread[keep], fy[rows], half_life,
+                            threshold if target == s.DISBURSED else None)
 
-    def grid(name: str, target: str, upto: int) -> np.ndarray:
-        rows = np.isin(fy, years[1:upto])  # X is in fiscal-year order, as are the stored predictions
-        pred = np.concatenate([oos[(name, target)][y] for y in years[1:upto]])
-        return M.Calibrated.residual_grid(truth[target][rows], pred, scales[target][rows])
-
-    tests = {y: X.filter(pl.col(s.FISCAL_YEAR) == y).select(s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED,
-                                                             F.Y_SPEND, *_CALIBRATION_INPUTS)
-             for y in years[2:]}
-    frames = []  # built in output order (origin, candidate, fiscal year, project): no sort of millions of rows
+    inputs = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND, s.BUDGET, F.BUDGET_FINAL,
+              F.cum(s.DISBURSED), F.cum(s.SPEND), F.AMOUNT[s.DISBURSED], F.AMOUNT[s.SPEND],
+              *(F.share(F.cum(f)) for f in M.TARGET_FLOWS)]
+    frames = []  # built in output order (candidate, fiscal year, project): no sort of millions of rows
     for name in candidates:
         for i in range(2, len(years)):
-            test = tests[years[i]]
-            cols = {}
-            for target in M.TARGET_FLOWS:
-                fitted = M.CANDIDATES[name](target=target)
-                cal = M.Calibrated(_Frozen(fitted, oos[(name, target)][years[i]]), grid(name, target, i))
-                out = cal.predict(test, threshold if target == s.DISBURSED else None)
+            test = X.filter(pl.col(s.FISCAL_YEAR) == years[i]).select(inputs)
+            cols: dict[str, np.ndarray] = {}
+            for target in targets:
+                cal = calibration(name, target, i)
+                if cal is None or years[i] not in oos.get((name, target), {}):
+                    continue
+                mid, spread = oos[(name, target)][years[i]]
+                out = M.Calibrated(M.CANDIDATES[name](target=target), cal).predict(
+                    test, threshold if target == s.DISBURSED else None, mid=mid, spread=spread)
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
                     cols[P_MISS] = out["p_below"]
+            if band(s.DISBURSED, 50) not in cols:
+                continue
             M.coherent(cols)
-            frames.append(test.select(s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND)
-                          .with_columns(pl.lit(name).alias(MODEL), *(pl.Series(k, v) for k, v in cols.items())))
-    clock["backtest"] = clock.get("backtest", 0.0) + time.perf_counter() - start
+            frames.append(test.with_columns(pl.lit(name).alias(MODEL), *(pl.Series(k, v) for k, v in cols.items())))
+    clock["backtest"] = time.perf_counter() - start
     start = time.perf_counter()
     final: Fitted = {}
     if fit_final:
         for name in candidates:
-            final[name] = {t: M.Calibrated(_fit(name, t, X), grid(name, t, len(years))) for t in M.TARGET_FLOWS}
-            tick()
-    clock["fit"] = clock.get("fit", 0.0) + time.perf_counter() - start
-    return pl.concat(frames, rechunk=False), final
+            final[name] = {}
+            for target in targets:
+                train = X.filter(pl.col(F.TARGETS[target]).is_not_null())
+                final[name][target] = M.Calibrated(_fit(name, target, train, half_life),
+                                                   calibration(name, target, len(years)))
+    clock["fit"] = time.perf_counter() - start
+    preds = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if frames else pl.DataFrame()
+    return preds, final, clock
 
 
-# what Calibrated.predict reads besides the point prediction: the share to date of each target
-_CALIBRATION_INPUTS = [F.share(F.cum(f)) for f in M.TARGET_FLOWS]
-
-
-class _Frozen(M.ShareModel):
-    """Replays stored out-of-sample predictions through ``Calibrated`` (backtest only)."""
-
-    def __init__(self, like: M.ShareModel, values: np.ndarray):
-        self.target = like.target
-        self.values = values
-        self.n_train_ = len(values)
-
-    def _predict(self, X):
-        return self.values
+def _pinball(y: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
+    d = y - q
+    return np.maximum(a * d, (a - 1) * d)
 
 
 def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Per origin and model: errors in percentage points, p10-p90 coverage, Brier score and AUC of missing."""
+    """Per origin and model: errors and pinball loss in percentage points, p10-p90 coverage, Brier and AUC."""
+    from sklearn.metrics import roc_auc_score
+
     rows = []
     for (origin, name), g in predictions.group_by(F.ORIGIN, MODEL, maintain_order=True):
-        y_d, y_s = g[F.Y_DISBURSED].to_numpy(), g[F.Y_SPEND].to_numpy()
-        e_d = np.abs(g[band(s.DISBURSED, 50)].to_numpy() - y_d) * 100
-        e_s = np.abs(g[band(s.SPEND, 50)].to_numpy() - y_s) * 100
+        y_d = g[F.Y_DISBURSED].to_numpy()
+        lo, mid, hi = (g[band(s.DISBURSED, p)].to_numpy() for p in BANDS)
+        e_d = np.abs(mid - y_d) * 100
+        pin = np.mean([_pinball(y_d, q, a) for q, a in ((lo, 0.1), (mid, 0.5), (hi, 0.9))], axis=0) * 100
         miss = (y_d < threshold).astype(float)
         p = g[P_MISS].to_numpy()
-
-        def covered(flow, y):
-            return float(np.mean((g[band(flow, 10)].to_numpy() <= y) & (y <= g[band(flow, 90)].to_numpy())))
-        rows.append({
-            F.ORIGIN: origin, MODEL: name, KIND: M.kind(name), "n": g.height,
-            "mae_disbursed_pp": float(e_d.mean()), "medae_disbursed_pp": float(np.median(e_d)),
-            "mae_spend_pp": float(e_s.mean()), "medae_spend_pp": float(np.median(e_s)),
-            "coverage_disbursed": covered(s.DISBURSED, y_d), "coverage_spend": covered(s.SPEND, y_s),
-            "brier_miss": float(np.mean((p - miss) ** 2)),
-            "auc_miss": float(roc_auc_score(miss, p)) if 0 < miss.sum() < len(miss) else None,
-        })
-    out = pl.DataFrame(rows, schema_overrides={F.ORIGIN: pl.Int8, "auc_miss": pl.Float64})
-    best = (out.sort(F.ORIGIN, "mae_disbursed_pp", "mae_spend_pp", MODEL)
+        row = {F.ORIGIN: origin, MODEL: name, KIND: M.kind(name), "n": g.height,
+               "mae_disbursed_pp": float(e_d.mean()), "medae_disbursed_pp": float(np.median(e_d)),
+               "pinball_disbursed_pp": float(pin.mean()),
+               "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
+               "brier_miss": float(np.mean((p - miss) ** 2)),
+               "auc_miss": float(roc_auc_score(miss, p)) if 0 < miss.sum() < len(miss) else None,
+               "mae_spend_pp": None, "medae_spend_pp": None, "coverage_spend": None}
+        if band(s.SPEND, 50) in g.columns:
+            sp = g.filter(pl.col(F.Y_SPEND).is_not_null() & pl.col(band(s.SPEND, 50)).is_not_null())
+            if sp.height:
+                y_s = sp[F.Y_SPEND].to_numpy()
+                e_s = np.abs(sp[band(s.SPEND, 50)].to_numpy() - y_s) * 100
+                row |= {"mae_spend_pp": float(e_s.mean()), "medae_spend_pp": float(np.median(e_s)),
+                        "coverage_spend": float(np.mean((sp[band(s.SPEND, 10)].to_numpy() <= y_s)
+                                                        & (y_s <= sp[band(s.SPEND, 90)].to_numpy())))}
+        rows.append(row)
+    schema = {F.ORIGIN: pl.Int8, MODEL: pl.String, KIND: pl.String, "n": pl.Int64,
+              **{c: pl.Float64 for c in METRIC_COLUMNS if c not in (F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n")}}
+    out = pl.DataFrame(rows, schema=schema)
+    best = (out.sort(F.ORIGIN, "pinball_disbursed_pp", "mae_disbursed_pp", MODEL)
             .group_by(F.ORIGIN, maintain_order=True).first().select(F.ORIGIN, pl.col(MODEL).alias("__best")))
     return (out.join(best, on=F.ORIGIN).with_columns((pl.col(MODEL) == pl.col("__best")).alias(IS_CHAMPION))
-            .select(METRIC_COLUMNS).sort(F.ORIGIN, "mae_disbursed_pp", MODEL))
+            .select(METRIC_COLUMNS).sort(F.ORIGIN, "pinball_disbursed_pp", MODEL))
 
 
 def reliability(predictions: pl.DataFrame, threshold: float, bins: int = 5) -> pl.DataFrame:
@@ -169,46 +243,59 @@ def reliability(predictions: pl.DataFrame, threshold: float, bins: int = 5) -> p
         (pl.col(F.Y_DISBURSED) < threshold).cast(pl.Float64).alias("__miss"))
         .group_by(F.ORIGIN, "__bin").agg(pl.len().alias("n"), pl.col(P_MISS).mean().alias("mean_p_miss"),
                                           pl.col("__miss").mean().alias("observed_miss_rate"))
-        .with_columns(pl.col("__bin").replace_strict(dict(enumerate(labels)), return_dtype=pl.String).alias("p_miss_bin"))
+        .with_columns(pl.col("__bin").replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
+                      .alias("p_miss_bin"))
         .sort(F.ORIGIN, "__bin").select(F.ORIGIN, "p_miss_bin", "n", "mean_p_miss", "observed_miss_rate"))
 
 
-def run(panel: pl.LazyFrame, origins: tuple[int, ...] = ORIGINS, threshold: float = F.CABINET_TARGET,
-        candidates: list[str] | None = None, fit_final: bool = True,
-        progress: Callable[[float, str], None] | None = None) -> BacktestResult:
+def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
+    """Amounts in the store's unit: shares times the budget known at the origin (a later revision moves it)."""
+    b = pl.col(BUDGET_AT_ORIGIN)
+    return preds.rename({s.BUDGET: BUDGET_AT_ORIGIN, F.cum(s.DISBURSED): DISBURSED_TO_DATE,
+                         F.cum(s.SPEND): SPEND_TO_DATE}).with_columns(
+        *(pl.col(band(f, p)).mul(b).alias(amount(f, p)) for f in M.TARGET_FLOWS for p in BANDS))
+
+
+def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float = F.CABINET_TARGET,
+        candidates: list[str] | None = None, fit_final: bool = True, half_life: float = M.HALF_LIFE,
+        progress: Callable[[float, str], None] | None = None, n_jobs: int | None = None) -> BacktestResult:
     """Rolling-origin backtest of every candidate at every origin; with ``fit_final`` also the final models.
 
-    Raises ``ValueError`` when the history has fewer than three complete fiscal years.
+    ``rows`` are the feature rows of a history (``features.build_all``). Raises ``HistoryError`` when
+    the history has fewer than three complete fiscal years.
     """
+    from joblib import Parallel, delayed
+
     candidates = list(candidates or M.CANDIDATES)
-    clock: dict[str, float] = {}
     start = time.perf_counter()
-    every = training_rows(panel)
-    rows = {q: every.filter(pl.col(F.ORIGIN) == q) for q in origins}
-    del every
-    clock["features"] = time.perf_counter() - start
-    years = sorted(rows[origins[0]][s.FISCAL_YEAR].unique().to_list())
+    done = training_rows(rows)
+    per = {q: done.filter(pl.col(F.ORIGIN) == q) for q in origins}
+    years = sorted(done[s.FISCAL_YEAR].unique().to_list())
     if len(years) < MIN_YEARS:
-        raise ValueError(f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
-                         f"history; got {len(years)} ({', '.join(map(str, years)) or 'none'}). Load more "
-                         "years with --history, or try `forecast simulate` for a synthetic history.")
-    total = len(origins) * len(candidates) * (len(years) - 1 + int(fit_final))
-    done = [0]
-
-    def tick():
-        done[0] += 1
-        if progress:
-            progress(done[0] / total, f"{done[0]}/{total} fits")
-
+        raise HistoryError(f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
+                           f"history; this one has {len(years)} ({', '.join(map(str, years)) or 'none'}). Load "
+                           "more years, or simulate a synthetic history to try the product.")
+    targets = targets_of(done)
+    clock = {"features": time.perf_counter() - start}
+    jobs = n_jobs or min(len(origins), os.cpu_count() or 1)
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_origin)(per[q], threshold, candidates, targets, fit_final, half_life) for q in origins)
     preds, final = [], {}
-    for q in origins:
-        p, fitted = _origin(rows[q], q, threshold, candidates, fit_final, tick, clock)
+    for k, (q, (p, fitted, c)) in enumerate(zip(origins, results), start=1):
         preds.append(p)
         final[q] = fitted
-    predictions = pl.concat(preds)
+        for key, v in c.items():
+            clock[key] = clock.get(key, 0.0) + v
+        if progress:
+            progress(k / len(origins), f"origin Q{q} done ({k}/{len(origins)})")
+    predictions = pl.concat(preds, how="diagonal_relaxed")
+    for c in PREDICTION_COLUMNS:
+        if c not in predictions.columns and c not in (BUDGET_AT_ORIGIN, DISBURSED_TO_DATE, SPEND_TO_DATE):
+            predictions = predictions.with_columns(pl.lit(None, pl.Float64).alias(c))
     table = metrics(predictions, threshold)
     champions = {int(r[F.ORIGIN]): r[MODEL] for r in table.filter(pl.col(IS_CHAMPION)).iter_rows(named=True)}
-    predictions = predictions.with_columns(
+    predictions = _amounts(predictions).with_columns(
         (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION)
     ).select(PREDICTION_COLUMNS)
-    return BacktestResult(predictions, table, champions, years, threshold, final if fit_final else {}, clock)
+    clock["wall"] = time.perf_counter() - start
+    return BacktestResult(predictions, table, champions, years, threshold, targets, final if fit_final else {}, clock)

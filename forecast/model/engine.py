@@ -1,7 +1,9 @@
-"""The year-end spend engine's public operations: history, backtest, train, models, project.
+"""The year-end engine's operations: history, backtest, train and project - all on snapshots.
 
-These are what the CLI and the app call; each takes a ``Store`` (and optional
-history files) and returns polars frames or a ``ModelSet``.
+``project(snapshot, models)`` projects every project of the snapshot's latest fiscal year;
+``history(snapshot)`` / ``read_history(paths)`` give the complete fiscal years to learn from;
+``backtest`` and ``train`` run the rolling-origin backtest on a history. Nothing here reads
+a store: the caller reads it once (``Store.snapshot``) and passes the snapshot.
 """
 
 from __future__ import annotations
@@ -14,190 +16,170 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
+from forecast.data import schema as s
+from forecast.data import templates, validate
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.snapshot import HISTORY as HISTORY_BASIS
+from forecast.data.snapshot import SYNTHETIC as SYNTHETIC_BASIS
+from forecast.data.snapshot import Snapshot
+from forecast.data.store import provenance
+from forecast.errors import HistoryError
 from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import models as M
-from forecast.decisions import kpi
-from forecast.model import registry, synthetic
-from forecast.data import templates, validate
-from forecast.data import schema as s
-from forecast.data.store import Store
-from forecast.decisions.summary import DISBURSED_TO_DATE, PLAN_TO_DATE, SPEND_TO_DATE
+from forecast.model import registry
 
-HISTORY, SYNTHETIC, NO_HISTORY = registry.BASES
+HISTORY, SYNTHETIC, NO_HISTORY = HISTORY_BASIS, SYNTHETIC_BASIS, "no history"
 ACTUAL = "actual"
 BASIS = "basis"
 P_MISS_DISBURSEMENT = "p_miss_disbursement"
-P_SPEND_BELOW_BUDGET = "p_spend_below_budget"
+P_SPEND_BELOW_BUDGET = "p_miss_spend"
 FULL_SPEND = 0.995  # "money left unused" means year-end spend below 99.5% of the budget
-
-
-def projected(flow: str, p: int) -> str:
-    """Projection column in MTHB, e.g. disbursed_p50."""
-    return f"{flow}_p{p}"
-
+PLAN_TO_DATE = "plan_to_date"
+DISBURSED_TO_DATE = B.DISBURSED_TO_DATE
+SPEND_TO_DATE = B.SPEND_TO_DATE
+COMMITMENTS = "commitments_reported"
+projected = B.amount
 
 PROJECTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN, s.AS_OF, F.ORIGIN, s.BUDGET, PLAN_TO_DATE,
                       DISBURSED_TO_DATE, SPEND_TO_DATE,
                       *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), B.MODEL, BASIS]
 DRIVER_FEATURES = [F.share(F.cum(s.PLAN)), F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)),
                    F.cum(s.COMMITTED), F.share(F.cum(s.COMMITTED)), F.pace(s.DISBURSED), F.CONVERSION,
-                   F.momentum(s.DISBURSED), F.RESTATED_SHARE, F.QUARTERS_LEFT]
-EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET,
+                   F.momentum(s.DISBURSED), F.RESTATED_SHARE, F.QUARTERS_LEFT, F.BUDGET_REVISION,
+                   F.BUDGET_REVISION_COUNT]
+EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET, COMMITMENTS,
                  *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES]
 
 
 @dataclass
 class History:
-    """Training history as a panel, with where it came from."""
+    """A training history: feature rows at every origin (with year-end truth), and where it came from."""
 
-    panel: pl.LazyFrame
+    rows: pl.DataFrame
     basis: str
     source: str
     fingerprint: str
     years: list[int]
-    rows: int
+    project_years: int
     kpis: pl.DataFrame | None = None
     kpi_results: pl.DataFrame | None = None
+    closed: int = 0  # project-years whose final budget was 0 (a line closed during the year): no share
 
 
-def _fingerprint(lf: pl.LazyFrame) -> str:
-    data = lf.select(*F.KEY, s.QUARTER, s.BUDGET, *F.FLOWS, F.RESTATED).sort([*F.KEY, s.QUARTER]).collect()
-    return hashlib.sha256(data.write_csv().encode()).hexdigest()
+def _fingerprint(snap: Snapshot) -> str:
+    h = hashlib.sha256()
+    for name in ("projects", "finance"):
+        v = snap.versions[name].sort([*s.TABLES[name].record_key], nulls_last=False)
+        h.update(v.select(s.TABLES[name].names).write_csv().encode())
+    return h.hexdigest()
 
 
-def _history(panel: pl.LazyFrame, projects: pl.DataFrame, source: str, kpis: pl.DataFrame | None = None,
-             results: pl.DataFrame | None = None) -> History:
-    done = F.outcomes(panel).collect()
-    years = sorted(done[s.FISCAL_YEAR].unique().to_list())
-    basis = SYNTHETIC if synthetic.is_synthetic(projects[s.PROJECT_ID]) else HISTORY
-    if kpis is not None and results is not None:
-        kpis, results = (t.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for t in (kpis, results))
-    return History(panel, basis, source, _fingerprint(panel), years, done.height, kpis, results)
+def history(snap: Snapshot, source: str | None = None) -> History:
+    """The complete fiscal years of a snapshot (every project-year with Q4 reported), as feature rows."""
+    panel = F.panel(snap)
+    truth = F.outcomes(panel).collect()
+    done_years = (truth.group_by(s.FISCAL_YEAR).len()
+                  .join(snap.versions["projects"].group_by(s.FISCAL_YEAR).agg(pl.col(s.PROJECT_ID).n_unique()),
+                        on=s.FISCAL_YEAR)
+                  .filter(pl.col("len") == pl.col(s.PROJECT_ID))[s.FISCAL_YEAR].to_list())
+    years = sorted(int(y) for y in done_years)
+    rows = F.build_all(panel.filter(pl.col(s.FISCAL_YEAR).is_in(years)))
+    kpis = snap.kpis.filter(pl.col(s.FISCAL_YEAR).is_in(years))
+    results = snap.kpi_results.filter(pl.col(s.FISCAL_YEAR).is_in(years))
+    in_years = truth.filter(pl.col(s.FISCAL_YEAR).is_in(years))
+    return History(rows, snap.provenance, source or f"complete fiscal years in {snap.label}", _fingerprint(snap),
+                   years, in_years.height, kpis, results, in_years.filter(pl.col(F.BUDGET_FINAL) <= 0).height)
 
 
-def read_history(paths: list[Path | str], store: Store | None = None) -> History:
+def read_history(paths: list[Path | str], calendar: FiscalCalendar | None = None) -> History:
     """Validate history files in the template (raises ``ValidationError`` listing every problem)."""
     raw, problems = templates.read_files(paths)
-    checked = validate.check(raw, problems, store.calendar if store else None)
+    checked = validate.check(raw, problems, calendar)
     checked.raise_for_errors()
     for need in ("projects", "finance"):
         if need not in checked.tables:
-            raise ValueError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
-                             "projects and finance (in the template).")
-    projects, tables = checked.tables["projects"], checked.tables
-    return _history(F.panel(projects, tables["finance"]).collect().lazy(), projects, ", ".join(map(str, paths)),
-                    _latest(tables.get("kpis")), _latest(tables.get("kpi_results")))
+            raise HistoryError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
+                               "projects and finance (in the template).")
+    label = ", ".join(Path(p).name for p in paths)
+    snap = Snapshot.from_tables(checked.tables, calendar=calendar or FiscalCalendar(), label=label,
+                                provenance=provenance(checked.tables["projects"]))
+    return history(snap, label)
 
 
-def _latest(df: pl.DataFrame | None) -> pl.DataFrame | None:
-    """The last report's version of every record (history files may hold several vintages)."""
-    if df is None:
-        return None
-    key = [c for c in (s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.QUARTER) if c in df.columns]
-    return df.sort(s.AS_OF).unique(key, keep="last", maintain_order=True)
-
-
-def store_history(store: Store) -> History:
-    """The complete fiscal years (every project with Q4 reported) in a store."""
-    lf = F.panel_from_store(store).collect().lazy()  # built once; the backtest reads it several times
-    complete = (lf.group_by(s.FISCAL_YEAR).agg(
-        (pl.col(s.DISBURSED).is_not_null() | (pl.col(s.QUARTER) < 4)).all().alias("__done"))
-        .filter("__done").select(s.FISCAL_YEAR))
-    lf = lf.join(complete, on=s.FISCAL_YEAR, how="semi", maintain_order="left").collect().lazy()
-    kpi_cols = [s.UNIT, s.COMPARATOR, s.TARGET, *s.PLAN_Q, s.PLAN_IS_CUMULATIVE, *s.TIERS.values()]
-    return _history(lf, store.read("projects", sort=False, columns=[s.BUDGET]),
-                    f"complete fiscal years in {store.label}", store.read("kpis", sort=False, columns=kpi_cols),
-                    store.read("kpi_results", sort=False, columns=[s.VALUE]))
-
-
-def history(store: Store, paths: list[Path | str] | None = None) -> History:
-    return read_history(paths, store) if paths else store_history(store)
-
-
-def backtest(store: Store, paths: list[Path | str] | None = None, threshold: float = F.CABINET_TARGET,
-             progress: Callable[[float, str], None] | None = None) -> tuple[B.BacktestResult, History]:
+def backtest(h: History, threshold: float = F.CABINET_TARGET,
+             progress: Callable[[float, str], None] | None = None) -> B.BacktestResult:
     """Rolling-origin backtest of every model and baseline on the history (nothing is saved)."""
-    h = history(store, paths)
-    return B.run(h.panel, threshold=threshold, fit_final=False, progress=progress), h
+    return B.run(h.rows, threshold=threshold, fit_final=False, progress=progress)
 
 
 def kpi_backtest(h: History) -> pl.DataFrame | None:
     """KPI attainment backtest on a history's KPIs (None when it has none)."""
+    from forecast.decisions import kpi
+
     if h.kpis is None or h.kpi_results is None or h.kpis.is_empty():
         return None
     return kpi.backtest(h.kpis, h.kpi_results)
 
 
-def train(store: Store, paths: list[Path | str] | None = None, threshold: float = F.CABINET_TARGET,
-          progress: Callable[[float, str], None] | None = None, activate: bool = True) -> registry.ModelSet:
+def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
+          progress: Callable[[float, str], None] | None = None, activate: bool = True,
+          author: dict | None = None, store_id: str | None = None) -> registry.ModelSet:
     """Backtest, fit every candidate per origin on the whole history, save a versioned model set."""
-    h = history(store, paths)
+    from forecast.decisions import kpi
+
+    registry.check_writable(models_dir)
     kpi_calibration = (kpi.calibrate(h.kpis, h.kpi_results)
-                       if h.kpis is not None and h.kpi_results is not None else None)
-    h.kpis = h.kpi_results = None  # free them before the backtest
-    result = B.run(h.panel, threshold=threshold, fit_final=True, progress=progress)
+                       if h.kpis is not None and h.kpi_results is not None and not h.kpis.is_empty() else None)
+    result = B.run(h.rows, threshold=threshold, fit_final=True, progress=progress)
     manifest = {
         "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": h.years,
-        "rows": h.rows, "threshold": threshold, "features": list(F.FEATURES),
+        "rows": h.project_years, "closed_lines": h.closed, "threshold": threshold, "features": list(F.FEATURES),
+        "targets": list(result.targets), "half_life_years": M.HALF_LIFE,
         "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in M.CANDIDATES.items()},
         "champions": {str(q): n for q, n in result.champions.items()},
         "metrics": result.metrics.to_dicts(),
         "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         "reliability": B.reliability(result.predictions, threshold).to_dicts(),
         "kpi_calibration": kpi_calibration,
+        "author": author, "store": store_id,
     }
-    return registry.save(store.models_dir, result.final, manifest, make_active=activate)
+    return registry.save(models_dir, result.final, manifest, make_active=activate)
 
 
-def model_sets(store: Store) -> pl.DataFrame:
-    return registry.listing(store.models_dir)
-
-
-def active_models(store: Store) -> registry.ModelSet | None:
-    return registry.load(store.models_dir)
-
-
-def current_year(store: Store, as_of="latest") -> pl.LazyFrame:
-    """The panel of the latest fiscal year in the store as of a report date, and of the year before it."""
-    return F.panel_from_store(store, as_of, last_years=2)
-
-
-def project(store: Store, as_of="latest", models: registry.ModelSet | None | str = "active",
+def project(snap: Snapshot, models: registry.ModelSet | None = None,
             threshold: float = F.CABINET_TARGET) -> pl.DataFrame:
-    """Year-end disbursed and spend of every project of the latest fiscal year, with p10/p50/p90 (MTHB).
+    """Year-end disbursed and spend of every project of the snapshot's latest fiscal year (p10/p50/p90).
 
-    Each project is projected from its last reported quarter by the active model set's
-    champion for that origin; with no model set, by the structural model ("no history").
-    A project with all four quarters reported gets its actuals ("actual").
+    Each project is projected from its last reported quarter by the model set's champion for that
+    origin; with no model set, by the structural model ("no history"). A project with all four quarters
+    reported gets its actuals ("actual"). Amounts are in the store's unit, of the budget in force now;
+    spend is empty where commitments are not reported.
     """
-    ms = active_models(store) if models == "active" else models
-    lf = current_year(store, as_of)
-    year = lf.select(pl.col(s.FISCAL_YEAR).max()).collect().item()
+    year = snap.fiscal_year
     if year is None:
         return pl.DataFrame(schema={c: pl.String for c in PROJECTION_COLUMNS})
-    lf = lf.collect().lazy()  # the current year, and the one before for the prior-year features
-    origin = F.reported_quarter(lf.filter(pl.col(s.FISCAL_YEAR) == year)).collect()
-    every = F.build_all(lf, threshold, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == year)
+    current = snap.years([year - 1, year])
+    X = F.build_current(F.panel(current), threshold).filter(pl.col(s.FISCAL_YEAR) == year)
     parts = []
-    for q in sorted(origin[F.ORIGIN].unique().to_list()):
-        ids = origin.filter(pl.col(F.ORIGIN) == q)[s.PROJECT_ID].implode()
-        X = (F.build(lf, 0, threshold, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == year) if q == 0
-             else every.filter(pl.col(F.ORIGIN) == q))
-        parts.append(_project_origin(X.filter(pl.col(s.PROJECT_ID).is_in(ids)), q, ms, threshold))
-    out = pl.concat(parts, how="vertical_relaxed")
-    names = store.read("projects", as_of).select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN)
-    dates = lf.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max()).collect()
+    for q in sorted(X[F.ORIGIN].unique().to_list()):
+        parts.append(_project_origin(X.filter(pl.col(F.ORIGIN) == q), int(q), models, threshold))
+    out = pl.concat(parts, how="diagonal_relaxed").sort(F.KEY)
+    names = snap.projects.select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN)
+    dates = (snap.finance.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max()))
     money = [PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE, *(projected(f, p) for f in M.TARGET_FLOWS
                                                                for p in B.BANDS)]
     return (out.join(names, on=F.KEY, how="left").join(dates, on=F.KEY, how="left")
-            .with_columns(*(pl.col(c).round(4).cast(s.MONEY) for c in money), pl.col(s.BUDGET).cast(s.MONEY),
+            .with_columns(*(pl.col(c).cast(pl.Float64).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in money),
+                          pl.col(s.BUDGET).cast(pl.Float64).round(s.MONEY_DECIMALS).cast(s.MONEY),
                           pl.col(F.QUARTERS_LEFT).cast(pl.Int32))
             .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS).sort(F.KEY))
 
 
 def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, threshold: float) -> pl.DataFrame:
     cols: dict[str, np.ndarray] = {}
+    spend_known = X[F.share(F.cum(s.SPEND))].is_not_null().to_numpy()
+    n = X.height
     if q == 4:
         model, basis = ACTUAL, ACTUAL
         for f in M.TARGET_FLOWS:
@@ -214,9 +196,22 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
             model, basis = M.STRUCTURAL, NO_HISTORY
             chosen = {f: M.Calibrated(M.StructuralModel(target=f).fit(X)) for f in M.TARGET_FLOWS}
         for f in M.TARGET_FLOWS:
+            if f not in chosen:
+                cols.update({B.band(f, p): np.full(n, np.nan) for p in B.BANDS})
+                cols[P_SPEND_BELOW_BUDGET] = np.full(n, np.nan)
+                continue
             out = chosen[f].predict(X, threshold if f == s.DISBURSED else FULL_SPEND)
             cols.update({B.band(f, p): out[f"p{p}"] for p in B.BANDS})
             cols[P_MISS_DISBURSEMENT if f == s.DISBURSED else P_SPEND_BELOW_BUDGET] = out["p_below"]
+    for f in M.TARGET_FLOWS:  # the year end is never below what is already paid or contracted (barring refunds)
+        done = M.to_date(X, f)
+        for p in B.BANDS:
+            cols[B.band(f, p)] = np.maximum(cols[B.band(f, p)], done)
+    reached = M.to_date(X, s.DISBURSED) >= threshold
+    cols[P_MISS_DISBURSEMENT] = np.where(reached, 0.0, cols[P_MISS_DISBURSEMENT])
+    for p in B.BANDS:  # no commitments reported: no spend projection
+        cols[B.band(s.SPEND, p)] = np.where(spend_known, cols[B.band(s.SPEND, p)], np.nan)
+    cols[P_SPEND_BELOW_BUDGET] = np.where(spend_known, cols[P_SPEND_BELOW_BUDGET], np.nan)
     M.coherent(cols)
     budget = X[s.BUDGET].to_numpy()
     return X.select(
@@ -224,7 +219,8 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
         pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE), pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
         pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE), *DRIVER_FEATURES,
     ).with_columns(
-        *(pl.Series(projected(f, p), cols[B.band(f, p)] * budget) for f in M.TARGET_FLOWS for p in B.BANDS),
-        pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS),
-        *(pl.Series(k, v) for k, v in cols.items()),
+        *(pl.Series(projected(f, p), cols[B.band(f, p)] * budget).fill_nan(None)
+          for f in M.TARGET_FLOWS for p in B.BANDS),
+        pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS), pl.Series(COMMITMENTS, spend_known),
+        *(pl.Series(k, v).fill_nan(None) for k, v in cols.items()),
     )

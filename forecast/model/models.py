@@ -1,39 +1,54 @@
-"""Year-end share estimators: baselines, a structural model, a statsmodels and a scikit-learn model.
+"""Year-end share estimators and their calibrated predictive distributions.
 
-Every estimator follows scikit-learn's contract: ``__init__`` stores parameters,
-``fit(X, y)`` learns state ending in ``_`` and returns ``self``, ``predict(X)``
-checks it is fitted. ``X`` is the feature frame of one origin quarter
-(``features.build``; columns selected by name), ``y`` the year-end share of
-``target`` (disbursed or spend) as a fraction of the budget.
+Estimators follow scikit-learn's contract: ``__init__`` stores parameters, ``fit(X, y)``
+validates its input, learns state ending in ``_`` and returns ``self``; ``predict(X)`` checks
+it is fitted. ``X`` is the feature frame of one origin quarter (``features.build``; columns are
+selected by name), ``y`` the year-end share of ``target`` (disbursed or spend) of the *final*
+budget (the budget after every revision of the year), which is what agencies are judged on.
 
-Intervals come from ``Calibrated``: a point estimator plus out-of-sample residuals
-from the rolling backtest (split conformal by fiscal year), scaled by the budget
-share still open at the origin, so ranges narrow as the year runs out. The same
-residual distribution gives the probability of ending below a threshold, which is
-why this is written out rather than taken from a conformal library: those return
-intervals at fixed levels, not the predictive distribution that ``p_miss`` needs.
+Candidates: five baselines (simple rules a person would use), a structural model that needs no
+history, a fractional logit (statsmodels) and quantile gradient boosting (scikit-learn, p10,
+p50 and p90 at once). Each gives a point forecast (its p50) and a *spread*.
+
+``Calibrated`` turns a fitted estimator into a predictive distribution with a normalized,
+Mondrian conformal predictive system (Vovk et al.): out-of-sample scores
+``(y - p50) / spread`` from the rolling backtest, in bins of the predicted p50 (the shape of
+the error differs between lines heading for full execution and lines far behind), weighted
+so that each year counts half as much as the year after it (non-exchangeable conformal
+prediction, Barber et al. 2023: real execution drifts from year to year). Its quantiles give
+p10/p50/p90, its distribution function the probability of ending below a threshold. That
+probability is then recalibrated: year-level shocks make a year's lines miss together, so the
+raw probabilities of a new year are over- or under-confident in ways the calibration years show
+when each is predicted from the others. With two or more calibration years an isotonic map is
+fitted on those leave-one-year-out probabilities; with one, a Platt curve on its own. Why this
+and not a library: we need the whole predictive distribution, with weights and bins, for P(miss)
+at any target, and the recalibration on top; the computation is a few lines of numpy (see
+``Calibration``), tested against hand-checked cases.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.special import expit
+from scipy.special import expit, logit
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted
 
-from forecast.model import features as F
 from forecast.data import schema as s
+from forecast.model import features as F
 
 TARGET_FLOWS = (s.DISBURSED, s.SPEND)
-GRID = np.linspace(0.005, 0.995, 199)  # residual quantile levels kept by a calibrated model
-MIN_SCALE = 0.05
-
-
 BANDS = (10, 50, 90)
+MIN_SPREAD = 0.02  # the narrowest spread a score is normalised by (2 points of budget)
+MIN_SCALE = 0.05
+MAX_ROWS = 150_000
+HALF_LIFE = 2.0  # years: a year counts half as much as the year two years after it
+BINS = 4  # Mondrian bins of the predicted p50 (quartiles of the calibration predictions)
+MIN_BIN = 30  # a bin with fewer calibration rows borrows every row
+Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
 def band(flow: str, p: int) -> str:
@@ -43,29 +58,34 @@ def band(flow: str, p: int) -> str:
 
 def coherent(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Year-end spend includes what is disbursed: lift each spend quantile to at least the disbursed one."""
-    for p in BANDS:
-        cols[band(s.SPEND, p)] = np.maximum(cols[band(s.SPEND, p)], cols[band(s.DISBURSED, p)])
+    if band(s.SPEND, 50) in cols:
+        for p in BANDS:
+            cols[band(s.SPEND, p)] = np.fmax(cols[band(s.SPEND, p)], cols[band(s.DISBURSED, p)])
     return cols
 
 
 def _col(X: pl.DataFrame, name: str) -> np.ndarray:
-    return X[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    return X[name].cast(pl.Float64).fill_null(np.nan).fill_nan(np.nan).to_numpy()
 
 
 def to_date(X: pl.DataFrame, target: str) -> np.ndarray:
-    """The target's share of budget already reached at the origin (a floor for the year end)."""
+    """The target's share of budget already reached at the origin (0 where not reported)."""
     return np.nan_to_num(_col(X, F.share(F.cum(target))))
 
 
-MAX_ROWS = 150_000
+def recency_weights(years: np.ndarray, half_life: float = HALF_LIFE) -> np.ndarray:
+    """Weight per row: 1 for the latest fiscal year, halving every ``half_life`` years back."""
+    years = np.asarray(years, dtype=float)
+    return 0.5 ** ((years.max() - years) / half_life) if years.size else years
 
 
-def _sample(X: pl.DataFrame, y: np.ndarray, max_rows: int | None, seed: int) -> tuple[pl.DataFrame, np.ndarray]:
+def _sample(X: pl.DataFrame, y: np.ndarray, w: np.ndarray | None, max_rows: int | None,
+            seed: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
     """At most ``max_rows`` training rows, drawn uniformly with a fixed seed (None: all)."""
     if not max_rows or X.height <= max_rows:
-        return X, y
+        return X, y, w
     idx = np.sort(np.random.default_rng(seed).choice(X.height, max_rows, replace=False))
-    return X[idx], y[idx]
+    return X[idx], y[idx], None if w is None else w[idx]
 
 
 def _check_target(target: str) -> None:
@@ -73,23 +93,51 @@ def _check_target(target: str) -> None:
         raise ValueError(f"target must be one of {', '.join(TARGET_FLOWS)}; got {target!r}.")
 
 
+def check_xy(X, y, sample_weight=None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
+    """A polars feature frame, a finite target of the same length and optional non-negative weights."""
+    if not isinstance(X, pl.DataFrame):
+        raise TypeError(f"X must be a polars DataFrame of features (see forecast.model.features); got "
+                        f"{type(X).__name__}.")
+    if y is None:
+        raise ValueError("y is required: the year-end share of the target for each row of X.")
+    y = np.asarray(y, dtype=float).ravel()
+    if y.shape[0] != X.height:
+        raise ValueError(f"X has {X.height} rows but y has {y.shape[0]}; they must match.")
+    if not np.isfinite(y).all():
+        raise ValueError(f"y holds {int((~np.isfinite(y)).sum())} non-finite values; drop those rows first.")
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=float).ravel()
+        if sample_weight.shape[0] != X.height or (sample_weight < 0).any() or not np.isfinite(sample_weight).all():
+            raise ValueError("sample_weight must hold one finite, non-negative weight per row of X.")
+    return X, y, sample_weight
+
+
 class ShareModel(RegressorMixin, BaseEstimator):
     """Base: predicts the year-end share of ``target``; subclasses set ``kind`` and ``label``."""
 
     kind = "baseline"
     label = ""
+    floor_at_to_date = True  # rules never predict below what is already disbursed
 
     def __init__(self, target: str = s.DISBURSED):
         self.target = target
 
-    def fit(self, X: pl.DataFrame, y: np.ndarray | None = None) -> "ShareModel":
+    def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> "ShareModel":
         _check_target(self.target)
+        X, y, _ = check_xy(X, y, sample_weight)
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.width
         self.n_train_ = X.height
         return self
 
     def predict(self, X: pl.DataFrame) -> np.ndarray:
-        check_is_fitted(self)
-        return np.maximum(self._predict(X), to_date(X, self.target))
+        check_is_fitted(self, "n_train_")
+        out = self._predict(X)
+        return np.maximum(out, to_date(X, self.target)) if self.floor_at_to_date else out
+
+    def spread(self, X: pl.DataFrame) -> np.ndarray:
+        """How uncertain each prediction is, in shares: the budget share still open (at least 5 points)."""
+        return np.maximum(1 - to_date(X, self.target), MIN_SCALE)
 
     def _predict(self, X: pl.DataFrame) -> np.ndarray:
         raise NotImplementedError
@@ -129,8 +177,8 @@ class PaceBaseline(ShareModel):
 class ProfileBaseline(ShareModel):
     label = "historical S-curve: share to date over the average share reached by this quarter"
 
-    def fit(self, X, y=None):
-        super().fit(X, y)
+    def fit(self, X, y=None, sample_weight=None):
+        super().fit(X, y, sample_weight)
         done = np.asarray(y, dtype=float)
         self.ratio_ = float(np.clip(to_date(X, self.target).sum() / max(done.sum(), 1e-9), 0.02, 1.0))
         return self
@@ -148,6 +196,8 @@ class StructuralModel(ShareModel):
       median conversion observed in the data (``conversion_last_q``; ``default_conversion``
       when none is observed, as at Q1); the year-end push counts as ``q4_push`` extra
       quarters; contracts still to be signed are paid at ``new_contract_factor`` of that rate;
+    * where commitments are not reported, disbursement follows the remaining plan at the
+      disbursement pace to date;
     * the p10/p90 scenarios halve / raise by half the conversion rate and take 75% / 125%
       of the pace for new contracts. This range is a scenario, not a calibrated interval.
     """
@@ -162,8 +212,14 @@ class StructuralModel(ShareModel):
         self.q4_push = q4_push
         self.new_contract_factor = new_contract_factor
 
-    def fit(self, X, y=None):
-        super().fit(X, y)
+    def fit(self, X, y=None, sample_weight=None):
+        """Reads only the features (no outcome is needed); ``y`` is ignored."""
+        _check_target(self.target)
+        if not isinstance(X, pl.DataFrame):
+            raise TypeError(f"X must be a polars DataFrame of features; got {type(X).__name__}.")
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = X.width
+        self.n_train_ = X.height
         seen = _col(X, F.CONVERSION)
         seen = seen[np.isfinite(seen)]
         self.conversion_ = float(np.clip(np.median(seen), 0.05, 0.95)) if seen.size >= 3 else self.default_conversion
@@ -171,23 +227,28 @@ class StructuralModel(ShareModel):
 
     def scenario(self, X: pl.DataFrame, conversion: float, pace_factor: float) -> np.ndarray:
         d = np.nan_to_num(_col(X, F.share(F.cum(s.DISBURSED))))
-        sp = np.nan_to_num(_col(X, F.share(F.cum(s.SPEND))))
-        outstanding = np.clip(sp - d, 0, None)
+        raw_sp = _col(X, F.share(F.cum(s.SPEND)))
         remaining = np.nan_to_num(_col(X, F.REMAINING_PLAN_SHARE))
+        pace_d = np.clip(np.nan_to_num(_col(X, F.pace(s.DISBURSED)), nan=1.0), 0, 1)
+        no_commitments = np.isnan(raw_sp)
+        sp = np.where(no_commitments, d, raw_sp)
+        outstanding = np.clip(sp - d, 0, None)
         pace_s = np.clip(np.nan_to_num(_col(X, F.pace(s.SPEND)), nan=1.0), 0, 1)
         new = np.minimum(np.clip(1 - sp, 0, None), remaining * pace_s * pace_factor)
         if self.target == s.SPEND:
             return sp + new
         left = np.nan_to_num(_col(X, F.QUARTERS_LEFT))
         paid = 1 - (1 - conversion) ** (left + self.q4_push)
-        return d + paid * outstanding + self.new_contract_factor * paid * new
+        with_commitments = d + paid * outstanding + self.new_contract_factor * paid * new
+        plain = d + np.minimum(np.clip(1 - d, 0, None), remaining * pace_d * pace_factor)
+        return np.where(no_commitments, plain, with_commitments)
 
     def _predict(self, X):
         return self.scenario(X, self.conversion_, 1.0)
 
     def bounds(self, X: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """The p10 and p90 scenarios."""
-        check_is_fitted(self)
+        check_is_fitted(self, "conversion_")
         lo = self.scenario(X, self.conversion_ / 2, 0.75)
         hi = self.scenario(X, min(0.95, self.conversion_ * 1.5), 1.25)
         floor = to_date(X, self.target)
@@ -198,26 +259,25 @@ class StructuralModel(ShareModel):
 LINEAR_FEATURES = (
     F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)), F.REMAINING_PLAN_SHARE,
     F.PAID_RATIO, F.CONVERSION, F.momentum(s.DISBURSED), F.momentum(s.SPEND), F.RESTATED_SHARE,
-    F.PRIOR_DISBURSED, F.PRIOR_SPEND, F.LOG_BUDGET,
+    F.PRIOR_DISBURSED, F.PRIOR_SPEND, F.LOG_BUDGET, F.BUDGET_REVISION, F.PRIOR_Q4,
 )
-
-
+CLIP = 5.0  # features are winsorised at +-5 (shares of a budget cut to almost nothing explode)
 Z_EPS = 0.005
 MAX_ITER = 50
 
 
 class FractionalLogit(ShareModel):
-    """statsmodels GLM (binomial family, logit link) of the share of the still-open budget reached by year end.
+    """statsmodels GLM (binomial family, logit link) of the year-end share, a fractional-response model.
 
-    y = c + (1 - c) * sigmoid(x'β), c the share to date: a fractional-response model
-    (Papke & Wooldridge) that keeps every prediction between what is already done and
-    the full budget. Missing features are imputed with the training median plus a
-    missing-indicator column; features are standardised. Above ``max_rows`` training rows a
-    uniform sample is used (a 25-parameter model is pinned down long before that).
+    y = cap * sigmoid(x'β) (Papke & Wooldridge), with ``cap`` the largest share history shows
+    (above 1 where budgets were cut below what was paid). Missing features are imputed with the
+    training median plus one missing-indicator per missing pattern; features are winsorised and
+    standardised. Above ``max_rows`` training rows a uniform sample is used.
     """
 
     kind = "model"
     label = "fractional logit (statsmodels GLM)"
+    floor_at_to_date = False
 
     def __init__(self, target: str = s.DISBURSED, features: tuple[str, ...] = LINEAR_FEATURES,
                  max_rows: int | None = MAX_ROWS, random_state: int = 0):
@@ -226,68 +286,65 @@ class FractionalLogit(ShareModel):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def _design(self, X: pl.DataFrame) -> np.ndarray:
-        cols, extra = [], []
-        for name, med, mu, sd in zip(self.features, self.medians_, self.means_, self.scales_):
-            v = _col(X, name)
-            miss = np.isnan(v)
-            cols.append((np.where(miss, med, v) - mu) / sd)
-            if name in self.indicators_:
-                extra.append(miss.astype(float))
-        return np.column_stack([np.ones(X.height), *cols, *extra])
+    def _raw(self, X: pl.DataFrame) -> np.ndarray:
+        return np.clip(np.column_stack([_col(X, f) for f in self.features]), -CLIP, CLIP)
 
-    def fit(self, X, y=None):
+    def _design(self, X: pl.DataFrame) -> np.ndarray:
+        raw = self._raw(X)
+        miss = np.isnan(raw)
+        cols = (np.where(miss, self.medians_, raw) - self.means_) / self.scales_
+        extra = [miss[:, self.features.index(f)].astype(float) for f in self.indicators_]
+        return np.column_stack([np.ones(X.height), cols, *extra])
+
+    def fit(self, X, y=None, sample_weight=None):
         import statsmodels.api as sm
 
-        super().fit(X, y)
-        X, y = _sample(X, np.asarray(y, float), self.max_rows, self.random_state)
-        raw = np.column_stack([_col(X, f) for f in self.features])
+        super().fit(X, y, sample_weight)
+        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
+        raw = self._raw(X)
         miss = np.isnan(raw)
         self.medians_ = np.where(miss.all(0), 0.0, np.nanmedian(np.where(miss.all(0), 0, raw), axis=0))
         filled = np.where(miss, self.medians_, raw)
         self.means_ = filled.mean(0)
         self.scales_ = np.where(filled.std(0) > 1e-9, filled.std(0), 1.0)
-        # one missing-indicator per distinct missing pattern (prior-year shares go missing together)
         seen, indicators = set(), []
         for f, m, col in zip(self.features, miss.any(0) & ~miss.all(0), miss.T):
             if m and col.tobytes() not in seen:
                 seen.add(col.tobytes())
                 indicators.append(f)
         self.indicators_ = tuple(indicators)
-        c = to_date(X, self.target)
-        # squeezed off 0 and 1: where a share is exactly reached (spend = budget) the quasi-likelihood
-        # otherwise drifts (IRLS never converges and its iterations pile up memory)
-        z = np.clip((np.asarray(y, float) - c) / np.clip(1 - c, 1e-3, None), Z_EPS, 1 - Z_EPS)
+        self.cap_ = float(max(1.0, np.quantile(y, 0.995)))
+        z = np.clip(y / self.cap_, Z_EPS, 1 - Z_EPS)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-integer binomial responses are the point of a fractional logit
-            result = sm.GLM(z, self._design(X), family=sm.families.Binomial()).fit(maxiter=MAX_ITER)
-        # keep the estimates, not the fitted results object (it holds the training data)
-        self.coef_ = np.asarray(result.params)
-        self.bse_ = np.asarray(result.bse)
+            result = sm.GLM(z, self._design(X), family=sm.families.Binomial(),
+                            var_weights=w).fit(maxiter=MAX_ITER)
+        self.coef_ = np.asarray(result.params)  # estimates only: the results object holds the training data
         self.n_iter_ = int(getattr(result, "fit_history", {}).get("iteration", 0))
         return self
 
     def _predict(self, X):
-        c = to_date(X, self.target)
-        z = expit(self._design(X) @ self.coef_)
-        return c + np.clip(1 - c, 0, None) * z
+        return self.cap_ * expit(self._design(X) @ self.coef_)
 
 
 class QuantileGBM(ShareModel):
-    """scikit-learn histogram gradient boosting with quantile (median) loss on what remains to be reached.
+    """scikit-learn histogram gradient boosting with quantile loss: p10, p50 and p90 of the year-end share.
 
-    Learns y - c (c the share to date) from every feature; missing values are native. Above
-    ``max_rows`` training rows a uniform sample is used, to keep retraining within a minute.
+    Three models on every feature (missing values are native); ``predict`` is the p50 and
+    ``spread`` the p10-p90 width, which carries each line's own uncertainty into the conformal
+    calibration. Predictions stay within what history shows. Above ``max_rows`` rows a uniform
+    sample is used, to keep retraining within a minute.
     """
 
     kind = "model"
     label = "gradient boosting, quantile loss (scikit-learn)"
+    floor_at_to_date = False
+    QUANTILES = (0.1, 0.5, 0.9)
 
-    def __init__(self, target: str = s.DISBURSED, quantile: float = 0.5, max_iter: int = 250,
-                 learning_rate: float = 0.05, max_leaf_nodes: int = 15, min_samples_leaf: int = 20,
-                 max_rows: int | None = MAX_ROWS, random_state: int = 0):
+    def __init__(self, target: str = s.DISBURSED, max_iter: int = 200, learning_rate: float = 0.05,
+                 max_leaf_nodes: int = 15, min_samples_leaf: int = 20, max_rows: int | None = MAX_ROWS,
+                 random_state: int = 0):
         self.target = target
-        self.quantile = quantile
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
@@ -295,23 +352,42 @@ class QuantileGBM(ShareModel):
         self.max_rows = max_rows
         self.random_state = random_state
 
-    def fit(self, X, y=None):
-        super().fit(X, y)
-        X, y = _sample(X, np.asarray(y, float), self.max_rows, self.random_state)
-        # columns with no value in the training years (e.g. prior-year shares in the first year) are left out
-        self.features_ = tuple(f for f in F.FEATURES if np.isfinite(_col(X, f)).any())
-        self.gbm_ = HistGradientBoostingRegressor(
-            loss="quantile", quantile=self.quantile, max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=1.0, random_state=self.random_state)
-        self.gbm_.fit(self._matrix(X), np.asarray(y, float) - to_date(X, self.target))
+    def fit(self, X, y=None, sample_weight=None):
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
+        super().fit(X, y, sample_weight)
+        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
+        # columns with no value (or one value) in the training years are left out
+        self.features_ = tuple(f for f in F.FEATURES if f in X.columns
+                               and np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1)
+        M = self._matrix(X)
+        self.range_ = (float(min(0.0, y.min())), float(max(1.0, y.max())))
+        self.models_ = []
+        for q in self.QUANTILES:
+            m = HistGradientBoostingRegressor(
+                loss="quantile", quantile=q, max_iter=self.max_iter, learning_rate=self.learning_rate,
+                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
+                l2_regularization=1.0, random_state=self.random_state)
+            self.models_.append(m.fit(M, y, sample_weight=w))
         return self
 
     def _matrix(self, X: pl.DataFrame) -> np.ndarray:
+        if not self.features_:
+            return np.zeros((X.height, 1))
         return np.column_stack([_col(X, f) for f in self.features_])
 
+    def quantiles(self, X: pl.DataFrame) -> np.ndarray:
+        """p10, p50, p90 (rows), sorted so that they never cross."""
+        check_is_fitted(self, "models_")
+        M = self._matrix(X)
+        return np.clip(np.sort(np.stack([m.predict(M) for m in self.models_]), axis=0), *self.range_)
+
     def _predict(self, X):
-        return np.clip(to_date(X, self.target) + self.gbm_.predict(self._matrix(X)), 0, 1)
+        return self.quantiles(X)[1]
+
+    def spread(self, X):
+        q = self.quantiles(X)
+        return np.maximum(q[2] - q[0], MIN_SPREAD)
 
 
 # The candidates of every model set, by name: one declaration for train, backtest and the app.
@@ -332,52 +408,154 @@ def kind(name: str) -> str:
     return CANDIDATES[name].kind
 
 
-def scale(X: pl.DataFrame, target: str) -> np.ndarray:
-    """Residual scale: the budget share still open at the origin (at least 5 points)."""
-    return np.maximum(1 - to_date(X, target), MIN_SCALE)
+# --- calibration ------------------------------------------------------------------------------
+@dataclass
+class Calibration:
+    """A normalised, Mondrian, weighted conformal predictive distribution, plus a recalibration map.
+
+    ``edges`` split the predicted p50 into bins; ``scores[b]`` are the sorted normalised residuals
+    of bin b and ``cum[b]`` their cumulative weights (0-1]. ``recalibration`` = (x, y) knots of a
+    monotone map applied to the probability of ending below a threshold (np.interp); None leaves
+    it as it is.
+    """
+
+    edges: np.ndarray
+    scores: list[np.ndarray]
+    cum: list[np.ndarray]
+    n: int
+    recalibration: tuple[np.ndarray, np.ndarray] | None = None
+    method: str = "none"
+
+    @classmethod
+    def fit(cls, y: np.ndarray, mid: np.ndarray, spread: np.ndarray, weights: np.ndarray | None = None,
+            bins: int = BINS) -> "Calibration":
+        """From out-of-sample outcomes ``y``, point predictions ``mid`` and their spreads."""
+        y, mid, spread = (np.asarray(a, float) for a in (y, mid, spread))
+        w = np.ones_like(y) if weights is None else np.asarray(weights, float)
+        r = (y - mid) / np.maximum(spread, 1e-9)
+        edges = np.unique(np.quantile(mid, np.linspace(0, 1, bins + 1)[1:-1])) if y.size >= bins * MIN_BIN \
+            else np.array([])
+        which = np.digitize(mid, edges)
+        scores, cums = [], []
+        for b in range(len(edges) + 1):
+            m = which == b
+            if m.sum() < MIN_BIN:
+                m = np.ones_like(m)
+            order = np.argsort(r[m], kind="stable")
+            scores.append(r[m][order])
+            c = np.cumsum(w[m][order])
+            cums.append(c / c[-1])
+        return cls(edges, scores, cums, int(y.size))
+
+    def _bin(self, mid: np.ndarray) -> np.ndarray:
+        return np.digitize(mid, self.edges)
+
+    def quantile(self, mid: np.ndarray, spread: np.ndarray, level: float) -> np.ndarray:
+        """The ``level`` quantile of each row's predictive distribution."""
+        out = np.empty_like(mid, dtype=float)
+        which = self._bin(mid)
+        for b in np.unique(which):
+            m = which == b
+            out[m] = mid[m] + spread[m] * _weighted_quantile(self.scores[b], self.cum[b], level)
+        return out
+
+    def cdf(self, mid: np.ndarray, spread: np.ndarray, threshold: float | np.ndarray,
+            recalibrate: bool = True) -> np.ndarray:
+        """P(year-end share < threshold) for each row (recalibrated unless told not to)."""
+        z = (threshold - mid) / spread
+        out = np.empty_like(mid, dtype=float)
+        which = self._bin(mid)
+        for b in np.unique(which):
+            m = which == b
+            out[m] = np.interp(z[m], self.scores[b], self.cum[b], left=0.0, right=1.0)
+        if recalibrate and self.recalibration is not None:
+            out = np.interp(out, *self.recalibration)
+        return out
+
+    def recalibrate(self, p: np.ndarray, event: np.ndarray, method: str) -> "Calibration":
+        """Learn a monotone map from raw probabilities ``p`` to the frequency of ``event`` (0/1).
+
+        ``isotonic`` (out-of-sample raw probabilities, enough rows) or ``platt`` (a logistic curve,
+        for one calibration year); kept only with both outcomes present and at least 50 rows.
+        """
+        event = np.asarray(event, dtype=float)
+        p = np.clip(np.asarray(p, float), 0, 1)
+        if event.size < 50 or not 0 < event.sum() < event.size:
+            return self
+        if method == "isotonic":
+            from sklearn.isotonic import IsotonicRegression
+
+            iso = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(p, event)
+            xs, ys = np.asarray(iso.X_thresholds_, float), np.asarray(iso.y_thresholds_, float)
+        else:
+            from sklearn.linear_model import LogisticRegression
+
+            x = logit(np.clip(p, 1e-3, 1 - 1e-3))[:, None]
+            lr = LogisticRegression(C=1.0).fit(x, event)
+            if lr.coef_[0, 0] <= 0:  # a map that reverses the order would not be a recalibration
+                return self
+            xs = np.linspace(0, 1, 101)
+            ys = expit(lr.intercept_[0] + lr.coef_[0, 0] * logit(np.clip(xs, 1e-3, 1 - 1e-3)))
+        self.recalibration, self.method = (xs, ys), method
+        return self
+
+    def to_dict(self) -> dict:
+        return {"edges": self.edges.tolist(), "scores": [x.tolist() for x in self.scores],
+                "cum": [x.tolist() for x in self.cum], "n": self.n, "method": self.method,
+                "recalibration": [a.tolist() for a in self.recalibration] if self.recalibration else None}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Calibration":
+        recal = d.get("recalibration")
+        return cls(np.asarray(d["edges"], float), [np.asarray(x, float) for x in d["scores"]],
+                   [np.asarray(x, float) for x in d["cum"]], int(d["n"]),
+                   (np.asarray(recal[0], float), np.asarray(recal[1], float)) if recal else None,
+                   d.get("method", "none"))
+
+
+def _weighted_quantile(sorted_scores: np.ndarray, cum: np.ndarray, level: float) -> float:
+    return float(np.interp(level, cum, sorted_scores))
 
 
 class Calibrated:
-    """A fitted point estimator with a conformal residual distribution (quantiles of scaled residuals)."""
+    """A fitted estimator with its conformal calibration: p10/p50/p90 and P(share < threshold)."""
 
-    def __init__(self, estimator: ShareModel, grid: np.ndarray | None = None):
+    def __init__(self, estimator: ShareModel, calibration: Calibration | None = None):
         self.estimator = estimator
-        self.grid = grid  # sorted residual quantiles at GRID levels; None = uncalibrated
-
-    @staticmethod
-    def residual_grid(y: np.ndarray, pred: np.ndarray, scale_: np.ndarray) -> np.ndarray:
-        return np.quantile((np.asarray(y) - pred) / scale_, GRID)
+        self.calibration = calibration
 
     @property
     def calibrated(self) -> bool:
-        return self.grid is not None
+        return self.calibration is not None
 
-    def predict(self, X: pl.DataFrame, threshold: float | None = None) -> dict[str, np.ndarray]:
-        """p10, p50, p90 of the year-end share and, with ``threshold``, P(share < threshold)."""
+    def predict(self, X: pl.DataFrame, threshold: float | None = None,
+                mid: np.ndarray | None = None, spread: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """p10, p50, p90 of the year-end share and, with ``threshold``, P(share < threshold).
+
+        ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions).
+        """
         est = self.estimator
-        mid = est.predict(X)
-        floor = to_date(X, est.target)
-        cap = np.maximum(1.0, floor)
-        sc = scale(X, est.target)
-        if self.grid is not None:
-            lo = mid + np.interp(0.1, GRID, self.grid) * sc
-            hi = mid + np.interp(0.9, GRID, self.grid) * sc
-            below = None
-            if threshold is not None:
-                z = (threshold - mid) / sc
-                below = np.searchsorted(self.grid, z, side="left") / len(self.grid)
+        mid = est.predict(X) if mid is None else mid
+        cal = self.calibration
+        if cal is not None:
+            spread = est.spread(X) if spread is None else spread
+            lo, hi = cal.quantile(mid, spread, 0.1), cal.quantile(mid, spread, 0.9)
+            below = cal.cdf(mid, spread, threshold) if threshold is not None else None
         elif isinstance(est, StructuralModel):
             lo, hi = est.bounds(X)
             below = None
             if threshold is not None:
                 from scipy.stats import norm
 
-                sd = np.maximum((hi - lo) / (2 * 1.2816), 1e-6)
+                sd = np.maximum((hi - lo) / (2 * Z90), 1e-6)
                 below = norm.cdf((threshold - mid) / sd)
         else:
-            raise ValueError(f"{type(est).__name__} has no calibration residuals; run it through a backtest.")
-        out = {"p10": np.clip(np.minimum(lo, mid), floor, cap), "p50": np.clip(mid, floor, cap),
-               "p90": np.clip(np.maximum(hi, mid), floor, cap)}
+            raise ValueError(f"{type(est).__name__} has no calibration; run it through a backtest.")
+        floor = to_date(X, est.target) if est.floor_at_to_date else np.full_like(mid, -np.inf)
+        lo, hi = np.minimum(lo, mid), np.maximum(hi, mid)
+        out = {"p10": np.maximum(lo, floor), "p50": np.maximum(mid, floor), "p90": np.maximum(hi, floor)}
+        if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
+            out = {k: np.minimum(v, np.maximum(1.0, floor)) for k, v in out.items()}
         if threshold is not None:
             out["p_below"] = np.where(floor >= threshold, 0.0, np.clip(below, 0, 1))
         return out

@@ -29,7 +29,8 @@ import joblib
 import polars as pl
 
 from forecast import config
-from forecast.data.store import sha256_file
+from forecast.data.vintages import sha256_file
+from forecast.errors import RegistryError
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"
@@ -37,8 +38,16 @@ LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scip
 BASES = ("history", "synthetic history", "no history")
 
 
-class RegistryError(Exception):
-    """A model set that cannot be saved, found or trusted; the message says what to do."""
+def check_writable(root: Path) -> None:
+    """Fail before a long training when the models folder cannot be written."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise RegistryError(f"the models folder {root} cannot be written ({exc.strerror or exc}); nothing was "
+                            "trained. Choose a store you can write to.") from exc
 
 
 def library_versions() -> dict[str, str]:

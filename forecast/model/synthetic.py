@@ -44,6 +44,7 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
+from forecast.errors import InputError
 
 SYNTHETIC_PREFIX = "sim-"
 SYNTHETIC_TAG = "[synthetic]"
@@ -70,7 +71,7 @@ def _units(x: np.ndarray) -> np.ndarray:
 
 def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: int | None = None,
              agencies: int | None = None, last_year: int | None = None,
-             calendar: FiscalCalendar | None = None) -> dict[str, pl.DataFrame]:
+             calendar: FiscalCalendar | None = None, profile: str = "default") -> dict[str, pl.DataFrame]:
     """Simulate ``years`` fiscal years of ``projects`` projects; returns the four template tables.
 
     Parameters
@@ -83,9 +84,15 @@ def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: i
     last_year : the last fiscal year (default: 2569 for a current year, else 2568; in the calendar's era).
     """
     if projects < 1 or years < 1:
-        raise ValueError(f"--projects and --years must be at least 1; got {projects} and {years}.")
+        raise InputError(f"a simulation needs at least 1 project and 1 year; got {projects} and {years}.")
     if as_of_quarter is not None and as_of_quarter not in s.QUARTERS:
-        raise ValueError(f"--as-of-quarter must be 1-4; got {as_of_quarter}.")
+        raise InputError(f"the current year's last reported quarter must be 1-4; got {as_of_quarter}.")
+    if profile == "real":
+        from forecast.model import realistic
+
+        return realistic.simulate(projects, years, seed, as_of_quarter, agencies, last_year, calendar)
+    if profile != "default":
+        raise InputError(f"the simulation profile is 'default' or 'real'; got {profile!r}.")
     cal = calendar or FiscalCalendar()
     rng = np.random.default_rng(seed)
     n_ag = agencies or max(1, round(projects / 9))
@@ -159,6 +166,7 @@ def _projects(fys, ids, agency, budget_u, rng) -> pl.DataFrame:
     return pl.DataFrame({
         s.FISCAL_YEAR: np.repeat(fys, P).astype(np.int32),
         s.PROJECT_ID: np.tile(ids, Y),
+        s.AS_OF: pl.Series([None] * (Y * P), dtype=pl.Date),
         s.NAME_TH: np.tile([f"โครงการจำลอง {i + 1}" for i in range(P)], Y),
         s.NAME_EN: np.tile([f"{SYNTHETIC_TAG} Project {i + 1}" for i in range(P)], Y),
         s.PLAN_LINE: np.tile(np.asarray(PLAN_LINES)[line], Y),

@@ -1,0 +1,90 @@
+"""The Python API: the same operations as the command line, on a store or on files.
+
+Each call reads the store once (``Store.snapshot``) and hands the snapshot to the pure
+functions underneath; the CLI and the app use the same path (``decisions.review``)::
+
+    import forecast
+    store = forecast.Store.open()                   # the reference data, or your store
+    forecast.project(store)                         # year-end p10/p50/p90 per project
+    forecast.rank(store, lang="en", compare_to="previous")
+    forecast.train(store, ["history/"])             # backtest, fit, save a model set
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from forecast.data.store import Store
+from forecast.decisions import kpi as K
+from forecast.decisions import review as R
+from forecast.decisions.risk import RiskPolicy
+from forecast.model import engine, registry
+from forecast.model.backtest import BacktestResult
+
+ACTIVE = "active"
+
+
+def models_of(store: Store, models: registry.ModelSet | str | None = ACTIVE) -> registry.ModelSet | None:
+    """The store's active model set (``"active"``), a given one, or None (the structural model)."""
+    return registry.load(store.models_dir) if models == ACTIVE else models  # type: ignore[return-value]
+
+
+def project(store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE,
+            target: float | None = None) -> pl.DataFrame:
+    """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
+    policy = RiskPolicy() if target is None else RiskPolicy(target=target)
+    return engine.project(store.snapshot(as_of, last_years=2), models_of(store, models), policy.target)
+
+
+def kpi_attainment(store: Store, as_of: str | dt.date = "latest",
+                   models: registry.ModelSet | str | None = ACTIVE) -> pl.DataFrame:
+    """Every KPI's projected year-end value and chance of reaching its target."""
+    ms = models_of(store, models)
+    return K.attainment(store.snapshot(as_of, last_years=1), ms.manifest.get("kpi_calibration") if ms else None)
+
+
+def review(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | None = None,
+           models: registry.ModelSet | str | None = ACTIVE) -> R.Review:
+    return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy)
+
+
+def rank(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | None = None, lang: str = "th",
+         models: registry.ModelSet | str | None = ACTIVE, compare_to: str | dt.date | None = None) -> pl.DataFrame:
+    """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
+    number) also the previous rank, the move and whether the project is newly high-risk."""
+    ms = models_of(store, models)
+    now = R.review(store.snapshot(as_of, last_years=2), ms, policy)
+    if compare_to is None:
+        return now.ranking(lang)
+    before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
+    before = R.review(store.snapshot(before_date, last_years=2), ms, policy)
+    return R.compare(now, before, lang).with_columns(pl.lit(before_date).alias("compared_to"))
+
+
+def history(store: Store, paths: list[Path | str] | None = None) -> engine.History:
+    """Training history: the given files (in the template), else the store's complete fiscal years."""
+    if paths:
+        return engine.read_history(paths, store.calendar)
+    return engine.history(store.snapshot())
+
+
+def backtest(store: Store, paths: list[Path | str] | None = None, target: float = 0.93,
+             progress: Callable[[float, str], None] | None = None) -> tuple[BacktestResult, engine.History]:
+    h = history(store, paths)
+    return engine.backtest(h, target, progress), h
+
+
+def train(store: Store, paths: list[Path | str] | None = None, target: float = 0.93,
+          progress: Callable[[float, str], None] | None = None, activate: bool = True,
+          by: dict | None = None) -> registry.ModelSet:
+    registry.check_writable(store.models_dir)
+    return engine.train(history(store, paths), store.models_dir, target, progress, activate, by,
+                        store.fingerprint() if store.root is None else str(store.root))
+
+
+def model_sets(store: Store) -> pl.DataFrame:
+    return registry.listing(store.models_dir)

@@ -1,0 +1,87 @@
+"""Which figures changed between versions of the same record: a pure function of the stored rows.
+
+A change is a figure that differs from an earlier *non-empty* figure for the same key: a
+quarter reported for the first time is not a change (a planned figure given where the plan
+was empty is). Each change has a ``kind``:
+
+* ``correction`` - a later ingest changed the figure of the same report (same ``as_of``);
+* ``restatement`` - a later report changed an actual (disbursed, committed, spend, a KPI value);
+* ``revision`` - a later report changed a plan, a budget or a target (planned figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from forecast.data import schema as s
+
+CORRECTION, RESTATEMENT, REVISION = "correction", "restatement", "revision"
+PLANNED = {s.PLAN, s.BUDGET, s.BUDGET_CUT, s.TARGET, *s.PLAN_Q, *s.TIERS.values(), s.PLAN_CUM_REPORTED}
+KEY_TEXT = "key"
+SCHEMA = {"table": pl.String, s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, KEY_TEXT: pl.String,
+          "column": pl.String, "old_value": pl.String, "old_as_of": pl.Date, "old_vintage": pl.Int32,
+          "new_value": pl.String, "new_as_of": pl.Date, "new_vintage": pl.Int32, "change": pl.Float64,
+          "kind": pl.String}
+
+
+def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> pl.DataFrame:
+    """Every changed figure, per table, from every stored row of every vintage (``store_vintage``).
+
+    Text columns (names, status words) are included with ``include_text``.
+    """
+    frames = []
+    for name, t in s.TABLES.items():
+        recs = records.get(name)
+        cols = [c.name for c in t.columns if c.name not in t.record_key
+                and (include_text or c.kind not in ("text", "name"))]
+        if recs is None or recs.is_empty() or not cols:
+            continue
+        extra = [k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)]
+        key_text = pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra],
+                                 separator=", ") if extra else pl.lit("")
+        long = (recs.sort(s.VINTAGE).unique([*t.key, s.AS_OF, *cols], keep="first")
+                .select(*t.key, key_text.alias(KEY_TEXT), s.AS_OF, s.VINTAGE,
+                        *(_text(pl.col(c), t.column(c).kind) for c in cols))
+                .unpivot(index=[*t.key, KEY_TEXT, s.AS_OF, s.VINTAGE], on=cols,
+                         variable_name="column", value_name="new_value")
+                .sort([*t.key, "column", s.AS_OF, s.VINTAGE], nulls_last=False))
+        over = [*t.key, "column"]
+        long = long.with_columns(
+            pl.col("new_value").shift(1).over(over).alias("old_value"),
+            pl.col(s.AS_OF).shift(1).over(over).alias("old_as_of"),
+            pl.col(s.VINTAGE).shift(1).over(over).alias("old_vintage"),
+        ).filter(pl.col("old_vintage").is_not_null()
+                 & (pl.col("old_value").is_not_null() | pl.col("column").is_in(list(PLANNED)))
+                 & pl.col("new_value").ne_missing(pl.col("old_value")))
+        kind = (pl.when(pl.col(s.AS_OF).eq_missing(pl.col("old_as_of"))).then(pl.lit(CORRECTION))
+                .when(pl.col("column").is_in(list(PLANNED))).then(pl.lit(REVISION))
+                .otherwise(pl.lit(RESTATEMENT)))
+        frames.append(long.select(
+            pl.lit(name).alias("table"), pl.col(s.FISCAL_YEAR).cast(pl.Int32), s.PROJECT_ID, KEY_TEXT, "column",
+            "old_value", "old_as_of", "old_vintage", "new_value", pl.col(s.AS_OF).alias("new_as_of"),
+            pl.col(s.VINTAGE).alias("new_vintage"),
+            (pl.col("new_value").cast(pl.Float64, strict=False)
+             - pl.col("old_value").cast(pl.Float64, strict=False)).round(6).alias("change"),
+            kind.alias("kind"),
+        ))
+    return pl.concat(frames).cast(SCHEMA) if frames else pl.DataFrame(schema=SCHEMA)
+
+
+def _text(col: pl.Expr, kind: str) -> pl.Expr:
+    """A figure as text; amounts with at least four decimals, as printed (no float noise)."""
+    if kind == "money":
+        return money_text(col).alias(col.meta.output_name())
+    return col.cast(pl.String)
+
+
+def money_text(col: pl.Expr) -> pl.Expr:
+    """Decimal amounts as text with four decimals, or up to six when the figure has them (22.674500 -> 22.6745)."""
+    t = col.cast(pl.String)
+    return t.str.replace(r"^(-?\d+\.\d{4}\d*?)0+$", "${1}")
+
+
+def counts(changes_: pl.DataFrame) -> dict[str, int]:
+    """How many changes of each kind."""
+    return {k: changes_.filter(pl.col("kind") == k).height for k in (CORRECTION, RESTATEMENT, REVISION)}

@@ -1,0 +1,170 @@
+"""The data boundary: everything known at one report date, read once.
+
+A ``Snapshot`` holds, for each table, every version of every record known at its date
+(``versions``: each report's figure for a key, corrections applied) and the latest of them
+(``table``). Everything above the data layer (features, projections, KPIs, risk, the
+portfolio, summaries and exports) takes a Snapshot, never a store, so it is pure and
+testable with literal frames (``Snapshot.from_tables``).
+
+Which version wins: for one key, the figure of the latest report date (``as_of``) on or
+before the snapshot's date; for one key and report date, the latest ingest (store
+vintage). A projects row without ``as_of`` holds from the start of its fiscal year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from forecast.data import schema as s
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.units import AmountUnit
+from forecast.errors import InputError
+
+HISTORY, SYNTHETIC = "history", "synthetic history"
+
+
+def parse_as_of(text: str | dt.date) -> dt.date:
+    """A report date from text (ISO, Thai or B.E. forms accepted)."""
+    if isinstance(text, dt.date):
+        return text
+    from forecast.data import parse
+
+    value = pl.select(parse.date(pl.lit(str(text)))).item()
+    if value is None:
+        raise InputError(f"a report date must be 'latest' or a date such as 2026-03-31 (Thai and B.E. forms "
+                         f"are accepted); got {text!r}.")
+    return value
+
+
+def known_at(versions: pl.DataFrame, cutoff: dt.date | None) -> pl.DataFrame:
+    """The versions reported on or before ``cutoff`` (all when None); undated projects rows always."""
+    if cutoff is None or versions.is_empty():
+        return versions
+    return versions.filter(pl.col(s.AS_OF).is_null() | (pl.col(s.AS_OF) <= cutoff))
+
+
+def latest(versions: pl.DataFrame, table: str) -> pl.DataFrame:
+    """One row per key: the figure of the latest report date, then of the latest ingest."""
+    t = s.TABLES[table]
+    if versions.is_empty():
+        return versions
+    order = [s.AS_OF, *([s.VINTAGE] if s.VINTAGE in versions.columns else [])]
+    return versions.sort(order, nulls_last=False).unique(list(t.key), keep="last").sort(list(t.key))
+
+
+def report_dates(versions: Mapping[str, pl.DataFrame]) -> list[dt.date]:
+    """Every report date (``as_of``) in the tables, oldest first."""
+    dates: set[dt.date] = set()
+    for df in versions.values():
+        if s.AS_OF in df.columns and not df.is_empty():
+            dates |= set(df[s.AS_OF].drop_nulls().unique().to_list())
+    return sorted(dates)
+
+
+@dataclass(frozen=True, eq=False)
+class Snapshot:
+    """Every table as known at one report date, with the store's calendar, unit and provenance.
+
+    Parameters
+    ----------
+    as_of : the report date in effect (the newest report dated on or before the date asked for);
+        None for an empty store.
+    versions : per table, every version known at ``as_of`` (a row per key and report date).
+    calendar, unit : the store's fiscal calendar and amount unit.
+    label : where the data comes from, for people (a store path, "embedded reference data", files).
+    fingerprint : changes exactly when the underlying data does.
+    provenance : "history" for real data, "synthetic history" for simulated data.
+    """
+
+    as_of: dt.date | None
+    versions: Mapping[str, pl.DataFrame]
+    calendar: FiscalCalendar = field(default_factory=FiscalCalendar)
+    unit: AmountUnit = field(default_factory=AmountUnit)
+    label: str = ""
+    fingerprint: str = ""
+    provenance: str = HISTORY
+    targets: pl.DataFrame | None = None
+    _latest: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pl.DataFrame], as_of: str | dt.date | None = "latest",
+                    **kw) -> "Snapshot":
+        """A snapshot of plain (validated) template tables; several report dates per key are allowed."""
+        versions = {}
+        for name, t in s.TABLES.items():
+            df = tables.get(name)
+            if df is None:
+                df = s.empty(t)
+            df = df.with_columns(*(pl.lit(None, t.schema[c]).alias(c) for c in t.names if c not in df.columns))
+            versions[name] = df.select(t.names).cast(dict(t.schema)).unique(t.record_key, keep="last",
+                                                                              maintain_order=True)
+        every = report_dates(versions)
+        if as_of not in (None, "latest"):
+            versions = {n: known_at(v, parse_as_of(as_of)) for n, v in versions.items()}  # type: ignore[arg-type]
+        cutoff = resolve(every, as_of)
+        if not kw.get("fingerprint"):
+            h = hashlib.sha256()
+            for name in sorted(versions):
+                h.update(versions[name].hash_rows().sum().to_bytes(8, "little", signed=False)
+                         if not versions[name].is_empty() else b"0")
+            kw["fingerprint"] = h.hexdigest()
+        return cls(cutoff, versions, **kw)
+
+    # --- views ------------------------------------------------------------------------
+    def table(self, name: str) -> pl.DataFrame:
+        """The table as known at the snapshot's date: one row per key (cached)."""
+        if name not in self._latest:
+            self._latest[name] = latest(self.versions[name], name)
+        return self._latest[name]
+
+    @property
+    def projects(self) -> pl.DataFrame:
+        return self.table("projects")
+
+    @property
+    def finance(self) -> pl.DataFrame:
+        return self.table("finance")
+
+    @property
+    def kpis(self) -> pl.DataFrame:
+        return self.table("kpis")
+
+    @property
+    def kpi_results(self) -> pl.DataFrame:
+        return self.table("kpi_results")
+
+    @property
+    def report_dates(self) -> list[dt.date]:
+        return report_dates(self.versions)
+
+    @property
+    def fiscal_year(self) -> int | None:
+        """The latest fiscal year with projects (the current year)."""
+        p = self.versions["projects"]
+        return None if p.is_empty() else int(p[s.FISCAL_YEAR].max())  # type: ignore[arg-type]
+
+    @property
+    def commitments_reported(self) -> bool:
+        """Whether any finance row gives commitments (an agency may report disbursements only)."""
+        f = self.versions["finance"]
+        return not f.is_empty() and f[s.COMMITTED].is_not_null().any()
+
+    def years(self, years: list[int]) -> "Snapshot":
+        """The same snapshot restricted to some fiscal years."""
+        keep = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for n, v in self.versions.items()}
+        return Snapshot(self.as_of, keep, self.calendar, self.unit, self.label,
+                        f"{self.fingerprint}:{','.join(map(str, years))}", self.provenance, self.targets)
+
+
+def resolve(dates: list[dt.date], as_of: str | dt.date | None) -> dt.date | None:
+    """The report in effect at ``as_of``: the newest report dated on or before it ("latest": the newest)."""
+    if as_of in (None, "latest"):
+        return max(dates) if dates else None
+    cutoff = parse_as_of(as_of)  # type: ignore[arg-type]
+    earlier = [d for d in dates if d <= cutoff]
+    return max(earlier) if earlier else None

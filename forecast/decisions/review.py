@@ -1,0 +1,91 @@
+"""One quarter's review, computed once from a snapshot: projections, KPIs, risk and the ranking.
+
+The command line and the app both call ``review`` (and ``compare_date`` for "what changed
+since"), so a ranking is orchestrated in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+
+from forecast.data import schema as s
+from forecast.data.snapshot import Snapshot, parse_as_of
+from forecast.decisions import kpi, risk
+from forecast.errors import InputError
+from forecast.model import engine
+from forecast.model.registry import ModelSet
+
+PREVIOUS = "previous"
+
+
+@dataclass
+class Review:
+    """What a report date shows: the projection, every KPI, the risk table, with their inputs."""
+
+    snapshot: Snapshot
+    models: ModelSet | None
+    policy: risk.RiskPolicy
+    projection: pl.DataFrame
+    kpis: pl.DataFrame
+    risk: pl.DataFrame
+
+    def ranking(self, lang: str = "th") -> pl.DataFrame:
+        """Projects by risk, highest first, with the reasons in ``lang``."""
+        return risk.ranked(self.risk, lang) if not self.risk.is_empty() else self.risk
+
+    @property
+    def commitments_reported(self) -> bool:
+        p = self.projection
+        return not p.is_empty() and bool(p[engine.COMMITMENTS].any())
+
+    @property
+    def bases(self) -> list[str]:
+        """Where the projections come from (no history, synthetic history, history), actuals left out."""
+        if self.projection.is_empty():
+            return []
+        return sorted(set(self.projection[engine.BASIS].to_list()) - {engine.ACTUAL})
+
+
+def review(snap: Snapshot, models: ModelSet | None = None, policy: risk.RiskPolicy | None = None) -> Review:
+    """Project, assess KPIs and rank every project of the snapshot's latest fiscal year."""
+    policy = policy or risk.RiskPolicy()
+    calibration = models.manifest.get("kpi_calibration") if models else None
+    projection = engine.project(snap, models, policy.target)
+    kpis = kpi.attainment(snap, calibration)
+    year = snap.fiscal_year
+    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+    table = risk.assess(projection, kpis, projects, policy, snap.unit)
+    return Review(snap, models, policy, projection, kpis, table)
+
+
+def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
+    """The current ranking with the earlier rank and level, the move and whether a project is newly high."""
+    earlier = before.ranking(lang)
+    current = now.ranking(lang)
+    if earlier.is_empty():
+        return current.with_columns(pl.lit(None, pl.Int32).alias(risk.PREVIOUS_RANK),
+                                    pl.lit(None, pl.Int32).alias(risk.RANK_CHANGE),
+                                    pl.lit(None, pl.String).alias(risk.PREVIOUS_LEVEL),
+                                    (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH))
+    return risk.changes(current, earlier)
+
+
+def compare_date(report_dates: list[dt.date], current: dt.date | None, compare_to: str | dt.date,
+                 manifests: list[dict] | None = None) -> dt.date:
+    """The report date to compare with: a date, "previous" (the report before ``current``) or a vintage number."""
+    text = str(compare_to).strip()
+    if text == PREVIOUS:
+        earlier = [d for d in report_dates if current is not None and d < current]
+        if not earlier:
+            raise InputError(f"there is no report before {current} to compare with; report dates in the store: "
+                             f"{', '.join(map(str, report_dates)) or 'none'}.")
+        return earlier[-1]
+    if text.isdigit() and len(text) < 7:
+        found = [m for m in manifests or [] if int(m.get("vintage", -1)) == int(text)]
+        if not found or not found[0].get("report_dates"):
+            raise InputError(f"there is no store vintage {text} with report dates to compare with.")
+        return dt.date.fromisoformat(max(found[0]["report_dates"]))
+    return parse_as_of(text)

@@ -1,0 +1,271 @@
+"""The app's frame: store, language and report date chosen once, cached reviews, labels and charts.
+
+``draw()`` runs in ``app.py`` on every page: the language and the report date live there (and in
+the URL, ``?lang=en&as_of=2025-12-30``), so they persist across pages and reloads and a link can
+be shared. Pages call ``context()`` for what the frame resolved. Everything heavy is cached per
+store fingerprint, report date and model set: nothing is trained while a page renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from forecast.data import schema as s
+from forecast.data.revisions import changes as revision_changes
+from forecast.data.snapshot import Snapshot
+from forecast.data.store import Store
+from forecast.decisions import review as R
+from forecast.decisions import risk, summary
+from forecast.interfaces.labels import LANGS, t
+from forecast.model import engine, registry
+from forecast.model.features import CABINET_TARGET
+
+__all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context",
+           "coloured_levels", "cumulative_chart", "draw", "fan", "level_badge", "level_label", "money_config",
+           "reset", "t", "uploads"]
+
+LANG, AS_OF, PROJECT = "lang", "as_of", "project"
+LATEST = "latest"
+_CTX = "__forecast_context"
+LEVEL_COLOUR = {risk.HIGH: "#f4c7c3", risk.MEDIUM: "#fce8b2", risk.LOW: "#c8e6c9"}  # fills behind level cells
+LEVEL_BADGE = {risk.HIGH: "red", risk.MEDIUM: "orange", risk.LOW: "green"}
+
+
+@st.cache_resource(show_spinner=False)
+def _store() -> Store:
+    return Store.open()
+
+
+def reset() -> None:
+    """Forget cached stores, model sets and reviews (after an ingest, a training or a switch)."""
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@st.cache_resource(show_spinner=False)
+def _model_set(models_dir: str, version: str | None) -> registry.ModelSet | None:
+    return registry.load(Path(models_dir), version) if version else None
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _snapshot(fingerprint: str, as_of: str) -> Snapshot:
+    return _store().snapshot(as_of, last_years=2)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _review(fingerprint: str, as_of: str, version: str | None, target: float) -> R.Review:
+    st_ = _store()
+    ms = _model_set(str(st_.models_dir), version) if version else None
+    return R.review(_snapshot(fingerprint, as_of), ms, risk.RiskPolicy(target=target))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _revisions(fingerprint: str) -> pl.DataFrame:
+    st_ = _store()
+    return revision_changes({name: st_.records(name) for name in s.TABLES})
+
+
+@dataclass
+class Context:
+    """What the frame resolved for this run: the store, the language, the report date, the model set."""
+
+    store: Store
+    lang: str
+    as_of: str  # "latest" or an ISO date
+    models: registry.ModelSet | None
+    fingerprint: str
+    target: float = CABINET_TARGET
+
+    def tr(self, key: str, **kw) -> str:
+        text = t(key, self.lang)
+        return text.format(**kw) if kw else text
+
+    @property
+    def version(self) -> str | None:
+        return self.models.version if self.models else None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return _snapshot(self.fingerprint, self.as_of)
+
+    @property
+    def review(self) -> R.Review:
+        return _review(self.fingerprint, self.as_of, self.version, self.target)
+
+    def previous(self) -> tuple[R.Review | None, dt.date | None]:
+        """The review of the report before this one, and its date; (None, None) when there is none."""
+        current = self.snapshot.as_of
+        earlier = [d for d in self.store.report_dates() if current is not None and d < current]
+        if not earlier:
+            return None, None
+        return _review(self.fingerprint, earlier[-1].isoformat(), self.version, self.target), earlier[-1]
+
+    @property
+    def revisions(self) -> pl.DataFrame:
+        return _revisions(self.fingerprint)
+
+    @property
+    def progress(self) -> pl.DataFrame:
+        return summary.progress(self.snapshot)
+
+    @property
+    def curve(self) -> pl.DataFrame:
+        return summary.portfolio_curve(self.snapshot)
+
+    @property
+    def name_col(self) -> str:
+        return s.NAME_TH if self.lang == "th" else s.NAME_EN
+
+    @property
+    def drivers_col(self) -> str:
+        return risk.DRIVERS_TH if self.lang == "th" else risk.DRIVERS_EN
+
+    def fy_caption(self) -> str:
+        fy = self.snapshot.fiscal_year
+        return self.store.calendar.year_label(fy, self.lang) if fy is not None else ""
+
+    @property
+    def unit(self) -> str:
+        return self.store.unit.words(self.lang)
+
+
+def _active(st_: Store) -> registry.ModelSet | None:
+    try:
+        return _model_set(str(st_.models_dir), registry.active_version(st_.models_dir))
+    except registry.RegistryError as exc:
+        st.error(str(exc))
+        return None
+
+
+def _init_from_url(key: str, allowed) -> None:
+    """Seed a widget's state from the URL on the first run of a session (a shared link)."""
+    if key not in st.session_state:
+        value = st.query_params.get(key)
+        if value is not None and value in allowed:
+            st.session_state[key] = value
+
+
+def draw() -> Context:
+    """The sidebar every page shares; call once per run from ``app.py``."""
+    st_ = _store()
+    dates = [d.isoformat() for d in st_.report_dates()]
+    options = [LATEST, *reversed(dates)]
+    _init_from_url(LANG, LANGS)
+    _init_from_url(AS_OF, options)
+    lang = st.sidebar.radio(t("language", "en") + " / " + t("language", "th"), LANGS,
+                            format_func={"th": "ไทย", "en": "English"}.get, horizontal=True, key=LANG)
+    # option labels must not depend on the language, or switching it would orphan the selection
+    latest = f"{t('latest', 'th')} / {t('latest', 'en')}"
+    as_of = st.sidebar.selectbox(t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d,
+                                 key=AS_OF)
+    st.query_params.update({LANG: lang, AS_OF: as_of})
+    label = t("store_reference", lang) if st_.read_only else st_.root.name if st_.root else ""
+    st.sidebar.caption(f"{t('store', lang)}: {label}")
+    ctx = Context(st_, lang, as_of, _active(st_), st_.fingerprint())
+    st.session_state[_CTX] = ctx
+    return ctx
+
+
+def context() -> Context:
+    """What ``draw()`` resolved for this run (pages call this)."""
+    ctx = st.session_state.get(_CTX)
+    return ctx if ctx is not None else draw()
+
+
+def basis_note(ctx: Context) -> None:
+    """The honest label of where the projections come from."""
+    rv = ctx.review
+    for b in rv.bases:
+        if b == engine.NO_HISTORY:
+            st.warning(ctx.tr("basis_no_history"), icon=":material/info:")
+        elif b == engine.SYNTHETIC:
+            st.warning(ctx.tr("basis_synthetic", v=ctx.version or ""), icon=":material/warning:")
+        else:
+            st.caption(ctx.tr("basis_history", v=ctx.version or ""))
+    if not rv.commitments_reported and not rv.projection.is_empty():
+        st.caption(ctx.tr("no_commitments"))
+
+
+def money_config(df: pl.DataFrame) -> dict:
+    return {c: st.column_config.NumberColumn(format="%.4f") for c, d in df.schema.items() if isinstance(d, pl.Decimal)}
+
+
+def level_label(level: str, lang: str) -> str:
+    return t(level, lang)
+
+
+def level_badge(level: str, lang: str) -> None:
+    st.badge(level_label(level, lang), color=LEVEL_BADGE.get(level, "gray"))
+
+
+def coloured_levels(table: pl.DataFrame, column: str, levels: list[str], lang: str):
+    """A pandas Styler filling each level cell with its colour (``levels`` are the raw codes per row)."""
+    by_label = {level_label(lv, lang): LEVEL_COLOUR[lv] for lv in set(levels) if lv in LEVEL_COLOUR}
+    return table.to_pandas().style.map(lambda v: f"background-color: {by_label[v]}" if v in by_label else "",
+                                       subset=[column])
+
+
+@contextmanager
+def uploads(files, prefix: str):
+    """Uploaded files in a fresh temporary folder under their own names, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        for f in files:
+            (folder / Path(f.name).name).write_bytes(f.getvalue())
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+SERIES_COLOURS = {s.PLAN: "#9e9e9e", s.SPEND: "#f28e2b", s.DISBURSED: "#4e79a7", "projection": "#4e79a7",
+                  "target": "#b22222", "fan": "#4e79a7"}
+
+
+def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None, target: float | None,
+                     budget: float) -> alt.Chart:
+    """Cumulative plan, spend and disbursed by quarter, the target, and the projection fan to Q4.
+
+    Colours are fixed per series (the same in both languages); the fan and the target are in the legend.
+    """
+    series = {s.PLAN: ctx.tr("plan_to_date"), s.SPEND: ctx.tr("spend_to_date"),
+              s.DISBURSED: ctx.tr("disbursed_to_date")}
+    names = {**series, "projection": ctx.tr("projection"), "fan": ctx.tr("fan"),
+             "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else ""}
+    domain = [names[k] for k in (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target")]
+    colours = [SERIES_COLOURS[k] for k in (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target")]
+    colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
+    long = (curve.select(pl.col(s.QUARTER).cast(pl.Int32).alias("q"),
+                         *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()))
+            .unpivot(index="q", variable_name="series", value_name="amount").drop_nulls())
+    x = alt.X("q:Q", title=ctx.tr("quarter"), scale=alt.Scale(domain=[1, 4]),
+              axis=alt.Axis(values=[1, 2, 3, 4], format="d"))
+    y_title = ctx.unit
+    layers = [alt.Chart(long).mark_line(point=True).encode(
+        x=x, y=alt.Y("amount:Q", title=y_title), color=colour,
+        tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")])]
+    if projection:
+        fan_df = pl.DataFrame(projection).with_columns(pl.lit(names["fan"]).alias("series"))
+        layers.append(alt.Chart(fan_df).mark_area(opacity=0.2).encode(
+            x=x, y="p10:Q", y2="p90:Q", color=colour,
+            tooltip=[alt.Tooltip("p10:Q", format=",.4f"), alt.Tooltip("p90:Q", format=",.4f")]))
+        layers.append(alt.Chart(fan_df.with_columns(pl.lit(names["projection"]).alias("series"))).mark_line(
+            strokeDash=[4, 3]).encode(x=x, y="p50:Q", color=colour))
+    if target is not None:
+        rule = pl.DataFrame({"amount": [target * budget], "series": [names["target"]]})
+        layers.append(alt.Chart(rule).mark_rule(strokeDash=[2, 2]).encode(
+            y="amount:Q", color=colour, tooltip=["series", alt.Tooltip("amount:Q", format=",.4f")]))
+    return alt.layer(*layers).properties(height=340)
+
+
+def fan(done_quarter: int, done_value: float, p10: float, p50: float, p90: float) -> dict:
+    """The projection fan from the last reported quarter (known value) to Q4 (p10/p50/p90)."""
+    return {"q": [done_quarter, 4], "p10": [done_value, p10], "p50": [done_value, p50], "p90": [done_value, p90]}
