@@ -29,7 +29,7 @@ STAGES = {
     "floor_input": ("floor: scan the input finance file + group-by project-year", None, None),
     "ingest": ("validate every row and append one vintage", None, None),
     "floor_store": ("floor: scan the store's finance table + group-by project-year-quarter", None, None),
-    "features": ("panel from the store + features at every origin (lazy Polars)", None, 3.0),
+    "features": ("snapshot + real-time panel + features at every origin (lazy Polars)", None, 3.0),
     "train": ("rolling-origin backtest + fit of the model set (engine.train)", None, None),
     "project_rank": ("year-end projection + KPI attainment + risk ranking of the current year", 5.0, None),
     "app_ranking": ("the app's ranking page (AppTest): first render, then cached", 2.0, None),
@@ -79,28 +79,26 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
     if name == "features":
         from forecast.model import features as F
 
-        return _timed(lambda: {"rows": F.build_all(F.panel_from_store(store)).height})
+        return _timed(lambda: {"rows": F.build_all(F.panel(store.snapshot())).height})
     if name == "train":
-        from forecast.model import engine
+        from forecast import api
 
         def run():
-            ms = engine.train(store)
+            ms = api.train(store)
             return {"phases": ms.manifest["seconds"], "version": ms.version,
                     "champions": ms.manifest["champions"], "rows": ms.manifest["rows"]}
         return _timed(run)
     if name == "project_rank":
-        from forecast.model import engine
-        from forecast.decisions import risk
+        from forecast import api
 
         def run():  # what `forecast rank` does: projection, KPI attainment, risk, ranking
-            ranked = risk.rank(store, models=engine.active_models(store))
+            ranked = api.rank(store)
             return {"projects": ranked.height}
         return _timed(run)
     if name == "app_ranking":
         from streamlit.testing.v1 import AppTest
 
-        import forecast.model.engine  # noqa: F401  imports are not part of a page's render
-        import forecast.decisions.risk  # noqa: F401
+        import forecast.decisions.review  # noqa: F401  imports are not part of a page's render
 
         os.environ["FORECAST_STORE"] = str(store_dir)
         at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=600)

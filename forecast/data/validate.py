@@ -392,8 +392,8 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
                               _m("__plan_cum"), _m(s.BUDGET), pl.col("__view")))
     issues += _flag(g, mine_row & (pl.col("__disb_cum").cast(pl.Float64) < -tol), "cumulative_negative",
                     s.DISBURSED,
-                    pl.format("cumulative disbursed to Q{} is {} with the figures already stored; it cannot be "
-                              "below 0.", pl.col(s.QUARTER), _m("__disb_cum")))
+                    pl.format("cumulative disbursed to Q{} is {} (this report's figures with those stored before "
+                              "it); it cannot be below 0.", pl.col(s.QUARTER), _m("__disb_cum")))
     issues += _flag(g, mine_row & has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
                     "cumulative_over_budget", s.DISBURSED,
                     pl.format("cumulative disbursed to Q{} ({}) is above the budget {}; fine if budget was "
@@ -521,5 +521,6 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         issues += _reference_rule(tables["kpi_results"], current("kpis"),
                                   [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI")
     order = {ERROR: 0, WARNING: 1}
-    issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", i.row or 0, i.column or ""))
+    issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", 1 << 62 if i.row is None else i.row,
+                               i.column or ""))
     return Checked({name: df.drop(KEY_OK) for name, df in tables.items()}, issues)

@@ -209,10 +209,10 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
             cols[B.band(f, p)] = np.maximum(cols[B.band(f, p)], done)
     reached = M.to_date(X, s.DISBURSED) >= threshold
     cols[P_MISS_DISBURSEMENT] = np.where(reached, 0.0, cols[P_MISS_DISBURSEMENT])
+    M.coherent(cols)
     for p in B.BANDS:  # no commitments reported: no spend projection
         cols[B.band(s.SPEND, p)] = np.where(spend_known, cols[B.band(s.SPEND, p)], np.nan)
     cols[P_SPEND_BELOW_BUDGET] = np.where(spend_known, cols[P_SPEND_BELOW_BUDGET], np.nan)
-    M.coherent(cols)
     budget = X[s.BUDGET].to_numpy()
     return X.select(
         *F.KEY, pl.lit(q, pl.Int8).alias(F.ORIGIN), s.BUDGET,
