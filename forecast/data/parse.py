@@ -17,7 +17,7 @@ import polars as pl
 from forecast.data import schema as s
 from forecast.data.calendar import BE_OFFSET
 
-NONE_MARKERS = ("", "-", "–", "—", "n/a", "na", "null", "none", "nan", "ไม่มี")
+NONE_MARKERS = ("", "-", "–", "—", "n/a", "na", "null", "none", "ไม่มี")  # never "NaN": a broken number
 _THAI_DIGITS = {chr(0x0E50 + i): str(i) for i in range(10)}
 
 _THAI_MONTHS = {
@@ -106,6 +106,31 @@ def money(raw: pl.Expr) -> pl.Expr:
     return pl.when(is_none(raw)).then(None).otherwise(t.cast(s.MONEY, strict=False))
 
 
+def shift_decimal(raw: pl.Expr, places: int) -> pl.Expr:
+    """The number in a cell with its decimal point moved ``places`` to the right (left if negative), as text.
+
+    Exact: the digits are moved, never multiplied in floating point. A cell that is not a plain number
+    is left as it is (validation reports it); decorations are not allowed in a converted column.
+    """
+    t = _signed(_ungrouped(_digits(normalize_text(raw))))
+    neg = t.str.starts_with("-")
+    body = t.str.strip_prefix("-").str.strip_prefix("+")
+    int_part = body.str.extract(r"^(\d*)", 1)
+    frac = body.str.extract(r"\.(\d*)$", 1).fill_null("")
+    digits = int_part + frac
+    point = int_part.str.len_chars() + places  # where the point goes in the digit string
+    width = pl.max_horizontal(digits.str.len_chars(), point)
+    padded_left = pl.when(point < 1).then(pl.lit("0").repeat_by(1 - point).list.join("") + digits).otherwise(digits)
+    point = pl.max_horizontal(point, 1)
+    padded = padded_left.str.pad_end(width, "0")
+    whole = padded.str.slice(0, point).str.strip_chars_start("0")
+    fraction = padded.str.slice(point).str.strip_chars_end("0")
+    out = pl.when(whole == "").then(pl.lit("0")).otherwise(whole) + pl.when(fraction == "").then(pl.lit("")).otherwise(
+        "." + fraction)
+    out = pl.when(neg).then("-" + out).otherwise(out)
+    return pl.when(t.is_null()).then(raw.cast(pl.String)).otherwise(out)
+
+
 def money_problem(raw: pl.Expr) -> pl.Expr:
     """Why a money cell did not parse, in words (null when the reason is only 'not a number')."""
     t = _digits(normalize_text(raw)).str.to_lowercase()
@@ -182,7 +207,7 @@ def date(raw: pl.Expr) -> pl.Expr:
     """ISO dates, D/M/Y and 'D month Y' with Thai or English month names; B.E. years converted."""
     t = _digits(normalize_text(raw)).str.replace(r"^ณ\s*(วันที่)?\s*", "").str.to_lowercase()
     iso = t.str.extract_groups(r"^(?<y>\d{4})-(?<m>\d{1,2})-(?<d>\d{1,2})(?:[ t].*)?$")
-    dmy = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{2,4})$")
+    dmy = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{4})$")  # 30/12/68: ambiguous
     named = t.str.extract_groups(r"^(?<d>\d{1,2})\s*(?<m>[^\d\s]+)\s*(?<y>\d{2,4})$")
     month_name = named.struct.field("m").str.replace_all(r"\s", "")
     month = pl.coalesce(
@@ -200,6 +225,30 @@ def date(raw: pl.Expr) -> pl.Expr:
         pl.concat_str(year_ce.cast(pl.String), month.cast(pl.String).str.zfill(2),
                       day.cast(pl.String).str.zfill(2), separator="-").str.to_date("%Y-%m-%d", strict=False)
     )
+
+
+def date_problem(raw: pl.Expr) -> pl.Expr:
+    """Why a date did not parse, in words (null when the reason is only 'not a date')."""
+    t = _digits(normalize_text(raw)).str.to_lowercase()
+    two = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{2})$")
+    y, m, d = (two.struct.field(k) for k in ("y", "m", "d"))
+    return pl.when(y.is_not_null()).then(pl.format(
+        "a two-digit year is ambiguous: {}/{}/25{} (B.E.) or {}/{}/20{} (C.E.)? Write the year in full",
+        d, m, y, d, m, y))
+
+
+def integer_problem(raw: pl.Expr) -> pl.Expr:
+    t = _digits(normalize_text(raw))
+    return pl.when(t.str.contains(r"\d,\d") & ~t.str.replace_all(r"\s", "").str.contains(_GROUPED_RE)).then(
+        pl.lit("thousands separators must group three digits"))
+
+
+def number_problem(raw: pl.Expr) -> pl.Expr:
+    t = _digits(normalize_text(raw)).str.replace_all(_DECORATION_RE, "").str.replace_all(r"\s", "")
+    return (pl.when(t.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | t.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
+            .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
+            .when(t.str.contains(r"\d,\d") & ~t.str.contains(_GROUPED_RE))
+            .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5")))
 
 
 def vocabulary(raw: pl.Expr, terms: tuple[s.Term, ...]) -> pl.Expr:
@@ -246,6 +295,9 @@ def column(frame: pl.DataFrame, name: str, kind: str) -> pl.Series:
         out = out.scatter(rest, slow)
     return out
 
+
+PROBLEMS = {"money": lambda e: money_problem(e), "date": lambda e: date_problem(e),
+            "int": lambda e: integer_problem(e), "number": lambda e: number_problem(e)}
 
 EXPECTED = {
     "int": "a whole number, e.g. 2569",

@@ -206,7 +206,7 @@ class Store:
         _check_table(table)
         if self.disk is None:
             return _reference(_stamp())[0][table]
-        return self.disk.scan(table).collect()
+        return self.disk.collect(table)
 
     def versions(self, table: str, fiscal_years: list[int] | None = None) -> pl.DataFrame:
         """Every (key, report date) once, at its newest ingest: the table's 'all' view."""
@@ -282,7 +282,7 @@ class Store:
         """Validate files against the rules and this store's contents; writes nothing."""
         raw, problems = templates.read_files(paths)
         known = {name: self.versions(name).select(t.names) for name, t in s.TABLES.items()}
-        return validate.check(raw, problems, self.calendar, known, self.max_amount)
+        return validate.check(raw, problems, self.calendar, known, self.max_amount, self.unit)
 
     def ingest(self, paths: list[Path | str], note: str = "", by: dict | None = None) -> IngestResult:
         """Validate files and append their new or changed rows as one vintage, atomically.

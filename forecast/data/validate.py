@@ -17,6 +17,7 @@ from forecast.data import parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.templates import ROW, FileProblem, RawTable
+from forecast.data.units import AmountUnit
 from forecast.errors import ForecastError
 
 FILE = "__file"
@@ -31,6 +32,14 @@ RULES: dict[str, str] = {
     "file_name": "CSV/Parquet files are named after their table",
     "file_unreadable": "the file cannot be read (encoding, format)",
     "file_empty": "a workbook has no sheet named after a table",
+    "file_encoding": "a CSV that is not UTF-8 (UTF-16, Thai Windows cp874) was read and converted",
+    "file_separator": "a CSV separated by ';', tab or '|' was read that way",
+    "header_row": "the header is not the first row (a title above it)",
+    "ragged_row": "a row with more or fewer cells than the header",
+    "duplicate_table": "two files or sheets hold the same table",
+    "hidden_sheet": "a template sheet is hidden",
+    "hidden_row": "a row of a template sheet is hidden",
+    "formula": "a formula cell has no saved value",
     "sheet_name": "a workbook sheet that is not a table is ignored",
     "duplicate_column": "a column name appears twice in the header",
     "missing_column": "a column of the template is missing",
@@ -42,6 +51,7 @@ RULES: dict[str, str] = {
     "required": "a required cell is empty",
     "name_required": "a row needs a name in Thai or English",
     "store_column": "a column the store adds (store_vintage, valid_from, ...) is ignored on input",
+    "unit_column": "a money column given in another unit (budget_baht) is converted exactly",
     "implausible_amount": "an amount beyond the store's plausible magnitude",
     "fiscal_year_era": "fiscal year is not in the store's era",
     "quarter_range": "quarter must be 1-4",
@@ -150,7 +160,7 @@ class Checked:
 def _flag(df: pl.DataFrame, mask: pl.Expr, rule: str, column: str | None, message: pl.Expr,
           severity: str = ERROR, value: pl.Expr | None = None) -> list[Issue]:
     """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression."""
-    hit = df.filter(mask.fill_null(False))
+    hit = df.with_columns(mask.fill_null(False).alias("__hit")).filter(pl.col("__hit"))
     if hit.is_empty():
         return []
     if value is None:
@@ -184,10 +194,36 @@ def _m(name: str) -> pl.Expr:
 KEY_OK = "__key_ok"  # the row's key parsed: only such rows take part in cross-row rules (no cascades)
 
 
-def _parse_table(raw: RawTable, max_amount: float) -> tuple[pl.DataFrame | None, list[Issue]]:
+def _unit_columns(frame: pl.DataFrame, table: s.Table, unit: AmountUnit, raw: RawTable,
+                  issues: list[Issue]) -> pl.DataFrame:
+    """Money columns given in another unit of the store's currency (``budget_baht``, ``plan_thousand``): the
+    decimal point is moved, exactly; a figure that would need more than six decimals is refused later."""
+    words = {"unit": 0, "thousand": 3, "million": 6, "billion": 9}
+    if unit.currency == "THB":
+        words["baht"] = 0
+    words[unit.currency.lower()] = 0
+    store_exp = {"unit": 0, "thousand": 3, "million": 6, "billion": 9}[unit.scale]
+    renames = {}
+    for col in frame.columns:
+        base, _, suffix = col.rpartition("_")
+        if base in table.names and table.column(base).kind == "money" and suffix in words:
+            if base in frame.columns or base in renames.values():
+                issues.append(Issue(ERROR, "duplicate_column", f"`{col}` and `{base}` both give {base}; keep one.",
+                                    raw.file, raw.sheet, 1, col))
+                continue
+            shift = words[suffix] - store_exp
+            renames[col] = base
+            frame = frame.with_columns(parse.shift_decimal(pl.col(col), shift).alias(col))
+            issues.append(Issue(WARNING, "unit_column",
+                                f"`{col}` is read as {base} and converted exactly to the store's unit "
+                                f"({unit.label('en')}).", raw.file, raw.sheet, 1, col))
+    return frame.rename(renames)
+
+
+def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl.DataFrame | None, list[Issue]]:
     table = s.TABLES[raw.table]
-    frame = raw.frame
     issues: list[Issue] = []
+    frame = _unit_columns(raw.frame, table, unit, raw, issues)
     present = set(frame.columns) - {ROW}
     for c in table.columns:
         if c.name not in present and not c.optional:
@@ -219,8 +255,8 @@ def _parse_table(raw: RawTable, max_amount: float) -> tuple[pl.DataFrame | None,
         rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
         empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
         expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
-        if c.kind == "money":
-            why = parse.money_problem(raw_col)
+        why = parse.PROBLEMS[c.kind](raw_col) if c.kind in parse.PROBLEMS else None
+        if why is not None:
             expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
         issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col)
         if c.required:
@@ -247,13 +283,23 @@ def _parse_table(raw: RawTable, max_amount: float) -> tuple[pl.DataFrame | None,
 
 
 # --- rules ------------------------------------------------------------------------
+def era_ok(cal: FiscalCalendar) -> pl.Expr:
+    lo, hi = (2400, 2800) if cal.era == "BE" else (1900, 2300)
+    return pl.col(s.FISCAL_YEAR).is_between(lo, hi)
+
+
 def _era_rule(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
     lo, hi = (2400, 2800) if cal.era == "BE" else (1900, 2300)
     fy = pl.col(s.FISCAL_YEAR)
     other = fy + 543 if cal.era == "BE" else fy - 543
-    return _flag(df, ~fy.is_between(lo, hi), "fiscal_year_era", s.FISCAL_YEAR,
-                 pl.format(f"must be a {cal.era} year ({lo}-{hi}) as this store is set to {cal.era}; got {{}}"
-                           f" (did you mean {{}}?).", fy, other))
+    two = fy.is_between(0, 99)
+    issues = _flag(df, two, "fiscal_year_era", s.FISCAL_YEAR,
+                   pl.format("a two-digit year is ambiguous: 25{} (B.E.) or 20{} (C.E.)? Write the year in full "
+                             f"(this store counts in {cal.era}).", fy.cast(pl.String).str.zfill(2),
+                             fy.cast(pl.String).str.zfill(2)))
+    return issues + _flag(df, ~two & ~era_ok(cal), "fiscal_year_era", s.FISCAL_YEAR,
+                          pl.format(f"must be a {cal.era} year ({lo}-{hi}) as this store is set to {cal.era}; got "
+                                    f"{{}} (did you mean {{}}?).", fy, other))
 
 
 def _quarter_rule(df: pl.DataFrame) -> list[Issue]:
@@ -453,7 +499,7 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
 # --- entry point -------------------------------------------------------------------
 def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
           calendar: FiscalCalendar | None = None, known: dict[str, pl.DataFrame] | None = None,
-          max_amount: float = DEFAULT_MAX_AMOUNT) -> Checked:
+          max_amount: float = DEFAULT_MAX_AMOUNT, unit: AmountUnit | None = None) -> Checked:
     """Validate raw template tables against the rules and against what the store already holds.
 
     Parameters
@@ -463,6 +509,7 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     calendar : the store's fiscal calendar (Thai by default).
     known : the store's current tables (latest version of each record), for cross-table checks.
     max_amount : the largest plausible amount in the store's unit; larger ones are refused.
+    unit : the store's amount unit (money columns may also be given in another unit, e.g. ``budget_baht``).
 
     Returns
     -------
@@ -471,25 +518,38 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     """
     cal = calendar or FiscalCalendar()
     known = known or {}
-    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet) for p in problems or []]
+    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems or []]
     parts: dict[str, list[pl.DataFrame]] = {}
     while raw:  # drained, so that each table's raw text is freed once parsed (large files)
         r = raw.pop(0)
-        typed, found = _parse_table(r, max_amount)
+        typed, found = _parse_table(r, max_amount, unit or AmountUnit())
         name = r.table
         del r
         issues += found
         if typed is not None:
             parts.setdefault(name, []).append(typed)
     tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
+    # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
+    formula_cells = {(p.file, p.sheet, p.row) for p in problems or [] if p.rule == "formula"}
+    if formula_cells:
+        issues = [i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells]
+        bad = pl.DataFrame([{"f": f, "s": sh, "r": r} for f, sh, r in formula_cells],
+                           schema={"f": pl.String, "s": pl.String, "r": pl.Int64})
+        for name, df in tables.items():
+            hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
+            if hit.height:
+                marked = pl.struct(FILE, SHEET, ROW).is_in(hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode())
+                tables[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
 
     for name, df in tables.items():
         table = s.TABLES[name]
-        issues += _era_rule(df, cal) + _duplicate_rule(df, table)
+        issues += _era_rule(df, cal)
+        df = tables[name] = df.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
+        issues += _duplicate_rule(df, table)
         if s.QUARTER in table:
             issues += _quarter_rule(df)
         if table.vintage:
-            issues += _as_of_rules(df, cal)
+            issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
 
     def current(name: str) -> pl.DataFrame:
         t = s.TABLES[name]

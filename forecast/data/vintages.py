@@ -166,9 +166,25 @@ class DiskVintages:
         cached = self._read_cache(table, state)
         if cached is not None:
             return cached
-        out = dedupe(self.scan(table).collect(), table)
+        out = dedupe(self.collect(table), table)
         self.write_cache(table, out, state)
         return out
+
+    def collect(self, table: str) -> pl.DataFrame:
+        """Every stored row of ``table``; a file that cannot be read is named in a ``StoreError``."""
+        try:
+            return self.scan(table).collect()
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            for d in self.dirs():
+                f = d / f"{table}.parquet"
+                if f.exists():
+                    try:
+                        pl.read_parquet(f)
+                    except (pl.exceptions.PolarsError, OSError) as bad:
+                        raise StoreError(f"{f} cannot be read ({str(bad).splitlines()[0]}); the store is damaged. "
+                                         "Restore it from a backup, or ingest the original files into a new "
+                                         "store.") from bad
+            raise StoreError(f"the {table} table of {self.root} cannot be read ({str(exc).splitlines()[0]}).") from exc
 
     def _read_cache(self, table: str, state: str) -> pl.DataFrame | None:
         folder = self.root / LATEST_DIR
@@ -289,8 +305,13 @@ class DiskVintages:
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
         """One writer at a time (readers never wait); orphans of killed writers are removed under it."""
-        self.base.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK, "a+") as f:
+        try:
+            self.base.mkdir(parents=True, exist_ok=True)
+            handle = open(self.root / LOCK, "a+")
+        except OSError as exc:
+            raise StoreError(f"the store at {self.root} cannot be written ({exc.strerror or exc}); nothing was "
+                             "stored. Check the folder's permissions and free space.") from exc
+        with handle as f:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             try:
                 for orphan in self.base.glob(".tmp-*"):
@@ -321,10 +342,11 @@ class DiskVintages:
             _fsync_dir(tmp)
             os.rename(tmp, self.base / vintage_name(n))
             _fsync_dir(self.base)
-        except OSError as exc:
+        except (OSError, pl.exceptions.PolarsError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise StoreError(f"could not write vintage {n} to {self.base} ({exc.strerror or exc}); the store is "
-                             "unchanged.") from exc
+            why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+            raise StoreError(f"could not write vintage {n} to {self.base} ({why}); the store is unchanged. Check "
+                             "the free space and permissions, then ingest again.") from exc
         head = json.dumps({"vintage": n, "manifest": sha256_bytes(raw)}).encode()
         with contextlib.suppress(OSError):  # HEAD one behind the newest vintage is read as a crash, not damage
             tmp_head = self.root / f".{HEAD_FILE}.{uuid.uuid4().hex}"
