@@ -30,8 +30,7 @@ else:
     files = st.file_uploader(ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                              key="upload")
     if files:
-        with ui.uploads(files, "forecast-upload-") as folder:
-            paths = sorted(folder.iterdir())
+        with ui.uploads(files, "forecast-upload-") as paths:
             checked = store.check(paths)
             st.subheader(ctx.tr("validation"))
             if checked.errors:

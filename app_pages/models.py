@@ -47,9 +47,9 @@ files = st.file_uploader(ctx.tr("upload"), type=["csv", "xlsx", "parquet"], acce
                          key="history")
 if files and st.button(ctx.tr("train_button"), type="primary", key="train"):
     bar = st.progress(0.0)
-    with ui.uploads(files, "forecast-history-") as folder:
+    with ui.uploads(files, "forecast-history-") as paths:
         try:
-            trained = api.train(store, [folder], progress=lambda x, text: bar.progress(min(x, 1.0), text=text),
+            trained = api.train(store, paths, progress=lambda x, text: bar.progress(min(x, 1.0), text=text),
                                 by=author("app"))
         except ValidationError as exc:
             st.error("\n".join(str(i) for i in exc.errors))

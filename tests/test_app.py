@@ -126,6 +126,23 @@ def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(agency_store):
     assert Store.open().fingerprint() == before
 
 
+def test_two_uploads_named_alike_are_both_checked_and_refused(agency_store):
+    import glob
+    import tempfile
+
+    left = set(glob.glob(f"{tempfile.gettempdir()}/forecast-upload-*"))
+    at = open_page("data", lang="en")
+    a = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
+        "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
+    b = a.replace("1.0000,0.5000,1.5000", "2.0000,0.5000,2.5000")
+    at.file_uploader(key="upload").set_value([("finance.csv", a.encode(), "text/csv"),
+                                              ("finance.csv", b.encode(), "text/csv")]).run()
+    assert not at.exception
+    issues = at.dataframe[0].value
+    assert "duplicate_table" in set(issues["rule"]) and "confirm" not in [b.key for b in at.button]
+    assert set(glob.glob(f"{tempfile.gettempdir()}/forecast-upload-*")) == left  # nothing left behind
+
+
 def test_models_page_without_a_model_set():
     at = open_page("models", lang="en")
     assert any("No model set yet" in i.value for i in at.info)

@@ -216,12 +216,19 @@ def coloured_levels(table: pl.DataFrame, column: str, levels: list[str], lang: s
 
 @contextmanager
 def uploads(files, prefix: str):
-    """Uploaded files in a fresh temporary folder under their own names, removed afterwards."""
+    """Uploaded files in a fresh temporary folder under their own names (a repeated name in its own
+    sub-folder, so that validation sees both), removed afterwards; yields the file paths."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        for f in files:
-            (folder / Path(f.name).name).write_bytes(f.getvalue())
-        yield folder
+        paths, seen = [], set()
+        for i, f in enumerate(files):
+            name = Path(f.name).name
+            where = folder if name not in seen else folder / f"upload-{i + 1}"
+            where.mkdir(exist_ok=True)
+            seen.add(name)
+            (where / name).write_bytes(f.getvalue())
+            paths.append(where / name)
+        yield paths
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
