@@ -209,9 +209,17 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
         return None
     if any(p.rule in ("ragged_row",) for p in problems[found:]):
         return None
+    if header is None:
+        return pl.DataFrame()
+    names, seen = [], set()
+    for i, h in enumerate(header):  # a repeated column is read under a private name and dropped
+        clean = _clean_header(h)
+        names.append(clean if clean not in seen else f"__duplicate_{i}")
+        seen.add(clean)
     try:
-        return pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False,
-                           truncate_ragged_lines=False, raise_if_empty=False)
+        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False, has_header=True,
+                            new_columns=names, truncate_ragged_lines=False, raise_if_empty=False)
+        return frame.select(pl.exclude("^__duplicate_.*$"))
     except pl.exceptions.PolarsError as exc:
         problems.append(FileProblem(name, None, "file_unreadable",
                                     f"cannot be read ({str(exc).splitlines()[0]})."))
