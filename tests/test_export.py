@@ -30,7 +30,7 @@ def test_data_workbook_round_trips_through_validation(tmp_path, reference, store
     checked = store.check([path])
     assert checked.errors == []
     assert {k: v.height for k, v in checked.tables.items()} == {"projects": 9, "finance": 36, "kpis": 32,
-                                                                 "kpi_results": 64}  # 32 KPIs x Q1, Q2
+                                                                 "kpi_results": 64, "targets": 0}  # 32 KPIs x Q1, Q2
 
 
 def test_summary_is_one_printable_page_in_thai(reference):

@@ -333,7 +333,30 @@ KPI_RESULTS = Table(
     vintage=AS_OF,
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, FINANCE, KPIS, KPI_RESULTS)}
+YEAR_END = "year_end"
+QUARTER_TARGETS = ("q1", "q2", "q3", "q4")
+NOTE = "note"
+
+TARGETS = Table(
+    "targets",
+    "Disbursement targets per fiscal year, as shares of the budget: the year end and, optionally, the cumulative "
+    "target by the end of each quarter (e.g. the cabinet's). Each time they are set is a new row with its as_of.",
+    "เป้าหมายการเบิกจ่ายรายปีงบประมาณ (สัดส่วนของงบประมาณ) ทั้งสิ้นปีและสะสมรายไตรมาส",
+    (
+        _fy(),
+        _as_of("Date the targets were set (YYYY-MM-DD).", "วันที่กำหนดเป้าหมาย"),
+        Column(YEAR_END, "number", "Year-end disbursement target, a share of the budget in (0, 1], e.g. 0.93.",
+               "เป้าหมายเบิกจ่ายสิ้นปี (สัดส่วน เช่น 0.93)", required=True),
+        *(Column(q, "number", f"Cumulative disbursement target by the end of Q{i}, a share; empty where none.",
+                 f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}") for i, q in enumerate(QUARTER_TARGETS, start=1)),
+        Column(NOTE, "text", "Where the targets come from (e.g. a cabinet resolution).", "ที่มาของเป้าหมาย"),
+    ),
+    key=(FISCAL_YEAR,),
+    vintage=AS_OF,
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (PROJECTS, FINANCE, KPIS, KPI_RESULTS, TARGETS)}
+POLICY_TABLES = ("targets",)  # policy, not reports: the latest version holds whatever the report date
 NAMED = {PROJECTS.name: (NAME_TH, NAME_EN), KPIS.name: (NAME_TH, NAME_EN)}  # each row needs one of the two
 
 

@@ -88,7 +88,6 @@ class Snapshot:
     label: str = ""
     fingerprint: str = ""
     provenance: str = HISTORY
-    targets: pl.DataFrame | None = None
     _latest: dict = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -103,9 +102,10 @@ class Snapshot:
             df = df.with_columns(*(pl.lit(None, t.schema[c]).alias(c) for c in t.names if c not in df.columns))
             versions[name] = df.select(t.names).cast(dict(t.schema)).unique(t.record_key, keep="last",
                                                                               maintain_order=True)
-        every = report_dates(versions)
+        every = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
         if as_of not in (None, "latest"):
-            versions = {n: known_at(v, parse_as_of(as_of)) for n, v in versions.items()}  # type: ignore[arg-type]
+            versions = {n: v if n in s.POLICY_TABLES else known_at(v, parse_as_of(as_of))  # type: ignore[arg-type]
+                        for n, v in versions.items()}
         cutoff = resolve(every, as_of)
         if not kw.get("fingerprint"):
             h = hashlib.sha256()
@@ -139,8 +139,13 @@ class Snapshot:
         return self.table("kpi_results")
 
     @property
+    def targets(self) -> pl.DataFrame:
+        """The disbursement targets of each fiscal year, as last set (whatever the report date)."""
+        return self.table("targets")
+
+    @property
     def report_dates(self) -> list[dt.date]:
-        return report_dates(self.versions)
+        return report_dates({n: v for n, v in self.versions.items() if n not in s.POLICY_TABLES})
 
     @property
     def fiscal_year(self) -> int | None:
@@ -158,7 +163,7 @@ class Snapshot:
         """The same snapshot restricted to some fiscal years."""
         keep = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for n, v in self.versions.items()}
         return Snapshot(self.as_of, keep, self.calendar, self.unit, self.label,
-                        f"{self.fingerprint}:{','.join(map(str, years))}", self.provenance, self.targets)
+                        f"{self.fingerprint}:{','.join(map(str, years))}", self.provenance)
 
 
 def resolve(dates: list[dt.date], as_of: str | dt.date | None) -> dt.date | None:

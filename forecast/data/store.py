@@ -69,7 +69,7 @@ def provenance(projects: pl.DataFrame) -> str:
 
 
 def reference_files() -> list[Path]:
-    return [config.REFERENCE_DIR / f"{t}.csv" for t in s.TABLES]
+    return [f for f in (config.REFERENCE_DIR / f"{t}.csv" for t in s.TABLES) if f.exists()]
 
 
 def _stamp() -> tuple:
@@ -85,6 +85,10 @@ def _reference(stamp: tuple) -> tuple[dict[str, pl.DataFrame], dict]:
                          + "\n".join(f"  {i}" for i in checked.errors))
     tables = {name: stored_rows(name, df).with_columns(pl.lit(1, pl.Int32).alias(s.VINTAGE))
               for name, df in checked.tables.items()}
+    for name, t in s.TABLES.items():  # a table the reference does not give is empty
+        if name not in tables:
+            tables[name] = pl.DataFrame(schema={**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64,
+                                                s.VINTAGE: pl.Int32})
     manifest = {"vintage": 1, "ingested_at": "embedded", "note": REFERENCE_NOTE, "author": {},
                 "report_dates": [d.isoformat() for d in report_dates(tables)],
                 "inputs": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
@@ -216,8 +220,9 @@ class Store:
         return out if fiscal_years is None else out.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))
 
     def report_dates(self) -> list[dt.date]:
-        """Every report date (as_of) in the store, oldest first."""
-        return report_dates({name: self.versions(name).select(s.AS_OF) for name in s.TABLES})
+        """Every report date (as_of) in the store, oldest first (targets are not reports)."""
+        return report_dates({name: self.versions(name).select(s.AS_OF) for name in s.TABLES
+                             if name not in s.POLICY_TABLES})
 
     def report_date(self, as_of: str | dt.date | None = "latest") -> dt.date | None:
         """The report in effect at ``as_of``: the newest report dated on or before it."""
@@ -231,9 +236,9 @@ class Store:
             if fy.len():
                 keep = list(range(int(fy.max()) - last_years + 1, int(fy.max()) + 1))  # type: ignore[arg-type]
                 versions = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(keep)) for n, v in versions.items()}
-        dates = report_dates(versions)
+        dates = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
         cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)  # type: ignore[arg-type]
-        versions = {n: known_at(v, cutoff) for n, v in versions.items()}
+        versions = {n: v if n in s.POLICY_TABLES else known_at(v, cutoff) for n, v in versions.items()}
         return Snapshot(resolve(dates, as_of), versions, self.calendar, self.unit, self.label,
                         f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
                         provenance(versions["projects"]))

@@ -75,6 +75,8 @@ RULES: dict[str, str] = {
     "kpi_plan_sum": "KPI plan increments do not sum to the target",
     "kpi_plan_decreasing": "cumulative KPI plan levels decrease",
     "percent_range": "a percent target above 100",
+    "target_range": "a disbursement target outside 0-1 (a share of the budget)",
+    "target_order": "quarterly disbursement targets that decrease or disagree with the year end",
 }
 
 
@@ -473,6 +475,24 @@ def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     return df, issues
 
 
+def _target_rules(df: pl.DataFrame) -> list[Issue]:
+    """Targets are shares of the budget; a quarterly curve is cumulative, so it never decreases."""
+    issues = _flag(df, ~pl.col(s.YEAR_END).is_between(0, 1, closed="right"), "target_range", s.YEAR_END,
+                   pl.format("the year-end target is a share of the budget in (0, 1], e.g. 0.93; got {}.",
+                             pl.col(s.YEAR_END)))
+    for q in s.QUARTER_TARGETS:
+        issues += _flag(df, ~pl.col(q).is_between(0, 1), "target_range", q,
+                        pl.format("a quarterly target is a share of the budget in [0, 1]; got {}.", pl.col(q)))
+    levels = pl.concat_list([pl.col(q) for q in s.QUARTER_TARGETS]).list.drop_nulls()
+    issues += _flag(df, levels.list.diff().list.min() < 0, "target_order", s.QUARTER_TARGETS[0],
+                    pl.lit("the quarterly targets are cumulative: each is at least the one before it."))
+    issues += _flag(df, pl.col(s.QUARTER_TARGETS[3]).is_not_null()
+                    & ((pl.col(s.QUARTER_TARGETS[3]) - pl.col(s.YEAR_END)).abs() > 1e-9), "target_order",
+                    s.QUARTER_TARGETS[3], pl.format("the Q4 target ({}) is the year-end target ({}); give them alike.",
+                                                    pl.col(s.QUARTER_TARGETS[3]), pl.col(s.YEAR_END)))
+    return issues
+
+
 def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
     plans = [pl.col(p) for p in s.PLAN_Q]
     tiers = [pl.col(t) for t in s.TIERS.values()]
@@ -548,7 +568,7 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         issues += _duplicate_rule(df, table)
         if s.QUARTER in table:
             issues += _quarter_rule(df)
-        if table.vintage:
+        if table.vintage and name not in s.POLICY_TABLES:
             issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
 
     def current(name: str) -> pl.DataFrame:
@@ -577,6 +597,8 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), projects)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
+    if "targets" in tables:
+        issues += _target_rules(tables["targets"])
     if "kpi_results" in tables:
         issues += _reference_rule(tables["kpi_results"], current("kpis"),
                                   [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI")

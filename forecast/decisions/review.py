@@ -13,7 +13,7 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot, parse_as_of
-from forecast.decisions import kpi, risk
+from forecast.decisions import kpi, portfolio, risk
 from forecast.errors import InputError
 from forecast.model import engine
 from forecast.model.registry import ModelSet
@@ -40,6 +40,26 @@ class Review:
     def commitments_reported(self) -> bool:
         p = self.projection
         return not p.is_empty() and bool(p[engine.COMMITMENTS].any())
+
+    def dependence(self) -> "portfolio.Dependence":
+        """How lines of one year miss together: from the model set's history, else the stated assumption."""
+        if self.models is None or self.projection.is_empty():
+            return portfolio.Dependence()
+        by_origin = self.models.manifest.get("dependence") or {}
+        origins = self.projection.filter(pl.col(engine.BASIS) != engine.ACTUAL)["origin_quarter"]
+        if origins.is_empty():
+            return portfolio.Dependence()
+        common = str(int(origins.mode().sort()[0]))
+        return portfolio.Dependence.from_dict(by_origin.get(common))
+
+    def portfolio(self, by: str | None = None, draws: int = portfolio.DRAWS, seed: int = 0) -> pl.DataFrame:
+        """The whole portfolio (and each group ``by`` agency, plan_line or owner): joint year-end range,
+        P(the total misses the target) and the expected shortfall."""
+        year = self.snapshot.fiscal_year
+        projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+        basis = ", ".join(self.bases) or engine.ACTUAL
+        return portfolio.portfolio(self.projection, projects, self.policy.target, by, self.dependence(), draws,
+                                   seed, basis)
 
     @property
     def bases(self) -> list[str]:

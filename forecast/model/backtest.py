@@ -53,7 +53,8 @@ PREDICTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, MODEL, IS_CHAMPION,
                       *(band(s.DISBURSED, p) for p in BANDS), P_MISS, *(band(s.SPEND, p) for p in BANDS),
                       BUDGET_AT_ORIGIN, F.BUDGET_FINAL, DISBURSED_TO_DATE, F.AMOUNT[s.DISBURSED],
                       *(amount(s.DISBURSED, p) for p in BANDS), SPEND_TO_DATE, F.AMOUNT[s.SPEND],
-                      *(amount(s.SPEND, p) for p in BANDS)]
+                      *(amount(s.SPEND, p) for p in BANDS), s.AGENCY, s.PLAN_LINE,
+                      *(M.level(s.DISBURSED, q) for q in M.LEVELS)]
 METRIC_COLUMNS = [F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n", "mae_disbursed_pp", "medae_disbursed_pp",
                   "pinball_disbursed_pp", "coverage_disbursed", "brier_miss", "auc_miss", "mae_spend_pp",
                   "medae_spend_pp", "coverage_spend"]
@@ -73,6 +74,7 @@ class BacktestResult:
     targets: tuple[str, ...]
     final: dict[int, Fitted] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)  # "features", "backtest", "fit": wall time
+    dependence: dict[int, dict] = field(default_factory=dict)  # origin -> how lines of one year miss together
 
 
 def training_rows(rows: pl.DataFrame, origin: int | None = None) -> pl.DataFrame:
@@ -155,6 +157,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                             threshold if target == s.DISBURSED else None)
 
     inputs = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND, s.BUDGET, F.BUDGET_FINAL,
+              s.AGENCY, s.PLAN_LINE,
               F.cum(s.DISBURSED), F.cum(s.SPEND), F.AMOUNT[s.DISBURSED], F.AMOUNT[s.SPEND],
               *(F.share(F.cum(f)) for f in M.TARGET_FLOWS)]
     frames = []  # built in output order (candidate, fiscal year, project): no sort of millions of rows
@@ -172,6 +175,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
                     cols[P_MISS] = out["p_below"]
+                    cols.update({M.level(s.DISBURSED, q): out["grid"][:, i] for i, q in enumerate(M.LEVELS)})
             if band(s.DISBURSED, 50) not in cols:
                 continue
             M.coherent(cols)
@@ -297,5 +301,10 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
     predictions = _amounts(predictions).with_columns(
         (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION)
     ).select(PREDICTION_COLUMNS)
+    from forecast.decisions import portfolio
+
+    dependence = {q: portfolio.estimate_dependence(predictions.filter(pl.col(IS_CHAMPION) & (pl.col(F.ORIGIN) == q)))
+                  for q in origins}
     clock["wall"] = time.perf_counter() - start
-    return BacktestResult(predictions, table, champions, years, threshold, targets, final if fit_final else {}, clock)
+    return BacktestResult(predictions, table, champions, years, threshold, targets, final if fit_final else {}, clock,
+                          dependence)

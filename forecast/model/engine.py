@@ -49,7 +49,8 @@ DRIVER_FEATURES = [F.share(F.cum(s.PLAN)), F.share(F.cum(s.DISBURSED)), F.share(
                    F.momentum(s.DISBURSED), F.RESTATED_SHARE, F.QUARTERS_LEFT, F.BUDGET_REVISION,
                    F.BUDGET_REVISION_COUNT]
 EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET, COMMITMENTS,
-                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES]
+                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES,
+                 *(M.level(s.DISBURSED, q) for q in M.LEVELS)]
 
 
 @dataclass
@@ -141,6 +142,7 @@ def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
         "metrics": result.metrics.to_dicts(),
         "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         "reliability": B.reliability(result.predictions, threshold).to_dicts(),
+        "dependence": {str(q): d for q, d in result.dependence.items()},
         "kpi_calibration": kpi_calibration,
         "author": author, "store": store_id,
     }
@@ -186,6 +188,7 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
             done = M.to_date(X, f)
             cols.update({B.band(f, p): done for p in B.BANDS})
         d = cols[B.band(s.DISBURSED, 50)]
+        cols.update({M.level(s.DISBURSED, lv): d for lv in M.LEVELS})
         cols[P_MISS_DISBURSEMENT] = (d < threshold).astype(float)
         cols[P_SPEND_BELOW_BUDGET] = (cols[B.band(s.SPEND, 50)] < FULL_SPEND).astype(float)
     else:
@@ -202,11 +205,16 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
                 continue
             out = chosen[f].predict(X, threshold if f == s.DISBURSED else FULL_SPEND)
             cols.update({B.band(f, p): out[f"p{p}"] for p in B.BANDS})
+            if f == s.DISBURSED:
+                cols.update({M.level(f, lv): out["grid"][:, i] for i, lv in enumerate(M.LEVELS)})
             cols[P_MISS_DISBURSEMENT if f == s.DISBURSED else P_SPEND_BELOW_BUDGET] = out["p_below"]
     for f in M.TARGET_FLOWS:  # the year end is never below what is already paid or contracted (barring refunds)
         done = M.to_date(X, f)
         for p in B.BANDS:
             cols[B.band(f, p)] = np.maximum(cols[B.band(f, p)], done)
+        if f == s.DISBURSED:
+            for lv in M.LEVELS:
+                cols[M.level(f, lv)] = np.maximum(cols[M.level(f, lv)], done)
     reached = M.to_date(X, s.DISBURSED) >= threshold
     cols[P_MISS_DISBURSEMENT] = np.where(reached, 0.0, cols[P_MISS_DISBURSEMENT])
     M.coherent(cols)

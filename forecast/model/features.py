@@ -114,7 +114,8 @@ def panel(snap: Snapshot) -> pl.LazyFrame:
 
     Returns
     -------
-    LazyFrame with fiscal_year, project_id, state_as_of, agency, quarter 1-4, the budget in force at
+    LazyFrame with fiscal_year, project_id, state_as_of, agency (else owner), plan line, quarter 1-4, the
+    budget in force at
     the state (``budget``), the year's first budget, the count of budget revisions to the state, the
     four flows as Float64 in the store's unit, and ``restated``; quarters not yet reported (or not
     listed by any report up to the state) have null flows.
@@ -140,9 +141,9 @@ def panel(snap: Snapshot) -> pl.LazyFrame:
           .with_columns((pl.col(s.DISBURSED) - pl.col("__first")).abs().fill_null(0.0).alias(RESTATED))
           .drop("__first"))
 
-    agency = pl.col(s.AGENCY) if s.AGENCY in proj.collect_schema() else pl.lit(None, pl.String)
     budgets = (proj.sort(s.AS_OF).select(
-        *KEY, pl.col(s.AS_OF).alias("__p_as_of"), agency.alias(s.AGENCY), pl.col(s.BUDGET).cast(pl.Float64),
+        *KEY, pl.col(s.AS_OF).alias("__p_as_of"), group_agency().alias(s.AGENCY), pl.col(s.PLAN_LINE),
+        pl.col(s.BUDGET).cast(pl.Float64),
         pl.col(s.BUDGET).cast(pl.Float64).first().over(KEY, order_by=s.AS_OF).alias(BUDGET_FIRST),
         (pl.col(s.BUDGET) != pl.col(s.BUDGET).shift(1)).fill_null(False).cast(pl.Int32).cum_sum()
         .over(KEY, order_by=s.AS_OF).alias(BUDGET_REVISION_COUNT)))
@@ -151,6 +152,11 @@ def panel(snap: Snapshot) -> pl.LazyFrame:
                        check_sortedness=False)
             .drop("__p_as_of", s.AS_OF)
             .sort(_Q))
+
+
+def group_agency() -> pl.Expr:
+    """The agency a line belongs to: ``agency`` where given, else its ``owner`` (a state body in budget data)."""
+    return pl.coalesce(pl.col(s.AGENCY).replace("", None), pl.col(s.OWNER).replace("", None))
 
 
 def _reported(lf: pl.LazyFrame) -> pl.Expr:
@@ -327,7 +333,7 @@ def prior_year(known: pl.LazyFrame):
     return step
 
 
-COLUMNS = [*KEY, s.AGENCY, ORIGIN, STATE, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
+COLUMNS = [*KEY, s.AGENCY, s.PLAN_LINE, ORIGIN, STATE, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
 TRUTH = [BUDGET_FINAL, *AMOUNT.values(), *TARGETS.values()]
 
 

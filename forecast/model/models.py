@@ -42,6 +42,8 @@ from forecast.model import features as F
 
 TARGET_FLOWS = (s.DISBURSED, s.SPEND)
 BANDS = (10, 50, 90)
+# the quantile levels kept for each prediction: its whole distribution, for joint draws and PIT values
+LEVELS = (0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98)
 MIN_SPREAD = 0.02  # the narrowest spread a score is normalised by (2 points of budget)
 MIN_SCALE = 0.05
 MAX_ROWS = 150_000
@@ -54,6 +56,11 @@ Z90 = 1.2815515655446004  # standard normal 90th percentile
 def band(flow: str, p: int) -> str:
     """Column of a predicted year-end share quantile, e.g. disbursed_share_p10."""
     return f"{flow}_share_p{p}"
+
+
+def level(flow: str, q: float) -> str:
+    """Column of a predicted year-end share at quantile level ``q``, e.g. disbursed_share_q05."""
+    return f"{flow}_share_q{round(q * 100):02d}"
 
 
 def coherent(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -534,28 +541,29 @@ class Calibrated:
 
         ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions).
         """
+        from scipy.stats import norm
+
         est = self.estimator
         mid = est.predict(X) if mid is None else mid
         cal = self.calibration
         if cal is not None:
             spread = est.spread(X) if spread is None else spread
-            lo, hi = cal.quantile(mid, spread, 0.1), cal.quantile(mid, spread, 0.9)
+            grid = np.column_stack([mid if q == 0.5 else cal.quantile(mid, spread, q) for q in LEVELS])
             below = cal.cdf(mid, spread, threshold) if threshold is not None else None
         elif isinstance(est, StructuralModel):
             lo, hi = est.bounds(X)
-            below = None
-            if threshold is not None:
-                from scipy.stats import norm
-
-                sd = np.maximum((hi - lo) / (2 * Z90), 1e-6)
-                below = norm.cdf((threshold - mid) / sd)
+            sd = np.maximum((np.maximum(hi, mid) - np.minimum(lo, mid)) / (2 * Z90), 1e-6)
+            grid = np.column_stack([mid + sd * norm.ppf(q) for q in LEVELS])
+            grid[:, LEVELS.index(0.1)], grid[:, LEVELS.index(0.9)] = np.minimum(lo, mid), np.maximum(hi, mid)
+            below = norm.cdf((threshold - mid) / sd) if threshold is not None else None
         else:
             raise ValueError(f"{type(est).__name__} has no calibration; run it through a backtest.")
         floor = to_date(X, est.target) if est.floor_at_to_date else np.full_like(mid, -np.inf)
-        lo, hi = np.minimum(lo, mid), np.maximum(hi, mid)
-        out = {"p10": np.maximum(lo, floor), "p50": np.maximum(mid, floor), "p90": np.maximum(hi, floor)}
+        grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
         if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
-            out = {k: np.minimum(v, np.maximum(1.0, floor)) for k, v in out.items()}
+            grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
+        out = {"p10": grid[:, LEVELS.index(0.1)], "p50": grid[:, LEVELS.index(0.5)], "p90": grid[:, LEVELS.index(0.9)],
+               "grid": grid}
         if threshold is not None:
             out["p_below"] = np.where(floor >= threshold, 0.0, np.clip(below, 0, 1))
         return out

@@ -157,7 +157,7 @@ def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: i
         **_kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q,
                 survey_target, rng),
     }
-    return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES}
+    return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES if name in frames}
 
 
 def _projects(fys, ids, agency, budget_u, rng) -> pl.DataFrame:

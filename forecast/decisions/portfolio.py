@@ -1,0 +1,250 @@
+"""The agency and the government as a whole: a joint projection, P(the total misses the target), groups.
+
+Every project's year-end share has its own predictive distribution (a quantile function on
+``models.LEVELS``). ``draw`` draws all projects *together* through a hierarchical Gaussian copula:
+
+    z_i = √ρ_g · G + √(ρ_a − ρ_g) · A_agency(i) + √(ρ_l − ρ_a) · L_line(i) + √(1 − ρ_l) · ε_i,
+
+with G a government-wide year shock, A one shock per agency and L one per plan line (all
+independent standard normals), and y_i = Q_i(Φ(z_i)). Totals are exact sums of the draws, never
+sums of quantiles: projects of one agency and one year tend to miss together, and the ranges of
+totals are as wide as that makes them - narrower than the sum of the projects' ranges, wider
+than independence would say.
+
+The correlations come from history: ``estimate_dependence`` reads the backtest's out-of-sample
+probability-integral transforms (each outcome's place in its own predictive distribution,
+turned into a normal score) and averages the products of scores of pairs of lines in the same
+year (ρ_g), the same year and agency (ρ_a) and the same year, agency and plan line (ρ_l), each
+level kept only where the history holds enough pairs. With no history the correlation is an
+assumption, ``ASSUMED_RHO`` = 0.3 at every level, and the basis says so.
+
+Draws are seeded and reproducible, made in chunks so that memory stays bounded; the number of
+draws falls from 10,000 for small portfolios to 1,000 for a whole government.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+from scipy.special import ndtri
+from scipy.stats import norm
+
+from forecast.data import schema as s
+from forecast.model import engine
+from forecast.model import features as F
+from forecast.model import models as M
+
+ASSUMED_RHO = 0.3
+MIN_PAIRS = 30
+MAX_RHO = 0.95
+DRAWS = 10_000
+MIN_DRAWS = 1_000
+SAMPLES = 20_000_000  # draws x projects per portfolio, at most (then fewer draws)
+CHUNK = 5_000_000  # draws x projects per chunk
+LEVELS = np.asarray(M.LEVELS)
+TAIL = (0.001, 0.999)  # the quantile function is extended linearly to these levels
+GOVERNMENT, AGENCY_LEVEL, PLAN_LINE_LEVEL = "government", "agency", "plan_line"
+GROUP_BY = {"agency": s.AGENCY, "plan_line": s.PLAN_LINE, "owner": s.OWNER}
+ALL = "all"
+
+COLUMNS = ["group_by", "group", "projects", s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
+           "disbursed_p10", "disbursed_p50", "disbursed_p90", "disbursed_share_p50", "p_miss_target",
+           "expected_shortfall", "basis"]
+
+
+@dataclass(frozen=True)
+class Dependence:
+    """Correlations of the normal scores of lines of one year: all, same agency, same agency and plan line."""
+
+    government: float = ASSUMED_RHO
+    agency: float = ASSUMED_RHO
+    plan_line: float = ASSUMED_RHO
+    source: str = "assumed"  # "history" or "assumed"
+    pairs: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        g = float(np.clip(self.government, 0, MAX_RHO))
+        a = float(np.clip(self.agency, g, MAX_RHO))
+        line = float(np.clip(self.plan_line, a, MAX_RHO))
+        object.__setattr__(self, "government", g)
+        object.__setattr__(self, "agency", a)
+        object.__setattr__(self, "plan_line", line)
+
+    def describe(self) -> str:
+        if self.source != "history":
+            return f"dependence assumed (no history): correlation {self.government:.2f} between all projects"
+        return (f"dependence from history: correlation {self.government:.2f} within the government, "
+                f"{self.agency:.2f} within an agency, {self.plan_line:.2f} within a plan line")
+
+    def to_dict(self) -> dict:
+        return {GOVERNMENT: self.government, AGENCY_LEVEL: self.agency, PLAN_LINE_LEVEL: self.plan_line,
+                "source": self.source, "pairs": self.pairs}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Dependence":
+        if not d:
+            return cls()
+        return cls(d[GOVERNMENT], d[AGENCY_LEVEL], d[PLAN_LINE_LEVEL], d.get("source", "history"), d.get("pairs", {}))
+
+
+# --- quantile functions ---------------------------------------------------------------------------
+def _extended(grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and quantiles with the tails extended linearly to ``TAIL`` (never below 0)."""
+    lv = np.concatenate([[TAIL[0]], LEVELS, [TAIL[1]]])
+    lo = grid[:, :1] - (grid[:, 1:2] - grid[:, :1]) * (LEVELS[0] - TAIL[0]) / (LEVELS[1] - LEVELS[0])
+    hi = grid[:, -1:] + (grid[:, -1:] - grid[:, -2:-1]) * (TAIL[1] - LEVELS[-1]) / (LEVELS[-1] - LEVELS[-2])
+    return lv, np.concatenate([np.maximum(lo, np.minimum(grid[:, :1], 0.0)), grid, hi], axis=1)
+
+
+def quantile(grid: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """y[d, i] = Q_i(u[d, i]): each project's quantile function (rows of ``grid``) at draws ``u`` (draws x n)."""
+    lv, q = _extended(np.asarray(grid, float))
+    u = np.clip(u, lv[0], lv[-1])
+    k = np.clip(np.searchsorted(lv, u, side="right") - 1, 0, len(lv) - 2)
+    cols = np.arange(q.shape[0])[None, :]
+    q0, q1 = q[cols, k], q[cols, k + 1]
+    return q0 + (u - lv[k]) / (lv[k + 1] - lv[k]) * (q1 - q0)
+
+
+def pit(grid: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Where each outcome falls in its own predictive distribution (the inverse of ``quantile``)."""
+    lv, q = _extended(np.asarray(grid, float))
+    out = np.empty(len(y))
+    for i in range(len(y)):
+        qi = np.maximum.accumulate(q[i])
+        out[i] = np.interp(y[i], qi + np.arange(qi.size) * 1e-12, lv)
+    return out
+
+
+def estimate_dependence(predictions: pl.DataFrame) -> dict:
+    """Correlations of lines of one year from out-of-sample predictions (with truth, year, agency, plan line)."""
+    cols = [M.level(s.DISBURSED, q) for q in M.LEVELS]
+    rows = predictions.filter(pl.col(F.Y_DISBURSED).is_not_null() & pl.all_horizontal(pl.col(c).is_not_null()
+                                                                                       for c in cols))
+    if rows.height < MIN_PAIRS:
+        return Dependence().to_dict()
+    u = pit(rows.select(cols).to_numpy(), rows[F.Y_DISBURSED].to_numpy())
+    z = ndtri(np.clip(u, 0.005, 0.995))
+    frame = rows.select(s.FISCAL_YEAR, pl.col(s.AGENCY).fill_null("?"), pl.col(s.PLAN_LINE).fill_null("?")) \
+        .with_columns(pl.Series("z", z))
+    out, pairs = {}, {}
+    for name, keys in ((GOVERNMENT, [s.FISCAL_YEAR]), (AGENCY_LEVEL, [s.FISCAL_YEAR, s.AGENCY]),
+                       (PLAN_LINE_LEVEL, [s.FISCAL_YEAR, s.AGENCY, s.PLAN_LINE])):
+        g = frame.group_by(keys).agg(pl.col("z").sum().alias("t"), (pl.col("z") ** 2).sum().alias("q"), pl.len().alias("n"))
+        n_pairs = float((g["n"] * (g["n"] - 1)).sum())
+        pairs[name] = int(n_pairs / 2)
+        if n_pairs >= 2 * MIN_PAIRS:
+            out[name] = float(((g["t"] ** 2 - g["q"]).sum()) / n_pairs)
+    g = out.get(GOVERNMENT, 0.0)
+    a = out.get(AGENCY_LEVEL, g)
+    line = out.get(PLAN_LINE_LEVEL, a)
+    return Dependence(g, a, line, "history", pairs).to_dict()
+
+
+# --- joint draws --------------------------------------------------------------------------------------
+def _codes(values: list) -> np.ndarray:
+    return pl.Series(values, dtype=pl.String).fill_null("?").cast(pl.Categorical).to_physical().to_numpy()
+
+
+def draw(grid: np.ndarray, agency: list, plan_line: list, dep: Dependence, draws: int, seed: int = 0,
+         groups: np.ndarray | None = None, weights: np.ndarray | None = None, floor: np.ndarray | None = None):
+    """Joint draws of every project's year-end share.
+
+    Returns the shares (draws x projects) when ``groups`` is None; otherwise, for memory, the sums of
+    ``weights`` x share per group (draws x number of groups), ``groups`` giving each project's group index.
+    """
+    n = grid.shape[0]
+    rng = np.random.default_rng(seed)
+    a_code = _codes(agency)
+    l_code = _codes([f"{a}\x1f{p}" for a, p in zip(agency, plan_line)])
+    w_g, w_a, w_l = np.sqrt(dep.government), np.sqrt(dep.agency - dep.government), np.sqrt(dep.plan_line - dep.agency)
+    w_e = np.sqrt(1 - dep.plan_line)
+    per_chunk = max(1, CHUNK // max(n, 1))
+    out = []
+    for start in range(0, draws, per_chunk):
+        k = min(per_chunk, draws - start)
+        z = (w_g * rng.standard_normal((k, 1)) + w_a * rng.standard_normal((k, a_code.max() + 1))[:, a_code]
+             + w_l * rng.standard_normal((k, l_code.max() + 1))[:, l_code] + w_e * rng.standard_normal((k, n)))
+        y = quantile(grid, norm.cdf(z))
+        if floor is not None:
+            y = np.maximum(y, floor[None, :])
+        if groups is None:
+            out.append(y)
+        else:
+            sums = np.zeros((k, int(groups.max()) + 1))
+            for g in np.unique(groups):
+                m = groups == g
+                sums[:, g] = y[:, m] @ weights[m]
+            out.append(sums)
+    return np.concatenate(out, axis=0)
+
+
+def n_draws(projects: int, requested: int = DRAWS) -> int:
+    """10,000 draws, fewer for a whole government (at least 1,000) so that a portfolio takes seconds."""
+    return int(np.clip(SAMPLES // max(projects, 1), MIN_DRAWS, requested))
+
+
+# --- the portfolio table ------------------------------------------------------------------------------
+def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, by: str | None = None,
+              dependence: Dependence | None = None, draws: int = DRAWS, seed: int = 0,
+              basis: str = "") -> pl.DataFrame:
+    """One row for the whole portfolio and one per group (``by``: agency, plan_line or owner).
+
+    ``projection`` comes from ``engine.project`` (with its quantile grid), ``projects`` is the
+    snapshot's projects table. Amounts are in the store's unit, of the budgets in force now.
+    """
+    dep = dependence or Dependence()
+    if projection.is_empty():
+        return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
+    keys = [s.FISCAL_YEAR, s.PROJECT_ID]
+    info = projects.select(*keys, s.AGENCY, s.OWNER, s.PLAN_LINE)
+    p = projection.join(info, on=keys, how="left").with_columns(F.group_agency().alias("__agency"))
+    budget = p[s.BUDGET].cast(pl.Float64).to_numpy()
+    grid = np.column_stack([p[M.level(s.DISBURSED, q)].cast(pl.Float64).to_numpy() for q in M.LEVELS])
+    done = p[engine.DISBURSED_TO_DATE].cast(pl.Float64).fill_null(0).to_numpy()
+    floor = np.where(budget > 0, done / np.where(budget > 0, budget, 1), 0)
+    column = GROUP_BY.get(by) if by else None
+    if by and column is None:
+        from forecast.errors import InputError
+
+        raise InputError(f"a portfolio is grouped by agency, plan_line or owner; got {by!r}.")
+    labels = ["__all__"] * p.height
+    if column:
+        src = "__agency" if column == s.AGENCY else column
+        labels = [x if x not in (None, "") else "(none)" for x in p[src].to_list()]
+    names = sorted(set(labels) - {"__all__"})
+    index = {g: i + 1 for i, g in enumerate(names)}
+    groups = np.array([index.get(g, 0) for g in labels])
+    k = n_draws(p.height, draws)
+    all_groups = np.where(groups == 0, 0, groups)
+    # group 0 is the whole portfolio: draw once, sum per group and for all
+    sums = draw(grid, p["__agency"].to_list(), p[s.PLAN_LINE].to_list(), dep, k, seed, all_groups,
+                np.where(budget > 0, budget, 0), floor)
+    total = sums.sum(axis=1) if names else sums[:, 0]
+    rows = [_row(ALL, ALL, np.ones(p.height, bool), p, budget, total, target, basis, dep, k)]
+    for g in names:
+        rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], target, basis, dep, k))
+    return pl.DataFrame(rows, schema={c: (pl.String if c in ("group_by", "group", "basis") else
+                                          pl.Int64 if c == "projects" else pl.Float64) for c in COLUMNS})
+
+
+def _money(p: pl.DataFrame, col: str, m: np.ndarray) -> float | None:
+    v = p[col].cast(pl.Float64).to_numpy()[m]
+    return None if np.isnan(v).all() else float(np.nansum(v))
+
+
+def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.ndarray, totals: np.ndarray,
+         target: float, basis: str, dep: Dependence, k: int) -> dict:
+    b = float(budget[m].sum())
+    goal = target * b
+    lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
+    return {"group_by": group_by, "group": group, "projects": int(m.sum()), s.BUDGET: b,
+            "plan_to_date": _money(p, engine.PLAN_TO_DATE, m), "disbursed_to_date": _money(p, engine.DISBURSED_TO_DATE, m),
+            "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
+            "disbursed_p10": float(lo), "disbursed_p50": float(mid), "disbursed_p90": float(hi),
+            "disbursed_share_p50": float(mid / b) if b > 0 else None,
+            "p_miss_target": float(np.mean(totals < goal)) if b > 0 else None,
+            "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
+            "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x)}
