@@ -16,6 +16,8 @@ st.set_page_config(page_title="forecast", page_icon=":material/monitoring:", lay
 ctx = ui.draw()
 pages = [
     st.Page("app_pages/overview.py", title=ctx.tr("page_overview"), icon=":material/dashboard:", default=True),
+    *([st.Page("app_pages/agencies.py", title=ctx.tr("page_agencies"), icon=":material/account_balance:",
+                url_path="agencies")] if len(ctx.agencies) > 1 else []),
     st.Page("app_pages/ranking.py", title=ctx.tr("page_ranking"), icon=":material/warning:", url_path="ranking"),
     st.Page("app_pages/project.py", title=ctx.tr("page_project"), icon=":material/folder_open:", url_path="project"),
     st.Page("app_pages/data.py", title=ctx.tr("page_data"), icon=":material/table_view:", url_path="data"),

@@ -11,7 +11,6 @@ from forecast.data.revisions import RESTATEMENT
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces import export
-from forecast.model import engine
 from forecast.model import features as F
 
 ctx = ui.context()
@@ -34,10 +33,19 @@ for col, key in zip(cols[1:4], (summary.PLAN_TO_DATE, summary.SPEND_TO_DATE, sum
     value = float(raw.sum() or 0)
     col.metric(ctx.tr(key), f"{value:,.4f}", f"{value / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
                delta_color="off", delta_arrow="off")
-ye = {p: float(proj[engine.projected(s.DISBURSED, p)].cast(pl.Float64).sum()) for p in (10, 50, 90)}
+whole = ctx.portfolio().row(0, named=True)  # joint draws: the range of the total, not a sum of ranges
+ye = {p: float(whole[f"disbursed_p{p}"]) for p in (10, 50, 90)}
 cols[4].metric(ctx.tr("projected_ye"), f"{ye[50]:,.1f}",
                f"{ctx.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
                delta_color="off", delta_arrow="off")
+policy = rv.policy
+m = st.columns(3)
+m[0].metric(ctx.tr("p_agency_miss", target=f"{policy.target:.0%}"), risk.chance(whole["p_miss_target"]))
+m[1].metric(ctx.tr("expected_shortfall"), f"{whole['expected_shortfall']:,.4f}")
+m[2].metric(ctx.tr("target_line"), f"{policy.target:.0%}",
+            " · ".join(f"Q{i} {q:.0%}" for i, q in enumerate(policy.quarterly_targets, 1))
+            if policy.quarterly_targets else None, delta_color="off", delta_arrow="off")
+st.caption(whole["basis"] + " · " + policy.source)
 
 left, right = st.columns([3, 2])
 with left:
@@ -46,8 +54,9 @@ with left:
     curve = ctx.curve
     done = curve.filter(pl.col(s.QUARTER) == q_done)[s.DISBURSED].cast(pl.Float64)
     fan = ui.fan(q_done, float(done[0]), ye[10], ye[50], ye[90]) if q_done and len(done) and q_done < 4 else None
-    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, ctx.target, budget), width="stretch")
-    st.caption(ctx.tr("sum_range_note"))
+    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, policy.target, budget, policy.quarterly_targets),
+                    width="stretch")
+    st.caption(ctx.tr("joint_range_note"))
 with right:
     st.subheader(ctx.tr("levels"))
     counts = {lv: ranking.filter(pl.col(risk.LEVEL) == lv).height for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
@@ -76,11 +85,13 @@ summary_page = export.summary_html(
     [(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}"),
      (ctx.tr("disbursed_to_date"), f"{float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0):,.4f}"),
      (ctx.tr("projected_ye"), f"{ye[50]:,.1f} ({ye[10]:,.1f}–{ye[90]:,.1f})"),
+     (ctx.tr("p_agency_miss", target=f"{policy.target:.0%}"), risk.chance(whole["p_miss_target"])),
      *((ui.level_label(lv, ctx.lang), str(n)) for lv, n in counts.items())],
     ranking, ctx.lang, rv.policy.describe(ctx.lang) + " · " + "; ".join(rv.bases))
 c1, c2 = st.columns(2)
 c1.download_button(ctx.tr("download_summary"), summary_page.encode("utf-8"), "forecast_summary.html", "text/html",
                    on_click="ignore")
 c2.download_button(ctx.tr("download_report"),  # built only when clicked
-                   lambda: export.report_workbook(rv, ranking), "forecast_report.xlsx",
+                   lambda: export.report_workbook(rv, ranking, ctx.portfolio(by="agency" if len(ctx.agencies) > 1
+                                                                             else "plan_line")), "forecast_report.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

@@ -54,7 +54,8 @@ with left:
     fan = (ui.fan(q, float(p["disbursed_to_date"]), float(p["disbursed_p10"]), float(p["disbursed_p50"]),
                   float(p["disbursed_p90"])) if 0 < q < 4 else None)
     st.subheader(f"{ctx.tr('curve')} ({ctx.unit})")
-    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, ctx.target, budget), width="stretch")
+    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, rv.policy.target, budget, rv.policy.quarterly_targets),
+                    width="stretch")
 with right:
     st.subheader(f"{ctx.tr('money_table')} ({ctx.unit})")
     money = fin.select(pl.col(s.QUARTER).alias(ctx.tr("quarter")), pl.col(s.AS_OF).alias(ctx.tr("as_of")),

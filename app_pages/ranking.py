@@ -16,6 +16,13 @@ st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of} · {rv.
 ui.basis_note(ctx)
 ranking = rv.ranking(ctx.lang)
 
+agencies = ctx.agencies
+if len(agencies) > 1:  # a whole government: the agency filter comes first (the agencies page sets it)
+    from forecast.model.features import group_agency
+
+    chosen_agencies = st.multiselect(ctx.tr("filter_agency"), agencies, key="rank_agencies", placeholder=ctx.tr("all"))
+    if chosen_agencies:
+        ranking = ranking.filter(group_agency().is_in(chosen_agencies))
 f1, f2, f3 = st.columns([2, 2, 2])
 levels = f1.multiselect(ctx.tr("filter_level"), [risk.HIGH, risk.MEDIUM, risk.LOW],
                         format_func=lambda lv: ui.level_label(lv, ctx.lang), key="rank_levels",

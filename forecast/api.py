@@ -36,8 +36,15 @@ def models_of(store: Store, models: registry.ModelSet | str | None = ACTIVE) -> 
 def project(store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE,
             target: float | None = None) -> pl.DataFrame:
     """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
-    policy = RiskPolicy() if target is None else RiskPolicy(target=target)
-    return engine.project(store.snapshot(as_of, last_years=2), models_of(store, models), policy.target)
+    snap = store.snapshot(as_of, last_years=2)
+    return engine.project(snap, models_of(store, models), R.policy_for(snap, target).target)
+
+
+def portfolio(store: Store, by: str | None = None, as_of: str | dt.date = "latest", target: float | None = None,
+              models: registry.ModelSet | str | None = ACTIVE, draws: int = 10_000, seed: int = 0) -> pl.DataFrame:
+    """The whole portfolio and each group (agency, plan_line or owner): joint range, P(miss), shortfall."""
+    snap = store.snapshot(as_of, last_years=2)
+    return R.review(snap, models_of(store, models), R.policy_for(snap, target)).portfolio(by, draws, seed)
 
 
 def kpi_attainment(store: Store, as_of: str | dt.date = "latest",
@@ -57,11 +64,12 @@ def rank(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | Non
     """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
     number) also the previous rank, the move and whether the project is newly high-risk."""
     ms = models_of(store, models)
-    now = R.review(store.snapshot(as_of, last_years=2), ms, policy)
+    snap = store.snapshot(as_of, last_years=2)
+    now = R.review(snap, ms, policy)
     if compare_to is None:
         return now.ranking(lang)
     before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
-    before = R.review(store.snapshot(before_date, last_years=2), ms, policy)
+    before = R.review(store.snapshot(before_date, last_years=2), ms, now.policy)
     return R.compare(now, before, lang).with_columns(pl.lit(before_date).alias("compared_to"))
 
 

@@ -27,7 +27,6 @@ from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces.labels import LANGS, t
 from forecast.model import engine, registry
-from forecast.model.features import CABINET_TARGET
 
 __all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context",
            "coloured_levels", "cumulative_chart", "draw", "fan", "level_badge", "level_label", "money_config",
@@ -62,10 +61,17 @@ def _snapshot(fingerprint: str, as_of: str) -> Snapshot:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _review(fingerprint: str, as_of: str, version: str | None, target: float) -> R.Review:
+def _review(fingerprint: str, as_of: str, version: str | None, target: float | None) -> R.Review:
     st_ = _store()
     ms = _model_set(str(st_.models_dir), version) if version else None
-    return R.review(_snapshot(fingerprint, as_of), ms, risk.RiskPolicy(target=target))
+    snap = _snapshot(fingerprint, as_of)
+    return R.review(snap, ms, R.policy_for(snap, target))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _portfolio(fingerprint: str, as_of: str, version: str | None, by: str | None) -> pl.DataFrame:
+    snap = _snapshot(fingerprint, as_of)
+    return _review(fingerprint, as_of, version, None).portfolio(by) if snap.fiscal_year is not None else pl.DataFrame()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -83,7 +89,7 @@ class Context:
     as_of: str  # "latest" or an ISO date
     models: registry.ModelSet | None
     fingerprint: str
-    target: float = CABINET_TARGET
+    target: float | None = None  # None: the store's targets for the year (else the default)
 
     def tr(self, key: str, **kw) -> str:
         text = t(key, self.lang)
@@ -100,6 +106,19 @@ class Context:
     @property
     def review(self) -> R.Review:
         return _review(self.fingerprint, self.as_of, self.version, self.target)
+
+    def portfolio(self, by: str | None = None) -> pl.DataFrame:
+        """The portfolio (joint draws) and, with ``by``, one row per group."""
+        return _portfolio(self.fingerprint, self.as_of, self.version, by)
+
+    @property
+    def agencies(self) -> list[str]:
+        """The agencies of the current year (agency, else owner); more than one makes a whole-government store."""
+        from forecast.model.features import group_agency
+
+        snap = self.snapshot
+        p = snap.projects.filter(pl.col(s.FISCAL_YEAR) == snap.fiscal_year)
+        return sorted(x for x in p.select(group_agency()).to_series().unique().to_list() if x)
 
     def previous(self) -> tuple[R.Review | None, dt.date | None]:
         """The review of the report before this one, and its date; (None, None) when there is none."""
@@ -234,21 +253,23 @@ def uploads(files, prefix: str):
 
 
 SERIES_COLOURS = {s.PLAN: "#9e9e9e", s.SPEND: "#f28e2b", s.DISBURSED: "#4e79a7", "projection": "#4e79a7",
-                  "target": "#b22222", "fan": "#4e79a7"}
+                  "target": "#b22222", "fan": "#a0cbe8", "target_curve": "#e15759"}
 
 
 def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None, target: float | None,
-                     budget: float) -> alt.Chart:
-    """Cumulative plan, spend and disbursed by quarter, the target, and the projection fan to Q4.
+                     budget: float, quarterly: tuple | None = None) -> alt.Chart:
+    """Cumulative plan, spend and disbursed by quarter, the target (and its quarterly curve), the projection fan.
 
-    Colours are fixed per series (the same in both languages); the fan and the target are in the legend.
+    Colours are fixed per series (the same in both languages); the fan and the targets are in the legend.
     """
     series = {s.PLAN: ctx.tr("plan_to_date"), s.SPEND: ctx.tr("spend_to_date"),
               s.DISBURSED: ctx.tr("disbursed_to_date")}
     names = {**series, "projection": ctx.tr("projection"), "fan": ctx.tr("fan"),
-             "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else ""}
-    domain = [names[k] for k in (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target")]
-    colours = [SERIES_COLOURS[k] for k in (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target")]
+             "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else "",
+             "target_curve": ctx.tr("target_curve")}
+    keys = (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve")
+    domain = [names[k] for k in keys]
+    colours = [SERIES_COLOURS[k] for k in keys]
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
     long = (curve.select(pl.col(s.QUARTER).cast(pl.Int32).alias("q"),
                          *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()))
@@ -270,6 +291,12 @@ def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None,
         rule = pl.DataFrame({"amount": [target * budget], "series": [names["target"]]})
         layers.append(alt.Chart(rule).mark_rule(strokeDash=[2, 2]).encode(
             y="amount:Q", color=colour, tooltip=["series", alt.Tooltip("amount:Q", format=",.4f")]))
+    if quarterly:
+        steps = pl.DataFrame({"q": [1, 2, 3, 4], "amount": [x * budget for x in quarterly],
+                              "series": [names["target_curve"]] * 4})
+        layers.append(alt.Chart(steps).mark_line(strokeDash=[1, 3], point=alt.OverlayMarkDef(shape="diamond"))
+                      .encode(x=x, y="amount:Q", color=colour,
+                              tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")]))
     return alt.layer(*layers).properties(height=340)
 
 

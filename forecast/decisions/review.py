@@ -19,6 +19,29 @@ from forecast.model import engine
 from forecast.model.registry import ModelSet
 
 PREVIOUS = "previous"
+DEFAULT_TARGET = 0.93  # the Thai cabinet's year-end disbursement target, where a store sets none
+
+
+def policy_for(snap: Snapshot, target: float | None = None,
+               quarterly: tuple[float, float, float, float] | None = None) -> risk.RiskPolicy:
+    """The risk policy of the snapshot's fiscal year: its targets as set in the store, unless given here."""
+    year = snap.fiscal_year
+    row = None
+    if year is not None and not snap.targets.is_empty():
+        found = snap.targets.filter(pl.col(s.FISCAL_YEAR) == year)
+        row = found.row(0, named=True) if found.height else None
+    if target is not None:
+        source = f"target {target:.0%} given for this run"
+    elif row is not None:
+        target = float(row[s.YEAR_END])
+        source = (f"target {target:.0%} set for fiscal year {year} on {row[s.AS_OF]}"
+                  + (f" ({row[s.NOTE]})" if row.get(s.NOTE) else ""))
+    else:
+        target = DEFAULT_TARGET
+        source = f"default target {DEFAULT_TARGET:.0%} (none set for fiscal year {year} in the store)"
+    if quarterly is None and row is not None and all(row[q] is not None for q in s.QUARTER_TARGETS):
+        quarterly = tuple(float(row[q]) for q in s.QUARTER_TARGETS)  # type: ignore[assignment]
+    return risk.RiskPolicy(target=target, quarterly_targets=quarterly, source=source)
 
 
 @dataclass
@@ -70,8 +93,9 @@ class Review:
 
 
 def review(snap: Snapshot, models: ModelSet | None = None, policy: risk.RiskPolicy | None = None) -> Review:
-    """Project, assess KPIs and rank every project of the snapshot's latest fiscal year."""
-    policy = policy or risk.RiskPolicy()
+    """Project, assess KPIs and rank every project of the snapshot's latest fiscal year (with the targets
+    the store sets for it unless a policy is given)."""
+    policy = policy or policy_for(snap)
     calibration = models.manifest.get("kpi_calibration") if models else None
     projection = engine.project(snap, models, policy.target)
     kpis = kpi.attainment(snap, calibration)

@@ -297,7 +297,8 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     store = _open(args)
     ms = api.models_of(store)
-    rv = R.review(store.snapshot(args.as_of, last_years=2), ms, api.RiskPolicy(target=_target(args.target)))
+    snap = store.snapshot(args.as_of, last_years=2)
+    rv = R.review(snap, ms, R.policy_for(snap, None if args.target is None else _target(args.target)))
     df = rv.projection
     if df.is_empty():
         print(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).",
@@ -339,9 +340,11 @@ def cmd_rank(args: argparse.Namespace) -> int:
     from forecast.decisions import risk
 
     store = _open(args)
-    policy = risk.RiskPolicy(target=_target(args.target), quarterly_targets=_quarterly(args.quarterly_targets))
+    snap = store.snapshot(args.as_of, last_years=2)
+    policy = R.policy_for(snap, None if args.target is None else _target(args.target),
+                          _quarterly(args.quarterly_targets))
     ms = api.models_of(store)
-    now = R.review(store.snapshot(args.as_of, last_years=2), ms, policy)
+    now = R.review(snap, ms, policy)
     df = now.ranking(args.lang)
     if df.is_empty():
         print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
@@ -354,8 +357,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
         levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
-        print(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}.",
-              file=sys.stderr)
+        print(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
+              f"{policy.source}.", file=sys.stderr)
         _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
         if args.compare_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
@@ -363,6 +366,48 @@ def cmd_rank(args: argparse.Namespace) -> int:
             print(f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
                   + (", ".join(new) or "none") + ".", file=sys.stderr)
     emit(_rounded(df.select(cols), args.format), args.format)
+    return 0
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    from forecast import api
+    from forecast.decisions import review as R
+
+    store = _open(args)
+    snap = store.snapshot(args.as_of, last_years=2)
+    policy = R.policy_for(snap, None if args.target is None else _target(args.target))
+    rv = R.review(snap, api.models_of(store), policy)
+    df = rv.portfolio(args.by, args.draws, args.seed)
+    if df.is_empty():
+        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
+        return 1
+    if args.format == "table":
+        print(f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
+              "Totals are sums of joint draws, not sums of quantiles.", file=sys.stderr)
+    emit(_rounded(df, args.format), args.format)
+    return 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    import tempfile
+
+    store = _open(args)
+    if args.action == "set":
+        if store.read_only:
+            raise StoreError("targets are kept in a store, and the embedded reference data is read-only; create one "
+                             "first (`forecast init --from-reference`).")
+        row = {s.FISCAL_YEAR: str(args.fiscal_year), s.AS_OF: dt.date.today().isoformat(),
+               s.YEAR_END: repr(args.year_end), **{q: repr(v) for q, v in zip(s.QUARTER_TARGETS,
+                                                                               args.quarterly or [None] * 4)
+                                                    if v is not None},
+               s.NOTE: args.note or ""}
+        with tempfile.TemporaryDirectory(prefix="forecast-targets-") as folder:
+            path = Path(folder) / "targets.csv"
+            pl.DataFrame([row]).select([c for c in s.TARGETS.names if c in row]).write_csv(path)
+            result = store.ingest([path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
+        print(f"Targets for fiscal year {args.fiscal_year} " + ("unchanged." if result.vintage is None else
+                                                                 f"stored as vintage {result.vintage}."))
+    emit(store.read("targets", "all"), args.format)
     return 0
 
 
@@ -462,7 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("project", help="year-end disbursed and spend per project, with p10/p50/p90")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument("--target", type=float, default=0.93, help=argparse.SUPPRESS)
+    sp.add_argument("--target", type=float, default=None, help=argparse.SUPPRESS)
     fmt(sp)
     sp.set_defaults(func=cmd_project)
 
@@ -475,13 +520,36 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
     sp.add_argument("--compare-to", default=None, metavar="VINTAGE",
                     help="a report date, 'previous', or a store vintage number: show rank moves since then")
-    sp.add_argument("--target", type=float, default=0.93,
-                    help="year-end disbursement target as a share of budget (default 0.93, the cabinet's FY2569)")
+    sp.add_argument("--target", type=float, default=None,
+                    help="year-end disbursement target for this run (default: the store's targets for the year, "
+                         "else 0.93, the cabinet's)")
     sp.add_argument("--quarterly-targets", type=float, nargs=4, default=None, metavar=("Q1", "Q2", "Q3", "Q4"),
-                    help="optional cumulative disbursement targets by quarter end, e.g. 0.30 0.52 0.75 0.93")
+                    help="cumulative disbursement targets by quarter end for this run, e.g. 0.30 0.52 0.75 0.93")
     sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the drivers (default th)")
     fmt(sp)
     sp.set_defaults(func=cmd_rank)
+
+    sp = sub.add_parser("portfolio", help="the whole portfolio and its groups: joint range, P(miss), shortfall")
+    sp.add_argument("--by", choices=("agency", "plan_line", "owner"), default=None, help="one row per group too")
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument("--target", type=float, default=None,
+                    help="year-end disbursement target for this run (default: the store's, else 0.93)")
+    sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
+    sp.add_argument("--seed", type=int, default=0)
+    fmt(sp)
+    sp.set_defaults(func=cmd_portfolio)
+
+    sp = sub.add_parser("targets", help="the disbursement targets per fiscal year (or set them)")
+    tsub = sp.add_subparsers(dest="action", metavar="set")
+    ts = tsub.add_parser("set", help="set a fiscal year's targets (kept in the store as a new vintage)")
+    ts.add_argument("--fiscal-year", type=int, required=True)
+    ts.add_argument("--year-end", type=float, required=True, help="year-end target, a share (e.g. 0.93)")
+    ts.add_argument("--quarterly", type=float, nargs=4, default=None, metavar=("Q1", "Q2", "Q3", "Q4"),
+                    help="cumulative targets by quarter end, e.g. 0.30 0.52 0.75 0.93")
+    ts.add_argument("--note", default=None, help="where the targets come from (e.g. a cabinet resolution)")
+    fmt(ts)
+    fmt(sp)
+    sp.set_defaults(func=cmd_targets)
 
     sp = sub.add_parser("template", help="write the blank Excel template")
     sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))

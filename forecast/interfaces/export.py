@@ -18,12 +18,13 @@ def _plain(df: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(*(pl.col(c).list.join(" | ") for c, d in df.schema.items() if isinstance(d, pl.List)))
 
 
-def report_workbook(review, ranking: pl.DataFrame) -> bytes:
-    """One workbook: ranking, projections, KPI projections, then the four tables as of the review's date."""
+def report_workbook(review, ranking: pl.DataFrame, portfolio: pl.DataFrame | None = None) -> bytes:
+    """One workbook: ranking, the portfolio, projections, KPI projections, then the tables as of the review's date."""
     import xlsxwriter
 
     snap = review.snapshot
-    sheets = {"ranking": _plain(ranking), "projections": review.projection.select(engine.PROJECTION_COLUMNS),
+    sheets = {"ranking": _plain(ranking), "portfolio": portfolio if portfolio is not None else review.portfolio(),
+              "projections": review.projection.select(engine.PROJECTION_COLUMNS),
               "kpi_projections": review.kpis.select(kpi.COLUMNS) if not review.kpis.is_empty() else review.kpis,
               **{name: snap.table(name).select(t.names) for name, t in s.TABLES.items()}}
     buf = io.BytesIO()

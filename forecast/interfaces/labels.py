@@ -55,8 +55,18 @@ LABELS: dict[str, dict[str, str]] = {
                             "en": "The reference data is read-only: create your agency's store to load new quarters."},
     "create_store": {"th": "สร้างคลังข้อมูลจากข้อมูลอ้างอิง", "en": "Create a store from the reference data"},
     "restated_n": {"th": "ตัวเลขที่ถูกปรับปรุง", "en": "Figures restated"},
-    "sum_range_note": {"th": "ช่วงของพอร์ตเป็นผลรวมของช่วงรายโครงการ (กว้างกว่าช่วงจริงของพอร์ต)",
-                       "en": "The portfolio range adds up the projects' ranges (wider than the portfolio's own range)."},
+    "joint_range_note": {"th": "ช่วงของทั้งหน่วยงานคำนวณจากการจำลองทุกโครงการพร้อมกัน (โครงการในหน่วยงานเดียวกันมักพลาดเป้าพร้อมกัน) "
+                                 "ไม่ใช่ผลรวมของช่วงรายโครงการ",
+                         "en": "The total's range comes from drawing every project together (projects of one agency "
+                               "tend to miss together), not from adding up the projects' ranges."},
+    "p_agency_miss": {"th": "โอกาสที่ทั้งหน่วยงานเบิกจ่ายไม่ถึง {target}", "en": "P(the total misses {target})"},
+    "expected_shortfall": {"th": "ยอดที่คาดว่าจะขาดจากเป้า", "en": "Expected shortfall below the target"},
+    "target_curve": {"th": "เป้าหมายสะสมรายไตรมาส", "en": "Quarterly target curve"},
+    "page_agencies": {"th": "หน่วยงาน", "en": "Agencies"},
+    "agency": {"th": "หน่วยงาน", "en": "Agency"},
+    "filter_agency": {"th": "กรองตามหน่วยงาน", "en": "Filter by agency"},
+    "open_agency": {"th": "เลือกแถวเพื่อดูโครงการของหน่วยงาน", "en": "Select a row to open the agency's projects"},
+    "projects_n": {"th": "จำนวนโครงการ", "en": "Projects"},
     # ranking
     "rank": {"th": "อันดับ", "en": "Rank"},
     "risk_score": {"th": "คะแนนความเสี่ยง", "en": "Risk score"},
