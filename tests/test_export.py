@@ -16,7 +16,8 @@ def test_report_workbook_holds_ranking_projections_kpis_and_data(tmp_path, refer
     path = tmp_path / "report.xlsx"
     path.write_bytes(export.report_workbook(rv, rv.ranking("th")))
     sheets = pl.read_excel(path, sheet_id=0)
-    assert list(sheets)[:3] == ["ranking", "projections", "kpi_projections"]
+    assert list(sheets)[:4] == ["ranking", "portfolio", "projections", "kpi_projections"]
+    assert sheets["portfolio"]["group"][0] == "all" and sheets["portfolio"]["projects"][0] == 9
     assert set(s.TABLES) <= set(sheets)
     assert sheets["ranking"].height == 9 and "เบิกจ่ายแล้ว" in " ".join(sheets["ranking"]["drivers"])
     assert sheets["projections"].columns == engine.PROJECTION_COLUMNS
