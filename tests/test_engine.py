@@ -291,7 +291,7 @@ def test_manifest_has_provenance(trained):
     assert m["years"] == [2564, 2565, 2566, 2567, 2568]
     assert set(m["libraries"]) >= {"polars", "scikit-learn", "statsmodels", "joblib"}
     assert len(m["training_fingerprint"]) == 64 and m["features"] == list(F.FEATURES)
-    assert m["targets"] == ["disbursed", "spend"]
+    assert m["targets"] == ["disbursed", "amount", "spend"]
     assert set(m["artifacts"]) == {"origin-1.joblib", "origin-2.joblib", "origin-3.joblib"}
     assert registry.active_version(store.models_dir) == ms.version
     assert set(m["kpi_calibration"]["count"]) == {"1", "2", "3"}  # KPI spreads learned from the history

@@ -60,9 +60,9 @@ def test_dependence_is_recovered_from_out_of_sample_scores():
     years, lines = 40, 60
     shock = np.repeat(rng.normal(0, np.sqrt(0.3), years), lines)
     z = shock + rng.normal(0, np.sqrt(0.7), years * lines)
-    grid = {M.level(s.DISBURSED, q): [q] * (years * lines) for q in M.LEVELS}  # uniform on [0, 1]
+    grid = {M.level(M.AMOUNT, q): [q] * (years * lines) for q in M.LEVELS}  # uniform on [0, 1]
     frame = pl.DataFrame({s.FISCAL_YEAR: np.repeat(np.arange(years), lines), s.AGENCY: ["a"] * (years * lines),
-                          s.PLAN_LINE: ["x"] * (years * lines), "y_true_disbursed_share": norm.cdf(z), **grid})
+                          s.PLAN_LINE: ["x"] * (years * lines), "y_true_disbursed_ratio": norm.cdf(z), **grid})
     dep = P.Dependence.from_dict(P.estimate_dependence(frame))
     assert dep.source == "history" and dep.government == pytest.approx(0.3, abs=0.1)
 

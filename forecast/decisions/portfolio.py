@@ -1,7 +1,7 @@
 """The agency and the government as a whole: a joint projection, P(the total misses the target), groups.
 
-Every project's year-end share has its own predictive distribution (a quantile function on
-``models.LEVELS``). ``draw`` draws all projects *together* through a hierarchical Gaussian copula:
+Every project's year-end disbursement has its own predictive distribution (a quantile function of its
+ratio to the budget known now, on ``models.LEVELS``, budget revisions included). ``draw`` draws all projects *together* through a hierarchical Gaussian copula:
 
     z_i = √ρ_g · G + √(ρ_a − ρ_g) · A_agency(i) + √(ρ_l − ρ_a) · L_line(i) + √(1 − ρ_l) · ε_i,
 
@@ -120,12 +120,14 @@ def pit(grid: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def estimate_dependence(predictions: pl.DataFrame) -> dict:
     """Correlations of lines of one year from out-of-sample predictions (with truth, year, agency, plan line)."""
-    cols = [M.level(s.DISBURSED, q) for q in M.LEVELS]
-    rows = predictions.filter(pl.col(F.Y_DISBURSED).is_not_null() & pl.all_horizontal(pl.col(c).is_not_null()
-                                                                                       for c in cols))
+    cols = [M.level(M.AMOUNT, q) for q in M.LEVELS]
+    if any(c not in predictions.columns for c in cols):
+        return Dependence().to_dict()
+    rows = predictions.filter(pl.col(F.Y_RATIO).is_not_null() & pl.all_horizontal(pl.col(c).is_not_null()
+                                                                                  for c in cols))
     if rows.height < MIN_PAIRS:
         return Dependence().to_dict()
-    u = pit(rows.select(cols).to_numpy(), rows[F.Y_DISBURSED].to_numpy())
+    u = pit(rows.select(cols).to_numpy(), rows[F.Y_RATIO].to_numpy())
     z = ndtri(np.clip(u, 0.005, 0.995))
     frame = rows.select(s.FISCAL_YEAR, pl.col(s.AGENCY).fill_null("?"), pl.col(s.PLAN_LINE).fill_null("?")) \
         .with_columns(pl.Series("z", z))
@@ -202,7 +204,8 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     info = projects.select(*keys, s.AGENCY, s.OWNER, s.PLAN_LINE)
     p = projection.join(info, on=keys, how="left").with_columns(F.group_agency().alias("__agency"))
     budget = p[s.BUDGET].cast(pl.Float64).to_numpy()
-    grid = np.column_stack([p[M.level(s.DISBURSED, q)].cast(pl.Float64).to_numpy() for q in M.LEVELS])
+    grid = np.column_stack([p[M.level(M.AMOUNT, q)].cast(pl.Float64).to_numpy() for q in M.LEVELS])
+    shares = np.column_stack([p[M.level(s.DISBURSED, q)].cast(pl.Float64).to_numpy() for q in M.LEVELS])
     done = p[engine.DISBURSED_TO_DATE].cast(pl.Float64).fill_null(0).to_numpy()
     floor = np.where(budget > 0, done / np.where(budget > 0, budget, 1), 0)
     column = GROUP_BY.get(by) if by else None
@@ -219,13 +222,18 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     groups = np.array([index.get(g, 0) for g in labels])
     k = n_draws(p.height, draws)
     all_groups = np.where(groups == 0, 0, groups)
-    # group 0 is the whole portfolio: draw once, sum per group and for all
-    sums = draw(grid, p["__agency"].to_list(), p[s.PLAN_LINE].to_list(), dep, k, seed, all_groups,
-                np.where(budget > 0, budget, 0), floor)
+    # amounts from the amount model; P(miss) from the share model (shares of the final budget, weighted by
+    # today's budgets); the same seed gives both the same normal scores, so the two move together
+    weights = np.where(budget > 0, budget, 0)
+    agencies, lines = p["__agency"].to_list(), p[s.PLAN_LINE].to_list()
+    sums = draw(grid, agencies, lines, dep, k, seed, all_groups, weights, floor)
+    share_sums = draw(shares, agencies, lines, dep, k, seed, all_groups, weights, floor)
     total = sums.sum(axis=1) if names else sums[:, 0]
-    rows = [_row(ALL, ALL, np.ones(p.height, bool), p, budget, total, target, basis, dep, k)]
+    share_total = share_sums.sum(axis=1) if names else share_sums[:, 0]
+    rows = [_row(ALL, ALL, np.ones(p.height, bool), p, budget, total, share_total, target, basis, dep, k)]
     for g in names:
-        rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], target, basis, dep, k))
+        rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], share_sums[:, index[g]],
+                         target, basis, dep, k))
     return pl.DataFrame(rows, schema={c: (pl.String if c in ("group_by", "group", "basis") else
                                           pl.Int64 if c == "projects" else pl.Float64) for c in COLUMNS})
 
@@ -236,7 +244,7 @@ def _money(p: pl.DataFrame, col: str, m: np.ndarray) -> float | None:
 
 
 def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.ndarray, totals: np.ndarray,
-         target: float, basis: str, dep: Dependence, k: int) -> dict:
+         share_totals: np.ndarray, target: float, basis: str, dep: Dependence, k: int) -> dict:
     b = float(budget[m].sum())
     goal = target * b
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
@@ -245,6 +253,6 @@ def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.n
             "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
             "disbursed_p10": float(lo), "disbursed_p50": float(mid), "disbursed_p90": float(hi),
             "disbursed_share_p50": float(mid / b) if b > 0 else None,
-            "p_miss_target": float(np.mean(totals < goal)) if b > 0 else None,
+            "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
             "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
             "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x)}

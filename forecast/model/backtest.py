@@ -53,11 +53,11 @@ PREDICTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, MODEL, IS_CHAMPION,
                       *(band(s.DISBURSED, p) for p in BANDS), P_MISS, *(band(s.SPEND, p) for p in BANDS),
                       BUDGET_AT_ORIGIN, F.BUDGET_FINAL, DISBURSED_TO_DATE, F.AMOUNT[s.DISBURSED],
                       *(amount(s.DISBURSED, p) for p in BANDS), SPEND_TO_DATE, F.AMOUNT[s.SPEND],
-                      *(amount(s.SPEND, p) for p in BANDS), s.AGENCY, s.PLAN_LINE,
-                      *(M.level(s.DISBURSED, q) for q in M.LEVELS)]
+                      *(amount(s.SPEND, p) for p in BANDS), s.AGENCY, s.PLAN_LINE, F.Y_RATIO,
+                      *(M.level(t, q) for t in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS)]
 METRIC_COLUMNS = [F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n", "mae_disbursed_pp", "medae_disbursed_pp",
-                  "pinball_disbursed_pp", "coverage_disbursed", "brier_miss", "auc_miss", "mae_spend_pp",
-                  "medae_spend_pp", "coverage_spend"]
+                  "pinball_disbursed_pp", "coverage_disbursed", "coverage_amount", "brier_miss", "auc_miss",
+                  "mae_spend_pp", "medae_spend_pp", "coverage_spend"]
 
 Fitted = dict[str, dict[str, M.Calibrated]]  # candidate name -> target flow -> calibrated model
 
@@ -84,9 +84,9 @@ def training_rows(rows: pl.DataFrame, origin: int | None = None) -> pl.DataFrame
 
 
 def targets_of(rows: pl.DataFrame) -> tuple[str, ...]:
-    """Disbursed always; spend too where the history reports commitments."""
+    """The disbursed share and amount always; spend too where the history reports commitments."""
     has_spend = rows.height > 0 and rows[F.Y_SPEND].is_not_null().mean() >= 0.5  # type: ignore[operator]
-    return (s.DISBURSED, s.SPEND) if has_spend else (s.DISBURSED,)
+    return (s.DISBURSED, M.AMOUNT, s.SPEND) if has_spend else (s.DISBURSED, M.AMOUNT)
 
 
 def _fit(name: str, target: str, X: pl.DataFrame, half_life: float) -> M.ShareModel:
@@ -156,7 +156,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
         return _calibration(truth[target][rows], mid[keep], spread[keep], fy[rows], half_life,
                             threshold if target == s.DISBURSED else None)
 
-    inputs = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND, s.BUDGET, F.BUDGET_FINAL,
+    inputs = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND, F.Y_RATIO, s.BUDGET, F.BUDGET_FINAL,
               s.AGENCY, s.PLAN_LINE,
               F.cum(s.DISBURSED), F.cum(s.SPEND), F.AMOUNT[s.DISBURSED], F.AMOUNT[s.SPEND],
               *(F.share(F.cum(f)) for f in M.TARGET_FLOWS)]
@@ -175,7 +175,8 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
                     cols[P_MISS] = out["p_below"]
-                    cols.update({M.level(s.DISBURSED, q): out["grid"][:, i] for i, q in enumerate(M.LEVELS)})
+                if target in (s.DISBURSED, M.AMOUNT):
+                    cols.update({M.level(target, q): out["grid"][:, i] for i, q in enumerate(M.LEVELS)})
             if band(s.DISBURSED, 50) not in cols:
                 continue
             M.coherent(cols)
@@ -212,10 +213,14 @@ def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
         pin = np.mean([_pinball(y_d, q, a) for q, a in ((lo, 0.1), (mid, 0.5), (hi, 0.9))], axis=0) * 100
         miss = (y_d < threshold).astype(float)
         p = g[P_MISS].to_numpy()
+        amounts = g.filter(pl.col(F.AMOUNT[s.DISBURSED]).is_not_null())
+        truth_amount = amounts[F.AMOUNT[s.DISBURSED]].to_numpy()
         row = {F.ORIGIN: origin, MODEL: name, KIND: M.kind(name), "n": g.height,
                "mae_disbursed_pp": float(e_d.mean()), "medae_disbursed_pp": float(np.median(e_d)),
                "pinball_disbursed_pp": float(pin.mean()),
                "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
+               "coverage_amount": float(np.mean((amounts[amount(s.DISBURSED, 10)].to_numpy() <= truth_amount)
+                                                & (truth_amount <= amounts[amount(s.DISBURSED, 90)].to_numpy()))),
                "brier_miss": float(np.mean((p - miss) ** 2)),
                "auc_miss": float(roc_auc_score(miss, p)) if 0 < miss.sum() < len(miss) else None,
                "mae_spend_pp": None, "medae_spend_pp": None, "coverage_spend": None}
@@ -253,11 +258,14 @@ def reliability(predictions: pl.DataFrame, threshold: float, bins: int = 5) -> p
 
 
 def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
-    """Amounts in the store's unit: shares times the budget known at the origin (a later revision moves it)."""
+    """Amounts in the store's unit: the amount model's ratios to the budget known at the origin (budget revisions
+    included); spend (and disbursed, without an amount model) as shares times that budget."""
     b = pl.col(BUDGET_AT_ORIGIN)
+    ratio = {p: band(M.AMOUNT, p) if band(M.AMOUNT, p) in preds.columns else band(s.DISBURSED, p) for p in BANDS}
     return preds.rename({s.BUDGET: BUDGET_AT_ORIGIN, F.cum(s.DISBURSED): DISBURSED_TO_DATE,
                          F.cum(s.SPEND): SPEND_TO_DATE}).with_columns(
-        *(pl.col(band(f, p)).mul(b).alias(amount(f, p)) for f in M.TARGET_FLOWS for p in BANDS))
+        *(pl.col(ratio[p]).mul(b).alias(amount(s.DISBURSED, p)) for p in BANDS),
+        *(pl.col(band(s.SPEND, p)).mul(b).alias(amount(s.SPEND, p)) for p in BANDS))
 
 
 def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float = F.CABINET_TARGET,
@@ -293,12 +301,14 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
         if progress:
             progress(k / len(origins), f"origin Q{q} done ({k}/{len(origins)})")
     predictions = pl.concat(preds, how="diagonal_relaxed")
-    for c in PREDICTION_COLUMNS:
-        if c not in predictions.columns and c not in (BUDGET_AT_ORIGIN, DISBURSED_TO_DATE, SPEND_TO_DATE):
+    for c in [*(band(f, p) for f in (*M.TARGET_FLOWS, M.AMOUNT) for p in BANDS), P_MISS,
+              *(M.level(M.AMOUNT, q) for q in M.LEVELS)]:
+        if c not in predictions.columns:
             predictions = predictions.with_columns(pl.lit(None, pl.Float64).alias(c))
+    predictions = _amounts(predictions)
     table = metrics(predictions, threshold)
     champions = {int(r[F.ORIGIN]): r[MODEL] for r in table.filter(pl.col(IS_CHAMPION)).iter_rows(named=True)}
-    predictions = _amounts(predictions).with_columns(
+    predictions = predictions.with_columns(
         (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION)
     ).select(PREDICTION_COLUMNS)
     from forecast.decisions import portfolio

@@ -50,7 +50,7 @@ DRIVER_FEATURES = [F.share(F.cum(s.PLAN)), F.share(F.cum(s.DISBURSED)), F.share(
                    F.BUDGET_REVISION_COUNT]
 EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET, COMMITMENTS,
                  *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES,
-                 *(M.level(s.DISBURSED, q) for q in M.LEVELS)]
+                 *(M.level(f, q) for f in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS)]
 
 
 @dataclass
@@ -179,56 +179,61 @@ def project(snap: Snapshot, models: registry.ModelSet | None = None,
 
 
 def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, threshold: float) -> pl.DataFrame:
+    """Share, amount and spend distributions of the projects at one origin quarter."""
     cols: dict[str, np.ndarray] = {}
     spend_known = X[F.share(F.cum(s.SPEND))].is_not_null().to_numpy()
     n = X.height
+    targets = (s.DISBURSED, M.AMOUNT, s.SPEND)
     if q == 4:
         model, basis = ACTUAL, ACTUAL
-        for f in M.TARGET_FLOWS:
-            done = M.to_date(X, f)
+        for f in targets:
+            done = M.to_date(X, M.FLOW[f])
             cols.update({B.band(f, p): done for p in B.BANDS})
-        d = cols[B.band(s.DISBURSED, 50)]
-        cols.update({M.level(s.DISBURSED, lv): d for lv in M.LEVELS})
-        cols[P_MISS_DISBURSEMENT] = (d < threshold).astype(float)
+        cols.update({M.level(f, lv): cols[B.band(f, 50)] for f in (s.DISBURSED, M.AMOUNT) for lv in M.LEVELS})
+        cols[P_MISS_DISBURSEMENT] = (cols[B.band(s.DISBURSED, 50)] < threshold).astype(float)
         cols[P_SPEND_BELOW_BUDGET] = (cols[B.band(s.SPEND, 50)] < FULL_SPEND).astype(float)
     else:
         if ms is not None and q in ms.origins:
             model, basis = ms.champion(q), ms.basis
-            chosen = ms.origins[q][model]
+            chosen = dict(ms.origins[q][model])
         else:
             model, basis = M.STRUCTURAL, NO_HISTORY
-            chosen = {f: M.Calibrated(M.StructuralModel(target=f).fit(X)) for f in M.TARGET_FLOWS}
-        for f in M.TARGET_FLOWS:
-            if f not in chosen:
+            chosen = {f: M.Calibrated(M.StructuralModel(target=f).fit(X)) for f in targets}
+        outs = {f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f))
+                for f in targets if f in chosen}
+        if M.AMOUNT not in outs:  # a model set without an amount model: the disbursed share of today's budget
+            outs[M.AMOUNT] = outs[s.DISBURSED]
+        for f in targets:
+            if f in outs:
+                cols.update({B.band(f, p): outs[f][f"p{p}"] for p in B.BANDS})
+            else:
                 cols.update({B.band(f, p): np.full(n, np.nan) for p in B.BANDS})
-                cols[P_SPEND_BELOW_BUDGET] = np.full(n, np.nan)
-                continue
-            out = chosen[f].predict(X, threshold if f == s.DISBURSED else FULL_SPEND)
-            cols.update({B.band(f, p): out[f"p{p}"] for p in B.BANDS})
-            if f == s.DISBURSED:
-                cols.update({M.level(f, lv): out["grid"][:, i] for i, lv in enumerate(M.LEVELS)})
-            cols[P_MISS_DISBURSEMENT if f == s.DISBURSED else P_SPEND_BELOW_BUDGET] = out["p_below"]
-    for f in M.TARGET_FLOWS:  # the year end is never below what is already paid or contracted (barring refunds)
-        done = M.to_date(X, f)
+        cols.update({M.level(f, lv): outs[f]["grid"][:, i] for f in (s.DISBURSED, M.AMOUNT)
+                     for i, lv in enumerate(M.LEVELS)})
+        cols[P_MISS_DISBURSEMENT] = outs[s.DISBURSED]["p_below"]
+        cols[P_SPEND_BELOW_BUDGET] = outs[s.SPEND]["p_below"] if s.SPEND in outs else np.full(n, np.nan)
+    for f in targets:  # the year end is never below what is already paid or contracted (barring refunds)
+        done = M.to_date(X, M.FLOW[f])
         for p in B.BANDS:
             cols[B.band(f, p)] = np.maximum(cols[B.band(f, p)], done)
-        if f == s.DISBURSED:
-            for lv in M.LEVELS:
-                cols[M.level(f, lv)] = np.maximum(cols[M.level(f, lv)], done)
-    reached = M.to_date(X, s.DISBURSED) >= threshold
-    cols[P_MISS_DISBURSEMENT] = np.where(reached, 0.0, cols[P_MISS_DISBURSEMENT])
+    done = M.to_date(X, s.DISBURSED)
+    for f in (s.DISBURSED, M.AMOUNT):
+        for lv in M.LEVELS:
+            cols[M.level(f, lv)] = np.maximum(cols[M.level(f, lv)], done)
+    cols[P_MISS_DISBURSEMENT] = np.where(done >= threshold, 0.0, cols[P_MISS_DISBURSEMENT])
     M.coherent(cols)
     for p in B.BANDS:  # no commitments reported: no spend projection
         cols[B.band(s.SPEND, p)] = np.where(spend_known, cols[B.band(s.SPEND, p)], np.nan)
     cols[P_SPEND_BELOW_BUDGET] = np.where(spend_known, cols[P_SPEND_BELOW_BUDGET], np.nan)
     budget = X[s.BUDGET].to_numpy()
+    amount_of = {s.DISBURSED: M.AMOUNT, s.SPEND: s.SPEND}
     return X.select(
         *F.KEY, pl.lit(q, pl.Int8).alias(F.ORIGIN), s.BUDGET,
         pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE), pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
         pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE), *DRIVER_FEATURES,
     ).with_columns(
-        *(pl.Series(projected(f, p), cols[B.band(f, p)] * budget).fill_nan(None)
+        *(pl.Series(projected(f, p), cols[B.band(amount_of[f], p)] * budget).fill_nan(None)
           for f in M.TARGET_FLOWS for p in B.BANDS),
         pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS), pl.Series(COMMITMENTS, spend_known),
-        *(pl.Series(k, v).fill_nan(None) for k, v in cols.items()),
+        *(pl.Series(k, v).fill_nan(None) for k, v in cols.items() if not k.startswith(M.AMOUNT + "_share_p")),
     )

@@ -78,7 +78,9 @@ REQUIRED = required_rate(CABINET_TARGET)
 
 Y_DISBURSED = "y_true_disbursed_share"
 Y_SPEND = "y_true_spend_share"
-TARGETS = {s.DISBURSED: Y_DISBURSED, s.SPEND: Y_SPEND}
+Y_RATIO = "y_true_disbursed_ratio"  # year-end disbursed / the budget known at the origin (amounts, revisions included)
+AMOUNT_TARGET = "amount"
+TARGETS = {s.DISBURSED: Y_DISBURSED, s.SPEND: Y_SPEND, AMOUNT_TARGET: Y_RATIO}
 AMOUNT = {s.DISBURSED: "y_true_disbursed", s.SPEND: "y_true_spend"}  # year-end amounts, the store's unit
 
 FEATURES: dict[str, str] = {
@@ -197,8 +199,8 @@ def outcomes(lf: pl.LazyFrame, every_state: bool = False) -> pl.LazyFrame:
     ).filter(pl.col("__complete") & (pl.col("__n") == 4)))
     positive = pl.col(BUDGET_FINAL) > 0
     return out.select(*_S, BUDGET_FINAL, *AMOUNT.values(), PRIOR_Q4,
-                      *(pl.when(positive).then(pl.col(AMOUNT[f]) / pl.col(BUDGET_FINAL)).alias(y)
-                        for f, y in TARGETS.items()))
+                      *(pl.when(positive).then(pl.col(AMOUNT[f]) / pl.col(BUDGET_FINAL)).alias(TARGETS[f])
+                        for f in (s.DISBURSED, s.SPEND)))
 
 
 # --- features (pure, windowed per knowledge state) ---------------------------------
@@ -334,7 +336,7 @@ def prior_year(known: pl.LazyFrame):
 
 
 COLUMNS = [*KEY, s.AGENCY, s.PLAN_LINE, ORIGIN, STATE, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
-TRUTH = [BUDGET_FINAL, *AMOUNT.values(), *TARGETS.values()]
+TRUTH = [BUDGET_FINAL, *AMOUNT.values(), *TARGETS.values()]  # Y_RATIO: per origin, in build_all
 
 
 def _first_plan_totals(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -369,7 +371,9 @@ def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: b
     feats = pl.concat([zero.select(COLUMNS), at_origin.select(COLUMNS)])
     if with_outcomes:
         done = outcomes(lf).drop(STATE).with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)).drop(PRIOR_Q4)
-        feats = feats.join(done, on=KEY, how="left", maintain_order="left")
+        feats = feats.join(done, on=KEY, how="left", maintain_order="left").with_columns(
+            pl.when((pl.col(BUDGET_FINAL) > 0) & (pl.col(s.BUDGET) > 0)).then(pl.col(AMOUNT[s.DISBURSED]) / pl.col(s.BUDGET))
+            .alias(Y_RATIO))
     return feats.sort([*KEY, ORIGIN]).collect()
 
 

@@ -41,6 +41,8 @@ from forecast.data import schema as s
 from forecast.model import features as F
 
 TARGET_FLOWS = (s.DISBURSED, s.SPEND)
+AMOUNT = F.AMOUNT_TARGET  # the year-end disbursed amount, as a ratio to the budget known at the origin
+FLOW = {s.DISBURSED: s.DISBURSED, s.SPEND: s.SPEND, AMOUNT: s.DISBURSED}  # which flow's features a target reads
 BANDS = (10, 50, 90)
 # the quantile levels kept for each prediction: its whole distribution, for joint draws and PIT values
 LEVELS = (0.02, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98)
@@ -58,14 +60,15 @@ def band(flow: str, p: int) -> str:
     return f"{flow}_share_p{p}"
 
 
-def level(flow: str, q: float) -> str:
-    """Column of a predicted year-end share at quantile level ``q``, e.g. disbursed_share_q05."""
-    return f"{flow}_share_q{round(q * 100):02d}"
+def level(target: str, q: float) -> str:
+    """Column of a prediction at quantile level ``q``: disbursed_share_q05, or for the amount model
+    disbursed_ratio_q05 (year-end disbursed over the budget known at the origin)."""
+    return f"disbursed_ratio_q{round(q * 100):02d}" if target == AMOUNT else f"{target}_share_q{round(q * 100):02d}"
 
 
 def coherent(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Year-end spend includes what is disbursed: lift each spend quantile to at least the disbursed one."""
-    if band(s.SPEND, 50) in cols:
+    if band(s.SPEND, 50) in cols and band(s.DISBURSED, 50) in cols:
         for p in BANDS:
             cols[band(s.SPEND, p)] = np.fmax(cols[band(s.SPEND, p)], cols[band(s.DISBURSED, p)])
     return cols
@@ -96,8 +99,8 @@ def _sample(X: pl.DataFrame, y: np.ndarray, w: np.ndarray | None, max_rows: int 
 
 
 def _check_target(target: str) -> None:
-    if target not in TARGET_FLOWS:
-        raise ValueError(f"target must be one of {', '.join(TARGET_FLOWS)}; got {target!r}.")
+    if target not in FLOW:
+        raise ValueError(f"target must be one of {', '.join(FLOW)}; got {target!r}.")
 
 
 def check_xy(X, y, sample_weight=None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
@@ -129,6 +132,11 @@ class ShareModel(RegressorMixin, BaseEstimator):
     def __init__(self, target: str = s.DISBURSED):
         self.target = target
 
+    @property
+    def flow(self) -> str:
+        """The flow whose features the target reads (an amount target reads the disbursed ones)."""
+        return FLOW.get(self.target, self.target)
+
     def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> "ShareModel":
         _check_target(self.target)
         X, y, _ = check_xy(X, y, sample_weight)
@@ -140,11 +148,11 @@ class ShareModel(RegressorMixin, BaseEstimator):
     def predict(self, X: pl.DataFrame) -> np.ndarray:
         check_is_fitted(self, "n_train_")
         out = self._predict(X)
-        return np.maximum(out, to_date(X, self.target)) if self.floor_at_to_date else out
+        return np.maximum(out, to_date(X, self.flow)) if self.floor_at_to_date else out
 
     def spread(self, X: pl.DataFrame) -> np.ndarray:
         """How uncertain each prediction is, in shares: the budget share still open (at least 5 points)."""
-        return np.maximum(1 - to_date(X, self.target), MIN_SCALE)
+        return np.maximum(1 - to_date(X, self.flow), MIN_SCALE)
 
     def _predict(self, X: pl.DataFrame) -> np.ndarray:
         raise NotImplementedError
@@ -162,23 +170,23 @@ class RunRateBaseline(ShareModel):
 
     def _predict(self, X):
         q = np.maximum(_col(X, F.ORIGIN), 1)
-        return np.clip(to_date(X, self.target) * 4 / q, 0, 1)
+        return np.clip(to_date(X, self.flow) * 4 / q, 0, 1)
 
 
 class YtdPlusPlanBaseline(ShareModel):
     label = "year to date plus the remaining plan"
 
     def _predict(self, X):
-        return to_date(X, self.target) + np.nan_to_num(_col(X, F.REMAINING_PLAN_SHARE))
+        return to_date(X, self.flow) + np.nan_to_num(_col(X, F.REMAINING_PLAN_SHARE))
 
 
 class PaceBaseline(ShareModel):
     label = "pace extrapolation: pace to date applied to the year's plan"
 
     def _predict(self, X):
-        p = _col(X, F.pace(self.target))
+        p = _col(X, F.pace(self.flow))
         total = np.nan_to_num(_col(X, F.PLAN_TOTAL_SHARE), nan=1.0)
-        return np.where(np.isnan(p), to_date(X, self.target), np.clip(p, 0, 1.5) * total)
+        return np.where(np.isnan(p), to_date(X, self.flow), np.clip(p, 0, 1.5) * total)
 
 
 class ProfileBaseline(ShareModel):
@@ -187,11 +195,11 @@ class ProfileBaseline(ShareModel):
     def fit(self, X, y=None, sample_weight=None):
         super().fit(X, y, sample_weight)
         done = np.asarray(y, dtype=float)
-        self.ratio_ = float(np.clip(to_date(X, self.target).sum() / max(done.sum(), 1e-9), 0.02, 1.0))
+        self.ratio_ = float(np.clip(to_date(X, self.flow).sum() / max(done.sum(), 1e-9), 0.02, 1.0))
         return self
 
     def _predict(self, X):
-        return np.clip(to_date(X, self.target) / self.ratio_, 0, 1)
+        return np.clip(to_date(X, self.flow) / self.ratio_, 0, 1)
 
 
 class StructuralModel(ShareModel):
@@ -258,7 +266,7 @@ class StructuralModel(ShareModel):
         check_is_fitted(self, "conversion_")
         lo = self.scenario(X, self.conversion_ / 2, 0.75)
         hi = self.scenario(X, min(0.95, self.conversion_ * 1.5), 1.25)
-        floor = to_date(X, self.target)
+        floor = to_date(X, self.flow)
         return np.maximum(lo, floor), np.maximum(hi, floor)
 
 
@@ -558,7 +566,7 @@ class Calibrated:
             below = norm.cdf((threshold - mid) / sd) if threshold is not None else None
         else:
             raise ValueError(f"{type(est).__name__} has no calibration; run it through a backtest.")
-        floor = to_date(X, est.target) if est.floor_at_to_date else np.full_like(mid, -np.inf)
+        floor = to_date(X, est.flow) if est.floor_at_to_date else np.full_like(mid, -np.inf)
         grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
         if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
             grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
