@@ -98,7 +98,7 @@ for chunk in range(0, kp.height, 3):
             if tiers:
                 st.caption(f"{ctx.tr('tiers')} " + ", ".join(tiers)
                            + (f" → {k[kpi.TIER_EXPECTED]}" if k[kpi.TIER_EXPECTED] is not None else ""))
-            st.caption(k[kpi.BASIS])
+            st.caption(k[kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS])
 
 st.subheader(ctx.tr("restatements"))
 rev = ctx.revisions.filter(pl.col(s.PROJECT_ID) == pid)

@@ -80,6 +80,61 @@ RULES: dict[str, str] = {
 }
 
 
+# The same rules in Thai: what is wrong and what to do ({value} is the cell as given).
+RULES_TH: dict[str, str] = {
+    "file_missing": "ไม่พบไฟล์หรือโฟลเดอร์ ตรวจสอบตำแหน่งไฟล์",
+    "file_type": "รองรับเฉพาะไฟล์ .csv, .parquet หรือ .xlsx (ไฟล์ .xls ให้บันทึกเป็น .xlsx ก่อน)",
+    "file_name": "ชื่อไฟล์ต้องเป็นชื่อตาราง เช่น projects.csv, finance.csv, kpis.csv, kpi_results.csv, targets.csv",
+    "file_unreadable": "อ่านไฟล์ไม่ได้ (รูปแบบหรือรหัสอักขระ) ให้บันทึกเป็น CSV UTF-8 หรือ .xlsx",
+    "file_empty": "สมุดงานไม่มีชีตที่ชื่อตรงกับตาราง",
+    "file_encoding": "ไฟล์ไม่ใช่ UTF-8 (เช่น UTF-16 หรือ TIS-620) ระบบแปลงให้ครบถ้วนแล้ว",
+    "file_separator": "ไฟล์คั่นด้วยอักขระอื่นที่ไม่ใช่จุลภาค ระบบอ่านตามที่พบ",
+    "header_row": "แถวแรกต้องเป็นหัวคอลัมน์ ให้ลบแถวชื่อเรื่องด้านบนออก",
+    "ragged_row": "จำนวนช่องในแถวไม่เท่ากับหัวคอลัมน์ (แถวขาดหรือมีเครื่องหมายคั่นในข้อความ)",
+    "duplicate_table": "มีข้อมูลตารางเดียวกันจากมากกว่าหนึ่งไฟล์หรือชีต ให้ส่งตารางละหนึ่งแหล่ง",
+    "hidden_sheet": "ชีตถูกซ่อนไว้ ให้แสดงชีตหรือลบออกก่อนนำเข้า",
+    "hidden_row": "แถวถูกซ่อนไว้ ให้แสดงแถวหรือลบออกก่อนนำเข้า",
+    "formula": "เซลล์เป็นสูตรที่ไม่มีค่าที่บันทึกไว้ ให้เปิดและบันทึกใน Excel หรือวางเป็นค่า",
+    "sheet_name": "ชีตนี้ไม่ใช่ตารางในแบบฟอร์ม จึงไม่ได้นำเข้า",
+    "duplicate_column": "ชื่อคอลัมน์ซ้ำในหัวตาราง ให้ลบคอลัมน์ที่ซ้ำ",
+    "missing_column": "ขาดคอลัมน์ที่กำหนดในแบบฟอร์ม ให้เพิ่มในแถวหัวตาราง",
+    "unknown_column": "คอลัมน์นี้ไม่อยู่ในแบบฟอร์ม ตรวจสอบการสะกด",
+    "type": "ค่าในเซลล์ไม่ตรงกับชนิดข้อมูลของคอลัมน์ (พบ '{value}')",
+    "unknown_unit": "หน่วยนับไม่อยู่ในรายการที่กำหนด (พบ '{value}')",
+    "unknown_comparator": "เงื่อนไขต้องเป็น >= (ไม่น้อยกว่า) หรือ > (มากกว่า) (พบ '{value}')",
+    "unknown_source": "ผู้กำหนดตัวชี้วัดต้องเป็น budget_bureau, opdc หรือ other (พบ '{value}')",
+    "required": "ต้องกรอกค่านี้ เซลล์ว่างอยู่",
+    "name_required": "ต้องมีชื่อภาษาไทยหรือภาษาอังกฤษอย่างน้อยหนึ่งชื่อ",
+    "store_column": "คอลัมน์นี้ระบบสร้างขึ้นเอง (จากการส่งออก) จึงไม่นำเข้า",
+    "unit_column": "คอลัมน์เงินในหน่วยอื่นถูกแปลงเป็นหน่วยของคลังข้อมูลอย่างแม่นยำ",
+    "implausible_amount": "จำนวนเงินสูงผิดปกติสำหรับหน่วยของคลังข้อมูล ตรวจสอบหน่วย (บาทหรือล้านบาท) (พบ '{value}')",
+    "fiscal_year_era": "ปีงบประมาณไม่ตรงกับศักราชของคลังข้อมูล หรือเป็นเลขสองหลักที่กำกวม (พบ '{value}')",
+    "quarter_range": "ไตรมาสต้องเป็น 1-4 (พบ {value})",
+    "duplicate_key": "มีข้อมูลซ้ำกับแถวอื่น (รหัสเดียวกันในรายงานเดียวกัน) ให้เหลือแถวเดียว",
+    "as_of_range": "วันที่รายงานอยู่นอกปีงบประมาณ (พบ {value})",
+    "future_actuals": "มีผลของไตรมาสที่ยังไม่เริ่มในวันที่รายงาน ให้เว้นว่างไว้",
+    "negative": "จำนวนนี้ติดลบไม่ได้ (พบ {value})",
+    "negative_flow": "เบิกจ่ายในไตรมาสติดลบ (พบ {value}) ตรวจสอบว่าเป็นการคืนเงิน",
+    "negative_plan_flow": "แผนในไตรมาสติดลบ (พบ {value}) อาจเป็นการปรับลดแผนสะสม บันทึกตามที่ให้มา",
+    "actuals_incomplete": "ต้องมีผลเบิกจ่าย (ภาระผูกพันและผลใช้จ่ายเว้นว่างได้หากไม่ได้รายงาน)",
+    "derived": "ค่าว่างถูกคำนวณจากอีกสองค่า (ผลใช้จ่าย = เบิกจ่าย + ผูกพัน)",
+    "spend_identity": "ผลใช้จ่ายต้องเท่ากับเบิกจ่ายบวกภาระผูกพัน",
+    "plan_sum": "แผนรายไตรมาสทั้งสี่รวมกันไม่เท่ากับงบประมาณในรายงานฉบับเดียวกัน (งบที่ปรับให้เพิ่มแถวโครงการใหม่พร้อมวันที่)",
+    "plan_over_budget": "แผนสะสมเกินงบประมาณ",
+    "cumulative_negative": "เบิกจ่ายสะสมติดลบเมื่อรวมกับข้อมูลเดิม",
+    "cumulative_over_budget": "เบิกจ่ายสะสมเกินงบประมาณ (ถูกต้องหากมีการโอนงบเข้า)",
+    "reported_cumulative": "ยอดสะสมที่พิมพ์ไม่ตรงกับผลรวมรายไตรมาส บันทึกทั้งสองค่า ให้ตรวจสอบ",
+    "unknown_project": "ไม่พบโครงการนี้ในตารางโครงการ ให้เพิ่มก่อน",
+    "unknown_kpi": "ไม่พบตัวชี้วัดนี้ในตารางตัวชี้วัด ให้เพิ่มก่อน",
+    "tier_order": "เกณฑ์คะแนนต้องเพิ่มขึ้นตามลำดับ (50 ≤ 75 ≤ 100)",
+    "kpi_plan_sum": "แผนรายไตรมาสของตัวชี้วัดรวมกันไม่เท่ากับเป้าหมาย (หากเป็นยอดสะสมให้ระบุ plan_is_cumulative)",
+    "kpi_plan_decreasing": "แผนสะสมของตัวชี้วัดลดลงจากไตรมาสก่อน",
+    "percent_range": "เป้าหมายร้อยละเกิน 100 (พบ {value})",
+    "target_range": "เป้าหมายการเบิกจ่ายต้องเป็นสัดส่วน 0-1 เช่น 0.93 (พบ {value})",
+    "target_order": "เป้าหมายสะสมรายไตรมาสต้องไม่ลดลง และไตรมาส 4 ต้องเท่ากับเป้าหมายสิ้นปี",
+}
+
+
 @dataclass(frozen=True)
 class Issue:
     """One located problem: where, which rule, what was found and how to fix it."""
@@ -106,15 +161,39 @@ class Issue:
     def __str__(self) -> str:
         return f"{self.severity}: {self.location()}: {self.message}"
 
+    def location_th(self) -> str:
+        parts = [f"ไฟล์ {self.file}" if self.file else "ข้อมูลนำเข้า"]
+        if self.sheet:
+            parts.append(f"ชีต '{self.sheet}'")
+        if self.row is not None:
+            parts.append(f"แถว {self.row}")
+        if self.column:
+            parts.append(f"คอลัมน์ `{self.column}`")
+        return ", ".join(parts)
+
+    def text(self, lang: str = "en") -> str:
+        """The issue in a language: Thai gives the rule and the value in Thai, English the full message."""
+        if lang != "th":
+            return str(self)
+        level = "ข้อผิดพลาด" if self.severity == ERROR else "คำเตือน"
+        return f"{level}: {self.location_th()}: {self.message_th()}"
+
+    def message_th(self) -> str:
+        rule = RULES_TH.get(self.rule, self.rule)
+        return rule.format(value=self.value if self.value is not None else "ว่าง")
+
     def as_dict(self) -> dict:
         return {"severity": self.severity, "rule": self.rule, "file": self.file, "sheet": self.sheet,
                 "row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
 
-def issues_frame(issues: list[Issue]) -> pl.DataFrame:
+def issues_frame(issues: list[Issue], lang: str = "en") -> pl.DataFrame:
+    """Issues as a table; in Thai the severity and message are Thai (the rule code and location stay)."""
     schema = {"severity": pl.String, "rule": pl.String, "file": pl.String, "sheet": pl.String,
               "row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String}
-    return pl.DataFrame([i.as_dict() for i in issues], schema=schema)
+    rows = [i.as_dict() | ({"severity": "ข้อผิดพลาด" if i.severity == ERROR else "คำเตือน", "message": i.message_th()}
+                           if lang == "th" else {}) for i in issues]
+    return pl.DataFrame(rows, schema=schema)
 
 
 class ValidationError(ForecastError):

@@ -43,6 +43,7 @@ P_ATTAIN = "p_attain"
 TIER_EXPECTED = "tier_expected"
 STATUS = "status"
 BASIS = "basis"
+BASIS_TH = "basis_th"
 FINAL_VALUE = "final_value"
 
 
@@ -70,7 +71,7 @@ RULES = {
 
 COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, VALUE_TO_DATE,
            projected(10), projected(50), projected(90), P_ATTAIN, TIER_EXPECTED, STATUS, BASIS]
-EXTRA = [s.NAME_TH, KIND, s.COMPARATOR, QUARTER_REPORTED, PLAN_TO_DATE, PLAN_TOTAL, REACHED_QUARTER,
+EXTRA = [s.NAME_TH, BASIS_TH, KIND, s.COMPARATOR, QUARTER_REPORTED, PLAN_TO_DATE, PLAN_TOTAL, REACHED_QUARTER,
          *s.TIERS.values(), *(p_tier(p) for p in s.TIERS)]
 
 
@@ -164,6 +165,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     p = np.full(n, np.nan)
     sigma_all, log_all = np.ones(n), np.zeros(n, bool)
     basis = np.full(n, "", dtype=object)
+    basis_th = np.full(n, "", dtype=object)
 
     # counts
     c = kind == COUNT
@@ -181,13 +183,20 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     no_pace = ~np.isfinite(pace) & (value <= 0)
     p[c] = np.where(no_pace, count_prior, _p_at_least(target, mid, sigma_all, log_all))[c]
     how = "history-calibrated spread" if fitted else "rule: remaining plan at the pace to date (no history)"
+    how_th = "ช่วงความคลาดเคลื่อนสอบเทียบจากข้อมูลย้อนหลัง" if fitted else "กฎ: แผนที่เหลือตามอัตราที่ทำได้ (ไม่มีข้อมูลย้อนหลัง)"
+    prior_th = "อัตราจากข้อมูลย้อนหลัง" if count_prior_fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)"
     for i in (np.flatnonzero(c) if explain else ()):
         if no_pace[i]:
             basis[i] = (f"nothing planned or reported by Q{q[i]}; chance {count_prior:.2f} = "
                         + ("historical rate" if count_prior_fitted else "assumed prior (no history)"))
-        else:
+            basis_th[i] = f"ยังไม่มีแผนหรือผลถึงไตรมาส {q[i]}; โอกาส {count_prior:.2f} = {prior_th}"
+        elif known[i]:
             basis[i] = (f"{_num(value[i])} of {_num(target[i])} to Q{q[i]} vs {_num(plan_to_date[i])} planned; "
-                        + how) if known[i] else f"no value reported yet; {how}"
+                        + how)
+            basis_th[i] = (f"ผล {_num(value[i])} จากเป้าหมาย {_num(target[i])} ถึงไตรมาส {q[i]} เทียบกับแผน "
+                           f"{_num(plan_to_date[i])}; {how_th}")
+        else:
+            basis[i], basis_th[i] = f"no value reported yet; {how}", f"ยังไม่มีผลรายงาน; {how_th}"
 
     # levels
     lv = kind == LEVEL
@@ -200,10 +209,16 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     p_level = np.where(known, _p_at_least(target + np.where(comp == ">", 1e-9, 0), mid, sigma_all, log_all), prior)
     p[lv] = p_level[lv]
     for i in (np.flatnonzero(lv) if explain else ()):
-        basis[i] = (f"last value {_num(raw[i])}% vs target {_num(target[i])}% (a level; can still change); "
-                    + ("history-calibrated spread" if fitted else "rule spread (no history)")) if known[i] else (
-            f"not yet measured (survey not yet run); chance {prior:.2f} = "
-            + ("historical rate" if prior_fitted else "assumed prior (no history)"))
+        if known[i]:
+            basis[i] = (f"last value {_num(raw[i])}% vs target {_num(target[i])}% (a level; can still change); "
+                        + ("history-calibrated spread" if fitted else "rule spread (no history)"))
+            basis_th[i] = (f"ค่าล่าสุดร้อยละ {_num(raw[i])} เทียบกับเป้าหมายร้อยละ {_num(target[i])} (เป็นระดับ อาจเปลี่ยนได้); "
+                           + ("ช่วงสอบเทียบจากข้อมูลย้อนหลัง" if fitted else "ช่วงตามกฎ (ไม่มีข้อมูลย้อนหลัง)"))
+        else:
+            basis[i] = (f"not yet measured (survey not yet run); chance {prior:.2f} = "
+                        + ("historical rate" if prior_fitted else "assumed prior (no history)"))
+            basis_th[i] = (f"ยังไม่ได้วัดผล (ยังไม่ได้สำรวจ); โอกาส {prior:.2f} = "
+                           + ("อัตราจากข้อมูลย้อนหลัง" if prior_fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)"))
 
     # milestones
     ms = kind == MILESTONE
@@ -217,6 +232,10 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
         basis[i] = (f"{_num(value[i])} of {_num(target[i])} done to Q{q[i]}, {_num(plan_to_date[i])} planned by now"
                     + (f" ({int(behind[i])} behind)" if behind[i] else "")
                     + (f"; stage rule, on-plan rate {on_plan:.2f} from history" if on_plan_fitted else "; stage rule"))
+        basis_th[i] = (f"แล้วเสร็จ {_num(value[i])} จาก {_num(target[i])} ถึงไตรมาส {q[i]} แผนถึงขณะนี้ {_num(plan_to_date[i])}"
+                       + (f" (ช้ากว่าแผน {int(behind[i])})" if behind[i] else "")
+                       + (f"; กฎตามขั้นตอน อัตราตามแผน {on_plan:.2f} จากข้อมูลย้อนหลัง" if on_plan_fitted
+                          else "; กฎตามขั้นตอน"))
 
     # reached and finished years
     meets_now = _meets(value, target, comp) & known
@@ -227,6 +246,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     reached_q = prog[REACHED_QUARTER].to_numpy()
     for i in (np.flatnonzero(reached) if explain else ()):
         basis[i] = f"reached in Q{int(reached_q[i])}: {_num(value[i])} vs target {_num(target[i])}"
+        basis_th[i] = f"บรรลุแล้วในไตรมาส {int(reached_q[i])}: {_num(value[i])} เทียบกับเป้าหมาย {_num(target[i])}"
 
     # no data: nothing measured where a value was due (or a level not yet measured)
     unjudged = ~known & ((plan_to_date > 0) | (kind == LEVEL))
@@ -247,7 +267,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     return prog.with_columns(
         pl.Series(projected(10), lo), pl.Series(projected(50), mid), pl.Series(projected(90), hi),
         pl.Series(P_ATTAIN, np.clip(p, 0, 1)), pl.Series(TIER_EXPECTED, tier_expected).fill_nan(None).cast(pl.Int8),
-        pl.Series(STATUS, status), pl.Series(BASIS, basis.astype(str)),
+        pl.Series(STATUS, status), pl.Series(BASIS, basis.astype(str)), pl.Series(BASIS_TH, basis_th.astype(str)),
         *(pl.Series(p_tier(pts), v).fill_nan(None) for pts, v in p_tiers.items()),
     ).with_columns(*(pl.col(projected(p)).fill_nan(None) for p in (10, 50, 90)))
 

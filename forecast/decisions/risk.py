@@ -30,6 +30,7 @@ from forecast.model import features as F
 from forecast.model import models as M
 from forecast.data import schema as s
 from forecast.data.units import MTHB, AmountUnit
+from forecast.formats import chance
 
 RANK = "rank"
 RISK_SCORE = "risk_score"
@@ -101,10 +102,6 @@ class RiskPolicy:
 
 def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
-
-
-def chance(p: float) -> str:
-    return ">99%" if p >= 0.995 else "<1%" if p <= 0.005 else f"{p:.0%}"
 
 
 def _mthb(x: float) -> str:
@@ -180,7 +177,8 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) ->
     for k in kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
-            out.append((0.9 * (1 - p), f"ตัวชี้วัด {k[s.KPI_ID]} \"{k[s.NAME_TH]}\": โอกาสถึงเป้า {chance(p)} ({k[kpi.BASIS]})",
+            out.append((0.9 * (1 - p), f"ตัวชี้วัด {k[s.KPI_ID]} \"{k[s.NAME_TH] or k[s.NAME_EN]}\": โอกาสถึงเป้า {chance(p)} "
+                                       f"({k[kpi.BASIS_TH]})",
                         f"KPI {k[s.KPI_ID]} \"{k[s.NAME_EN] or k[s.NAME_TH]}\": chance of reaching the target "
                         f"{chance(p)} ({k[kpi.BASIS]})"))
     out.sort(key=lambda x: -x[0])
@@ -215,7 +213,8 @@ def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
     per_project: dict[str, list[dict]] = {}
     worth = kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75)) \
         if not kpis.is_empty() else kpis
-    for k in worth.select(s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, kpi.STATUS, kpi.P_ATTAIN, kpi.BASIS) \
+    for k in worth.select(s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, kpi.STATUS, kpi.P_ATTAIN, kpi.BASIS,
+                          kpi.BASIS_TH) \
             .iter_rows(named=True) if not worth.is_empty() else ():
         per_project.setdefault(k[s.PROJECT_ID], []).append(k)
     th, en = [], []

@@ -139,7 +139,12 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+MISSING: set[tuple[str, str]] = set()  # (key, language) asked for but not translated; the app's tests read it
+
+
 def t(key: str, lang: str) -> str:
-    """The label for ``key`` in ``lang`` (falls back to English, then the key)."""
+    """The label for ``key`` in ``lang`` (falls back to English, then the key; both are recorded as missing)."""
     entry = LABELS.get(key, {})
+    if lang not in entry:
+        MISSING.add((key, lang))
     return entry.get(lang) or entry.get("en") or key

@@ -1,0 +1,66 @@
+"""One number format per quantity, the same in the app, the exports and the command line.
+
+* money: four decimals as printed in the reports (more only where the figure has them), grouped;
+* probabilities: whole percentages, "<1%" and ">99%" at the ends;
+* scores: 0.00-1.00;
+* shares of a budget: one decimal percentage;
+* dates: "31 มี.ค. 2569" in Thai (B.E.), "31 Mar 2026" in English (C.E.);
+* anything missing: an empty string, never "None" or "null".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from forecast.data.calendar import BE_OFFSET
+
+TH_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def money(x, decimals: int = 4) -> str:
+    """1,234.5678 (four decimals; six where the figure has them)."""
+    if _missing(x):
+        return ""
+    if isinstance(x, Decimal):
+        exact = x.normalize()
+        places = max(decimals, -exact.as_tuple().exponent if isinstance(exact.as_tuple().exponent, int) else 0)
+        return f"{x:,.{min(places, 6)}f}"
+    return f"{float(x):,.{decimals}f}"
+
+
+def chance(p) -> str:
+    """A probability as a whole percentage: '<1%', '57%', '>99%'."""
+    if _missing(p):
+        return ""
+    p = float(p)
+    return ">99%" if p >= 0.995 else "<1%" if p <= 0.005 else f"{p:.0%}"
+
+
+def score(x) -> str:
+    return "" if _missing(x) else f"{float(x):.2f}"
+
+
+def share(x) -> str:
+    return "" if _missing(x) else f"{float(x) * 100:.1f}%"
+
+
+def date(d, lang: str = "th") -> str:
+    """A date for people: '31 มี.ค. 2569' (Thai, B.E.) or '31 Mar 2026'."""
+    if _missing(d) or d == "":
+        return ""
+    if isinstance(d, str):
+        d = dt.date.fromisoformat(d[:10])
+    if lang == "th":
+        return f"{d.day} {TH_MONTHS[d.month - 1]} {d.year + BE_OFFSET}"
+    return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def text(x) -> str:
+    return "" if _missing(x) else str(x)
