@@ -7,7 +7,9 @@ import streamlit as st
 
 import ui
 from forecast.data import schema as s
-from forecast.decisions import kpi, risk
+from forecast import formats
+from forecast.decisions import kpi, plan, risk
+from forecast.model import engine
 from forecast.model import features as F
 
 ctx = ui.context()
@@ -30,56 +32,87 @@ budget = float(p[s.BUDGET])
 ui.basis_note(ctx)
 
 c = st.columns(5)
-c[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}")
-c[1].metric(ctx.tr("disbursed_to_date"), f"{float(p['disbursed_to_date']):,.4f}",
-            f"{float(p['disbursed_to_date']) / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
+c[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", formats.money(p[s.BUDGET]))
+c[1].metric(ctx.tr("disbursed_to_date"), formats.money(p["disbursed_to_date"]),
+            f"{formats.share(float(p['disbursed_to_date']) / budget)} {ctx.tr('of_budget')}" if budget else None,
             delta_color="off", delta_arrow="off")
-c[2].metric(ctx.tr("projected_ye"), f"{float(p['disbursed_p50']):,.4f}",
-            f"{ctx.tr('range')} {float(p['disbursed_p10']):,.1f}–{float(p['disbursed_p90']):,.1f}", delta_color="off",
-            delta_arrow="off")
-c[3].metric(ctx.tr("risk_score"), f"{row[risk.RISK_SCORE]:.2f}", ui.level_label(row[risk.LEVEL], ctx.lang),
+c[2].metric(ctx.tr("projected_ye"), formats.money(p["disbursed_p50"]),
+            f"{ctx.tr('range')} {formats.money(p['disbursed_p10'])}–{formats.money(p['disbursed_p90'])}",
             delta_color="off", delta_arrow="off")
-c[4].metric(ctx.tr("p_miss_disbursement"), risk.chance(row[risk.P_MISS_DISBURSEMENT]))
+c[3].metric(ctx.tr("risk_score"), formats.score(row[risk.RISK_SCORE]), ui.level_label(row[risk.LEVEL], ctx.lang),
+            delta_color="off", delta_arrow="off")
+c[4].metric(ctx.tr("p_miss_disbursement"), formats.chance(row[risk.P_MISS_DISBURSEMENT]))
 ui.level_badge(row[risk.LEVEL], ctx.lang)
 st.markdown("\n".join(f"- {d}" for d in row[ctx.drivers_col]))
 
-left, right = st.columns([3, 2])
-with left:
-    fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)) \
-        .sort(s.QUARTER)
-    curve = fin.select(s.QUARTER, *(pl.when(pl.col(col).is_not_null().any()).then(pl.col(col)).alias(col)
-                                    if col != s.PLAN else pl.col(col) for col in (s.PLAN, s.SPEND, s.DISBURSED)))
-    curve = curve.with_columns(*(pl.col(col).cum_sum() for col in (s.PLAN, s.SPEND, s.DISBURSED)))
-    q = int(p[F.ORIGIN])
-    fan = (ui.fan(q, float(p["disbursed_to_date"]), float(p["disbursed_p10"]), float(p["disbursed_p50"]),
-                  float(p["disbursed_p90"])) if 0 < q < 4 else None)
-    st.subheader(f"{ctx.tr('curve')} ({ctx.unit})")
-    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, rv.policy.target, budget, rv.policy.quarterly_targets),
-                    width="stretch")
-with right:
-    st.subheader(f"{ctx.tr('money_table')} ({ctx.unit})")
-    money = fin.select(pl.col(s.QUARTER).alias(ctx.tr("quarter")), pl.col(s.AS_OF).alias(ctx.tr("as_of")),
-                       *(pl.col(col).alias(ctx.tr(col)) for col in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)))
-    st.dataframe(money, hide_index=True, width="stretch",
-                 column_config={**ui.money_config(money),
-                                ctx.tr("as_of"): st.column_config.DateColumn(format="YYYY-MM-DD")})
+fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)) \
+    .sort(s.QUARTER)
+q = int(p[F.ORIGIN])
+done = float(p["disbursed_to_date"])
+unit = ctx.unit
+policy = rv.policy
 
-    st.subheader(ctx.tr("what_if"))
-    left_q = int(p[F.QUARTERS_LEFT] or 0)
-    if left_q > 0:
-        done = float(p["disbursed_to_date"])
-        default = round(float(p["disbursed_p50"]) - done, 2)
-        extra = st.slider(ctx.tr("what_if_help", unit=ctx.unit), 0.0, round(max(budget - done, 0.01), 2),
-                          max(0.0, default), step=0.01, key=f"what_if_{pid}")
-        moved = risk.what_if(row, extra, rv.policy)
-        w = st.columns(3)
-        w[0].metric(ctx.tr("ye_disbursed"), f"{moved['disbursed_p50']:,.4f}",
-                    f"{moved['disbursed_p50'] / budget:.1%} {ctx.tr('of_budget')}", delta_color="off",
-                    delta_arrow="off")
-        w[1].metric(ctx.tr("p_miss_disbursement"), risk.chance(moved[risk.P_MISS_DISBURSEMENT]),
-                    f"{moved[risk.P_MISS_DISBURSEMENT] - row[risk.P_MISS_DISBURSEMENT]:+.0%}", delta_color="inverse")
-        w[2].metric(ctx.tr("risk_score"), f"{moved[risk.RISK_SCORE]:.2f}", ui.level_label(moved[risk.LEVEL], ctx.lang),
+# the planner's card: what it takes to reach the target by the fiscal year end
+card = plan.need(p, fin, ctx.store.calendar, policy.target)
+with st.container(border=True):
+    st.subheader(ctx.tr("planner_card", target=f"{policy.target:.0%}"))
+    if card["reached"]:
+        st.success(ctx.tr("target_reached"))
+    else:
+        k = st.columns(4)
+        k[0].metric(ctx.tr("still_needed"), formats.money(card["needed"]), unit, delta_color="off", delta_arrow="off")
+        k[1].metric(ctx.tr("per_month", n=card["months_left"]), formats.money(card["per_month"]), unit,
                     delta_color="off", delta_arrow="off")
+        k[2].metric(ctx.tr("per_quarter", n=card["quarters_left"]), formats.money(card["per_quarter"]), unit,
+                    delta_color="off", delta_arrow="off")
+        k[3].metric(ctx.tr("pace_so_far"), formats.money(card["pace_per_quarter"]),
+                    ctx.tr("best_quarter", v=formats.money(card["best_quarter"])), delta_color="off",
+                    delta_arrow="off")
+        if card["implausible"]:
+            st.warning(ctx.tr("implausible_need"), icon=":material/warning:")
+
+left, right = st.columns([3, 2])
+with right:
+    st.subheader(ctx.tr("what_if"))
+    scenario = None
+    if 0 < q < 4:
+        start = max(float(p["disbursed_p50"]) - done, 0.0)  # the projection itself, unrounded
+        extra = st.number_input(ctx.tr("what_if_help", unit=unit), min_value=0.0,
+                                max_value=max(float(p[s.BUDGET]) * 1.5 - done, start, 0.0001), value=start,
+                                step=max(round(float(p[s.BUDGET]) / 100, 4), 0.0001), format="%.4f",
+                                key=f"what_if_{pid}")
+        spend = ((p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"])
+                 if p[engine.COMMITMENTS] else None)
+        moved = plan.scenario({**p, risk.P_MISS_KPI: row[risk.P_MISS_KPI]}, extra, ctx.store.calendar, policy, spend)
+        scenario = {"q": [q, 4], "amount": [done, moved["year_end"]]}
+        w = st.columns(2)
+        w[0].metric(ctx.tr("ye_disbursed"), formats.money(moved["year_end"]),
+                    f"{formats.share(moved['share'])} {ctx.tr('of_budget')}", delta_color="off", delta_arrow="off")
+        w[1].metric(ctx.tr("per_month_plan"), formats.money(moved["per_month"]), unit, delta_color="off",
+                    delta_arrow="off")
+        (st.success if moved["meets_target"] else st.error)(
+            ctx.tr("plan_meets" if moved["meets_target"] else "plan_misses", target=f"{policy.target:.0%}"))
+        w = st.columns(2)
+        w[0].metric(ctx.tr("p_miss_spend"), formats.chance(moved[risk.P_MISS_SPEND]) or ctx.tr("not_reported"))
+        w[1].metric(ctx.tr("risk_score"), formats.score(moved[risk.RISK_SCORE]),
+                    ui.level_label(moved[risk.LEVEL], ctx.lang), delta_color="off", delta_arrow="off")
+    else:
+        st.caption(ctx.tr("no_quarters_left"))
+    st.subheader(f"{ctx.tr('money_table')} ({unit})")
+    money = fin.select(pl.col(s.QUARTER).alias(ctx.tr("quarter")),
+                       pl.col(s.AS_OF).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
+                       .alias(ctx.tr("as_of")),
+                       *(pl.col(c).alias(ctx.tr(c)) for c in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)))
+    st.dataframe(money, hide_index=True, width="stretch", column_config=ui.money_config(money))
+with left:
+    curve = fin.select(s.QUARTER, *(pl.when(pl.col(c).is_not_null().any()).then(pl.col(c)).alias(c)
+                                    if c != s.PLAN else pl.col(c) for c in (s.PLAN, s.SPEND, s.DISBURSED)))
+    curve = curve.with_columns(*(pl.col(c).cum_sum() for c in (s.PLAN, s.SPEND, s.DISBURSED)))
+    fan = (ui.fan(q, done, float(p["disbursed_p10"]), float(p["disbursed_p50"]), float(p["disbursed_p90"]))
+           if 0 < q < 4 else None)
+    st.subheader(f"{ctx.tr('curve')} ({unit})")
+    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, policy.target, float(p[s.BUDGET]),
+                                        policy.quarterly_targets, scenario), width="stretch")
 
 st.subheader(ctx.tr("kpis"))
 kp = rv.kpis.filter(pl.col(s.PROJECT_ID) == pid) if not rv.kpis.is_empty() else rv.kpis
@@ -93,7 +126,7 @@ for chunk in range(0, kp.height, 3):
                       f"{ctx.tr('target')} {k[s.COMPARATOR]} {k[s.TARGET]:,.0f} {k[s.UNIT]}", delta_color="off",
                       delta_arrow="off")
             st.progress(min(max(k[kpi.P_ATTAIN], 0.0), 1.0),
-                        text=f"{ctx.tr('p_attain')} {risk.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}")
+                        text=f"{ctx.tr('p_attain')} {formats.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}")
             tiers = [f"{pts}: {k[col_]:,.0f}" for pts, col_ in s.TIERS.items() if k[col_] is not None]
             if tiers:
                 st.caption(f"{ctx.tr('tiers')} " + ", ".join(tiers)

@@ -89,18 +89,35 @@ def test_ranking_shows_the_nine_projects():
     assert 0 < len(at.dataframe[0].value) < 9
 
 
-def test_project_page_and_what_if_moves_the_projection():
+def _metric(at: AppTest, label: str):
+    return next(m for m in at.metric if m.label == label)
+
+
+def test_project_page_and_what_if_plan():
     at = open_page("project", lang="en")
     at.selectbox(key=ui.PROJECT).set_value("etda-trust-service-trade").run()
     assert not at.exception
     assert at.metric[1].value == "4.9960"
-    slider = at.slider(key="what_if_etda-trust-service-trade")
-    before = [m.value for m in at.metric]
-    slider.set_value(34.0).run()  # disburse almost all that is left: 4.9960 + 34.0 = 38.9960
-    after = [m.value for m in at.metric]
-    assert before != after
-    assert "38.9960" in after
+    what_if = at.number_input(key="what_if_etda-trust-service-trade")
+    assert what_if.value == pytest.approx(float(_metric(at, "Projected year-end disbursed").value) - 4.996, abs=1e-4)
+    what_if.set_value(34.0).run()  # disburse almost all that is left: 4.9960 + 34.0 = 38.9960
+    assert _metric(at, "Year-end disbursed (p50)").value == "38.9960"
+    assert any("reaches the 93% target" in s.value for s in at.success)  # 97.7% of 39.9254
+    what_if.set_value(30.0).run()
+    assert any("falls short of the 93% target" in e.value for e in at.error)
     assert len(at.get("progress")) >= 2  # KPI cards with their chances
+
+
+def test_the_planners_card_answers_what_it_takes():
+    at = open_page("project", lang="en")
+    at.selectbox(key=ui.PROJECT).set_value("etda-emerging-tech-governance").run()
+    # 93% of 56.8675 = 52.8868 less 15.2357 disbursed = 37.6511 over the 6 months from 31 Mar to 30 Sep
+    assert _metric(at, "Still to disburse").value == "37.6511"
+    assert _metric(at, "Per month (6 months left)").value == "6.2752"
+    assert _metric(at, "Per quarter (2 quarters left)").value == "18.8255"
+    assert not any("implausible" in w.value for w in at.warning)  # 18.8255 < twice the best quarter, 9.8618
+    at.selectbox(key=ui.PROJECT).set_value("etda-trust-service-trade").run()
+    assert any("implausible" in w.value for w in at.warning)  # 16.07 a quarter against a best of 4.3989
 
 
 def test_the_reference_data_is_read_only_in_the_app():

@@ -253,11 +253,11 @@ def uploads(files, prefix: str):
 
 
 SERIES_COLOURS = {s.PLAN: "#9e9e9e", s.SPEND: "#f28e2b", s.DISBURSED: "#4e79a7", "projection": "#4e79a7",
-                  "target": "#b22222", "fan": "#a0cbe8", "target_curve": "#e15759"}
+                  "target": "#b22222", "fan": "#a0cbe8", "target_curve": "#e15759", "scenario": "#59a14f"}
 
 
 def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None, target: float | None,
-                     budget: float, quarterly: tuple | None = None) -> alt.Chart:
+                     budget: float, quarterly: tuple | None = None, scenario: dict | None = None) -> alt.Chart:
     """Cumulative plan, spend and disbursed by quarter, the target (and its quarterly curve), the projection fan.
 
     Colours are fixed per series (the same in both languages); the fan and the targets are in the legend.
@@ -266,8 +266,8 @@ def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None,
               s.DISBURSED: ctx.tr("disbursed_to_date")}
     names = {**series, "projection": ctx.tr("projection"), "fan": ctx.tr("fan"),
              "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else "",
-             "target_curve": ctx.tr("target_curve")}
-    keys = (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve")
+             "target_curve": ctx.tr("target_curve"), "scenario": ctx.tr("scenario")}
+    keys = (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve", "scenario")
     domain = [names[k] for k in keys]
     colours = [SERIES_COLOURS[k] for k in keys]
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
@@ -297,6 +297,10 @@ def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None,
         layers.append(alt.Chart(steps).mark_line(strokeDash=[1, 3], point=alt.OverlayMarkDef(shape="diamond"))
                       .encode(x=x, y="amount:Q", color=colour,
                               tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")]))
+    if scenario:
+        plan_df = pl.DataFrame(scenario).with_columns(pl.lit(names["scenario"]).alias("series"))
+        layers.append(alt.Chart(plan_df).mark_line(strokeWidth=3, point=True).encode(
+            x=x, y="amount:Q", color=colour, tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")]))
     return alt.layer(*layers).properties(height=340)
 
 
