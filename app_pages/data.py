@@ -6,7 +6,10 @@ import polars as pl
 import streamlit as st
 
 import ui
-from forecast import config
+from forecast import config, formats
+from forecast.data import schema as s
+from forecast.data import units
+from forecast.decisions import kpi
 from forecast.data.store import Store, author
 from forecast.data.validate import ValidationError, issues_frame
 from forecast.errors import StoreError
@@ -38,12 +41,12 @@ else:
             else:
                 st.success(ctx.tr("valid_ok") + " " + ", ".join(f"{k}: {v.height}" for k, v in checked.tables.items()))
             if checked.issues:
-                st.dataframe(issues_frame(checked.issues), hide_index=True, width="stretch")
+                ui.show(ctx, issues_frame(checked.issues, ctx.lang))
             if not checked.errors and st.button(ctx.tr("confirm"), type="primary", key="confirm"):
                 try:
                     result = store.ingest(paths, note="uploaded in the app", by=author("app"))
                 except ValidationError as exc:  # the store changed since the check
-                    st.error("\n".join(str(i) for i in exc.errors))
+                    st.error("\n".join(i.text(ctx.lang) for i in exc.errors))
                 else:
                     ui.reset()
                     st.success(ctx.tr("stored", v=result.vintage) if result.vintage else ctx.tr("unchanged"))
@@ -55,10 +58,17 @@ c2.download_button(ctx.tr("download_data"), lambda: export.data_workbook(ctx.sna
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
 
 st.subheader(ctx.tr("vintages"))
-st.dataframe(store.vintages(), hide_index=True, width="stretch")
+ui.show(ctx, store.vintages())
 st.subheader(ctx.tr("revisions"))
-st.dataframe(ctx.revisions, hide_index=True, width="stretch")
+ui.show(ctx, ctx.revisions.drop("old_vintage", "new_vintage"), values=("kind",))
 st.subheader(ctx.tr("kpis"))
 kpis = ctx.review.kpis
-st.dataframe(kpis.select(pl.exclude("^p_tier_.*$")) if not kpis.is_empty() else kpis, hide_index=True,
-             width="stretch")
+if not kpis.is_empty():
+    name = ctx.name_col
+    basis = kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS
+    shown = kpis.select(s.PROJECT_ID, s.KPI_ID, pl.coalesce(name, s.NAME_TH, s.NAME_EN).alias(name),
+                        pl.col(s.UNIT).map_elements(lambda u: units.term_label(u, ctx.lang), return_dtype=pl.String),
+                        s.TARGET, kpi.VALUE_TO_DATE, kpi.projected(50),
+                        pl.col(kpi.P_ATTAIN).map_elements(formats.chance, return_dtype=pl.String),
+                        kpi.STATUS, pl.col(basis).alias(kpi.BASIS))
+    ui.show(ctx, shown, values=(kpi.STATUS,))

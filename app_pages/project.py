@@ -8,6 +8,7 @@ import streamlit as st
 import ui
 from forecast.data import schema as s
 from forecast import formats
+from forecast.data import units
 from forecast.decisions import kpi, plan, risk
 from forecast.model import engine
 from forecast.model import features as F
@@ -122,9 +123,9 @@ for chunk in range(0, kp.height, 3):
         with col.container(border=True):
             st.markdown(f"**{k[s.KPI_ID]}** {k[name] or k[s.NAME_TH] or ''}")
             value = k[kpi.VALUE_TO_DATE]
-            st.metric(ctx.tr("value_to_date"), "-" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
-                      f"{ctx.tr('target')} {k[s.COMPARATOR]} {k[s.TARGET]:,.0f} {k[s.UNIT]}", delta_color="off",
-                      delta_arrow="off")
+            st.metric(ctx.tr("value_to_date"), "–" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
+                      f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {k[s.TARGET]:,.0f} "
+                      f"{units.term_label(k[s.UNIT], ctx.lang)}", delta_color="off", delta_arrow="off")
             st.progress(min(max(k[kpi.P_ATTAIN], 0.0), 1.0),
                         text=f"{ctx.tr('p_attain')} {formats.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}")
             tiers = [f"{pts}: {k[col_]:,.0f}" for pts, col_ in s.TIERS.items() if k[col_] is not None]
@@ -138,4 +139,4 @@ rev = ctx.revisions.filter(pl.col(s.PROJECT_ID) == pid)
 if rev.is_empty():
     st.caption(ctx.tr("none"))
 else:
-    st.dataframe(rev.drop(s.FISCAL_YEAR, s.PROJECT_ID), hide_index=True, width="stretch")
+    ui.show(ctx, rev.drop(s.FISCAL_YEAR, s.PROJECT_ID, "old_vintage", "new_vintage"), values=("kind",))

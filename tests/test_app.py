@@ -138,7 +138,7 @@ def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(agency_store):
     assert not at.exception
     assert any("error" in e.value for e in at.error)
     issues = at.dataframe[0].value  # the validation report comes first
-    assert "quarter" in set(issues["column"]) and "must be 1-4, got 5." in " ".join(issues["message"])
+    assert "quarter" in set(issues["Column"]) and "must be 1-4, got 5." in " ".join(issues["Message"])
     assert "confirm" not in [b.key for b in at.button]  # no way to store a file with errors
     assert Store.open().fingerprint() == before
 
@@ -156,7 +156,7 @@ def test_two_uploads_named_alike_are_both_checked_and_refused(agency_store):
                                               ("finance.csv", b.encode(), "text/csv")]).run()
     assert not at.exception
     issues = at.dataframe[0].value
-    assert "duplicate_table" in set(issues["rule"]) and "confirm" not in [b.key for b in at.button]
+    assert "duplicate_table" in set(issues["Rule"]) and "confirm" not in [b.key for b in at.button]
     assert set(glob.glob(f"{tempfile.gettempdir()}/forecast-upload-*")) == left  # nothing left behind
 
 

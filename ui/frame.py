@@ -30,7 +30,7 @@ from forecast.model import engine, registry
 
 __all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context",
            "coloured_levels", "cumulative_chart", "draw", "fan", "level_badge", "level_label", "money_config",
-           "reset", "t", "uploads"]
+           "reset", "show", "t", "table", "uploads"]
 
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
 LATEST = "latest"
@@ -212,6 +212,29 @@ def basis_note(ctx: Context) -> None:
             st.caption(ctx.tr("basis_history", v=ctx.version or ""))
     if not rv.commitments_reported and not rv.projection.is_empty():
         st.caption(ctx.tr("no_commitments"))
+
+
+def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple[pl.DataFrame, dict]:
+    """A frame for people in the chosen language: headers translated, dates written out ('31 มี.ค. 2569'),
+    the values of ``values`` columns translated (kind, status), empty cells blank; with its column config."""
+    from forecast import formats
+    from forecast.interfaces.labels import column
+
+    out = df.with_columns(
+        *(pl.col(c).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
+          for c, d in df.schema.items() if d == pl.Date),
+        *(pl.col(c).map_elements(lambda v: ctx.tr(v) if v else "", return_dtype=pl.String) for c in values
+          if c in df.columns),
+        *(pl.col(c).fill_null("") for c, d in df.schema.items() if d == pl.String and c not in values))
+    config = money_config(out)
+    names = {c: column(c, ctx.lang) for c in out.columns}
+    return out.rename(names), {names[c]: v for c, v in config.items()}
+
+
+def show(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = (), **kw):
+    """``st.dataframe`` of a frame for people (see ``table``)."""
+    shown, config = table(ctx, df, values)
+    return st.dataframe(shown, hide_index=True, width="stretch", column_config=config, **kw)
 
 
 def money_config(df: pl.DataFrame) -> dict:

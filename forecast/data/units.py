@@ -70,3 +70,14 @@ class AmountUnit:
 
 
 MTHB = AmountUnit()
+
+
+def term_label(code: str | None, lang: str) -> str:
+    """A KPI unit (or comparator, source) in Thai or English: 'dataset' -> 'ชุดข้อมูล' / 'datasets'."""
+    from forecast.data import schema as s
+
+    for terms in s.VOCABULARIES.values():
+        for term in terms:
+            if term.code == code:
+                return term.th if lang == "th" else term.en
+    return code or ""

@@ -121,6 +121,8 @@ LABELS: dict[str, dict[str, str]] = {
     "tiers": {"th": "เกณฑ์คะแนน", "en": "Tiers"},
     "restatements": {"th": "ประวัติการปรับปรุงตัวเลข", "en": "Restatement history"},
     "none": {"th": "ไม่มี", "en": "none"},
+    "correction": {"th": "แก้ไข", "en": "correction"}, "restatement": {"th": "ปรับปรุงตัวเลข", "en": "restatement"},
+    "revision": {"th": "ปรับแผน/งบ", "en": "revision"},
     # data
     "upload": {"th": "อัปโหลดแบบฟอร์มที่กรอกแล้ว (CSV หรือ XLSX)", "en": "Upload a filled template (CSV or XLSX)"},
     "validation": {"th": "ผลการตรวจสอบ", "en": "Validation report"},
@@ -155,7 +157,61 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# Column headers of the tables the app shows and the exports write, by column name.
+COLUMNS: dict[str, dict[str, str]] = {
+    "fiscal_year": {"th": "ปีงบประมาณ", "en": "Fiscal year"}, "project_id": {"th": "รหัสโครงการ", "en": "Project id"},
+    "quarter": {"th": "ไตรมาส", "en": "Quarter"}, "as_of": {"th": "ข้อมูล ณ วันที่", "en": "As of"},
+    "plan": {"th": "แผน", "en": "Plan"}, "disbursed": {"th": "เบิกจ่าย", "en": "Disbursed"},
+    "committed": {"th": "ผูกพัน", "en": "Committed"}, "spend": {"th": "ผลใช้จ่าย", "en": "Spend"},
+    "store_vintage": {"th": "ชุดข้อมูลที่", "en": "Vintage"}, "ingested_at": {"th": "นำเข้าเมื่อ", "en": "Ingested at"},
+    "author": {"th": "ผู้นำเข้า", "en": "By"}, "report_dates": {"th": "วันที่รายงาน", "en": "Report dates"},
+    "files": {"th": "ไฟล์", "en": "Files"}, "rows": {"th": "จำนวนแถว", "en": "Rows"},
+    "warnings": {"th": "คำเตือน", "en": "Warnings"}, "note": {"th": "หมายเหตุ", "en": "Note"},
+    "table": {"th": "ตาราง", "en": "Table"}, "key": {"th": "รายการ", "en": "Item"},
+    "column": {"th": "คอลัมน์", "en": "Column"}, "old_value": {"th": "ค่าเดิม", "en": "Old value"},
+    "old_as_of": {"th": "รายงานเดิม", "en": "Old report"}, "new_value": {"th": "ค่าใหม่", "en": "New value"},
+    "new_as_of": {"th": "รายงานใหม่", "en": "New report"}, "change": {"th": "ผลต่าง", "en": "Change"},
+    "kind": {"th": "ประเภท", "en": "Kind"}, "old_vintage": {"th": "ชุดเดิม", "en": "Old vintage"},
+    "new_vintage": {"th": "ชุดใหม่", "en": "New vintage"},
+    "severity": {"th": "ระดับ", "en": "Severity"}, "rule": {"th": "กฎ", "en": "Rule"}, "file": {"th": "ไฟล์", "en": "File"},
+    "sheet": {"th": "ชีต", "en": "Sheet"}, "row": {"th": "แถว", "en": "Row"}, "value": {"th": "ค่า", "en": "Value"},
+    "message": {"th": "ข้อความ", "en": "Message"},
+    "origin_quarter": {"th": "ไตรมาสที่คาดการณ์", "en": "Origin quarter"}, "model": {"th": "แบบจำลอง", "en": "Model"},
+    "is_champion": {"th": "ชุดที่เลือกใช้", "en": "Champion"}, "n": {"th": "จำนวน", "en": "n"},
+    "mae_disbursed_pp": {"th": "ความคลาดเคลื่อนเฉลี่ย (จุด%)", "en": "Mean abs. error (pp)"},
+    "medae_disbursed_pp": {"th": "ความคลาดเคลื่อนมัธยฐาน (จุด%)", "en": "Median abs. error (pp)"},
+    "pinball_disbursed_pp": {"th": "คะแนน pinball (จุด%)", "en": "Pinball loss (pp)"},
+    "coverage_disbursed": {"th": "ครอบคลุม p10-p90", "en": "p10-p90 coverage"},
+    "coverage_amount": {"th": "ครอบคลุมยอดเงิน p10-p90", "en": "p10-p90 coverage (amounts)"},
+    "brier_miss": {"th": "Brier ของโอกาสพลาดเป้า", "en": "Brier of P(miss)"}, "auc_miss": {"th": "AUC", "en": "AUC"},
+    "mae_spend_pp": {"th": "คลาดเคลื่อนผลใช้จ่าย (จุด%)", "en": "Spend MAE (pp)"},
+    "medae_spend_pp": {"th": "คลาดเคลื่อนมัธยฐานผลใช้จ่าย (จุด%)", "en": "Spend median AE (pp)"},
+    "coverage_spend": {"th": "ครอบคลุมผลใช้จ่าย", "en": "Spend coverage"},
+    "p_miss_bin": {"th": "ช่วงโอกาสที่คาด", "en": "Predicted P(miss)"},
+    "mean_p_miss": {"th": "โอกาสเฉลี่ยที่คาด", "en": "Mean predicted"},
+    "observed_miss_rate": {"th": "สัดส่วนที่พลาดจริง", "en": "Observed miss rate"},
+    "version": {"th": "รุ่น", "en": "Version"}, "active": {"th": "ใช้งาน", "en": "Active"},
+    "created_at": {"th": "สร้างเมื่อ", "en": "Created"}, "basis": {"th": "ที่มา", "en": "Basis"},
+    "years": {"th": "ปีที่ใช้ฝึก", "en": "Years"}, "champions": {"th": "แบบจำลองที่เลือก", "en": "Champions"},
+    "kpi_id": {"th": "ตัวชี้วัด", "en": "KPI"}, "name_th": {"th": "ชื่อ (ไทย)", "en": "Name (Thai)"},
+    "name_en": {"th": "ชื่อ (อังกฤษ)", "en": "Name (English)"}, "unit": {"th": "หน่วย", "en": "Unit"},
+    "target": {"th": "เป้าหมาย", "en": "Target"}, "value_to_date": {"th": "ผลถึงปัจจุบัน", "en": "Value to date"},
+    "projected_p10": {"th": "คาดการณ์ p10", "en": "Projected p10"},
+    "projected_p50": {"th": "คาดการณ์ p50", "en": "Projected p50"},
+    "projected_p90": {"th": "คาดการณ์ p90", "en": "Projected p90"},
+    "p_attain": {"th": "โอกาสถึงเป้า", "en": "Chance of target"}, "tier_expected": {"th": "ระดับคะแนนที่คาด", "en": "Tier"},
+    "status": {"th": "สถานะ", "en": "Status"},
+}
+
 MISSING: set[tuple[str, str]] = set()  # (key, language) asked for but not translated; the app's tests read it
+
+
+def column(name: str, lang: str) -> str:
+    """The header of a column in ``lang`` (recorded as missing when there is none)."""
+    entry = COLUMNS.get(name, {})
+    if lang not in entry:
+        MISSING.add((f"column:{name}", lang))
+    return entry.get(lang) or entry.get("en") or name
 
 
 def t(key: str, lang: str) -> str:
