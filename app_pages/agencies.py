@@ -11,7 +11,8 @@ from forecast.decisions import risk
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("page_agencies"))
-st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of} · {rv.policy.source}")
+st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · "
+           f"{rv.policy.source_th if ctx.lang == 'th' else rv.policy.source}")
 ui.basis_note(ctx)
 table = ctx.portfolio(by="agency")
 if table.is_empty():
@@ -26,7 +27,7 @@ shown = groups.select(
     pl.col("disbursed_share_p50").alias(ctx.tr("projected_ye")),
     pl.col("p_miss_target").alias(ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}")),
     pl.col("expected_shortfall").alias(ctx.tr("expected_shortfall")))
-st.caption(ctx.tr("open_agency") + " · " + whole["basis"][0])
+st.caption(ctx.tr("open_agency") + " · " + whole["basis_th" if ctx.lang == "th" else "basis"][0])
 event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key="agencies_table",
                      column_config={ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}"):

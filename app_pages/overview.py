@@ -16,7 +16,7 @@ from forecast.model import features as F
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("title"))
-st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of}")
+st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)}")
 if ctx.store.read_only:
     st.info(ctx.tr("note_reference"))
 ui.basis_note(ctx)
@@ -45,7 +45,7 @@ m[1].metric(ctx.tr("expected_shortfall"), f"{whole['expected_shortfall']:,.4f}")
 m[2].metric(ctx.tr("target_line"), f"{policy.target:.0%}",
             " · ".join(f"Q{i} {q:.0%}" for i, q in enumerate(policy.quarterly_targets, 1))
             if policy.quarterly_targets else None, delta_color="off", delta_arrow="off")
-st.caption(whole["basis"] + " · " + policy.source)
+st.caption(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" else whole["basis"] + " · " + policy.source)
 
 left, right = st.columns([3, 2])
 with left:
@@ -69,7 +69,7 @@ with right:
     else:
         moved = R.compare(rv, before, ctx.lang)
         new_high = moved.filter(pl.col(risk.NEW_HIGH))
-        st.caption(f"{ctx.tr('as_of')} {before_date} → {rv.snapshot.as_of}")
+        st.caption(f"{ctx.tr('as_of')} {ctx.date(before_date)} → {ctx.date(rv.snapshot.as_of)}")
         st.metric(ctx.tr("new_high"), new_high.height)
         name = ctx.name_col
         st.dataframe(moved.filter(pl.col(risk.RANK_CHANGE) != 0).select(
@@ -81,7 +81,7 @@ with right:
 
 st.divider()
 summary_page = export.summary_html(
-    ctx.tr("title"), f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of} · {ctx.store.label}",
+    ctx.tr("title"), f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · {ctx.store.label}",
     [(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}"),
      (ctx.tr("disbursed_to_date"), f"{float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0):,.4f}"),
      (ctx.tr("projected_ye"), f"{ye[50]:,.1f} ({ye[10]:,.1f}–{ye[90]:,.1f})"),

@@ -6,13 +6,14 @@ import polars as pl
 import streamlit as st
 
 import ui
+from forecast import formats
 from forecast.data import schema as s
 from forecast.decisions import risk
 
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("page_ranking"))
-st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {rv.snapshot.as_of} · {rv.policy.describe(ctx.lang)}")
+st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · {rv.policy.describe(ctx.lang)}")
 ui.basis_note(ctx)
 ranking = rv.ranking(ctx.lang)
 
@@ -50,18 +51,18 @@ table = page.select(
     pl.col(risk.LEVEL).replace_strict(labels, return_dtype=pl.String).alias(ctx.tr("level")),
     pl.coalesce(pl.col(name), pl.col(s.NAME_TH), pl.col(s.NAME_EN), pl.col(s.PROJECT_ID)).alias(ctx.tr("name")),
     pl.col(risk.RISK_SCORE).alias(ctx.tr("risk_score")),
-    pl.col(risk.P_MISS_DISBURSEMENT).alias(ctx.tr("p_miss_disbursement")),
-    pl.col(risk.P_MISS_SPEND).alias(ctx.tr("p_miss_spend")),
-    pl.col(risk.P_MISS_KPI).alias(ctx.tr("p_miss_kpi")),
+    *(pl.col(c).map_elements(formats.chance, return_dtype=pl.String, skip_nulls=False).alias(ctx.tr(c))
+      for c in (risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.P_MISS_KPI)),
     pl.col(ctx.drivers_col).list.join(" · ").alias(ctx.tr("drivers")),
     pl.col(s.PROJECT_ID),
 )
-prob = {ctx.tr(k): st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)
-        for k in ("p_miss_disbursement", "p_miss_spend", "p_miss_kpi")}
+prob = {ctx.tr(k): st.column_config.TextColumn(width="small") for k in ("p_miss_disbursement", "p_miss_spend",
+                                                                         "p_miss_kpi")}
 event = st.dataframe(ui.coloured_levels(table, ctx.tr("level"), page[risk.LEVEL].to_list(), ctx.lang),
                      hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key="ranking_table",
                      column_config={**prob, ctx.tr("risk_score"): st.column_config.NumberColumn(format="%.2f"),
+                                    s.PROJECT_ID: None,
                                     ctx.tr("name"): st.column_config.TextColumn(width="medium"),
                                     ctx.tr("drivers"): st.column_config.TextColumn(width="large")})
 rows = event.selection.rows if event and event.selection else []

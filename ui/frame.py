@@ -152,6 +152,12 @@ class Context:
         fy = self.snapshot.fiscal_year
         return self.store.calendar.year_label(fy, self.lang) if fy is not None else ""
 
+    def date(self, d) -> str:
+        """A date in the chosen language: '31 มี.ค. 2569' or '31 Mar 2026'."""
+        from forecast import formats
+
+        return formats.date(d, self.lang)
+
     @property
     def unit(self) -> str:
         return self.store.unit.words(self.lang)

@@ -48,6 +48,8 @@ TAIL = (0.001, 0.999)  # the quantile function is extended linearly to these lev
 GOVERNMENT, AGENCY_LEVEL, PLAN_LINE_LEVEL = "government", "agency", "plan_line"
 GROUP_BY = {"agency": s.AGENCY, "plan_line": s.PLAN_LINE, "owner": s.OWNER}
 ALL = "all"
+BASIS_TH = {"no history": "ไม่มีข้อมูลย้อนหลัง", "synthetic history": "ข้อมูลจำลอง", "history": "ข้อมูลย้อนหลังจริง",
+            "actual": "ผลจริง"}
 
 COLUMNS = ["group_by", "group", "projects", s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
            "disbursed_p10", "disbursed_p50", "disbursed_p90", "disbursed_share_p50", "p_miss_target",
@@ -72,7 +74,12 @@ class Dependence:
         object.__setattr__(self, "agency", a)
         object.__setattr__(self, "plan_line", line)
 
-    def describe(self) -> str:
+    def describe(self, lang: str = "en") -> str:
+        if lang == "th":
+            if self.source != "history":
+                return f"สมมติความสัมพันธ์ระหว่างโครงการ {self.government:.2f} (ไม่มีข้อมูลย้อนหลัง)"
+            return (f"ความสัมพันธ์จากข้อมูลย้อนหลัง: ทั้งรัฐบาล {self.government:.2f} ในหน่วยงาน {self.agency:.2f} "
+                    f"ในแผนงาน {self.plan_line:.2f}")
         if self.source != "history":
             return f"dependence assumed (no history): correlation {self.government:.2f} between all projects"
         return (f"dependence from history: correlation {self.government:.2f} within the government, "
@@ -199,7 +206,7 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     """
     dep = dependence or Dependence()
     if projection.is_empty():
-        return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
+        return pl.DataFrame(schema={c: pl.String for c in [*COLUMNS, "basis_th"]})
     keys = [s.FISCAL_YEAR, s.PROJECT_ID]
     info = projects.select(*keys, s.AGENCY, s.OWNER, s.PLAN_LINE)
     p = projection.join(info, on=keys, how="left").with_columns(F.group_agency().alias("__agency"))
@@ -234,8 +241,8 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     for g in names:
         rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], share_sums[:, index[g]],
                          target, basis, dep, k))
-    return pl.DataFrame(rows, schema={c: (pl.String if c in ("group_by", "group", "basis") else
-                                          pl.Int64 if c == "projects" else pl.Float64) for c in COLUMNS})
+    return pl.DataFrame(rows, schema={c: (pl.String if c in ("group_by", "group", "basis", "basis_th") else
+                                          pl.Int64 if c == "projects" else pl.Float64) for c in [*COLUMNS, "basis_th"]})
 
 
 def _money(p: pl.DataFrame, col: str, m: np.ndarray) -> float | None:
@@ -255,4 +262,6 @@ def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.n
             "disbursed_share_p50": float(mid / b) if b > 0 else None,
             "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
             "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
-            "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x)}
+            "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x),
+            "basis_th": "; ".join(x for x in (BASIS_TH.get(basis, basis), dep.describe("th"),
+                                              f"จำลองร่วม {k:,} ครั้ง") if x)}

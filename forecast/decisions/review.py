@@ -30,18 +30,21 @@ def policy_for(snap: Snapshot, target: float | None = None,
     if year is not None and not snap.targets.is_empty():
         found = snap.targets.filter(pl.col(s.FISCAL_YEAR) == year)
         row = found.row(0, named=True) if found.height else None
+    note = f" ({row[s.NOTE]})" if row is not None and row.get(s.NOTE) else ""
     if target is not None:
         source = f"target {target:.0%} given for this run"
+        source_th = f"เป้าหมาย {target:.0%} ที่ระบุสำหรับการคำนวณครั้งนี้"
     elif row is not None:
         target = float(row[s.YEAR_END])
-        source = (f"target {target:.0%} set for fiscal year {year} on {row[s.AS_OF]}"
-                  + (f" ({row[s.NOTE]})" if row.get(s.NOTE) else ""))
+        source = f"target {target:.0%} set for fiscal year {year} on {row[s.AS_OF]}{note}"
+        source_th = f"เป้าหมาย {target:.0%} กำหนดสำหรับปีงบประมาณ {year} เมื่อ {row[s.AS_OF]}{note}"
     else:
         target = DEFAULT_TARGET
         source = f"default target {DEFAULT_TARGET:.0%} (none set for fiscal year {year} in the store)"
+        source_th = f"เป้าหมายเริ่มต้น {DEFAULT_TARGET:.0%} (ยังไม่ได้กำหนดสำหรับปีงบประมาณ {year})"
     if quarterly is None and row is not None and all(row[q] is not None for q in s.QUARTER_TARGETS):
         quarterly = tuple(float(row[q]) for q in s.QUARTER_TARGETS)  # type: ignore[assignment]
-    return risk.RiskPolicy(target=target, quarterly_targets=quarterly, source=source)
+    return risk.RiskPolicy(target=target, quarterly_targets=quarterly, source=source, source_th=source_th)
 
 
 @dataclass

@@ -67,6 +67,7 @@ class RiskPolicy:
     medium_from: float = 0.35
     max_drivers: int = 3
     source: str = "default"  # where the target comes from, in words (set in the store, given, default)
+    source_th: str = "ค่าเริ่มต้น"
 
     near_certain: float = 0.90  # any one probability this high makes a project at least medium
 
