@@ -72,10 +72,18 @@ with right:
         st.caption(f"{ctx.tr('as_of')} {ctx.date(before_date)} → {ctx.date(rv.snapshot.as_of)}")
         st.metric(ctx.tr("new_high"), new_high.height)
         name = ctx.name_col
-        st.dataframe(moved.filter(pl.col(risk.RANK_CHANGE) != 0).select(
-            pl.col(risk.RANK).alias(ctx.tr("rank")), pl.col(risk.RANK_CHANGE).alias(ctx.tr("rank_change")),
-            pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")), pl.col(name).alias(ctx.tr("name"))),
-            hide_index=True, width="stretch", height=220)
+        level = {lv: ui.level_label(lv, ctx.lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
+        changed = moved.filter((pl.col(risk.RANK_CHANGE) != 0) | (pl.col(risk.LEVEL) != pl.col(risk.PREVIOUS_LEVEL)))
+        st.dataframe(changed.select(
+            pl.col(name).alias(ctx.tr("name")), pl.col(risk.RANK).alias(ctx.tr("rank")),
+            pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
+            pl.format("{}{}", pl.when(pl.col(risk.RANK_CHANGE) > 0).then(pl.lit("+")).otherwise(pl.lit("")),
+                      pl.col(risk.RANK_CHANGE)).alias(ctx.tr("rank_change")),
+            pl.format("{} → {}", pl.col(risk.PREVIOUS_LEVEL).replace_strict(level, default=""),
+                      pl.col(risk.LEVEL).replace_strict(level, default="")).alias(ctx.tr("level_change")),
+            pl.col(R.NEW_REASON).fill_null("").alias(ctx.tr("new_reason"))),
+            hide_index=True, width="stretch", height=220,
+            column_config={ctx.tr("new_reason"): st.column_config.TextColumn(width="large")})
         restated = ctx.revisions.filter(pl.col("kind") == RESTATEMENT).height
         st.metric(ctx.tr("restated_n"), restated)
 

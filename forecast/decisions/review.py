@@ -108,16 +108,28 @@ def review(snap: Snapshot, models: ModelSet | None = None, policy: risk.RiskPoli
     return Review(snap, models, policy, projection, kpis, table)
 
 
+NEW_REASON = "new_reason"
+
+
 def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
-    """The current ranking with the earlier rank and level, the move and whether a project is newly high."""
+    """The current ranking with the earlier rank and level, the move, whether a project is newly high, and
+    its main new reason (the weightiest reason it did not have before)."""
     earlier = before.ranking(lang)
     current = now.ranking(lang)
     if earlier.is_empty():
         return current.with_columns(pl.lit(None, pl.Int32).alias(risk.PREVIOUS_RANK),
                                     pl.lit(None, pl.Int32).alias(risk.RANK_CHANGE),
                                     pl.lit(None, pl.String).alias(risk.PREVIOUS_LEVEL),
-                                    (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH))
-    return risk.changes(current, earlier)
+                                    (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH),
+                                    pl.lit(None, pl.String).alias(NEW_REASON))
+    out = risk.changes(current, earlier)
+    before_codes = dict(zip(earlier[s.PROJECT_ID], earlier[risk.DRIVER_CODES]))
+    texts = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
+    reasons = []
+    for pid, codes, said in out.select(s.PROJECT_ID, risk.DRIVER_CODES, texts).iter_rows():
+        old = set(before_codes.get(pid) or [])
+        reasons.append(next((txt for code, txt in zip(codes or [], said or []) if code not in old), None))
+    return out.with_columns(pl.Series(NEW_REASON, reasons, dtype=pl.String))
 
 
 def compare_date(report_dates: list[dt.date], current: dt.date | None, compare_to: str | dt.date,

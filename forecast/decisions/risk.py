@@ -30,7 +30,9 @@ from forecast.model import features as F
 from forecast.model import models as M
 from forecast.data import schema as s
 from forecast.data.units import MTHB, AmountUnit
+from forecast import formats
 from forecast.formats import chance
+from forecast.interfaces.labels import t
 
 RANK = "rank"
 RISK_SCORE = "risk_score"
@@ -40,6 +42,7 @@ P_MISS_SPEND = engine.P_SPEND_BELOW_BUDGET
 P_MISS_KPI = "p_miss_kpi"
 DRIVERS = "drivers"
 DRIVERS_TH, DRIVERS_EN = "drivers_th", "drivers_en"
+DRIVER_CODES = "driver_codes"
 PREVIOUS_RANK = "previous_rank"
 RANK_CHANGE = "rank_change"
 PREVIOUS_LEVEL = "previous_level"
@@ -101,93 +104,81 @@ class RiskPolicy:
                 f"probability >= {self.near_certain:.0%}; without commitments the spend weight is left out")
 
 
+@dataclass(frozen=True)
+class Driver:
+    """One reason a project is at risk: a rule's code (its label is ``driver_<code>``), weight and figures."""
+
+    code: str
+    weight: float
+    params: dict
+
+    def text(self, lang: str) -> str:
+        params = {k: (v[lang] if isinstance(v, dict) else v) for k, v in self.params.items()}
+        return t(f"driver_{self.code}", lang).format(**params)
+
+
 def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
+    return formats.share(x)
 
 
-def _mthb(x: float) -> str:
-    return f"{x:,.4f}"
-
-
-def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> tuple[list[str], list[str]]:
-    """(Thai, English) reasons, largest weight first; amounts in the store's unit."""
-    u_th, u_en = unit.words("th"), unit.words("en")
-    out: list[tuple[float, str, str]] = []
+def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> list[Driver]:
+    """Every reason that applies, largest weight first; amounts in the store's unit (``DRIVER_RULES``)."""
+    units_ = {"th": unit.words("th"), "en": unit.words("en")}
+    out: list[Driver] = []
     q = int(r[F.ORIGIN])
     if q == 0:
-        out.append((0.5, "ยังไม่มีรายงานผลการใช้จ่าย", "no spending reported yet"))
+        out.append(Driver("not_reported", 0.5, {}))
     d, plan = r[F.share(F.cum(s.DISBURSED))] or 0.0, r[F.share(F.cum(s.PLAN))] or 0.0
-    gap = plan - d
-    if q and gap > 0.05:
-        out.append((gap, f"เบิกจ่ายแล้ว {_pct(d)} ของงบประมาณ ({_mthb(float(r['disbursed_to_date']))} {u_th}) "
-                         f"เทียบกับแผนสะสม {_pct(plan)}",
-                    f"disbursed {_pct(d)} of budget ({_mthb(float(r['disbursed_to_date']))} {u_en}) vs "
-                    f"{_pct(plan)} planned to date"))
-    if policy.quarterly_targets and 1 <= q <= 4:
+    if q and plan - d > 0.05:
+        out.append(Driver("behind_plan", plan - d, {"d": _pct(d), "plan": _pct(plan), "unit": units_,
+                                                    "amount": formats.money(r["disbursed_to_date"])}))
+    if policy.quarterly_targets and 1 <= q <= 4 and d < policy.quarterly_targets[q - 1]:
         due = policy.quarterly_targets[q - 1]
-        if d < due:
-            out.append((due - d, f"เบิกจ่าย {_pct(d)} ต่ำกว่าเป้าหมายไตรมาส {q} ที่ {_pct(due)}",
-                        f"disbursed {_pct(d)}, below the Q{q} target of {_pct(due)}"))
+        out.append(Driver("below_quarter_target", due - d, {"d": _pct(d), "q": q, "due": _pct(due)}))
     p_d = r[P_MISS_DISBURSEMENT]
     if q < 4 and p_d >= 0.2:
         lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)
-        out.append((p_d, f"คาดว่าสิ้นปีจะเบิกจ่ายได้ {_pct(mid)} ของงบประมาณ (ช่วง {_pct(lo)}–{_pct(hi)}) "
-                         f"เทียบกับเป้าหมาย {_pct(policy.target)}; โอกาสไม่ถึงเป้า {chance(p_d)}",
-                    f"projected year-end disbursement {_pct(mid)} of budget (p10-p90 {_pct(lo)}-{_pct(hi)}) vs "
-                    f"the {_pct(policy.target)} target; chance of missing {chance(p_d)}"))
+        out.append(Driver("projected_miss", p_d, {"mid": _pct(mid), "lo": _pct(lo), "hi": _pct(hi),
+                                                  "target": _pct(policy.target), "p": chance(p_d)}))
     owed = r[F.share(F.cum(s.COMMITTED))] or 0.0
     if q < 4 and owed > 0.15:
         conv = r[F.CONVERSION]
         slow = conv is not None and np.isfinite(conv) and conv < 1
-        paid = f"; ไตรมาส {q} เบิกจ่ายได้เท่ากับ {conv:.0%} ของภาระผูกพันยกมา" if slow else ""
-        paid_en = f"; Q{q} payments equalled {conv:.0%} of the commitments carried in" if slow else ""
-        out.append((0.6 * owed, f"มีภาระผูกพันที่ยังไม่เบิกจ่าย {_mthb(r[F.cum(s.COMMITTED)])} {u_th} "
-                                f"({_pct(owed)} ของงบประมาณ){paid}",
-                    f"{_mthb(r[F.cum(s.COMMITTED)])} {u_en} ({_pct(owed)} of budget) committed but not yet paid{paid_en}"))
-    p_s = r[P_MISS_SPEND]
-    spend = r[M.band(s.SPEND, 50)]
+        code = "committed_unpaid_slow" if slow else "committed_unpaid"
+        out.append(Driver(code, 0.6 * owed, {"amount": formats.money(r[F.cum(s.COMMITTED)]), "unit": units_,
+                                             "share": _pct(owed), "q": q, "conv": f"{conv:.0%}" if slow else ""}))
+    p_s, spend = r[P_MISS_SPEND], r[M.band(s.SPEND, 50)]
     if p_s is not None and spend is not None and p_s >= 0.5 and spend < 0.995:
         unused = (1 - spend) * float(r[s.BUDGET])
-        out.append((p_s * (1 - spend) * 2, f"คาดว่าสิ้นปีจะใช้จ่าย {_pct(spend)} ของงบประมาณ "
-                                           f"อาจเหลือเงินไม่ได้ใช้ประมาณ {unused:,.1f} {u_th}",
-                    f"projected year-end spend {_pct(spend)} of budget: about {unused:,.1f} {u_en} may go unused"))
+        out.append(Driver("money_unused", p_s * (1 - spend) * 2, {"spend": _pct(spend), "unused": f"{unused:,.1f}",
+                                                                  "unit": units_}))
     revised = r[F.BUDGET_REVISION]
     if revised is not None and np.isfinite(revised) and abs(revised) > 0.1:
-        ratio = float(np.exp(revised))
-        n_rev = int(r[F.BUDGET_REVISION_COUNT] or 0)
-        out.append((min(0.5, abs(revised) / 2), f"งบประมาณถูกปรับ {n_rev} ครั้ง ปัจจุบันเท่ากับ {ratio:.0%} ของงบต้นปี",
-                    f"budget revised {n_rev} time(s): now {ratio:.0%} of the year's first budget"))
+        out.append(Driver("budget_revised", min(0.5, abs(revised) / 2),
+                          {"n": int(r[F.BUDGET_REVISION_COUNT] or 0), "ratio": f"{float(np.exp(revised)):.0%}"}))
     left = r[F.QUARTERS_LEFT] or 0
     if q and left > 0 and d < policy.target:
-        need = (policy.target - d) / left
-        so_far = d / q
+        need, so_far = (policy.target - d) / left, d / q
         if need > 1.5 * so_far and need > 0.1:
-            out.append((min(0.9, need), f"ต้องเบิกจ่ายไตรมาสละ {_pct(need)} ของงบประมาณจึงจะถึง {_pct(policy.target)} "
-                                        f"ขณะที่ผ่านมาเฉลี่ยไตรมาสละ {_pct(so_far)}",
-                        f"needs {_pct(need)} of budget disbursed per remaining quarter to reach "
-                        f"{_pct(policy.target)}; so far {_pct(so_far)} per quarter"))
+            out.append(Driver("required_pace", min(0.9, need), {"need": _pct(need), "target": _pct(policy.target),
+                                                                "so_far": _pct(so_far)}))
     mom = r[F.momentum(s.DISBURSED)]
     if q >= 2 and mom is not None and mom < -0.05:
-        out.append((-mom, f"การเบิกจ่ายไตรมาส {q} ลดลง {_pct(-mom)} ของงบประมาณจากไตรมาสก่อน",
-                    f"disbursement in Q{q} fell by {_pct(-mom)} of budget from the quarter before"))
+        out.append(Driver("slowing", -mom, {"q": q, "drop": _pct(-mom)}))
     restated = r[F.RESTATED_SHARE] or 0.0
     if restated > 0.01:
-        amount = restated * float(r[s.BUDGET])
-        out.append((0.1 + restated, f"ตัวเลขเบิกจ่ายสะสมถูกปรับปรุงระหว่างรายงาน {_mthb(amount)} {u_th}",
-                    f"disbursement to date restated by {_mthb(amount)} {u_en} between reports"))
+        out.append(Driver("restated", 0.1 + restated, {"amount": formats.money(restated * float(r[s.BUDGET])),
+                                                       "unit": units_}))
     for k in kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
-            out.append((0.9 * (1 - p), f"ตัวชี้วัด {k[s.KPI_ID]} \"{k[s.NAME_TH] or k[s.NAME_EN]}\": โอกาสถึงเป้า {chance(p)} "
-                                       f"({k[kpi.BASIS_TH]})",
-                        f"KPI {k[s.KPI_ID]} \"{k[s.NAME_EN] or k[s.NAME_TH]}\": chance of reaching the target "
-                        f"{chance(p)} ({k[kpi.BASIS]})"))
-    out.sort(key=lambda x: -x[0])
+            out.append(Driver("kpi_at_risk", 0.9 * (1 - p), {
+                "id": k[s.KPI_ID], "p": chance(p),
+                "name": {"th": k[s.NAME_TH] or k[s.NAME_EN], "en": k[s.NAME_EN] or k[s.NAME_TH]},
+                "basis": {"th": k[kpi.BASIS_TH], "en": k[kpi.BASIS]}}))
+    out.sort(key=lambda x: -x.weight)
     top = out[:policy.max_drivers]
-    if not top:
-        return ([f"ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {_pct(d)} เทียบกับแผนสะสม {_pct(plan)}"],
-                [f"no warning sign: disbursed {_pct(d)} vs {_pct(plan)} planned to date"])
-    return [x[1] for x in top], [x[2] for x in top]
+    return top or [Driver("no_warning", 0.0, {"d": _pct(d), "plan": _pct(plan)})]
 
 
 def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
@@ -218,16 +209,18 @@ def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
                           kpi.BASIS_TH) \
             .iter_rows(named=True) if not worth.is_empty() else ():
         per_project.setdefault(k[s.PROJECT_ID], []).append(k)
-    th, en = [], []
+    th, en, codes = [], [], []
     for r in df.select(_DRIVER_INPUTS).iter_rows(named=True):
-        a, b = _drivers(r, per_project.get(r[s.PROJECT_ID], []), policy, unit)
-        th.append(_SEP.join(a))
-        en.append(_SEP.join(b))
+        found = _drivers(r, per_project.get(r[s.PROJECT_ID], []), policy, unit)
+        th.append(_SEP.join(x.text("th") for x in found))
+        en.append(_SEP.join(x.text("en") for x in found))
+        codes.append(_SEP.join(x.code for x in found))
     levels = policy.level(score, np.nanmax(np.column_stack([
         df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
         df[P_MISS_KPI].to_numpy()]), axis=1))
     return df.with_columns(pl.Series(RISK_SCORE, score), pl.Series(LEVEL, levels),
-                           pl.Series(DRIVERS_TH, th).str.split(_SEP), pl.Series(DRIVERS_EN, en).str.split(_SEP))
+                           pl.Series(DRIVERS_TH, th).str.split(_SEP), pl.Series(DRIVERS_EN, en).str.split(_SEP),
+                           pl.Series(DRIVER_CODES, codes).str.split(_SEP))
 
 
 _SEP = "\x1f"  # joins a project's reasons while building the column (a control character no text holds)
