@@ -123,7 +123,7 @@ def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
                                     (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH),
                                     pl.lit(None, pl.String).alias(NEW_REASON))
     out = risk.changes(current, earlier)
-    before_codes = dict(zip(earlier[s.PROJECT_ID], earlier[risk.DRIVER_CODES]))
+    before_codes = dict(zip(earlier[s.PROJECT_ID].to_list(), earlier[risk.DRIVER_CODES].to_list()))
     texts = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
     reasons = []
     for pid, codes, said in out.select(s.PROJECT_ID, risk.DRIVER_CODES, texts).iter_rows():
