@@ -88,18 +88,12 @@ with right:
         st.metric(ctx.tr("restated_n"), restated)
 
 st.divider()
-summary_page = export.summary_html(
-    ctx.tr("title"), f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · {ctx.store.label}",
-    [(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}"),
-     (ctx.tr("disbursed_to_date"), f"{float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0):,.4f}"),
-     (ctx.tr("projected_ye"), f"{ye[50]:,.1f} ({ye[10]:,.1f}–{ye[90]:,.1f})"),
-     (ctx.tr("p_agency_miss", target=f"{policy.target:.0%}"), risk.chance(whole["p_miss_target"])),
-     *((ui.level_label(lv, ctx.lang), str(n)) for lv, n in counts.items())],
-    ranking, ctx.lang, rv.policy.describe(ctx.lang) + " · " + "; ".join(rv.bases))
 c1, c2 = st.columns(2)
-c1.download_button(ctx.tr("download_summary"), summary_page.encode("utf-8"), "forecast_summary.html", "text/html",
-                   on_click="ignore")
-c2.download_button(ctx.tr("download_report"),  # built only when clicked
-                   lambda: export.report_workbook(rv, ranking, ctx.portfolio(by="agency" if len(ctx.agencies) > 1
-                                                                             else "plan_line")), "forecast_report.xlsx",
+by = "agency" if len(ctx.agencies) > 1 else "plan_line"
+c1.download_button(ctx.tr("download_pdf"),  # built only when clicked
+                   lambda: export.summary_pdf(rv, ctx.lang, portfolio=ctx.portfolio(),
+                                              subtitle=ctx.tr("store_reference") if ctx.store.read_only else ""),
+                   "forecast_summary.pdf", "application/pdf", on_click="ignore")
+c2.download_button(ctx.tr("download_report"),
+                   lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by)), "forecast_report.xlsx",
                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")

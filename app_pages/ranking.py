@@ -9,6 +9,7 @@ import ui
 from forecast import formats
 from forecast.data import schema as s
 from forecast.decisions import risk
+from forecast.interfaces import export
 
 ctx = ui.context()
 rv = ctx.review
@@ -74,6 +75,7 @@ with st.expander(ctx.tr("drivers"), expanded=True):
         st.markdown(f"**{r[risk.RANK]}. {r[name] or r[s.PROJECT_ID]}** · {ui.level_label(r[risk.LEVEL], ctx.lang)} · "
                     f"{r[risk.RISK_SCORE]:.2f}\n" + "\n".join(f"- {d}" for d in r[ctx.drivers_col]))
 st.download_button(ctx.tr("download_csv"),
-                   lambda: shown.with_columns(pl.col(ctx.drivers_col).list.join(" | ").alias(risk.DRIVERS))
-                   .drop(risk.DRIVERS_TH, risk.DRIVERS_EN).write_csv(),
+                   lambda: export.csv_bytes(shown.with_columns(pl.col(ctx.drivers_col).list.join(" | ")
+                                                               .alias(risk.DRIVERS))
+                                            .drop(risk.DRIVERS_TH, risk.DRIVERS_EN, risk.DRIVER_CODES)),
                    "risk_ranking.csv", "text/csv", on_click="ignore")

@@ -104,7 +104,11 @@ class FiscalCalendar:
         start, end = self.year_start(fiscal_year), self.year_end(fiscal_year)
         span = f"{start:%b %Y} - {end:%b %Y}"
         if lang == "th":
+            from forecast.formats import TH_MONTHS
+
             era = "พ.ศ." if self.era == "BE" else "ค.ศ."
+            span = (f"{TH_MONTHS[start.month - 1]} {start.year + BE_OFFSET} - "
+                    f"{TH_MONTHS[end.month - 1]} {end.year + BE_OFFSET}")
             return f"ปีงบประมาณ {era} {fiscal_year} ({span})"
         era = "B.E." if self.era == "BE" else "C.E."
         return f"FY {fiscal_year} {era} ({span})"

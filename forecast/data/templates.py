@@ -77,7 +77,10 @@ def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[F
         col = pl.col(c)
         if dtype.is_float():  # NaN is not "no figure": it is kept as text so that validation refuses it
             col = pl.when(col.is_nan()).then(pl.lit("NaN")).otherwise(col.cast(pl.String))
-        keep.append(col.cast(pl.String).alias(clean))
+        col = col.cast(pl.String)
+        # a cell our exports neutralised ('=..., '+..., '@...) is read back as it was
+        col = pl.when(col.str.contains(r"^'[=+\-@\t\r]")).then(col.str.slice(1)).otherwise(col)
+        keep.append(col.alias(clean))
     frame = frame.select(keep)
     if frame.width:  # blank spreadsheet rows carry no record
         frame = frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == "")))

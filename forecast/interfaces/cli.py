@@ -388,6 +388,27 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from forecast import api
+    from forecast.interfaces import export
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".xlsx", ".pdf"):
+        raise InputError(f"the report is written as .xlsx (the Excel report) or .pdf (the one-page summary); got "
+                         f"{args.out.name}.")
+    store = _open(args)
+    rv = api.review(store, args.as_of)
+    from forecast.interfaces.labels import t
+
+    label = t("store_reference", args.lang) if store.read_only else store.label
+    data = export.report_workbook(rv, args.lang) if suffix == ".xlsx" else export.summary_pdf(rv, args.lang,
+                                                                                               subtitle=label)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"Wrote {args.out} ({len(data):,} bytes) as of {rv.snapshot.as_of}.")
+    return 0
+
+
 def cmd_targets(args: argparse.Namespace) -> int:
     import tempfile
 
@@ -550,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(ts)
     fmt(sp)
     sp.set_defaults(func=cmd_targets)
+
+    sp = sub.add_parser("report", help="write the Excel report (.xlsx) or the one-page summary (.pdf)")
+    sp.add_argument("--out", type=Path, required=True, metavar="report.xlsx|summary.pdf")
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument("--lang", choices=("th", "en"), default="th")
+    sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("template", help="write the blank Excel template")
     sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))

@@ -1,78 +1,331 @@
-"""Exports: the Excel report (ranking, projections, KPIs, the data as of a vintage) and a printable summary."""
+"""Exports management can hand on: the Excel report, the re-ingestible data workbook, CSV and the one-page PDF.
+
+* The Excel report leads with a short ranking sheet in the chosen language (about ten columns, money
+  as #,##0.0000, probabilities as 0%, wrapped and capped widths, frozen header, a filter), then the
+  portfolio, the projections and the KPIs; every internal column goes to the last sheet.
+* Text is never written as a formula (xlsxwriter's ``strings_to_formulas`` is off), so a name that
+  starts with "=" stays text; CSV cells that start with = + - @, a tab or a carriage return are
+  neutralised with a leading apostrophe (OWASP's CSV-injection guidance), which ingest takes off again.
+* CSV downloads carry a UTF-8 byte-order mark so that Excel shows Thai.
+* The one-page summary is a PDF made on the server with the bundled Sarabun font (SIL OFL): the
+  totals, the cumulative chart with its fan and target, the riskiest projects with their reasons.
+"""
 
 from __future__ import annotations
 
-import html
 import io
 
 import polars as pl
 
-from forecast.model import engine
-from forecast.decisions import kpi, risk
+from forecast import config, formats
 from forecast.data import schema as s
-from forecast.interfaces.labels import t
+from forecast.decisions import kpi, risk
+from forecast.interfaces.labels import column, t
+from forecast.model import engine
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+MAX_WIDTH = 60
+FONT_DIR = config.DATA_DIR / "fonts"
+
+
+def neutralise(df: pl.DataFrame) -> pl.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (numbers are left alone)."""
+    out = []
+    for c, d in df.schema.items():
+        col = pl.col(c)
+        if d == pl.String:
+            col = pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col).alias(c)
+        out.append(col)
+    return df.select(out)
+
+
+def csv_bytes(df: pl.DataFrame) -> bytes:
+    """CSV for people's spreadsheets: UTF-8 with a byte-order mark, lists joined, formulas neutralised."""
+    return (BOM + neutralise(_plain(df)).write_csv()).encode("utf-8")
 
 
 def _plain(df: pl.DataFrame) -> pl.DataFrame:
-    """Lists joined into text (Excel cells hold no lists)."""
+    """Lists joined into text (spreadsheet cells hold no lists)."""
     return df.with_columns(*(pl.col(c).list.join(" | ") for c, d in df.schema.items() if isinstance(d, pl.List)))
 
 
-def report_workbook(review, ranking: pl.DataFrame, portfolio: pl.DataFrame | None = None) -> bytes:
-    """One workbook: ranking, the portfolio, projections, KPI projections, then the tables as of the review's date."""
+# --- the Excel report ---------------------------------------------------------------------------
+MONEY, PERCENT, SCORE, TEXT, WIDE = "money", "percent", "score", "text", "wide"
+
+
+def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The short ranking for management: about ten columns in ``lang`` and each column's format."""
+    name = s.NAME_TH if lang == "th" else s.NAME_EN
+    drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
+    amounts = projection.select(s.PROJECT_ID, engine.DISBURSED_TO_DATE, engine.projected(s.DISBURSED, 50))
+    df = ranking.join(amounts, on=s.PROJECT_ID, how="left", suffix="__p").select(
+        pl.col(risk.RANK).alias(t("rank", lang)),
+        pl.coalesce(pl.col(name), pl.col(s.NAME_TH), pl.col(s.NAME_EN), pl.col(s.PROJECT_ID)).alias(t("name", lang)),
+        pl.col(s.PLAN_LINE).fill_null("").alias(t("plan_line", lang)),
+        pl.col(risk.LEVEL).replace_strict({lv: t(lv, lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)},
+                                          default="").alias(t("level", lang)),
+        pl.col(risk.RISK_SCORE).alias(t("risk_score", lang)),
+        pl.col(risk.P_MISS_DISBURSEMENT).alias(t("p_miss_disbursement", lang)),
+        pl.col(risk.P_MISS_SPEND).alias(t("p_miss_spend", lang)),
+        pl.col(risk.P_MISS_KPI).alias(t("p_miss_kpi", lang)),
+        pl.col(engine.DISBURSED_TO_DATE).cast(pl.Float64).alias(t("disbursed_to_date", lang)),
+        pl.col(engine.projected(s.DISBURSED, 50)).cast(pl.Float64).alias(t("projected_ye", lang)),
+        pl.col(drivers).list.join("\n").alias(t("drivers", lang)),
+    )
+    kinds = [SCORE, TEXT, TEXT, TEXT, SCORE, PERCENT, PERCENT, PERCENT, MONEY, MONEY, WIDE]
+    kinds[0] = "int"
+    return df, dict(zip(df.columns, kinds))
+
+
+def _formats(frame: pl.DataFrame) -> dict[str, str]:
+    out = {}
+    for c, d in frame.schema.items():
+        if isinstance(d, pl.Decimal) or c in (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
+                                              "expected_shortfall") or c.startswith(("disbursed_p", "spend_p")):
+            out[c] = MONEY
+        elif c.startswith("p_") or c.endswith("_share_p50") or c.startswith("coverage"):
+            out[c] = PERCENT
+        else:
+            out[c] = TEXT
+    return out
+
+
+def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
+    """A sheet with number formats, capped and wrapped widths, a frozen header and a filter."""
+    ws = wb.add_worksheet(name[:31])
+    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eeeeee", "border": 1})
+    fmt = {MONEY: wb.add_format({"num_format": "#,##0.0000", "valign": "top"}),
+           PERCENT: wb.add_format({"num_format": "0%", "valign": "top"}),
+           SCORE: wb.add_format({"num_format": "0.00", "valign": "top"}),
+           "int": wb.add_format({"num_format": "0", "valign": "top"}),
+           TEXT: wb.add_format({"text_wrap": True, "valign": "top"}),
+           WIDE: wb.add_format({"text_wrap": True, "valign": "top"})}
+    frame = _plain(frame)
+    for j, c in enumerate(frame.columns):
+        ws.write_string(0, j, str(c), head)
+        kind = kinds.get(c, TEXT)
+        values = frame[c].to_list()
+        longest = max([len(str(c))] + [len(str(v)) for v in values[:500] if v is not None] or [8])
+        width = 64 if kind == WIDE else min(MAX_WIDTH, max(8, longest + 2)) if kind == TEXT else 14
+        ws.set_column(j, j, width)
+        for i, v in enumerate(values, start=1):
+            if v is None or (isinstance(v, float) and v != v):
+                continue
+            if kind in (MONEY, PERCENT, SCORE, "int") and isinstance(v, (int, float)) or hasattr(v, "as_tuple"):
+                ws.write_number(i, j, float(v), fmt.get(kind, fmt[MONEY]))
+            else:
+                ws.write_string(i, j, str(v), fmt[kind if kind in fmt else TEXT])
+    ws.freeze_panes(1, 0)
+    if frame.width:
+        ws.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
+
+
+def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None) -> bytes:
+    """The Excel report: ranking (short, in ``lang``), portfolio, projections, KPIs, data, then the internals."""
     import xlsxwriter
 
-    snap = review.snapshot
-    sheets = {"ranking": _plain(ranking), "portfolio": portfolio if portfolio is not None else review.portfolio(),
-              "projections": review.projection.select(engine.PROJECTION_COLUMNS),
-              "kpi_projections": review.kpis.select(kpi.COLUMNS) if not review.kpis.is_empty() else review.kpis,
-              **{name: snap.table(name).select(t.names) for name, t in s.TABLES.items()}}
+    ranking = review.ranking(lang)
+    short, kinds = ranking_sheet(ranking, review.projection, lang)
+    portfolio = portfolio if portfolio is not None else review.portfolio()
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
-        for name, frame in sheets.items():
-            frame.write_excel(wb, worksheet=name, autofit=True, float_precision=4, freeze_panes=(1, 0))
+    with xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False}) as wb:
+        _write(wb, t("sheet_ranking", lang), short, kinds)
+        port = portfolio.drop("basis_th" if lang != "th" else "basis", strict=False)
+        port = port.rename({c: column(c, lang) if c in ("group_by", "group") else c for c in port.columns})
+        _write(wb, t("sheet_portfolio", lang), port, _formats(port))
+        proj = review.projection.select(engine.PROJECTION_COLUMNS)
+        _write(wb, t("sheet_projections", lang), proj, _formats(proj))
+        if not review.kpis.is_empty():
+            kp = review.kpis.select(kpi.COLUMNS)
+            _write(wb, t("sheet_kpis", lang), kp, _formats(kp))
+        for name, table in s.TABLES.items():
+            frame = review.snapshot.table(name).select(table.names)
+            _write(wb, name, frame, _formats(frame))
+        _write(wb, t("sheet_internals", lang), ranking, _formats(ranking))
     return buf.getvalue()
 
 
 def data_workbook(snap) -> bytes:
-    """The four template tables as known at the snapshot's date, in the template's layout (re-ingestible)."""
+    """The template tables as known at the snapshot's date, in the template's layout (re-ingestible).
+
+    Text is written as text, never as a formula, so names round-trip exactly.
+    """
     import xlsxwriter
 
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf) as wb:
+    with xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
+                                   "strings_to_numbers": False}) as wb:
         for name, table in s.TABLES.items():
             snap.table(name).select(table.names).write_excel(wb, worksheet=name, autofit=True,
                                                              float_precision=6, freeze_panes=(1, 0))
     return buf.getvalue()
 
 
-def summary_html(title: str, subtitle: str, totals: list[tuple[str, str]], ranking: pl.DataFrame, lang: str,
-                 note: str, top: int = 10) -> str:
-    """A one-page, printable summary: totals, the top risks with their reasons, the basis note."""
+# --- the one-page PDF summary ---------------------------------------------------------------------------
+def summary_pdf(review, lang: str = "th", title: str | None = None, subtitle: str = "",
+                portfolio: pl.DataFrame | None = None, top: int = 8) -> bytes:
+    """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
+    from fpdf import FPDF
+
+    from forecast.decisions import summary
+
+    snap = review.snapshot
+    prog = summary.progress(snap)
+    curve = summary.portfolio_curve(snap)
+    whole = (portfolio if portfolio is not None else review.portfolio()).row(0, named=True)
+    budget = float(prog[s.BUDGET].cast(pl.Float64).sum() or 0)
+    policy = review.policy
+    unit = snap.unit.words(lang)
+
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("Sarabun", "", str(FONT_DIR / "Sarabun-Regular.ttf"))
+    pdf.add_font("Sarabun", "B", str(FONT_DIR / "Sarabun-Bold.ttf"))
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    pdf.set_margins(12, 10, 12)
+    pdf.set_xy(12, 10)
+    pdf.set_font("Sarabun", "B", 16)
+    pdf.cell(0, 8, title or t("title", lang), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Sarabun", "", 10)
+    year = snap.fiscal_year
+    caption = (f"{snap.calendar.year_label(year, lang) if year else ''} · {t('as_of', lang)} "
+               f"{formats.date(snap.as_of, lang)}" + (f" · {subtitle}" if subtitle else ""))
+    pdf.cell(0, 6, caption, new_x="LMARGIN", new_y="NEXT")
+
+    done = float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0)
+    cards = [(f"{t('budget', lang)} ({unit})", formats.money(budget)),
+             (t("disbursed_to_date", lang), f"{formats.money(done)} ({formats.share(done / budget if budget else None)})"),
+             (t("projected_ye", lang), f"{formats.money(whole['disbursed_p50'])}"),
+             (t("range", lang), f"{formats.money(whole['disbursed_p10'])} – {formats.money(whole['disbursed_p90'])}"),
+             (t("p_agency_miss", lang).format(target=f"{policy.target:.0%}"), formats.chance(whole["p_miss_target"]))]
+    x0, y0, w = 12, pdf.get_y() + 2, (297 - 24 - 4 * 3) / 5
+    for i, (k, v) in enumerate(cards):
+        x = x0 + i * (w + 3)
+        pdf.rect(x, y0, w, 16)
+        pdf.set_xy(x + 2, y0 + 1)
+        pdf.set_font("Sarabun", "", 8)
+        pdf.cell(w - 4, 5, k)
+        pdf.set_xy(x + 2, y0 + 7)
+        pdf.set_font("Sarabun", "B", 12)
+        pdf.cell(w - 4, 7, v)
+    _chart(pdf, curve, whole, policy, budget, lang, x=12, y=y0 + 20, w=110, h=78)
+    _risks(pdf, review.ranking(lang), lang, x=128, y=y0 + 20, w=157, top=top)
+    pdf.set_xy(12, 195)
+    pdf.set_font("Sarabun", "", 7)
+    basis = whole.get("basis_th" if lang == "th" else "basis") or ""
+    pdf.multi_cell(273, 3.5, f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · "
+                             f"{basis}")
+    return bytes(pdf.output())
+
+
+def _chart(pdf, curve: pl.DataFrame, whole: dict, policy, budget: float, lang: str, x: float, y: float, w: float,
+           h: float) -> None:
+    """Cumulative plan and disbursed by quarter, the year-end fan and the target(s), drawn with lines."""
+    pdf.set_font("Sarabun", "B", 10)
+    pdf.set_xy(x, y)
+    pdf.cell(w, 6, t("curve", lang))
+    top = max([budget, float(whole["disbursed_p90"] or 0), *curve[s.PLAN].cast(pl.Float64).fill_null(0).to_list()])
+    top = top * 1.05 or 1.0
+    left, bottom, width, height = x + 12, y + h, w - 16, h - 14
+
+    def at(q: float, v: float) -> tuple[float, float]:
+        return left + (q - 1) / 3 * width, bottom - v / top * height
+
+    pdf.set_draw_color(180, 180, 180)
+    pdf.set_line_width(0.2)
+    pdf.line(left, bottom, left + width, bottom)
+    pdf.line(left, bottom, left, bottom - height)
+    pdf.set_font("Sarabun", "", 7)
+    for q in (1, 2, 3, 4):
+        px, _ = at(q, 0)
+        pdf.set_xy(px - 4, bottom + 0.5)
+        pdf.cell(8, 3, f"Q{q}", align="C")
+    for frac in (0.5, 1.0):
+        _, py = at(1, frac * top / 1.05)
+        pdf.set_xy(x, py - 1.5)
+        pdf.cell(11, 3, f"{frac * top / 1.05:,.0f}", align="R")
+    legend = []
+    for col, rgb, key in ((s.PLAN, (158, 158, 158), "plan_to_date"), (s.DISBURSED, (78, 121, 167), "disbursed_to_date")):
+        pts = [(int(q), float(v)) for q, v in curve.select(s.QUARTER, pl.col(col).cast(pl.Float64)).iter_rows()
+               if v is not None]
+        pdf.set_draw_color(*rgb)
+        pdf.set_line_width(0.6)
+        for (q1, v1), (q2, v2) in zip(pts, pts[1:]):
+            pdf.line(*at(q1, v1), *at(q2, v2))
+        legend.append((rgb, t(key, lang)))
+    reported = [(int(q), float(v)) for q, v in curve.select(s.QUARTER, pl.col(s.DISBURSED).cast(pl.Float64)).iter_rows()
+                if v is not None]
+    if reported and reported[-1][0] < 4:
+        q0, v0 = reported[-1]
+        pdf.set_draw_color(160, 203, 232)
+        pdf.set_fill_color(220, 235, 246)
+        pdf.polygon([at(q0, v0), at(4, float(whole["disbursed_p90"])), at(4, float(whole["disbursed_p10"]))],
+                    style="DF")
+        pdf.set_draw_color(78, 121, 167)
+        pdf.set_dash_pattern(dash=1.5, gap=1)
+        pdf.line(*at(q0, v0), *at(4, float(whole["disbursed_p50"])))
+        pdf.set_dash_pattern()
+        legend.append(((160, 203, 232), t("fan", lang)))
+    pdf.set_draw_color(178, 34, 34)
+    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.line(*at(1, policy.target * budget), *at(4, policy.target * budget))
+    pdf.set_dash_pattern()
+    legend.append(((178, 34, 34), f"{t('target_line', lang)} {policy.target:.0%}"))
+    if policy.quarterly_targets:
+        pdf.set_draw_color(225, 87, 89)
+        for q, (a, b) in enumerate(zip(policy.quarterly_targets, policy.quarterly_targets[1:]), start=1):
+            pdf.line(*at(q, a * budget), *at(q + 1, b * budget))
+        legend.append(((225, 87, 89), t("target_curve", lang)))
+    pdf.set_font("Sarabun", "", 7)
+    for i, (rgb, label) in enumerate(legend):
+        lx, ly = x + 12 + (i % 3) * 34, y + h + 5 + (i // 3) * 4
+        pdf.set_fill_color(*rgb)
+        pdf.rect(lx, ly + 0.8, 3, 2, style="F")
+        pdf.set_xy(lx + 4, ly)
+        pdf.cell(30, 3.5, label)
+
+
+def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, top: int) -> None:
+    """The riskiest projects with their level, chance of missing and main reasons (fitted to the page)."""
     name = s.NAME_TH if lang == "th" else s.NAME_EN
     drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
-    e = html.escape
-    rows = "".join(
-        f"<tr class='{r[risk.LEVEL]}'><td>{r[risk.RANK]}</td><td>{e(r[name] or r[s.PROJECT_ID])}</td>"
-        f"<td>{t(r[risk.LEVEL], lang)}</td><td>{r[risk.RISK_SCORE]:.2f}</td>"
-        f"<td>{risk.chance(r[risk.P_MISS_DISBURSEMENT])}</td>"
-        f"<td><ul>{''.join(f'<li>{e(d)}</li>' for d in r[drivers])}</ul></td></tr>"
-        for r in ranking.head(top).iter_rows(named=True))
-    cards = "".join(f"<div class='card'><div class='k'>{e(k)}</div><div class='v'>{e(v)}</div></div>"
-                    for k, v in totals)
-    head = "".join(f"<th>{e(t(k, lang))}</th>" for k in ("rank", "name", "level", "risk_score",
-                                                         "p_miss_disbursement", "drivers"))
-    return f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-@page {{ size: A4 landscape; margin: 12mm; }}
-body {{ font-family: "Sarabun", "TH Sarabun New", "Noto Sans Thai", "Loma", sans-serif; font-size: 9pt; }}
-h1 {{ font-size: 16pt; margin: 0; }} .sub {{ color: #555; margin-bottom: 8px; }}
-.cards {{ display: flex; gap: 8px; margin: 8px 0; }} .card {{ border: 1px solid #ccc; padding: 6px 10px; }}
-.k {{ font-size: 9pt; color: #555; }} .v {{ font-size: 13pt; font-weight: bold; }}
-table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #ccc; padding: 3px 6px;
-vertical-align: top; text-align: left; }} ul {{ margin: 0; padding-left: 16px; }}
-tr.high td:nth-child(3) {{ background: #f8d0d0; }} tr.medium td:nth-child(3) {{ background: #fbe8c0; }}
-tr.low td:nth-child(3) {{ background: #d5efd5; }} .note {{ font-size: 9pt; color: #555; margin-top: 8px; }}
-</style></head><body><h1>{e(title)}</h1><div class="sub">{e(subtitle)}</div>
-<div class="cards">{cards}</div><table><tr>{head}</tr>{rows}</table>
-<div class="note">{e(note)}</div></body></html>"""
+    pdf.set_font("Sarabun", "B", 10)
+    pdf.set_xy(x, y)
+    pdf.cell(w, 6, t("top_risks", lang))
+    cols = [(t("rank", lang), 9), (t("name", lang), 52), (t("level", lang), 16), (t("p_miss_disbursement", lang), 20),
+            (t("drivers", lang), w - 97)]
+    pdf.set_font("Sarabun", "B", 7)
+    yy = y + 7
+    xx = x
+    for label, cw in cols:
+        pdf.set_xy(xx, yy)
+        pdf.multi_cell(cw, 3.2, label, border="B")
+        xx += cw
+    yy += 8
+    colours = {risk.HIGH: (244, 199, 195), risk.MEDIUM: (252, 232, 178), risk.LOW: (200, 230, 201)}
+    for r in ranking.head(top).iter_rows(named=True):
+        reasons = "\n".join(f"• {d}" for d in (r[drivers] or [])[:2])
+        cells = [str(r[risk.RANK]), str(r[name] or r[s.NAME_TH] or r[s.PROJECT_ID])[:90], t(r[risk.LEVEL], lang),
+                 formats.chance(r[risk.P_MISS_DISBURSEMENT]), reasons]
+        pdf.set_font("Sarabun", "", 7)
+        heights = []
+        for (label, cw), text in zip(cols, cells):
+            lines = pdf.multi_cell(cw, 3.2, text, dry_run=True, output="LINES")
+            heights.append(len(lines) * 3.2)
+        row_h = min(max(heights), 22)
+        if yy + row_h > 190:  # the page ends here: the rest are in the Excel report
+            break
+        xx = x
+        for i, ((label, cw), text) in enumerate(zip(cols, cells)):
+            if i == 2:
+                pdf.set_fill_color(*colours.get(r[risk.LEVEL], (255, 255, 255)))
+                pdf.rect(xx, yy, cw, row_h, style="F")
+            pdf.set_xy(xx, yy)
+            pdf.multi_cell(cw, 3.2, text, max_line_height=3.2)
+            xx += cw
+        yy += row_h + 1.5
+        pdf.set_draw_color(220, 220, 220)
+        pdf.line(x, yy - 0.8, x + w, yy - 0.8)

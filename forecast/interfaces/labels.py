@@ -170,6 +170,14 @@ LABELS: dict[str, dict[str, str]] = {
                            "en": "KPI {id} \"{name}\": chance of reaching the target {p} ({basis})"},
     "driver_no_warning": {"th": "ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {d} เทียบกับแผนสะสม {plan}",
                           "en": "no warning sign: disbursed {d} vs {plan} planned to date"},
+    # exports
+    "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
+    "sheet_portfolio": {"th": "ภาพรวมหน่วยงาน", "en": "Portfolio"},
+    "sheet_projections": {"th": "คาดการณ์รายโครงการ", "en": "Projections"},
+    "sheet_kpis": {"th": "คาดการณ์ตัวชี้วัด", "en": "KPI projections"},
+    "sheet_internals": {"th": "ข้อมูลประกอบ", "en": "Internals"},
+    "top_risks": {"th": "โครงการที่มีความเสี่ยงสูงสุด", "en": "The riskiest projects"},
+    "download_pdf": {"th": "สรุปหนึ่งหน้าสำหรับผู้บริหาร (PDF)", "en": "One-page summary for management (PDF)"},
     # models
     "active_set": {"th": "ชุดแบบจำลองที่ใช้งาน", "en": "Active model set"},
     "no_models": {"th": "ยังไม่มีชุดแบบจำลอง: ใช้แบบจำลองเชิงโครงสร้าง (ไม่มีข้อมูลย้อนหลัง)",
