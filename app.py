@@ -1,16 +1,20 @@
 """Streamlit app: which projects are at risk, why, and where each project's money will land.
 
-The frame: the language and the report date are chosen here once (sidebar and URL) and every
-page in ``app_pages/`` reads them through ``ui.context()``; the pages only lay out what
+The frame: sign-in, the language and the report date are settled here once (sidebar and URL) and
+every page in ``app_pages/`` reads them through ``ui.context()``; the pages only lay out what
 ``forecast`` computes. Run with ``uv run streamlit run app.py`` (the embedded ETDA FY2569 report
-by default).
+by default). An unexpected error is logged with an id and shown to the user by that id only.
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import streamlit as st
 
 import ui
+from forecast.access import roles
 
 st.set_page_config(page_title="forecast", page_icon=":material/monitoring:", layout="wide")
 ctx = ui.draw()
@@ -22,5 +26,15 @@ pages = [
     st.Page("app_pages/project.py", title=ctx.tr("page_project"), icon=":material/folder_open:", url_path="project"),
     st.Page("app_pages/data.py", title=ctx.tr("page_data"), icon=":material/table_view:", url_path="data"),
     st.Page("app_pages/models.py", title=ctx.tr("page_models"), icon=":material/model_training:", url_path="models"),
+    *([st.Page("app_pages/admin.py", title=ctx.tr("page_admin"), icon=":material/admin_panel_settings:",
+               url_path="admin")] if ctx.can(roles.READ_AUDIT) else []),
 ]
-st.navigation(pages).run()
+page = st.navigation(pages)
+try:
+    page.run()
+except roles.PermissionDenied as exc:
+    st.error(ctx.tr("denied", e=ui.md(str(exc))), icon=":material/block:")
+except Exception:  # noqa: BLE001 - a bug: the details go to the server log, the user gets an id
+    error_id = uuid.uuid4().hex[:8]
+    logging.getLogger("forecast.app").exception("error %s on page %s", error_id, page.title)
+    st.error(ctx.tr("error_id", id=error_id), icon=":material/error:")

@@ -7,13 +7,14 @@ import streamlit as st
 
 import ui
 from forecast import config, formats
+from forecast.access import roles
 from forecast.data import schema as s
 from forecast.data import units
-from forecast.decisions import kpi
-from forecast.data.store import Store, author
 from forecast.data.validate import ValidationError, issues_frame
+from forecast.decisions import kpi
 from forecast.errors import StoreError
 from forecast.interfaces import export
+from ui import actions
 
 ctx = ui.context()
 store = ctx.store
@@ -21,20 +22,22 @@ st.title(ctx.tr("page_data"))
 
 if store.read_only:
     st.info(ctx.tr("reference_read_only"))
-    if st.button(ctx.tr("create_store"), key="create_store"):
+    if not ctx.can(roles.CREATE_STORE):
+        st.caption(ctx.tr("needs_admin"))
+    elif st.button(ctx.tr("create_store"), key="create_store"):
         try:
-            Store.create(config.DEFAULT_STORE_DIR, from_reference=True, by=author("app"))
+            actions.create_store(store)
         except StoreError as exc:
-            st.error(str(exc))
+            st.error(ui.md(str(exc)))
         else:
             ui.reset()
             st.rerun()
-else:
+elif ctx.can(roles.VALIDATE):
     files = st.file_uploader(ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
                              key="upload")
     if files:
         with ui.uploads(files, "forecast-upload-") as paths:
-            checked = store.check(paths)
+            checked = actions.validate(store, paths)
             st.subheader(ctx.tr("validation"))
             if checked.errors:
                 st.error(ctx.tr("valid_errors", n=len(checked.errors)))
@@ -42,20 +45,22 @@ else:
                 st.success(ctx.tr("valid_ok") + " " + ", ".join(f"{k}: {v.height}" for k, v in checked.tables.items()))
             if checked.issues:
                 ui.show(ctx, issues_frame(checked.issues, ctx.lang))
-            if not checked.errors and st.button(ctx.tr("confirm"), type="primary", key="confirm"):
+            if not checked.errors and ctx.can(roles.INGEST) and st.button(ctx.tr("confirm"), type="primary",
+                                                                          key="confirm"):
                 try:
-                    result = store.ingest(paths, note="uploaded in the app", by=author("app"))
+                    result = actions.ingest(store, paths)
                 except ValidationError as exc:  # the store changed since the check
-                    st.error("\n".join(i.text(ctx.lang) for i in exc.errors))
+                    st.error(ui.md("\n".join(i.text(ctx.lang) for i in exc.errors)))
                 else:
                     ui.reset()
                     st.success(ctx.tr("stored", v=result.vintage) if result.vintage else ctx.tr("unchanged"))
 
 c1, c2 = st.columns(2)
-c1.download_button(ctx.tr("download_template"), config.TEMPLATE_XLSX.read_bytes(), "forecast_template.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
-c2.download_button(ctx.tr("download_data"), lambda: export.data_workbook(ctx.snapshot), "forecast_data.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+c1.download_button(ctx.tr("download_template"), config.TEMPLATE_XLSX.read_bytes(), "forecast_template.xlsx", XLSX,
+                   on_click="ignore")
+c2.download_button(ctx.tr("download_data"), lambda: export.data_workbook(ctx.snapshot), "forecast_data.xlsx", XLSX,
+                   on_click=actions.record_download, args=(store, "forecast_data.xlsx", ctx.as_of))
 
 st.subheader(ctx.tr("vintages"))
 ui.show(ctx, store.vintages())

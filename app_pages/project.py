@@ -6,12 +6,14 @@ import polars as pl
 import streamlit as st
 
 import ui
+from forecast.access import roles
 from forecast.data import schema as s
 from forecast import formats
 from forecast.data import units
 from forecast.decisions import kpi, plan, risk
 from forecast.model import engine
 from forecast.model import features as F
+from ui import actions
 
 ctx = ui.context()
 rv = ctx.review
@@ -44,7 +46,7 @@ c[3].metric(ctx.tr("risk_score"), formats.score(row[risk.RISK_SCORE]), ui.level_
             delta_color="off", delta_arrow="off")
 c[4].metric(ctx.tr("p_miss_disbursement"), formats.chance(row[risk.P_MISS_DISBURSEMENT]))
 ui.level_badge(row[risk.LEVEL], ctx.lang)
-st.markdown("\n".join(f"- {d}" for d in row[ctx.drivers_col]))
+st.markdown("\n".join(f"- {ui.md(d)}" for d in row[ctx.drivers_col]))
 
 fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)) \
     .sort(s.QUARTER)
@@ -97,6 +99,15 @@ with right:
         w[0].metric(ctx.tr("p_miss_spend"), formats.chance(moved[risk.P_MISS_SPEND]) or ctx.tr("not_reported"))
         w[1].metric(ctx.tr("risk_score"), formats.score(moved[risk.RISK_SCORE]),
                     ui.level_label(moved[risk.LEVEL], ctx.lang), delta_color="off", delta_arrow="off")
+        if ctx.can(roles.SAVE_WHATIF) and st.button(ctx.tr("save_whatif"), key=f"save_what_if_{pid}"):
+            actions.save_whatif(ctx.store, pid, int(p[s.FISCAL_YEAR]), str(rv.snapshot.as_of), extra, moved)
+            st.success(ctx.tr("whatif_saved"))
+        if ctx.session is not None and ctx.session.signed_in:
+            saved = actions.whatifs(ctx.store, ctx.session.user, pid)
+            if saved:
+                with st.expander(ctx.tr("my_whatifs")):
+                    ui.show(ctx, pl.DataFrame(saved).select("at", "as_of", "extra", "year_end", "share", "p_miss",
+                                                            "meets_target"))
     else:
         st.caption(ctx.tr("no_quarters_left"))
     st.subheader(f"{ctx.tr('money_table')} ({unit})")
@@ -121,7 +132,7 @@ for chunk in range(0, kp.height, 3):
     cols = st.columns(3)
     for col, k in zip(cols, kp.slice(chunk, 3).iter_rows(named=True)):
         with col.container(border=True):
-            st.markdown(f"**{k[s.KPI_ID]}** {k[name] or k[s.NAME_TH] or ''}")
+            st.markdown(f"**{ui.md(k[s.KPI_ID])}** {ui.md(k[name] or k[s.NAME_TH] or '')}")
             value = k[kpi.VALUE_TO_DATE]
             st.metric(ctx.tr("value_to_date"), "–" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
                       f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {k[s.TARGET]:,.0f} "
@@ -132,7 +143,7 @@ for chunk in range(0, kp.height, 3):
             if tiers:
                 st.caption(f"{ctx.tr('tiers')} " + ", ".join(tiers)
                            + (f" → {k[kpi.TIER_EXPECTED]}" if k[kpi.TIER_EXPECTED] is not None else ""))
-            st.caption(k[kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS])
+            st.caption(ui.md(k[kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS]))
 
 st.subheader(ctx.tr("restatements"))
 rev = ctx.revisions.filter(pl.col(s.PROJECT_ID) == pid)

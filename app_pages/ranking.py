@@ -72,8 +72,9 @@ if rows:
     st.switch_page("app_pages/project.py")
 with st.expander(ctx.tr("drivers"), expanded=True):
     for r in page.head(20).iter_rows(named=True):
-        st.markdown(f"**{r[risk.RANK]}. {r[name] or r[s.PROJECT_ID]}** · {ui.level_label(r[risk.LEVEL], ctx.lang)} · "
-                    f"{r[risk.RISK_SCORE]:.2f}\n" + "\n".join(f"- {d}" for d in r[ctx.drivers_col]))
+        st.markdown(f"**{r[risk.RANK]}. {ui.md(r[name] or r[s.PROJECT_ID])}** · "
+                    f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {r[risk.RISK_SCORE]:.2f}\n"
+                    + "\n".join(f"- {ui.md(d)}" for d in r[ctx.drivers_col]))
 st.download_button(ctx.tr("download_csv"),
                    lambda: export.csv_bytes(shown.with_columns(pl.col(ctx.drivers_col).list.join(" | ")
                                                                .alias(risk.DRIVERS))

@@ -18,7 +18,10 @@ from typing import Callable
 
 import polars as pl
 
-from forecast.data.store import Store
+from forecast.access.audit import OK, REFUSED
+from forecast.data import templates
+from forecast.data.store import Store, author, sha256_file
+from forecast.errors import ForecastError, RegistryError
 from forecast.decisions import kpi as K
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
@@ -30,7 +33,24 @@ ACTIVE = "active"
 
 def models_of(store: Store, models: registry.ModelSet | str | None = ACTIVE) -> registry.ModelSet | None:
     """The store's active model set (``"active"``), a given one, or None (the structural model)."""
-    return registry.load(store.models_dir) if models == ACTIVE else models  # type: ignore[return-value]
+    if models != ACTIVE:
+        return models  # type: ignore[return-value]
+    version = registry.active_version(store.models_dir)
+    return registry.load(store.models_dir, store.signing_key(), version) if version else None
+
+
+def activate(store: Store, version: str, foreign: bool = False, by: dict | None = None) -> bool:
+    """Make a model set the active one, recorded in the audit trail; True when it was accepted as foreign."""
+    by = by or author()
+    try:
+        was_foreign = registry.activate(store.models_dir, version, store.signing_key(), foreign, by)
+    except RegistryError as exc:
+        store.audit.record("activate", by, REFUSED, target=version, details={"reason": str(exc)})
+        raise
+    store.audit.record("activate", by, OK, target=version,
+                       details={"foreign": True, "warning": "a model set trained elsewhere was accepted"}
+                       if was_foreign else {})
+    return was_foreign
 
 
 def project(store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE,
@@ -89,10 +109,23 @@ def backtest(store: Store, paths: list[Path | str] | None = None, target: float 
 def train(store: Store, paths: list[Path | str] | None = None, target: float = 0.93,
           progress: Callable[[float, str], None] | None = None, activate: bool = True,
           by: dict | None = None) -> registry.ModelSet:
-    registry.check_writable(store.models_dir)
-    return engine.train(history(store, paths), store.models_dir, target, progress, activate, by,
-                        store.fingerprint() if store.root is None else str(store.root))
+    """Backtest, fit and save a model set signed for this store; recorded in the audit trail."""
+    by = by or author()
+    files = [{"name": p.name, "sha256": sha256_file(p)} for p in templates.expand(paths or []) if p.is_file()]
+    try:
+        registry.check_writable(store.models_dir)
+        h = history(store, paths)
+        ms = engine.train(h, store.models_dir, target, progress, activate, by, store.id, store.signing_key())
+    except ForecastError as exc:
+        store.audit.record("train", by, REFUSED, details={"history": files or "store", "reason": str(exc)[:500]})
+        raise
+    store.audit.record("train", by, OK, target=ms.version,
+                       details={"history": files or "store", "basis": ms.basis, "years": ms.manifest["years"],
+                                "activated": activate, "manifest_sha256": sha256_file(
+                                    store.models_dir / ms.version / registry.MANIFEST)})
+    return ms
 
 
 def model_sets(store: Store) -> pl.DataFrame:
-    return registry.listing(store.models_dir)
+    """Every saved model set, with whether this store's key signs it."""
+    return registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)

@@ -18,6 +18,21 @@ def _isolated(tmp_path_factory, monkeypatch):
     monkeypatch.setattr(config, "MODELS_DIR", tmp_path_factory.mktemp("models"))
 
 
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory):
+    """A named store holding the reference report, and a model set trained on a synthetic history
+    (one per test session: training dominates the suite's time)."""
+    from forecast import api
+    from forecast.model import synthetic
+
+    root = tmp_path_factory.mktemp("engine")
+    history = synthetic.write(synthetic.simulate(projects=40, years=5, seed=3), root / "history")
+    store = Store.create(root / "store")
+    store.ingest([config.REFERENCE_DIR])  # a folder stands for the template files in it
+    ms = api.train(store, [root / "history"])
+    return store, ms, history
+
+
 @pytest.fixture
 def reference() -> Store:
     return Store.open()

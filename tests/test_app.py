@@ -22,13 +22,36 @@ def _fresh_caches():
     ui.reset()
 
 
-def open_page(page: str | None = None, lang: str | None = None, query: dict | None = None) -> AppTest:
+PASSWORD = "correct horse battery"
+
+
+def make_user(role: str, name: str | None = None) -> str:
+    """A user of the store the app opens (the reference data's users live beside the default store)."""
+    name = name or f"{role}-user"
+    Store.open().users.add(name, role, PASSWORD)
+    return name
+
+
+def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="sign_in_user").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    next(b for b in at.button if b.label in ("Sign in", "เข้าสู่ระบบ")).click().run()
+    return at
+
+
+def open_page(page: str | None = None, lang: str | None = None, query: dict | None = None,
+              role: str | None = None) -> AppTest:
+    """The app as a person opens it: the first page, the language, signing in (as ``role``), then ``page``."""
     at = AppTest.from_file(APP, default_timeout=120)
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.run()
     if lang:
         at.sidebar.radio(key=ui.LANG).set_value(lang).run()
+    if role:
+        if not at.text_input:  # the public viewer of the reference data signs in from the sidebar
+            at.sidebar.button(key="want_sign_in").click().run()
+        sign_in(at, make_user(role))
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
@@ -124,13 +147,19 @@ def test_the_reference_data_is_read_only_in_the_app():
     at = open_page("data", lang="en")
     assert any("read-only" in i.value for i in at.info)
     assert "upload" not in [u.key for u in at.get("file_uploader")]
+    assert "create_store" not in [b.key for b in at.button]  # the public viewer cannot write
+    assert any("needs an administrator" in c.value for c in at.caption)
+    at = open_page("data", lang="en", role="admin")
     at.button(key="create_store").click().run()
     assert not at.exception
-    assert Store.open().root == config.DEFAULT_STORE_DIR
+    store = Store.open()
+    assert store.root == config.DEFAULT_STORE_DIR
+    assert store.manifests()[0]["author"]["user"] == "admin-user"
+    assert [e for e in store.audit.entries()["action"]].count("create store") == 1
 
 
 def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(agency_store):
-    at = open_page("data", lang="en")
+    at = open_page("data", lang="en", role="analyst")
     before = agency_store.fingerprint()
     bad = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
           "2569,etda-digital-id,5,2026-03-31,1.0,0.5,0.5,1.0\n"
@@ -148,7 +177,7 @@ def test_two_uploads_named_alike_are_both_checked_and_refused(agency_store):
     import tempfile
 
     left = set(glob.glob(f"{tempfile.gettempdir()}/forecast-upload-*"))
-    at = open_page("data", lang="en")
+    at = open_page("data", lang="en", role="analyst")
     a = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
         "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
     b = a.replace("1.0000,0.5000,1.5000", "2.0000,0.5000,2.5000")
@@ -166,7 +195,7 @@ def test_models_page_without_a_model_set():
 
 
 def test_a_valid_upload_is_appended_after_confirmation(agency_store):
-    at = open_page("data", lang="en")
+    at = open_page("data", lang="en", role="analyst")
     q3 = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
          "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
     at.file_uploader(key="upload").set_value([("finance.csv", q3.encode(), "text/csv")]).run()
@@ -178,6 +207,10 @@ def test_a_valid_upload_is_appended_after_confirmation(agency_store):
     stored = Store.open()
     assert max(stored.report_dates()).isoformat() == "2026-06-30"
     assert stored.manifests()[-1]["author"]["via"] == "app"
+    assert stored.manifests()[-1]["author"]["user"] == "analyst-user"
+    last = stored.audit.entries().row(-1, named=True)
+    assert (last["action"], last["user"], last["outcome"]) == ("ingest", "analyst-user", "ok")
+    assert last["target"] == "vintage 2" and "sha256" in last["details"]
 
 
 def test_pages_label_a_synthetic_model_set(tmp_path):

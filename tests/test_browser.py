@@ -43,6 +43,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     store = Store.create(root / "store")
     store.ingest([config.REFERENCE_DIR])
+    store.users.add("somchai", "planner", "correct horse battery")
     port = _free_port()
     log = open(root / "streamlit.log", "wb")
     proc = subprocess.Popen(
@@ -67,10 +68,14 @@ def server(tmp_path_factory):
     log.close()
 
 
-def test_ranking_renders_the_nine_projects(server, tmp_path):
+PASSWORD = "correct horse battery"
+
+
+def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
@@ -80,20 +85,50 @@ def test_ranking_renders_the_nine_projects(server, tmp_path):
                 "--window-size=1600,1400", "--lang=th-TH"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    wait = WebDriverWait(driver, 90)
+
+    def heading(text: str) -> None:
+        wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
+
+    def nav(title: str) -> None:
+        link = wait.until(lambda d: next((a for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+                                          if title in a.text), None))
+        link.click()
+
     try:
-        driver.get(f"{server}/ranking")
-        wait = WebDriverWait(driver, 90)
+        driver.get(server)
+        heading("เข้าสู่ระบบ")  # a real store: sign in first
+        assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']"))
+        driver.find_element(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']").send_keys("somchai")
+        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='รหัสผ่าน']")
+        field.send_keys(PASSWORD)
+        field.send_keys(Keys.ENTER)
+        heading("ติดตามการใช้จ่ายงบประมาณ")
+
+        nav("จัดอันดับความเสี่ยง")
+        heading("จัดอันดับความเสี่ยง")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"))
         # the grid draws on a canvas; its accessible table holds the cells as text
         wait.until(lambda d: len({e.get_attribute("textContent") for e in d.find_elements(
             By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")}) >= 9)
         text = driver.find_element(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table").get_attribute("textContent")
-        assert "จัดอันดับความเสี่ยง" in driver.find_element(By.TAG_NAME, "h1").text
         names = Store.open().read("projects")["name_th"].to_list()  # the reference data, read-only
         assert len(names) == 9
         for name in names:
             assert name[:30] in text, name
         shot = tmp_path / "ranking.png"
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+
+        english = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stRadio'] label")
+                                             if e.text.strip() == "English"), None))
+        english.click()
+        heading("Risk ranking")
+        nav("Project")
+        heading("Project")  # the language persists across pages ...
+        wait.until(lambda d: "lang=en" in d.current_url)  # ... and in the link
+        nav("Overview")
+        heading("Budget execution monitor")
+        assert "Signed in as" in driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
     finally:
         driver.quit()

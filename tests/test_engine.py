@@ -19,6 +19,8 @@ from forecast.interfaces.cli import main
 from forecast.model import backtest as B
 from forecast.model import engine, registry, synthetic
 from forecast.model import features as F
+from forecast.data.store import provenance
+from forecast.model import estimators as E
 from forecast.model import models as M
 
 
@@ -167,7 +169,7 @@ def test_simulation_is_reproducible_and_valid(tmp_path, store):
     assert checked.errors == []
     assert (tmp_path / "sim" / "SYNTHETIC.md").exists()
     assert a["projects"][s.NAME_EN].str.starts_with(synthetic.SYNTHETIC_TAG).all()
-    assert synthetic.is_synthetic(a["projects"][s.PROJECT_ID])
+    assert provenance(a["projects"]) == engine.SYNTHETIC
 
 
 def test_simulation_is_calibrated_to_the_reference_shape():
@@ -198,7 +200,7 @@ def test_estimators_fit_and_predict_every_target():
 
     t = synthetic.simulate(projects=30, years=2, seed=3)
     X = B.training_rows(F.build_all(F.panel(Snapshot.from_tables(t))), 2)
-    for name, cls in M.CANDIDATES.items():
+    for name, cls in E.CANDIDATES.items():
         est = cls(target=s.SPEND)
         with pytest.raises(NotFittedError):
             est.predict(X)
@@ -209,11 +211,11 @@ def test_estimators_fit_and_predict_every_target():
         if est.floor_at_to_date:
             assert (pred >= M.to_date(X, s.SPEND) - 1e-12).all(), name
     with pytest.raises(ValueError, match="target must be one of"):
-        M.PlanBaseline(target="budget").fit(X, X[F.Y_SPEND].to_numpy())
+        E.PlanBaseline(target="budget").fit(X, X[F.Y_SPEND].to_numpy())
     with pytest.raises(ValueError, match="y is required"):
-        M.PlanBaseline().fit(X)
+        E.PlanBaseline().fit(X)
     with pytest.raises(ValueError, match="rows but y has"):
-        M.ProfileBaseline().fit(X, np.ones(3))
+        E.ProfileBaseline().fit(X, np.ones(3))
 
 
 def test_the_conformal_distribution_on_a_hand_checked_case():
@@ -250,17 +252,6 @@ def test_backtest_needs_three_complete_years():
 
 
 # --- training on a small seeded history ---------------------------------------------------
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    """A named store holding the reference report, and a model set trained on a synthetic history."""
-    root = tmp_path_factory.mktemp("engine")
-    history = synthetic.write(synthetic.simulate(projects=40, years=5, seed=3), root / "history")
-    store = Store.create(root / "store")
-    store.ingest([config.REFERENCE_DIR])  # a folder stands for the template files in it
-    ms = api.train(store, [root / "history"])
-    return store, ms, history
-
-
 def test_trained_models_beat_every_baseline_at_every_origin(trained):
     _, ms, _ = trained
     m = ms.metrics
@@ -289,10 +280,11 @@ def test_manifest_has_provenance(trained):
     m = registry.read_manifest(store.models_dir, ms.version)
     assert m["basis"] == "synthetic history"
     assert m["years"] == [2564, 2565, 2566, 2567, 2568]
-    assert set(m["libraries"]) >= {"polars", "scikit-learn", "statsmodels", "joblib"}
+    assert set(m["libraries"]) >= {"polars", "scikit-learn", "statsmodels", "skops"}
+    assert m["store"] == store.id and m["author"]["via"] == "api" and m["format"] == "skops"
     assert len(m["training_fingerprint"]) == 64 and m["features"] == list(F.FEATURES)
     assert m["targets"] == ["disbursed", "amount", "spend"]
-    assert set(m["artifacts"]) == {"origin-1.joblib", "origin-2.joblib", "origin-3.joblib"}
+    assert set(m["artifacts"]) == {"origin-1.skops", "origin-2.skops", "origin-3.skops"}
     assert registry.active_version(store.models_dir) == ms.version
     assert set(m["kpi_calibration"]["count"]) == {"1", "2", "3"}  # KPI spreads learned from the history
     assert {r["origin_quarter"] for r in m["reliability"]} == {1, 2, 3}
@@ -300,7 +292,7 @@ def test_manifest_has_provenance(trained):
 
 def test_save_load_round_trip_gives_identical_projections(trained):
     store, ms, _ = trained
-    loaded = registry.load(store.models_dir)
+    loaded = registry.load(store.models_dir, store.signing_key())
     assert loaded.version == ms.version
     snap = store.snapshot()
     assert_frame_equal(engine.project(snap, ms), engine.project(snap, loaded))
@@ -325,12 +317,12 @@ def test_a_tampered_artifact_is_refused(tmp_path, trained):
     store, ms, _ = trained
     copy = tmp_path / "models"
     shutil.copytree(store.models_dir, copy)
-    artifact = copy / ms.version / "origin-2.joblib"
+    artifact = copy / ms.version / "origin-2.skops"
     data = bytearray(artifact.read_bytes())
     data[len(data) // 2] ^= 0xFF
     artifact.write_bytes(bytes(data))
     with pytest.raises(registry.RegistryError, match="does not match the manifest"):
-        registry.load(copy)
+        registry.load(copy, store.signing_key())
 
 
 # --- projection without history -------------------------------------------------------------
@@ -361,7 +353,7 @@ def test_cli_simulate_backtest_and_predictions(tmp_path, capsys):
     table = pl.read_csv(capsys.readouterr().out.encode())
     df = pl.read_csv(preds)
     assert df.columns == B.PREDICTION_COLUMNS
-    assert df.height == 15 * 1 * 3 * len(M.CANDIDATES)  # one predicted year x 3 origins x candidates
+    assert df.height == 15 * 1 * 3 * len(E.CANDIDATES)  # one predicted year x 3 origins x candidates
     # anyone can recompute the metrics from the file
     mae = (df.group_by("origin_quarter", "model")
            .agg(((pl.col("disbursed_share_p50") - pl.col("y_true_disbursed_share")).abs().mean() * 100).alias("m")))

@@ -27,8 +27,9 @@ from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces.labels import LANGS, t
 from forecast.model import engine, registry
+from ui import auth, jobs
 
-__all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context",
+__all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context", "md",
            "coloured_levels", "cumulative_chart", "draw", "fan", "level_badge", "level_label", "money_config",
            "reset", "show", "t", "table", "uploads"]
 
@@ -52,7 +53,7 @@ def reset() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _model_set(models_dir: str, version: str | None) -> registry.ModelSet | None:
-    return registry.load(Path(models_dir), version) if version else None
+    return registry.load(Path(models_dir), _store().signing_key(), version) if version else None
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -90,6 +91,16 @@ class Context:
     models: registry.ModelSet | None
     fingerprint: str
     target: float | None = None  # None: the store's targets for the year (else the default)
+    session: auth.Session | None = None
+
+    def can(self, action: str) -> bool:
+        """Whether this session's role may do ``action`` (to show or hide a control; actions check again)."""
+        from forecast.access import roles
+
+        s = self.session
+        if s is None:
+            return False
+        return roles.allowed(s.role if s.signed_in or action in (roles.VIEW, roles.EXPORT) else None, action)
 
     def tr(self, key: str, **kw) -> str:
         text = t(key, self.lang)
@@ -167,7 +178,7 @@ def _active(st_: Store) -> registry.ModelSet | None:
     try:
         return _model_set(str(st_.models_dir), registry.active_version(st_.models_dir))
     except registry.RegistryError as exc:
-        st.error(str(exc))
+        st.error(auth.md(str(exc)))
         return None
 
 
@@ -180,24 +191,49 @@ def _init_from_url(key: str, allowed) -> None:
 
 
 def draw() -> Context:
-    """The sidebar every page shares; call once per run from ``app.py``."""
+    """The sidebar every page shares, after sign-in (the form stops the run); call once per run from ``app.py``."""
     st_ = _store()
-    dates = [d.isoformat() for d in st_.report_dates()]
-    options = [LATEST, *reversed(dates)]
     _init_from_url(LANG, LANGS)
-    _init_from_url(AS_OF, options)
     lang = st.sidebar.radio(t("language", "en") + " / " + t("language", "th"), LANGS,
                             format_func={"th": "ไทย", "en": "English"}.get, horizontal=True, key=LANG)
+    session = auth.gate(st_, lambda key: t(key, lang), lang)
+    _job_status(st_, lang)
+    dates = [d.isoformat() for d in st_.report_dates()]
+    options = [LATEST, *reversed(dates)]
+    _init_from_url(AS_OF, options)
     # option labels must not depend on the language, or switching it would orphan the selection
     latest = f"{t('latest', 'th')} / {t('latest', 'en')}"
     as_of = st.sidebar.selectbox(t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d,
                                  key=AS_OF)
     st.query_params.update({LANG: lang, AS_OF: as_of})
     label = t("store_reference", lang) if st_.read_only else st_.root.name if st_.root else ""
-    st.sidebar.caption(f"{t('store', lang)}: {label}")
-    ctx = Context(st_, lang, as_of, _active(st_), st_.fingerprint())
+    st.sidebar.caption(f"{t('store', lang)}: {auth.md(label)}")
+    auth.sidebar(st_, session, lambda key: t(key, lang))
+    ctx = Context(st_, lang, as_of, _active(st_), st_.fingerprint(), session=session)
     st.session_state[_CTX] = ctx
     return ctx
+
+
+def _job_status(st_: Store, lang: str) -> None:
+    """A retraining in the background, on every page: progress and ETA; when it ends, every page refreshes."""
+    job = jobs.job(str(st_.root or st_.id))
+    if job is None:
+        return
+    sid = auth.session_id()
+    if job.running:
+        eta = job.eta()
+        st.sidebar.progress(job.progress, text=t("training_progress", lang).format(
+            p=f"{job.progress:.0%}", eta=f"{eta / 60:.0f}" if eta is not None else "…"))
+    elif sid not in job.seen:
+        job.seen.add(sid)
+        reset()
+        if job.error:
+            st.toast(auth.md(t("training_failed", lang).format(e=job.error)), icon=":material/error:")
+        else:
+            st.toast(t("trained", lang).format(v=job.version), icon=":material/check_circle:")
+
+
+md = auth.md
 
 
 def context() -> Context:

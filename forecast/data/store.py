@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import socket
+import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,7 +35,12 @@ from forecast.data.validate import Checked, Issue
 from forecast.data.vintages import (CONFIG_FILE, FORMAT_VERSION, VINTAGES_DIR, DiskVintages, dedupe, now,
                                     sha256_file, write_durably)
 from forecast.errors import StoreError
+from forecast.access import signing
+from forecast.access.audit import OK, REFUSED, AuditLog
+from forecast.access.users import Users
 
+ACCESS_DIR = "access"
+REFERENCE_ID = "reference"
 REFERENCE_LABEL = "embedded reference data (ETDA FY2569 report, read-only)"
 REFERENCE_NOTE = "embedded reference data"
 SYNTHETIC_PREFIX = "sim-"
@@ -52,20 +58,40 @@ class IngestResult:
     store: str = ""
 
 
-def author(via: str = "api", user: str | None = None) -> dict:
-    """Who is writing: the signed-in user (or the OS user), the host and the channel (cli, app, api)."""
+def author(via: str = "api", user: str | None = None, role: str | None = None, session: str | None = None) -> dict:
+    """Who is acting: the signed-in user (else the OS user), their role, the host, the channel (cli, app,
+    api) and, in the app, the session."""
     try:
         os_user = getpass.getuser()
     except (KeyError, OSError):
         os_user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    return {"user": user or os_user, "os_user": os_user, "host": socket.gethostname(), "via": via}
+    out = {"user": user or os_user, "os_user": os_user, "host": socket.gethostname(), "via": via}
+    if role:
+        out["role"] = role
+    if session:
+        out["session"] = session
+    return out
 
 
-def provenance(projects: pl.DataFrame) -> str:
-    """'synthetic history' when the rows came from the simulator, else 'history'."""
+SYNTHETIC_MARKER = "SYNTHETIC.md"  # written by the simulator beside its files
+SYNTHETIC_TAG = "[synthetic]"  # the simulator's names carry it
+
+
+def provenance(projects: pl.DataFrame, paths: list[Path] | None = None) -> str:
+    """'synthetic history' when files or rows carry any of the simulator's marks, else 'history'.
+
+    Decided once, when files are read (at ingest it is kept in the vintage's manifest, under the
+    chain of manifests): the simulator's ``SYNTHETIC.md`` beside the files, ``sim-`` ids, or names
+    tagged ``[synthetic]``. Any one is enough, so removing one mark does not make data "real".
+    """
+    if any((Path(p).parent / SYNTHETIC_MARKER).exists() for p in paths or []):
+        return SYNTHETIC
     if projects.is_empty():
         return HISTORY
-    return SYNTHETIC if projects[s.PROJECT_ID].str.starts_with(SYNTHETIC_PREFIX).any() else HISTORY
+    names = [c for c in (s.NAME_EN, s.NAME_TH) if c in projects.columns]
+    tagged = any(projects[c].cast(pl.String).str.to_lowercase().str.contains(SYNTHETIC_TAG, literal=True).any()
+                 for c in names)
+    return SYNTHETIC if tagged or projects[s.PROJECT_ID].str.starts_with(SYNTHETIC_PREFIX).any() else HISTORY
 
 
 def reference_files() -> list[Path]:
@@ -112,8 +138,11 @@ class Store:
     """
 
     def __init__(self, root: Path | None, calendar: FiscalCalendar | None = None,
-                 unit: AmountUnit | None = None, max_amount: float = validate.DEFAULT_MAX_AMOUNT):
+                 unit: AmountUnit | None = None, max_amount: float = validate.DEFAULT_MAX_AMOUNT,
+                 store_id: str | None = None):
         self.root = root
+        self.id = store_id or (REFERENCE_ID if root is None else hashlib.sha256(str(root.resolve()).encode())
+                               .hexdigest()[:32])
         self.calendar = calendar or FiscalCalendar()
         self.unit = unit or AmountUnit()
         self.max_amount = max_amount
@@ -142,7 +171,7 @@ class Store:
                 raise StoreError(f"{named}: store format {meta.get('format')} is not supported (this version reads "
                                  f"format {FORMAT_VERSION}); ingest the original files into a new store.")
             store = cls(named, FiscalCalendar(**meta["calendar"]), AmountUnit.from_dict(meta.get("unit")),
-                        float(meta.get("max_amount", validate.DEFAULT_MAX_AMOUNT)))
+                        float(meta.get("max_amount", validate.DEFAULT_MAX_AMOUNT)), meta.get("id"))
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{cfg} cannot be read ({exc}); the store is damaged.") from exc
         if verify:
@@ -162,7 +191,7 @@ class Store:
         path = Path(path)
         if (path / CONFIG_FILE).exists():
             raise StoreError(f"{path} is already a store; nothing changed.")
-        if path.exists() and any(path.iterdir()):
+        if path.exists() and any(f.name != ACCESS_DIR for f in path.iterdir()):
             raise StoreError(f"{path} exists and is not empty; choose a new or empty folder.")
         calendar = calendar or FiscalCalendar()
         unit = unit or AmountUnit()
@@ -172,14 +201,17 @@ class Store:
         limit = float(max_amount or validate.DEFAULT_MAX_AMOUNT * unit_factor_ratio(unit))
         try:
             (path / VINTAGES_DIR).mkdir(parents=True, exist_ok=True)
-            meta = {"format": FORMAT_VERSION, "calendar": calendar.to_dict(), "unit": unit.to_dict(),
-                    "max_amount": limit, "created_at": now()}
+            meta = {"format": FORMAT_VERSION, "id": uuid.uuid4().hex, "calendar": calendar.to_dict(),
+                    "unit": unit.to_dict(), "max_amount": limit, "created_at": now()}
             tmp = path / f".{CONFIG_FILE}.tmp"
             write_durably(tmp, json.dumps(meta, indent=2).encode("utf-8"))
             os.replace(tmp, path / CONFIG_FILE)
         except OSError as exc:
             raise StoreError(f"cannot create a store at {path} ({exc.strerror or exc}).") from exc
-        store = cls(path, calendar, unit, limit)
+        store = cls(path, calendar, unit, limit, meta["id"])
+        store.audit.record("create store", by or author(), target=str(path),
+                           details={"calendar": calendar.to_dict(), "unit": unit.to_dict(),
+                                    "from_reference": from_reference})
         if from_reference:
             store.ingest(reference_files(), note=REFERENCE_NOTE, by=by)
         return store
@@ -191,6 +223,23 @@ class Store:
     @property
     def label(self) -> str:
         return REFERENCE_LABEL if self.root is None else str(self.root)
+
+    @property
+    def access_dir(self) -> Path:
+        """Users, the audit trail and the signing key: ``STORE/access`` (the default store's for the
+        reference data, which shares its models folder)."""
+        return (self.root if self.root is not None else config.DEFAULT_STORE_DIR) / ACCESS_DIR
+
+    @property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.access_dir)
+
+    @property
+    def users(self) -> Users:
+        return Users(self.access_dir)
+
+    def signing_key(self) -> bytes:
+        return signing.key(self.access_dir)
 
     @property
     def models_dir(self) -> Path:
@@ -241,7 +290,17 @@ class Store:
         versions = {n: v if n in s.POLICY_TABLES else known_at(v, cutoff) for n, v in versions.items()}
         return Snapshot(resolve(dates, as_of), versions, self.calendar, self.unit, self.label,
                         f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
-                        provenance(versions["projects"]))
+                        self._provenance(versions["projects"]))
+
+    def _provenance(self, projects: pl.DataFrame) -> str:
+        """Synthetic when any of these rows came in a vintage recorded as synthetic at ingest."""
+        recorded = {m.get("vintage"): m.get("provenance") for m in self.manifests()}
+        used = set(projects[s.VINTAGE].unique().to_list()) if s.VINTAGE in projects.columns else set(recorded)
+        if any(recorded.get(v) == SYNTHETIC for v in used):
+            return SYNTHETIC
+        if any(recorded.get(v) is None for v in used):  # vintages stored before provenance was recorded
+            return provenance(projects)
+        return HISTORY
 
     def read(self, table: str, as_of: str | dt.date | None = "latest") -> pl.DataFrame:
         """A table as known at a report date ("latest", "all" for every report's figures, or a date),
@@ -275,8 +334,11 @@ class Store:
         return self.disk.state() or "empty"
 
     def verify(self, full: bool = True) -> list[str]:
-        """Every sign of damage or tampering ([] for a sound store); ``full`` hashes every stored file."""
-        return [] if self.disk is None else self.disk.problems(full)
+        """Every sign of damage or tampering ([] for a sound store); ``full`` hashes every stored file
+        and checks the audit trail's chain too."""
+        if self.disk is None:
+            return []
+        return self.disk.problems(full) + (self.audit.problems() if full else [])
 
     def revisions(self, include_text: bool = False) -> pl.DataFrame:
         """Every figure that changed between versions of the same record (see ``revisions.changes``)."""
@@ -299,8 +361,12 @@ class Store:
             raise StoreError("the embedded reference data is read-only; nothing was stored. Create a store "
                              "(empty, or holding a copy of the reference data) and ingest into it.")
         paths = templates.expand(paths)
+        by = by or author()
+        files = [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths if p.is_file()]
         with self.disk.lock():
             checked = self.check(paths)
+            if checked.errors:
+                self.audit.record("ingest", by, REFUSED, details={"files": files, "errors": len(checked.errors)})
             checked.raise_for_errors()
             new: dict[str, pl.DataFrame] = {}
             before: dict[str, pl.DataFrame] = {}
@@ -314,19 +380,20 @@ class Store:
                     new[name], before[name] = fresh, have
             result = IngestResult(None, {k: v.height for k, v in new.items()}, checked.issues, str(self.root))
             if not new:
+                self.audit.record("ingest", by, OK, target="no change", details={"files": files})
                 return result
             dates = report_dates(checked.tables)
-            manifest = {"ingested_at": now(), "author": by or author(), "note": note,
-                        "report_dates": [d.isoformat() for d in dates],
-                        "inputs": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
-                                   for p in paths if p.is_file()],
+            manifest = {"ingested_at": now(), "author": by, "note": note,
+                        "report_dates": [d.isoformat() for d in dates], "inputs": files,
                         "warnings": [str(i) for i in checked.warnings],
-                        "provenance": provenance(checked.tables.get("projects", s.empty(s.PROJECTS)))}
+                        "provenance": provenance(checked.tables.get("projects", s.empty(s.PROJECTS)), paths)}
             n, state = self.disk.append(new, manifest)
             for name, fresh in new.items():  # keep the latest cache in step with the new vintage
                 merged = pl.concat([before[name], fresh.with_columns(pl.lit(n, pl.Int32).alias(s.VINTAGE))],
                                    how="vertical_relaxed")
                 self.disk.write_cache(name, dedupe(merged, name), state)
+            self.audit.record("ingest", by, OK, target=f"vintage {n}",
+                              details={"files": files, "rows": result.rows, "note": note})
         result.vintage = n
         return result
 

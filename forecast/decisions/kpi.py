@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm
+from scipy.special import ndtr
 
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
@@ -122,7 +122,7 @@ def _p_at_least(threshold: np.ndarray, mid: np.ndarray, sigma: np.ndarray, log: 
     with np.errstate(divide="ignore", invalid="ignore"):
         z_log = (np.log(np.maximum(mid, 1e-9)) - np.log(np.maximum(threshold, 1e-9))) / sigma
         z_lin = (mid - threshold) / sigma
-    return norm.cdf(np.where(log, z_log, z_lin))
+    return ndtr(np.where(log, z_log, z_lin))
 
 
 def _params(calibration: dict | None, kind: str, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from scipy.special import ndtr
 import polars as pl
 
 from forecast.data import schema as s
@@ -61,16 +62,14 @@ def need(row: dict, quarters: pl.DataFrame, calendar: FiscalCalendar, target: fl
 
 def _cdf(x: float, p10: float, p50: float, p90: float) -> float:
     """P(value < x) from three quantiles (linear between them, normal tails beyond)."""
-    from scipy.stats import norm
-
     if not np.isfinite([p10, p50, p90]).all():
         return float("nan")
     if x <= p10:
         sd = max((p50 - p10) / M.Z90, 1e-9)
-        return float(norm.cdf((x - p50) / sd))
+        return float(ndtr((x - p50) / sd))
     if x >= p90:
         sd = max((p90 - p50) / M.Z90, 1e-9)
-        return float(norm.cdf((x - p50) / sd))
+        return float(ndtr((x - p50) / sd))
     return float(np.interp(x, [p10, p50, p90], [0.1, 0.5, 0.9]))
 
 

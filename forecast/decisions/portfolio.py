@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtri
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from forecast.data import schema as s
 from forecast.model import engine
@@ -54,6 +53,10 @@ BASIS_TH = {"no history": "ไม่มีข้อมูลย้อนหล�
 COLUMNS = ["group_by", "group", "projects", s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
            "disbursed_p10", "disbursed_p50", "disbursed_p90", "disbursed_share_p50", "p_miss_target",
            "expected_shortfall", "basis"]
+BASIS_TH_COLUMN = "basis_th"  # the basis in Thai, next to the contract's columns
+EXACT_MONEY = (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date")  # sums of reported figures
+DRAWN_MONEY = ("disbursed_p10", "disbursed_p50", "disbursed_p90", "expected_shortfall")  # from the draws
+TEXT = ("group_by", "group", "basis", BASIS_TH_COLUMN)
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,7 @@ def draw(grid: np.ndarray, agency: list, plan_line: list, dep: Dependence, draws
         k = min(per_chunk, draws - start)
         z = (w_g * rng.standard_normal((k, 1)) + w_a * rng.standard_normal((k, a_code.max() + 1))[:, a_code]
              + w_l * rng.standard_normal((k, l_code.max() + 1))[:, l_code] + w_e * rng.standard_normal((k, n)))
-        y = quantile(grid, norm.cdf(z))
+        y = quantile(grid, ndtr(z))
         if floor is not None:
             y = np.maximum(y, floor[None, :])
         if groups is None:
@@ -206,7 +209,7 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     """
     dep = dependence or Dependence()
     if projection.is_empty():
-        return pl.DataFrame(schema={c: pl.String for c in [*COLUMNS, "basis_th"]})
+        return pl.DataFrame(schema=_schema())
     keys = [s.FISCAL_YEAR, s.PROJECT_ID]
     info = projects.select(*keys, s.AGENCY, s.OWNER, s.PLAN_LINE)
     p = projection.join(info, on=keys, how="left").with_columns(F.group_agency().alias("__agency"))
@@ -241,13 +244,27 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     for g in names:
         rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], share_sums[:, index[g]],
                          target, basis, dep, k))
-    return pl.DataFrame(rows, schema={c: (pl.String if c in ("group_by", "group", "basis", "basis_th") else
-                                          pl.Int64 if c == "projects" else pl.Float64) for c in [*COLUMNS, "basis_th"]})
+    return pl.DataFrame(rows, schema=_schema(raw=True)).with_columns(
+        pl.col(c).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in DRAWN_MONEY)
 
 
-def _money(p: pl.DataFrame, col: str, m: np.ndarray) -> float | None:
-    v = p[col].cast(pl.Float64).to_numpy()[m]
-    return None if np.isnan(v).all() else float(np.nansum(v))
+def _schema(raw: bool = False) -> dict[str, pl.DataType]:
+    """Money as exact decimals (drawn amounts rounded to four decimals), counts as integers."""
+    def dtype(c: str) -> pl.DataType:
+        if c in TEXT:
+            return pl.String()
+        if c == "projects":
+            return pl.Int64()
+        if c in EXACT_MONEY or (c in DRAWN_MONEY and not raw):
+            return s.MONEY
+        return pl.Float64()
+    return {c: dtype(c) for c in [*COLUMNS, BASIS_TH_COLUMN]}
+
+
+def _money(p: pl.DataFrame, col: str, m: np.ndarray):
+    """The exact sum of a reported amount over the rows ``m``; None where none is reported."""
+    v = p.filter(pl.Series(m))[col].cast(s.MONEY)
+    return None if v.null_count() == v.len() else v.sum()
 
 
 def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.ndarray, totals: np.ndarray,
@@ -255,7 +272,7 @@ def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.n
     b = float(budget[m].sum())
     goal = target * b
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
-    return {"group_by": group_by, "group": group, "projects": int(m.sum()), s.BUDGET: b,
+    return {"group_by": group_by, "group": group, "projects": int(m.sum()), s.BUDGET: _money(p, s.BUDGET, m),
             "plan_to_date": _money(p, engine.PLAN_TO_DATE, m), "disbursed_to_date": _money(p, engine.DISBURSED_TO_DATE, m),
             "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
             "disbursed_p10": float(lo), "disbursed_p50": float(mid), "disbursed_p90": float(hi),
@@ -263,5 +280,5 @@ def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.n
             "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
             "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
             "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x),
-            "basis_th": "; ".join(x for x in (BASIS_TH.get(basis, basis), dep.describe("th"),
+            BASIS_TH_COLUMN: "; ".join(x for x in (BASIS_TH.get(basis, basis), dep.describe("th"),
                                               f"จำลองร่วม {k:,} ครั้ง") if x)}

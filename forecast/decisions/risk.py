@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 import polars as pl
 
 from forecast.model import engine
@@ -258,15 +259,13 @@ def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> di
     """
     policy = policy or RiskPolicy()
     budget = float(row[s.BUDGET])
-    done = float(row["disbursed_to_date"])
+    done = float(row[engine.DISBURSED_TO_DATE])
     mid = min(done + max(remaining, 0.0), budget * 1.5)
     lo_s, mid_s, hi_s = (row[M.band(s.DISBURSED, p)] for p in M.BANDS)
     shift = mid / budget - mid_s
     lo, hi = max(lo_s + shift, done / budget), hi_s + shift
-    from scipy.stats import norm
-
     sd = max((hi - lo) / (2 * M.Z90), 1e-6)
-    p_miss = float(norm.cdf((policy.target - mid / budget) / sd)) if row[F.QUARTERS_LEFT] else float(
+    p_miss = float(ndtr((policy.target - mid / budget) / sd)) if row[F.QUARTERS_LEFT] else float(
         mid / budget < policy.target)
     spend = row[P_MISS_SPEND]
     score = float(policy.score(np.array([p_miss]), np.array([np.nan if spend is None else spend]),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,32 +21,51 @@ from forecast import config
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.revisions import money_text
+from forecast.access.roles import ROLES
+from forecast.data.snapshot import parse_as_of
 from forecast.data.store import Store, author
 from forecast.data.units import SCALES, AmountUnit
 from forecast.data.validate import ValidationError, issues_frame
 from forecast.errors import ForecastError, InputError, StoreError
+from forecast.interfaces.table import render, wrap
 
 FORMATS = ("table", "csv", "json")
 
 
 def _texts(df: pl.DataFrame) -> pl.DataFrame:
-    """Amounts as text with four decimals (six where given), so that figures print as in the report."""
+    """Amounts as text with four decimals (six where given), as in the report (CSV and JSON)."""
     return df.with_columns(*(money_text(pl.col(c)) for c, d in df.schema.items() if isinstance(d, pl.Decimal)))
 
 
-def emit(df: pl.DataFrame, fmt: str, out=None) -> None:
-    """Print a frame: an aligned table for people (Thai-aware widths), CSV or JSON for machines."""
+def width() -> int | None:
+    """The terminal's width in display cells ($COLUMNS when set); None when writing to a pipe or a file
+    without $COLUMNS (nothing is cut or wrapped then)."""
+    if os.environ.get("COLUMNS") or sys.stdout.isatty():
+        return max(shutil.get_terminal_size((100, 24)).columns, 40)
+    return None
+
+
+def note(text: str) -> None:
+    """A message for people on stderr, wrapped to the terminal."""
+    cells = width()
+    print(str(text) if cells is None else wrap(str(text), cells), file=sys.stderr)
+
+
+def emit(df: pl.DataFrame, fmt: str, out=None, *, compact: list[str] | None = None, wide: bool = False) -> None:
+    """Print a frame: for people a table within the terminal's width (``compact`` columns unless
+    ``wide``); CSV or JSON with every column and full precision for machines."""
     out = out or sys.stdout
-    df = _texts(df)
     if fmt == "csv":
-        out.write(df.write_csv())
+        out.write(_texts(df).write_csv())
     elif fmt == "json":
-        out.write(df.write_json() + "\n")
+        out.write(_texts(df).write_json() + "\n")
     else:
-        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=2000, tbl_width_chars=10_000,
-                       tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True,
-                       tbl_formatting="ASCII_MARKDOWN", fmt_table_cell_list_len=-1):
-            out.write(f"{df}\n")
+        if compact and not wide:
+            df = df.select([c for c in compact if c in df.columns])
+        text, hidden = render(df, None if wide else width(), short=bool(compact) and not wide)
+        out.write(text)
+        if hidden:
+            note(f"{len(hidden)} more column(s) ({', '.join(hidden)}): use --wide, or --format csv.")
 
 
 def _print_issues(issues, fmt: str) -> None:
@@ -84,9 +105,8 @@ def cmd_data(args: argparse.Namespace) -> int:
     if args.project:
         df = df.filter(pl.col(s.PROJECT_ID) == args.project)
     if args.format == "table":
-        print(f"{args.table} as of {args.as_of} — {store.label}; amounts in {store.unit.label('en')}",
-              file=sys.stderr)
-    emit(df, args.format)
+        note(f"{args.table} as of {args.as_of} — {store.label}; amounts in {store.unit.label('en')}")
+    emit(df, args.format, wide=args.wide)
     return 0
 
 
@@ -111,8 +131,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         result = store.ingest(args.paths, note=args.note or "", by=_by())
     except ValidationError as exc:
-        print(f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
-              "nothing was stored.", file=sys.stderr)
+        note(f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
+              "nothing was stored.")
         for i in exc.issues:
             print(f"  {i}", file=sys.stderr)
         return 1
@@ -127,16 +147,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    emit(_open(args).revisions(include_text=args.include_text), args.format)
+    emit(_open(args).revisions(include_text=args.include_text), args.format, wide=args.wide)
     return 0
 
 
 def cmd_vintages(args: argparse.Namespace) -> int:
     store = _open(args)
     if args.format == "table":
-        print(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
-              f"amounts in {store.unit.label('en')}", file=sys.stderr)
-    emit(store.vintages(), args.format)
+        note(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
+              f"amounts in {store.unit.label('en')}")
+    emit(store.vintages(), args.format, wide=args.wide)
     return 0
 
 
@@ -144,9 +164,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = Store.open(args.store, verify=False)
     problems = store.verify(full=True)
     if not problems:
-        print(f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)).")
+        entries = store.audit.entries().height if store.root is not None else 0
+        print(f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)), "
+              f"and the audit trail's chain holds ({entries} entries).")
         return 0
-    print(f"{store.label}: {len(problems)} problem(s); the first broken link comes first:", file=sys.stderr)
+    note(f"{store.label}: {len(problems)} problem(s); the first broken link comes first:")
     for p in problems:
         print(f"  {p}", file=sys.stderr)
     return 1
@@ -192,11 +214,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rounded(df: pl.DataFrame, fmt: str) -> pl.DataFrame:
-    """Probabilities and errors to three decimals for people; machines get full precision."""
-    return df.with_columns(cs.float().round(3)) if fmt == "table" else df
-
-
 def _target(value: float) -> float:
     if not (isinstance(value, float) and math.isfinite(value) and 0 < value <= 1):
         raise InputError(f"--target is a share of the budget between 0 and 1 (e.g. 0.93); got {value}.")
@@ -230,7 +247,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print("Commitments not reported in the history: spend and P(money unused) are not modelled.")
         print("Champions (lowest pinball loss of p10/p50/p90): "
               + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items())))
-    emit(_rounded(ms.metrics, args.format), args.format)
+    emit(ms.metrics, args.format, wide=args.wide)
     return 0
 
 
@@ -253,41 +270,46 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         if args.predictions:
             print(f"Predictions: {args.predictions} ({result.predictions.height} rows; amounts in "
                   f"{store.unit.label('en')} of the budget known at the origin)")
-    emit(_rounded(result.metrics, args.format), args.format)
+    emit(result.metrics, args.format, wide=args.wide)
     if args.format == "table":
         from forecast.model import engine
 
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
-        emit(_rounded(reliability(result.predictions, target), args.format), args.format)
+        emit(reliability(result.predictions, target), args.format, wide=args.wide)
         kb = engine.kpi_backtest(h)
         if kb is not None:
             print("\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years")
-            emit(_rounded(kb, args.format), args.format)
+            emit(kb, args.format, wide=args.wide)
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from forecast.model import registry
+    from forecast import api
 
     store = _open(args)
     if args.activate:
-        registry.activate(store.models_dir, args.activate)
+        if api.activate(store, args.activate, foreign=args.foreign, by=_by()):
+            note(f"Warning: model set {args.activate} was trained for another store (or its manifest was edited); "
+                 "it was accepted as foreign, and the audit trail records it.")
         print(f"Active model set: {args.activate} ({store.models_dir}).")
         return 0
-    listing = registry.listing(store.models_dir)
+    listing = api.model_sets(store)
     if args.format == "table":
-        print(f"Model sets in {store.models_dir}" + ("" if listing.height else
-              ": none yet; projections use the structural model (no history). Train with `forecast train`."),
-              file=sys.stderr)
-    emit(listing, args.format)
+        note(f"Model sets in {store.models_dir}" + ("" if listing.height else
+             ": none yet; projections use the structural model (no history). Train with `forecast train`."))
+    emit(listing, args.format, wide=args.wide)
     return 0
+
+
+def _name(lang: str) -> str:
+    return s.NAME_TH if lang == "th" else s.NAME_EN
 
 
 def _notes(store: Store, bases: list[str], version: str | None, commitments: bool) -> None:
     for basis in bases:
-        print(basis_note(basis, version), file=sys.stderr)
+        note(basis_note(basis, version))
     if not commitments:
-        print("Commitments not reported: spend and P(money unused) are left empty.", file=sys.stderr)
+        note("Commitments not reported: spend and P(money unused) are left empty.")
 
 
 def cmd_project(args: argparse.Namespace) -> int:
@@ -301,16 +323,21 @@ def cmd_project(args: argparse.Namespace) -> int:
     rv = R.review(snap, ms, R.policy_for(snap, None if args.target is None else _target(args.target)))
     df = rv.projection
     if df.is_empty():
-        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).",
-              file=sys.stderr)
+        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).")
         return 1
+    cols = list(engine.PROJECTION_COLUMNS)
     if args.format == "table":
-        print(f"Year-end projection as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}",
-              file=sys.stderr)
+        note(f"Year-end projection as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}")
         _notes(store, rv.bases, ms.version if ms else None, rv.commitments_reported)
         for w in (ms.warnings() if ms else []):
-            print(f"Note: library version differs from training: {w}", file=sys.stderr)
-    emit(df.select(engine.PROJECTION_COLUMNS), args.format)
+            note(f"Note: library version differs from training: {w}")
+        keys = [s.FISCAL_YEAR, s.PROJECT_ID]
+        df = df.join(snap.projects.select(*keys, s.NAME_TH).unique(keys, keep="last"), on=keys, how="left")
+        cols.insert(cols.index(s.NAME_EN) + 1, s.NAME_TH)
+    emit(df.select(cols), args.format, compact=[s.PROJECT_ID, _name(args.lang), s.BUDGET, engine.DISBURSED_TO_DATE,
+                                               *(engine.projected(s.DISBURSED, p) for p in (10, 50, 90)),
+                                               engine.P_MISS_DISBURSEMENT],
+         wide=args.wide)
     return 0
 
 
@@ -323,14 +350,16 @@ def cmd_kpi(args: argparse.Namespace) -> int:
     calibration = ms.manifest.get("kpi_calibration") if ms else None
     df = kpi.attainment(store.snapshot(args.as_of, last_years=1), calibration)
     if df.is_empty():
-        print(f"No KPIs in {store.label} as of {args.as_of}.", file=sys.stderr)
+        note(f"No KPIs in {store.label} as of {args.as_of}.")
         return 1
     if args.format == "table":
         counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
-        print(f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
+        note(f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
               + ("calibrated on the history of model set " + ms.version if calibration and ms else
-                 "from documented rules (no history)") + ".", file=sys.stderr)
-    emit(_rounded(df.select(kpi.COLUMNS), args.format), args.format)
+                 "from documented rules (no history)") + ".")
+    emit(df.select(kpi.COLUMNS), args.format, wide=args.wide,
+         compact=[s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, kpi.VALUE_TO_DATE, kpi.projected(50), kpi.P_ATTAIN,
+                  kpi.STATUS])
     return 0
 
 
@@ -347,7 +376,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     now = R.review(snap, ms, policy)
     df = now.ranking(args.lang)
     if df.is_empty():
-        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
+        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
         return 1
     cols = list(risk.COLUMNS)
     if args.compare_to is not None:
@@ -357,20 +386,23 @@ def cmd_rank(args: argparse.Namespace) -> int:
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
         levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
-        print(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
-              f"{policy.source}.", file=sys.stderr)
+        note(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
+              f"{policy.source}.")
         _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
         if args.compare_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
-            print(f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
-                  + (", ".join(new) or "none") + ".", file=sys.stderr)
-    emit(_rounded(df.select(cols), args.format), args.format)
+            note(f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
+                  + (", ".join(new) or "none") + ".")
+    emit(df.select(cols), args.format, wide=args.wide,
+         compact=[risk.RANK, _name(args.lang), risk.LEVEL, risk.RISK_SCORE, risk.P_MISS_DISBURSEMENT,
+                  risk.P_MISS_SPEND, risk.P_MISS_KPI, risk.RANK_CHANGE, risk.NEW_HIGH, risk.DRIVERS])
     return 0
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
     from forecast import api
+    from forecast.decisions import portfolio
     from forecast.decisions import review as R
 
     store = _open(args)
@@ -379,12 +411,15 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     rv = R.review(snap, api.models_of(store), policy)
     df = rv.portfolio(args.by, args.draws, args.seed)
     if df.is_empty():
-        print(f"No projects in {store.label} as of {args.as_of}; ingest a report first.", file=sys.stderr)
+        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
         return 1
+    if args.lang == "th":
+        df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias("basis"))
     if args.format == "table":
-        print(f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
-              "Totals are sums of joint draws, not sums of quantiles.", file=sys.stderr)
-    emit(_rounded(df, args.format), args.format)
+        note(f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
+             f"Totals are sums of joint draws, not sums of quantiles. Basis: {df['basis'][0]}.")
+    emit(df.select(portfolio.COLUMNS), args.format, wide=args.wide,
+         compact=[c for c in portfolio.COLUMNS if c not in ("group_by", "plan_to_date", "spend_to_date", "basis")])
     return 0
 
 
@@ -405,6 +440,8 @@ def cmd_report(args: argparse.Namespace) -> int:
                                                                                                subtitle=label)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
+    store.audit.record("export", _by(), target=args.out.name,
+                       details={"as_of": str(rv.snapshot.as_of), "lang": args.lang, "bytes": len(data)})
     print(f"Wrote {args.out} ({len(data):,} bytes) as of {rv.snapshot.as_of}.")
     return 0
 
@@ -428,7 +465,58 @@ def cmd_targets(args: argparse.Namespace) -> int:
             result = store.ingest([path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
         print(f"Targets for fiscal year {args.fiscal_year} " + ("unchanged." if result.vintage is None else
                                                                  f"stored as vintage {result.vintage}."))
-    emit(store.read("targets", "all"), args.format)
+    emit(store.read("targets", "all"), args.format, wide=args.wide)
+    return 0
+
+
+def _real(store: Store, what: str) -> Store:
+    if store.read_only:
+        raise StoreError(f"{what} belong to a store, and the embedded reference data is read-only; create one first "
+                         "(`forecast init --from-reference`).")
+    return store
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """A password from standard input (``--password-stdin``), else None: a one-time password is made."""
+    return sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    store = _real(_open(args), "users")
+    users, by = store.users, _by()
+    if args.action == "add":
+        otp = users.add(args.name, args.role, _password(args), by=by["user"])
+        store.audit.record("user add", by, target=args.name, details={"role": args.role})
+        print(f"Added {args.name} ({args.role})." + (f" One-time password (shown once; it must be changed at the "
+                                                     f"first sign-in): {otp}" if otp else ""))
+    elif args.action == "passwd":
+        otp = users.passwd(args.name, _password(args))
+        store.audit.record("user passwd", by, target=args.name)
+        print(f"New password set for {args.name}." + (f" One-time password (shown once): {otp}" if otp else ""))
+    elif args.action in ("disable", "enable"):
+        getattr(users, args.action)(args.name)
+        store.audit.record(f"user {args.action}", by, target=args.name)
+        print(f"{args.name} is {args.action}d.")
+    elif args.action == "role":
+        users.set_role(args.name, args.role)
+        store.audit.record("user role", by, target=args.name, details={"role": args.role})
+        print(f"{args.name} is now {args.role}.")
+    else:
+        emit(users.listing(), args.format, wide=args.wide)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    store = _real(_open(args), "an audit trail")
+    since = None if args.since is None else parse_as_of(args.since)
+    df = store.audit.entries(since)
+    if args.format == "table":
+        broken = store.audit.problems()
+        note(f"Audit trail of {store.label}: {df.height} entr{'y' if df.height == 1 else 'ies'}"
+             + (f" since {since}" if since else "") + ("; the chain holds." if not broken else
+                                                       f"; THE CHAIN IS BROKEN: {broken[0]}"))
+    emit(df, args.format, wide=args.wide,
+         compact=["seq", "at", "user", "role", "via", "action", "target", "outcome"])
     return 0
 
 
@@ -444,6 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def fmt(sp):
         sp.add_argument("--format", choices=FORMATS, default="table")
+        sp.add_argument("--wide", action="store_true", help="every column, however wide (tables only)")
 
     sp = sub.add_parser("init", help="make a store (empty, or holding the reference data)")
     sp.add_argument("--fiscal-year-start", type=int, default=10, metavar="MONTH",
@@ -484,7 +573,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(sp)
     sp.set_defaults(func=cmd_vintages)
 
-    sp = sub.add_parser("verify", help="check every vintage, manifest and stored file against its sha256")
+    sp = sub.add_parser("verify", help="check every vintage, manifest and stored file against its sha256, and "
+                                       "the audit trail's chain")
     sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
@@ -523,11 +613,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("models", help="list the saved model sets (or switch the active one)")
     sp.add_argument("--activate", default=None, metavar="VERSION")
+    sp.add_argument("--foreign", action="store_true",
+                    help="accept a set trained for another store (recorded as a warning in the audit trail)")
     fmt(sp)
     sp.set_defaults(func=cmd_models)
 
     sp = sub.add_parser("project", help="year-end disbursed and spend per project, with p10/p50/p90")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the names (default th)")
     sp.add_argument("--target", type=float, default=None, help=argparse.SUPPRESS)
     fmt(sp)
     sp.set_defaults(func=cmd_project)
@@ -557,6 +650,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="year-end disbursement target for this run (default: the store's, else 0.93)")
     sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
     sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the basis (default th)")
     fmt(sp)
     sp.set_defaults(func=cmd_portfolio)
 
@@ -571,6 +665,26 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(ts)
     fmt(sp)
     sp.set_defaults(func=cmd_targets)
+
+    sp = sub.add_parser("users", help="the store's users and roles (list, or add, passwd, disable, enable, role)")
+    usub = sp.add_subparsers(dest="action", metavar="add|passwd|disable|enable|role")
+    for action, text in (("add", "add a user (a one-time password is printed unless --password-stdin)"),
+                         ("passwd", "set a new password (a one-time password unless --password-stdin)"),
+                         ("disable", "disable a user"), ("enable", "enable a user again (and unlock)"),
+                         ("role", "change a user's role")):
+        us = usub.add_parser(action, help=text)
+        us.add_argument("name")
+        if action in ("add", "role"):
+            us.add_argument("--role", choices=ROLES, required=True)
+        if action in ("add", "passwd"):
+            us.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    fmt(sp)
+    sp.set_defaults(func=cmd_users)
+
+    sp = sub.add_parser("audit", help="the audit trail: who did what, when, from where, and the outcome")
+    sp.add_argument("--since", default=None, metavar="YYYY-MM-DD")
+    fmt(sp)
+    sp.set_defaults(func=cmd_audit)
 
     sp = sub.add_parser("report", help="write the Excel report (.xlsx) or the one-page summary (.pdf)")
     sp.add_argument("--out", type=Path, required=True, metavar="report.xlsx|summary.pdf")
@@ -592,7 +706,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ValidationError as exc:
-        print(f"forecast: {len(exc.errors)} error(s) in the input; nothing was used.", file=sys.stderr)
+        note(f"forecast: {len(exc.errors)} error(s) in the input; nothing was used.")
         for i in exc.issues:
             print(f"  {i}", file=sys.stderr)
         return 1

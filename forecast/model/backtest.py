@@ -77,6 +77,13 @@ class BacktestResult:
     dependence: dict[int, dict] = field(default_factory=dict)  # origin -> how lines of one year miss together
 
 
+def candidate_estimators() -> dict:
+    """The candidate estimators (imports scikit-learn, so only when a backtest runs)."""
+    from forecast.model.estimators import CANDIDATES
+
+    return CANDIDATES
+
+
 def training_rows(rows: pl.DataFrame, origin: int | None = None) -> pl.DataFrame:
     """Feature rows of complete project-years (with a year-end outcome): at ``origin``, or at every origin."""
     rows = rows.filter(pl.col(F.Y_DISBURSED).is_not_null())
@@ -89,10 +96,10 @@ def targets_of(rows: pl.DataFrame) -> tuple[str, ...]:
     return (s.DISBURSED, M.AMOUNT, s.SPEND) if has_spend else (s.DISBURSED, M.AMOUNT)
 
 
-def _fit(name: str, target: str, X: pl.DataFrame, half_life: float) -> M.ShareModel:
+def _fit(name: str, target: str, X: pl.DataFrame, half_life: float):
     y = X[F.TARGETS[target]].to_numpy()
     w = M.recency_weights(X[s.FISCAL_YEAR].to_numpy(), half_life)
-    return M.CANDIDATES[name](target=target).fit(X, y, sample_weight=w)
+    return candidate_estimators()[name](target=target).fit(X, y, sample_weight=w)
 
 
 def _calibration(y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.ndarray, half_life: float,
@@ -170,7 +177,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                 if cal is None or years[i] not in oos.get((name, target), {}):
                     continue
                 mid, spread = oos[(name, target)][years[i]]
-                out = M.Calibrated(M.CANDIDATES[name](target=target), cal).predict(
+                out = M.Calibrated(candidate_estimators()[name](target=target), cal).predict(
                     test, threshold if target == s.DISBURSED else None, mid=mid, spread=spread)
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
@@ -215,7 +222,7 @@ def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
         p = g[P_MISS].to_numpy()
         amounts = g.filter(pl.col(F.AMOUNT[s.DISBURSED]).is_not_null())
         truth_amount = amounts[F.AMOUNT[s.DISBURSED]].to_numpy()
-        row = {F.ORIGIN: origin, MODEL: name, KIND: M.kind(name), "n": g.height,
+        row = {F.ORIGIN: origin, MODEL: name, KIND: candidate_estimators()[name].kind, "n": g.height,
                "mae_disbursed_pp": float(e_d.mean()), "medae_disbursed_pp": float(np.median(e_d)),
                "pinball_disbursed_pp": float(pin.mean()),
                "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
@@ -278,7 +285,7 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
     """
     from joblib import Parallel, delayed
 
-    candidates = list(candidates or M.CANDIDATES)
+    candidates = list(candidates or candidate_estimators())
     start = time.perf_counter()
     done = training_rows(rows)
     per = {q: done.filter(pl.col(F.ORIGIN) == q) for q in origins}

@@ -104,7 +104,7 @@ def read_history(paths: list[Path | str], calendar: FiscalCalendar | None = None
                                "projects and finance (in the template).")
     label = ", ".join(Path(p).name for p in paths)
     snap = Snapshot.from_tables(checked.tables, calendar=calendar or FiscalCalendar(), label=label,
-                                provenance=provenance(checked.tables["projects"]))
+                                provenance=provenance(checked.tables["projects"], templates.expand(paths)))
     return history(snap, label)
 
 
@@ -125,8 +125,9 @@ def kpi_backtest(h: History) -> pl.DataFrame | None:
 
 def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
           progress: Callable[[float, str], None] | None = None, activate: bool = True,
-          author: dict | None = None, store_id: str | None = None) -> registry.ModelSet:
-    """Backtest, fit every candidate per origin on the whole history, save a versioned model set."""
+          author: dict | None = None, store_id: str | None = None, key: bytes = b"") -> registry.ModelSet:
+    """Backtest, fit every candidate per origin on the whole history, save a versioned model set signed
+    with ``key`` (the store's signing key)."""
     from forecast.decisions import kpi
 
     registry.check_writable(models_dir)
@@ -137,7 +138,7 @@ def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
         "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": h.years,
         "rows": h.project_years, "closed_lines": h.closed, "threshold": threshold, "features": list(F.FEATURES),
         "targets": list(result.targets), "half_life_years": M.HALF_LIFE,
-        "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in M.CANDIDATES.items()},
+        "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in B.candidate_estimators().items()},
         "champions": {str(q): n for q, n in result.champions.items()},
         "metrics": result.metrics.to_dicts(),
         "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
@@ -146,7 +147,7 @@ def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
         "kpi_calibration": kpi_calibration,
         "author": author, "store": store_id,
     }
-    return registry.save(models_dir, result.final, manifest, make_active=activate)
+    return registry.save(models_dir, result.final, manifest, key, make_active=activate)
 
 
 def project(snap: Snapshot, models: registry.ModelSet | None = None,
@@ -198,7 +199,7 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
             chosen = dict(ms.origins[q][model])
         else:
             model, basis = M.STRUCTURAL, NO_HISTORY
-            chosen = {f: M.Calibrated(M.StructuralModel(target=f).fit(X)) for f in targets}
+            chosen = {f: M.Calibrated(M.StructuralRule(target=f).fit(X)) for f in targets}
         outs = {f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f))
                 for f in targets if f in chosen}
         if M.AMOUNT not in outs:  # a model set without an amount model: the disbursed share of today's budget

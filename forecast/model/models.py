@@ -1,6 +1,8 @@
-"""Year-end share estimators and their calibrated predictive distributions.
+"""Year-end share predictions: names, the structural rule and the calibrated predictive distributions.
 
-Estimators follow scikit-learn's contract: ``__init__`` stores parameters, ``fit(X, y)``
+This module imports neither scikit-learn nor statsmodels, so that projecting with the structural
+rule (no history) or reading a saved set stays light; the estimators live in
+``forecast.model.estimators``. Estimators follow scikit-learn's contract: ``__init__`` stores parameters, ``fit(X, y)``
 validates its input, learns state ending in ``_`` and returns ``self``; ``predict(X)`` checks
 it is fitted. ``X`` is the feature frame of one origin quarter (``features.build``; columns are
 selected by name), ``y`` the year-end share of ``target`` (disbursed or spend) of the *final*
@@ -28,14 +30,11 @@ at any target, and the recalibration on top; the computation is a few lines of n
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.special import expit, logit
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+from scipy.special import expit, logit, ndtr, ndtri
 
 from forecast.data import schema as s
 from forecast.model import features as F
@@ -52,6 +51,7 @@ MAX_ROWS = 150_000
 HALF_LIFE = 2.0  # years: a year counts half as much as the year two years after it
 BINS = 4  # Mondrian bins of the predicted p50 (quartiles of the calibration predictions)
 MIN_BIN = 30  # a bin with fewer calibration rows borrows every row
+STRUCTURAL = "structural"  # the candidate name of the structural rule
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 
 
@@ -89,120 +89,11 @@ def recency_weights(years: np.ndarray, half_life: float = HALF_LIFE) -> np.ndarr
     return 0.5 ** ((years.max() - years) / half_life) if years.size else years
 
 
-def _sample(X: pl.DataFrame, y: np.ndarray, w: np.ndarray | None, max_rows: int | None,
-            seed: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
-    """At most ``max_rows`` training rows, drawn uniformly with a fixed seed (None: all)."""
-    if not max_rows or X.height <= max_rows:
-        return X, y, w
-    idx = np.sort(np.random.default_rng(seed).choice(X.height, max_rows, replace=False))
-    return X[idx], y[idx], None if w is None else w[idx]
+class NotFittedError(ValueError, AttributeError):
+    """A model used before ``fit`` (scikit-learn's checks accept either base)."""
 
 
-def _check_target(target: str) -> None:
-    if target not in FLOW:
-        raise ValueError(f"target must be one of {', '.join(FLOW)}; got {target!r}.")
-
-
-def check_xy(X, y, sample_weight=None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
-    """A polars feature frame, a finite target of the same length and optional non-negative weights."""
-    if not isinstance(X, pl.DataFrame):
-        raise TypeError(f"X must be a polars DataFrame of features (see forecast.model.features); got "
-                        f"{type(X).__name__}.")
-    if y is None:
-        raise ValueError("y is required: the year-end share of the target for each row of X.")
-    y = np.asarray(y, dtype=float).ravel()
-    if y.shape[0] != X.height:
-        raise ValueError(f"X has {X.height} rows but y has {y.shape[0]}; they must match.")
-    if not np.isfinite(y).all():
-        raise ValueError(f"y holds {int((~np.isfinite(y)).sum())} non-finite values; drop those rows first.")
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=float).ravel()
-        if sample_weight.shape[0] != X.height or (sample_weight < 0).any() or not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight must hold one finite, non-negative weight per row of X.")
-    return X, y, sample_weight
-
-
-class ShareModel(RegressorMixin, BaseEstimator):
-    """Base: predicts the year-end share of ``target``; subclasses set ``kind`` and ``label``."""
-
-    kind = "baseline"
-    label = ""
-    floor_at_to_date = True  # rules never predict below what is already disbursed
-
-    def __init__(self, target: str = s.DISBURSED):
-        self.target = target
-
-    @property
-    def flow(self) -> str:
-        """The flow whose features the target reads (an amount target reads the disbursed ones)."""
-        return FLOW.get(self.target, self.target)
-
-    def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> "ShareModel":
-        _check_target(self.target)
-        X, y, _ = check_xy(X, y, sample_weight)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.width
-        self.n_train_ = X.height
-        return self
-
-    def predict(self, X: pl.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "n_train_")
-        out = self._predict(X)
-        return np.maximum(out, to_date(X, self.flow)) if self.floor_at_to_date else out
-
-    def spread(self, X: pl.DataFrame) -> np.ndarray:
-        """How uncertain each prediction is, in shares: the budget share still open (at least 5 points)."""
-        return np.maximum(1 - to_date(X, self.flow), MIN_SCALE)
-
-    def _predict(self, X: pl.DataFrame) -> np.ndarray:
-        raise NotImplementedError
-
-
-class PlanBaseline(ShareModel):
-    label = "plan as forecast: the year-end share the plan sets"
-
-    def _predict(self, X):
-        return np.nan_to_num(_col(X, F.PLAN_TOTAL_SHARE), nan=1.0)
-
-
-class RunRateBaseline(ShareModel):
-    label = "run-rate: the share to date times 4 / quarters elapsed"
-
-    def _predict(self, X):
-        q = np.maximum(_col(X, F.ORIGIN), 1)
-        return np.clip(to_date(X, self.flow) * 4 / q, 0, 1)
-
-
-class YtdPlusPlanBaseline(ShareModel):
-    label = "year to date plus the remaining plan"
-
-    def _predict(self, X):
-        return to_date(X, self.flow) + np.nan_to_num(_col(X, F.REMAINING_PLAN_SHARE))
-
-
-class PaceBaseline(ShareModel):
-    label = "pace extrapolation: pace to date applied to the year's plan"
-
-    def _predict(self, X):
-        p = _col(X, F.pace(self.flow))
-        total = np.nan_to_num(_col(X, F.PLAN_TOTAL_SHARE), nan=1.0)
-        return np.where(np.isnan(p), to_date(X, self.flow), np.clip(p, 0, 1.5) * total)
-
-
-class ProfileBaseline(ShareModel):
-    label = "historical S-curve: share to date over the average share reached by this quarter"
-
-    def fit(self, X, y=None, sample_weight=None):
-        super().fit(X, y, sample_weight)
-        done = np.asarray(y, dtype=float)
-        self.ratio_ = float(np.clip(to_date(X, self.flow).sum() / max(done.sum(), 1e-9), 0.02, 1.0))
-        return self
-
-    def _predict(self, X):
-        return np.clip(to_date(X, self.flow) / self.ratio_, 0, 1)
-
-
-class StructuralModel(ShareModel):
+class StructuralRule:
     """Commitment conversion plus pace; needs no history (its fit reads only the current features).
 
     * spend by year end = spend to date + the remaining plan times the spending pace
@@ -219,6 +110,12 @@ class StructuralModel(ShareModel):
 
     kind = "structural"
     label = "structural: commitment conversion plus pace (no history needed)"
+    floor_at_to_date = True
+
+    @property
+    def flow(self) -> str:
+        """The flow whose features the target reads."""
+        return FLOW.get(self.target, self.target)
 
     def __init__(self, target: str = s.DISBURSED, default_conversion: float = 0.30, q4_push: float = 2.0,
                  new_contract_factor: float = 0.6):
@@ -229,7 +126,8 @@ class StructuralModel(ShareModel):
 
     def fit(self, X, y=None, sample_weight=None):
         """Reads only the features (no outcome is needed); ``y`` is ignored."""
-        _check_target(self.target)
+        if self.target not in FLOW:
+            raise ValueError(f"target must be one of {', '.join(FLOW)}; got {self.target!r}.")
         if not isinstance(X, pl.DataFrame):
             raise TypeError(f"X must be a polars DataFrame of features; got {type(X).__name__}.")
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -258,169 +156,29 @@ class StructuralModel(ShareModel):
         plain = d + np.minimum(np.clip(1 - d, 0, None), remaining * pace_d * pace_factor)
         return np.where(no_commitments, plain, with_commitments)
 
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "conversion_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first.")
+
     def _predict(self, X):
         return self.scenario(X, self.conversion_, 1.0)
 
+    def predict(self, X: pl.DataFrame) -> np.ndarray:
+        """The central scenario, never below what is already reached."""
+        self._check_fitted()
+        return np.maximum(self._predict(X), to_date(X, self.flow))
+
+    def spread(self, X: pl.DataFrame) -> np.ndarray:
+        """The budget share still open (at least 5 points)."""
+        return np.maximum(1 - to_date(X, self.flow), MIN_SCALE)
+
     def bounds(self, X: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         """The p10 and p90 scenarios."""
-        check_is_fitted(self, "conversion_")
+        self._check_fitted()
         lo = self.scenario(X, self.conversion_ / 2, 0.75)
         hi = self.scenario(X, min(0.95, self.conversion_ * 1.5), 1.25)
         floor = to_date(X, self.flow)
         return np.maximum(lo, floor), np.maximum(hi, floor)
-
-
-# commitments outstanding = spend - disbursed, so its share is left out (collinear)
-LINEAR_FEATURES = (
-    F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)), F.REMAINING_PLAN_SHARE,
-    F.PAID_RATIO, F.CONVERSION, F.momentum(s.DISBURSED), F.momentum(s.SPEND), F.RESTATED_SHARE,
-    F.PRIOR_DISBURSED, F.PRIOR_SPEND, F.LOG_BUDGET, F.BUDGET_REVISION, F.PRIOR_Q4,
-)
-CLIP = 5.0  # features are winsorised at +-5 (shares of a budget cut to almost nothing explode)
-Z_EPS = 0.005
-MAX_ITER = 50
-
-
-class FractionalLogit(ShareModel):
-    """statsmodels GLM (binomial family, logit link) of the year-end share, a fractional-response model.
-
-    y = cap * sigmoid(x'β) (Papke & Wooldridge), with ``cap`` the largest share history shows
-    (above 1 where budgets were cut below what was paid). Missing features are imputed with the
-    training median plus one missing-indicator per missing pattern; features are winsorised and
-    standardised. Above ``max_rows`` training rows a uniform sample is used.
-    """
-
-    kind = "model"
-    label = "fractional logit (statsmodels GLM)"
-    floor_at_to_date = False
-
-    def __init__(self, target: str = s.DISBURSED, features: tuple[str, ...] = LINEAR_FEATURES,
-                 max_rows: int | None = MAX_ROWS, random_state: int = 0):
-        self.target = target
-        self.features = features
-        self.max_rows = max_rows
-        self.random_state = random_state
-
-    def _raw(self, X: pl.DataFrame) -> np.ndarray:
-        return np.clip(np.column_stack([_col(X, f) for f in self.features]), -CLIP, CLIP)
-
-    def _design(self, X: pl.DataFrame) -> np.ndarray:
-        raw = self._raw(X)
-        miss = np.isnan(raw)
-        cols = (np.where(miss, self.medians_, raw) - self.means_) / self.scales_
-        extra = [miss[:, self.features.index(f)].astype(float) for f in self.indicators_]
-        return np.column_stack([np.ones(X.height), cols, *extra])
-
-    def fit(self, X, y=None, sample_weight=None):
-        import statsmodels.api as sm
-
-        super().fit(X, y, sample_weight)
-        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
-        raw = self._raw(X)
-        miss = np.isnan(raw)
-        self.medians_ = np.where(miss.all(0), 0.0, np.nanmedian(np.where(miss.all(0), 0, raw), axis=0))
-        filled = np.where(miss, self.medians_, raw)
-        self.means_ = filled.mean(0)
-        self.scales_ = np.where(filled.std(0) > 1e-9, filled.std(0), 1.0)
-        seen, indicators = set(), []
-        for f, m, col in zip(self.features, miss.any(0) & ~miss.all(0), miss.T):
-            if m and col.tobytes() not in seen:
-                seen.add(col.tobytes())
-                indicators.append(f)
-        self.indicators_ = tuple(indicators)
-        self.cap_ = float(max(1.0, np.quantile(y, 0.995)))
-        z = np.clip(y / self.cap_, Z_EPS, 1 - Z_EPS)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # non-integer binomial responses are the point of a fractional logit
-            result = sm.GLM(z, self._design(X), family=sm.families.Binomial(),
-                            var_weights=w).fit(maxiter=MAX_ITER)
-        self.coef_ = np.asarray(result.params)  # estimates only: the results object holds the training data
-        self.n_iter_ = int(getattr(result, "fit_history", {}).get("iteration", 0))
-        return self
-
-    def _predict(self, X):
-        return self.cap_ * expit(self._design(X) @ self.coef_)
-
-
-class QuantileGBM(ShareModel):
-    """scikit-learn histogram gradient boosting with quantile loss: p10, p50 and p90 of the year-end share.
-
-    Three models on every feature (missing values are native); ``predict`` is the p50 and
-    ``spread`` the p10-p90 width, which carries each line's own uncertainty into the conformal
-    calibration. Predictions stay within what history shows. Above ``max_rows`` rows a uniform
-    sample is used, to keep retraining within a minute.
-    """
-
-    kind = "model"
-    label = "gradient boosting, quantile loss (scikit-learn)"
-    floor_at_to_date = False
-    QUANTILES = (0.1, 0.5, 0.9)
-
-    def __init__(self, target: str = s.DISBURSED, max_iter: int = 200, learning_rate: float = 0.05,
-                 max_leaf_nodes: int = 15, min_samples_leaf: int = 20, max_rows: int | None = MAX_ROWS,
-                 random_state: int = 0):
-        self.target = target
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.max_rows = max_rows
-        self.random_state = random_state
-
-    def fit(self, X, y=None, sample_weight=None):
-        from sklearn.ensemble import HistGradientBoostingRegressor
-
-        super().fit(X, y, sample_weight)
-        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
-        # columns with no value (or one value) in the training years are left out
-        self.features_ = tuple(f for f in F.FEATURES if f in X.columns
-                               and np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1)
-        M = self._matrix(X)
-        self.range_ = (float(min(0.0, y.min())), float(max(1.0, y.max())))
-        self.models_ = []
-        for q in self.QUANTILES:
-            m = HistGradientBoostingRegressor(
-                loss="quantile", quantile=q, max_iter=self.max_iter, learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-                l2_regularization=1.0, random_state=self.random_state)
-            self.models_.append(m.fit(M, y, sample_weight=w))
-        return self
-
-    def _matrix(self, X: pl.DataFrame) -> np.ndarray:
-        if not self.features_:
-            return np.zeros((X.height, 1))
-        return np.column_stack([_col(X, f) for f in self.features_])
-
-    def quantiles(self, X: pl.DataFrame) -> np.ndarray:
-        """p10, p50, p90 (rows), sorted so that they never cross."""
-        check_is_fitted(self, "models_")
-        M = self._matrix(X)
-        return np.clip(np.sort(np.stack([m.predict(M) for m in self.models_]), axis=0), *self.range_)
-
-    def _predict(self, X):
-        return self.quantiles(X)[1]
-
-    def spread(self, X):
-        q = self.quantiles(X)
-        return np.maximum(q[2] - q[0], MIN_SPREAD)
-
-
-# The candidates of every model set, by name: one declaration for train, backtest and the app.
-CANDIDATES: dict[str, type[ShareModel]] = {
-    "plan": PlanBaseline,
-    "run_rate": RunRateBaseline,
-    "ytd_plus_plan": YtdPlusPlanBaseline,
-    "pace": PaceBaseline,
-    "s_curve": ProfileBaseline,
-    "structural": StructuralModel,
-    "fractional_logit": FractionalLogit,
-    "gbm_quantile": QuantileGBM,
-}
-STRUCTURAL = "structural"
-
-
-def kind(name: str) -> str:
-    return CANDIDATES[name].kind
 
 
 # --- calibration ------------------------------------------------------------------------------
@@ -535,7 +293,7 @@ def _weighted_quantile(sorted_scores: np.ndarray, cum: np.ndarray, level: float)
 class Calibrated:
     """A fitted estimator with its conformal calibration: p10/p50/p90 and P(share < threshold)."""
 
-    def __init__(self, estimator: ShareModel, calibration: Calibration | None = None):
+    def __init__(self, estimator, calibration: Calibration | None = None):
         self.estimator = estimator
         self.calibration = calibration
 
@@ -549,8 +307,6 @@ class Calibrated:
 
         ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions).
         """
-        from scipy.stats import norm
-
         est = self.estimator
         mid = est.predict(X) if mid is None else mid
         cal = self.calibration
@@ -558,12 +314,12 @@ class Calibrated:
             spread = est.spread(X) if spread is None else spread
             grid = np.column_stack([mid if q == 0.5 else cal.quantile(mid, spread, q) for q in LEVELS])
             below = cal.cdf(mid, spread, threshold) if threshold is not None else None
-        elif isinstance(est, StructuralModel):
+        elif isinstance(est, StructuralRule):
             lo, hi = est.bounds(X)
             sd = np.maximum((np.maximum(hi, mid) - np.minimum(lo, mid)) / (2 * Z90), 1e-6)
-            grid = np.column_stack([mid + sd * norm.ppf(q) for q in LEVELS])
+            grid = np.column_stack([mid + sd * ndtri(q) for q in LEVELS])
             grid[:, LEVELS.index(0.1)], grid[:, LEVELS.index(0.9)] = np.minimum(lo, mid), np.maximum(hi, mid)
-            below = norm.cdf((threshold - mid) / sd) if threshold is not None else None
+            below = ndtr((threshold - mid) / sd) if threshold is not None else None
         else:
             raise ValueError(f"{type(est).__name__} has no calibration; run it through a backtest.")
         floor = to_date(X, est.flow) if est.floor_at_to_date else np.full_like(mid, -np.inf)

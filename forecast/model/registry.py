@@ -1,16 +1,24 @@
-"""Versioned model sets on disk, each with its provenance, verified before loading.
+"""Versioned model sets on disk, each with its provenance, signed, verified before loading, unable to run code.
 
 Layout of a models directory (``models/`` for the default store, ``STORE/models``
 for a named store)::
 
     ACTIVE                  the active version's name
-    v0001/manifest.json     created_at, code and library versions, training-data fingerprint,
-                            basis, years, features, champions, backtest metrics, artifact sha256
-    v0001/origin-1.joblib   the calibrated candidates of origin quarter 1 ...
+    v0001/manifest.json     created_at, author, the store it was trained for, code and library versions,
+                            training-data fingerprint, basis, years, features, champions, backtest
+                            metrics, each artifact's sha256
+    v0001/manifest.sig      HMAC-SHA256 of manifest.json with the store's key (``access/signing.key``)
+    v0001/origin-1.skops    the calibrated candidates of origin quarter 1 ...
+    v0001/accepted.json     only for a set trained elsewhere and accepted with ``--foreign``
 
-A version is written to a hidden folder and renamed into place; ``load`` recomputes
-every artifact's sha256 and refuses a file that does not match its manifest before
-``joblib.load`` ever sees it.
+Why skops and a signature: a pickle (joblib) runs whatever code its bytes name when it is loaded,
+so a model file that anyone could replace would be a way to run code on the server. skops stores
+the same objects as data and rebuilds only the types on an explicit allow-list (our estimators,
+their calibration and scikit-learn's tree predictor); any other type is refused before loading.
+The signature, with a key kept outside ``models/``, makes an edited manifest (its basis, its
+artifacts' sha256) or a set copied from another store fail to load until an administrator accepts
+it. A version is written to a hidden folder and renamed into place; ``load`` checks the signature,
+each artifact's name, sha256 and types, in that order.
 """
 
 from __future__ import annotations
@@ -18,23 +26,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import uuid
+import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import joblib
 import polars as pl
 
 from forecast import config
+from forecast.access import signing
 from forecast.data.vintages import sha256_file
 from forecast.errors import RegistryError
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"
-LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scipy", "joblib")
+SIGNATURE = "manifest.sig"
+ACCEPTED = "accepted.json"
+ARTIFACT = re.compile(r"^origin-[1-4]\.skops$")
+VERSION = re.compile(r"^v[0-9]{4,6}$")
+TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scipy", "skops")
 BASES = ("history", "synthetic history", "no history")
 
 
@@ -97,10 +112,10 @@ class ModelSet:
                 if lib != "forecast" and now.get(lib) != was]
 
 
-def _versions(root: Path) -> list[str]:
+def versions(root: Path) -> list[str]:
     if not root.exists():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("v") and p.name[1:].isdigit())
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and VERSION.match(p.name))
 
 
 def active_version(root: Path) -> str | None:
@@ -111,41 +126,91 @@ def active_version(root: Path) -> str | None:
     return name or None
 
 
-def activate(root: Path, version: str) -> None:
-    """Make ``version`` the active model set (atomic)."""
-    if version not in _versions(root):
-        have = ", ".join(_versions(root)) or "none"
+def trusted_types() -> list[str]:
+    """The only types a saved set may hold: our estimators, their calibration, scikit-learn's trees."""
+    from forecast.model.estimators import CANDIDATES
+    from forecast.model.models import Calibrated, Calibration
+
+    return sorted({f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)}
+                  | {TREE_PREDICTOR})
+
+
+def _signed(root: Path, version: str, key: bytes) -> bool:
+    folder = root / version
+    try:
+        return signing.verify(key, (folder / MANIFEST).read_bytes(), (folder / SIGNATURE).read_text("ascii"))
+    except (OSError, ValueError):
+        return False
+
+
+def accepted(root: Path, version: str) -> dict | None:
+    """Who accepted a set trained elsewhere, when, and for which store it was trained (None: native)."""
+    path = root / version / ACCEPTED
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    except (OSError, ValueError):
+        return None
+
+
+def activate(root: Path, version: str, key: bytes, foreign: bool = False, by: dict | None = None) -> bool:
+    """Make ``version`` the active model set (atomic); returns True when it was accepted as foreign.
+
+    A set whose manifest this store's key does not sign (trained for another store, or edited) is
+    refused unless ``foreign``: it is then accepted - signed with this key, with the acceptance kept
+    beside it - and the caller records a warning in the audit trail.
+    """
+    if version not in versions(root):
+        have = ", ".join(versions(root)) or "none"
         raise RegistryError(f"no model set {version!r} in {root}; versions there: {have}.")
+    was_foreign = False
+    if not _signed(root, version, key):
+        if not foreign:
+            raise RegistryError(f"model set {version} is not signed by this store: it was trained for another "
+                                "store or its manifest was edited after training. It was not activated. To use it "
+                                "anyway, an administrator accepts it explicitly as foreign.")
+        folder = root / version
+        manifest = read_manifest(root, version)
+        note = {"accepted_by": (by or {}).get("user", ""), "accepted_at": _now(),
+                "trained_for_store": manifest.get("store"), "training_fingerprint": manifest.get("training_fingerprint")}
+        (folder / ACCEPTED).write_text(json.dumps(note, indent=2, ensure_ascii=False), encoding="utf-8")
+        (folder / SIGNATURE).write_text(signing.sign(key, (folder / MANIFEST).read_bytes()), encoding="ascii")
+        was_foreign = True
     tmp = root / f".{ACTIVE}.{uuid.uuid4().hex}"
     tmp.write_text(version + "\n", encoding="utf-8")
     os.replace(tmp, root / ACTIVE)
+    return was_foreign
 
 
-def save(root: Path, origins: dict[int, dict], manifest: dict, make_active: bool = True) -> ModelSet:
-    """Write a new version with one joblib artifact per origin and its manifest; returns it."""
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_active: bool = True) -> ModelSet:
+    """Write a new version (one skops artifact per origin, the manifest and its signature); returns it."""
+    import skops.io as sio
+
     root.mkdir(parents=True, exist_ok=True)
-    have = _versions(root)
+    have = versions(root)
     version = f"v{int(have[-1][1:]) + 1 if have else 1:04d}"
     tmp = root / f".tmp-{uuid.uuid4().hex}"
     try:
         tmp.mkdir()
         artifacts = {}
         for q, fitted in origins.items():
-            name = f"origin-{q}.joblib"
-            joblib.dump(fitted, tmp / name, compress=3)
+            name = f"origin-{q}.skops"
+            sio.dump(fitted, tmp / name, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
             artifacts[name] = sha256_file(tmp / name)
-        manifest = {"version": version,
-                    "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                    "code_version": code_version(), "libraries": library_versions(), **manifest,
-                    "artifacts": artifacts}
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str),
-                                    encoding="utf-8")
+        manifest = {"version": version, "created_at": _now(), "code_version": code_version(),
+                    "libraries": library_versions(), "format": "skops", **manifest, "artifacts": artifacts}
+        data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+        (tmp / MANIFEST).write_bytes(data)
+        (tmp / SIGNATURE).write_text(signing.sign(key, data), encoding="ascii")
         os.rename(tmp, root / version)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise RegistryError(f"could not write a model set to {root} ({exc}); nothing was saved.") from exc
     if make_active:
-        activate(root, version)
+        activate(root, version, key)
     return ModelSet(version, manifest, origins)
 
 
@@ -153,51 +218,86 @@ def read_manifest(root: Path, version: str) -> dict:
     path = root / version / MANIFEST
     if not path.exists():
         raise RegistryError(f"model set {version} in {root} has no {MANIFEST}; it cannot be trusted.")
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"{path} cannot be read ({exc}); the model set cannot be trusted.") from exc
 
 
-def load(root: Path, version: str | None = None) -> ModelSet | None:
-    """The given (or active) model set, after checking every artifact's sha256; None if there is none."""
+def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet | None:
+    """The given (or active) model set after checking its signature and every artifact's name, sha256 and
+    types; None if there is none. Nothing is deserialised before every check has passed."""
+    import skops.io as sio
+
     version = version or active_version(root)
     if version is None:
         return None
-    if version not in _versions(root):
-        raise RegistryError(f"the active model set {version} is missing from {root}; choose another with "
-                            "`forecast models --activate VERSION` or retrain with `forecast train`.")
+    if version not in versions(root):
+        raise RegistryError(f"the active model set {version!r} is missing from {root}; choose another version or "
+                            "retrain.")
+    if key is None or not _signed(root, version, key):
+        raise RegistryError(f"model set {version} in {root} is not signed by this store (trained for another store, "
+                            "or its manifest was edited after training); it will not be loaded. Retrain, or have an "
+                            "administrator accept it as foreign.")
     manifest = read_manifest(root, version)
-    origins = {}
+    if manifest.get("format") != "skops":
+        raise RegistryError(f"model set {version} was saved in an older format (pickle), which can run code when "
+                            "loaded; it will not be loaded. Retrain to save it in the current format.")
+    folder = (root / version).resolve()
+    allowed = set(trusted_types())
+    entries = []
     for name, expected in manifest["artifacts"].items():
-        path = root / version / name
+        path = (folder / name).resolve()
+        if not ARTIFACT.match(name) or path.parent != folder:
+            raise RegistryError(f"model set {version}: artifact name {name!r} is not allowed (origin-1.skops to "
+                                "origin-4.skops inside the set's folder); the set will not be loaded.")
         if not path.exists():
-            raise RegistryError(f"{path} is missing; retrain with `forecast train`.")
+            raise RegistryError(f"{path} is missing; retrain.")
         got = sha256_file(path)
         if got != expected:
             raise RegistryError(f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
-                                "the file was changed after training and will not be loaded. Retrain with "
-                                "`forecast train` or activate another version.")
-        origins[int(name.split("-")[1].split(".")[0])] = joblib.load(path)
+                                "the file was changed after training and will not be loaded. Retrain or activate "
+                                "another version.")
+        try:
+            extra = set(sio.get_untrusted_types(file=path)) - allowed
+        except Exception as exc:  # noqa: BLE001 - a damaged archive: refuse it, say which
+            raise RegistryError(f"{path} cannot be read as a model file ({type(exc).__name__}); retrain.") from exc
+        if extra:
+            raise RegistryError(f"{path} holds types that a model set never holds ({', '.join(sorted(extra))}); "
+                                "it will not be loaded.")
+        entries.append((int(name.split("-")[1].split(".")[0]), path))
+    origins = {q: sio.load(path, trusted=sorted(allowed)) for q, path in entries}
     return ModelSet(version, manifest, origins)
 
 
-def listing(root: Path) -> pl.DataFrame:
-    """One row per saved version: when, on what, champions and their backtest error."""
+def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
+    """One row per saved version: when, by whom, on what, champions, backtest error and whether this
+    store's key signs it (``key`` given)."""
     active = active_version(root)
     rows = []
-    for v in _versions(root):
+    for v in versions(root):
         try:
             m = read_manifest(root, v)
-        except (RegistryError, json.JSONDecodeError) as exc:
-            rows.append({"version": v, "active": v == active, "created_at": "", "basis": f"unreadable: {exc}",
-                         "years": "", "rows": None, "champions": "", "mae_disbursed_pp": ""})
+        except RegistryError as exc:
+            rows.append({"version": v, "active": v == active, "created_at": "", "author": "",
+                         "basis": f"unreadable: {exc}", "years": "", "rows": None, "champions": "",
+                         "mae_disbursed_pp": "", "signature": ""})
             continue
         metrics = pl.DataFrame(m["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
+        taken = accepted(root, v)
+        signature = "" if key is None else (
+            "not signed by this store" if not _signed(root, v, key) else
+            f"foreign, accepted by {taken.get('accepted_by') or '?'}" if taken else "signed")
         rows.append({
-            "version": v, "active": v == active, "created_at": m["created_at"], "basis": m["basis"],
+            "version": v, "active": v == active, "created_at": m["created_at"],
+            "author": (m.get("author") or {}).get("user", ""), "basis": m["basis"],
             "years": f"{min(m['years'])}-{max(m['years'])}", "rows": m.get("rows"),
             "champions": ", ".join(f"Q{q}: {c}" for q, c in sorted(m["champions"].items())),
             "mae_disbursed_pp": ", ".join(f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}"
                                           for r in metrics.iter_rows(named=True)),
+            "signature": signature,
         })
     return pl.DataFrame(rows, schema={"version": pl.String, "active": pl.Boolean, "created_at": pl.String,
-                                      "basis": pl.String, "years": pl.String, "rows": pl.Int64,
-                                      "champions": pl.String, "mae_disbursed_pp": pl.String})
+                                      "author": pl.String, "basis": pl.String, "years": pl.String, "rows": pl.Int64,
+                                      "champions": pl.String, "mae_disbursed_pp": pl.String,
+                                      "signature": pl.String})

@@ -42,22 +42,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from forecast.data.store import SYNTHETIC_MARKER, SYNTHETIC_PREFIX, SYNTHETIC_TAG
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.errors import InputError
 
-SYNTHETIC_PREFIX = "sim-"
-SYNTHETIC_TAG = "[synthetic]"
 PLAN_MEAN = (0.45, 0.30, 0.04, 0.21)
 PLAN_CONCENTRATION = 30.0
 RESTATED_RATE = 0.12
 PLAN_LINES = ("แผนงานยุทธศาสตร์พัฒนาเศรษฐกิจและสังคมดิจิทัล", "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพคน",
               "แผนงานบูรณาการรัฐบาลดิจิทัล")
-
-
-def is_synthetic(project_ids: pl.Series) -> bool:
-    """True when any project id carries the simulator's prefix."""
-    return bool(project_ids.str.starts_with(SYNTHETIC_PREFIX).any())
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -297,5 +291,5 @@ def write(frames: dict[str, pl.DataFrame], out: Path | str, fmt: str = "csv", ar
         else:
             df.write_csv(path, float_precision=None if name.startswith("kpi") else 4)
         paths.append(path)
-    (out / "SYNTHETIC.md").write_text(describe(frames, args or {}), encoding="utf-8")
+    (out / SYNTHETIC_MARKER).write_text(describe(frames, args or {}), encoding="utf-8")
     return paths

@@ -1,0 +1,137 @@
+"""The audit trail: an append-only, hash-chained log of who did what, when, from where, and how it ended.
+
+One JSON object per line in ``access/audit.jsonl``::
+
+    {"seq": 7, "at": "2026-04-02T09:14:03+00:00", "user": "somchai", "role": "analyst", "via": "app",
+     "where": "app session 3f2a…", "action": "ingest", "target": "vintage 4",
+     "details": {"files": [{"name": "finance.csv", "sha256": "…", "rows": 9}]}, "outcome": "ok",
+     "prev": "<hash of entry 6>", "hash": "<sha256 of this entry without its hash>"}
+
+Each entry's hash covers its content and the previous entry's hash, so an edited, removed or
+reordered entry breaks the chain from there on; ``audit.head`` holds the last sequence number and
+hash, so cutting entries off the end is seen too. ``verify`` names the first broken link. Writers
+hold the folder's lock, so concurrent appends keep one order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import polars as pl
+
+from forecast.access.lock import locked
+from forecast.data.vintages import write_durably
+from forecast.errors import StoreError
+
+LOG, HEAD = "audit.jsonl", "audit.head"
+GENESIS = "0" * 64
+OK, REFUSED, DENIED, FAILED = "ok", "refused", "denied", "failed"
+COLUMNS = ["seq", "at", "user", "role", "via", "where", "action", "target", "outcome", "details"]
+
+
+def _digest(entry: dict) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                     default=str).encode("utf-8")).hexdigest()
+
+
+def where(by: dict) -> str:
+    """From where an action came: ``os_user@host`` (command line, API) or the app session."""
+    if by.get("session"):
+        return f"app session {by['session']}" + (f" on {by['host']}" if by.get("host") else "")
+    return f"{by.get('os_user', '?')}@{by.get('host', '?')}"
+
+
+class AuditLog:
+    """The audit trail in ``folder`` (created on first write)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.path = self.folder / LOG
+
+    def _lines(self) -> list[str]:
+        if not self.path.exists():
+            return []
+        return self.path.read_text(encoding="utf-8").splitlines()
+
+    def _head(self) -> tuple[int, str]:
+        head = self.folder / HEAD
+        if not head.exists():
+            return 0, GENESIS
+        seq, _, digest = head.read_text(encoding="utf-8").strip().partition(" ")
+        return int(seq), digest
+
+    def record(self, action: str, by: dict | None, outcome: str = OK, target: str = "",
+               details: dict | None = None) -> dict:
+        """Append one entry (under the folder's lock) and return it."""
+        by = by or {}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with locked(self.folder):
+            seq, prev = self._head()
+            entry = {"seq": seq + 1, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                     "user": by.get("user", ""), "role": by.get("role", ""), "via": by.get("via", ""),
+                     "where": where(by), "action": action, "target": str(target), "details": details or {},
+                     "outcome": outcome, "prev": prev}
+            entry["hash"] = _digest(entry)
+            line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+            try:
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(line)
+                    f.flush()
+                    os.fsync(f.fileno())
+                tmp = self.folder / f".{HEAD}.tmp"
+                write_durably(tmp, f"{entry['seq']} {entry['hash']}\n".encode())
+                os.replace(tmp, self.folder / HEAD)
+            except OSError as exc:
+                raise StoreError(f"the audit trail {self.path} cannot be written ({exc.strerror or exc}); "
+                                 "the action was not recorded.") from exc
+        return entry
+
+    def entries(self, since: dt.date | None = None) -> pl.DataFrame:
+        """The entries (oldest first), from ``since`` on; details as JSON text."""
+        rows = []
+        for line in self._lines():
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if since is not None and e.get("at", "")[:10] < since.isoformat():
+                continue
+            rows.append({**{c: e.get(c) for c in COLUMNS},
+                         "details": json.dumps(e.get("details", {}), ensure_ascii=False, sort_keys=True)})
+        return pl.DataFrame(rows, schema={c: pl.Int64 if c == "seq" else pl.String for c in COLUMNS})
+
+    def problems(self) -> list[str]:
+        """Every broken link of the chain, the first one first; [] when it holds."""
+        out, prev, expected = [], GENESIS, 1
+        lines = self._lines()
+        for n, line in enumerate(lines, start=1):
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                out.append(f"{self.path}, line {n}: not a JSON entry (the file was edited or cut mid-line).")
+                break
+            if e.get("seq") != expected:
+                out.append(f"{self.path}, line {n}: entry number {e.get('seq')} where {expected} was expected "
+                           "(an entry was removed, added or moved).")
+                break
+            if e.get("prev") != prev:
+                out.append(f"{self.path}, line {n} (entry {expected}): it does not follow the entry before it "
+                           "(the chain is broken here).")
+                break
+            if _digest(e) != e.get("hash"):
+                out.append(f"{self.path}, line {n} (entry {expected}, {e.get('action')} at {e.get('at')}): its "
+                           "content does not match its hash (the entry was edited).")
+                break
+            prev, expected = e["hash"], expected + 1
+        else:
+            seq, digest = self._head()
+            last = expected - 1
+            if (seq, digest) != (last, prev if last else GENESIS) and (seq or lines):
+                out.append(f"{self.path}: the log ends at entry {last} but {self.folder / HEAD} records entry "
+                           f"{seq} (entries were cut off the end, or the head was edited).")
+        return out

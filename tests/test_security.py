@@ -1,0 +1,342 @@
+"""Secure by default: sign-in and roles, the audit trail, model files that cannot run code, inert outputs."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import ui
+from forecast import api, config
+from forecast.access import roles
+from forecast.access.audit import AuditLog
+from forecast.access.users import AccessError, Users
+from forecast.data.store import Store
+from forecast.interfaces.cli import main
+from forecast.model import registry
+from tests.test_app import APP, PASSWORD, open_page, sign_in
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    ui.reset()
+    yield
+    ui.reset()
+
+
+@pytest.fixture
+def agency_store() -> Store:
+    return Store.create(config.DEFAULT_STORE_DIR, from_reference=True)
+
+
+# --- roles ----------------------------------------------------------------------------------------------
+def test_each_role_can_do_exactly_its_part():
+    can = {r: {a for a in roles.NEEDS if roles.allowed(r, a)} for r in roles.ROLES}
+    assert can["viewer"] == {"view", "export"}
+    assert can["planner"] == can["viewer"] | {"save_whatif"}
+    assert can["analyst"] == can["planner"] | {"validate", "ingest", "train", "set_targets"}
+    assert can["admin"] == set(roles.NEEDS)
+    assert not roles.allowed(None, "view") and not roles.allowed("admin", "launch missiles")
+    with pytest.raises(roles.PermissionDenied, match="ingest needs the analyst role or higher; bo \\(viewer\\)"):
+        roles.check("viewer", "ingest", "bo")
+
+
+def test_single_sign_on_groups_map_to_the_highest_role():
+    mapping = {"viewer": ["staff"], "analyst": ["budget-office"], "admin": ["it-admins"]}
+    assert roles.from_groups(["staff", "budget-office"], mapping) == "analyst"
+    assert roles.from_groups("it-admins", mapping) == "admin"
+    assert roles.from_groups(["visitors"], mapping) is None
+
+
+# --- users ----------------------------------------------------------------------------------------------
+def test_passwords_are_salted_slow_hashes_and_accounts_lock(tmp_path):
+    users = Users(tmp_path / "access")
+    users.add("somchai", "analyst", "a long enough secret")
+    users.add("malee", "viewer", "a long enough secret")
+    stored = json.loads((tmp_path / "access" / "users.json").read_text())["users"]
+    assert stored["somchai"]["hash"].startswith("scrypt$32768$8$1$")
+    assert stored["somchai"]["hash"] != stored["malee"]["hash"]  # salted
+    assert "secret" not in (tmp_path / "access" / "users.json").read_text()
+    assert (tmp_path / "access" / "users.json").stat().st_mode & 0o077 == 0  # owner only
+    assert users.authenticate("somchai", "a long enough secret").role == "analyst"
+    with pytest.raises(AccessError, match="user name or the password is wrong"):
+        users.authenticate("somchai", "wrong")
+    with pytest.raises(AccessError, match="user name or the password is wrong"):
+        users.authenticate("nobody", "wrong")  # the same message: it does not say which was wrong
+    for _ in range(5):
+        with pytest.raises(AccessError):
+            users.authenticate("malee", "wrong")
+    with pytest.raises(AccessError, match="locked until"):
+        users.authenticate("malee", "a long enough secret")
+    users.enable("malee")
+    assert users.authenticate("malee", "a long enough secret").name == "malee"
+    with pytest.raises(AccessError, match="at least 10 characters"):
+        users.add("short", "viewer", "short")
+    users.disable("somchai")
+    with pytest.raises(AccessError, match="disabled"):
+        users.authenticate("somchai", "a long enough secret")
+    assert users.role("somchai") is None
+
+
+def test_a_real_store_asks_for_sign_in_and_records_it(agency_store):
+    Store.open().users.add("malee", "viewer", PASSWORD)
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.title[0].value == "เข้าสู่ระบบ" and not at.dataframe and not at.metric  # nothing shown before sign-in
+    sign_in(at, "malee", "not the password")
+    assert any("wrong" in e.value for e in at.error) and at.title[0].value == "เข้าสู่ระบบ"
+    sign_in(at, "malee")
+    assert at.title[0].value == "ติดตามการใช้จ่ายงบประมาณ" and not at.exception
+    entries = agency_store.audit.entries()
+    assert list(zip(entries["action"], entries["outcome"]))[-2:] == [("sign in", "refused"), ("sign in", "ok")]
+    assert entries["where"][-1].startswith("app session ")
+    # a viewer sees no upload and no retraining, and no administration page
+    at.switch_page("app_pages/data.py").run()
+    assert "upload" not in [u.key for u in at.get("file_uploader")]
+    at.switch_page("app_pages/models.py").run()
+    assert "history" not in [u.key for u in at.get("file_uploader")] and "activate" not in [b.key for b in at.button]
+
+
+def test_the_first_sign_in_creates_an_administrator_with_a_one_time_password(agency_store, caplog):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert any("administrator 'admin' was created" in i.value or "ผู้ดูแล 'admin'" in i.value for i in at.info)
+    otp = next(r.getMessage().split("one-time password ")[1].split(" ")[0] for r in caplog.records
+               if "one-time password" in r.getMessage())
+    sign_in(at, "admin", otp)
+    assert at.title[0].value == "ตั้งรหัสผ่านใหม่"  # a one-time password must be changed first
+    at.text_input(key="new_password").input("my own long password")
+    at.text_input(key="new_password_again").input("my own long password")
+    next(b for b in at.button if b.label == "ตั้งรหัสผ่านใหม่").click().run()
+    assert at.title[0].value == "ติดตามการใช้จ่ายงบประมาณ"
+    assert agency_store.users.authenticate("admin", "my own long password").role == "admin"
+    assert not agency_store.users.listing()["must_change_password"][0]
+
+
+def test_a_role_is_refused_an_action_even_when_the_page_code_is_called_directly(agency_store, tmp_path):
+    agency_store.users.add("malee", "viewer", PASSWORD)
+    before = agency_store.fingerprint()
+    finance = tmp_path / "finance.csv"
+    finance.write_text("fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
+                       "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n", encoding="utf-8")
+
+    def script():
+        import streamlit as st
+
+        from forecast.data.store import Store
+        from ui import actions
+        from ui.auth import USER, Session
+
+        st.session_state[USER] = Session("malee", "viewer")
+        actions.ingest(Store.open(), [st.session_state["path"]])
+
+    at = AppTest.from_function(script, default_timeout=60)
+    at.session_state["path"] = finance
+    at.run()
+    assert at.exception  # the details go to the log only (showErrorDetails = "none")
+    assert agency_store.fingerprint() == before  # nothing stored
+    last = agency_store.audit.entries().row(-1, named=True)
+    assert (last["action"], last["user"], last["outcome"]) == ("ingest", "malee", "denied")
+
+
+def test_a_disabled_user_is_signed_out_at_once(agency_store):
+    at = open_page(role="analyst")
+    assert at.title[0].value == "ติดตามการใช้จ่ายงบประมาณ"
+    agency_store.users.disable("analyst-user")
+    at.run()
+    assert at.title[0].value == "เข้าสู่ระบบ"
+
+
+def test_the_administration_page_shows_the_audit_trail_and_manages_users(agency_store):
+    at = open_page("admin", lang="en", role="admin")
+    assert not at.exception and at.title[0].value == "Administration"
+    assert any("The chain holds" in s.value for s in at.success)
+    at.text_input(key="new_user").input("somsri")
+    at.selectbox(key="new_role").set_value("planner")
+    next(b for b in at.button if b.label == "Add a user").click().run()
+    assert any("One-time password" in s.value for s in at.success)
+    assert agency_store.users.role("somsri") == "planner"
+    assert "user add" in agency_store.audit.entries()["action"].to_list()
+    viewer = open_page(lang="en", role="viewer")
+    assert "Administration" not in [p for p in str(viewer.sidebar)]  # not offered to other roles
+    with pytest.raises(roles.PermissionDenied):
+        from ui import actions
+
+        actions.audit_trail(agency_store)  # no session at all: refused
+
+
+def test_the_reference_data_is_public_only_on_localhost(monkeypatch):
+    at = open_page()
+    assert at.title[0].value == "ติดตามการใช้จ่ายงบประมาณ"  # no sign-in on this machine
+    import streamlit as st
+
+    real = st.get_option
+    monkeypatch.setattr(st, "get_option", lambda k: "0.0.0.0" if k == "server.address" else real(k))
+    ui.reset()
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert at.title[0].value == "เข้าสู่ระบบ"  # served to a network: sign-in first
+
+
+# --- the audit trail ------------------------------------------------------------------------------------
+def test_the_audit_chain_finds_the_first_broken_link(tmp_path):
+    log = AuditLog(tmp_path)
+    for i in range(4):
+        log.record("ingest", {"user": "u", "os_user": "u", "host": "h", "via": "cli"}, target=f"vintage {i + 1}")
+    assert log.problems() == []
+    lines = log.path.read_text().splitlines()
+    edited = json.loads(lines[1])
+    edited["user"] = "someone else"
+    log.path.write_text("\n".join([lines[0], json.dumps(edited), *lines[2:]]) + "\n")
+    assert "line 2 (entry 2" in log.problems()[0] and "edited" in log.problems()[0]
+    log.path.write_text("\n".join(lines[:3]) + "\n")  # the last entry cut off
+    assert "cut off the end" in log.problems()[0]
+    log.path.write_text("\n".join([lines[0], lines[2], lines[3]]) + "\n")  # one removed from the middle
+    assert "entry number 3 where 2 was expected" in log.problems()[0]
+
+
+def test_forecast_verify_and_audit_cover_every_change(tmp_path, capsys):
+    st = str(tmp_path / "store")
+    assert main(["--store", st, "init", "--from-reference"]) == 0
+    assert main(["--store", st, "users", "add", "somchai", "--role", "analyst"]) == 0
+    assert "One-time password" in capsys.readouterr().out
+    assert main(["--store", st, "users", "disable", "somchai"]) == 0
+    capsys.readouterr()
+    assert main(["--store", st, "audit", "--format", "json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert [e["action"] for e in entries] == ["create store", "ingest", "user add", "user disable"]
+    assert all(e["via"] == "cli" and "@" in e["where"] for e in entries)  # the OS user and host
+    assert main(["--store", st, "verify"]) == 0 and "audit trail's chain holds (4 entries)" in capsys.readouterr().out
+    log = tmp_path / "store" / "access" / "audit.jsonl"
+    log.write_text(log.read_text().replace("somchai", "mallory"))
+    assert main(["--store", st, "verify"]) == 1
+    assert "content does not match its hash" in capsys.readouterr().err
+
+
+# --- model files ----------------------------------------------------------------------------------------
+class Payload:
+    """Unpickling this runs code: it creates the file named in ``proof``."""
+
+    def __init__(self, proof: str):
+        self.proof = proof
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.proof),))
+
+
+def _resign(models: Path, version: str, key: bytes, edit) -> None:
+    """What an attacker holding the store's key could do: edit the manifest and sign it again."""
+    from forecast.access import signing
+
+    manifest = json.loads((models / version / "manifest.json").read_text())
+    edit(manifest)
+    data = json.dumps(manifest).encode()
+    (models / version / "manifest.json").write_bytes(data)
+    (models / version / "manifest.sig").write_text(signing.sign(key, data))
+
+
+@pytest.fixture
+def models_copy(trained, tmp_path):
+    store, ms, _ = trained
+    copy = tmp_path / "models"
+    shutil.copytree(store.models_dir, copy)
+    return store, ms, copy
+
+
+def test_a_pickle_payload_never_runs(models_copy, tmp_path):
+    from forecast.data.vintages import sha256_file
+
+    store, ms, copy = models_copy
+    proof = tmp_path / "pwned"
+    artifact = copy / ms.version / "origin-2.skops"
+    artifact.write_bytes(pickle.dumps(Payload(str(proof))))
+    manifest = json.loads((copy / ms.version / "manifest.json").read_text())
+    manifest["artifacts"]["origin-2.skops"] = sha256_file(artifact)
+    (copy / ms.version / "manifest.json").write_text(json.dumps(manifest))  # without the key: unsigned
+    with pytest.raises(registry.RegistryError, match="not signed by this store"):
+        registry.load(copy, store.signing_key())
+    _resign(copy, ms.version, store.signing_key(), lambda m: None)  # even with the key
+    with pytest.raises(registry.RegistryError, match="cannot be read as a model file"):
+        registry.load(copy, store.signing_key())
+    assert not proof.exists()
+
+
+def test_artifact_names_outside_the_set_are_refused(models_copy):
+    store, ms, copy = models_copy
+    _resign(copy, ms.version, store.signing_key(), lambda m: m["artifacts"].update(
+        {"../../../elsewhere/x-1.skops": m["artifacts"].pop("origin-1.skops")}))
+    with pytest.raises(registry.RegistryError, match="artifact name '../../../elsewhere/x-1.skops' is not allowed"):
+        registry.load(copy, store.signing_key())
+
+
+def test_an_edited_basis_is_refused(models_copy):
+    store, ms, copy = models_copy
+    path = copy / ms.version / "manifest.json"
+    path.write_text(path.read_text().replace('"basis": "synthetic history"', '"basis": "history"'))
+    with pytest.raises(registry.RegistryError, match="manifest was edited"):
+        registry.load(copy, store.signing_key())
+
+
+def test_a_set_from_another_store_needs_foreign(trained, tmp_path, capsys):
+    store, ms, _ = trained
+    other = Store.create(tmp_path / "other", from_reference=True)
+    shutil.copytree(store.models_dir / ms.version, other.models_dir / ms.version)
+    with pytest.raises(registry.RegistryError, match="trained for another store"):
+        api.activate(other, ms.version)
+    assert registry.active_version(other.models_dir) is None
+    assert main(["--store", str(other.root), "models", "--activate", ms.version, "--foreign"]) == 0
+    assert "accepted as foreign" in " ".join(capsys.readouterr().err.split())
+    loaded = registry.load(other.models_dir, other.signing_key())
+    assert loaded.version == ms.version and registry.accepted(other.models_dir, ms.version)["trained_for_store"] \
+        == store.id
+    last = other.audit.entries().row(-1, named=True)
+    assert last["action"] == "activate" and "trained elsewhere" in last["details"]
+    refused = other.audit.entries().row(-2, named=True)
+    assert (refused["action"], refused["outcome"]) == ("activate", "refused")
+
+
+def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
+    from forecast.model import engine, synthetic
+
+    tables = synthetic.simulate(projects=12, years=3, seed=5)
+    renamed = {k: v.with_columns(v["project_id"].str.replace("^sim-", "real-")) if "project_id" in v.columns else v
+               for k, v in tables.items()}
+    paths = synthetic.write(renamed, tmp_path / "history")  # ids renamed; SYNTHETIC.md and the tags remain
+    store = Store.create(tmp_path / "store")
+    store.ingest(paths)
+    assert store.manifests()[-1]["provenance"] == engine.SYNTHETIC
+    assert store.snapshot().provenance == engine.SYNTHETIC
+    assert engine.read_history(paths).basis == engine.SYNTHETIC
+
+
+# --- outputs --------------------------------------------------------------------------------------------
+def test_names_reach_the_page_as_plain_text():
+    assert ui.md("[verify](http://attacker.example) ![x](http://b.example/p.png)") == (
+        "\\[verify\\]\\(http://attacker\\.example\\) \\!\\[x\\]\\(http://b\\.example/p\\.png\\)")
+    assert ui.md("**bold** # title <b>") == "\\*\\*bold\\*\\* \\# title \\<b\\>"
+
+
+def test_a_markdown_name_is_inert_on_the_ranking_page(tmp_path):
+    from tests.conftest import reference_copy
+
+    def rename(rows):
+        rows[0]["name_th"] = "[คลิกเพื่อยืนยันตัวตน](http://attacker.example) ![](http://beacon.example/x.png)"
+        return rows
+
+    store = Store.create(config.DEFAULT_STORE_DIR)
+    store.ingest(reference_copy(tmp_path / "in", {"projects": rename}))
+    at = open_page("ranking", role="viewer")
+    shown = " ".join(m.value for m in at.markdown)
+    assert "\\[คลิกเพื่อยืนยันตัวตน\\]\\(http://attacker\\.example\\)" in shown
+    assert "](http" not in shown.replace("\\](", "")
+
+
+def test_streamlit_is_configured_for_production():
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["server"]["address"] == "127.0.0.1" and cfg["server"]["maxUploadSize"] == 50
+    assert cfg["client"]["showErrorDetails"] == "none" and cfg["client"]["toolbarMode"] == "viewer"
+    assert cfg["browser"]["gatherUsageStats"] is False
