@@ -39,8 +39,12 @@ with right.form("user_action"):
     st.markdown(f"**{ctx.tr('user_action')}**")
     names = actions.users(store)["user"].to_list()
     who = st.selectbox(ctx.tr("user_name"), names, key="user_pick")
-    what = st.selectbox(ctx.tr("action"), ("disable", "enable", "reset", "role"),
-                        format_func=lambda a: ctx.tr(f"action_{a}"), key="user_what")
+    what = st.selectbox(
+        ctx.tr("action"),
+        ("disable", "enable", "reset", "role"),
+        format_func=lambda a: ctx.tr(f"action_{a}"),
+        key="user_what",
+    )
     new_role = st.selectbox(ctx.tr("role"), roles.ROLES, format_func=lambda r: ctx.tr(f"role_{r}"), key="user_role")
     if st.form_submit_button(ctx.tr("apply")) and who:
         try:

@@ -11,8 +11,10 @@ from forecast.decisions import risk
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("page_agencies"))
-st.caption(f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · "
-           f"{rv.policy.source_th if ctx.lang == 'th' else rv.policy.source}")
+st.caption(
+    f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · "
+    f"{rv.policy.source_th if ctx.lang == 'th' else rv.policy.source}"
+)
 ui.basis_note(ctx)
 table = ctx.portfolio(by="agency")
 if table.is_empty():
@@ -21,24 +23,38 @@ if table.is_empty():
 whole, groups = table.head(1), table.slice(1)
 groups = groups.sort(["p_miss_target", "expected_shortfall"], descending=True)
 shown = groups.select(
-    pl.col("group").alias(ctx.tr("agency")), pl.col("projects").alias(ctx.tr("projects_n")),
+    pl.col("group").alias(ctx.tr("agency")),
+    pl.col("projects").alias(ctx.tr("projects_n")),
     pl.col("budget").alias(f"{ctx.tr('budget')} ({ctx.unit})"),
     pl.col("disbursed_to_date").alias(ctx.tr("disbursed_to_date")),
     pl.col("disbursed_share_p50").alias(ctx.tr("projected_ye")),
     pl.col("p_miss_target").alias(ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}")),
-    pl.col("expected_shortfall").alias(ctx.tr("expected_shortfall")))
+    pl.col("expected_shortfall").alias(ctx.tr("expected_shortfall")),
+)
 st.caption(ctx.tr("open_agency") + " · " + whole["basis_th" if ctx.lang == "th" else "basis"][0])
-event = st.dataframe(shown, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                     key="agencies_table",
-                     column_config={ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}"):
-                                    st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1),
-                                    ctx.tr("projected_ye"): st.column_config.NumberColumn(format="percent"),
-                                    **{c: st.column_config.NumberColumn(format="%.4f") for c in
-                                       (f"{ctx.tr('budget')} ({ctx.unit})", ctx.tr("disbursed_to_date"),
-                                        ctx.tr("expected_shortfall"))}})
+event = st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="agencies_table",
+    column_config={
+        ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}"): st.column_config.ProgressColumn(
+            format="percent", min_value=0, max_value=1
+        ),
+        ctx.tr("projected_ye"): st.column_config.NumberColumn(format="percent"),
+        **{
+            c: st.column_config.NumberColumn(format="%.4f")
+            for c in (f"{ctx.tr('budget')} ({ctx.unit})", ctx.tr("disbursed_to_date"), ctx.tr("expected_shortfall"))
+        },
+    },
+)
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.session_state["rank_agencies"] = [groups["group"][rows[0]]]
     st.switch_page("app_pages/ranking.py")
-st.metric(ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}") + " · " + ctx.tr("all"),
-          risk.chance(whole["p_miss_target"][0]))
+st.metric(
+    ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}") + " · " + ctx.tr("all"),
+    risk.chance(whole["p_miss_target"][0]),
+)

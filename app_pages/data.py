@@ -33,8 +33,9 @@ if store.read_only:
             ui.reset()
             st.rerun()
 elif ctx.can(roles.VALIDATE):
-    files = st.file_uploader(ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
-                             key="upload")
+    files = st.file_uploader(
+        ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="upload"
+    )
     if files:
         with ui.uploads(files, "forecast-upload-") as paths:
             checked = actions.validate(store, paths)
@@ -45,8 +46,11 @@ elif ctx.can(roles.VALIDATE):
                 st.success(ctx.tr("valid_ok") + " " + ", ".join(f"{k}: {v.height}" for k, v in checked.tables.items()))
             if checked.issues:
                 ui.show(ctx, issues_frame(checked.issues, ctx.lang))
-            if not checked.errors and ctx.can(roles.INGEST) and st.button(ctx.tr("confirm"), type="primary",
-                                                                          key="confirm"):
+            if (
+                not checked.errors
+                and ctx.can(roles.INGEST)
+                and st.button(ctx.tr("confirm"), type="primary", key="confirm")
+            ):
                 try:
                     result = actions.ingest(store, paths)
                 except ValidationError as exc:  # the store changed since the check
@@ -57,10 +61,17 @@ elif ctx.can(roles.VALIDATE):
 
 c1, c2 = st.columns(2)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-c1.download_button(ctx.tr("download_template"), config.TEMPLATE_XLSX.read_bytes(), "forecast_template.xlsx", XLSX,
-                   on_click="ignore")
-c2.download_button(ctx.tr("download_data"), lambda: export.data_workbook(ctx.snapshot), "forecast_data.xlsx", XLSX,
-                   on_click=actions.record_download, args=(store, "forecast_data.xlsx", ctx.as_of))
+c1.download_button(
+    ctx.tr("download_template"), config.TEMPLATE_XLSX.read_bytes(), "forecast_template.xlsx", XLSX, on_click="ignore"
+)
+c2.download_button(
+    ctx.tr("download_data"),
+    lambda: export.data_workbook(ctx.snapshot),
+    "forecast_data.xlsx",
+    XLSX,
+    on_click=actions.record_download,
+    args=(store, "forecast_data.xlsx", ctx.as_of),
+)
 
 st.subheader(ctx.tr("vintages"))
 ui.show(ctx, store.vintages())
@@ -71,9 +82,16 @@ kpis = ctx.review.kpis
 if not kpis.is_empty():
     name = ctx.name_col
     basis = kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS
-    shown = kpis.select(s.PROJECT_ID, s.KPI_ID, pl.coalesce(name, s.NAME_TH, s.NAME_EN).alias(name),
-                        pl.col(s.UNIT).map_elements(lambda u: units.term_label(u, ctx.lang), return_dtype=pl.String),
-                        s.TARGET, kpi.VALUE_TO_DATE, kpi.projected(50),
-                        pl.col(kpi.P_ATTAIN).map_elements(formats.chance, return_dtype=pl.String),
-                        kpi.STATUS, pl.col(basis).alias(kpi.BASIS))
+    shown = kpis.select(
+        s.PROJECT_ID,
+        s.KPI_ID,
+        pl.coalesce(name, s.NAME_TH, s.NAME_EN).alias(name),
+        pl.col(s.UNIT).map_elements(lambda u: units.term_label(u, ctx.lang), return_dtype=pl.String),
+        s.TARGET,
+        kpi.VALUE_TO_DATE,
+        kpi.projected(50),
+        pl.col(kpi.P_ATTAIN).map_elements(formats.chance, return_dtype=pl.String),
+        kpi.STATUS,
+        pl.col(basis).alias(kpi.BASIS),
+    )
     ui.show(ctx, shown, values=(kpi.STATUS,))

@@ -25,8 +25,12 @@ if ms is None:
 else:
     m = ms.manifest
     by = (m.get("author") or {}).get("user", "")
-    st.markdown(ui.md(f"{ms.version} · {m['basis']} · {m['source']} · {min(m['years'])}–{max(m['years'])} · "
-                      f"{m['rows']} · {m['created_at']} · {by} · {m['code_version']}"))
+    st.markdown(
+        ui.md(
+            f"{ms.version} · {m['basis']} · {m['source']} · {min(m['years'])}–{max(m['years'])} · "
+            f"{m['rows']} · {m['created_at']} · {by} · {m['code_version']}"
+        )
+    )
     for w in ms.warnings():
         st.warning(ui.md(w))
     st.subheader(ctx.tr("backtest"))
@@ -60,8 +64,13 @@ if ctx.can(roles.TRAIN) and not store.read_only:
             return
         if j.running:
             eta = j.eta()
-            st.progress(j.progress, text=f"{ui.md(j.text)} · " + ctx.tr("training_progress").format(
-                p=f"{j.progress:.0%}", eta=f"{eta / 60:.0f}" if eta is not None else "…"))
+            st.progress(
+                j.progress,
+                text=f"{ui.md(j.text)} · "
+                + ctx.tr("training_progress").format(
+                    p=f"{j.progress:.0%}", eta=f"{eta / 60:.0f}" if eta is not None else "…"
+                ),
+            )
             st.caption(ui.md(", ".join(j.files)))
         elif j.error:
             st.error(ctx.tr("training_failed", e=ui.md(j.error)))
@@ -69,8 +78,9 @@ if ctx.can(roles.TRAIN) and not store.read_only:
             st.success(ctx.tr("trained", v=j.version))
 
     status()
-    files = st.file_uploader(ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True,
-                             key="history")
+    files = st.file_uploader(
+        ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="history"
+    )
     running = job is not None and job.running
     if files and st.button(ctx.tr("train_button"), type="primary", key="train", disabled=running):
         with ui.uploads(files, "forecast-check-") as paths:  # check the history before starting

@@ -31,20 +31,35 @@ for col, key in zip(cols[1:4], (summary.PLAN_TO_DATE, summary.SPEND_TO_DATE, sum
         col.metric(ctx.tr(key), "–", ctx.tr("not_reported"), delta_color="off", delta_arrow="off")
         continue
     value = float(raw.sum() or 0)
-    col.metric(ctx.tr(key), f"{value:,.4f}", f"{value / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
-               delta_color="off", delta_arrow="off")
+    col.metric(
+        ctx.tr(key),
+        f"{value:,.4f}",
+        f"{value / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
+        delta_color="off",
+        delta_arrow="off",
+    )
 whole = ctx.portfolio().row(0, named=True)  # joint draws: the range of the total, not a sum of ranges
 ye = {p: float(whole[f"disbursed_p{p}"]) for p in (10, 50, 90)}
-cols[4].metric(ctx.tr("projected_ye"), f"{ye[50]:,.1f}",
-               f"{ctx.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
-               delta_color="off", delta_arrow="off")
+cols[4].metric(
+    ctx.tr("projected_ye"),
+    f"{ye[50]:,.1f}",
+    f"{ctx.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
+    delta_color="off",
+    delta_arrow="off",
+)
 policy = rv.policy
 m = st.columns(3)
 m[0].metric(ctx.tr("p_agency_miss", target=f"{policy.target:.0%}"), risk.chance(whole["p_miss_target"]))
 m[1].metric(ctx.tr("expected_shortfall"), f"{whole['expected_shortfall']:,.4f}")
-m[2].metric(ctx.tr("target_line"), f"{policy.target:.0%}",
-            " · ".join(f"Q{i} {q:.0%}" for i, q in enumerate(policy.quarterly_targets, 1))
-            if policy.quarterly_targets else None, delta_color="off", delta_arrow="off")
+m[2].metric(
+    ctx.tr("target_line"),
+    f"{policy.target:.0%}",
+    " · ".join(f"Q{i} {q:.0%}" for i, q in enumerate(policy.quarterly_targets, 1))
+    if policy.quarterly_targets
+    else None,
+    delta_color="off",
+    delta_arrow="off",
+)
 st.caption(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" else whole["basis"] + " · " + policy.source)
 
 left, right = st.columns([3, 2])
@@ -54,8 +69,9 @@ with left:
     curve = ctx.curve
     done = curve.filter(pl.col(s.QUARTER) == q_done)[s.DISBURSED].cast(pl.Float64)
     fan = ui.fan(q_done, float(done[0]), ye[10], ye[50], ye[90]) if q_done and len(done) and q_done < 4 else None
-    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, policy.target, budget, policy.quarterly_targets),
-                    width="stretch")
+    st.altair_chart(
+        ui.cumulative_chart(ctx, curve, fan, policy.target, budget, policy.quarterly_targets), width="stretch"
+    )
     st.caption(ctx.tr("joint_range_note"))
 with right:
     st.subheader(ctx.tr("levels"))
@@ -74,26 +90,47 @@ with right:
         name = ctx.name_col
         level = {lv: ui.level_label(lv, ctx.lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
         changed = moved.filter((pl.col(risk.RANK_CHANGE) != 0) | (pl.col(risk.LEVEL) != pl.col(risk.PREVIOUS_LEVEL)))
-        st.dataframe(changed.select(
-            pl.col(name).alias(ctx.tr("name")), pl.col(risk.RANK).alias(ctx.tr("rank")),
-            pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
-            pl.format("{}{}", pl.when(pl.col(risk.RANK_CHANGE) > 0).then(pl.lit("+")).otherwise(pl.lit("")),
-                      pl.col(risk.RANK_CHANGE)).alias(ctx.tr("rank_change")),
-            pl.format("{} → {}", pl.col(risk.PREVIOUS_LEVEL).replace_strict(level, default=""),
-                      pl.col(risk.LEVEL).replace_strict(level, default="")).alias(ctx.tr("level_change")),
-            pl.col(R.NEW_REASON).fill_null("").alias(ctx.tr("new_reason"))),
-            hide_index=True, width="stretch", height=220,
-            column_config={ctx.tr("new_reason"): st.column_config.TextColumn(width="large")})
+        st.dataframe(
+            changed.select(
+                pl.col(name).alias(ctx.tr("name")),
+                pl.col(risk.RANK).alias(ctx.tr("rank")),
+                pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
+                pl.format(
+                    "{}{}",
+                    pl.when(pl.col(risk.RANK_CHANGE) > 0).then(pl.lit("+")).otherwise(pl.lit("")),
+                    pl.col(risk.RANK_CHANGE),
+                ).alias(ctx.tr("rank_change")),
+                pl.format(
+                    "{} → {}",
+                    pl.col(risk.PREVIOUS_LEVEL).replace_strict(level, default=""),
+                    pl.col(risk.LEVEL).replace_strict(level, default=""),
+                ).alias(ctx.tr("level_change")),
+                pl.col(R.NEW_REASON).fill_null("").alias(ctx.tr("new_reason")),
+            ),
+            hide_index=True,
+            width="stretch",
+            height=220,
+            column_config={ctx.tr("new_reason"): st.column_config.TextColumn(width="large")},
+        )
         restated = ctx.revisions.filter(pl.col("kind") == RESTATEMENT).height
         st.metric(ctx.tr("restated_n"), restated)
 
 st.divider()
 c1, c2 = st.columns(2)
 by = "agency" if len(ctx.agencies) > 1 else "plan_line"
-c1.download_button(ctx.tr("download_pdf"),  # built only when clicked
-                   lambda: export.summary_pdf(rv, ctx.lang, portfolio=ctx.portfolio(),
-                                              subtitle=ctx.tr("store_reference") if ctx.store.read_only else ""),
-                   "forecast_summary.pdf", "application/pdf", on_click="ignore")
-c2.download_button(ctx.tr("download_report"),
-                   lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by)), "forecast_report.xlsx",
-                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore")
+c1.download_button(
+    ctx.tr("download_pdf"),  # built only when clicked
+    lambda: export.summary_pdf(
+        rv, ctx.lang, portfolio=ctx.portfolio(), subtitle=ctx.tr("store_reference") if ctx.store.read_only else ""
+    ),
+    "forecast_summary.pdf",
+    "application/pdf",
+    on_click="ignore",
+)
+c2.download_button(
+    ctx.tr("download_report"),
+    lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by)),
+    "forecast_report.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    on_click="ignore",
+)

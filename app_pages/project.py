@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 import ui
+from forecast import formats
 from forecast.access import roles
 from forecast.data import schema as s
-from forecast import formats
 from forecast.data import units
 from forecast.decisions import kpi, plan, risk
 from forecast.model import engine
@@ -27,8 +27,7 @@ ids = ranking.sort(s.PROJECT_ID)[s.PROJECT_ID].to_list()
 labels = dict(zip(ranking[s.PROJECT_ID], ranking[name]))
 if st.session_state.get(ui.PROJECT) not in ids:
     st.session_state[ui.PROJECT] = ranking[s.PROJECT_ID][0]  # the riskiest first
-pid = st.selectbox(ctx.tr("choose_project"), ids, format_func=lambda i: f"{labels.get(i) or i} ({i})",
-                   key=ui.PROJECT)
+pid = st.selectbox(ctx.tr("choose_project"), ids, format_func=lambda i: f"{labels.get(i) or i} ({i})", key=ui.PROJECT)
 row = ranking.filter(pl.col(s.PROJECT_ID) == pid).row(0, named=True)
 p = proj.filter(pl.col(s.PROJECT_ID) == pid).row(0, named=True)
 budget = float(p[s.BUDGET])
@@ -36,20 +35,34 @@ ui.basis_note(ctx)
 
 c = st.columns(5)
 c[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", formats.money(p[s.BUDGET]))
-c[1].metric(ctx.tr("disbursed_to_date"), formats.money(p["disbursed_to_date"]),
-            f"{formats.share(float(p['disbursed_to_date']) / budget)} {ctx.tr('of_budget')}" if budget else None,
-            delta_color="off", delta_arrow="off")
-c[2].metric(ctx.tr("projected_ye"), formats.money(p["disbursed_p50"]),
-            f"{ctx.tr('range')} {formats.money(p['disbursed_p10'])}–{formats.money(p['disbursed_p90'])}",
-            delta_color="off", delta_arrow="off")
-c[3].metric(ctx.tr("risk_score"), formats.score(row[risk.RISK_SCORE]), ui.level_label(row[risk.LEVEL], ctx.lang),
-            delta_color="off", delta_arrow="off")
+c[1].metric(
+    ctx.tr("disbursed_to_date"),
+    formats.money(p["disbursed_to_date"]),
+    f"{formats.share(float(p['disbursed_to_date']) / budget)} {ctx.tr('of_budget')}" if budget else None,
+    delta_color="off",
+    delta_arrow="off",
+)
+c[2].metric(
+    ctx.tr("projected_ye"),
+    formats.money(p["disbursed_p50"]),
+    f"{ctx.tr('range')} {formats.money(p['disbursed_p10'])}–{formats.money(p['disbursed_p90'])}",
+    delta_color="off",
+    delta_arrow="off",
+)
+c[3].metric(
+    ctx.tr("risk_score"),
+    formats.score(row[risk.RISK_SCORE]),
+    ui.level_label(row[risk.LEVEL], ctx.lang),
+    delta_color="off",
+    delta_arrow="off",
+)
 c[4].metric(ctx.tr("p_miss_disbursement"), formats.chance(row[risk.P_MISS_DISBURSEMENT]))
 ui.level_badge(row[risk.LEVEL], ctx.lang)
 st.markdown("\n".join(f"- {ui.md(d)}" for d in row[ctx.drivers_col]))
 
-fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)) \
-    .sort(s.QUARTER)
+fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)).sort(
+    s.QUARTER
+)
 q = int(p[F.ORIGIN])
 done = float(p["disbursed_to_date"])
 unit = ctx.unit
@@ -64,13 +77,27 @@ with st.container(border=True):
     else:
         k = st.columns(4)
         k[0].metric(ctx.tr("still_needed"), formats.money(card["needed"]), unit, delta_color="off", delta_arrow="off")
-        k[1].metric(ctx.tr("per_month", n=card["months_left"]), formats.money(card["per_month"]), unit,
-                    delta_color="off", delta_arrow="off")
-        k[2].metric(ctx.tr("per_quarter", n=card["quarters_left"]), formats.money(card["per_quarter"]), unit,
-                    delta_color="off", delta_arrow="off")
-        k[3].metric(ctx.tr("pace_so_far"), formats.money(card["pace_per_quarter"]),
-                    ctx.tr("best_quarter", v=formats.money(card["best_quarter"])), delta_color="off",
-                    delta_arrow="off")
+        k[1].metric(
+            ctx.tr("per_month", n=card["months_left"]),
+            formats.money(card["per_month"]),
+            unit,
+            delta_color="off",
+            delta_arrow="off",
+        )
+        k[2].metric(
+            ctx.tr("per_quarter", n=card["quarters_left"]),
+            formats.money(card["per_quarter"]),
+            unit,
+            delta_color="off",
+            delta_arrow="off",
+        )
+        k[3].metric(
+            ctx.tr("pace_so_far"),
+            formats.money(card["pace_per_quarter"]),
+            ctx.tr("best_quarter", v=formats.money(card["best_quarter"])),
+            delta_color="off",
+            delta_arrow="off",
+        )
         if card["implausible"]:
             st.warning(ctx.tr("implausible_need"), icon=":material/warning:")
 
@@ -80,25 +107,41 @@ with right:
     scenario = None
     if 0 < q < 4:
         start = max(float(p["disbursed_p50"]) - done, 0.0)  # the projection itself, unrounded
-        extra = st.number_input(ctx.tr("what_if_help", unit=unit), min_value=0.0,
-                                max_value=max(float(p[s.BUDGET]) * 1.5 - done, start, 0.0001), value=start,
-                                step=max(round(float(p[s.BUDGET]) / 100, 4), 0.0001), format="%.4f",
-                                key=f"what_if_{pid}")
-        spend = ((p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"])
-                 if p[engine.COMMITMENTS] else None)
+        extra = st.number_input(
+            ctx.tr("what_if_help", unit=unit),
+            min_value=0.0,
+            max_value=max(float(p[s.BUDGET]) * 1.5 - done, start, 0.0001),
+            value=start,
+            step=max(round(float(p[s.BUDGET]) / 100, 4), 0.0001),
+            format="%.4f",
+            key=f"what_if_{pid}",
+        )
+        spend = (p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"]) if p[engine.COMMITMENTS] else None
         moved = plan.scenario({**p, risk.P_MISS_KPI: row[risk.P_MISS_KPI]}, extra, ctx.store.calendar, policy, spend)
         scenario = {"q": [q, 4], "amount": [done, moved["year_end"]]}
         w = st.columns(2)
-        w[0].metric(ctx.tr("ye_disbursed"), formats.money(moved["year_end"]),
-                    f"{formats.share(moved['share'])} {ctx.tr('of_budget')}", delta_color="off", delta_arrow="off")
-        w[1].metric(ctx.tr("per_month_plan"), formats.money(moved["per_month"]), unit, delta_color="off",
-                    delta_arrow="off")
+        w[0].metric(
+            ctx.tr("ye_disbursed"),
+            formats.money(moved["year_end"]),
+            f"{formats.share(moved['share'])} {ctx.tr('of_budget')}",
+            delta_color="off",
+            delta_arrow="off",
+        )
+        w[1].metric(
+            ctx.tr("per_month_plan"), formats.money(moved["per_month"]), unit, delta_color="off", delta_arrow="off"
+        )
         (st.success if moved["meets_target"] else st.error)(
-            ctx.tr("plan_meets" if moved["meets_target"] else "plan_misses", target=f"{policy.target:.0%}"))
+            ctx.tr("plan_meets" if moved["meets_target"] else "plan_misses", target=f"{policy.target:.0%}")
+        )
         w = st.columns(2)
         w[0].metric(ctx.tr("p_miss_spend"), formats.chance(moved[risk.P_MISS_SPEND]) or ctx.tr("not_reported"))
-        w[1].metric(ctx.tr("risk_score"), formats.score(moved[risk.RISK_SCORE]),
-                    ui.level_label(moved[risk.LEVEL], ctx.lang), delta_color="off", delta_arrow="off")
+        w[1].metric(
+            ctx.tr("risk_score"),
+            formats.score(moved[risk.RISK_SCORE]),
+            ui.level_label(moved[risk.LEVEL], ctx.lang),
+            delta_color="off",
+            delta_arrow="off",
+        )
         if ctx.can(roles.SAVE_WHATIF) and st.button(ctx.tr("save_whatif"), key=f"save_what_if_{pid}"):
             actions.save_whatif(ctx.store, pid, int(p[s.FISCAL_YEAR]), str(rv.snapshot.as_of), extra, moved)
             st.success(ctx.tr("whatif_saved"))
@@ -106,25 +149,42 @@ with right:
             saved = actions.whatifs(ctx.store, ctx.session.user, pid)
             if saved:
                 with st.expander(ctx.tr("my_whatifs")):
-                    ui.show(ctx, pl.DataFrame(saved).select("at", "as_of", "extra", "year_end", "share", "p_miss",
-                                                            "meets_target"))
+                    ui.show(
+                        ctx,
+                        pl.DataFrame(saved).select(
+                            "at", "as_of", "extra", "year_end", "share", "p_miss", "meets_target"
+                        ),
+                    )
     else:
         st.caption(ctx.tr("no_quarters_left"))
     st.subheader(f"{ctx.tr('money_table')} ({unit})")
-    money = fin.select(pl.col(s.QUARTER).alias(ctx.tr("quarter")),
-                       pl.col(s.AS_OF).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
-                       .alias(ctx.tr("as_of")),
-                       *(pl.col(c).alias(ctx.tr(c)) for c in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)))
+    money = fin.select(
+        pl.col(s.QUARTER).alias(ctx.tr("quarter")),
+        pl.col(s.AS_OF)
+        .map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
+        .alias(ctx.tr("as_of")),
+        *(pl.col(c).alias(ctx.tr(c)) for c in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)),
+    )
     st.dataframe(money, hide_index=True, width="stretch", column_config=ui.money_config(money))
 with left:
-    curve = fin.select(s.QUARTER, *(pl.when(pl.col(c).is_not_null().any()).then(pl.col(c)).alias(c)
-                                    if c != s.PLAN else pl.col(c) for c in (s.PLAN, s.SPEND, s.DISBURSED)))
+    curve = fin.select(
+        s.QUARTER,
+        *(
+            pl.when(pl.col(c).is_not_null().any()).then(pl.col(c)).alias(c) if c != s.PLAN else pl.col(c)
+            for c in (s.PLAN, s.SPEND, s.DISBURSED)
+        ),
+    )
     curve = curve.with_columns(*(pl.col(c).cum_sum() for c in (s.PLAN, s.SPEND, s.DISBURSED)))
-    fan = (ui.fan(q, done, float(p["disbursed_p10"]), float(p["disbursed_p50"]), float(p["disbursed_p90"]))
-           if 0 < q < 4 else None)
+    fan = (
+        ui.fan(q, done, float(p["disbursed_p10"]), float(p["disbursed_p50"]), float(p["disbursed_p90"]))
+        if 0 < q < 4
+        else None
+    )
     st.subheader(f"{ctx.tr('curve')} ({unit})")
-    st.altair_chart(ui.cumulative_chart(ctx, curve, fan, policy.target, float(p[s.BUDGET]),
-                                        policy.quarterly_targets, scenario), width="stretch")
+    st.altair_chart(
+        ui.cumulative_chart(ctx, curve, fan, policy.target, float(p[s.BUDGET]), policy.quarterly_targets, scenario),
+        width="stretch",
+    )
 
 st.subheader(ctx.tr("kpis"))
 kp = rv.kpis.filter(pl.col(s.PROJECT_ID) == pid) if not rv.kpis.is_empty() else rv.kpis
@@ -134,15 +194,25 @@ for chunk in range(0, kp.height, 3):
         with col.container(border=True):
             st.markdown(f"**{ui.md(k[s.KPI_ID])}** {ui.md(k[name] or k[s.NAME_TH] or '')}")
             value = k[kpi.VALUE_TO_DATE]
-            st.metric(ctx.tr("value_to_date"), "–" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
-                      f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {k[s.TARGET]:,.0f} "
-                      f"{units.term_label(k[s.UNIT], ctx.lang)}", delta_color="off", delta_arrow="off")
-            st.progress(min(max(k[kpi.P_ATTAIN], 0.0), 1.0),
-                        text=f"{ctx.tr('p_attain')} {formats.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}")
+            st.metric(
+                ctx.tr("value_to_date"),
+                "–" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
+                f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {k[s.TARGET]:,.0f} "
+                f"{units.term_label(k[s.UNIT], ctx.lang)}",
+                delta_color="off",
+                delta_arrow="off",
+            )
+            st.progress(
+                min(max(k[kpi.P_ATTAIN], 0.0), 1.0),
+                text=f"{ctx.tr('p_attain')} {formats.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}",
+            )
             tiers = [f"{pts}: {k[col_]:,.0f}" for pts, col_ in s.TIERS.items() if k[col_] is not None]
             if tiers:
-                st.caption(f"{ctx.tr('tiers')} " + ", ".join(tiers)
-                           + (f" → {k[kpi.TIER_EXPECTED]}" if k[kpi.TIER_EXPECTED] is not None else ""))
+                st.caption(
+                    f"{ctx.tr('tiers')} "
+                    + ", ".join(tiers)
+                    + (f" → {k[kpi.TIER_EXPECTED]}" if k[kpi.TIER_EXPECTED] is not None else "")
+                )
             st.caption(ui.md(k[kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS]))
 
 st.subheader(ctx.tr("restatements"))

@@ -26,9 +26,13 @@ if len(agencies) > 1:  # a whole government: the agency filter comes first (the 
     if chosen_agencies:
         ranking = ranking.filter(group_agency().is_in(chosen_agencies))
 f1, f2, f3 = st.columns([2, 2, 2])
-levels = f1.multiselect(ctx.tr("filter_level"), [risk.HIGH, risk.MEDIUM, risk.LOW],
-                        format_func=lambda lv: ui.level_label(lv, ctx.lang), key="rank_levels",
-                        placeholder=ctx.tr("all"))
+levels = f1.multiselect(
+    ctx.tr("filter_level"),
+    [risk.HIGH, risk.MEDIUM, risk.LOW],
+    format_func=lambda lv: ui.level_label(lv, ctx.lang),
+    key="rank_levels",
+    placeholder=ctx.tr("all"),
+)
 lines = sorted(x for x in ranking[s.PLAN_LINE].unique().to_list() if x) if not ranking.is_empty() else []
 chosen = f2.multiselect(ctx.tr("filter_plan_line"), lines, key="rank_lines", placeholder=ctx.tr("all"))
 query = f3.text_input(ctx.tr("search"), key="rank_search")
@@ -39,9 +43,11 @@ if chosen:
     shown = shown.filter(pl.col(s.PLAN_LINE).is_in(chosen))
 if query:
     q = query.lower()
-    shown = shown.filter(pl.col(s.PROJECT_ID).str.to_lowercase().str.contains(q, literal=True)
-                         | pl.col(s.NAME_TH).fill_null("").str.to_lowercase().str.contains(q, literal=True)
-                         | pl.col(s.NAME_EN).fill_null("").str.to_lowercase().str.contains(q, literal=True))
+    shown = shown.filter(
+        pl.col(s.PROJECT_ID).str.to_lowercase().str.contains(q, literal=True)
+        | pl.col(s.NAME_TH).fill_null("").str.to_lowercase().str.contains(q, literal=True)
+        | pl.col(s.NAME_EN).fill_null("").str.to_lowercase().str.contains(q, literal=True)
+    )
 LIMIT = 500  # a whole government's portfolio is filtered and paged, never drawn at once
 st.caption(ctx.tr("rows_shown", n=min(shown.height, LIMIT), total=ranking.height) + " · " + ctx.tr("open_project"))
 name = ctx.name_col
@@ -52,31 +58,50 @@ table = page.select(
     pl.col(risk.LEVEL).replace_strict(labels, return_dtype=pl.String).alias(ctx.tr("level")),
     pl.coalesce(pl.col(name), pl.col(s.NAME_TH), pl.col(s.NAME_EN), pl.col(s.PROJECT_ID)).alias(ctx.tr("name")),
     pl.col(risk.RISK_SCORE).alias(ctx.tr("risk_score")),
-    *(pl.col(c).map_elements(formats.chance, return_dtype=pl.String, skip_nulls=False).alias(ctx.tr(c))
-      for c in (risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.P_MISS_KPI)),
+    *(
+        pl.col(c).map_elements(formats.chance, return_dtype=pl.String, skip_nulls=False).alias(ctx.tr(c))
+        for c in (risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.P_MISS_KPI)
+    ),
     pl.col(ctx.drivers_col).list.join(" · ").alias(ctx.tr("drivers")),
     pl.col(s.PROJECT_ID),
 )
-prob = {ctx.tr(k): st.column_config.TextColumn(width="small") for k in ("p_miss_disbursement", "p_miss_spend",
-                                                                         "p_miss_kpi")}
-event = st.dataframe(ui.coloured_levels(table, ctx.tr("level"), page[risk.LEVEL].to_list(), ctx.lang),
-                     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                     key="ranking_table",
-                     column_config={**prob, ctx.tr("risk_score"): st.column_config.NumberColumn(format="%.2f"),
-                                    s.PROJECT_ID: None,
-                                    ctx.tr("name"): st.column_config.TextColumn(width="medium"),
-                                    ctx.tr("drivers"): st.column_config.TextColumn(width="large")})
+prob = {
+    ctx.tr(k): st.column_config.TextColumn(width="small") for k in ("p_miss_disbursement", "p_miss_spend", "p_miss_kpi")
+}
+event = st.dataframe(
+    ui.coloured_levels(table, ctx.tr("level"), page[risk.LEVEL].to_list(), ctx.lang),
+    hide_index=True,
+    width="stretch",
+    on_select="rerun",
+    selection_mode="single-row",
+    key="ranking_table",
+    column_config={
+        **prob,
+        ctx.tr("risk_score"): st.column_config.NumberColumn(format="%.2f"),
+        s.PROJECT_ID: None,
+        ctx.tr("name"): st.column_config.TextColumn(width="medium"),
+        ctx.tr("drivers"): st.column_config.TextColumn(width="large"),
+    },
+)
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.session_state[ui.PROJECT] = table[s.PROJECT_ID][rows[0]]
     st.switch_page("app_pages/project.py")
 with st.expander(ctx.tr("drivers"), expanded=True):
     for r in page.head(20).iter_rows(named=True):
-        st.markdown(f"**{r[risk.RANK]}. {ui.md(r[name] or r[s.PROJECT_ID])}** · "
-                    f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {r[risk.RISK_SCORE]:.2f}\n"
-                    + "\n".join(f"- {ui.md(d)}" for d in r[ctx.drivers_col]))
-st.download_button(ctx.tr("download_csv"),
-                   lambda: export.csv_bytes(shown.with_columns(pl.col(ctx.drivers_col).list.join(" | ")
-                                                               .alias(risk.DRIVERS))
-                                            .drop(risk.DRIVERS_TH, risk.DRIVERS_EN, risk.DRIVER_CODES)),
-                   "risk_ranking.csv", "text/csv", on_click="ignore")
+        st.markdown(
+            f"**{r[risk.RANK]}. {ui.md(r[name] or r[s.PROJECT_ID])}** · "
+            f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {r[risk.RISK_SCORE]:.2f}\n"
+            + "\n".join(f"- {ui.md(d)}" for d in r[ctx.drivers_col])
+        )
+st.download_button(
+    ctx.tr("download_csv"),
+    lambda: export.csv_bytes(
+        shown.with_columns(pl.col(ctx.drivers_col).list.join(" | ").alias(risk.DRIVERS)).drop(
+            risk.DRIVERS_TH, risk.DRIVERS_EN, risk.DRIVER_CODES
+        )
+    ),
+    "risk_ranking.csv",
+    "text/csv",
+    on_click="ignore",
+)

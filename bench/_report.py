@@ -22,18 +22,18 @@ latest run, with the machine and library versions it ran on, so that runs can be
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = next(int(line.split()[1]) for line in open("/proc/meminfo", encoding="utf-8")
-                      if line.startswith("MemTotal"))
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), cpu)
+        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
+        mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
         memory = f"{mem_kb / 1024 / 1024:.1f} GB"
     except (OSError, StopIteration):
         memory = "unknown"
     libs = ", ".join(f"{k} {v}" for k, v in library_versions().items())
-    return (f"{dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} · {os.cpu_count()} cores ({cpu}) · "
-            f"{memory} RAM · Python {platform.python_version()} · code {code_version()}\n\nLibraries: {libs}")
+    return (
+        f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} · {os.cpu_count()} cores ({cpu}) · "
+        f"{memory} RAM · Python {platform.python_version()} · code {code_version()}\n\nLibraries: {libs}"
+    )
 
 
 def markdown(df: pl.DataFrame, digits: int = 3) -> str:

@@ -46,49 +46,85 @@ def _goal(result: B.BacktestResult) -> pl.DataFrame:
         best_pin = base.sort("pinball_disbursed_pp").row(0, named=True)
         ratio = champ["medae_disbursed_pp"] / best_med["medae_disbursed_pp"]
         cov = champ["coverage_disbursed"]
-        rows.append({
-            F.ORIGIN: q, "champion": champ[B.MODEL], "champion_medae_pp": champ["medae_disbursed_pp"],
-            "best_baseline_medae": best_med[B.MODEL], "baseline_medae_pp": best_med["medae_disbursed_pp"],
-            "medae_ratio": ratio, "champion_pinball_pp": champ["pinball_disbursed_pp"],
-            "best_baseline_pinball": best_pin[B.MODEL], "baseline_pinball_pp": best_pin["pinball_disbursed_pp"],
-            "coverage": cov, "champion_mae_pp": champ["mae_disbursed_pp"],
-            "medae_goal": "met" if ratio <= GOAL_RATIO else "missed",
-            "coverage_goal": "met" if COVERAGE[0] <= cov <= COVERAGE[1] else "missed"})
+        rows.append(
+            {
+                F.ORIGIN: q,
+                "champion": champ[B.MODEL],
+                "champion_medae_pp": champ["medae_disbursed_pp"],
+                "best_baseline_medae": best_med[B.MODEL],
+                "baseline_medae_pp": best_med["medae_disbursed_pp"],
+                "medae_ratio": ratio,
+                "champion_pinball_pp": champ["pinball_disbursed_pp"],
+                "best_baseline_pinball": best_pin[B.MODEL],
+                "baseline_pinball_pp": best_pin["pinball_disbursed_pp"],
+                "coverage": cov,
+                "champion_mae_pp": champ["mae_disbursed_pp"],
+                "medae_goal": "met" if ratio <= GOAL_RATIO else "missed",
+                "coverage_goal": "met" if COVERAGE[0] <= cov <= COVERAGE[1] else "missed",
+            }
+        )
     return pl.DataFrame(rows)
 
 
 def _reliability_check(table: pl.DataFrame) -> str:
     big = table.filter(pl.col("n") >= RELIABILITY_MIN_N).with_columns(
-        (pl.col("mean_p_miss") - pl.col("observed_miss_rate")).abs().alias("gap"))
+        (pl.col("mean_p_miss") - pl.col("observed_miss_rate")).abs().alias("gap")
+    )
     off = big.filter(pl.col("gap") > RELIABILITY_TOLERANCE)
-    head = (f"{big.height} bins with {RELIABILITY_MIN_N}+ rows; {big.height - off.height} within "
-            f"±{RELIABILITY_TOLERANCE:.2f}")
+    head = (
+        f"{big.height} bins with {RELIABILITY_MIN_N}+ rows; {big.height - off.height} within "
+        f"±{RELIABILITY_TOLERANCE:.2f}"
+    )
     if off.is_empty():
         return head + " (goal met)."
-    return head + "; off: " + "; ".join(
-        f"Q{r[F.ORIGIN]} {r['p_miss_bin']} predicted {r['mean_p_miss']:.2f}, observed {r['observed_miss_rate']:.2f} "
-        f"(n {r['n']})" for r in off.iter_rows(named=True)) + "."
+    return (
+        head
+        + "; off: "
+        + "; ".join(
+            f"Q{r[F.ORIGIN]} {r['p_miss_bin']} predicted {r['mean_p_miss']:.2f}, observed {r['observed_miss_rate']:.2f} "
+            f"(n {r['n']})"
+            for r in off.iter_rows(named=True)
+        )
+        + "."
+    )
 
 
 def _by_year(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
     champ = predictions.filter(pl.col(B.IS_CHAMPION))
     lo, hi = B.band("disbursed", 10), B.band("disbursed", 90)
-    return (champ.group_by(F.ORIGIN, "fiscal_year").agg(
-        pl.len().alias("n"),
-        ((pl.col(lo) <= pl.col(F.Y_DISBURSED)) & (pl.col(F.Y_DISBURSED) <= pl.col(hi))).mean().alias("coverage_share"),
-        ((pl.col("disbursed_p10") <= pl.col("y_true_disbursed")) & (pl.col("y_true_disbursed") <= pl.col("disbursed_p90")))
-        .mean().alias("coverage_amount"),
-        (pl.col(F.Y_DISBURSED) < threshold).mean().alias("miss_rate"), pl.col(B.P_MISS).mean().alias("mean_p_miss"))
-        .sort(F.ORIGIN, "fiscal_year"))
+    return (
+        champ.group_by(F.ORIGIN, "fiscal_year")
+        .agg(
+            pl.len().alias("n"),
+            ((pl.col(lo) <= pl.col(F.Y_DISBURSED)) & (pl.col(F.Y_DISBURSED) <= pl.col(hi)))
+            .mean()
+            .alias("coverage_share"),
+            (
+                (pl.col("disbursed_p10") <= pl.col("y_true_disbursed"))
+                & (pl.col("y_true_disbursed") <= pl.col("disbursed_p90"))
+            )
+            .mean()
+            .alias("coverage_amount"),
+            (pl.col(F.Y_DISBURSED) < threshold).mean().alias("miss_rate"),
+            pl.col(B.P_MISS).mean().alias("mean_p_miss"),
+        )
+        .sort(F.ORIGIN, "fiscal_year")
+    )
 
 
 def _why(h: engine.History) -> str:
     """The numbers behind a missed median-error goal: how much of the truth sits exactly at 100%."""
     rows = h.rows.filter((pl.col(F.ORIGIN) == 4) & pl.col(F.Y_DISBURSED).is_not_null())
-    at = rows.group_by("fiscal_year").agg(
-        pl.len().alias("lines"), ((pl.col(F.Y_DISBURSED) - 1).abs() < 0.005).mean().alias("within_0_5pp_of_100"),
-        (pl.col(F.Y_DISBURSED).median()).alias("median_share"), (pl.col(F.Y_DISBURSED) < 0.93).mean().alias("miss_rate"),
-    ).sort("fiscal_year")
+    at = (
+        rows.group_by("fiscal_year")
+        .agg(
+            pl.len().alias("lines"),
+            ((pl.col(F.Y_DISBURSED) - 1).abs() < 0.005).mean().alias("within_0_5pp_of_100"),
+            (pl.col(F.Y_DISBURSED).median()).alias("median_share"),
+            (pl.col(F.Y_DISBURSED) < 0.93).mean().alias("miss_rate"),
+        )
+        .sort("fiscal_year")
+    )
     return markdown(at)
 
 
@@ -116,44 +152,99 @@ def groups(result: B.BacktestResult, threshold: float, draws: int = 4000) -> str
         grid = g.select(grid_cols).to_numpy()
         shares = g.select([M.level("disbursed", q) for q in M.LEVELS]).to_numpy()
         for name, d in (("joint", dep), ("independent", P.Dependence(0, 0, 0, "history"))):
-            totals = P.draw(grid, agencies, g["plan_line"].to_list(), d, draws, seed=int(year), groups=idx,
-                            weights=budget, floor=floor)
-            share_totals = P.draw(shares, agencies, g["plan_line"].to_list(), d, draws, seed=int(year), groups=idx,
-                                  weights=budget, floor=floor)
+            totals = P.draw(
+                grid,
+                agencies,
+                g["plan_line"].to_list(),
+                d,
+                draws,
+                seed=int(year),
+                groups=idx,
+                weights=budget,
+                floor=floor,
+            )
+            share_totals = P.draw(
+                shares,
+                agencies,
+                g["plan_line"].to_list(),
+                d,
+                draws,
+                seed=int(year),
+                groups=idx,
+                weights=budget,
+                floor=floor,
+            )
             lo, hi = np.quantile(totals, 0.1, axis=0), np.quantile(totals, 0.9, axis=0)
-            frame = g.with_columns(pl.Series("__g", idx)).group_by("__g").agg(
-                pl.col("y_true_disbursed").sum().alias("truth"), pl.col("budget_final").sum().alias("b_final"),
-                pl.col("budget_at_origin").sum().alias("b_origin"), pl.len().alias("lines"),
-                (pl.col("disbursed_p10")).sum().alias("sum_p10"), (pl.col("disbursed_p90")).sum().alias("sum_p90"),
-            ).sort("__g")
+            frame = (
+                g.with_columns(pl.Series("__g", idx))
+                .group_by("__g")
+                .agg(
+                    pl.col("y_true_disbursed").sum().alias("truth"),
+                    pl.col("budget_final").sum().alias("b_final"),
+                    pl.col("budget_at_origin").sum().alias("b_origin"),
+                    pl.len().alias("lines"),
+                    (pl.col("disbursed_p10")).sum().alias("sum_p10"),
+                    (pl.col("disbursed_p90")).sum().alias("sum_p90"),
+                )
+                .sort("__g")
+            )
             gi = frame["__g"].to_numpy()
             p_miss = np.mean(share_totals[:, gi] < threshold * frame["b_origin"].to_numpy()[None, :], axis=0)
-            rows.append(frame.with_columns(
-                pl.lit(int(q)).alias(F.ORIGIN), pl.lit(int(year)).alias("fiscal_year"), pl.lit(name).alias("method"),
-                pl.Series("lo", lo[gi]), pl.Series("hi", hi[gi]), pl.Series("p_miss", p_miss),
-                pl.lit(dep.government if name == "joint" else 0.0).alias("rho_government"),
-                pl.lit(dep.agency if name == "joint" else 0.0).alias("rho_agency")))
+            rows.append(
+                frame.with_columns(
+                    pl.lit(int(q)).alias(F.ORIGIN),
+                    pl.lit(int(year)).alias("fiscal_year"),
+                    pl.lit(name).alias("method"),
+                    pl.Series("lo", lo[gi]),
+                    pl.Series("hi", hi[gi]),
+                    pl.Series("p_miss", p_miss),
+                    pl.lit(dep.government if name == "joint" else 0.0).alias("rho_government"),
+                    pl.lit(dep.agency if name == "joint" else 0.0).alias("rho_agency"),
+                )
+            )
     every = pl.concat(rows).with_columns(
         ((pl.col("lo") <= pl.col("truth")) & (pl.col("truth") <= pl.col("hi"))).alias("covered"),
         ((pl.col("sum_p10") <= pl.col("truth")) & (pl.col("truth") <= pl.col("sum_p90"))).alias("covered_sum"),
-        (pl.col("truth") < threshold * pl.col("b_final")).cast(pl.Float64).alias("missed"))
-    cover = (every.group_by(F.ORIGIN, "method").agg(
-        pl.len().alias("groups"), pl.col("lines").mean().round(1).alias("mean_lines"),
-        pl.col("covered").mean().alias("coverage_p10_p90"), pl.col("covered_sum").mean().alias("coverage_sum_of_quantiles"),
-        ((pl.col("p_miss") - pl.col("missed")) ** 2).mean().alias("brier_group_miss"),
-        pl.col("rho_government").mean().alias("rho_government"), pl.col("rho_agency").mean().alias("rho_agency"))
-        .sort(F.ORIGIN, "method"))
+        (pl.col("truth") < threshold * pl.col("b_final")).cast(pl.Float64).alias("missed"),
+    )
+    cover = (
+        every.group_by(F.ORIGIN, "method")
+        .agg(
+            pl.len().alias("groups"),
+            pl.col("lines").mean().round(1).alias("mean_lines"),
+            pl.col("covered").mean().alias("coverage_p10_p90"),
+            pl.col("covered_sum").mean().alias("coverage_sum_of_quantiles"),
+            ((pl.col("p_miss") - pl.col("missed")) ** 2).mean().alias("brier_group_miss"),
+            pl.col("rho_government").mean().alias("rho_government"),
+            pl.col("rho_agency").mean().alias("rho_agency"),
+        )
+        .sort(F.ORIGIN, "method")
+    )
     joint = every.filter(pl.col("method") == "joint").with_columns(
-        (pl.col("p_miss").clip(0, 1 - 1e-12) * 5).floor().cast(pl.Int32).alias("__bin"))
-    rel = (joint.group_by(F.ORIGIN, "__bin").agg(pl.len().alias("n"), pl.col("p_miss").mean().alias("mean_p_miss"),
-                                                  pl.col("missed").mean().alias("observed_miss_rate"))
-           .with_columns((pl.col("__bin") / 5).round(1).alias("bin_from")).sort(F.ORIGIN, "__bin").drop("__bin"))
-    return "\n\n".join([
-        "#### Groups: each agency (state body) in each predicted year, joint draws against the sum of quantiles",
-        "The p10-p90 of an agency's total from joint draws (the dependence of each year estimated on the other "
-        "predicted years only), from independent draws, and from adding up the lines' p10 and p90; the Brier score "
-        f"of P(the agency's total misses {threshold:.0%}), in amounts of the budget known at the origin.",
-        markdown(cover), "Reliability of the group-level P(miss) (joint draws):", markdown(rel)])
+        (pl.col("p_miss").clip(0, 1 - 1e-12) * 5).floor().cast(pl.Int32).alias("__bin")
+    )
+    rel = (
+        joint.group_by(F.ORIGIN, "__bin")
+        .agg(
+            pl.len().alias("n"),
+            pl.col("p_miss").mean().alias("mean_p_miss"),
+            pl.col("missed").mean().alias("observed_miss_rate"),
+        )
+        .with_columns((pl.col("__bin") / 5).round(1).alias("bin_from"))
+        .sort(F.ORIGIN, "__bin")
+        .drop("__bin")
+    )
+    return "\n\n".join(
+        [
+            "#### Groups: each agency (state body) in each predicted year, joint draws against the sum of quantiles",
+            "The p10-p90 of an agency's total from joint draws (the dependence of each year estimated on the other "
+            "predicted years only), from independent draws, and from adding up the lines' p10 and p90; the Brier score "
+            f"of P(the agency's total misses {threshold:.0%}), in amounts of the budget known at the origin.",
+            markdown(cover),
+            "Reliability of the group-level P(miss) (joint draws):",
+            markdown(rel),
+        ]
+    )
 
 
 def section(title: str, h: engine.History, threshold: float, note: str = "") -> tuple[str, B.BacktestResult]:
@@ -175,7 +266,8 @@ def section(title: str, h: engine.History, threshold: float, note: str = "") -> 
         "#### Every model and baseline on the same rows (percentage points of the final budget)",
         markdown(result.metrics),
         "#### Reliability of the champions' P(miss)",
-        markdown(rel), _reliability_check(rel),
+        markdown(rel),
+        _reliability_check(rel),
         "#### The champions per test year: coverage of the share and of the amount (in the budget known at the "
         "origin), miss rate and mean P(miss)",
         markdown(_by_year(result.predictions, threshold)),
@@ -208,13 +300,17 @@ def main(argv: list[str] | None = None) -> int:
         t = synthetic.simulate(projects=180, years=8, seed=2569, agencies=20)
         snap = Snapshot.from_tables(t, label="synthetic default profile")
         h = engine.history(snap, "synthetic history, default profile: 20 agencies x 9 projects x 8 years, seed 2569")
-        bodies.append(section("Synthetic, default profile (the reference report's shape: commitments, no revisions)",
-                              h, args.target)[0])
+        bodies.append(
+            section(
+                "Synthetic, default profile (the reference report's shape: commitments, no revisions)", h, args.target
+            )[0]
+        )
         t = synthetic.simulate(projects=800, years=6, seed=2569, profile="real", calendar=cal)
         snap = Snapshot.from_tables(t, calendar=cal, label="synthetic real profile")
         h = engine.history(snap, "synthetic history, real profile: about 800 lines x 6 years, seed 2569")
-        bodies.append(section("Synthetic, real profile (revisions, no commitments, mass at 100%, year shocks)",
-                              h, args.target)[0])
+        bodies.append(
+            section("Synthetic, real profile (revisions, no commitments, mass at 100%, year shocks)", h, args.target)[0]
+        )
     body = "\n\n".join(bodies)
     write_section("accuracy", body)
     print(body)

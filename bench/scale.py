@@ -22,7 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-GB = 1024 ** 3
+GB = 1024**3
 # stage -> (what it does, target seconds or None, ratio-to-floor target or None)
 STAGES = {
     "simulate": ("write the synthetic portfolio (Parquet, template layout)", None, None),
@@ -57,16 +57,28 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
             t = synthetic.simulate(projects=args.projects, years=args.years, seed=args.seed, as_of_quarter=2)
             synthetic.write(t, inputs, "parquet", {"projects": args.projects, "years": args.years})
             return {"rows": {k: v.height for k, v in t.items()}}
+
         return _timed(run)
     if name == "floor_input":
-        return _timed(lambda: {"groups": pl.scan_parquet(inputs / "finance.parquet")
-                               .group_by(s.FISCAL_YEAR, s.PROJECT_ID)
-                               .agg(pl.col(s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND).sum()).collect().height})
+        return _timed(
+            lambda: {
+                "groups": pl.scan_parquet(inputs / "finance.parquet")
+                .group_by(s.FISCAL_YEAR, s.PROJECT_ID)
+                .agg(pl.col(s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND).sum())
+                .collect()
+                .height
+            }
+        )
     if name == "floor_store":
-        return _timed(lambda: {"groups": pl.scan_parquet(store_dir / "vintages" / "*" / "finance.parquet")
-                               .group_by(s.FISCAL_YEAR, s.PROJECT_ID, s.QUARTER)
-                               .agg(pl.col(s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND).cast(pl.Float64).sum())
-                               .collect().height})
+        return _timed(
+            lambda: {
+                "groups": pl.scan_parquet(store_dir / "vintages" / "*" / "finance.parquet")
+                .group_by(s.FISCAL_YEAR, s.PROJECT_ID, s.QUARTER)
+                .agg(pl.col(s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND).cast(pl.Float64).sum())
+                .collect()
+                .height
+            }
+        )
     from forecast.data.store import Store
 
     if name == "ingest":
@@ -85,8 +97,13 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
 
         def run():
             ms = api.train(store)
-            return {"phases": ms.manifest["seconds"], "version": ms.version,
-                    "champions": ms.manifest["champions"], "rows": ms.manifest["rows"]}
+            return {
+                "phases": ms.manifest["seconds"],
+                "version": ms.version,
+                "champions": ms.manifest["champions"],
+                "rows": ms.manifest["rows"],
+            }
+
         return _timed(run)
     if name == "project_rank":
         from forecast import api
@@ -94,6 +111,7 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
         def run():  # what `forecast rank` does: projection, KPI attainment, risk, ranking
             ranked = api.rank(store)
             return {"projects": ranked.height}
+
         return _timed(run)
     if name == "app_ranking":
         from streamlit.testing.v1 import AppTest
@@ -107,14 +125,29 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
         if at.exception:
             raise RuntimeError(str(at.exception))
         again = _timed(lambda: at.run() and None)
-        return {"seconds": again["seconds"], "first_seconds": first["seconds"],
-                "rows_shown": len(at.dataframe[0].value)}
+        return {
+            "seconds": again["seconds"],
+            "first_seconds": first["seconds"],
+            "rows_shown": len(at.dataframe[0].value),
+        }
     raise ValueError(f"unknown stage {name}")
 
 
 def run_child(name: str, work: Path, args: argparse.Namespace) -> dict:
-    cmd = [sys.executable, __file__, "--stage", name, "--workdir", str(work), "--projects", str(args.projects),
-           "--years", str(args.years), "--seed", str(args.seed)]
+    cmd = [
+        sys.executable,
+        __file__,
+        "--stage",
+        name,
+        "--workdir",
+        str(work),
+        "--projects",
+        str(args.projects),
+        "--years",
+        str(args.years),
+        "--seed",
+        str(args.seed),
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -147,28 +180,44 @@ def report(results: dict, args: argparse.Namespace) -> str:
             checks.append(("met" if fit <= 60 else "MISSED") + f" (fit {fit:.0f} s ≤ 60 s)")
             checks.append(("met" if bt <= 600 else "MISSED") + f" (backtest {bt:.0f} s ≤ 600 s)")
         checks.append(("met" if r["peak_bytes"] <= MEMORY_TARGET else "MISSED") + " (memory ≤ 4 GB)")
-        rows.append({"stage": name, "what": what, "seconds": round(r["seconds"], 2),
-                     "peak_memory_gb": round(r["peak_bytes"] / GB, 2),
-                     "x_floor": None if ratio is None else round(ratio, 1), "targets": "; ".join(checks)})
+        rows.append(
+            {
+                "stage": name,
+                "what": what,
+                "seconds": round(r["seconds"], 2),
+                "peak_memory_gb": round(r["peak_bytes"] / GB, 2),
+                "x_floor": None if ratio is None else round(ratio, 1),
+                "targets": "; ".join(checks),
+            }
+        )
     table = pl.DataFrame(rows)
     notes = []
     if "train" in results:
         ph = results["train"]["phases"]
-        notes.append(f"train phases: features {ph.get('features', 0):.1f} s, backtest {ph['backtest']:.1f} s, "
-                     f"final fit {ph['fit']:.1f} s on {results['train']['rows']} complete project-years; champions "
-                     + ", ".join(f"Q{q} {c}" for q, c in sorted(results['train']['champions'].items())))
+        notes.append(
+            f"train phases: features {ph.get('features', 0):.1f} s, backtest {ph['backtest']:.1f} s, "
+            f"final fit {ph['fit']:.1f} s on {results['train']['rows']} complete project-years; champions "
+            + ", ".join(f"Q{q} {c}" for q, c in sorted(results["train"]["champions"].items()))
+        )
     if "app_ranking" in results:
         a = results["app_ranking"]
-        notes.append(f"app ranking page: first render {a['first_seconds']:.1f} s (computes projection, KPIs and "
-                     f"risk for the portfolio, then cached), cached render {a['seconds']:.2f} s, "
-                     f"{a['rows_shown']} rows drawn (filtered and paged, never the whole portfolio)")
+        notes.append(
+            f"app ranking page: first render {a['first_seconds']:.1f} s (computes projection, KPIs and "
+            f"risk for the portfolio, then cached), cached render {a['seconds']:.2f} s, "
+            f"{a['rows_shown']} rows drawn (filtered and paged, never the whole portfolio)"
+        )
     if "simulate" in results:
         notes.append("rows: " + ", ".join(f"{k} {v:,}" for k, v in results["simulate"]["rows"].items()))
-    return "\n\n".join([
-        "## Scale (`bench/scale.py`)", machine(),
-        f"Portfolio: {args.projects:,} projects x {args.years} fiscal years x 4 quarters, with KPIs "
-        f"(`forecast simulate --seed {args.seed} --as-of-quarter 2`): the last year is current, reported to Q2.",
-        markdown(table), *(f"- {n}" for n in notes)])
+    return "\n\n".join(
+        [
+            "## Scale (`bench/scale.py`)",
+            machine(),
+            f"Portfolio: {args.projects:,} projects x {args.years} fiscal years x 4 quarters, with KPIs "
+            f"(`forecast simulate --seed {args.seed} --as-of-quarter 2`): the last year is current, reported to Q2.",
+            markdown(table),
+            *(f"- {n}" for n in notes),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,14 +21,30 @@ from forecast.errors import ForecastError, HistoryError, InputError, RegistryErr
 
 # name -> (module, attribute), imported on first use
 _LAZY = {
-    **{n: ("forecast.api", n) for n in ("backtest", "history", "kpi_attainment", "model_sets", "project", "rank",
-                                        "review", "train")},
+    **{
+        n: ("forecast.api", n)
+        for n in ("backtest", "history", "kpi_attainment", "model_sets", "project", "rank", "review", "train")
+    },
     "simulate": ("forecast.model.synthetic", "simulate"),
     "RiskPolicy": ("forecast.decisions.risk", "RiskPolicy"),
 }
 
-__all__ = ["AmountUnit", "Checked", "FiscalCalendar", "ForecastError", "HistoryError", "IngestResult", "InputError",
-           "Issue", "RegistryError", "Snapshot", "Store", "StoreError", "ValidationError", *_LAZY]
+__all__ = [  # noqa: PLE0604 - the lazy names are strings too
+    "AmountUnit",
+    "Checked",
+    "FiscalCalendar",
+    "ForecastError",
+    "HistoryError",
+    "IngestResult",
+    "InputError",
+    "Issue",
+    "RegistryError",
+    "Snapshot",
+    "Store",
+    "StoreError",
+    "ValidationError",
+    *_LAZY,
+]
 
 
 def __getattr__(name: str):

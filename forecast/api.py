@@ -13,18 +13,18 @@ functions underneath; the CLI and the app use the same path (``decisions.review`
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 
 from forecast.access.audit import OK, REFUSED
 from forecast.data import templates
 from forecast.data.store import Store, author, sha256_file
-from forecast.errors import ForecastError, RegistryError
 from forecast.decisions import kpi as K
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
+from forecast.errors import ForecastError, RegistryError
 from forecast.model import engine, registry
 from forecast.model.backtest import BacktestResult
 
@@ -47,40 +47,66 @@ def activate(store: Store, version: str, foreign: bool = False, by: dict | None 
     except RegistryError as exc:
         store.audit.record("activate", by, REFUSED, target=version, details={"reason": str(exc)})
         raise
-    store.audit.record("activate", by, OK, target=version,
-                       details={"foreign": True, "warning": "a model set trained elsewhere was accepted"}
-                       if was_foreign else {})
+    store.audit.record(
+        "activate",
+        by,
+        OK,
+        target=version,
+        details={"foreign": True, "warning": "a model set trained elsewhere was accepted"} if was_foreign else {},
+    )
     return was_foreign
 
 
-def project(store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE,
-            target: float | None = None) -> pl.DataFrame:
+def project(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    models: registry.ModelSet | str | None = ACTIVE,
+    target: float | None = None,
+) -> pl.DataFrame:
     """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
     snap = store.snapshot(as_of, last_years=2)
     return engine.project(snap, models_of(store, models), R.policy_for(snap, target).target)
 
 
-def portfolio(store: Store, by: str | None = None, as_of: str | dt.date = "latest", target: float | None = None,
-              models: registry.ModelSet | str | None = ACTIVE, draws: int = 10_000, seed: int = 0) -> pl.DataFrame:
+def portfolio(
+    store: Store,
+    by: str | None = None,
+    as_of: str | dt.date = "latest",
+    target: float | None = None,
+    models: registry.ModelSet | str | None = ACTIVE,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> pl.DataFrame:
     """The whole portfolio and each group (agency, plan_line or owner): joint range, P(miss), shortfall."""
     snap = store.snapshot(as_of, last_years=2)
     return R.review(snap, models_of(store, models), R.policy_for(snap, target)).portfolio(by, draws, seed)
 
 
-def kpi_attainment(store: Store, as_of: str | dt.date = "latest",
-                   models: registry.ModelSet | str | None = ACTIVE) -> pl.DataFrame:
+def kpi_attainment(
+    store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE
+) -> pl.DataFrame:
     """Every KPI's projected year-end value and chance of reaching its target."""
     ms = models_of(store, models)
     return K.attainment(store.snapshot(as_of, last_years=1), ms.manifest.get("kpi_calibration") if ms else None)
 
 
-def review(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | None = None,
-           models: registry.ModelSet | str | None = ACTIVE) -> R.Review:
+def review(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    policy: RiskPolicy | None = None,
+    models: registry.ModelSet | str | None = ACTIVE,
+) -> R.Review:
     return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy)
 
 
-def rank(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | None = None, lang: str = "th",
-         models: registry.ModelSet | str | None = ACTIVE, compare_to: str | dt.date | None = None) -> pl.DataFrame:
+def rank(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    policy: RiskPolicy | None = None,
+    lang: str = "th",
+    models: registry.ModelSet | str | None = ACTIVE,
+    compare_to: str | dt.date | None = None,
+) -> pl.DataFrame:
     """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
     number) also the previous rank, the move and whether the project is newly high-risk."""
     ms = models_of(store, models)
@@ -93,22 +119,31 @@ def rank(store: Store, as_of: str | dt.date = "latest", policy: RiskPolicy | Non
     return R.compare(now, before, lang).with_columns(pl.lit(before_date).alias("compared_to"))
 
 
-def history(store: Store, paths: list[Path | str] | None = None) -> engine.History:
+def history(store: Store, paths: Sequence[Path | str] | None = None) -> engine.History:
     """Training history: the given files (in the template), else the store's complete fiscal years."""
     if paths:
         return engine.read_history(paths, store.calendar)
     return engine.history(store.snapshot())
 
 
-def backtest(store: Store, paths: list[Path | str] | None = None, target: float = 0.93,
-             progress: Callable[[float, str], None] | None = None) -> tuple[BacktestResult, engine.History]:
+def backtest(
+    store: Store,
+    paths: Sequence[Path | str] | None = None,
+    target: float = 0.93,
+    progress: Callable[[float, str], None] | None = None,
+) -> tuple[BacktestResult, engine.History]:
     h = history(store, paths)
     return engine.backtest(h, target, progress), h
 
 
-def train(store: Store, paths: list[Path | str] | None = None, target: float = 0.93,
-          progress: Callable[[float, str], None] | None = None, activate: bool = True,
-          by: dict | None = None) -> registry.ModelSet:
+def train(
+    store: Store,
+    paths: Sequence[Path | str] | None = None,
+    target: float = 0.93,
+    progress: Callable[[float, str], None] | None = None,
+    activate: bool = True,
+    by: dict | None = None,
+) -> registry.ModelSet:
     """Backtest, fit and save a model set signed for this store; recorded in the audit trail."""
     by = by or author()
     files = [{"name": p.name, "sha256": sha256_file(p)} for p in templates.expand(paths or []) if p.is_file()]
@@ -119,10 +154,19 @@ def train(store: Store, paths: list[Path | str] | None = None, target: float = 0
     except ForecastError as exc:
         store.audit.record("train", by, REFUSED, details={"history": files or "store", "reason": str(exc)[:500]})
         raise
-    store.audit.record("train", by, OK, target=ms.version,
-                       details={"history": files or "store", "basis": ms.basis, "years": ms.manifest["years"],
-                                "activated": activate, "manifest_sha256": sha256_file(
-                                    store.models_dir / ms.version / registry.MANIFEST)})
+    store.audit.record(
+        "train",
+        by,
+        OK,
+        target=ms.version,
+        details={
+            "history": files or "store",
+            "basis": ms.basis,
+            "years": ms.manifest["years"],
+            "activated": activate,
+            "manifest_sha256": sha256_file(store.models_dir / ms.version / registry.MANIFEST),
+        },
+    )
     return ms
 
 

@@ -29,8 +29,8 @@ def money(x, decimals: int = 4) -> str:
     if _missing(x):
         return ""
     if isinstance(x, Decimal):
-        exact = x.normalize()
-        places = max(decimals, -exact.as_tuple().exponent if isinstance(exact.as_tuple().exponent, int) else 0)
+        exponent = x.normalize().as_tuple().exponent
+        places = max(decimals, -exponent) if isinstance(exponent, int) else decimals
         return f"{x:,.{min(places, 6)}f}"
     return f"{float(x):,.{decimals}f}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -39,8 +40,9 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
     return at
 
 
-def open_page(page: str | None = None, lang: str | None = None, query: dict | None = None,
-              role: str | None = None) -> AppTest:
+def open_page(
+    page: str | None = None, lang: str | None = None, query: dict | None = None, role: str | None = None
+) -> AppTest:
     """The app as a person opens it: the first page, the language, signing in (as ``role``), then ``page``."""
     at = AppTest.from_file(APP, default_timeout=120)
     for k, v in (query or {}).items():
@@ -161,8 +163,10 @@ def test_the_reference_data_is_read_only_in_the_app():
 def test_uploading_a_bad_file_shows_its_errors_and_stores_nothing(agency_store):
     at = open_page("data", lang="en", role="analyst")
     before = agency_store.fingerprint()
-    bad = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
-          "2569,etda-digital-id,5,2026-03-31,1.0,0.5,0.5,1.0\n"
+    bad = (
+        "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
+        "2569,etda-digital-id,5,2026-03-31,1.0,0.5,0.5,1.0\n"
+    )
     at.file_uploader(key="upload").set_value([("finance.csv", bad.encode(), "text/csv")]).run()
     assert not at.exception
     assert any("error" in e.value for e in at.error)
@@ -178,11 +182,14 @@ def test_two_uploads_named_alike_are_both_checked_and_refused(agency_store):
 
     left = set(glob.glob(f"{tempfile.gettempdir()}/forecast-upload-*"))
     at = open_page("data", lang="en", role="analyst")
-    a = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
+    a = (
+        "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
         "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
+    )
     b = a.replace("1.0000,0.5000,1.5000", "2.0000,0.5000,2.5000")
-    at.file_uploader(key="upload").set_value([("finance.csv", a.encode(), "text/csv"),
-                                              ("finance.csv", b.encode(), "text/csv")]).run()
+    at.file_uploader(key="upload").set_value(
+        [("finance.csv", a.encode(), "text/csv"), ("finance.csv", b.encode(), "text/csv")]
+    ).run()
     assert not at.exception
     issues = at.dataframe[0].value
     assert "duplicate_table" in set(issues["Rule"]) and "confirm" not in [b.key for b in at.button]
@@ -196,8 +203,10 @@ def test_models_page_without_a_model_set():
 
 def test_a_valid_upload_is_appended_after_confirmation(agency_store):
     at = open_page("data", lang="en", role="analyst")
-    q3 = "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n" \
-         "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
+    q3 = (
+        "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
+        "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n"
+    )
     at.file_uploader(key="upload").set_value([("finance.csv", q3.encode(), "text/csv")]).run()
     assert not at.error and any("ready to append" in s.value for s in at.success)
     assert len(Store.open().manifests()) == 1  # nothing stored before confirming
@@ -245,8 +254,22 @@ def test_every_page_in_both_languages_is_fully_translated(tmp_path):
     assert all(set(v) == {"th", "en"} for v in labels.LABELS.values())
 
 
-ENGLISH_OK = {"MTHB", "ETDA", "KPI", "Digital", "Trust", "Service", "Standard", "Governance", "Transformation", "Cloud",
-              "Mobile", "Platform", "Online", "badge"}
+ENGLISH_OK = {
+    "MTHB",
+    "ETDA",
+    "KPI",
+    "Digital",
+    "Trust",
+    "Service",
+    "Standard",
+    "Governance",
+    "Transformation",
+    "Cloud",
+    "Mobile",
+    "Platform",
+    "Online",
+    "badge",
+}
 
 
 def _visible(at: AppTest) -> list[str]:
@@ -267,3 +290,27 @@ def test_thai_mode_shows_no_english_words():
         for text in _visible(at):
             words = {w for w in re.findall(r"[A-Za-z]{4,}", text) if w not in ENGLISH_OK}
             assert not words, (page, text[:200])
+
+
+def test_retraining_runs_in_the_background_and_every_page_refreshes(agency_store, tmp_path):
+    import time
+
+    from forecast.model import synthetic
+    from ui import jobs
+
+    paths = synthetic.write(synthetic.simulate(projects=15, years=3, seed=6), tmp_path / "history")
+    at = open_page("models", lang="en", role="analyst")
+    at.file_uploader(key="history").set_value([(p.name, p.read_bytes(), "text/csv") for p in paths]).run()
+    at.button(key="train").click().run()
+    assert not at.exception
+    job = jobs.job(str(agency_store.root))
+    assert job is not None and job.files == [p.name for p in paths] and job.user == "analyst-user"
+    at.switch_page("app_pages/ranking.py").run()  # the job survives a page change
+    deadline = time.time() + 240
+    while job.running and time.time() < deadline:
+        time.sleep(0.5)
+    assert job.error is None and job.version == "v0001"
+    at.run()  # the next run of any page picks the new set up
+    assert any("Synthetic history" in w.value and "v0001" in w.value for w in at.warning)
+    trained = agency_store.audit.entries().filter(pl.col("action") == "train").row(-1, named=True)
+    assert trained["user"] == "analyst-user" and "projects.csv" in trained["details"]

@@ -27,8 +27,9 @@ DRIVER = shutil.which("chromedriver")
 if not (CHROMIUM and DRIVER):
     if os.environ.get("CI"):
         pytest.fail("chromium and chromium-driver are required in CI (.ci/run installs them)", pytrace=False)
-    pytest.skip("chromium / chromium-driver not installed (apt-get install chromium chromium-driver)",
-                allow_module_level=True)
+    pytest.skip(
+        "chromium / chromium-driver not installed (apt-get install chromium chromium-driver)", allow_module_level=True
+    )
 
 
 def _free_port() -> int:
@@ -45,12 +46,25 @@ def server(tmp_path_factory):
     store.ingest([config.REFERENCE_DIR])
     store.users.add("somchai", "planner", "correct horse battery")
     port = _free_port()
-    log = open(root / "streamlit.log", "wb")
+    log = open(root / "streamlit.log", "wb")  # noqa: SIM115 - open for the server's lifetime, closed after
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
-         f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
-         "--server.fileWatcherType=none"],
-        cwd=ROOT, env={**os.environ, config.STORE_ENV: str(store.root)}, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless=true",
+            f"--server.port={port}",
+            "--server.address=127.0.0.1",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=ROOT,
+        env={**os.environ, config.STORE_ENV: str(store.root)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -80,9 +94,18 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1600,1400", "--lang=th-TH"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,1400",
+        "--lang=th-TH",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     wait = WebDriverWait(driver, 90)
@@ -91,8 +114,11 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
 
     def nav(title: str) -> None:
-        link = wait.until(lambda d: next((a for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
-                                          if title in a.text), None))
+        link = wait.until(
+            lambda d: next(
+                (a for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a") if title in a.text), None
+            )
+        )
         link.click()
 
     try:
@@ -110,8 +136,17 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         heading("จัดอันดับความเสี่ยง")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame']"))
         # the grid draws on a canvas; its accessible table holds the cells as text
-        wait.until(lambda d: len({e.get_attribute("textContent") for e in d.find_elements(
-            By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")}) >= 9)
+        wait.until(
+            lambda d: (
+                len(
+                    {
+                        e.get_attribute("textContent")
+                        for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")
+                    }
+                )
+                >= 9
+            )
+        )
         text = driver.find_element(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table").get_attribute("textContent")
         names = Store.open().read("projects")["name_th"].to_list()  # the reference data, read-only
         assert len(names) == 9
@@ -120,8 +155,16 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         shot = tmp_path / "ranking.png"
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
 
-        english = wait.until(lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stRadio'] label")
-                                             if e.text.strip() == "English"), None))
+        english = wait.until(
+            lambda d: next(
+                (
+                    e
+                    for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stRadio'] label")
+                    if e.text.strip() == "English"
+                ),
+                None,
+            )
+        )
         english.click()
         heading("Risk ranking")
         nav("Project")

@@ -8,11 +8,18 @@ from forecast.data.calendar import FiscalCalendar
 THAI = FiscalCalendar()
 
 
-@pytest.mark.parametrize("day, fy, q", [
-    (dt.date(2025, 10, 1), 2569, 1), (dt.date(2025, 12, 30), 2569, 1), (dt.date(2026, 1, 1), 2569, 2),
-    (dt.date(2026, 3, 31), 2569, 2), (dt.date(2026, 4, 1), 2569, 3), (dt.date(2026, 9, 30), 2569, 4),
-    (dt.date(2026, 10, 1), 2570, 1),
-])
+@pytest.mark.parametrize(
+    "day, fy, q",
+    [
+        (dt.date(2025, 10, 1), 2569, 1),
+        (dt.date(2025, 12, 30), 2569, 1),
+        (dt.date(2026, 1, 1), 2569, 2),
+        (dt.date(2026, 3, 31), 2569, 2),
+        (dt.date(2026, 4, 1), 2569, 3),
+        (dt.date(2026, 9, 30), 2569, 4),
+        (dt.date(2026, 10, 1), 2570, 1),
+    ],
+)
 def test_thai_fiscal_year(day, fy, q):
     assert (THAI.fiscal_year(day), THAI.quarter(day)) == (fy, q)
 
@@ -28,23 +35,28 @@ def test_thai_bounds_and_labels():
     assert THAI.quarter_label(1) == "Oct-Dec"
 
 
-@pytest.mark.parametrize("cal, day, fy, q", [
-    (FiscalCalendar(1, "CE"), dt.date(2026, 3, 31), 2026, 1),
-    (FiscalCalendar(1, "BE"), dt.date(2026, 12, 31), 2569, 4),
-    (FiscalCalendar(4, "CE"), dt.date(2026, 3, 31), 2026, 4),     # April-March, named by end year
-    (FiscalCalendar(4, "CE"), dt.date(2026, 4, 1), 2027, 1),
-    (FiscalCalendar(4, "CE", "start"), dt.date(2026, 4, 1), 2026, 1),  # Japan
-    (FiscalCalendar(7, "CE"), dt.date(2025, 7, 1), 2026, 1),      # July-June (Australia FY2026)
-    (FiscalCalendar(7, "CE"), dt.date(2026, 6, 30), 2026, 4),
-])
+@pytest.mark.parametrize(
+    "cal, day, fy, q",
+    [
+        (FiscalCalendar(1, "CE"), dt.date(2026, 3, 31), 2026, 1),
+        (FiscalCalendar(1, "BE"), dt.date(2026, 12, 31), 2569, 4),
+        (FiscalCalendar(4, "CE"), dt.date(2026, 3, 31), 2026, 4),  # April-March, named by end year
+        (FiscalCalendar(4, "CE"), dt.date(2026, 4, 1), 2027, 1),
+        (FiscalCalendar(4, "CE", "start"), dt.date(2026, 4, 1), 2026, 1),  # Japan
+        (FiscalCalendar(7, "CE"), dt.date(2025, 7, 1), 2026, 1),  # July-June (Australia FY2026)
+        (FiscalCalendar(7, "CE"), dt.date(2026, 6, 30), 2026, 4),
+    ],
+)
 def test_other_calendars(cal, day, fy, q):
     assert (cal.fiscal_year(day), cal.quarter(day)) == (fy, q)
     assert cal.year_start(fy) <= day <= cal.year_end(fy)
     assert cal.quarter_start(fy, q) <= day <= cal.quarter_end(fy, q)
 
 
-@pytest.mark.parametrize("cal", [THAI, FiscalCalendar(1, "CE"), FiscalCalendar(4, "CE"), FiscalCalendar(7, "BE"),
-                                 FiscalCalendar(4, "CE", "start")])
+@pytest.mark.parametrize(
+    "cal",
+    [THAI, FiscalCalendar(1, "CE"), FiscalCalendar(4, "CE"), FiscalCalendar(7, "BE"), FiscalCalendar(4, "CE", "start")],
+)
 def test_vectorised_matches_scalar(cal):
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=d) for d in range(0, 900, 17)]
     df = pl.DataFrame({"d": days}).with_columns(fy=cal.fiscal_year_expr(pl.col("d")), q=cal.quarter_expr(pl.col("d")))

@@ -46,8 +46,10 @@ def test_init_ingest_revisions(tmp_path, capsys):
     assert "Not ingested" in err and "nothing was stored" in err and "Traceback" not in err
     assert cli.main(["--store", st, "revisions", "--format", "csv"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0] == ("table,fiscal_year,project_id,key,column,old_value,old_as_of,old_vintage,"
-                                   "new_value,new_as_of,new_vintage,change,kind")
+    assert out.splitlines()[0] == (
+        "table,fiscal_year,project_id,key,column,old_value,old_as_of,old_vintage,"
+        "new_value,new_as_of,new_vintage,change,kind"
+    )
     assert "0.6334,2025-12-30,1,1.7334,2026-03-31,1" in out
 
 
@@ -82,8 +84,10 @@ def test_table_cells_align_and_count_thai_marks_as_no_width():
 
     assert cell_width("ที่") == 1 and cell_width("โครงการ") == 7 and cell_width("abc") == 3
     assert clip("โครงการส่งเสริม", 5) == "โครง…" and cell_width(clip("โครงการส่งเสริม", 5)) == 5
-    df = pl.DataFrame({"name": ["ก", "bb"], "budget": [1.5, None], "p_miss_kpi": [0.996, 0.5]},
-                      schema_overrides={"budget": pl.Decimal(38, 6)})
+    df = pl.DataFrame(
+        {"name": ["ก", "bb"], "budget": [1.5, None], "p_miss_kpi": [0.996, 0.5]},
+        schema_overrides={"budget": pl.Decimal(38, 6)},
+    )
     text, hidden = render(df)
     rows = text.splitlines()
     assert rows[0] == "name  budget  p_miss_kpi" and hidden == []
@@ -97,7 +101,9 @@ def test_rank_on_the_reference_data_does_not_load_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys; from forecast.interfaces import cli; cli.main(['rank', '--format', 'csv']); "
-            "print([m for m in ('sklearn', 'statsmodels', 'scipy.stats') if m in sys.modules])")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    code = (
+        "import sys; from forecast.interfaces import cli; cli.main(['rank', '--format', 'csv']); "
+        "print([m for m in ('sklearn', 'statsmodels', 'scipy.stats') if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -9,18 +9,17 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from forecast import api, config
+from forecast import api
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot
-from forecast.data.store import Store
+from forecast.data.store import provenance
 from forecast.errors import HistoryError
 from forecast.interfaces.cli import main
 from forecast.model import backtest as B
 from forecast.model import engine, registry, synthetic
-from forecast.model import features as F
-from forecast.data.store import provenance
 from forecast.model import estimators as E
+from forecast.model import features as F
 from forecast.model import models as M
 
 
@@ -69,14 +68,30 @@ def test_origin_one_of_the_full_history_is_the_q1_report(reference):
 
 def _line(budgets: dict[str, float], reports: dict[str, list[tuple]], year: int = 2022) -> Snapshot:
     """One budget line of a C.E. calendar year: projects rows per as_of, finance rows per report."""
-    projects = pl.DataFrame({
-        s.FISCAL_YEAR: [year] * len(budgets), s.PROJECT_ID: ["L-1"] * len(budgets),
-        s.AS_OF: [dt.date.fromisoformat(d) for d in budgets], s.NAME_EN: ["a line"] * len(budgets),
-        s.BUDGET: list(budgets.values())}).with_columns(pl.col(s.BUDGET).cast(s.MONEY))
-    rows = [{s.FISCAL_YEAR: year, s.PROJECT_ID: "L-1", s.AS_OF: dt.date.fromisoformat(d), s.QUARTER: q,
-             s.PLAN: plan, s.DISBURSED: disb} for d, quarters in reports.items() for q, plan, disb in quarters]
-    finance = pl.DataFrame(rows).with_columns(pl.col(s.PLAN).cast(s.MONEY), pl.col(s.DISBURSED).cast(s.MONEY),
-                                              pl.col(s.QUARTER).cast(pl.Int8))
+    projects = pl.DataFrame(
+        {
+            s.FISCAL_YEAR: [year] * len(budgets),
+            s.PROJECT_ID: ["L-1"] * len(budgets),
+            s.AS_OF: [dt.date.fromisoformat(d) for d in budgets],
+            s.NAME_EN: ["a line"] * len(budgets),
+            s.BUDGET: list(budgets.values()),
+        }
+    ).with_columns(pl.col(s.BUDGET).cast(s.MONEY))
+    rows = [
+        {
+            s.FISCAL_YEAR: year,
+            s.PROJECT_ID: "L-1",
+            s.AS_OF: dt.date.fromisoformat(d),
+            s.QUARTER: q,
+            s.PLAN: plan,
+            s.DISBURSED: disb,
+        }
+        for d, quarters in reports.items()
+        for q, plan, disb in quarters
+    ]
+    finance = pl.DataFrame(rows).with_columns(
+        pl.col(s.PLAN).cast(s.MONEY), pl.col(s.DISBURSED).cast(s.MONEY), pl.col(s.QUARTER).cast(pl.Int8)
+    )
     return Snapshot.from_tables({"projects": projects, "finance": finance}, calendar=FiscalCalendar(1, "CE"))
 
 
@@ -90,14 +105,22 @@ REPORTS = {
 
 def test_a_budget_revised_in_q3_does_not_reach_the_q1_and_q2_features():
     plain = F.build_all(F.panel(_line({"2022-01-01": 100.0}, REPORTS)))
-    revised = F.build_all(F.panel(_line({"2022-01-01": 100.0, "2022-09-30": 120.0},
-                                        {**REPORTS, "2022-09-30": [(1, 25.0, 10.0), (2, 25.0, 20.0), (3, 25.0, 15.0),
-                                                                   (4, 45.0, None)],
-                                         "2022-12-31": [(1, 25.0, 10.0), (2, 25.0, 20.0), (3, 25.0, 15.0),
-                                                        (4, 45.0, 40.0)]})))
+    revised = F.build_all(
+        F.panel(
+            _line(
+                {"2022-01-01": 100.0, "2022-09-30": 120.0},
+                {
+                    **REPORTS,
+                    "2022-09-30": [(1, 25.0, 10.0), (2, 25.0, 20.0), (3, 25.0, 15.0), (4, 45.0, None)],
+                    "2022-12-31": [(1, 25.0, 10.0), (2, 25.0, 20.0), (3, 25.0, 15.0), (4, 45.0, 40.0)],
+                },
+            )
+        )
+    )
     early = [c for c in F.COLUMNS if c != F.STATE]
-    assert_frame_equal(plain.filter(pl.col(F.ORIGIN) <= 2).select(early),
-                       revised.filter(pl.col(F.ORIGIN) <= 2).select(early))
+    assert_frame_equal(
+        plain.filter(pl.col(F.ORIGIN) <= 2).select(early), revised.filter(pl.col(F.ORIGIN) <= 2).select(early)
+    )
     q3 = revised.filter(pl.col(F.ORIGIN) == 3).row(0, named=True)
     assert q3[s.BUDGET] == 120 and q3[F.BUDGET_REVISION] == pytest.approx(np.log(1.2))
     assert q3[F.BUDGET_REVISION_COUNT] == 1
@@ -130,8 +153,12 @@ def test_no_figure_after_the_origin_reaches_the_features(origin):
     rng = np.random.default_rng(0)
     later = (pl.col(s.FISCAL_YEAR) == last) & (pl.col(s.QUARTER) > origin) & pl.col(s.DISBURSED).is_not_null()
     noise = pl.Series(rng.uniform(0, 1000, panel.height))
-    changed = panel.with_columns(*(pl.when(later).then(noise).otherwise(pl.col(c)).alias(c)
-                                   for c in (s.DISBURSED, s.COMMITTED, s.SPEND, F.RESTATED)))
+    changed = panel.with_columns(
+        *(
+            pl.when(later).then(noise).otherwise(pl.col(c)).alias(c)
+            for c in (s.DISBURSED, s.COMMITTED, s.SPEND, F.RESTATED)
+        )
+    )
     before = F.build(panel.lazy(), origin, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == last)
     after = F.build(changed.lazy(), origin, with_outcomes=False).filter(pl.col(s.FISCAL_YEAR) == last)
     assert_frame_equal(before, after)
@@ -148,11 +175,14 @@ def test_run_windows_equal_over_windows():
     x = rng.normal(size=keys.size)
     x[rng.random(keys.size) < 0.2] = np.nan
     df = pl.DataFrame({F.GROUP: keys, "x": x}).with_columns(pl.col("x").fill_nan(None))
-    got = df.select(F.cum_over(pl.col("x")).alias("c"), F.total_over(pl.col("x")).alias("t"),
-                    F.lag_over(pl.col("x")).alias("l"))
-    want = df.select(pl.col("x").fill_null(0.0).cum_sum().over(F.GROUP).alias("c"),
-                     pl.col("x").fill_null(0.0).sum().over(F.GROUP).alias("t"),
-                     pl.col("x").shift(1).over(F.GROUP).alias("l"))
+    got = df.select(
+        F.cum_over(pl.col("x")).alias("c"), F.total_over(pl.col("x")).alias("t"), F.lag_over(pl.col("x")).alias("l")
+    )
+    want = df.select(
+        pl.col("x").fill_null(0.0).cum_sum().over(F.GROUP).alias("c"),
+        pl.col("x").fill_null(0.0).sum().over(F.GROUP).alias("t"),
+        pl.col("x").shift(1).over(F.GROUP).alias("l"),
+    )
     assert_frame_equal(got, want, check_exact=False, abs_tol=1e-9)
 
 
@@ -241,8 +271,12 @@ def test_recalibration_maps_overconfident_probabilities_toward_the_truth():
     xs, ys = cal.recalibration
     assert np.interp(0.05, xs, ys) == pytest.approx(0.275, abs=0.05)
     assert np.interp(0.95, xs, ys) == pytest.approx(0.725, abs=0.05)
-    assert M.Calibration.fit(np.zeros(50), np.zeros(50), np.ones(50)).recalibrate(raw[:10], event[:10],
-                                                                                   "platt").recalibration is None
+    assert (
+        M.Calibration.fit(np.zeros(50), np.zeros(50), np.ones(50))
+        .recalibrate(raw[:10], event[:10], "platt")
+        .recalibration
+        is None
+    )
 
 
 def test_backtest_needs_three_complete_years():
@@ -328,7 +362,7 @@ def test_a_tampered_artifact_is_refused(tmp_path, trained):
 # --- projection without history -------------------------------------------------------------
 def test_projection_of_the_reference_without_history(reference):
     p = engine.project(reference.snapshot())
-    assert p.columns[:len(engine.PROJECTION_COLUMNS)] == engine.PROJECTION_COLUMNS
+    assert p.columns[: len(engine.PROJECTION_COLUMNS)] == engine.PROJECTION_COLUMNS
     assert p.height == 9
     assert set(p[engine.BASIS]) == {"no history"} and set(p[B.MODEL]) == {"structural"}
     assert set(p[F.ORIGIN]) == {2}
@@ -355,8 +389,9 @@ def test_cli_simulate_backtest_and_predictions(tmp_path, capsys):
     assert df.columns == B.PREDICTION_COLUMNS
     assert df.height == 15 * 1 * 3 * len(E.CANDIDATES)  # one predicted year x 3 origins x candidates
     # anyone can recompute the metrics from the file
-    mae = (df.group_by("origin_quarter", "model")
-           .agg(((pl.col("disbursed_share_p50") - pl.col("y_true_disbursed_share")).abs().mean() * 100).alias("m")))
+    mae = df.group_by("origin_quarter", "model").agg(
+        ((pl.col("disbursed_share_p50") - pl.col("y_true_disbursed_share")).abs().mean() * 100).alias("m")
+    )
     joined = table.join(mae, on=["origin_quarter", "model"])
     assert joined.height == table.height
     assert ((joined["mae_disbursed_pp"] - joined["m"]).abs() < 1e-3).all()

@@ -41,12 +41,17 @@ def test_data_workbook_round_trips_through_validation(tmp_path, reference, store
     path.write_bytes(export.data_workbook(reference.snapshot()))
     checked = store.check([path])
     assert checked.errors == []
-    assert {k: v.height for k, v in checked.tables.items()} == {"projects": 9, "finance": 36, "kpis": 32,
-                                                                 "kpi_results": 64, "targets": 0}  # 32 KPIs x Q1, Q2
+    assert {k: v.height for k, v in checked.tables.items()} == {
+        "projects": 9,
+        "finance": 36,
+        "kpis": 32,
+        "kpi_results": 64,
+        "targets": 0,
+    }  # 32 KPIs x Q1, Q2
 
 
 def test_csv_has_a_bom_and_neutralised_formulas_that_ingest_back():
-    df = pl.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "plain", "-minus"], "n": [1.5, -2.0, 3.0, 4.0]})
+    df = pl.DataFrame({"name": ['=HYPERLINK("http://x")', "@SUM(A1)", "plain", "-minus"], "n": [1.5, -2.0, 3.0, 4.0]})
     raw = export.csv_bytes(df)
     assert raw.startswith("\ufeff".encode())
     text = raw.decode("utf-8-sig")
@@ -57,8 +62,13 @@ def test_csv_has_a_bom_and_neutralised_formulas_that_ingest_back():
     assert back["name"].to_list() == df["name"].to_list()
 
 
-@pytest.mark.parametrize("lang, words", [("th", ["ติดตามการใช้จ่ายงบประมาณ", "เบิกจ่ายแล้ว", "ล้านบาท"]),
-                                         ("en", ["Budget execution monitor", "disbursed", "MTHB"])])
+@pytest.mark.parametrize(
+    "lang, words",
+    [
+        ("th", ["ติดตามการใช้จ่ายงบประมาณ", "เบิกจ่ายแล้ว", "ล้านบาท"]),
+        ("en", ["Budget execution monitor", "disbursed", "MTHB"]),
+    ],
+)
 def test_the_summary_is_one_a4_pdf_page_with_its_text(reference, lang, words):
     from pypdf import PdfReader
 

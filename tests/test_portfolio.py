@@ -39,12 +39,14 @@ def test_with_full_correlation_the_sum_has_the_sum_of_quantiles_and_with_none_a_
     budgets = np.array([10.0, 20.0])
     lo = budgets @ np.array([0.8 + 0.2 * 0.1, 0.9 * (0.8 + 0.2 * 0.1)])
     hi = budgets @ np.array([0.8 + 0.2 * 0.9, 0.9 * (0.8 + 0.2 * 0.9)])
-    same = P.draw(grid, ["a", "a"], ["x", "x"], _independent(P.MAX_RHO), 40_000, seed=2, groups=np.zeros(2, int),
-                  weights=budgets)[:, 0]
+    same = P.draw(
+        grid, ["a", "a"], ["x", "x"], _independent(P.MAX_RHO), 40_000, seed=2, groups=np.zeros(2, int), weights=budgets
+    )[:, 0]
     q10, q90 = np.quantile(same, [0.1, 0.9])
     assert q10 == pytest.approx(lo, rel=0.01) and q90 == pytest.approx(hi, rel=0.01)
-    apart = P.draw(grid, ["a", "b"], ["x", "y"], _independent(0.0), 40_000, seed=2, groups=np.zeros(2, int),
-                   weights=budgets)[:, 0]
+    apart = P.draw(
+        grid, ["a", "b"], ["x", "y"], _independent(0.0), 40_000, seed=2, groups=np.zeros(2, int), weights=budgets
+    )[:, 0]
     a10, a90 = np.quantile(apart, [0.1, 0.9])
     assert a90 - a10 < 0.85 * (hi - lo) and lo < a10 < a90 < hi
 
@@ -63,8 +65,15 @@ def test_dependence_is_recovered_from_out_of_sample_scores():
     shock = np.repeat(rng.normal(0, np.sqrt(0.3), years), lines)
     z = shock + rng.normal(0, np.sqrt(0.7), years * lines)
     grid = {M.level(M.AMOUNT, q): [q] * (years * lines) for q in M.LEVELS}  # uniform on [0, 1]
-    frame = pl.DataFrame({s.FISCAL_YEAR: np.repeat(np.arange(years), lines), s.AGENCY: ["a"] * (years * lines),
-                          s.PLAN_LINE: ["x"] * (years * lines), "y_true_disbursed_ratio": norm.cdf(z), **grid})
+    frame = pl.DataFrame(
+        {
+            s.FISCAL_YEAR: np.repeat(np.arange(years), lines),
+            s.AGENCY: ["a"] * (years * lines),
+            s.PLAN_LINE: ["x"] * (years * lines),
+            "y_true_disbursed_ratio": norm.cdf(z),
+            **grid,
+        }
+    )
     dep = P.Dependence.from_dict(P.estimate_dependence(frame))
     assert dep.source == "history" and dep.government == pytest.approx(0.3, abs=0.1)
 
@@ -94,8 +103,28 @@ def test_the_cli_portfolio_columns_are_the_contract(capsys):
 def test_targets_are_kept_in_the_store_and_used(tmp_path, capsys):
     st = str(tmp_path / "st")
     assert main(["--store", st, "init", "--from-reference"]) == 0
-    assert main(["--store", st, "targets", "set", "--fiscal-year", "2569", "--year-end", "0.9",
-                 "--quarterly", "0.3", "0.5", "0.7", "0.9", "--note", "cabinet"]) == 0
+    assert (
+        main(
+            [
+                "--store",
+                st,
+                "targets",
+                "set",
+                "--fiscal-year",
+                "2569",
+                "--year-end",
+                "0.9",
+                "--quarterly",
+                "0.3",
+                "0.5",
+                "0.7",
+                "0.9",
+                "--note",
+                "cabinet",
+            ]
+        )
+        == 0
+    )
     assert "stored as vintage 2" in capsys.readouterr().out
     store = Store.open(st)
     policy = R.policy_for(store.snapshot())
@@ -105,15 +134,32 @@ def test_targets_are_kept_in_the_store_and_used(tmp_path, capsys):
     assert "target 90% set for fiscal year 2569" in capsys.readouterr().err
     assert main(["--store", st, "rank", "--lang", "en", "--target", "0.8"]) == 0
     assert "target 80% given for this run" in capsys.readouterr().err
-    assert main(["--store", st, "targets", "set", "--fiscal-year", "2569", "--year-end", "0.9",
-                 "--quarterly", "0.5", "0.3", "0.7", "0.9"]) == 1
+    assert (
+        main(
+            [
+                "--store",
+                st,
+                "targets",
+                "set",
+                "--fiscal-year",
+                "2569",
+                "--year-end",
+                "0.9",
+                "--quarterly",
+                "0.5",
+                "0.3",
+                "0.7",
+                "0.9",
+            ]
+        )
+        == 1
+    )
     assert "each is at least the one before it" in capsys.readouterr().err
     assert main(["--store", st, "targets", "--format", "csv"]) == 0
     assert pl.read_csv(capsys.readouterr().out.encode()).height == 1  # the refused change stored nothing
 
 
 def test_a_multi_agency_store_ranks_its_agencies(tmp_path):
-    from streamlit.testing.v1 import AppTest
 
     import ui
 

@@ -52,15 +52,19 @@ def test_a_real_agency_file_is_accepted_with_warnings_only(agency):
     p = store.read("projects", "all").filter(pl.col(s.PROJECT_ID) == "ECHO/UKR/BUD/2019/91001")
     assert [f"{b}" for b in p[s.BUDGET]] == ["100.123456", "120.123456"]  # six decimals, kept exactly
     # a view as of a date uses the budget known then
-    assert f"{store.read('projects', '2022-06-30').filter(pl.col(s.PROJECT_ID).str.starts_with('ECHO'))[s.BUDGET].item()}" \
+    assert (
+        f"{store.read('projects', '2022-06-30').filter(pl.col(s.PROJECT_ID).str.starts_with('ECHO'))[s.BUDGET].item()}"
         == "100.123456"
+    )
     f = store.read("finance")
     assert f[s.COMMITTED].null_count() == f.height and f[s.SPEND].null_count() == f.height
 
 
 def test_plan_quarters_must_sum_to_the_budget_of_the_same_vintage(agency):
     folder, store = agency
-    text = FINANCE.replace("2022,ECHO/UKR/BUD/2019/91001,3,2022-09-30,75,15,,", "2022,ECHO/UKR/BUD/2019/91001,3,2022-09-30,55,15,,")
+    text = FINANCE.replace(
+        "2022,ECHO/UKR/BUD/2019/91001,3,2022-09-30,75,15,,", "2022,ECHO/UKR/BUD/2019/91001,3,2022-09-30,55,15,,"
+    )
     (folder / "finance.csv").write_text(text, encoding="utf-8")
     errors = store.check([folder]).errors
     assert [i.rule for i in errors] == ["plan_sum"]
@@ -78,8 +82,10 @@ def test_a_bad_key_is_reported_once_without_a_cascade(agency):
 
 def test_committed_without_disbursed_is_an_error(agency):
     folder, store = agency
-    (folder / "finance.csv").write_text(FINANCE.replace("2022,44000-P174112,1,2022-03-31,10,5,,",
-                                                        "2022,44000-P174112,1,2022-03-31,10,,5,"), encoding="utf-8")
+    (folder / "finance.csv").write_text(
+        FINANCE.replace("2022,44000-P174112,1,2022-03-31,10,5,,", "2022,44000-P174112,1,2022-03-31,10,,5,"),
+        encoding="utf-8",
+    )
     assert [i.rule for i in store.check([folder]).errors] == ["actuals_incomplete"]
 
 
@@ -109,8 +115,9 @@ def test_every_csv_export_ingests_into_a_fresh_store(agency, tmp_path, capsys):
 def test_init_backtest_train_project_and_rank_on_a_real_profile_history(tmp_path, capsys):
     """The issue's flow on a history with real data's pathologies (calendar years, C.E., no commitments)."""
     hist = tmp_path / "hist"
-    frames = synthetic.simulate(projects=60, years=4, seed=3, profile="real", calendar=FiscalCalendar(1, "CE"),
-                                as_of_quarter=2)
+    frames = synthetic.simulate(
+        projects=60, years=4, seed=3, profile="real", calendar=FiscalCalendar(1, "CE"), as_of_quarter=2
+    )
     synthetic.write(frames, hist)
     st = str(tmp_path / "st")
     assert main(["--store", st, "init", "--fiscal-year-start", "1", "--era", "CE", "--currency", "AMD"]) == 0
@@ -121,8 +128,14 @@ def test_init_backtest_train_project_and_rank_on_a_real_profile_history(tmp_path
     out = capsys.readouterr()
     assert "Commitments not reported: spend is not modelled." in out.out
     p = pl.read_csv(preds)
-    assert {"budget_at_origin", "budget_final", "y_true_disbursed", "disbursed_p10", "disbursed_p50",
-            "disbursed_p90"} <= set(p.columns)
+    assert {
+        "budget_at_origin",
+        "budget_final",
+        "y_true_disbursed",
+        "disbursed_p10",
+        "disbursed_p50",
+        "disbursed_p90",
+    } <= set(p.columns)
     assert p["spend_share_p50"].null_count() == p.height
     assert main(["--store", st, "train"]) == 0
     assert "Commitments not reported in the history" in capsys.readouterr().out

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import polars as pl
 
-from forecast.interfaces import cli
 from forecast.data import schema as s
+from forecast.interfaces import cli
 
 V1, V2 = dt.date(2025, 12, 30), dt.date(2026, 3, 31)
 
@@ -49,16 +49,26 @@ def test_total_budget_is_the_reports(reference):
 
 
 def test_quarterly_plans_sum_to_each_budget(reference):
-    plan = (reference.read("finance", V2).group_by(s.PROJECT_ID).agg(pl.col(s.PLAN).sum())
-            .join(reference.read("projects").select(s.PROJECT_ID, s.BUDGET), on=s.PROJECT_ID))
+    plan = (
+        reference.read("finance", V2)
+        .group_by(s.PROJECT_ID)
+        .agg(pl.col(s.PLAN).sum())
+        .join(reference.read("projects").select(s.PROJECT_ID, s.BUDGET), on=s.PROJECT_ID)
+    )
     assert (plan[s.PLAN] == plan[s.BUDGET]).all()
 
 
 def test_cumulative_q2_figures_as_printed(reference):
     fin = reference.read("finance", V2)
     q2 = fin.filter(pl.col(s.QUARTER) == 2)
-    printed = {r[s.PROJECT_ID]: (f"{r[s.PLAN_CUM_REPORTED]:.4f}", f"{r[s.SPEND_CUM_REPORTED]:.4f}",
-                                 f"{r[s.DISBURSED_CUM_REPORTED]:.4f}") for r in q2.iter_rows(named=True)}
+    printed = {
+        r[s.PROJECT_ID]: (
+            f"{r[s.PLAN_CUM_REPORTED]:.4f}",
+            f"{r[s.SPEND_CUM_REPORTED]:.4f}",
+            f"{r[s.DISBURSED_CUM_REPORTED]:.4f}",
+        )
+        for r in q2.iter_rows(named=True)
+    }
     assert printed == Q2_SUMMARY
     # The quarterly detail tables add up to the summary, except two fourth-decimal quirks of the report.
     flows = fin.filter(pl.col(s.QUARTER) <= 2).group_by(s.PROJECT_ID).agg(pl.col(s.DISBURSED).sum())
@@ -70,8 +80,10 @@ def test_cumulative_q2_figures_as_printed(reference):
 def test_q1_vintage_kept_as_printed(reference):
     q1 = reference.read("finance", V1)
     assert q1.height == 9 and set(q1[s.AS_OF]) == {V1}
-    got = {r[s.PROJECT_ID]: (f"{r[s.PLAN]:.4f}", f"{r[s.SPEND]:.4f}", f"{r[s.DISBURSED]:.4f}")
-           for r in q1.iter_rows(named=True)}
+    got = {
+        r[s.PROJECT_ID]: (f"{r[s.PLAN]:.4f}", f"{r[s.SPEND]:.4f}", f"{r[s.DISBURSED]:.4f}")
+        for r in q1.iter_rows(named=True)
+    }
     assert got == {k: v[1:] for k, v in Q1_SUMMARY.items()}
     # The Q1 summary prints no commitments: they are spend - disbursed.
     digital_id = q1.filter(pl.col(s.PROJECT_ID) == "etda-digital-id").row(0, named=True)
@@ -113,8 +125,24 @@ def test_cli_reproduces_every_money_figure(capsys):
     out = capsys.readouterr().out
     cells = {c for line in out.splitlines() for c in line.split(",")}
     printed = {x for v in (*Q1_SUMMARY.values(), *Q2_SUMMARY.values()) for x in v[1:]}
-    detail = {"13.3000", "10.1880", "-0.7137", "-4.7114", "-32.1369", "-12.0452", "98.0502", "23.4880",
-              "15.7775", "8.3721", "17.9604", "0.1355", "22.9052", "9.5841", "21.6293", "86.0050"}
+    detail = {
+        "13.3000",
+        "10.1880",
+        "-0.7137",
+        "-4.7114",
+        "-32.1369",
+        "-12.0452",
+        "98.0502",
+        "23.4880",
+        "15.7775",
+        "8.3721",
+        "17.9604",
+        "0.1355",
+        "22.9052",
+        "9.5841",
+        "21.6293",
+        "86.0050",
+    }
     assert printed | detail <= cells
     assert cli.main(["data", "--table", "kpi_results", "--as-of", "all", "--format", "csv"]) == 0
     out = capsys.readouterr().out

@@ -8,11 +8,11 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from forecast import api
-from forecast.decisions import kpi, risk
-from forecast.model import synthetic
 from forecast.data import schema as s
+from forecast.decisions import kpi, risk
 from forecast.errors import InputError
 from forecast.interfaces.cli import main
+from forecast.model import synthetic
 
 
 def _kpi(df: pl.DataFrame, project: str, kpi_id: str) -> dict:
@@ -22,9 +22,13 @@ def _kpi(df: pl.DataFrame, project: str, kpi_id: str) -> dict:
 # --- KPIs ---------------------------------------------------------------------------------
 def test_kpis_the_report_shows_reached_are_reached(reference):
     k = kpi.attainment(reference.snapshot())
-    assert k.height == 32 and k.columns[:len(kpi.COLUMNS)] == kpi.COLUMNS
+    assert k.height == 32 and k.columns[: len(kpi.COLUMNS)] == kpi.COLUMNS
     communities = _kpi(k, "etda-sme-ai-transformation", "3")  # 118 communities against 100
-    assert (communities[kpi.STATUS], communities[kpi.REACHED_QUARTER], communities[kpi.P_ATTAIN]) == (kpi.REACHED, 2, 1.0)
+    assert (communities[kpi.STATUS], communities[kpi.REACHED_QUARTER], communities[kpi.P_ATTAIN]) == (
+        kpi.REACHED,
+        2,
+        1.0,
+    )
     assert communities[kpi.VALUE_TO_DATE] == 118
     digital_id = _kpi(k, "etda-digital-id", "1")  # 1,805 services > 1,463
     assert digital_id[kpi.STATUS] == kpi.REACHED and digital_id[kpi.TIER_EXPECTED] == 100
@@ -48,14 +52,30 @@ def test_levels_and_surveys_state_their_basis(reference):
 
 
 def _one_kpi(value: float) -> tuple[pl.DataFrame, pl.DataFrame]:
-    kpis = pl.DataFrame({
-        s.FISCAL_YEAR: [2569], s.PROJECT_ID: ["p"], s.KPI_ID: ["1"], s.NAME_EN: ["people trained"],
-        s.UNIT: ["person"], s.COMPARATOR: [">="], s.TARGET: [1000.0], s.PLAN_Q[0]: [250.0], s.PLAN_Q[1]: [250.0],
-        s.PLAN_Q[2]: [250.0], s.PLAN_Q[3]: [250.0], s.PLAN_IS_CUMULATIVE: [False],
-        s.TIER_50: [None], s.TIER_75: [None], s.TIER_100: [None]},
-        schema_overrides={s.TIER_50: pl.Float64, s.TIER_75: pl.Float64, s.TIER_100: pl.Float64})
-    results = pl.DataFrame({s.FISCAL_YEAR: [2569], s.PROJECT_ID: ["p"], s.KPI_ID: ["1"], s.QUARTER: [2],
-                            s.VALUE: [value]}, schema_overrides={s.QUARTER: pl.Int8})
+    kpis = pl.DataFrame(
+        {
+            s.FISCAL_YEAR: [2569],
+            s.PROJECT_ID: ["p"],
+            s.KPI_ID: ["1"],
+            s.NAME_EN: ["people trained"],
+            s.UNIT: ["person"],
+            s.COMPARATOR: [">="],
+            s.TARGET: [1000.0],
+            s.PLAN_Q[0]: [250.0],
+            s.PLAN_Q[1]: [250.0],
+            s.PLAN_Q[2]: [250.0],
+            s.PLAN_Q[3]: [250.0],
+            s.PLAN_IS_CUMULATIVE: [False],
+            s.TIER_50: [None],
+            s.TIER_75: [None],
+            s.TIER_100: [None],
+        },
+        schema_overrides={s.TIER_50: pl.Float64, s.TIER_75: pl.Float64, s.TIER_100: pl.Float64},
+    )
+    results = pl.DataFrame(
+        {s.FISCAL_YEAR: [2569], s.PROJECT_ID: ["p"], s.KPI_ID: ["1"], s.QUARTER: [2], s.VALUE: [value]},
+        schema_overrides={s.QUARTER: pl.Int8},
+    )
     return kpis, results
 
 
@@ -81,7 +101,7 @@ def test_kpi_calibration_beats_the_rules_on_simulated_history():
 # --- risk -------------------------------------------------------------------------------------
 def test_ranking_lists_the_nine_projects_with_reasons_from_the_report(reference):
     r = api.rank(reference, lang="en")
-    assert r.columns[:len(risk.COLUMNS)] == risk.COLUMNS
+    assert r.columns[: len(risk.COLUMNS)] == risk.COLUMNS
     assert r.height == 9 and r[risk.RANK].to_list() == list(range(1, 10))
     for c in (risk.RISK_SCORE, risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.P_MISS_KPI):
         assert r[c].is_between(0, 1).all(), c
@@ -107,12 +127,26 @@ def test_drivers_in_thai_and_deterministic_output(reference):
 
 
 def test_ties_are_broken_by_p_miss_then_project_id():
-    rows = pl.DataFrame({
-        s.PROJECT_ID: ["b", "a", "c"], s.NAME_EN: ["B", "A", "C"], s.NAME_TH: ["ข", "ก", "ค"],
-        risk.RISK_SCORE: [0.5, 0.5, 0.5], risk.LEVEL: ["medium"] * 3, risk.P_MISS_DISBURSEMENT: [0.6, 0.6, 0.9],
-        risk.P_MISS_SPEND: [0.0] * 3, risk.P_MISS_KPI: [0.0] * 3, s.FISCAL_YEAR: [2569] * 3, s.PLAN_LINE: [""] * 3,
-        "origin_quarter": [2] * 3, s.AS_OF: [None] * 3, "basis": ["no history"] * 3, "model": ["structural"] * 3,
-        risk.DRIVERS_TH: [["x"]] * 3, risk.DRIVERS_EN: [["x"]] * 3})
+    rows = pl.DataFrame(
+        {
+            s.PROJECT_ID: ["b", "a", "c"],
+            s.NAME_EN: ["B", "A", "C"],
+            s.NAME_TH: ["ข", "ก", "ค"],
+            risk.RISK_SCORE: [0.5, 0.5, 0.5],
+            risk.LEVEL: ["medium"] * 3,
+            risk.P_MISS_DISBURSEMENT: [0.6, 0.6, 0.9],
+            risk.P_MISS_SPEND: [0.0] * 3,
+            risk.P_MISS_KPI: [0.0] * 3,
+            s.FISCAL_YEAR: [2569] * 3,
+            s.PLAN_LINE: [""] * 3,
+            "origin_quarter": [2] * 3,
+            s.AS_OF: [None] * 3,
+            "basis": ["no history"] * 3,
+            "model": ["structural"] * 3,
+            risk.DRIVERS_TH: [["x"]] * 3,
+            risk.DRIVERS_EN: [["x"]] * 3,
+        }
+    )
     assert risk.ranked(rows, "en")[s.PROJECT_ID].to_list() == ["c", "a", "b"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -106,8 +107,11 @@ def test_a_real_store_asks_for_sign_in_and_records_it(agency_store):
 def test_the_first_sign_in_creates_an_administrator_with_a_one_time_password(agency_store, caplog):
     at = AppTest.from_file(APP, default_timeout=120).run()
     assert any("administrator 'admin' was created" in i.value or "ผู้ดูแล 'admin'" in i.value for i in at.info)
-    otp = next(r.getMessage().split("one-time password ")[1].split(" ")[0] for r in caplog.records
-               if "one-time password" in r.getMessage())
+    otp = next(
+        r.getMessage().split("one-time password ")[1].split(" ")[0]
+        for r in caplog.records
+        if "one-time password" in r.getMessage()
+    )
     sign_in(at, "admin", otp)
     assert at.title[0].value == "ตั้งรหัสผ่านใหม่"  # a one-time password must be changed first
     at.text_input(key="new_password").input("my own long password")
@@ -122,8 +126,11 @@ def test_a_role_is_refused_an_action_even_when_the_page_code_is_called_directly(
     agency_store.users.add("malee", "viewer", PASSWORD)
     before = agency_store.fingerprint()
     finance = tmp_path / "finance.csv"
-    finance.write_text("fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
-                       "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n", encoding="utf-8")
+    finance.write_text(
+        "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
+        "2569,etda-digital-id,3,2026-06-30,0.8325,1.0000,0.5000,1.5000\n",
+        encoding="utf-8",
+    )
 
     def script():
         import streamlit as st
@@ -267,9 +274,15 @@ def test_a_pickle_payload_never_runs(models_copy, tmp_path):
 
 def test_artifact_names_outside_the_set_are_refused(models_copy):
     store, ms, copy = models_copy
-    _resign(copy, ms.version, store.signing_key(), lambda m: m["artifacts"].update(
-        {"../../../elsewhere/x-1.skops": m["artifacts"].pop("origin-1.skops")}))
-    with pytest.raises(registry.RegistryError, match="artifact name '../../../elsewhere/x-1.skops' is not allowed"):
+    _resign(
+        copy,
+        ms.version,
+        store.signing_key(),
+        lambda m: m["artifacts"].update({"../../../elsewhere/x-1.skops": m["artifacts"].pop("origin-1.skops")}),
+    )
+    with pytest.raises(
+        registry.RegistryError, match=re.escape("artifact name '../../../elsewhere/x-1.skops' is not allowed")
+    ):
         registry.load(copy, store.signing_key())
 
 
@@ -291,8 +304,10 @@ def test_a_set_from_another_store_needs_foreign(trained, tmp_path, capsys):
     assert main(["--store", str(other.root), "models", "--activate", ms.version, "--foreign"]) == 0
     assert "accepted as foreign" in " ".join(capsys.readouterr().err.split())
     loaded = registry.load(other.models_dir, other.signing_key())
-    assert loaded.version == ms.version and registry.accepted(other.models_dir, ms.version)["trained_for_store"] \
-        == store.id
+    assert (
+        loaded.version == ms.version
+        and registry.accepted(other.models_dir, ms.version)["trained_for_store"] == store.id
+    )
     last = other.audit.entries().row(-1, named=True)
     assert last["action"] == "activate" and "trained elsewhere" in last["details"]
     refused = other.audit.entries().row(-2, named=True)
@@ -303,8 +318,10 @@ def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
     from forecast.model import engine, synthetic
 
     tables = synthetic.simulate(projects=12, years=3, seed=5)
-    renamed = {k: v.with_columns(v["project_id"].str.replace("^sim-", "real-")) if "project_id" in v.columns else v
-               for k, v in tables.items()}
+    renamed = {
+        k: v.with_columns(v["project_id"].str.replace("^sim-", "real-")) if "project_id" in v.columns else v
+        for k, v in tables.items()
+    }
     paths = synthetic.write(renamed, tmp_path / "history")  # ids renamed; SYNTHETIC.md and the tags remain
     store = Store.create(tmp_path / "store")
     store.ingest(paths)
@@ -316,7 +333,8 @@ def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
 # --- outputs --------------------------------------------------------------------------------------------
 def test_names_reach_the_page_as_plain_text():
     assert ui.md("[verify](http://attacker.example) ![x](http://b.example/p.png)") == (
-        "\\[verify\\]\\(http://attacker\\.example\\) \\!\\[x\\]\\(http://b\\.example/p\\.png\\)")
+        "\\[verify\\]\\(http://attacker\\.example\\) \\!\\[x\\]\\(http://b\\.example/p\\.png\\)"
+    )
     assert ui.md("**bold** # title <b>") == "\\*\\*bold\\*\\* \\# title \\<b\\>"
 
 

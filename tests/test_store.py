@@ -23,9 +23,9 @@ from tests.conftest import REFERENCE_FILES, reference_copy
 def _snapshot(root: Path) -> dict[str, str]:
     """Every data file and folder of a store (the audit trail in access/ records attempts too)."""
     files = [p for p in sorted(root.rglob("*")) if "access" not in p.relative_to(root).parts]
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in files if p.is_file()} | {"dirs": str(sorted(str(p.relative_to(root)) for p in files
-                                                                   if p.is_dir()))}
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files if p.is_file()} | {
+        "dirs": str(sorted(str(p.relative_to(root)) for p in files if p.is_dir()))
+    }
 
 
 def test_ingest_equals_the_embedded_reference(store, reference):
@@ -57,21 +57,29 @@ def test_failing_ingest_leaves_the_store_byte_identical(store, tmp_path):
 
 def test_a_changed_figure_is_kept_as_a_correction(store, tmp_path):
     store.ingest(REFERENCE_FILES)
+
     # Row 12: online-platform Q2 in the 2026-03-31 report; a corrected disbursement.
     def fix(rows):
         rows[10].update(disbursed="21.6300", committed="-12.0459")
         return rows
+
     result = store.ingest(reference_copy(tmp_path / "fix", {"finance": fix}), note="corrected Q2")
     assert result.vintage == 2 and result.rows == {"finance": 1}
-    latest = store.read("finance").filter((pl.col(s.PROJECT_ID) == "etda-online-platform-awareness")
-                                          & (pl.col(s.QUARTER) == 2)).row(0, named=True)
+    latest = (
+        store.read("finance")
+        .filter((pl.col(s.PROJECT_ID) == "etda-online-platform-awareness") & (pl.col(s.QUARTER) == 2))
+        .row(0, named=True)
+    )
     assert latest[s.DISBURSED] == Decimal("21.6300") and latest[s.VINTAGE] == 2
     rev = store.revisions().filter(pl.col("kind") == "correction")
     assert rev.select("column", "old_value", "new_value", "old_vintage", "new_vintage").rows() == [
-        ("committed", "-12.0452", "-12.0459", 1, 2), ("disbursed", "21.6293", "21.6300", 1, 2)]
+        ("committed", "-12.0452", "-12.0459", 1, 2),
+        ("disbursed", "21.6293", "21.6300", 1, 2),
+    ]
     # The old figure is still there.
-    versions = store.records("finance").filter((pl.col(s.PROJECT_ID) == "etda-online-platform-awareness")
-                                               & (pl.col(s.QUARTER) == 2))
+    versions = store.records("finance").filter(
+        (pl.col(s.PROJECT_ID) == "etda-online-platform-awareness") & (pl.col(s.QUARTER) == 2)
+    )
     assert sorted(versions[s.DISBURSED].to_list()) == [Decimal("21.6293"), Decimal("21.6300")]
     assert store.vintages()["note"].to_list() == ["", "corrected Q2"]
 
@@ -120,18 +128,23 @@ def test_other_calendars_load_the_same_way(tmp_path):
     folder = tmp_path / "files"
     folder.mkdir()
     (folder / "projects.csv").write_text(
-        "fiscal_year,project_id,name_th,name_en,plan_line,owner,budget,budget_cut\n"
-        "2026,roads,ถนน,Roads,,,10.0000,0\n", encoding="utf-8")
+        "fiscal_year,project_id,name_th,name_en,plan_line,owner,budget,budget_cut\n2026,roads,ถนน,Roads,,,10.0000,0\n",
+        encoding="utf-8",
+    )
     (folder / "finance.csv").write_text(
         "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
         "2026,roads,1,2025-06-30,4.0000,1.0000,2.0000,3.0000\n"
         "2026,roads,2,2025-06-30,3.0000,,,\n"
         "2026,roads,3,2025-06-30,2.0000,,,\n"
-        "2026,roads,4,2025-06-30,1.0000,,,\n", encoding="utf-8")
+        "2026,roads,4,2025-06-30,1.0000,,,\n",
+        encoding="utf-8",
+    )
     assert store.ingest([folder / "projects.csv", folder / "finance.csv"]).vintage == 1
     (folder / "finance.csv").write_text(
         "fiscal_year,project_id,quarter,as_of,plan,disbursed,committed,spend\n"
-        "2026,roads,1,2026-06-30,4.0000,1.0000,2.0000,3.0000\n", encoding="utf-8")
+        "2026,roads,1,2026-06-30,4.0000,1.0000,2.0000,3.0000\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ValidationError, match=r"outside fiscal year 2026 \(2025-04-01 to 2026-03-31\)"):
         store.ingest([folder / "finance.csv"])
 

@@ -6,7 +6,8 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from forecast import config
-from forecast.data import schema as s, templates
+from forecast.data import schema as s
+from forecast.data import templates
 from forecast.data.store import Store
 
 
@@ -32,9 +33,12 @@ def test_a_filled_workbook_ingests_like_the_csvs(tmp_path, reference):
 
 
 def test_workbook_errors_name_the_sheet(tmp_path, reference):
-    frames = {"finance": reference.read("finance", "all").drop(s.VINTAGE).with_columns(
-        pl.when(pl.col(s.QUARTER) == 4).then(9).otherwise(pl.col(s.QUARTER)).alias(s.QUARTER)),
-        "notes": pl.DataFrame({"x": [1]})}
+    frames = {
+        "finance": reference.read("finance", "all")
+        .drop(s.VINTAGE)
+        .with_columns(pl.when(pl.col(s.QUARTER) == 4).then(9).otherwise(pl.col(s.QUARTER)).alias(s.QUARTER)),
+        "notes": pl.DataFrame({"x": [1]}),
+    }
     book = templates.write_workbook(tmp_path / "bad.xlsx", frames, guide=False)
     checked = Store.open().check([book])
     err = next(i for i in checked.errors if i.rule == "quarter_range")

@@ -69,7 +69,8 @@ def test_duplicate_header(tmp_path):
 
 def test_duplicate_key(tmp_path):
     def dup(rows):
-        return rows + [dict(rows[0])]
+        return [*rows, dict(rows[0])]
+
     i = _one(_check(tmp_path, {"finance": dup}), "duplicate_key")
     assert i.row == 47 and "the same record as finance.csv, row 2" in i.message
 
@@ -82,8 +83,7 @@ def test_plan_not_summing_to_budget(tmp_path):
 
 
 def test_plan_within_tolerance_passes(tmp_path):
-    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, plan="38.7645",
-                                                            spend="9.5841")})
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, plan="38.7645", spend="9.5841")})
     assert not [i for i in checked.issues if i.rule == "plan_sum"]
 
 
@@ -94,8 +94,10 @@ def test_spend_identity(tmp_path):
 
 
 def test_cumulative_disbursed_below_zero_is_error_above_budget_is_warning(tmp_path):
-    neg = _one(_check(tmp_path, {"finance": lambda r: _set(r, 11, disbursed="-1.0000", committed="106.7629")}),
-               "cumulative_negative")
+    neg = _one(
+        _check(tmp_path, {"finance": lambda r: _set(r, 11, disbursed="-1.0000", committed="106.7629")}),
+        "cumulative_negative",
+    )
     assert neg.severity == "error" and "cannot be below 0" in neg.message
     over = _check(tmp_path / "b", {"finance": lambda r: _set(r, 12, disbursed="121.0000", committed="-111.4159")})
     i = _one(over, "cumulative_over_budget")
@@ -108,15 +110,20 @@ def test_as_of_outside_the_fiscal_year(tmp_path):
 
 
 def test_b_e_dates_and_pasted_numbers_are_accepted(tmp_path):
-    edit = {"finance": lambda r: _set(_set(r, 12, as_of="31 มีนาคม 2569", committed="(12.0452)"), 11,
-                                      as_of="31/03/2569", plan="58.7494")}
+    edit = {
+        "finance": lambda r: _set(
+            _set(r, 12, as_of="31 มีนาคม 2569", committed="(12.0452)"), 11, as_of="31/03/2569", plan="58.7494"
+        )
+    }
     checked = _check(tmp_path, edit)
     assert checked.ok, [str(i) for i in checked.errors]
 
 
 def test_future_actuals(tmp_path):
-    i = _one(_check(tmp_path, {"finance": lambda r: _set(r, 13, disbursed="1.0000", committed="0.0000",
-                                                         spend="1.0000")}), "future_actuals")
+    i = _one(
+        _check(tmp_path, {"finance": lambda r: _set(r, 13, disbursed="1.0000", committed="0.0000", spend="1.0000")}),
+        "future_actuals",
+    )
     assert "Q3 (which starts 2026-04-01) cannot be in a report as of 2026-03-31" in i.message
 
 
@@ -158,8 +165,10 @@ def test_up_to_six_decimals_are_kept_and_more_are_refused_not_rounded(tmp_path):
 
 
 def test_every_problem_is_reported_at_once(tmp_path):
-    edit = {"finance": lambda r: _set(_set(r, 12, quarter="7"), 20, plan="abc"),
-            "kpis": lambda r: _set(r, 5, comparator="=")}
+    edit = {
+        "finance": lambda r: _set(_set(r, 12, quarter="7"), 20, plan="abc"),
+        "kpis": lambda r: _set(r, 5, comparator="="),
+    }
     checked = _check(tmp_path, edit)
     assert {"quarter_range", "type", "unknown_comparator"} <= {i.rule for i in checked.errors}
     with pytest.raises(Exception) as exc:
@@ -184,23 +193,55 @@ def test_kpi_plan_warnings(tmp_path):
     assert _one(checked, "kpi_plan_sum").severity == "warning" and checked.ok
 
 
-@pytest.mark.parametrize("edit, rule, severity, text", [
-    # Row 2: online-platform Q1 in the 2025-12-30 report (the only quarter that report plans).
-    ({"finance": lambda r: _set(r, 2, plan="121.0000")}, "plan_over_budget", "error",
-     "the plan to Q1 (121.0000) exceeds the budget 120.5542"),
-    ({"finance": lambda r: _set(r, 12, disbursed="-1.0000", committed="10.5841")}, "negative_flow", "warning",
-     "disbursed in Q2 is negative (-1.0000)"),
-    ({"finance": lambda r: _set(r, 12, spend_cum_reported="115.3480")}, "reported_cumulative", "warning",
-     "printed cumulative 115.3480 differs from the sum of quarterly spend to Q2 (115.3470)"),
-    ({"finance": lambda r: _set(r, 12, disbursed="", committed="")}, "actuals_incomplete", "error",
-     "give disbursed: committed and spend may be left empty where commitments are not reported"),
-    ({"finance": lambda r: _set(r, 14, plan="-1.0000")}, "negative_plan_flow", "warning",
-     "the plan for Q4 is negative (-1.0000)"),
-    ({"kpis": lambda r: _set(r, 2, tier_75="900")}, "tier_order", "warning", "tier thresholds must increase"),
-    ({"kpis": lambda r: _set(r, 2, plan_q3="1000")}, "kpi_plan_decreasing", "warning",
-     "cumulative plan levels decrease"),
-    ({"kpis": lambda r: _set(r, 6, target="180")}, "percent_range", "warning", "percent target of 180.0 is above 100"),
-])
+@pytest.mark.parametrize(
+    "edit, rule, severity, text",
+    [
+        # Row 2: online-platform Q1 in the 2025-12-30 report (the only quarter that report plans).
+        (
+            {"finance": lambda r: _set(r, 2, plan="121.0000")},
+            "plan_over_budget",
+            "error",
+            "the plan to Q1 (121.0000) exceeds the budget 120.5542",
+        ),
+        (
+            {"finance": lambda r: _set(r, 12, disbursed="-1.0000", committed="10.5841")},
+            "negative_flow",
+            "warning",
+            "disbursed in Q2 is negative (-1.0000)",
+        ),
+        (
+            {"finance": lambda r: _set(r, 12, spend_cum_reported="115.3480")},
+            "reported_cumulative",
+            "warning",
+            "printed cumulative 115.3480 differs from the sum of quarterly spend to Q2 (115.3470)",
+        ),
+        (
+            {"finance": lambda r: _set(r, 12, disbursed="", committed="")},
+            "actuals_incomplete",
+            "error",
+            "give disbursed: committed and spend may be left empty where commitments are not reported",
+        ),
+        (
+            {"finance": lambda r: _set(r, 14, plan="-1.0000")},
+            "negative_plan_flow",
+            "warning",
+            "the plan for Q4 is negative (-1.0000)",
+        ),
+        ({"kpis": lambda r: _set(r, 2, tier_75="900")}, "tier_order", "warning", "tier thresholds must increase"),
+        (
+            {"kpis": lambda r: _set(r, 2, plan_q3="1000")},
+            "kpi_plan_decreasing",
+            "warning",
+            "cumulative plan levels decrease",
+        ),
+        (
+            {"kpis": lambda r: _set(r, 6, target="180")},
+            "percent_range",
+            "warning",
+            "percent target of 180.0 is above 100",
+        ),
+    ],
+)
 def test_more_rules(tmp_path, edit, rule, severity, text):
     i = _one(_check(tmp_path, edit), rule)
     assert i.severity == severity and text in i.message, str(i)

@@ -4,4 +4,4 @@ Streamlit-only code lives here, outside the ``forecast`` library; ``app.py`` dra
 the pages in ``app_pages/`` only import and call.
 """
 
-from ui.frame import *  # noqa: F401,F403
+from ui.frame import *  # noqa: F403

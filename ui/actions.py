@@ -62,8 +62,13 @@ def train(store: Store, files) -> jobs.Job:
         shutil.rmtree(folder, ignore_errors=True)
         raise
     author = by(s)
-    return jobs.start(str(store.root or store.id), paths, folder, s.user,
-                      lambda p, progress: api.train(store, p, progress=progress, by=author))
+    return jobs.start(
+        str(store.root or store.id),
+        paths,
+        folder,
+        s.user,
+        lambda p, progress: api.train(store, p, progress=progress, by=author),
+    )
 
 
 def record_download(store: Store, name: str, as_of: str) -> None:
@@ -73,21 +78,30 @@ def record_download(store: Store, name: str, as_of: str) -> None:
         store.audit.record("download", by(s), target=name, details={"as_of": as_of})
 
 
-def save_whatif(store: Store, project_id: str, fiscal_year: int, as_of: str, extra: float, outcome: dict,
-                note: str = "") -> dict:
+def save_whatif(
+    store: Store, project_id: str, fiscal_year: int, as_of: str, extra: float, outcome: dict, note: str = ""
+) -> dict:
     """Keep a planner's what-if under their name (``access/whatifs.jsonl``)."""
     s = require(store, roles.SAVE_WHATIF)
-    entry = {"user": s.user, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-             "project_id": project_id, "fiscal_year": fiscal_year, "as_of": as_of, "extra": round(float(extra), 4),
-             "year_end": round(float(outcome["year_end"]), 4), "share": round(float(outcome["share"]), 4),
-             "p_miss": round(float(outcome["p_miss_disbursement"]), 4), "meets_target": bool(outcome["meets_target"]),
-             "note": note[:300]}
+    entry = {
+        "user": s.user,
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "project_id": project_id,
+        "fiscal_year": fiscal_year,
+        "as_of": as_of,
+        "extra": round(float(extra), 4),
+        "year_end": round(float(outcome["year_end"]), 4),
+        "share": round(float(outcome["share"]), 4),
+        "p_miss": round(float(outcome["p_miss_disbursement"]), 4),
+        "meets_target": bool(outcome["meets_target"]),
+        "note": note[:300],
+    }
     folder = store.access_dir
-    with locked(folder):
-        with open(folder / WHATIFS, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
-    store.audit.record("save what-if", by(s), target=project_id,
-                       details={k: entry[k] for k in ("extra", "year_end", "p_miss")})
+    with locked(folder), open(folder / WHATIFS, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    store.audit.record(
+        "save what-if", by(s), target=project_id, details={k: entry[k] for k in ("extra", "year_end", "p_miss")}
+    )
     return entry
 
 
@@ -142,5 +156,19 @@ def set_user(store: Store, name: str, action: str, role: str | None = None) -> s
     return otp
 
 
-__all__ = ["activate", "add_user", "audit", "audit_trail", "create_store", "ingest", "record_download",
-           "save_whatif", "set_user", "sha256_file", "train", "users", "validate", "whatifs"]
+__all__ = [
+    "activate",
+    "add_user",
+    "audit",
+    "audit_trail",
+    "create_store",
+    "ingest",
+    "record_download",
+    "save_whatif",
+    "set_user",
+    "sha256_file",
+    "train",
+    "users",
+    "validate",
+    "whatifs",
+]

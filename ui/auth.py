@@ -131,11 +131,19 @@ def _bootstrap(store: Store, tr) -> None:
         st.error(md(str(exc)))
         return
     if otp:
-        LOG.warning("forecast: no users yet in %s; created the administrator 'admin' with the one-time password "
-                    "%s (it must be changed at the first sign-in)", store.access_dir, otp)
+        LOG.warning(
+            "forecast: no users yet in %s; created the administrator 'admin' with the one-time password "
+            "%s (it must be changed at the first sign-in)",
+            store.access_dir,
+            otp,
+        )
         print(f"forecast: no users yet; administrator 'admin', one-time password: {otp}", flush=True)
-        store.audit.record("user add", author("app", "system", session=session_id()), target="admin",
-                           details={"role": roles.ADMIN, "reason": "first sign-in with no users"})
+        store.audit.record(
+            "user add",
+            author("app", "system", session=session_id()),
+            target="admin",
+            details={"role": roles.ADMIN, "reason": "first sign-in with no users"},
+        )
     st.info(tr("first_admin"), icon=":material/key:")
 
 
@@ -153,8 +161,12 @@ def sign_in_form(store: Store, tr) -> None:
             try:
                 user = store.users.authenticate(name.strip().lower(), password)
             except AccessError as exc:
-                store.audit.record("sign in", author("app", name.strip()[:64] or "?", session=session_id()),
-                                   audit.REFUSED, details={"reason": str(exc)})
+                store.audit.record(
+                    "sign in",
+                    author("app", name.strip()[:64] or "?", session=session_id()),
+                    audit.REFUSED,
+                    details={"reason": str(exc)},
+                )
                 st.error(md(str(exc)))
                 return
             st.session_state[USER] = Session(user.name, user.role)
@@ -162,10 +174,9 @@ def sign_in_form(store: Store, tr) -> None:
             st.session_state.pop(WANTS_SIGN_IN, None)
             store.audit.record("sign in", by(st.session_state[USER]))
             st.rerun()
-    if public(store):
-        if st.button(tr("cancel"), key="cancel_sign_in"):
-            st.session_state.pop(WANTS_SIGN_IN, None)
-            st.rerun()
+    if public(store) and st.button(tr("cancel"), key="cancel_sign_in"):
+        st.session_state.pop(WANTS_SIGN_IN, None)
+        st.rerun()
 
 
 def _change_password(store: Store, s: Session, tr) -> None:

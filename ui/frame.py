@@ -29,9 +29,30 @@ from forecast.interfaces.labels import LANGS, t
 from forecast.model import engine, registry
 from ui import auth, jobs
 
-__all__ = ["AS_OF", "Context", "LANG", "LANGS", "LEVEL_BADGE", "LEVEL_COLOUR", "PROJECT", "basis_note", "context", "md",
-           "coloured_levels", "cumulative_chart", "draw", "fan", "level_badge", "level_label", "money_config",
-           "reset", "show", "t", "table", "uploads"]
+__all__ = [
+    "AS_OF",
+    "LANG",
+    "LANGS",
+    "LEVEL_BADGE",
+    "LEVEL_COLOUR",
+    "PROJECT",
+    "Context",
+    "basis_note",
+    "coloured_levels",
+    "context",
+    "cumulative_chart",
+    "draw",
+    "fan",
+    "level_badge",
+    "level_label",
+    "md",
+    "money_config",
+    "reset",
+    "show",
+    "t",
+    "table",
+    "uploads",
+]
 
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
 LATEST = "latest"
@@ -194,8 +215,13 @@ def draw() -> Context:
     """The sidebar every page shares, after sign-in (the form stops the run); call once per run from ``app.py``."""
     st_ = _store()
     _init_from_url(LANG, LANGS)
-    lang = st.sidebar.radio(t("language", "en") + " / " + t("language", "th"), LANGS,
-                            format_func={"th": "ไทย", "en": "English"}.get, horizontal=True, key=LANG)
+    lang = st.sidebar.radio(
+        t("language", "en") + " / " + t("language", "th"),
+        LANGS,
+        format_func={"th": "ไทย", "en": "English"}.get,
+        horizontal=True,
+        key=LANG,
+    )
     session = auth.gate(st_, lambda key: t(key, lang), lang)
     _job_status(st_, lang)
     dates = [d.isoformat() for d in st_.report_dates()]
@@ -203,8 +229,9 @@ def draw() -> Context:
     _init_from_url(AS_OF, options)
     # option labels must not depend on the language, or switching it would orphan the selection
     latest = f"{t('latest', 'th')} / {t('latest', 'en')}"
-    as_of = st.sidebar.selectbox(t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d,
-                                 key=AS_OF)
+    as_of = st.sidebar.selectbox(
+        t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d, key=AS_OF
+    )
     st.query_params.update({LANG: lang, AS_OF: as_of})
     label = t("store_reference", lang) if st_.read_only else st_.root.name if st_.root else ""
     st.sidebar.caption(f"{t('store', lang)}: {auth.md(label)}")
@@ -222,8 +249,12 @@ def _job_status(st_: Store, lang: str) -> None:
     sid = auth.session_id()
     if job.running:
         eta = job.eta()
-        st.sidebar.progress(job.progress, text=t("training_progress", lang).format(
-            p=f"{job.progress:.0%}", eta=f"{eta / 60:.0f}" if eta is not None else "…"))
+        st.sidebar.progress(
+            job.progress,
+            text=t("training_progress", lang).format(
+                p=f"{job.progress:.0%}", eta=f"{eta / 60:.0f}" if eta is not None else "…"
+            ),
+        )
     elif sid not in job.seen:
         job.seen.add(sid)
         reset()
@@ -263,11 +294,18 @@ def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple
     from forecast.interfaces.labels import column
 
     out = df.with_columns(
-        *(pl.col(c).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
-          for c, d in df.schema.items() if d == pl.Date),
-        *(pl.col(c).map_elements(lambda v: ctx.tr(v) if v else "", return_dtype=pl.String) for c in values
-          if c in df.columns),
-        *(pl.col(c).fill_null("") for c, d in df.schema.items() if d == pl.String and c not in values))
+        *(
+            pl.col(c).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
+            for c, d in df.schema.items()
+            if d == pl.Date
+        ),
+        *(
+            pl.col(c).map_elements(lambda v: ctx.tr(v) if v else "", return_dtype=pl.String)
+            for c in values
+            if c in df.columns
+        ),
+        *(pl.col(c).fill_null("") for c, d in df.schema.items() if d == pl.String and c not in values),
+    )
     config = money_config(out)
     names = {c: column(c, ctx.lang) for c in out.columns}
     return out.rename(names), {names[c]: v for c, v in config.items()}
@@ -288,14 +326,15 @@ def level_label(level: str, lang: str) -> str:
 
 
 def level_badge(level: str, lang: str) -> None:
-    st.badge(level_label(level, lang), color=LEVEL_BADGE.get(level, "gray"))
+    st.badge(level_label(level, lang), color=LEVEL_BADGE.get(level, "gray"))  # type: ignore[arg-type]
 
 
 def coloured_levels(table: pl.DataFrame, column: str, levels: list[str], lang: str):
     """A pandas Styler filling each level cell with its colour (``levels`` are the raw codes per row)."""
     by_label = {level_label(lv, lang): LEVEL_COLOUR[lv] for lv in set(levels) if lv in LEVEL_COLOUR}
-    return table.to_pandas().style.map(lambda v: f"background-color: {by_label[v]}" if v in by_label else "",
-                                       subset=[column])
+    return table.to_pandas().style.map(
+        lambda v: f"background-color: {by_label[v]}" if v in by_label else "", subset=[column]
+    )
 
 
 @contextmanager
@@ -317,56 +356,112 @@ def uploads(files, prefix: str):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-SERIES_COLOURS = {s.PLAN: "#9e9e9e", s.SPEND: "#f28e2b", s.DISBURSED: "#4e79a7", "projection": "#4e79a7",
-                  "target": "#b22222", "fan": "#a0cbe8", "target_curve": "#e15759", "scenario": "#59a14f"}
+SERIES_COLOURS = {
+    s.PLAN: "#9e9e9e",
+    s.SPEND: "#f28e2b",
+    s.DISBURSED: "#4e79a7",
+    "projection": "#4e79a7",
+    "target": "#b22222",
+    "fan": "#a0cbe8",
+    "target_curve": "#e15759",
+    "scenario": "#59a14f",
+}
 
 
-def cumulative_chart(ctx: Context, curve: pl.DataFrame, projection: dict | None, target: float | None,
-                     budget: float, quarterly: tuple | None = None, scenario: dict | None = None) -> alt.Chart:
+def cumulative_chart(
+    ctx: Context,
+    curve: pl.DataFrame,
+    projection: dict | None,
+    target: float | None,
+    budget: float,
+    quarterly: tuple | None = None,
+    scenario: dict | None = None,
+) -> alt.LayerChart:
     """Cumulative plan, spend and disbursed by quarter, the target (and its quarterly curve), the projection fan.
 
     Colours are fixed per series (the same in both languages); the fan and the targets are in the legend.
     """
-    series = {s.PLAN: ctx.tr("plan_to_date"), s.SPEND: ctx.tr("spend_to_date"),
-              s.DISBURSED: ctx.tr("disbursed_to_date")}
-    names = {**series, "projection": ctx.tr("projection"), "fan": ctx.tr("fan"),
-             "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else "",
-             "target_curve": ctx.tr("target_curve"), "scenario": ctx.tr("scenario")}
+    series = {
+        s.PLAN: ctx.tr("plan_to_date"),
+        s.SPEND: ctx.tr("spend_to_date"),
+        s.DISBURSED: ctx.tr("disbursed_to_date"),
+    }
+    names = {
+        **series,
+        "projection": ctx.tr("projection"),
+        "fan": ctx.tr("fan"),
+        "target": f"{ctx.tr('target_line')} {target:.0%}" if target is not None else "",
+        "target_curve": ctx.tr("target_curve"),
+        "scenario": ctx.tr("scenario"),
+    }
     keys = (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve", "scenario")
     domain = [names[k] for k in keys]
     colours = [SERIES_COLOURS[k] for k in keys]
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
-    long = (curve.select(pl.col(s.QUARTER).cast(pl.Int32).alias("q"),
-                         *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()))
-            .unpivot(index="q", variable_name="series", value_name="amount").drop_nulls())
-    x = alt.X("q:Q", title=ctx.tr("quarter"), scale=alt.Scale(domain=[1, 4]),
-              axis=alt.Axis(values=[1, 2, 3, 4], format="d"))
+    long = (
+        curve.select(
+            pl.col(s.QUARTER).cast(pl.Int32).alias("q"),
+            *(pl.col(c).cast(pl.Float64).alias(label) for c, label in series.items()),
+        )
+        .unpivot(index="q", variable_name="series", value_name="amount")
+        .drop_nulls()
+    )
+    x = alt.X(
+        "q:Q", title=ctx.tr("quarter"), scale=alt.Scale(domain=[1, 4]), axis=alt.Axis(values=[1, 2, 3, 4], format="d")
+    )
     y_title = ctx.unit
-    layers = [alt.Chart(long).mark_line(point=True).encode(
-        x=x, y=alt.Y("amount:Q", title=y_title), color=colour,
-        tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")])]
+    layers = [
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=alt.Y("amount:Q", title=y_title),
+            color=colour,
+            tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")],
+        )
+    ]
     if projection:
         fan_df = pl.DataFrame(projection).with_columns(pl.lit(names["fan"]).alias("series"))
-        layers.append(alt.Chart(fan_df).mark_area(opacity=0.2).encode(
-            x=x, y="p10:Q", y2="p90:Q", color=colour,
-            tooltip=[alt.Tooltip("p10:Q", format=",.4f"), alt.Tooltip("p90:Q", format=",.4f")]))
-        layers.append(alt.Chart(fan_df.with_columns(pl.lit(names["projection"]).alias("series"))).mark_line(
-            strokeDash=[4, 3]).encode(x=x, y="p50:Q", color=colour))
+        layers.append(
+            alt.Chart(fan_df)
+            .mark_area(opacity=0.2)
+            .encode(
+                x=x,
+                y="p10:Q",
+                y2="p90:Q",
+                color=colour,
+                tooltip=[alt.Tooltip("p10:Q", format=",.4f"), alt.Tooltip("p90:Q", format=",.4f")],
+            )
+        )
+        layers.append(
+            alt.Chart(fan_df.with_columns(pl.lit(names["projection"]).alias("series")))
+            .mark_line(strokeDash=[4, 3])
+            .encode(x=x, y="p50:Q", color=colour)
+        )
     if target is not None:
         rule = pl.DataFrame({"amount": [target * budget], "series": [names["target"]]})
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[2, 2]).encode(
-            y="amount:Q", color=colour, tooltip=["series", alt.Tooltip("amount:Q", format=",.4f")]))
+        layers.append(
+            alt.Chart(rule)
+            .mark_rule(strokeDash=[2, 2])
+            .encode(y="amount:Q", color=colour, tooltip=["series", alt.Tooltip("amount:Q", format=",.4f")])
+        )
     if quarterly:
-        steps = pl.DataFrame({"q": [1, 2, 3, 4], "amount": [x * budget for x in quarterly],
-                              "series": [names["target_curve"]] * 4})
-        layers.append(alt.Chart(steps).mark_line(strokeDash=[1, 3], point=alt.OverlayMarkDef(shape="diamond"))
-                      .encode(x=x, y="amount:Q", color=colour,
-                              tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")]))
+        steps = pl.DataFrame(
+            {"q": [1, 2, 3, 4], "amount": [x * budget for x in quarterly], "series": [names["target_curve"]] * 4}
+        )
+        layers.append(
+            alt.Chart(steps)
+            .mark_line(strokeDash=[1, 3], point=alt.OverlayMarkDef(shape="diamond"))
+            .encode(x=x, y="amount:Q", color=colour, tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")])
+        )
     if scenario:
         plan_df = pl.DataFrame(scenario).with_columns(pl.lit(names["scenario"]).alias("series"))
-        layers.append(alt.Chart(plan_df).mark_line(strokeWidth=3, point=True).encode(
-            x=x, y="amount:Q", color=colour, tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")]))
-    return alt.layer(*layers).properties(height=340)
+        layers.append(
+            alt.Chart(plan_df)
+            .mark_line(strokeWidth=3, point=True)
+            .encode(x=x, y="amount:Q", color=colour, tooltip=["series", "q", alt.Tooltip("amount:Q", format=",.4f")])
+        )
+    return alt.LayerChart(layer=layers).properties(height=340)
 
 
 def fan(done_quarter: int, done_value: float, p10: float, p50: float, p90: float) -> dict:

@@ -14,8 +14,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import streamlit as st
-
 from forecast.errors import ForecastError
 
 
@@ -46,9 +44,11 @@ class Job:
         return max(spent / self.progress - spent, 0.0)
 
 
-@st.cache_resource(show_spinner=False)
+_JOBS: dict[str, Job] = {}  # per server process; not a Streamlit cache, which ui.reset() clears
+
+
 def _jobs() -> dict[str, Job]:
-    return {}
+    return _JOBS
 
 
 def job(store_key: str) -> Job | None:
@@ -75,7 +75,7 @@ def start(store_key: str, paths: list[Path], folder: Path, user: str, run) -> Jo
             j.version = run(paths, progress).version
         except ForecastError as exc:
             j.error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - a bug: say so, keep the server up, log it
+        except Exception as exc:
             import logging
 
             logging.getLogger("forecast.app").exception("retraining failed")

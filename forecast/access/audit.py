@@ -35,8 +35,9 @@ COLUMNS = ["seq", "at", "user", "role", "via", "where", "action", "target", "out
 
 def _digest(entry: dict) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                                     default=str).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    ).hexdigest()
 
 
 def where(by: dict) -> str:
@@ -65,17 +66,27 @@ class AuditLog:
         seq, _, digest = head.read_text(encoding="utf-8").strip().partition(" ")
         return int(seq), digest
 
-    def record(self, action: str, by: dict | None, outcome: str = OK, target: str = "",
-               details: dict | None = None) -> dict:
+    def record(
+        self, action: str, by: dict | None, outcome: str = OK, target: str = "", details: dict | None = None
+    ) -> dict:
         """Append one entry (under the folder's lock) and return it."""
         by = by or {}
         self.folder.mkdir(parents=True, exist_ok=True)
         with locked(self.folder):
             seq, prev = self._head()
-            entry = {"seq": seq + 1, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                     "user": by.get("user", ""), "role": by.get("role", ""), "via": by.get("via", ""),
-                     "where": where(by), "action": action, "target": str(target), "details": details or {},
-                     "outcome": outcome, "prev": prev}
+            entry = {
+                "seq": seq + 1,
+                "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "user": by.get("user", ""),
+                "role": by.get("role", ""),
+                "via": by.get("via", ""),
+                "where": where(by),
+                "action": action,
+                "target": str(target),
+                "details": details or {},
+                "outcome": outcome,
+                "prev": prev,
+            }
             entry["hash"] = _digest(entry)
             line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
             try:
@@ -87,8 +98,10 @@ class AuditLog:
                 write_durably(tmp, f"{entry['seq']} {entry['hash']}\n".encode())
                 os.replace(tmp, self.folder / HEAD)
             except OSError as exc:
-                raise StoreError(f"the audit trail {self.path} cannot be written ({exc.strerror or exc}); "
-                                 "the action was not recorded.") from exc
+                raise StoreError(
+                    f"the audit trail {self.path} cannot be written ({exc.strerror or exc}); "
+                    "the action was not recorded."
+                ) from exc
         return entry
 
     def entries(self, since: dt.date | None = None) -> pl.DataFrame:
@@ -101,8 +114,12 @@ class AuditLog:
                 continue
             if since is not None and e.get("at", "")[:10] < since.isoformat():
                 continue
-            rows.append({**{c: e.get(c) for c in COLUMNS},
-                         "details": json.dumps(e.get("details", {}), ensure_ascii=False, sort_keys=True)})
+            rows.append(
+                {
+                    **{c: e.get(c) for c in COLUMNS},
+                    "details": json.dumps(e.get("details", {}), ensure_ascii=False, sort_keys=True),
+                }
+            )
         return pl.DataFrame(rows, schema={c: pl.Int64 if c == "seq" else pl.String for c in COLUMNS})
 
     def problems(self) -> list[str]:
@@ -116,22 +133,30 @@ class AuditLog:
                 out.append(f"{self.path}, line {n}: not a JSON entry (the file was edited or cut mid-line).")
                 break
             if e.get("seq") != expected:
-                out.append(f"{self.path}, line {n}: entry number {e.get('seq')} where {expected} was expected "
-                           "(an entry was removed, added or moved).")
+                out.append(
+                    f"{self.path}, line {n}: entry number {e.get('seq')} where {expected} was expected "
+                    "(an entry was removed, added or moved)."
+                )
                 break
             if e.get("prev") != prev:
-                out.append(f"{self.path}, line {n} (entry {expected}): it does not follow the entry before it "
-                           "(the chain is broken here).")
+                out.append(
+                    f"{self.path}, line {n} (entry {expected}): it does not follow the entry before it "
+                    "(the chain is broken here)."
+                )
                 break
             if _digest(e) != e.get("hash"):
-                out.append(f"{self.path}, line {n} (entry {expected}, {e.get('action')} at {e.get('at')}): its "
-                           "content does not match its hash (the entry was edited).")
+                out.append(
+                    f"{self.path}, line {n} (entry {expected}, {e.get('action')} at {e.get('at')}): its "
+                    "content does not match its hash (the entry was edited)."
+                )
                 break
             prev, expected = e["hash"], expected + 1
         else:
             seq, digest = self._head()
             last = expected - 1
             if (seq, digest) != (last, prev if last else GENESIS) and (seq or lines):
-                out.append(f"{self.path}: the log ends at entry {last} but {self.folder / HEAD} records entry "
-                           f"{seq} (entries were cut off the end, or the head was edited).")
+                out.append(
+                    f"{self.path}: the log ends at entry {last} but {self.folder / HEAD} records entry "
+                    f"{seq} (entries were cut off the end, or the head was edited)."
+                )
         return out

@@ -16,14 +16,26 @@ ROLES = (VIEWER, PLANNER, ANALYST, ADMIN)
 VIEW, EXPORT, SAVE_WHATIF = "view", "export", "save_whatif"
 VALIDATE, INGEST, TRAIN = "validate", "ingest", "train"
 ACTIVATE, MANAGE_USERS, READ_AUDIT, CREATE_STORE, SET_TARGETS = (
-    "activate", "manage_users", "read_audit", "create_store", "set_targets")
+    "activate",
+    "manage_users",
+    "read_audit",
+    "create_store",
+    "set_targets",
+)
 
 # the least role an action needs
 NEEDS: dict[str, str] = {
-    VIEW: VIEWER, EXPORT: VIEWER,
+    VIEW: VIEWER,
+    EXPORT: VIEWER,
     SAVE_WHATIF: PLANNER,
-    VALIDATE: ANALYST, INGEST: ANALYST, TRAIN: ANALYST, SET_TARGETS: ANALYST,
-    ACTIVATE: ADMIN, MANAGE_USERS: ADMIN, READ_AUDIT: ADMIN, CREATE_STORE: ADMIN,
+    VALIDATE: ANALYST,
+    INGEST: ANALYST,
+    TRAIN: ANALYST,
+    SET_TARGETS: ANALYST,
+    ACTIVATE: ADMIN,
+    MANAGE_USERS: ADMIN,
+    READ_AUDIT: ADMIN,
+    CREATE_STORE: ADMIN,
 }
 
 
@@ -46,8 +58,10 @@ def check(role: str | None, action: str, who: str = "") -> None:
     if not allowed(role, action):
         need = NEEDS.get(action, "an unknown role")
         holder = f"{who} ({role})" if who and role else who or "nobody signed in"
-        raise PermissionDenied(f"{action.replace('_', ' ')} needs the {need} role or higher; {holder} may not. "
-                               "Ask an administrator for the role.")
+        raise PermissionDenied(
+            f"{action.replace('_', ' ')} needs the {need} role or higher; {holder} may not. "
+            "Ask an administrator for the role."
+        )
 
 
 def from_groups(groups, mapping: dict) -> str | None:

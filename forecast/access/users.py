@@ -50,8 +50,9 @@ def check_password(password: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-                             maxmem=MAXMEM)
+        got = hashlib.scrypt(
+            password.encode("utf-8"), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), maxmem=MAXMEM
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, base64.b64decode(digest))
@@ -67,7 +68,7 @@ def _strong(password: str) -> None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -103,19 +104,38 @@ class Users:
         return bool(self._read())
 
     def listing(self) -> pl.DataFrame:
-        rows = [{"user": n, "role": u["role"], "disabled": u.get("disabled", False),
-                 "must_change_password": u.get("must_change", False), "created_at": u.get("created_at", ""),
-                 "created_by": u.get("created_by", ""), "last_sign_in": u.get("last_sign_in", "")}
-                for n, u in sorted(self._read().items())]
-        return pl.DataFrame(rows, schema={"user": pl.String, "role": pl.String, "disabled": pl.Boolean,
-                                          "must_change_password": pl.Boolean, "created_at": pl.String,
-                                          "created_by": pl.String, "last_sign_in": pl.String})
+        rows = [
+            {
+                "user": n,
+                "role": u["role"],
+                "disabled": u.get("disabled", False),
+                "must_change_password": u.get("must_change", False),
+                "created_at": u.get("created_at", ""),
+                "created_by": u.get("created_by", ""),
+                "last_sign_in": u.get("last_sign_in", ""),
+            }
+            for n, u in sorted(self._read().items())
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={
+                "user": pl.String,
+                "role": pl.String,
+                "disabled": pl.Boolean,
+                "must_change_password": pl.Boolean,
+                "created_at": pl.String,
+                "created_by": pl.String,
+                "last_sign_in": pl.String,
+            },
+        )
 
     def add(self, name: str, role: str, password: str | None = None, by: str = "") -> str | None:
         """Add a user; without ``password`` a one-time password is made and returned (shown once)."""
         if not NAME.match(name):
-            raise AccessError(f"user name {name!r}: 2-64 characters, lower-case letters, digits and . _ @ -, "
-                              "starting with a letter or digit.")
+            raise AccessError(
+                f"user name {name!r}: 2-64 characters, lower-case letters, digits and . _ @ -, "
+                "starting with a letter or digit."
+            )
         if role not in ROLES:
             raise AccessError(f"role {role!r} is not one of {', '.join(ROLES)}.")
         otp = None if password is not None else one_time_password()
@@ -125,9 +145,15 @@ class Users:
             users = self._read()
             if name in users:
                 raise AccessError(f"user {name!r} already exists; change the password with passwd.")
-            users[name] = {"role": role, "hash": hash_password(password or otp or ""), "disabled": False,
-                           "must_change": otp is not None, "created_at": _now().isoformat(timespec="seconds"),
-                           "created_by": by, "failures": 0}
+            users[name] = {
+                "role": role,
+                "hash": hash_password(password or otp or ""),
+                "disabled": False,
+                "must_change": otp is not None,
+                "created_at": _now().isoformat(timespec="seconds"),
+                "created_by": by,
+                "failures": 0,
+            }
             self._write(users)
         return otp
 
@@ -165,8 +191,9 @@ class Users:
         otp = None if password is not None else one_time_password()
         if password is not None:
             _strong(password)
-        self._update(name, hash=hash_password(password or otp or ""), must_change=otp is not None, failures=0,
-                     locked_until="")
+        self._update(
+            name, hash=hash_password(password or otp or ""), must_change=otp is not None, failures=0, locked_until=""
+        )
         return otp
 
     def authenticate(self, name: str, password: str) -> User:
@@ -183,8 +210,10 @@ class Users:
                 raise wrong
             until = u.get("locked_until") or ""
             if until and dt.datetime.fromisoformat(until) > _now():
-                raise AccessError(f"too many failed sign-ins: the account is locked until {until[:16]} UTC, or "
-                                  "until an administrator unlocks it.")
+                raise AccessError(
+                    f"too many failed sign-ins: the account is locked until {until[:16]} UTC, or "
+                    "until an administrator unlocks it."
+                )
             if not check_password(password, u["hash"]):
                 u["failures"] = int(u.get("failures", 0)) + 1
                 if u["failures"] >= MAX_FAILURES:

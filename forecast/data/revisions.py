@@ -20,7 +20,7 @@ from forecast.data import schema as s
 CORRECTION, RESTATEMENT, REVISION = "correction", "restatement", "revision"
 PLANNED = {s.PLAN, s.BUDGET, s.BUDGET_CUT, s.TARGET, *s.PLAN_Q, *s.TIERS.values(), s.PLAN_CUM_REPORTED}
 KEY_TEXT = "key"
-SCHEMA = {"table": pl.String, s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, KEY_TEXT: pl.String,
+SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"table": pl.String, s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, KEY_TEXT: pl.String,
           "column": pl.String, "old_value": pl.String, "old_as_of": pl.Date, "old_vintage": pl.Int32,
           "new_value": pl.String, "new_as_of": pl.Date, "new_vintage": pl.Int32, "change": pl.Float64,
           "kind": pl.String}
@@ -66,7 +66,7 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
              - pl.col("old_value").cast(pl.Float64, strict=False)).round(6).alias("change"),
             kind.alias("kind"),
         ))
-    return pl.concat(frames).cast(SCHEMA) if frames else pl.DataFrame(schema=SCHEMA)
+    return pl.concat(frames).cast(pl.Schema(SCHEMA)) if frames else pl.DataFrame(schema=SCHEMA)
 
 
 def _text(col: pl.Expr, kind: str) -> pl.Expr:

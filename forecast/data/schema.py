@@ -176,7 +176,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     vintage: str | None = None
-    _by_name: dict[str, Column] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+    _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_name", {c.name: c for c in self.columns})

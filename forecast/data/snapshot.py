@@ -100,17 +100,17 @@ class Snapshot:
             if df is None:
                 df = s.empty(t)
             df = df.with_columns(*(pl.lit(None, t.schema[c]).alias(c) for c in t.names if c not in df.columns))
-            versions[name] = df.select(t.names).cast(dict(t.schema)).unique(t.record_key, keep="last",
+            versions[name] = df.select(t.names).cast(pl.Schema(t.schema)).unique(t.record_key, keep="last",
                                                                               maintain_order=True)
         every = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
         if as_of not in (None, "latest"):
-            versions = {n: v if n in s.POLICY_TABLES else known_at(v, parse_as_of(as_of))  # type: ignore[arg-type]
+            versions = {n: v if n in s.POLICY_TABLES else known_at(v, parse_as_of(as_of))
                         for n, v in versions.items()}
         cutoff = resolve(every, as_of)
         if not kw.get("fingerprint"):
             h = hashlib.sha256()
             for name in sorted(versions):
-                h.update(versions[name].hash_rows().sum().to_bytes(8, "little", signed=False)
+                h.update(int(versions[name].hash_rows().sum()).to_bytes(8, "little", signed=False)
                          if not versions[name].is_empty() else b"0")
             kw["fingerprint"] = h.hexdigest()
         return cls(cutoff, versions, **kw)
@@ -170,6 +170,6 @@ def resolve(dates: list[dt.date], as_of: str | dt.date | None) -> dt.date | None
     """The report in effect at ``as_of``: the newest report dated on or before it ("latest": the newest)."""
     if as_of in (None, "latest"):
         return max(dates) if dates else None
-    cutoff = parse_as_of(as_of)  # type: ignore[arg-type]
+    cutoff = parse_as_of(as_of)
     earlier = [d for d in dates if d <= cutoff]
     return max(earlier) if earlier else None

@@ -11,6 +11,8 @@ an explicit step (``Store.create(..., from_reference=True)``), never a side effe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import datetime as dt
 import getpass
 import hashlib
@@ -208,7 +210,7 @@ class Store:
             os.replace(tmp, path / CONFIG_FILE)
         except OSError as exc:
             raise StoreError(f"cannot create a store at {path} ({exc.strerror or exc}).") from exc
-        store = cls(path, calendar, unit, limit, meta["id"])
+        store = cls(path, calendar, unit, limit, str(meta["id"]))
         store.audit.record("create store", by or author(), target=str(path),
                            details={"calendar": calendar.to_dict(), "unit": unit.to_dict(),
                                     "from_reference": from_reference})
@@ -286,7 +288,7 @@ class Store:
                 keep = list(range(int(fy.max()) - last_years + 1, int(fy.max()) + 1))  # type: ignore[arg-type]
                 versions = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(keep)) for n, v in versions.items()}
         dates = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
-        cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)  # type: ignore[arg-type]
+        cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)
         versions = {n: v if n in s.POLICY_TABLES else known_at(v, cutoff) for n, v in versions.items()}
         return Snapshot(resolve(dates, as_of), versions, self.calendar, self.unit, self.label,
                         f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
@@ -310,7 +312,7 @@ class Store:
         if as_of == "all":
             out = v.sort([*t.key, s.AS_OF], nulls_last=False)
         else:
-            out = latest(known_at(v, None if as_of in (None, "latest") else parse_as_of(as_of)), table)  # type: ignore[arg-type]
+            out = latest(known_at(v, None if as_of in (None, "latest") else parse_as_of(as_of)), table)
         return out.select(*t.names, s.VINTAGE)
 
     def vintages(self) -> pl.DataFrame:
@@ -345,13 +347,13 @@ class Store:
         return R.changes({name: self.records(name) for name in s.TABLES}, include_text)
 
     # --- writing ------------------------------------------------------------------------
-    def check(self, paths: list[Path | str]) -> Checked:
+    def check(self, paths: Sequence[Path | str]) -> Checked:
         """Validate files against the rules and this store's contents; writes nothing."""
         raw, problems = templates.read_files(paths)
         known = {name: self.versions(name).select(t.names) for name, t in s.TABLES.items()}
         return validate.check(raw, problems, self.calendar, known, self.max_amount, self.unit)
 
-    def ingest(self, paths: list[Path | str], note: str = "", by: dict | None = None) -> IngestResult:
+    def ingest(self, paths: Sequence[Path | str], note: str = "", by: dict | None = None) -> IngestResult:
         """Validate files and append their new or changed rows as one vintage, atomically.
 
         Raises ``ValidationError`` (nothing written) when any error is found, and ``StoreError`` on the

@@ -11,6 +11,8 @@ two sheets or files for one table, list columns in Parquet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import codecs
 import csv
 import io
@@ -103,7 +105,7 @@ def _with_rows(frame: pl.DataFrame, first: int = 2) -> pl.DataFrame:
     return frame.with_row_index(ROW, offset=first).with_columns(pl.col(ROW).cast(pl.Int64))
 
 
-def expand(paths: list[Path | str]) -> list[Path]:
+def expand(paths: Sequence[Path | str]) -> list[Path]:
     """Paths as given, except that a folder stands for the template files in it (tables and workbooks)."""
     out: list[Path] = []
     for path in map(Path, paths):
@@ -240,7 +242,7 @@ def _header_below(text: str, sep: str, known: set[str]) -> int | None:
 
 
 # --- files ---------------------------------------------------------------------------------------
-def read_files(paths: list[Path | str]) -> tuple[list[RawTable], list[FileProblem]]:
+def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FileProblem]]:
     """Read template files (or folders of them) into raw text tables; problems are returned, never raised."""
     tables: list[RawTable] = []
     problems: list[FileProblem] = []

@@ -284,7 +284,7 @@ def _unit_columns(frame: pl.DataFrame, table: s.Table, unit: AmountUnit, raw: Ra
         words["baht"] = 0
     words[unit.currency.lower()] = 0
     store_exp = {"unit": 0, "thousand": 3, "million": 6, "billion": 9}[unit.scale]
-    renames = {}
+    renames: dict[str, str] = {}
     for col in frame.columns:
         base, _, suffix = col.rpartition("_")
         if base in table.names and table.column(base).kind == "money" and suffix in words:

@@ -146,7 +146,7 @@ class DiskVintages:
     def scan(self, table: str) -> pl.LazyFrame:
         """Every stored row of every vintage, with its vintage number."""
         t = s.TABLES[table]
-        columns = {**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64}
+        columns: dict[str, pl.DataType] = {**t.schema, s.SOURCE_FILE: pl.String(), s.SOURCE_ROW: pl.Int64()}
         frames = []
         for d in self.dirs():
             f = d / f"{table}.parquet"
@@ -154,7 +154,7 @@ class DiskVintages:
                 lf = pl.scan_parquet(f)
                 have = lf.collect_schema().names()
                 lf = lf.with_columns(*(pl.lit(None, dt_).alias(c) for c, dt_ in columns.items() if c not in have))
-                frames.append(lf.select(list(columns)).cast(columns).with_columns(
+                frames.append(lf.select(list(columns)).cast(pl.Schema(columns)).with_columns(
                     pl.lit(int(d.name), dtype=pl.Int32).alias(s.VINTAGE)))
         if not frames:
             return pl.LazyFrame(schema={**columns, s.VINTAGE: pl.Int32})

@@ -25,6 +25,8 @@ can still fall.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import polars as pl
 from scipy.special import ndtr
@@ -64,15 +66,46 @@ ON_TRACK_FROM = 0.5  # p_attain at or above (at least an even chance): on track;
 
 # Rule-based fallback (no history); see the module docstring.
 RULES = {
-    "count_sigma_base": 0.05, "count_sigma_per_quarter": 0.12, "count_bias": 0.0,
-    "level_sigma_base": 2.0, "level_sigma_per_quarter": 3.0, "level_bias": 0.0,
-    "level_prior": 0.80, "count_prior": 0.80, "milestone_on_plan": 0.85, "milestone_per_item_behind": 0.6,
+    "count_sigma_base": 0.05,
+    "count_sigma_per_quarter": 0.12,
+    "count_bias": 0.0,
+    "level_sigma_base": 2.0,
+    "level_sigma_per_quarter": 3.0,
+    "level_bias": 0.0,
+    "level_prior": 0.80,
+    "count_prior": 0.80,
+    "milestone_on_plan": 0.85,
+    "milestone_per_item_behind": 0.6,
 }
 
-COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, VALUE_TO_DATE,
-           projected(10), projected(50), projected(90), P_ATTAIN, TIER_EXPECTED, STATUS, BASIS]
-EXTRA = [s.NAME_TH, BASIS_TH, KIND, s.COMPARATOR, QUARTER_REPORTED, PLAN_TO_DATE, PLAN_TOTAL, REACHED_QUARTER,
-         *s.TIERS.values(), *(p_tier(p) for p in s.TIERS)]
+COLUMNS = [
+    s.FISCAL_YEAR,
+    s.PROJECT_ID,
+    s.KPI_ID,
+    s.NAME_EN,
+    s.UNIT,
+    s.TARGET,
+    VALUE_TO_DATE,
+    projected(10),
+    projected(50),
+    projected(90),
+    P_ATTAIN,
+    TIER_EXPECTED,
+    STATUS,
+    BASIS,
+]
+EXTRA = [
+    s.NAME_TH,
+    BASIS_TH,
+    KIND,
+    s.COMPARATOR,
+    QUARTER_REPORTED,
+    PLAN_TO_DATE,
+    PLAN_TOTAL,
+    REACHED_QUARTER,
+    *s.TIERS.values(),
+    *(p_tier(p) for p in s.TIERS),
+]
 
 
 def progress(kpis: pl.DataFrame, results: pl.DataFrame, origin: int | None = None) -> pl.DataFrame:
@@ -85,32 +118,62 @@ def progress(kpis: pl.DataFrame, results: pl.DataFrame, origin: int | None = Non
     res = results.lazy()
     if origin is not None:
         res = res.filter(pl.col(s.QUARTER) <= origin)
-    last_q = (res.group_by(s.FISCAL_YEAR, s.PROJECT_ID).agg(pl.col(s.QUARTER).max().alias(QUARTER_REPORTED))
-              if origin is None else None)
+    last_q = (
+        res.group_by(s.FISCAL_YEAR, s.PROJECT_ID).agg(pl.col(s.QUARTER).max().alias(QUARTER_REPORTED))
+        if origin is None
+        else None
+    )
     k = kpis.lazy()
-    k = (k.join(last_q, on=[s.FISCAL_YEAR, s.PROJECT_ID], how="left") if last_q is not None
-         else k.with_columns(pl.lit(origin, pl.Int8).alias(QUARTER_REPORTED)))
+    k = (
+        k.join(last_q, on=[s.FISCAL_YEAR, s.PROJECT_ID], how="left")
+        if last_q is not None
+        else k.with_columns(pl.lit(origin, pl.Int8).alias(QUARTER_REPORTED))
+    )
     q = pl.col(QUARTER_REPORTED).fill_null(0).cast(pl.Int8)
-    meets_value = pl.when(pl.col(s.COMPARATOR) == ">").then(pl.col(s.VALUE) > pl.col(s.TARGET)) \
+    meets_value = (
+        pl.when(pl.col(s.COMPARATOR) == ">")
+        .then(pl.col(s.VALUE) > pl.col(s.TARGET))
         .otherwise(pl.col(s.VALUE) >= pl.col(s.TARGET))
-    vals = (res.join(k.select(*key, s.TARGET, s.COMPARATOR), on=key, how="inner").sort([*key, s.QUARTER])
-            .group_by(key).agg(
-                pl.col(s.VALUE).drop_nulls().last().alias(VALUE_TO_DATE),
-                pl.col(s.QUARTER).filter(meets_value.fill_null(False)).min().alias(REACHED_QUARTER)))
+    )
+    vals = (
+        res.join(k.select(*key, s.TARGET, s.COMPARATOR), on=key, how="inner")
+        .sort([*key, s.QUARTER])
+        .group_by(key)
+        .agg(
+            pl.col(s.VALUE).drop_nulls().last().alias(VALUE_TO_DATE),
+            pl.col(s.QUARTER).filter(meets_value.fill_null(False)).min().alias(REACHED_QUARTER),
+        )
+    )
     plans = [pl.col(p) for p in s.PLAN_Q]
     due = [pl.when(pl.lit(i + 1) <= q).then(p) for i, p in enumerate(plans)]
     cumulative = pl.col(s.PLAN_IS_CUMULATIVE)
     discrete = pl.col(s.UNIT).is_in(list(DISCRETE_UNITS)) & (pl.col(s.TARGET) <= MILESTONE_MAX)
-    return (k.join(vals, on=key, how="left").with_columns(
-        q.alias(QUARTER_REPORTED),
-        pl.when(pl.col(s.UNIT) == "percent").then(pl.lit(LEVEL))
-        .when(discrete).then(pl.lit(MILESTONE)).otherwise(pl.lit(COUNT)).alias(KIND),
-        pl.when(cumulative).then(pl.max_horizontal(due).fill_null(0.0))
-        .otherwise(pl.sum_horizontal(due)).alias(PLAN_TO_DATE),
-        pl.when(cumulative).then(pl.coalesce(*reversed(plans), pl.col(s.TARGET)))
-        .otherwise(pl.when(pl.any_horizontal(p.is_not_null() for p in plans)).then(pl.sum_horizontal(plans))
-                   .otherwise(pl.col(s.TARGET))).alias(PLAN_TOTAL),
-    ).sort(key).collect())
+    return (
+        k.join(vals, on=key, how="left")
+        .with_columns(
+            q.alias(QUARTER_REPORTED),
+            pl.when(pl.col(s.UNIT) == "percent")
+            .then(pl.lit(LEVEL))
+            .when(discrete)
+            .then(pl.lit(MILESTONE))
+            .otherwise(pl.lit(COUNT))
+            .alias(KIND),
+            pl.when(cumulative)
+            .then(pl.max_horizontal(due).fill_null(0.0))
+            .otherwise(pl.sum_horizontal(due))
+            .alias(PLAN_TO_DATE),
+            pl.when(cumulative)
+            .then(pl.coalesce(*reversed(plans), pl.col(s.TARGET)))
+            .otherwise(
+                pl.when(pl.any_horizontal(p.is_not_null() for p in plans))
+                .then(pl.sum_horizontal(plans))
+                .otherwise(pl.col(s.TARGET))
+            )
+            .alias(PLAN_TOTAL),
+        )
+        .sort(key)
+        .collect()
+    )
 
 
 def _meets(value: np.ndarray, target: np.ndarray, comparator: np.ndarray) -> np.ndarray:
@@ -185,16 +248,18 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     how = "history-calibrated spread" if fitted else "rule: remaining plan at the pace to date (no history)"
     how_th = "ช่วงความคลาดเคลื่อนสอบเทียบจากข้อมูลย้อนหลัง" if fitted else "กฎ: แผนที่เหลือตามอัตราที่ทำได้ (ไม่มีข้อมูลย้อนหลัง)"
     prior_th = "อัตราจากข้อมูลย้อนหลัง" if count_prior_fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)"
-    for i in (np.flatnonzero(c) if explain else ()):
+    for i in np.flatnonzero(c) if explain else ():
         if no_pace[i]:
-            basis[i] = (f"nothing planned or reported by Q{q[i]}; chance {count_prior:.2f} = "
-                        + ("historical rate" if count_prior_fitted else "assumed prior (no history)"))
+            basis[i] = f"nothing planned or reported by Q{q[i]}; chance {count_prior:.2f} = " + (
+                "historical rate" if count_prior_fitted else "assumed prior (no history)"
+            )
             basis_th[i] = f"ยังไม่มีแผนหรือผลถึงไตรมาส {q[i]}; โอกาส {count_prior:.2f} = {prior_th}"
         elif known[i]:
-            basis[i] = (f"{_num(value[i])} of {_num(target[i])} to Q{q[i]} vs {_num(plan_to_date[i])} planned; "
-                        + how)
-            basis_th[i] = (f"ผล {_num(value[i])} จากเป้าหมาย {_num(target[i])} ถึงไตรมาส {q[i]} เทียบกับแผน "
-                           f"{_num(plan_to_date[i])}; {how_th}")
+            basis[i] = f"{_num(value[i])} of {_num(target[i])} to Q{q[i]} vs {_num(plan_to_date[i])} planned; " + how
+            basis_th[i] = (
+                f"ผล {_num(value[i])} จากเป้าหมาย {_num(target[i])} ถึงไตรมาส {q[i]} เทียบกับแผน "
+                f"{_num(plan_to_date[i])}; {how_th}"
+            )
         else:
             basis[i], basis_th[i] = f"no value reported yet; {how}", f"ยังไม่มีผลรายงาน; {how_th}"
 
@@ -208,17 +273,21 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     hi[lv] = np.clip(mid + Z90 * sigma_all, 0, 100)[lv]
     p_level = np.where(known, _p_at_least(target + np.where(comp == ">", 1e-9, 0), mid, sigma_all, log_all), prior)
     p[lv] = p_level[lv]
-    for i in (np.flatnonzero(lv) if explain else ()):
+    for i in np.flatnonzero(lv) if explain else ():
         if known[i]:
-            basis[i] = (f"last value {_num(raw[i])}% vs target {_num(target[i])}% (a level; can still change); "
-                        + ("history-calibrated spread" if fitted else "rule spread (no history)"))
-            basis_th[i] = (f"ค่าล่าสุดร้อยละ {_num(raw[i])} เทียบกับเป้าหมายร้อยละ {_num(target[i])} (เป็นระดับ อาจเปลี่ยนได้); "
-                           + ("ช่วงสอบเทียบจากข้อมูลย้อนหลัง" if fitted else "ช่วงตามกฎ (ไม่มีข้อมูลย้อนหลัง)"))
+            basis[i] = f"last value {_num(raw[i])}% vs target {_num(target[i])}% (a level; can still change); " + (
+                "history-calibrated spread" if fitted else "rule spread (no history)"
+            )
+            basis_th[i] = f"ค่าล่าสุดร้อยละ {_num(raw[i])} เทียบกับเป้าหมายร้อยละ {_num(target[i])} (เป็นระดับ อาจเปลี่ยนได้); " + (
+                "ช่วงสอบเทียบจากข้อมูลย้อนหลัง" if fitted else "ช่วงตามกฎ (ไม่มีข้อมูลย้อนหลัง)"
+            )
         else:
-            basis[i] = (f"not yet measured (survey not yet run); chance {prior:.2f} = "
-                        + ("historical rate" if prior_fitted else "assumed prior (no history)"))
-            basis_th[i] = (f"ยังไม่ได้วัดผล (ยังไม่ได้สำรวจ); โอกาส {prior:.2f} = "
-                           + ("อัตราจากข้อมูลย้อนหลัง" if prior_fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)"))
+            basis[i] = f"not yet measured (survey not yet run); chance {prior:.2f} = " + (
+                "historical rate" if prior_fitted else "assumed prior (no history)"
+            )
+            basis_th[i] = f"ยังไม่ได้วัดผล (ยังไม่ได้สำรวจ); โอกาส {prior:.2f} = " + (
+                "อัตราจากข้อมูลย้อนหลัง" if prior_fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)"
+            )
 
     # milestones
     ms = kind == MILESTONE
@@ -228,14 +297,17 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     p[ms] = p_ms[ms]
     mid[ms] = np.where(p_ms >= 0.5, np.maximum(target, value), value + np.maximum(target - value - 1, 0))[ms]
     lo[ms], hi[ms] = value[ms], np.maximum(target, value)[ms]
-    for i in (np.flatnonzero(ms) if explain else ()):
-        basis[i] = (f"{_num(value[i])} of {_num(target[i])} done to Q{q[i]}, {_num(plan_to_date[i])} planned by now"
-                    + (f" ({int(behind[i])} behind)" if behind[i] else "")
-                    + (f"; stage rule, on-plan rate {on_plan:.2f} from history" if on_plan_fitted else "; stage rule"))
-        basis_th[i] = (f"แล้วเสร็จ {_num(value[i])} จาก {_num(target[i])} ถึงไตรมาส {q[i]} แผนถึงขณะนี้ {_num(plan_to_date[i])}"
-                       + (f" (ช้ากว่าแผน {int(behind[i])})" if behind[i] else "")
-                       + (f"; กฎตามขั้นตอน อัตราตามแผน {on_plan:.2f} จากข้อมูลย้อนหลัง" if on_plan_fitted
-                          else "; กฎตามขั้นตอน"))
+    for i in np.flatnonzero(ms) if explain else ():
+        basis[i] = (
+            f"{_num(value[i])} of {_num(target[i])} done to Q{q[i]}, {_num(plan_to_date[i])} planned by now"
+            + (f" ({int(behind[i])} behind)" if behind[i] else "")
+            + (f"; stage rule, on-plan rate {on_plan:.2f} from history" if on_plan_fitted else "; stage rule")
+        )
+        basis_th[i] = (
+            f"แล้วเสร็จ {_num(value[i])} จาก {_num(target[i])} ถึงไตรมาส {q[i]} แผนถึงขณะนี้ {_num(plan_to_date[i])}"
+            + (f" (ช้ากว่าแผน {int(behind[i])})" if behind[i] else "")
+            + (f"; กฎตามขั้นตอน อัตราตามแผน {on_plan:.2f} จากข้อมูลย้อนหลัง" if on_plan_fitted else "; กฎตามขั้นตอน")
+        )
 
     # reached and finished years
     meets_now = _meets(value, target, comp) & known
@@ -244,7 +316,7 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     for arr in (lo, mid, hi):
         arr[done] = np.where(kind == LEVEL, raw, value)[done]
     reached_q = prog[REACHED_QUARTER].to_numpy()
-    for i in (np.flatnonzero(reached) if explain else ()):
+    for i in np.flatnonzero(reached) if explain else ():
         basis[i] = f"reached in Q{int(reached_q[i])}: {_num(value[i])} vs target {_num(target[i])}"
         basis_th[i] = f"บรรลุแล้วในไตรมาส {int(reached_q[i])}: {_num(value[i])} เทียบกับเป้าหมาย {_num(target[i])}"
 
@@ -254,9 +326,12 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     tiers = {pts: prog[col].cast(pl.Float64).fill_null(np.nan).to_numpy() for pts, col in s.TIERS.items()}
     p_tiers = {}
     for pts, thr in tiers.items():
-        pt = np.where(np.isfinite(thr), _p_at_least(thr, np.where(np.isfinite(mid), mid, 0), sigma_all, log_all),
-                      np.nan)
-        pt = np.where(np.isfinite(thr) & (done | reached), (np.where(kind == LEVEL, raw, value) >= thr).astype(float), pt)
+        pt = np.where(
+            np.isfinite(thr), _p_at_least(thr, np.where(np.isfinite(mid), mid, 0), sigma_all, log_all), np.nan
+        )
+        pt = np.where(
+            np.isfinite(thr) & (done | reached), (np.where(kind == LEVEL, raw, value) >= thr).astype(float), pt
+        )
         p_tiers[pts] = np.where(np.isfinite(thr) & ~known & (kind == LEVEL), np.nan, pt)
     has_tiers = np.any([np.isfinite(t) for t in tiers.values()], axis=0)
     expected = np.zeros(n)
@@ -265,16 +340,21 @@ def project(prog: pl.DataFrame, calibration: dict | None = None, explain: bool =
     tier_expected = np.where(has_tiers & np.isfinite(mid), expected, np.nan)
 
     return prog.with_columns(
-        pl.Series(projected(10), lo), pl.Series(projected(50), mid), pl.Series(projected(90), hi),
-        pl.Series(P_ATTAIN, np.clip(p, 0, 1)), pl.Series(TIER_EXPECTED, tier_expected).fill_nan(None).cast(pl.Int8),
-        pl.Series(STATUS, status), pl.Series(BASIS, basis.astype(str)), pl.Series(BASIS_TH, basis_th.astype(str)),
+        pl.Series(projected(10), lo),
+        pl.Series(projected(50), mid),
+        pl.Series(projected(90), hi),
+        pl.Series(P_ATTAIN, np.clip(p, 0, 1)),
+        pl.Series(TIER_EXPECTED, tier_expected).fill_nan(None).cast(pl.Int8),
+        pl.Series(STATUS, status),
+        pl.Series(BASIS, basis.astype(str)),
+        pl.Series(BASIS_TH, basis_th.astype(str)),
         *(pl.Series(p_tier(pts), v).fill_nan(None) for pts, v in p_tiers.items()),
     ).with_columns(*(pl.col(projected(p)).fill_nan(None) for p in (10, 50, 90)))
 
 
 def _num(x: float) -> str:
     x = float(x)
-    if x != x or x in (float("inf"), float("-inf")):
+    if not math.isfinite(x):
         return "-"
     return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}"
 
@@ -292,13 +372,17 @@ def attainment(snap: Snapshot, calibration: dict | None = None) -> pl.DataFrame:
 
 def calibrate(kpis: pl.DataFrame, results: pl.DataFrame) -> dict:
     """Spreads, biases and base rates of the rules, measured on complete fiscal years of history."""
-    final = (results.filter(pl.col(s.QUARTER) == 4).select(s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID,
-                                                           pl.col(s.VALUE).alias(FINAL_VALUE)))
+    final = results.filter(pl.col(s.QUARTER) == 4).select(
+        s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID, pl.col(s.VALUE).alias(FINAL_VALUE)
+    )
     out: dict = {COUNT: {}, LEVEL: {}}
     no_value, on_plan, no_pace = [], [], []
     for q in (1, 2, 3):
-        prog = progress(kpis, results, origin=q).join(final, on=[s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID],
-                                                      how="inner").filter(pl.col(FINAL_VALUE).is_not_null())
+        prog = (
+            progress(kpis, results, origin=q)
+            .join(final, on=[s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], how="inner")
+            .filter(pl.col(FINAL_VALUE).is_not_null())
+        )
         if prog.is_empty():
             continue
         ruled = project(prog, explain=False)
@@ -309,8 +393,11 @@ def calibrate(kpis: pl.DataFrame, results: pl.DataFrame) -> dict:
         c = (kind == COUNT) & open_ & np.isfinite(mid) & (mid > 0) & (y > 0)
         if c.sum() >= 2:
             r = np.log(y[c] / mid[c])
-            out[COUNT][str(q)] = {"bias": float(np.median(r)), "sigma": float(np.std(r - np.median(r))),
-                                  "n": int(c.sum())}
+            out[COUNT][str(q)] = {
+                "bias": float(np.median(r)),
+                "sigma": float(np.std(r - np.median(r))),
+                "n": int(c.sum()),
+            }
         lv = (kind == LEVEL) & np.isfinite(mid)
         if lv.sum() >= 2:
             r = y[lv] - mid[lv]
@@ -344,12 +431,18 @@ def backtest(kpis: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
             past = [pl.col(s.FISCAL_YEAR) < years[i]]
             cal = calibrate(kpis.filter(*past), results.filter(*past))
             now_k = kpis.filter(pl.col(s.FISCAL_YEAR) == years[i])
-            prog = progress(now_k, results.filter(pl.col(s.FISCAL_YEAR) == years[i]), origin=q).join(
-                final, on=key, how="inner").filter(pl.col(FINAL_VALUE).is_not_null())
+            prog = (
+                progress(now_k, results.filter(pl.col(s.FISCAL_YEAR) == years[i]), origin=q)
+                .join(final, on=key, how="inner")
+                .filter(pl.col(FINAL_VALUE).is_not_null())
+            )
             if prog.is_empty():
                 continue
-            truth.append(_meets(prog[FINAL_VALUE].to_numpy(), prog[s.TARGET].to_numpy(),
-                                prog[s.COMPARATOR].to_numpy()).astype(float))
+            truth.append(
+                _meets(prog[FINAL_VALUE].to_numpy(), prog[s.TARGET].to_numpy(), prog[s.COMPARATOR].to_numpy()).astype(
+                    float
+                )
+            )
             got["rules"].append(project(prog, explain=False)[P_ATTAIN].to_numpy())
             got["calibrated"].append(project(prog, cal, explain=False)[P_ATTAIN].to_numpy())
         if not truth:
@@ -357,9 +450,26 @@ def backtest(kpis: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
         y = np.concatenate(truth)
         for method, parts in got.items():
             p = np.concatenate(parts)
-            rows.append({"origin_quarter": q, "method": method, "n": int(y.size), "attain_rate": float(y.mean()),
-                         "mean_p_attain": float(p.mean()), "brier": float(np.mean((p - y) ** 2)),
-                         "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else None})
-    return pl.DataFrame(rows, schema={"origin_quarter": pl.Int8, "method": pl.String, "n": pl.Int64,
-                                      "attain_rate": pl.Float64, "mean_p_attain": pl.Float64, "brier": pl.Float64,
-                                      "auc": pl.Float64})
+            rows.append(
+                {
+                    "origin_quarter": q,
+                    "method": method,
+                    "n": int(y.size),
+                    "attain_rate": float(y.mean()),
+                    "mean_p_attain": float(p.mean()),
+                    "brier": float(np.mean((p - y) ** 2)),
+                    "auc": float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else None,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "origin_quarter": pl.Int8,
+            "method": pl.String,
+            "n": pl.Int64,
+            "attain_rate": pl.Float64,
+            "mean_p_attain": pl.Float64,
+            "brier": pl.Float64,
+            "auc": pl.Float64,
+        },
+    )

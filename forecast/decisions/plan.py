@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from scipy.special import ndtr
 import polars as pl
+from scipy.special import ndtr
 
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
@@ -48,16 +48,23 @@ def need(row: dict, quarters: pl.DataFrame, calendar: FiscalCalendar, target: fl
     left_q = 4 - q
     months = months_left(calendar, int(row[s.FISCAL_YEAR]), row.get(s.AS_OF), q)
     amount = max(target * budget - done, 0.0)
-    flows = (quarters.filter(pl.col(s.QUARTER) <= q).sort(s.QUARTER)[s.DISBURSED].cast(pl.Float64).fill_null(0)
-             .to_list())
+    flows = quarters.filter(pl.col(s.QUARTER) <= q).sort(s.QUARTER)[s.DISBURSED].cast(pl.Float64).fill_null(0).to_list()
     best = max(flows) if flows else 0.0
     pace = done / q if q else 0.0
     per_quarter = amount / left_q if left_q else None
     implausible = bool(amount > 0 and (left_q == 0 or (per_quarter or 0) > IMPLAUSIBLE * max(best, 1e-9)))
-    return {"needed": amount, "target": target, "months_left": months, "quarters_left": left_q,
-            "per_month": amount / months if months else None, "per_quarter": per_quarter,
-            "pace_per_quarter": pace, "best_quarter": best, "implausible": implausible,
-            "reached": amount <= 0}
+    return {
+        "needed": amount,
+        "target": target,
+        "months_left": months,
+        "quarters_left": left_q,
+        "per_month": amount / months if months else None,
+        "per_quarter": per_quarter,
+        "pace_per_quarter": pace,
+        "best_quarter": best,
+        "implausible": implausible,
+        "reached": amount <= 0,
+    }
 
 
 def _cdf(x: float, p10: float, p50: float, p90: float) -> float:
@@ -73,8 +80,9 @@ def _cdf(x: float, p10: float, p50: float, p90: float) -> float:
     return float(np.interp(x, [p10, p50, p90], [0.1, 0.5, 0.9]))
 
 
-def scenario(row: dict, remaining: float, calendar: FiscalCalendar, policy: risk.RiskPolicy,
-             spend_bands: tuple | None = None) -> dict:
+def scenario(
+    row: dict, remaining: float, calendar: FiscalCalendar, policy: risk.RiskPolicy, spend_bands: tuple | None = None
+) -> dict:
     """The year end, the target and the risk if exactly ``remaining`` is disbursed in the quarters left.
 
     ``spend_bands`` are the project's spend share p10/p50/p90 (None where commitments are not reported).
@@ -96,10 +104,22 @@ def scenario(row: dict, remaining: float, calendar: FiscalCalendar, policy: risk
             below_full, below_share = _cdf(full, *spend_bands), _cdf(share, *spend_bands)
             p_unused = float(np.clip((below_full - below_share) / max(1 - below_share, 1e-9), 0, 1))
     p_miss = 0.0 if meets else 1.0
-    score = float(policy.score(np.array([p_miss]), np.array([np.nan if p_unused is None else p_unused]),
-                               np.array([row.get(risk.P_MISS_KPI) or 0.0]))[0])
+    score = float(
+        policy.score(
+            np.array([p_miss]),
+            np.array([np.nan if p_unused is None else p_unused]),
+            np.array([row.get(risk.P_MISS_KPI) or 0.0]),
+        )[0]
+    )
     worst = max(p_miss, p_unused or 0.0, row.get(risk.P_MISS_KPI) or 0.0)
-    return {"year_end": year_end, "share": share, "meets_target": meets, "per_month": remaining / months if months else None,
-            "per_quarter": remaining / (4 - q) if q < 4 else None, risk.P_MISS_DISBURSEMENT: p_miss,
-            risk.P_MISS_SPEND: p_unused, risk.RISK_SCORE: score,
-            risk.LEVEL: str(policy.level(np.array([score]), np.array([worst]))[0])}
+    return {
+        "year_end": year_end,
+        "share": share,
+        "meets_target": meets,
+        "per_month": remaining / months if months else None,
+        "per_quarter": remaining / (4 - q) if q < 4 else None,
+        risk.P_MISS_DISBURSEMENT: p_miss,
+        risk.P_MISS_SPEND: p_unused,
+        risk.RISK_SCORE: score,
+        risk.LEVEL: str(policy.level(np.array([score]), np.array([worst]))[0]),
+    }

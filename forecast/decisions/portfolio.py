@@ -47,12 +47,29 @@ TAIL = (0.001, 0.999)  # the quantile function is extended linearly to these lev
 GOVERNMENT, AGENCY_LEVEL, PLAN_LINE_LEVEL = "government", "agency", "plan_line"
 GROUP_BY = {"agency": s.AGENCY, "plan_line": s.PLAN_LINE, "owner": s.OWNER}
 ALL = "all"
-BASIS_TH = {"no history": "ไม่มีข้อมูลย้อนหลัง", "synthetic history": "ข้อมูลจำลอง", "history": "ข้อมูลย้อนหลังจริง",
-            "actual": "ผลจริง"}
+BASIS_TH = {
+    "no history": "ไม่มีข้อมูลย้อนหลัง",
+    "synthetic history": "ข้อมูลจำลอง",
+    "history": "ข้อมูลย้อนหลังจริง",
+    "actual": "ผลจริง",
+}
 
-COLUMNS = ["group_by", "group", "projects", s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
-           "disbursed_p10", "disbursed_p50", "disbursed_p90", "disbursed_share_p50", "p_miss_target",
-           "expected_shortfall", "basis"]
+COLUMNS = [
+    "group_by",
+    "group",
+    "projects",
+    s.BUDGET,
+    "plan_to_date",
+    "disbursed_to_date",
+    "spend_to_date",
+    "disbursed_p10",
+    "disbursed_p50",
+    "disbursed_p90",
+    "disbursed_share_p50",
+    "p_miss_target",
+    "expected_shortfall",
+    "basis",
+]
 BASIS_TH_COLUMN = "basis_th"  # the basis in Thai, next to the contract's columns
 EXACT_MONEY = (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date")  # sums of reported figures
 DRAWN_MONEY = ("disbursed_p10", "disbursed_p50", "disbursed_p90", "expected_shortfall")  # from the draws
@@ -81,19 +98,28 @@ class Dependence:
         if lang == "th":
             if self.source != "history":
                 return f"สมมติความสัมพันธ์ระหว่างโครงการ {self.government:.2f} (ไม่มีข้อมูลย้อนหลัง)"
-            return (f"ความสัมพันธ์จากข้อมูลย้อนหลัง: ทั้งรัฐบาล {self.government:.2f} ในหน่วยงาน {self.agency:.2f} "
-                    f"ในแผนงาน {self.plan_line:.2f}")
+            return (
+                f"ความสัมพันธ์จากข้อมูลย้อนหลัง: ทั้งรัฐบาล {self.government:.2f} ในหน่วยงาน {self.agency:.2f} "
+                f"ในแผนงาน {self.plan_line:.2f}"
+            )
         if self.source != "history":
             return f"dependence assumed (no history): correlation {self.government:.2f} between all projects"
-        return (f"dependence from history: correlation {self.government:.2f} within the government, "
-                f"{self.agency:.2f} within an agency, {self.plan_line:.2f} within a plan line")
+        return (
+            f"dependence from history: correlation {self.government:.2f} within the government, "
+            f"{self.agency:.2f} within an agency, {self.plan_line:.2f} within a plan line"
+        )
 
     def to_dict(self) -> dict:
-        return {GOVERNMENT: self.government, AGENCY_LEVEL: self.agency, PLAN_LINE_LEVEL: self.plan_line,
-                "source": self.source, "pairs": self.pairs}
+        return {
+            GOVERNMENT: self.government,
+            AGENCY_LEVEL: self.agency,
+            PLAN_LINE_LEVEL: self.plan_line,
+            "source": self.source,
+            "pairs": self.pairs,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "Dependence":
+    def from_dict(cls, d: dict | None) -> Dependence:
         if not d:
             return cls()
         return cls(d[GOVERNMENT], d[AGENCY_LEVEL], d[PLAN_LINE_LEVEL], d.get("source", "history"), d.get("pairs", {}))
@@ -133,22 +159,29 @@ def estimate_dependence(predictions: pl.DataFrame) -> dict:
     cols = [M.level(M.AMOUNT, q) for q in M.LEVELS]
     if any(c not in predictions.columns for c in cols):
         return Dependence().to_dict()
-    rows = predictions.filter(pl.col(F.Y_RATIO).is_not_null() & pl.all_horizontal(pl.col(c).is_not_null()
-                                                                                  for c in cols))
+    rows = predictions.filter(
+        pl.col(F.Y_RATIO).is_not_null() & pl.all_horizontal(pl.col(c).is_not_null() for c in cols)
+    )
     if rows.height < MIN_PAIRS:
         return Dependence().to_dict()
     u = pit(rows.select(cols).to_numpy(), rows[F.Y_RATIO].to_numpy())
     z = ndtri(np.clip(u, 0.005, 0.995))
-    frame = rows.select(s.FISCAL_YEAR, pl.col(s.AGENCY).fill_null("?"), pl.col(s.PLAN_LINE).fill_null("?")) \
-        .with_columns(pl.Series("z", z))
+    frame = rows.select(
+        s.FISCAL_YEAR, pl.col(s.AGENCY).fill_null("?"), pl.col(s.PLAN_LINE).fill_null("?")
+    ).with_columns(pl.Series("z", z))
     out, pairs = {}, {}
-    for name, keys in ((GOVERNMENT, [s.FISCAL_YEAR]), (AGENCY_LEVEL, [s.FISCAL_YEAR, s.AGENCY]),
-                       (PLAN_LINE_LEVEL, [s.FISCAL_YEAR, s.AGENCY, s.PLAN_LINE])):
-        g = frame.group_by(keys).agg(pl.col("z").sum().alias("t"), (pl.col("z") ** 2).sum().alias("q"), pl.len().alias("n"))
-        n_pairs = float((g["n"] * (g["n"] - 1)).sum())
+    for name, keys in (
+        (GOVERNMENT, [s.FISCAL_YEAR]),
+        (AGENCY_LEVEL, [s.FISCAL_YEAR, s.AGENCY]),
+        (PLAN_LINE_LEVEL, [s.FISCAL_YEAR, s.AGENCY, s.PLAN_LINE]),
+    ):
+        grp = frame.group_by(keys).agg(
+            pl.col("z").sum().alias("t"), (pl.col("z") ** 2).sum().alias("q"), pl.len().alias("n")
+        )
+        n_pairs = float((grp["n"] * (grp["n"] - 1)).sum())
         pairs[name] = int(n_pairs / 2)
         if n_pairs >= 2 * MIN_PAIRS:
-            out[name] = float(((g["t"] ** 2 - g["q"]).sum()) / n_pairs)
+            out[name] = float((grp["t"] ** 2 - grp["q"]).sum()) / n_pairs
     g = out.get(GOVERNMENT, 0.0)
     a = out.get(AGENCY_LEVEL, g)
     line = out.get(PLAN_LINE_LEVEL, a)
@@ -160,14 +193,24 @@ def _codes(values: list) -> np.ndarray:
     return pl.Series(values, dtype=pl.String).fill_null("?").cast(pl.Categorical).to_physical().to_numpy()
 
 
-def draw(grid: np.ndarray, agency: list, plan_line: list, dep: Dependence, draws: int, seed: int = 0,
-         groups: np.ndarray | None = None, weights: np.ndarray | None = None, floor: np.ndarray | None = None):
+def draw(
+    grid: np.ndarray,
+    agency: list,
+    plan_line: list,
+    dep: Dependence,
+    draws: int,
+    seed: int = 0,
+    groups: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    floor: np.ndarray | None = None,
+):
     """Joint draws of every project's year-end share.
 
     Returns the shares (draws x projects) when ``groups`` is None; otherwise, for memory, the sums of
     ``weights`` x share per group (draws x number of groups), ``groups`` giving each project's group index.
     """
     n = grid.shape[0]
+    weights = np.ones(n) if weights is None else weights
     rng = np.random.default_rng(seed)
     a_code = _codes(agency)
     l_code = _codes([f"{a}\x1f{p}" for a, p in zip(agency, plan_line)])
@@ -177,8 +220,12 @@ def draw(grid: np.ndarray, agency: list, plan_line: list, dep: Dependence, draws
     out = []
     for start in range(0, draws, per_chunk):
         k = min(per_chunk, draws - start)
-        z = (w_g * rng.standard_normal((k, 1)) + w_a * rng.standard_normal((k, a_code.max() + 1))[:, a_code]
-             + w_l * rng.standard_normal((k, l_code.max() + 1))[:, l_code] + w_e * rng.standard_normal((k, n)))
+        z = (
+            w_g * rng.standard_normal((k, 1))
+            + w_a * rng.standard_normal((k, a_code.max() + 1))[:, a_code]
+            + w_l * rng.standard_normal((k, l_code.max() + 1))[:, l_code]
+            + w_e * rng.standard_normal((k, n))
+        )
         y = quantile(grid, ndtr(z))
         if floor is not None:
             y = np.maximum(y, floor[None, :])
@@ -199,9 +246,16 @@ def n_draws(projects: int, requested: int = DRAWS) -> int:
 
 
 # --- the portfolio table ------------------------------------------------------------------------------
-def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, by: str | None = None,
-              dependence: Dependence | None = None, draws: int = DRAWS, seed: int = 0,
-              basis: str = "") -> pl.DataFrame:
+def portfolio(
+    projection: pl.DataFrame,
+    projects: pl.DataFrame,
+    target: float,
+    by: str | None = None,
+    dependence: Dependence | None = None,
+    draws: int = DRAWS,
+    seed: int = 0,
+    basis: str = "",
+) -> pl.DataFrame:
     """One row for the whole portfolio and one per group (``by``: agency, plan_line or owner).
 
     ``projection`` comes from ``engine.project`` (with its quantile grid), ``projects`` is the
@@ -242,14 +296,29 @@ def portfolio(projection: pl.DataFrame, projects: pl.DataFrame, target: float, b
     share_total = share_sums.sum(axis=1) if names else share_sums[:, 0]
     rows = [_row(ALL, ALL, np.ones(p.height, bool), p, budget, total, share_total, target, basis, dep, k)]
     for g in names:
-        rows.append(_row(by or "", g, groups == index[g], p, budget, sums[:, index[g]], share_sums[:, index[g]],
-                         target, basis, dep, k))
+        rows.append(
+            _row(
+                by or "",
+                g,
+                groups == index[g],
+                p,
+                budget,
+                sums[:, index[g]],
+                share_sums[:, index[g]],
+                target,
+                basis,
+                dep,
+                k,
+            )
+        )
     return pl.DataFrame(rows, schema=_schema(raw=True)).with_columns(
-        pl.col(c).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in DRAWN_MONEY)
+        pl.col(c).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in DRAWN_MONEY
+    )
 
 
 def _schema(raw: bool = False) -> dict[str, pl.DataType]:
     """Money as exact decimals (drawn amounts rounded to four decimals), counts as integers."""
+
     def dtype(c: str) -> pl.DataType:
         if c in TEXT:
             return pl.String()
@@ -258,6 +327,7 @@ def _schema(raw: bool = False) -> dict[str, pl.DataType]:
         if c in EXACT_MONEY or (c in DRAWN_MONEY and not raw):
             return s.MONEY
         return pl.Float64()
+
     return {c: dtype(c) for c in [*COLUMNS, BASIS_TH_COLUMN]}
 
 
@@ -267,18 +337,38 @@ def _money(p: pl.DataFrame, col: str, m: np.ndarray):
     return None if v.null_count() == v.len() else v.sum()
 
 
-def _row(group_by: str, group: str, m: np.ndarray, p: pl.DataFrame, budget: np.ndarray, totals: np.ndarray,
-         share_totals: np.ndarray, target: float, basis: str, dep: Dependence, k: int) -> dict:
+def _row(
+    group_by: str,
+    group: str,
+    m: np.ndarray,
+    p: pl.DataFrame,
+    budget: np.ndarray,
+    totals: np.ndarray,
+    share_totals: np.ndarray,
+    target: float,
+    basis: str,
+    dep: Dependence,
+    k: int,
+) -> dict:
     b = float(budget[m].sum())
     goal = target * b
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
-    return {"group_by": group_by, "group": group, "projects": int(m.sum()), s.BUDGET: _money(p, s.BUDGET, m),
-            "plan_to_date": _money(p, engine.PLAN_TO_DATE, m), "disbursed_to_date": _money(p, engine.DISBURSED_TO_DATE, m),
-            "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
-            "disbursed_p10": float(lo), "disbursed_p50": float(mid), "disbursed_p90": float(hi),
-            "disbursed_share_p50": float(mid / b) if b > 0 else None,
-            "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
-            "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
-            "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x),
-            BASIS_TH_COLUMN: "; ".join(x for x in (BASIS_TH.get(basis, basis), dep.describe("th"),
-                                              f"จำลองร่วม {k:,} ครั้ง") if x)}
+    return {
+        "group_by": group_by,
+        "group": group,
+        "projects": int(m.sum()),
+        s.BUDGET: _money(p, s.BUDGET, m),
+        "plan_to_date": _money(p, engine.PLAN_TO_DATE, m),
+        "disbursed_to_date": _money(p, engine.DISBURSED_TO_DATE, m),
+        "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
+        "disbursed_p10": float(lo),
+        "disbursed_p50": float(mid),
+        "disbursed_p90": float(hi),
+        "disbursed_share_p50": float(mid / b) if b > 0 else None,
+        "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
+        "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
+        "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x),
+        BASIS_TH_COLUMN: "; ".join(
+            x for x in (BASIS_TH.get(basis, basis), dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง") if x
+        ),
+    }

@@ -22,8 +22,9 @@ PREVIOUS = "previous"
 DEFAULT_TARGET = 0.93  # the Thai cabinet's year-end disbursement target, where a store sets none
 
 
-def policy_for(snap: Snapshot, target: float | None = None,
-               quarterly: tuple[float, float, float, float] | None = None) -> risk.RiskPolicy:
+def policy_for(
+    snap: Snapshot, target: float | None = None, quarterly: tuple[float, float, float, float] | None = None
+) -> risk.RiskPolicy:
     """The risk policy of the snapshot's fiscal year: its targets as set in the store, unless given here."""
     year = snap.fiscal_year
     row = None
@@ -67,7 +68,7 @@ class Review:
         p = self.projection
         return not p.is_empty() and bool(p[engine.COMMITMENTS].any())
 
-    def dependence(self) -> "portfolio.Dependence":
+    def dependence(self) -> portfolio.Dependence:
         """How lines of one year miss together: from the model set's history, else the stated assumption."""
         if self.models is None or self.projection.is_empty():
             return portfolio.Dependence()
@@ -84,8 +85,9 @@ class Review:
         year = self.snapshot.fiscal_year
         projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
         basis = ", ".join(self.bases) or engine.ACTUAL
-        return portfolio.portfolio(self.projection, projects, self.policy.target, by, self.dependence(), draws,
-                                   seed, basis)
+        return portfolio.portfolio(
+            self.projection, projects, self.policy.target, by, self.dependence(), draws, seed, basis
+        )
 
     @property
     def bases(self) -> list[str]:
@@ -117,11 +119,13 @@ def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
     earlier = before.ranking(lang)
     current = now.ranking(lang)
     if earlier.is_empty():
-        return current.with_columns(pl.lit(None, pl.Int32).alias(risk.PREVIOUS_RANK),
-                                    pl.lit(None, pl.Int32).alias(risk.RANK_CHANGE),
-                                    pl.lit(None, pl.String).alias(risk.PREVIOUS_LEVEL),
-                                    (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH),
-                                    pl.lit(None, pl.String).alias(NEW_REASON))
+        return current.with_columns(
+            pl.lit(None, pl.Int32).alias(risk.PREVIOUS_RANK),
+            pl.lit(None, pl.Int32).alias(risk.RANK_CHANGE),
+            pl.lit(None, pl.String).alias(risk.PREVIOUS_LEVEL),
+            (pl.col(risk.LEVEL) == risk.HIGH).alias(risk.NEW_HIGH),
+            pl.lit(None, pl.String).alias(NEW_REASON),
+        )
     out = risk.changes(current, earlier)
     before_codes = dict(zip(earlier[s.PROJECT_ID].to_list(), earlier[risk.DRIVER_CODES].to_list()))
     texts = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
@@ -132,15 +136,18 @@ def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
     return out.with_columns(pl.Series(NEW_REASON, reasons, dtype=pl.String))
 
 
-def compare_date(report_dates: list[dt.date], current: dt.date | None, compare_to: str | dt.date,
-                 manifests: list[dict] | None = None) -> dt.date:
+def compare_date(
+    report_dates: list[dt.date], current: dt.date | None, compare_to: str | dt.date, manifests: list[dict] | None = None
+) -> dt.date:
     """The report date to compare with: a date, "previous" (the report before ``current``) or a vintage number."""
     text = str(compare_to).strip()
     if text == PREVIOUS:
         earlier = [d for d in report_dates if current is not None and d < current]
         if not earlier:
-            raise InputError(f"there is no report before {current} to compare with; report dates in the store: "
-                             f"{', '.join(map(str, report_dates)) or 'none'}.")
+            raise InputError(
+                f"there is no report before {current} to compare with; report dates in the store: "
+                f"{', '.join(map(str, report_dates)) or 'none'}."
+            )
         return earlier[-1]
     if text.isdigit() and len(text) < 7:
         found = [m for m in manifests or [] if int(m.get("vintage", -1)) == int(text)]

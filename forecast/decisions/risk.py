@@ -22,18 +22,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 import polars as pl
+from scipy.special import ndtr
 
-from forecast.model import engine
-from forecast.decisions import kpi
-from forecast.model import features as F
-from forecast.model import models as M
+from forecast import formats
 from forecast.data import schema as s
 from forecast.data.units import MTHB, AmountUnit
-from forecast import formats
+from forecast.decisions import kpi
 from forecast.formats import chance
 from forecast.interfaces.labels import t
+from forecast.model import engine
+from forecast.model import features as F
+from forecast.model import models as M
 
 RANK = "rank"
 RISK_SCORE = "risk_score"
@@ -50,8 +50,18 @@ PREVIOUS_LEVEL = "previous_level"
 NEW_HIGH = "new_high"
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 
-COLUMNS = [RANK, s.PROJECT_ID, s.NAME_EN, s.NAME_TH, RISK_SCORE, LEVEL, P_MISS_DISBURSEMENT, P_MISS_SPEND,
-           P_MISS_KPI, DRIVERS]
+COLUMNS = [
+    RANK,
+    s.PROJECT_ID,
+    s.NAME_EN,
+    s.NAME_TH,
+    RISK_SCORE,
+    LEVEL,
+    P_MISS_DISBURSEMENT,
+    P_MISS_SPEND,
+    P_MISS_KPI,
+    DRIVERS,
+]
 
 
 @dataclass(frozen=True)
@@ -81,8 +91,11 @@ class RiskPolicy:
         have = np.isfinite(p_spend)
         w_spend = np.where(have, self.weight_spend, 0.0)
         total = self.weight_disbursement + w_spend + self.weight_kpi
-        value = (self.weight_disbursement * np.asarray(p_disbursement, float) + w_spend * np.nan_to_num(p_spend)
-                 + self.weight_kpi * np.asarray(p_kpi, float)) / total
+        value = (
+            self.weight_disbursement * np.asarray(p_disbursement, float)
+            + w_spend * np.nan_to_num(p_spend)
+            + self.weight_kpi * np.asarray(p_kpi, float)
+        ) / total
         return np.clip(value, 0, 1)
 
     def level(self, score: np.ndarray, worst: np.ndarray | None = None) -> np.ndarray:
@@ -97,12 +110,16 @@ class RiskPolicy:
         """The rule in words (the CLI, the app and the README show this one text)."""
         w = (self.weight_disbursement, self.weight_spend, self.weight_kpi)
         if lang == "th":
-            return (f"คะแนนความเสี่ยง = {w[0]:g}×P(เบิกจ่ายไม่ถึง {self.target:.0%}) + {w[1]:g}×P(เหลือเงินไม่ได้ใช้) "
-                    f"+ {w[2]:g}×P(ตัวชี้วัดไม่ถึงเป้า); สูง ≥ {self.high_from:.2f}, ปานกลาง ≥ {self.medium_from:.2f} "
-                    f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}")
-        return (f"score = {w[0]:g} P(miss {self.target:.0%} disbursed) + {w[1]:g} P(money unused) + {w[2]:g} "
-                f"P(a KPI misses); high >= {self.high_from:.2f}, medium >= {self.medium_from:.2f} or any one "
-                f"probability >= {self.near_certain:.0%}; without commitments the spend weight is left out")
+            return (
+                f"คะแนนความเสี่ยง = {w[0]:g}×P(เบิกจ่ายไม่ถึง {self.target:.0%}) + {w[1]:g}×P(เหลือเงินไม่ได้ใช้) "
+                f"+ {w[2]:g}×P(ตัวชี้วัดไม่ถึงเป้า); สูง ≥ {self.high_from:.2f}, ปานกลาง ≥ {self.medium_from:.2f} "
+                f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}"
+            )
+        return (
+            f"score = {w[0]:g} P(miss {self.target:.0%} disbursed) + {w[1]:g} P(money unused) + {w[2]:g} "
+            f"P(a KPI misses); high >= {self.high_from:.2f}, medium >= {self.medium_from:.2f} or any one "
+            f"probability >= {self.near_certain:.0%}; without commitments the spend weight is left out"
+        )
 
 
 @dataclass(frozen=True)
@@ -131,59 +148,109 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) ->
         out.append(Driver("not_reported", 0.5, {}))
     d, plan = r[F.share(F.cum(s.DISBURSED))] or 0.0, r[F.share(F.cum(s.PLAN))] or 0.0
     if q and plan - d > 0.05:
-        out.append(Driver("behind_plan", plan - d, {"d": _pct(d), "plan": _pct(plan), "unit": units_,
-                                                    "amount": formats.money(r["disbursed_to_date"])}))
+        out.append(
+            Driver(
+                "behind_plan",
+                plan - d,
+                {"d": _pct(d), "plan": _pct(plan), "unit": units_, "amount": formats.money(r["disbursed_to_date"])},
+            )
+        )
     if policy.quarterly_targets and 1 <= q <= 4 and d < policy.quarterly_targets[q - 1]:
         due = policy.quarterly_targets[q - 1]
         out.append(Driver("below_quarter_target", due - d, {"d": _pct(d), "q": q, "due": _pct(due)}))
     p_d = r[P_MISS_DISBURSEMENT]
     if q < 4 and p_d >= 0.2:
         lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)
-        out.append(Driver("projected_miss", p_d, {"mid": _pct(mid), "lo": _pct(lo), "hi": _pct(hi),
-                                                  "target": _pct(policy.target), "p": chance(p_d)}))
+        out.append(
+            Driver(
+                "projected_miss",
+                p_d,
+                {"mid": _pct(mid), "lo": _pct(lo), "hi": _pct(hi), "target": _pct(policy.target), "p": chance(p_d)},
+            )
+        )
     owed = r[F.share(F.cum(s.COMMITTED))] or 0.0
     if q < 4 and owed > 0.15:
         conv = r[F.CONVERSION]
         slow = conv is not None and np.isfinite(conv) and conv < 1
         code = "committed_unpaid_slow" if slow else "committed_unpaid"
-        out.append(Driver(code, 0.6 * owed, {"amount": formats.money(r[F.cum(s.COMMITTED)]), "unit": units_,
-                                             "share": _pct(owed), "q": q, "conv": f"{conv:.0%}" if slow else ""}))
+        out.append(
+            Driver(
+                code,
+                0.6 * owed,
+                {
+                    "amount": formats.money(r[F.cum(s.COMMITTED)]),
+                    "unit": units_,
+                    "share": _pct(owed),
+                    "q": q,
+                    "conv": f"{conv:.0%}" if slow else "",
+                },
+            )
+        )
     p_s, spend = r[P_MISS_SPEND], r[M.band(s.SPEND, 50)]
     if p_s is not None and spend is not None and p_s >= 0.5 and spend < 0.995:
         unused = (1 - spend) * float(r[s.BUDGET])
-        out.append(Driver("money_unused", p_s * (1 - spend) * 2, {"spend": _pct(spend), "unused": f"{unused:,.1f}",
-                                                                  "unit": units_}))
+        out.append(
+            Driver(
+                "money_unused",
+                p_s * (1 - spend) * 2,
+                {"spend": _pct(spend), "unused": f"{unused:,.1f}", "unit": units_},
+            )
+        )
     revised = r[F.BUDGET_REVISION]
     if revised is not None and np.isfinite(revised) and abs(revised) > 0.1:
-        out.append(Driver("budget_revised", min(0.5, abs(revised) / 2),
-                          {"n": int(r[F.BUDGET_REVISION_COUNT] or 0), "ratio": f"{float(np.exp(revised)):.0%}"}))
+        out.append(
+            Driver(
+                "budget_revised",
+                min(0.5, abs(revised) / 2),
+                {"n": int(r[F.BUDGET_REVISION_COUNT] or 0), "ratio": f"{float(np.exp(revised)):.0%}"},
+            )
+        )
     left = r[F.QUARTERS_LEFT] or 0
     if q and left > 0 and d < policy.target:
         need, so_far = (policy.target - d) / left, d / q
         if need > 1.5 * so_far and need > 0.1:
-            out.append(Driver("required_pace", min(0.9, need), {"need": _pct(need), "target": _pct(policy.target),
-                                                                "so_far": _pct(so_far)}))
+            out.append(
+                Driver(
+                    "required_pace",
+                    min(0.9, need),
+                    {"need": _pct(need), "target": _pct(policy.target), "so_far": _pct(so_far)},
+                )
+            )
     mom = r[F.momentum(s.DISBURSED)]
     if q >= 2 and mom is not None and mom < -0.05:
         out.append(Driver("slowing", -mom, {"q": q, "drop": _pct(-mom)}))
     restated = r[F.RESTATED_SHARE] or 0.0
     if restated > 0.01:
-        out.append(Driver("restated", 0.1 + restated, {"amount": formats.money(restated * float(r[s.BUDGET])),
-                                                       "unit": units_}))
+        out.append(
+            Driver("restated", 0.1 + restated, {"amount": formats.money(restated * float(r[s.BUDGET])), "unit": units_})
+        )
     for k in kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
-            out.append(Driver("kpi_at_risk", 0.9 * (1 - p), {
-                "id": k[s.KPI_ID], "p": chance(p),
-                "name": {"th": k[s.NAME_TH] or k[s.NAME_EN], "en": k[s.NAME_EN] or k[s.NAME_TH]},
-                "basis": {"th": k[kpi.BASIS_TH], "en": k[kpi.BASIS]}}))
+            out.append(
+                Driver(
+                    "kpi_at_risk",
+                    0.9 * (1 - p),
+                    {
+                        "id": k[s.KPI_ID],
+                        "p": chance(p),
+                        "name": {"th": k[s.NAME_TH] or k[s.NAME_EN], "en": k[s.NAME_EN] or k[s.NAME_TH]},
+                        "basis": {"th": k[kpi.BASIS_TH], "en": k[kpi.BASIS]},
+                    },
+                )
+            )
     out.sort(key=lambda x: -x.weight)
-    top = out[:policy.max_drivers]
+    top = out[: policy.max_drivers]
     return top or [Driver("no_warning", 0.0, {"d": _pct(d), "plan": _pct(plan)})]
 
 
-def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
-           policy: RiskPolicy | None = None, unit: AmountUnit = MTHB) -> pl.DataFrame:
+def assess(
+    projection: pl.DataFrame,
+    kpis: pl.DataFrame,
+    projects: pl.DataFrame,
+    policy: RiskPolicy | None = None,
+    unit: AmountUnit = MTHB,
+) -> pl.DataFrame:
     """The risk table of a projection (unsorted), with drivers in both languages.
 
     ``projection`` comes from ``engine.project``, ``kpis`` from ``kpi.attainment`` and ``projects`` is
@@ -194,21 +261,33 @@ def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
     if projection.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
     by = [s.FISCAL_YEAR, s.PROJECT_ID]
-    p_kpi = (kpis.group_by(by).agg((1 - pl.col(kpi.P_ATTAIN).fill_null(0.5).product()).alias(P_MISS_KPI))
-             if not kpis.is_empty() else pl.DataFrame(schema={**{c: projection.schema[c] for c in by},
-                                                              P_MISS_KPI: pl.Float64}))
+    p_kpi = (
+        kpis.group_by(by).agg((1 - pl.col(kpi.P_ATTAIN).fill_null(0.5).product()).alias(P_MISS_KPI))
+        if not kpis.is_empty()
+        else pl.DataFrame(schema={**{c: projection.schema[c] for c in by}, P_MISS_KPI: pl.Float64})
+    )
     names = projects.select(*by, s.NAME_TH, s.PLAN_LINE, s.OWNER, s.AGENCY)
-    df = (projection.join(names, on=by, how="left")
-          .join(p_kpi.cast({s.FISCAL_YEAR: projection.schema[s.FISCAL_YEAR]}), on=by, how="left")
-          .with_columns(pl.col(P_MISS_KPI).fill_null(0.0)))
-    score = policy.score(df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).to_numpy(),
-                         df[P_MISS_KPI].to_numpy())
+    df = (
+        projection.join(names, on=by, how="left")
+        .join(p_kpi.cast({s.FISCAL_YEAR: projection.schema[s.FISCAL_YEAR]}), on=by, how="left")
+        .with_columns(pl.col(P_MISS_KPI).fill_null(0.0))
+    )
+    score = policy.score(
+        df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).to_numpy(), df[P_MISS_KPI].to_numpy()
+    )
     per_project: dict[str, list[dict]] = {}
-    worth = kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75)) \
-        if not kpis.is_empty() else kpis
-    for k in worth.select(s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, kpi.STATUS, kpi.P_ATTAIN, kpi.BASIS,
-                          kpi.BASIS_TH) \
-            .iter_rows(named=True) if not worth.is_empty() else ():
+    worth = (
+        kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75))
+        if not kpis.is_empty()
+        else kpis
+    )
+    for k in (
+        worth.select(
+            s.PROJECT_ID, s.KPI_ID, s.NAME_TH, s.NAME_EN, kpi.STATUS, kpi.P_ATTAIN, kpi.BASIS, kpi.BASIS_TH
+        ).iter_rows(named=True)
+        if not worth.is_empty()
+        else ()
+    ):
         per_project.setdefault(k[s.PROJECT_ID], []).append(k)
     th, en, codes = [], [], []
     for r in df.select(_DRIVER_INPUTS).iter_rows(named=True):
@@ -216,37 +295,68 @@ def assess(projection: pl.DataFrame, kpis: pl.DataFrame, projects: pl.DataFrame,
         th.append(_SEP.join(x.text("th") for x in found))
         en.append(_SEP.join(x.text("en") for x in found))
         codes.append(_SEP.join(x.code for x in found))
-    levels = policy.level(score, np.nanmax(np.column_stack([
-        df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-        df[P_MISS_KPI].to_numpy()]), axis=1))
-    return df.with_columns(pl.Series(RISK_SCORE, score), pl.Series(LEVEL, levels),
-                           pl.Series(DRIVERS_TH, th).str.split(_SEP), pl.Series(DRIVERS_EN, en).str.split(_SEP),
-                           pl.Series(DRIVER_CODES, codes).str.split(_SEP))
+    levels = policy.level(
+        score,
+        np.nanmax(
+            np.column_stack(
+                [
+                    df[P_MISS_DISBURSEMENT].to_numpy(),
+                    df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+                    df[P_MISS_KPI].to_numpy(),
+                ]
+            ),
+            axis=1,
+        ),
+    )
+    return df.with_columns(
+        pl.Series(RISK_SCORE, score),
+        pl.Series(LEVEL, levels),
+        pl.Series(DRIVERS_TH, th).str.split(_SEP),
+        pl.Series(DRIVERS_EN, en).str.split(_SEP),
+        pl.Series(DRIVER_CODES, codes).str.split(_SEP),
+    )
 
 
 _SEP = "\x1f"  # joins a project's reasons while building the column (a control character no text holds)
-_DRIVER_INPUTS = [s.PROJECT_ID, s.BUDGET, F.ORIGIN, "disbursed_to_date", P_MISS_DISBURSEMENT, P_MISS_SPEND,
-                  F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.PLAN)), F.cum(s.COMMITTED),
-                  F.share(F.cum(s.COMMITTED)), F.CONVERSION, F.QUARTERS_LEFT, F.momentum(s.DISBURSED),
-                  F.RESTATED_SHARE, F.BUDGET_REVISION, F.BUDGET_REVISION_COUNT,
-                  *(M.band(f, p) for f in M.TARGET_FLOWS for p in M.BANDS)]
+_DRIVER_INPUTS = [
+    s.PROJECT_ID,
+    s.BUDGET,
+    F.ORIGIN,
+    "disbursed_to_date",
+    P_MISS_DISBURSEMENT,
+    P_MISS_SPEND,
+    F.share(F.cum(s.DISBURSED)),
+    F.share(F.cum(s.PLAN)),
+    F.cum(s.COMMITTED),
+    F.share(F.cum(s.COMMITTED)),
+    F.CONVERSION,
+    F.QUARTERS_LEFT,
+    F.momentum(s.DISBURSED),
+    F.RESTATED_SHARE,
+    F.BUDGET_REVISION,
+    F.BUDGET_REVISION_COUNT,
+    *(M.band(f, p) for f in M.TARGET_FLOWS for p in M.BANDS),
+]
 
 
 def changes(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
     """A ranking with the earlier ranking's rank and level, the move, and whether it is newly high-risk."""
     earlier = before.select(s.PROJECT_ID, pl.col(RANK).alias(PREVIOUS_RANK), pl.col(LEVEL).alias(PREVIOUS_LEVEL))
-    return (now.join(earlier, on=s.PROJECT_ID, how="left", maintain_order="left")
-            .with_columns((pl.col(PREVIOUS_RANK) - pl.col(RANK)).alias(RANK_CHANGE),
-                          ((pl.col(LEVEL) == HIGH) & (pl.col(PREVIOUS_LEVEL).fill_null("") != HIGH)).alias(NEW_HIGH)))
+    return now.join(earlier, on=s.PROJECT_ID, how="left", maintain_order="left").with_columns(
+        (pl.col(PREVIOUS_RANK) - pl.col(RANK)).alias(RANK_CHANGE),
+        ((pl.col(LEVEL) == HIGH) & (pl.col(PREVIOUS_LEVEL).fill_null("") != HIGH)).alias(NEW_HIGH),
+    )
 
 
 def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
     """An ``assess`` table in rank order (ties: p_miss_disbursement, then project_id), drivers joined in ``lang``."""
     col = DRIVERS_TH if lang == "th" else DRIVERS_EN
-    return (risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False])
-            .with_row_index(RANK, offset=1).with_columns(pl.col(RANK).cast(pl.Int32),
-                                                          pl.col(col).list.join(" | ").alias(DRIVERS))
-            .select(*COLUMNS, pl.exclude(COLUMNS)))
+    return (
+        risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False])
+        .with_row_index(RANK, offset=1)
+        .with_columns(pl.col(RANK).cast(pl.Int32), pl.col(col).list.join(" | ").alias(DRIVERS))
+        .select(*COLUMNS, pl.exclude(COLUMNS))
+    )
 
 
 def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> dict:
@@ -265,10 +375,20 @@ def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> di
     shift = mid / budget - mid_s
     lo, hi = max(lo_s + shift, done / budget), hi_s + shift
     sd = max((hi - lo) / (2 * M.Z90), 1e-6)
-    p_miss = float(ndtr((policy.target - mid / budget) / sd)) if row[F.QUARTERS_LEFT] else float(
-        mid / budget < policy.target)
+    p_miss = (
+        float(ndtr((policy.target - mid / budget) / sd))
+        if row[F.QUARTERS_LEFT]
+        else float(mid / budget < policy.target)
+    )
     spend = row[P_MISS_SPEND]
-    score = float(policy.score(np.array([p_miss]), np.array([np.nan if spend is None else spend]),
-                               np.array([row[P_MISS_KPI]]))[0])
-    return {"disbursed_p10": lo * budget, "disbursed_p50": mid, "disbursed_p90": hi * budget,
-            P_MISS_DISBURSEMENT: p_miss, RISK_SCORE: score, LEVEL: str(policy.level(np.array([score]))[0])}
+    score = float(
+        policy.score(np.array([p_miss]), np.array([np.nan if spend is None else spend]), np.array([row[P_MISS_KPI]]))[0]
+    )
+    return {
+        "disbursed_p10": lo * budget,
+        "disbursed_p50": mid,
+        "disbursed_p90": hi * budget,
+        P_MISS_DISBURSEMENT: p_miss,
+        RISK_SCORE: score,
+        LEVEL: str(policy.level(np.array([score]))[0]),
+    }

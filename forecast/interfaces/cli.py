@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import math
 import os
 import shutil
@@ -15,13 +16,12 @@ import sys
 from pathlib import Path
 
 import polars as pl
-import polars.selectors as cs
 
 from forecast import config
+from forecast.access.roles import ROLES
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.revisions import money_text
-from forecast.access.roles import ROLES
 from forecast.data.snapshot import parse_as_of
 from forecast.data.store import Store, author
 from forecast.data.units import SCALES, AmountUnit
@@ -91,8 +91,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
     unit = AmountUnit(args.currency, args.unit)
     store = Store.create(path, cal, unit, from_reference=args.from_reference, by=_by())
-    print(f"Created a store at {path}. Fiscal years start in month {cal.start_month}, numbered in {cal.era}; for "
-          f"example {cal.year_label(cal.fiscal_year(dt.date.today()))}. Amounts in {unit.label('en')}.")
+    print(
+        f"Created a store at {path}. Fiscal years start in month {cal.start_month}, numbered in {cal.era}; for "
+        f"example {cal.year_label(cal.fiscal_year(dt.date.today()))}. Amounts in {unit.label('en')}."
+    )
     if args.from_reference:
         print(f"It holds the embedded reference data as vintage 1 ({len(store.report_dates())} report dates).")
     print(f"Next: forecast --store {path} ingest projects.csv finance.csv kpis.csv kpi_results.csv")
@@ -115,8 +117,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     checked = store.check(args.paths)
     if args.format == "table":
         rows = ", ".join(f"{k}: {v.height} rows" for k, v in checked.tables.items()) or "no table read"
-        print(f"{', '.join(map(str, args.paths))} — {rows}; "
-              f"{len(checked.errors)} error(s), {len(checked.warnings)} warning(s).")
+        print(
+            f"{', '.join(map(str, args.paths))} — {rows}; "
+            f"{len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."
+        )
     _print_issues(checked.issues, args.format)
     return 1 if checked.errors else 0
 
@@ -124,15 +128,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     store = _open(args)
     if store.read_only:
-        raise StoreError(f"no store to ingest into: the embedded reference data is read-only, and nothing was "
-                         f"stored. Create one first: `forecast init --from-reference` (a store at "
-                         f"{config.DEFAULT_STORE_DIR} holding the reference data, to add quarters to) or "
-                         "`forecast --store DIR init` (an empty one).")
+        raise StoreError(
+            f"no store to ingest into: the embedded reference data is read-only, and nothing was "
+            f"stored. Create one first: `forecast init --from-reference` (a store at "
+            f"{config.DEFAULT_STORE_DIR} holding the reference data, to add quarters to) or "
+            "`forecast --store DIR init` (an empty one)."
+        )
     try:
         result = store.ingest(args.paths, note=args.note or "", by=_by())
     except ValidationError as exc:
-        note(f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
-              "nothing was stored.")
+        note(
+            f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
+            "nothing was stored."
+        )
         for i in exc.issues:
             print(f"  {i}", file=sys.stderr)
         return 1
@@ -154,8 +162,10 @@ def cmd_revisions(args: argparse.Namespace) -> int:
 def cmd_vintages(args: argparse.Namespace) -> int:
     store = _open(args)
     if args.format == "table":
-        note(f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
-              f"amounts in {store.unit.label('en')}")
+        note(
+            f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
+            f"amounts in {store.unit.label('en')}"
+        )
     emit(store.vintages(), args.format, wide=args.wide)
     return 0
 
@@ -165,8 +175,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problems = store.verify(full=True)
     if not problems:
         entries = store.audit.entries().height if store.root is not None else 0
-        print(f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)), "
-              f"and the audit trail's chain holds ({entries} entries).")
+        print(
+            f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)), "
+            f"and the audit trail's chain holds ({entries} entries)."
+        )
         return 0
     note(f"{store.label}: {len(problems)} problem(s); the first broken link comes first:")
     for p in problems:
@@ -190,27 +202,38 @@ def basis_note(basis: str, version: str | None = None) -> str:
     from forecast.model import engine
 
     if basis == engine.NO_HISTORY:
-        return ("Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
-                "its p10-p90 range is a scenario, not calibrated. Train on history with `forecast train`.")
+        return (
+            "Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
+            "its p10-p90 range is a scenario, not calibrated. Train on history with `forecast train`."
+        )
     if basis == engine.SYNTHETIC:
-        return (f"Basis: SYNTHETIC HISTORY - model set {version} was trained on simulated data, not on this "
-                "agency's past; use it to exercise the product, not to decide.")
+        return (
+            f"Basis: SYNTHETIC HISTORY - model set {version} was trained on simulated data, not on this "
+            "agency's past; use it to exercise the product, not to decide."
+        )
     return f"Basis: history - model set {version}."
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from forecast.model import synthetic
 
-    frames = synthetic.simulate(args.projects, args.years, args.seed, args.as_of_quarter, args.agencies,
-                                profile=args.profile)
-    paths = synthetic.write(frames, args.out, args.file_format,
-                            {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies",
-                                                           "profile")})
+    frames = synthetic.simulate(
+        args.projects, args.years, args.seed, args.as_of_quarter, args.agencies, profile=args.profile
+    )
+    paths = synthetic.write(
+        frames,
+        args.out,
+        args.file_format,
+        {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies", "profile")},
+    )
     fy = frames["projects"][s.FISCAL_YEAR]
-    print(f"Wrote a SYNTHETIC history ({args.profile} profile) to {args.out}: "
-          f"{frames['projects'].select(s.FISCAL_YEAR, s.PROJECT_ID).n_unique()} project-years, fiscal years "
-          f"{fy.min()}-{fy.max()}" + (f" (the last reported to Q{args.as_of_quarter})" if args.as_of_quarter else "")
-          + f"; files: {', '.join(p.name for p in paths)} and SYNTHETIC.md.")
+    print(
+        f"Wrote a SYNTHETIC history ({args.profile} profile) to {args.out}: "
+        f"{frames['projects'].select(s.FISCAL_YEAR, s.PROJECT_ID).n_unique()} project-years, fiscal years "
+        f"{fy.min()!s}-{fy.max()!s}"
+        + (f" (the last reported to Q{args.as_of_quarter})" if args.as_of_quarter else "")
+        + f"; files: {', '.join(p.name for p in paths)} and SYNTHETIC.md."
+    )
     return 0
 
 
@@ -223,9 +246,11 @@ def _target(value: float) -> float:
 def _quarterly(values: list[float] | None) -> tuple[float, float, float, float] | None:
     if not values:
         return None
-    if not all(math.isfinite(v) and 0 <= v <= 1 for v in values) or any(b < a for a, b in zip(values, values[1:])):
-        raise InputError("--quarterly-targets are four cumulative shares of the budget between 0 and 1 that never "
-                         f"decrease (e.g. 0.30 0.52 0.75 0.93); got {' '.join(map(str, values))}.")
+    if not all(math.isfinite(v) and 0 <= v <= 1 for v in values) or any(b < a for a, b in itertools.pairwise(values)):
+        raise InputError(
+            "--quarterly-targets are four cumulative shares of the budget between 0 and 1 that never "
+            f"decrease (e.g. 0.30 0.52 0.75 0.93); got {' '.join(map(str, values))}."
+        )
     return tuple(values)  # type: ignore[return-value]
 
 
@@ -233,20 +258,33 @@ def cmd_train(args: argparse.Namespace) -> int:
     from forecast import api
 
     store = _open(args)
-    ms = api.train(store, args.history, _target(args.target), _progress if args.format == "table" else None,
-                   activate=not args.no_activate, by=_by())
+    ms = api.train(
+        store,
+        args.history,
+        _target(args.target),
+        _progress if args.format == "table" else None,
+        activate=not args.no_activate,
+        by=_by(),
+    )
     if args.format == "table":
         m = ms.manifest
-        print(f"Saved model set {ms.version} to {store.models_dir}"
-              + (" (active)." if not args.no_activate else " (not activated)."))
-        print(f"Trained on {m['source']}: fiscal years {min(m['years'])}-{max(m['years'])}, {m['rows']} "
-              f"project-years" + (f" ({m['closed_lines']} closed during the year, final budget 0)"
-                                  if m.get("closed_lines") else "") + ".")
+        print(
+            f"Saved model set {ms.version} to {store.models_dir}"
+            + (" (active)." if not args.no_activate else " (not activated).")
+        )
+        print(
+            f"Trained on {m['source']}: fiscal years {min(m['years'])}-{max(m['years'])}, {m['rows']} "
+            f"project-years"
+            + (f" ({m['closed_lines']} closed during the year, final budget 0)" if m.get("closed_lines") else "")
+            + "."
+        )
         print(basis_note(ms.basis, ms.version))
         if "spend" not in m.get("targets", []):
             print("Commitments not reported in the history: spend and P(money unused) are not modelled.")
-        print("Champions (lowest pinball loss of p10/p50/p90): "
-              + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items())))
+        print(
+            "Champions (lowest pinball loss of p10/p50/p90): "
+            + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items()))
+        )
     emit(ms.metrics, args.format, wide=args.wide)
     return 0
 
@@ -261,15 +299,19 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if args.predictions:
         result.predictions.write_csv(args.predictions)
     if args.format == "table":
-        print(f"Rolling-origin backtest on {h.source} ({h.basis}): fiscal years {h.years[0]}-{h.years[-1]}; "
-              f"years {result.years[2]}-{result.years[-1]} predicted out of sample, from what was known at each "
-              f"origin's report date. Errors in percentage points of the final budget; miss = year-end disbursed "
-              f"below {target:.0%}. Champion = lowest pinball loss; {result.seconds.get('wall', 0):.0f} s.")
+        print(
+            f"Rolling-origin backtest on {h.source} ({h.basis}): fiscal years {h.years[0]}-{h.years[-1]}; "
+            f"years {result.years[2]}-{result.years[-1]} predicted out of sample, from what was known at each "
+            f"origin's report date. Errors in percentage points of the final budget; miss = year-end disbursed "
+            f"below {target:.0%}. Champion = lowest pinball loss; {result.seconds.get('wall', 0):.0f} s."
+        )
         if "spend" not in result.targets:
             print("Commitments not reported: spend is not modelled.")
         if args.predictions:
-            print(f"Predictions: {args.predictions} ({result.predictions.height} rows; amounts in "
-                  f"{store.unit.label('en')} of the budget known at the origin)")
+            print(
+                f"Predictions: {args.predictions} ({result.predictions.height} rows; amounts in "
+                f"{store.unit.label('en')} of the budget known at the origin)"
+            )
     emit(result.metrics, args.format, wide=args.wide)
     if args.format == "table":
         from forecast.model import engine
@@ -278,7 +320,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         emit(reliability(result.predictions, target), args.format, wide=args.wide)
         kb = engine.kpi_backtest(h)
         if kb is not None:
-            print("\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years")
+            print(
+                "\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years"
+            )
             emit(kb, args.format, wide=args.wide)
     return 0
 
@@ -289,14 +333,22 @@ def cmd_models(args: argparse.Namespace) -> int:
     store = _open(args)
     if args.activate:
         if api.activate(store, args.activate, foreign=args.foreign, by=_by()):
-            note(f"Warning: model set {args.activate} was trained for another store (or its manifest was edited); "
-                 "it was accepted as foreign, and the audit trail records it.")
+            note(
+                f"Warning: model set {args.activate} was trained for another store (or its manifest was edited); "
+                "it was accepted as foreign, and the audit trail records it."
+            )
         print(f"Active model set: {args.activate} ({store.models_dir}).")
         return 0
     listing = api.model_sets(store)
     if args.format == "table":
-        note(f"Model sets in {store.models_dir}" + ("" if listing.height else
-             ": none yet; projections use the structural model (no history). Train with `forecast train`."))
+        note(
+            f"Model sets in {store.models_dir}"
+            + (
+                ""
+                if listing.height
+                else ": none yet; projections use the structural model (no history). Train with `forecast train`."
+            )
+        )
     emit(listing, args.format, wide=args.wide)
     return 0
 
@@ -329,15 +381,24 @@ def cmd_project(args: argparse.Namespace) -> int:
     if args.format == "table":
         note(f"Year-end projection as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}")
         _notes(store, rv.bases, ms.version if ms else None, rv.commitments_reported)
-        for w in (ms.warnings() if ms else []):
+        for w in ms.warnings() if ms else []:
             note(f"Note: library version differs from training: {w}")
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
         df = df.join(snap.projects.select(*keys, s.NAME_TH).unique(keys, keep="last"), on=keys, how="left")
         cols.insert(cols.index(s.NAME_EN) + 1, s.NAME_TH)
-    emit(df.select(cols), args.format, compact=[s.PROJECT_ID, _name(args.lang), s.BUDGET, engine.DISBURSED_TO_DATE,
-                                               *(engine.projected(s.DISBURSED, p) for p in (10, 50, 90)),
-                                               engine.P_MISS_DISBURSEMENT],
-         wide=args.wide)
+    emit(
+        df.select(cols),
+        args.format,
+        compact=[
+            s.PROJECT_ID,
+            _name(args.lang),
+            s.BUDGET,
+            engine.DISBURSED_TO_DATE,
+            *(engine.projected(s.DISBURSED, p) for p in (10, 50, 90)),
+            engine.P_MISS_DISBURSEMENT,
+        ],
+        wide=args.wide,
+    )
     return 0
 
 
@@ -354,12 +415,31 @@ def cmd_kpi(args: argparse.Namespace) -> int:
         return 1
     if args.format == "table":
         counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
-        note(f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
-              + ("calibrated on the history of model set " + ms.version if calibration and ms else
-                 "from documented rules (no history)") + ".")
-    emit(df.select(kpi.COLUMNS), args.format, wide=args.wide,
-         compact=[s.PROJECT_ID, s.KPI_ID, s.NAME_EN, s.UNIT, s.TARGET, kpi.VALUE_TO_DATE, kpi.projected(50), kpi.P_ATTAIN,
-                  kpi.STATUS])
+        note(
+            f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
+            + (
+                "calibrated on the history of model set " + ms.version
+                if calibration and ms
+                else "from documented rules (no history)"
+            )
+            + "."
+        )
+    emit(
+        df.select(kpi.COLUMNS),
+        args.format,
+        wide=args.wide,
+        compact=[
+            s.PROJECT_ID,
+            s.KPI_ID,
+            s.NAME_EN,
+            s.UNIT,
+            s.TARGET,
+            kpi.VALUE_TO_DATE,
+            kpi.projected(50),
+            kpi.P_ATTAIN,
+            kpi.STATUS,
+        ],
+    )
     return 0
 
 
@@ -370,8 +450,9 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
     store = _open(args)
     snap = store.snapshot(args.as_of, last_years=2)
-    policy = R.policy_for(snap, None if args.target is None else _target(args.target),
-                          _quarterly(args.quarterly_targets))
+    policy = R.policy_for(
+        snap, None if args.target is None else _target(args.target), _quarterly(args.quarterly_targets)
+    )
     ms = api.models_of(store)
     now = R.review(snap, ms, policy)
     df = now.ranking(args.lang)
@@ -386,17 +467,36 @@ def cmd_rank(args: argparse.Namespace) -> int:
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
         levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
-        note(f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
-              f"{policy.source}.")
+        note(
+            f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
+            f"{policy.source}."
+        )
         _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
         if args.compare_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
-            note(f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
-                  + (", ".join(new) or "none") + ".")
-    emit(df.select(cols), args.format, wide=args.wide,
-         compact=[risk.RANK, _name(args.lang), risk.LEVEL, risk.RISK_SCORE, risk.P_MISS_DISBURSEMENT,
-                  risk.P_MISS_SPEND, risk.P_MISS_KPI, risk.RANK_CHANGE, risk.NEW_HIGH, risk.DRIVERS])
+            note(
+                f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
+                + (", ".join(new) or "none")
+                + "."
+            )
+    emit(
+        df.select(cols),
+        args.format,
+        wide=args.wide,
+        compact=[
+            risk.RANK,
+            _name(args.lang),
+            risk.LEVEL,
+            risk.RISK_SCORE,
+            risk.P_MISS_DISBURSEMENT,
+            risk.P_MISS_SPEND,
+            risk.P_MISS_KPI,
+            risk.RANK_CHANGE,
+            risk.NEW_HIGH,
+            risk.DRIVERS,
+        ],
+    )
     return 0
 
 
@@ -416,10 +516,16 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     if args.lang == "th":
         df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias("basis"))
     if args.format == "table":
-        note(f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
-             f"Totals are sums of joint draws, not sums of quantiles. Basis: {df['basis'][0]}.")
-    emit(df.select(portfolio.COLUMNS), args.format, wide=args.wide,
-         compact=[c for c in portfolio.COLUMNS if c not in ("group_by", "plan_to_date", "spend_to_date", "basis")])
+        note(
+            f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
+            f"Totals are sums of joint draws, not sums of quantiles. Basis: {df['basis'][0]}."
+        )
+    emit(
+        df.select(portfolio.COLUMNS),
+        args.format,
+        wide=args.wide,
+        compact=[c for c in portfolio.COLUMNS if c not in ("group_by", "plan_to_date", "spend_to_date", "basis")],
+    )
     return 0
 
 
@@ -429,19 +535,27 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     suffix = args.out.suffix.lower()
     if suffix not in (".xlsx", ".pdf"):
-        raise InputError(f"the report is written as .xlsx (the Excel report) or .pdf (the one-page summary); got "
-                         f"{args.out.name}.")
+        raise InputError(
+            f"the report is written as .xlsx (the Excel report) or .pdf (the one-page summary); got {args.out.name}."
+        )
     store = _open(args)
     rv = api.review(store, args.as_of)
     from forecast.interfaces.labels import t
 
     label = t("store_reference", args.lang) if store.read_only else store.label
-    data = export.report_workbook(rv, args.lang) if suffix == ".xlsx" else export.summary_pdf(rv, args.lang,
-                                                                                               subtitle=label)
+    data = (
+        export.report_workbook(rv, args.lang)
+        if suffix == ".xlsx"
+        else export.summary_pdf(rv, args.lang, subtitle=label)
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(data)
-    store.audit.record("export", _by(), target=args.out.name,
-                       details={"as_of": str(rv.snapshot.as_of), "lang": args.lang, "bytes": len(data)})
+    store.audit.record(
+        "export",
+        _by(),
+        target=args.out.name,
+        details={"as_of": str(rv.snapshot.as_of), "lang": args.lang, "bytes": len(data)},
+    )
     print(f"Wrote {args.out} ({len(data):,} bytes) as of {rv.snapshot.as_of}.")
     return 0
 
@@ -452,27 +566,35 @@ def cmd_targets(args: argparse.Namespace) -> int:
     store = _open(args)
     if args.action == "set":
         if store.read_only:
-            raise StoreError("targets are kept in a store, and the embedded reference data is read-only; create one "
-                             "first (`forecast init --from-reference`).")
-        row = {s.FISCAL_YEAR: str(args.fiscal_year), s.AS_OF: dt.date.today().isoformat(),
-               s.YEAR_END: repr(args.year_end), **{q: repr(v) for q, v in zip(s.QUARTER_TARGETS,
-                                                                               args.quarterly or [None] * 4)
-                                                    if v is not None},
-               s.NOTE: args.note or ""}
+            raise StoreError(
+                "targets are kept in a store, and the embedded reference data is read-only; create one "
+                "first (`forecast init --from-reference`)."
+            )
+        row = {
+            s.FISCAL_YEAR: str(args.fiscal_year),
+            s.AS_OF: dt.date.today().isoformat(),
+            s.YEAR_END: repr(args.year_end),
+            **{q: repr(v) for q, v in zip(s.QUARTER_TARGETS, args.quarterly or [None] * 4) if v is not None},
+            s.NOTE: args.note or "",
+        }
         with tempfile.TemporaryDirectory(prefix="forecast-targets-") as folder:
             path = Path(folder) / "targets.csv"
             pl.DataFrame([row]).select([c for c in s.TARGETS.names if c in row]).write_csv(path)
             result = store.ingest([path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
-        print(f"Targets for fiscal year {args.fiscal_year} " + ("unchanged." if result.vintage is None else
-                                                                 f"stored as vintage {result.vintage}."))
+        print(
+            f"Targets for fiscal year {args.fiscal_year} "
+            + ("unchanged." if result.vintage is None else f"stored as vintage {result.vintage}.")
+        )
     emit(store.read("targets", "all"), args.format, wide=args.wide)
     return 0
 
 
 def _real(store: Store, what: str) -> Store:
     if store.read_only:
-        raise StoreError(f"{what} belong to a store, and the embedded reference data is read-only; create one first "
-                         "(`forecast init --from-reference`).")
+        raise StoreError(
+            f"{what} belong to a store, and the embedded reference data is read-only; create one first "
+            "(`forecast init --from-reference`)."
+        )
     return store
 
 
@@ -487,8 +609,10 @@ def cmd_users(args: argparse.Namespace) -> int:
     if args.action == "add":
         otp = users.add(args.name, args.role, _password(args), by=by["user"])
         store.audit.record("user add", by, target=args.name, details={"role": args.role})
-        print(f"Added {args.name} ({args.role})." + (f" One-time password (shown once; it must be changed at the "
-                                                     f"first sign-in): {otp}" if otp else ""))
+        print(
+            f"Added {args.name} ({args.role})."
+            + (f" One-time password (shown once; it must be changed at the first sign-in): {otp}" if otp else "")
+        )
     elif args.action == "passwd":
         otp = users.passwd(args.name, _password(args))
         store.audit.record("user passwd", by, target=args.name)
@@ -512,11 +636,12 @@ def cmd_audit(args: argparse.Namespace) -> int:
     df = store.audit.entries(since)
     if args.format == "table":
         broken = store.audit.problems()
-        note(f"Audit trail of {store.label}: {df.height} entr{'y' if df.height == 1 else 'ies'}"
-             + (f" since {since}" if since else "") + ("; the chain holds." if not broken else
-                                                       f"; THE CHAIN IS BROKEN: {broken[0]}"))
-    emit(df, args.format, wide=args.wide,
-         compact=["seq", "at", "user", "role", "via", "action", "target", "outcome"])
+        note(
+            f"Audit trail of {store.label}: {df.height} entr{'y' if df.height == 1 else 'ies'}"
+            + (f" since {since}" if since else "")
+            + ("; the chain holds." if not broken else f"; THE CHAIN IS BROKEN: {broken[0]}")
+        )
+    emit(df, args.format, wide=args.wide, compact=["seq", "at", "user", "role", "via", "action", "target", "outcome"])
     return 0
 
 
@@ -524,10 +649,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="forecast",
         description="Budget-execution forecasting and risk scoring. Amounts in the store's unit (million baht "
-                    "by default).")
-    p.add_argument("--store", type=Path, default=None,
-                   help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
-                        "if created, else the embedded reference data, read-only)")
+        "by default).",
+    )
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
+        "if created, else the embedded reference data, read-only)",
+    )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def fmt(sp):
@@ -535,16 +665,29 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--wide", action="store_true", help="every column, however wide (tables only)")
 
     sp = sub.add_parser("init", help="make a store (empty, or holding the reference data)")
-    sp.add_argument("--fiscal-year-start", type=int, default=10, metavar="MONTH",
-                    help="first month of the fiscal year, 1-12 (default 10, October)")
+    sp.add_argument(
+        "--fiscal-year-start",
+        type=int,
+        default=10,
+        metavar="MONTH",
+        help="first month of the fiscal year, 1-12 (default 10, October)",
+    )
     sp.add_argument("--era", choices=("BE", "CE"), default="BE", help="era of fiscal-year numbers (default BE)")
-    sp.add_argument("--year-named-by", choices=("end", "start"), default="end",
-                    help="a fiscal year is numbered by the calendar year it ends in (default) or starts in")
+    sp.add_argument(
+        "--year-named-by",
+        choices=("end", "start"),
+        default="end",
+        help="a fiscal year is numbered by the calendar year it ends in (default) or starts in",
+    )
     sp.add_argument("--currency", default="THB", help="ISO 4217 code of the amounts (default THB)")
-    sp.add_argument("--unit", choices=list(SCALES), default="million",
-                    help="scale of the amounts (default million: million baht)")
-    sp.add_argument("--from-reference", action="store_true",
-                    help="start the store with the embedded reference data (ETDA FY2569) as vintage 1")
+    sp.add_argument(
+        "--unit", choices=list(SCALES), default="million", help="scale of the amounts (default million: million baht)"
+    )
+    sp.add_argument(
+        "--from-reference",
+        action="store_true",
+        help="start the store with the embedded reference data (ETDA FY2569) as vintage 1",
+    )
     sp.set_defaults(func=cmd_init)
 
     sp = sub.add_parser("data", help="show a table as of a report date")
@@ -573,8 +716,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(sp)
     sp.set_defaults(func=cmd_vintages)
 
-    sp = sub.add_parser("verify", help="check every vintage, manifest and stored file against its sha256, and "
-                                       "the audit trail's chain")
+    sp = sub.add_parser(
+        "verify", help="check every vintage, manifest and stored file against its sha256, and the audit trail's chain"
+    )
     sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
@@ -582,21 +726,39 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--years", type=int, required=True, help="fiscal years")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--out", type=Path, required=True, metavar="DIR")
-    sp.add_argument("--as-of-quarter", type=int, choices=(1, 2, 3, 4), default=None,
-                    help="make the last year the current one, reported up to this quarter")
+    sp.add_argument(
+        "--as-of-quarter",
+        type=int,
+        choices=(1, 2, 3, 4),
+        default=None,
+        help="make the last year the current one, reported up to this quarter",
+    )
     sp.add_argument("--agencies", type=int, default=None, help="number of agencies (default: projects / 9)")
-    sp.add_argument("--profile", choices=("default", "real"), default="default",
-                    help="real: budget revisions, lumpy payments, year shocks, lines that come and go, no "
-                         "commitments (calibrated to real budget execution)")
+    sp.add_argument(
+        "--profile",
+        choices=("default", "real"),
+        default="default",
+        help="real: budget revisions, lumpy payments, year shocks, lines that come and go, no "
+        "commitments (calibrated to real budget execution)",
+    )
     sp.add_argument("--file-format", choices=("csv", "parquet"), default="csv")
     sp.set_defaults(func=cmd_simulate)
 
     def history(sp):
-        sp.add_argument("--history", nargs="+", type=Path, default=None, metavar="PATH",
-                        help="history files or folders in the template (default: the complete fiscal years "
-                             "in the store)")
-        sp.add_argument("--target", type=float, default=0.93,
-                        help="year-end disbursement target as a share of budget (default 0.93, the cabinet's)")
+        sp.add_argument(
+            "--history",
+            nargs="+",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="history files or folders in the template (default: the complete fiscal years in the store)",
+        )
+        sp.add_argument(
+            "--target",
+            type=float,
+            default=0.93,
+            help="year-end disbursement target as a share of budget (default 0.93, the cabinet's)",
+        )
 
     sp = sub.add_parser("train", help="backtest, fit and save a versioned model set")
     history(sp)
@@ -606,15 +768,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("backtest", help="rolling-origin backtest of every model and baseline")
     history(sp)
-    sp.add_argument("--predictions", type=Path, default=None, metavar="OUT.csv",
-                    help="write every out-of-sample prediction here")
+    sp.add_argument(
+        "--predictions", type=Path, default=None, metavar="OUT.csv", help="write every out-of-sample prediction here"
+    )
     fmt(sp)
     sp.set_defaults(func=cmd_backtest)
 
     sp = sub.add_parser("models", help="list the saved model sets (or switch the active one)")
     sp.add_argument("--activate", default=None, metavar="VERSION")
-    sp.add_argument("--foreign", action="store_true",
-                    help="accept a set trained for another store (recorded as a warning in the audit trail)")
+    sp.add_argument(
+        "--foreign",
+        action="store_true",
+        help="accept a set trained for another store (recorded as a warning in the audit trail)",
+    )
     fmt(sp)
     sp.set_defaults(func=cmd_models)
 
@@ -632,13 +798,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("rank", help="projects ranked by risk, with probabilities and reasons")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument("--compare-to", default=None, metavar="VINTAGE",
-                    help="a report date, 'previous', or a store vintage number: show rank moves since then")
-    sp.add_argument("--target", type=float, default=None,
-                    help="year-end disbursement target for this run (default: the store's targets for the year, "
-                         "else 0.93, the cabinet's)")
-    sp.add_argument("--quarterly-targets", type=float, nargs=4, default=None, metavar=("Q1", "Q2", "Q3", "Q4"),
-                    help="cumulative disbursement targets by quarter end for this run, e.g. 0.30 0.52 0.75 0.93")
+    sp.add_argument(
+        "--compare-to",
+        default=None,
+        metavar="VINTAGE",
+        help="a report date, 'previous', or a store vintage number: show rank moves since then",
+    )
+    sp.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="year-end disbursement target for this run (default: the store's targets for the year, "
+        "else 0.93, the cabinet's)",
+    )
+    sp.add_argument(
+        "--quarterly-targets",
+        type=float,
+        nargs=4,
+        default=None,
+        metavar=("Q1", "Q2", "Q3", "Q4"),
+        help="cumulative disbursement targets by quarter end for this run, e.g. 0.30 0.52 0.75 0.93",
+    )
     sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the drivers (default th)")
     fmt(sp)
     sp.set_defaults(func=cmd_rank)
@@ -646,8 +826,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("portfolio", help="the whole portfolio and its groups: joint range, P(miss), shortfall")
     sp.add_argument("--by", choices=("agency", "plan_line", "owner"), default=None, help="one row per group too")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument("--target", type=float, default=None,
-                    help="year-end disbursement target for this run (default: the store's, else 0.93)")
+    sp.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="year-end disbursement target for this run (default: the store's, else 0.93)",
+    )
     sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the basis (default th)")
@@ -659,8 +843,14 @@ def build_parser() -> argparse.ArgumentParser:
     ts = tsub.add_parser("set", help="set a fiscal year's targets (kept in the store as a new vintage)")
     ts.add_argument("--fiscal-year", type=int, required=True)
     ts.add_argument("--year-end", type=float, required=True, help="year-end target, a share (e.g. 0.93)")
-    ts.add_argument("--quarterly", type=float, nargs=4, default=None, metavar=("Q1", "Q2", "Q3", "Q4"),
-                    help="cumulative targets by quarter end, e.g. 0.30 0.52 0.75 0.93")
+    ts.add_argument(
+        "--quarterly",
+        type=float,
+        nargs=4,
+        default=None,
+        metavar=("Q1", "Q2", "Q3", "Q4"),
+        help="cumulative targets by quarter end, e.g. 0.30 0.52 0.75 0.93",
+    )
     ts.add_argument("--note", default=None, help="where the targets come from (e.g. a cabinet resolution)")
     fmt(ts)
     fmt(sp)
@@ -668,10 +858,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("users", help="the store's users and roles (list, or add, passwd, disable, enable, role)")
     usub = sp.add_subparsers(dest="action", metavar="add|passwd|disable|enable|role")
-    for action, text in (("add", "add a user (a one-time password is printed unless --password-stdin)"),
-                         ("passwd", "set a new password (a one-time password unless --password-stdin)"),
-                         ("disable", "disable a user"), ("enable", "enable a user again (and unlock)"),
-                         ("role", "change a user's role")):
+    for action, text in (
+        ("add", "add a user (a one-time password is printed unless --password-stdin)"),
+        ("passwd", "set a new password (a one-time password unless --password-stdin)"),
+        ("disable", "disable a user"),
+        ("enable", "enable a user again (and unlock)"),
+        ("role", "change a user's role"),
+    ):
         us = usub.add_parser(action, help=text)
         us.add_argument("name")
         if action in ("add", "role"):

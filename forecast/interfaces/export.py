@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import io
+import itertools
+import math
 
 import polars as pl
 
@@ -63,8 +65,9 @@ def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) ->
         pl.col(risk.RANK).alias(t("rank", lang)),
         pl.coalesce(pl.col(name), pl.col(s.NAME_TH), pl.col(s.NAME_EN), pl.col(s.PROJECT_ID)).alias(t("name", lang)),
         pl.col(s.PLAN_LINE).fill_null("").alias(t("plan_line", lang)),
-        pl.col(risk.LEVEL).replace_strict({lv: t(lv, lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)},
-                                          default="").alias(t("level", lang)),
+        pl.col(risk.LEVEL)
+        .replace_strict({lv: t(lv, lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}, default="")
+        .alias(t("level", lang)),
         pl.col(risk.RISK_SCORE).alias(t("risk_score", lang)),
         pl.col(risk.P_MISS_DISBURSEMENT).alias(t("p_miss_disbursement", lang)),
         pl.col(risk.P_MISS_SPEND).alias(t("p_miss_spend", lang)),
@@ -81,8 +84,11 @@ def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) ->
 def _formats(frame: pl.DataFrame) -> dict[str, str]:
     out = {}
     for c, d in frame.schema.items():
-        if isinstance(d, pl.Decimal) or c in (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date",
-                                              "expected_shortfall") or c.startswith(("disbursed_p", "spend_p")):
+        if (
+            isinstance(d, pl.Decimal)
+            or c in (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date", "expected_shortfall")
+            or c.startswith(("disbursed_p", "spend_p"))
+        ):
             out[c] = MONEY
         elif c.startswith("p_") or c.endswith("_share_p50") or c.startswith("coverage"):
             out[c] = PERCENT
@@ -95,12 +101,14 @@ def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
     """A sheet with number formats, capped and wrapped widths, a frozen header and a filter."""
     ws = wb.add_worksheet(name[:31])
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eeeeee", "border": 1})
-    fmt = {MONEY: wb.add_format({"num_format": "#,##0.0000", "valign": "top"}),
-           PERCENT: wb.add_format({"num_format": "0%", "valign": "top"}),
-           SCORE: wb.add_format({"num_format": "0.00", "valign": "top"}),
-           "int": wb.add_format({"num_format": "0", "valign": "top"}),
-           TEXT: wb.add_format({"text_wrap": True, "valign": "top"}),
-           WIDE: wb.add_format({"text_wrap": True, "valign": "top"})}
+    fmt = {
+        MONEY: wb.add_format({"num_format": "#,##0.0000", "valign": "top"}),
+        PERCENT: wb.add_format({"num_format": "0%", "valign": "top"}),
+        SCORE: wb.add_format({"num_format": "0.00", "valign": "top"}),
+        "int": wb.add_format({"num_format": "0", "valign": "top"}),
+        TEXT: wb.add_format({"text_wrap": True, "valign": "top"}),
+        WIDE: wb.add_format({"text_wrap": True, "valign": "top"}),
+    }
     frame = _plain(frame)
     for j, c in enumerate(frame.columns):
         ws.write_string(0, j, str(c), head)
@@ -110,9 +118,9 @@ def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
         width = 64 if kind == WIDE else min(MAX_WIDTH, max(8, longest + 2)) if kind == TEXT else 14
         ws.set_column(j, j, width)
         for i, v in enumerate(values, start=1):
-            if v is None or (isinstance(v, float) and v != v):
+            if v is None or (isinstance(v, float) and math.isnan(v)):
                 continue
-            if kind in (MONEY, PERCENT, SCORE, "int") and isinstance(v, (int, float)) or hasattr(v, "as_tuple"):
+            if (kind in (MONEY, PERCENT, SCORE, "int") and isinstance(v, (int, float))) or hasattr(v, "as_tuple"):
                 ws.write_number(i, j, float(v), fmt.get(kind, fmt[MONEY]))
             else:
                 ws.write_string(i, j, str(v), fmt[kind if kind in fmt else TEXT])
@@ -129,8 +137,9 @@ def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = N
     short, kinds = ranking_sheet(ranking, review.projection, lang)
     portfolio = portfolio if portfolio is not None else review.portfolio()
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False}) as wb:
+    with xlsxwriter.Workbook(
+        buf, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    ) as wb:
         _write(wb, t("sheet_ranking", lang), short, kinds)
         port = portfolio.drop("basis_th" if lang != "th" else "basis", strict=False)
         port = port.rename({c: column(c, lang) if c in ("group_by", "group") else c for c in port.columns})
@@ -155,17 +164,25 @@ def data_workbook(snap) -> bytes:
     import xlsxwriter
 
     buf = io.BytesIO()
-    with xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False}) as wb:
+    with xlsxwriter.Workbook(
+        buf, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    ) as wb:
         for name, table in s.TABLES.items():
-            snap.table(name).select(table.names).write_excel(wb, worksheet=name, autofit=True,
-                                                             float_precision=6, freeze_panes=(1, 0))
+            snap.table(name).select(table.names).write_excel(
+                wb, worksheet=name, autofit=True, float_precision=6, freeze_panes=(1, 0)
+            )
     return buf.getvalue()
 
 
 # --- the one-page PDF summary ---------------------------------------------------------------------------
-def summary_pdf(review, lang: str = "th", title: str | None = None, subtitle: str = "",
-                portfolio: pl.DataFrame | None = None, top: int = 8) -> bytes:
+def summary_pdf(
+    review,
+    lang: str = "th",
+    title: str | None = None,
+    subtitle: str = "",
+    portfolio: pl.DataFrame | None = None,
+    top: int = 8,
+) -> bytes:
     """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
     from fpdf import FPDF
 
@@ -191,16 +208,20 @@ def summary_pdf(review, lang: str = "th", title: str | None = None, subtitle: st
     pdf.cell(0, 8, title or t("title", lang), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Sarabun", "", 10)
     year = snap.fiscal_year
-    caption = (f"{snap.calendar.year_label(year, lang) if year else ''} · {t('as_of', lang)} "
-               f"{formats.date(snap.as_of, lang)}" + (f" · {subtitle}" if subtitle else ""))
+    caption = (
+        f"{snap.calendar.year_label(year, lang) if year else ''} · {t('as_of', lang)} "
+        f"{formats.date(snap.as_of, lang)}" + (f" · {subtitle}" if subtitle else "")
+    )
     pdf.cell(0, 6, caption, new_x="LMARGIN", new_y="NEXT")
 
     done = float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0)
-    cards = [(f"{t('budget', lang)} ({unit})", formats.money(budget)),
-             (t("disbursed_to_date", lang), f"{formats.money(done)} ({formats.share(done / budget if budget else None)})"),
-             (t("projected_ye", lang), f"{formats.money(whole['disbursed_p50'])}"),
-             (t("range", lang), f"{formats.money(whole['disbursed_p10'])} – {formats.money(whole['disbursed_p90'])}"),
-             (t("p_agency_miss", lang).format(target=f"{policy.target:.0%}"), formats.chance(whole["p_miss_target"]))]
+    cards = [
+        (f"{t('budget', lang)} ({unit})", formats.money(budget)),
+        (t("disbursed_to_date", lang), f"{formats.money(done)} ({formats.share(done / budget if budget else None)})"),
+        (t("projected_ye", lang), f"{formats.money(whole['disbursed_p50'])}"),
+        (t("range", lang), f"{formats.money(whole['disbursed_p10'])} – {formats.money(whole['disbursed_p90'])}"),
+        (t("p_agency_miss", lang).format(target=f"{policy.target:.0%}"), formats.chance(whole["p_miss_target"])),
+    ]
     x0, y0, w = 12, pdf.get_y() + 2, (297 - 24 - 4 * 3) / 5
     for i, (k, v) in enumerate(cards):
         x = x0 + i * (w + 3)
@@ -216,13 +237,15 @@ def summary_pdf(review, lang: str = "th", title: str | None = None, subtitle: st
     pdf.set_xy(12, 195)
     pdf.set_font("Sarabun", "", 7)
     basis = whole.get("basis_th" if lang == "th" else "basis") or ""
-    pdf.multi_cell(273, 3.5, f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · "
-                             f"{basis}")
+    pdf.multi_cell(
+        273, 3.5, f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
+    )
     return bytes(pdf.output())
 
 
-def _chart(pdf, curve: pl.DataFrame, whole: dict, policy, budget: float, lang: str, x: float, y: float, w: float,
-           h: float) -> None:
+def _chart(
+    pdf, curve: pl.DataFrame, whole: dict, policy, budget: float, lang: str, x: float, y: float, w: float, h: float
+) -> None:
     """Cumulative plan and disbursed by quarter, the year-end fan and the target(s), drawn with lines."""
     pdf.set_font("Sarabun", "B", 10)
     pdf.set_xy(x, y)
@@ -248,22 +271,32 @@ def _chart(pdf, curve: pl.DataFrame, whole: dict, policy, budget: float, lang: s
         pdf.set_xy(x, py - 1.5)
         pdf.cell(11, 3, f"{frac * top / 1.05:,.0f}", align="R")
     legend = []
-    for col, rgb, key in ((s.PLAN, (158, 158, 158), "plan_to_date"), (s.DISBURSED, (78, 121, 167), "disbursed_to_date")):
-        pts = [(int(q), float(v)) for q, v in curve.select(s.QUARTER, pl.col(col).cast(pl.Float64)).iter_rows()
-               if v is not None]
+    for col, rgb, key in (
+        (s.PLAN, (158, 158, 158), "plan_to_date"),
+        (s.DISBURSED, (78, 121, 167), "disbursed_to_date"),
+    ):
+        pts = [
+            (int(q), float(v))
+            for q, v in curve.select(s.QUARTER, pl.col(col).cast(pl.Float64)).iter_rows()
+            if v is not None
+        ]
         pdf.set_draw_color(*rgb)
         pdf.set_line_width(0.6)
-        for (q1, v1), (q2, v2) in zip(pts, pts[1:]):
+        for (q1, v1), (q2, v2) in itertools.pairwise(pts):
             pdf.line(*at(q1, v1), *at(q2, v2))
         legend.append((rgb, t(key, lang)))
-    reported = [(int(q), float(v)) for q, v in curve.select(s.QUARTER, pl.col(s.DISBURSED).cast(pl.Float64)).iter_rows()
-                if v is not None]
+    reported = [
+        (int(q), float(v))
+        for q, v in curve.select(s.QUARTER, pl.col(s.DISBURSED).cast(pl.Float64)).iter_rows()
+        if v is not None
+    ]
     if reported and reported[-1][0] < 4:
         q0, v0 = reported[-1]
         pdf.set_draw_color(160, 203, 232)
         pdf.set_fill_color(220, 235, 246)
-        pdf.polygon([at(q0, v0), at(4, float(whole["disbursed_p90"])), at(4, float(whole["disbursed_p10"]))],
-                    style="DF")
+        pdf.polygon(
+            [at(q0, v0), at(4, float(whole["disbursed_p90"])), at(4, float(whole["disbursed_p10"]))], style="DF"
+        )
         pdf.set_draw_color(78, 121, 167)
         pdf.set_dash_pattern(dash=1.5, gap=1)
         pdf.line(*at(q0, v0), *at(4, float(whole["disbursed_p50"])))
@@ -295,8 +328,13 @@ def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, 
     pdf.set_font("Sarabun", "B", 10)
     pdf.set_xy(x, y)
     pdf.cell(w, 6, t("top_risks", lang))
-    cols = [(t("rank", lang), 9), (t("name", lang), 52), (t("level", lang), 16), (t("p_miss_disbursement", lang), 20),
-            (t("drivers", lang), w - 97)]
+    cols = [
+        (t("rank", lang), 9),
+        (t("name", lang), 52),
+        (t("level", lang), 16),
+        (t("p_miss_disbursement", lang), 20),
+        (t("drivers", lang), w - 97),
+    ]
     pdf.set_font("Sarabun", "B", 7)
     yy = y + 7
     xx = x
@@ -308,18 +346,23 @@ def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, 
     colours = {risk.HIGH: (244, 199, 195), risk.MEDIUM: (252, 232, 178), risk.LOW: (200, 230, 201)}
     for r in ranking.head(top).iter_rows(named=True):
         reasons = "\n".join(f"• {d}" for d in (r[drivers] or [])[:2])
-        cells = [str(r[risk.RANK]), str(r[name] or r[s.NAME_TH] or r[s.PROJECT_ID])[:90], t(r[risk.LEVEL], lang),
-                 formats.chance(r[risk.P_MISS_DISBURSEMENT]), reasons]
+        cells = [
+            str(r[risk.RANK]),
+            str(r[name] or r[s.NAME_TH] or r[s.PROJECT_ID])[:90],
+            t(r[risk.LEVEL], lang),
+            formats.chance(r[risk.P_MISS_DISBURSEMENT]),
+            reasons,
+        ]
         pdf.set_font("Sarabun", "", 7)
         heights = []
-        for (label, cw), text in zip(cols, cells):
+        for (_, cw), text in zip(cols, cells):
             lines = pdf.multi_cell(cw, 3.2, text, dry_run=True, output="LINES")
             heights.append(len(lines) * 3.2)
         row_h = min(max(heights), 22)
         if yy + row_h > 190:  # the page ends here: the rest are in the Excel report
             break
         xx = x
-        for i, ((label, cw), text) in enumerate(zip(cols, cells)):
+        for i, ((_, cw), text) in enumerate(zip(cols, cells)):
             if i == 2:
                 pdf.set_fill_color(*colours.get(r[risk.LEVEL], (255, 255, 255)))
                 pdf.rect(xx, yy, cw, row_h, style="F")

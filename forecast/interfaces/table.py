@@ -8,6 +8,7 @@ the right; the caller says how many were left out so that the user can ask for `
 
 from __future__ import annotations
 
+import math
 import textwrap
 import unicodedata
 from decimal import Decimal
@@ -21,12 +22,30 @@ MIN_TEXT = 12  # a text column is never cut narrower than this
 ELLIPSIS = "…"
 SCORES = ("risk_score", "previous_score")
 # Short headers for people's compact tables (``--wide`` and machine formats keep the full names).
-SHORT = {"p_miss_disbursement": "P(miss)", "p_miss_spend": "P(unused)", "p_miss_kpi": "P(KPI miss)",
-         "p_miss_target": "P(miss)", "p_attain": "P(attain)", "risk_score": "score", "rank_change": "moved",
-         "new_high": "new high", "disbursed_to_date": "disbursed", "spend_to_date": "spend", "plan_to_date": "plan",
-         "disbursed_p10": "p10", "disbursed_p50": "p50", "disbursed_p90": "p90", "spend_p50": "spend p50",
-         "disbursed_share_p50": "share p50", "expected_shortfall": "shortfall", "value_to_date": "to date",
-         "projected_p50": "p50", "origin_quarter": "Q", "name_th": "name", "name_en": "name"}
+SHORT = {
+    "p_miss_disbursement": "P(miss)",
+    "p_miss_spend": "P(unused)",
+    "p_miss_kpi": "P(KPI miss)",
+    "p_miss_target": "P(miss)",
+    "p_attain": "P(attain)",
+    "risk_score": "score",
+    "rank_change": "moved",
+    "new_high": "new high",
+    "disbursed_to_date": "disbursed",
+    "spend_to_date": "spend",
+    "plan_to_date": "plan",
+    "disbursed_p10": "p10",
+    "disbursed_p50": "p50",
+    "disbursed_p90": "p90",
+    "spend_p50": "spend p50",
+    "disbursed_share_p50": "share p50",
+    "expected_shortfall": "shortfall",
+    "value_to_date": "to date",
+    "projected_p50": "p50",
+    "origin_quarter": "Q",
+    "name_th": "name",
+    "name_en": "name",
+}
 
 
 def cell_width(text: str) -> int:
@@ -65,7 +84,7 @@ def _is_number(dtype: pl.DataType) -> bool:
 
 def cell(value, column: str, dtype: pl.DataType) -> str:
     """One value as people read it; the column's name says what quantity it is."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, Decimal):
         return formats.money(value)
@@ -108,8 +127,10 @@ def render(df: pl.DataFrame, width: int | None = None, short: bool = False) -> t
             if len(cols) == 1:
                 break
             hidden.insert(0, cols.pop())
-    lines = [SEP.join(pad(clip(head[c], widths[c]), widths[c], numeric[c]) for c in cols).rstrip(),
-             SEP.join("-" * widths[c] for c in cols)]
+    lines = [
+        SEP.join(pad(clip(head[c], widths[c]), widths[c], numeric[c]) for c in cols).rstrip(),
+        SEP.join("-" * widths[c] for c in cols),
+    ]
     for i in range(df.height):
         lines.append(SEP.join(pad(clip(cells[c][i], widths[c]), widths[c], numeric[c]) for c in cols).rstrip())
     return "\n".join(lines) + "\n", hidden
@@ -118,6 +139,8 @@ def render(df: pl.DataFrame, width: int | None = None, short: bool = False) -> t
 def wrap(text: str, width: int) -> str:
     """A note wrapped to ``width`` display cells (Thai lines are broken at spaces)."""
     # textwrap counts code points: never fewer than the display cells of Thai (its marks take none)
-    return "\n".join(line for para in (text.splitlines() or [""])
-                     for line in (textwrap.wrap(para, width=width, break_long_words=False,
-                                                break_on_hyphens=False) or [""]))
+    return "\n".join(
+        line
+        for para in (text.splitlines() or [""])
+        for line in (textwrap.wrap(para, width=width, break_long_words=False, break_on_hyphens=False) or [""])
+    )

@@ -18,10 +18,11 @@ Cost: (years - 1 + 1 final) fits per candidate, target and origin; origins run i
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -49,15 +50,47 @@ def amount(flow: str, p: int) -> str:
     return f"{flow}_p{p}"
 
 
-PREDICTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, MODEL, IS_CHAMPION, F.Y_DISBURSED, F.Y_SPEND,
-                      *(band(s.DISBURSED, p) for p in BANDS), P_MISS, *(band(s.SPEND, p) for p in BANDS),
-                      BUDGET_AT_ORIGIN, F.BUDGET_FINAL, DISBURSED_TO_DATE, F.AMOUNT[s.DISBURSED],
-                      *(amount(s.DISBURSED, p) for p in BANDS), SPEND_TO_DATE, F.AMOUNT[s.SPEND],
-                      *(amount(s.SPEND, p) for p in BANDS), s.AGENCY, s.PLAN_LINE, F.Y_RATIO,
-                      *(M.level(t, q) for t in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS)]
-METRIC_COLUMNS = [F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n", "mae_disbursed_pp", "medae_disbursed_pp",
-                  "pinball_disbursed_pp", "coverage_disbursed", "coverage_amount", "brier_miss", "auc_miss",
-                  "mae_spend_pp", "medae_spend_pp", "coverage_spend"]
+PREDICTION_COLUMNS = [
+    s.FISCAL_YEAR,
+    s.PROJECT_ID,
+    F.ORIGIN,
+    MODEL,
+    IS_CHAMPION,
+    F.Y_DISBURSED,
+    F.Y_SPEND,
+    *(band(s.DISBURSED, p) for p in BANDS),
+    P_MISS,
+    *(band(s.SPEND, p) for p in BANDS),
+    BUDGET_AT_ORIGIN,
+    F.BUDGET_FINAL,
+    DISBURSED_TO_DATE,
+    F.AMOUNT[s.DISBURSED],
+    *(amount(s.DISBURSED, p) for p in BANDS),
+    SPEND_TO_DATE,
+    F.AMOUNT[s.SPEND],
+    *(amount(s.SPEND, p) for p in BANDS),
+    s.AGENCY,
+    s.PLAN_LINE,
+    F.Y_RATIO,
+    *(M.level(t, q) for t in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS),
+]
+METRIC_COLUMNS = [
+    F.ORIGIN,
+    MODEL,
+    KIND,
+    IS_CHAMPION,
+    "n",
+    "mae_disbursed_pp",
+    "medae_disbursed_pp",
+    "pinball_disbursed_pp",
+    "coverage_disbursed",
+    "coverage_amount",
+    "brier_miss",
+    "auc_miss",
+    "mae_spend_pp",
+    "medae_spend_pp",
+    "coverage_spend",
+]
 
 Fitted = dict[str, dict[str, M.Calibrated]]  # candidate name -> target flow -> calibrated model
 
@@ -102,8 +135,9 @@ def _fit(name: str, target: str, X: pl.DataFrame, half_life: float):
     return candidate_estimators()[name](target=target).fit(X, y, sample_weight=w)
 
 
-def _calibration(y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.ndarray, half_life: float,
-                 threshold: float | None) -> M.Calibration:
+def _calibration(
+    y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.ndarray, half_life: float, threshold: float | None
+) -> M.Calibration:
     """The conformal calibration of one candidate, with its P(below threshold) recalibrated.
 
     Each calibration year's raw probabilities come from the other years' scores (leave one year
@@ -124,8 +158,14 @@ def _calibration(y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.n
     return cal.recalibrate(raw, y < threshold, "isotonic")
 
 
-def _origin(X: pl.DataFrame, threshold: float, candidates: list[str], targets: tuple[str, ...], fit_final: bool,
-            half_life: float) -> tuple[pl.DataFrame, Fitted, dict[str, float]]:
+def _origin(
+    X: pl.DataFrame,
+    threshold: float,
+    candidates: list[str],
+    targets: tuple[str, ...],
+    fit_final: bool,
+    half_life: float,
+) -> tuple[pl.DataFrame, Fitted, dict[str, float]]:
     """Backtest (and final fits) of one origin quarter."""
     from threadpoolctl import threadpool_limits
 
@@ -160,13 +200,32 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
         mid = np.concatenate([oos[(name, target)][y][0] for y in have])
         spread = np.concatenate([oos[(name, target)][y][1] for y in have])
         keep = rows_of[target][np.isin(fy, have)]
-        return _calibration(truth[target][rows], mid[keep], spread[keep], fy[rows], half_life,
-                            threshold if target == s.DISBURSED else None)
+        return _calibration(
+            truth[target][rows],
+            mid[keep],
+            spread[keep],
+            fy[rows],
+            half_life,
+            threshold if target == s.DISBURSED else None,
+        )
 
-    inputs = [s.FISCAL_YEAR, s.PROJECT_ID, F.ORIGIN, F.Y_DISBURSED, F.Y_SPEND, F.Y_RATIO, s.BUDGET, F.BUDGET_FINAL,
-              s.AGENCY, s.PLAN_LINE,
-              F.cum(s.DISBURSED), F.cum(s.SPEND), F.AMOUNT[s.DISBURSED], F.AMOUNT[s.SPEND],
-              *(F.share(F.cum(f)) for f in M.TARGET_FLOWS)]
+    inputs = [
+        s.FISCAL_YEAR,
+        s.PROJECT_ID,
+        F.ORIGIN,
+        F.Y_DISBURSED,
+        F.Y_SPEND,
+        F.Y_RATIO,
+        s.BUDGET,
+        F.BUDGET_FINAL,
+        s.AGENCY,
+        s.PLAN_LINE,
+        F.cum(s.DISBURSED),
+        F.cum(s.SPEND),
+        F.AMOUNT[s.DISBURSED],
+        F.AMOUNT[s.SPEND],
+        *(F.share(F.cum(f)) for f in M.TARGET_FLOWS),
+    ]
     frames = []  # built in output order (candidate, fiscal year, project): no sort of millions of rows
     for name in candidates:
         for i in range(2, len(years)):
@@ -178,7 +237,8 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                     continue
                 mid, spread = oos[(name, target)][years[i]]
                 out = M.Calibrated(candidate_estimators()[name](target=target), cal).predict(
-                    test, threshold if target == s.DISBURSED else None, mid=mid, spread=spread)
+                    test, threshold if target == s.DISBURSED else None, mid=mid, spread=spread
+                )
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
                     cols[P_MISS] = out["p_below"]
@@ -196,8 +256,9 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
             final[name] = {}
             for target in targets:
                 train = X.filter(pl.col(F.TARGETS[target]).is_not_null())
-                final[name][target] = M.Calibrated(_fit(name, target, train, half_life),
-                                                   calibration(name, target, len(years)))
+                final[name][target] = M.Calibrated(
+                    _fit(name, target, train, half_life), calibration(name, target, len(years))
+                )
     clock["fit"] = time.perf_counter() - start
     preds = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if frames else pl.DataFrame()
     return preds, final, clock
@@ -222,46 +283,84 @@ def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
         p = g[P_MISS].to_numpy()
         amounts = g.filter(pl.col(F.AMOUNT[s.DISBURSED]).is_not_null())
         truth_amount = amounts[F.AMOUNT[s.DISBURSED]].to_numpy()
-        row = {F.ORIGIN: origin, MODEL: name, KIND: candidate_estimators()[name].kind, "n": g.height,
-               "mae_disbursed_pp": float(e_d.mean()), "medae_disbursed_pp": float(np.median(e_d)),
-               "pinball_disbursed_pp": float(pin.mean()),
-               "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
-               "coverage_amount": float(np.mean((amounts[amount(s.DISBURSED, 10)].to_numpy() <= truth_amount)
-                                                & (truth_amount <= amounts[amount(s.DISBURSED, 90)].to_numpy()))),
-               "brier_miss": float(np.mean((p - miss) ** 2)),
-               "auc_miss": float(roc_auc_score(miss, p)) if 0 < miss.sum() < len(miss) else None,
-               "mae_spend_pp": None, "medae_spend_pp": None, "coverage_spend": None}
+        row = {
+            F.ORIGIN: origin,
+            MODEL: name,
+            KIND: candidate_estimators()[name].kind,
+            "n": g.height,
+            "mae_disbursed_pp": float(e_d.mean()),
+            "medae_disbursed_pp": float(np.median(e_d)),
+            "pinball_disbursed_pp": float(pin.mean()),
+            "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
+            "coverage_amount": float(
+                np.mean(
+                    (amounts[amount(s.DISBURSED, 10)].to_numpy() <= truth_amount)
+                    & (truth_amount <= amounts[amount(s.DISBURSED, 90)].to_numpy())
+                )
+            ),
+            "brier_miss": float(np.mean((p - miss) ** 2)),
+            "auc_miss": float(roc_auc_score(miss, p)) if 0 < miss.sum() < len(miss) else None,
+            "mae_spend_pp": None,
+            "medae_spend_pp": None,
+            "coverage_spend": None,
+        }
         if band(s.SPEND, 50) in g.columns:
             sp = g.filter(pl.col(F.Y_SPEND).is_not_null() & pl.col(band(s.SPEND, 50)).is_not_null())
             if sp.height:
                 y_s = sp[F.Y_SPEND].to_numpy()
                 e_s = np.abs(sp[band(s.SPEND, 50)].to_numpy() - y_s) * 100
-                row |= {"mae_spend_pp": float(e_s.mean()), "medae_spend_pp": float(np.median(e_s)),
-                        "coverage_spend": float(np.mean((sp[band(s.SPEND, 10)].to_numpy() <= y_s)
-                                                        & (y_s <= sp[band(s.SPEND, 90)].to_numpy())))}
+                row |= {
+                    "mae_spend_pp": float(e_s.mean()),
+                    "medae_spend_pp": float(np.median(e_s)),
+                    "coverage_spend": float(
+                        np.mean((sp[band(s.SPEND, 10)].to_numpy() <= y_s) & (y_s <= sp[band(s.SPEND, 90)].to_numpy()))
+                    ),
+                }
         rows.append(row)
-    schema = {F.ORIGIN: pl.Int8, MODEL: pl.String, KIND: pl.String, "n": pl.Int64,
-              **{c: pl.Float64 for c in METRIC_COLUMNS if c not in (F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n")}}
+    schema = {
+        F.ORIGIN: pl.Int8,
+        MODEL: pl.String,
+        KIND: pl.String,
+        "n": pl.Int64,
+        **{c: pl.Float64 for c in METRIC_COLUMNS if c not in (F.ORIGIN, MODEL, KIND, IS_CHAMPION, "n")},
+    }
     out = pl.DataFrame(rows, schema=schema)
-    best = (out.sort(F.ORIGIN, "pinball_disbursed_pp", "mae_disbursed_pp", MODEL)
-            .group_by(F.ORIGIN, maintain_order=True).first().select(F.ORIGIN, pl.col(MODEL).alias("__best")))
-    return (out.join(best, on=F.ORIGIN).with_columns((pl.col(MODEL) == pl.col("__best")).alias(IS_CHAMPION))
-            .select(METRIC_COLUMNS).sort(F.ORIGIN, "pinball_disbursed_pp", MODEL))
+    best = (
+        out.sort(F.ORIGIN, "pinball_disbursed_pp", "mae_disbursed_pp", MODEL)
+        .group_by(F.ORIGIN, maintain_order=True)
+        .first()
+        .select(F.ORIGIN, pl.col(MODEL).alias("__best"))
+    )
+    return (
+        out.join(best, on=F.ORIGIN)
+        .with_columns((pl.col(MODEL) == pl.col("__best")).alias(IS_CHAMPION))
+        .select(METRIC_COLUMNS)
+        .sort(F.ORIGIN, "pinball_disbursed_pp", MODEL)
+    )
 
 
 def reliability(predictions: pl.DataFrame, threshold: float, bins: int = 5) -> pl.DataFrame:
     """Champions' predicted P(miss) against the observed miss rate, in equal-width probability bins."""
     champ = predictions.filter(pl.col(IS_CHAMPION))
     edges = np.linspace(0, 1, bins + 1)
-    labels = [f"{lo:.1f}-{hi:.1f}" for lo, hi in zip(edges[:-1], edges[1:])]
-    return (champ.with_columns(
-        pl.col(P_MISS).clip(0, 1 - 1e-12).mul(bins).floor().cast(pl.Int32).alias("__bin"),
-        (pl.col(F.Y_DISBURSED) < threshold).cast(pl.Float64).alias("__miss"))
-        .group_by(F.ORIGIN, "__bin").agg(pl.len().alias("n"), pl.col(P_MISS).mean().alias("mean_p_miss"),
-                                          pl.col("__miss").mean().alias("observed_miss_rate"))
-        .with_columns(pl.col("__bin").replace_strict(dict(enumerate(labels)), return_dtype=pl.String)
-                      .alias("p_miss_bin"))
-        .sort(F.ORIGIN, "__bin").select(F.ORIGIN, "p_miss_bin", "n", "mean_p_miss", "observed_miss_rate"))
+    labels = [f"{lo:.1f}-{hi:.1f}" for lo, hi in itertools.pairwise(edges)]
+    return (
+        champ.with_columns(
+            pl.col(P_MISS).clip(0, 1 - 1e-12).mul(bins).floor().cast(pl.Int32).alias("__bin"),
+            (pl.col(F.Y_DISBURSED) < threshold).cast(pl.Float64).alias("__miss"),
+        )
+        .group_by(F.ORIGIN, "__bin")
+        .agg(
+            pl.len().alias("n"),
+            pl.col(P_MISS).mean().alias("mean_p_miss"),
+            pl.col("__miss").mean().alias("observed_miss_rate"),
+        )
+        .with_columns(
+            pl.col("__bin").replace_strict(dict(enumerate(labels)), return_dtype=pl.String).alias("p_miss_bin")
+        )
+        .sort(F.ORIGIN, "__bin")
+        .select(F.ORIGIN, "p_miss_bin", "n", "mean_p_miss", "observed_miss_rate")
+    )
 
 
 def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
@@ -269,15 +368,24 @@ def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
     included); spend (and disbursed, without an amount model) as shares times that budget."""
     b = pl.col(BUDGET_AT_ORIGIN)
     ratio = {p: band(M.AMOUNT, p) if band(M.AMOUNT, p) in preds.columns else band(s.DISBURSED, p) for p in BANDS}
-    return preds.rename({s.BUDGET: BUDGET_AT_ORIGIN, F.cum(s.DISBURSED): DISBURSED_TO_DATE,
-                         F.cum(s.SPEND): SPEND_TO_DATE}).with_columns(
+    return preds.rename(
+        {s.BUDGET: BUDGET_AT_ORIGIN, F.cum(s.DISBURSED): DISBURSED_TO_DATE, F.cum(s.SPEND): SPEND_TO_DATE}
+    ).with_columns(
         *(pl.col(ratio[p]).mul(b).alias(amount(s.DISBURSED, p)) for p in BANDS),
-        *(pl.col(band(s.SPEND, p)).mul(b).alias(amount(s.SPEND, p)) for p in BANDS))
+        *(pl.col(band(s.SPEND, p)).mul(b).alias(amount(s.SPEND, p)) for p in BANDS),
+    )
 
 
-def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float = F.CABINET_TARGET,
-        candidates: list[str] | None = None, fit_final: bool = True, half_life: float = M.HALF_LIFE,
-        progress: Callable[[float, str], None] | None = None, n_jobs: int | None = None) -> BacktestResult:
+def run(
+    rows: pl.DataFrame,
+    origins: tuple[int, ...] = ORIGINS,
+    threshold: float = F.CABINET_TARGET,
+    candidates: list[str] | None = None,
+    fit_final: bool = True,
+    half_life: float = M.HALF_LIFE,
+    progress: Callable[[float, str], None] | None = None,
+    n_jobs: int | None = None,
+) -> BacktestResult:
     """Rolling-origin backtest of every candidate at every origin; with ``fit_final`` also the final models.
 
     ``rows`` are the feature rows of a history (``features.build_all``). Raises ``HistoryError`` when
@@ -291,14 +399,17 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
     per = {q: done.filter(pl.col(F.ORIGIN) == q) for q in origins}
     years = sorted(done[s.FISCAL_YEAR].unique().to_list())
     if len(years) < MIN_YEARS:
-        raise HistoryError(f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
-                           f"history; this one has {len(years)} ({', '.join(map(str, years)) or 'none'}). Load "
-                           "more years, or simulate a synthetic history to try the product.")
+        raise HistoryError(
+            f"a backtest needs at least {MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
+            f"history; this one has {len(years)} ({', '.join(map(str, years)) or 'none'}). Load "
+            "more years, or simulate a synthetic history to try the product."
+        )
     targets = targets_of(done)
     clock = {"features": time.perf_counter() - start}
     jobs = n_jobs or min(len(origins), os.cpu_count() or 1)
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_origin)(per[q], threshold, candidates, targets, fit_final, half_life) for q in origins)
+        delayed(_origin)(per[q], threshold, candidates, targets, fit_final, half_life) for q in origins
+    )
     preds, final = [], {}
     for k, (q, (p, fitted, c)) in enumerate(zip(origins, results), start=1):
         preds.append(p)
@@ -308,8 +419,11 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
         if progress:
             progress(k / len(origins), f"origin Q{q} done ({k}/{len(origins)})")
     predictions = pl.concat(preds, how="diagonal_relaxed")
-    for c in [*(band(f, p) for f in (*M.TARGET_FLOWS, M.AMOUNT) for p in BANDS), P_MISS,
-              *(M.level(M.AMOUNT, q) for q in M.LEVELS)]:
+    for c in [
+        *(band(f, p) for f in (*M.TARGET_FLOWS, M.AMOUNT) for p in BANDS),
+        P_MISS,
+        *(M.level(M.AMOUNT, q) for q in M.LEVELS),
+    ]:
         if c not in predictions.columns:
             predictions = predictions.with_columns(pl.lit(None, pl.Float64).alias(c))
     predictions = _amounts(predictions)
@@ -320,8 +434,11 @@ def run(rows: pl.DataFrame, origins: tuple[int, ...] = ORIGINS, threshold: float
     ).select(PREDICTION_COLUMNS)
     from forecast.decisions import portfolio
 
-    dependence = {q: portfolio.estimate_dependence(predictions.filter(pl.col(IS_CHAMPION) & (pl.col(F.ORIGIN) == q)))
-                  for q in origins}
+    dependence = {
+        q: portfolio.estimate_dependence(predictions.filter(pl.col(IS_CHAMPION) & (pl.col(F.ORIGIN) == q)))
+        for q in origins
+    }
     clock["wall"] = time.perf_counter() - start
-    return BacktestResult(predictions, table, champions, years, threshold, targets, final if fit_final else {}, clock,
-                          dependence)
+    return BacktestResult(
+        predictions, table, champions, years, threshold, targets, final if fit_final else {}, clock, dependence
+    )

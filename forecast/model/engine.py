@@ -9,9 +9,9 @@ a store: the caller reads it once (``Store.snapshot``) and passes the snapshot.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import polars as pl
@@ -41,16 +41,42 @@ SPEND_TO_DATE = B.SPEND_TO_DATE
 COMMITMENTS = "commitments_reported"
 projected = B.amount
 
-PROJECTION_COLUMNS = [s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN, s.AS_OF, F.ORIGIN, s.BUDGET, PLAN_TO_DATE,
-                      DISBURSED_TO_DATE, SPEND_TO_DATE,
-                      *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), B.MODEL, BASIS]
-DRIVER_FEATURES = [F.share(F.cum(s.PLAN)), F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)),
-                   F.cum(s.COMMITTED), F.share(F.cum(s.COMMITTED)), F.pace(s.DISBURSED), F.CONVERSION,
-                   F.momentum(s.DISBURSED), F.RESTATED_SHARE, F.QUARTERS_LEFT, F.BUDGET_REVISION,
-                   F.BUDGET_REVISION_COUNT]
-EXTRA_COLUMNS = [P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET, COMMITMENTS,
-                 *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS), *DRIVER_FEATURES,
-                 *(M.level(f, q) for f in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS)]
+PROJECTION_COLUMNS = [
+    s.FISCAL_YEAR,
+    s.PROJECT_ID,
+    s.NAME_EN,
+    s.AS_OF,
+    F.ORIGIN,
+    s.BUDGET,
+    PLAN_TO_DATE,
+    DISBURSED_TO_DATE,
+    SPEND_TO_DATE,
+    *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS),
+    B.MODEL,
+    BASIS,
+]
+DRIVER_FEATURES = [
+    F.share(F.cum(s.PLAN)),
+    F.share(F.cum(s.DISBURSED)),
+    F.share(F.cum(s.SPEND)),
+    F.cum(s.COMMITTED),
+    F.share(F.cum(s.COMMITTED)),
+    F.pace(s.DISBURSED),
+    F.CONVERSION,
+    F.momentum(s.DISBURSED),
+    F.RESTATED_SHARE,
+    F.QUARTERS_LEFT,
+    F.BUDGET_REVISION,
+    F.BUDGET_REVISION_COUNT,
+]
+EXTRA_COLUMNS = [
+    P_MISS_DISBURSEMENT,
+    P_SPEND_BELOW_BUDGET,
+    COMMITMENTS,
+    *(B.band(f, p) for f in M.TARGET_FLOWS for p in B.BANDS),
+    *DRIVER_FEATURES,
+    *(M.level(f, q) for f in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS),
+]
 
 
 @dataclass
@@ -80,36 +106,55 @@ def history(snap: Snapshot, source: str | None = None) -> History:
     """The complete fiscal years of a snapshot (every project-year with Q4 reported), as feature rows."""
     panel = F.panel(snap)
     truth = F.outcomes(panel).collect()
-    done_years = (truth.group_by(s.FISCAL_YEAR).len()
-                  .join(snap.versions["projects"].group_by(s.FISCAL_YEAR).agg(pl.col(s.PROJECT_ID).n_unique()),
-                        on=s.FISCAL_YEAR)
-                  .filter(pl.col("len") == pl.col(s.PROJECT_ID))[s.FISCAL_YEAR].to_list())
+    done_years = (
+        truth.group_by(s.FISCAL_YEAR)
+        .len()
+        .join(snap.versions["projects"].group_by(s.FISCAL_YEAR).agg(pl.col(s.PROJECT_ID).n_unique()), on=s.FISCAL_YEAR)
+        .filter(pl.col("len") == pl.col(s.PROJECT_ID))[s.FISCAL_YEAR]
+        .to_list()
+    )
     years = sorted(int(y) for y in done_years)
     rows = F.build_all(panel.filter(pl.col(s.FISCAL_YEAR).is_in(years)))
     kpis = snap.kpis.filter(pl.col(s.FISCAL_YEAR).is_in(years))
     results = snap.kpi_results.filter(pl.col(s.FISCAL_YEAR).is_in(years))
     in_years = truth.filter(pl.col(s.FISCAL_YEAR).is_in(years))
-    return History(rows, snap.provenance, source or f"complete fiscal years in {snap.label}", _fingerprint(snap),
-                   years, in_years.height, kpis, results, in_years.filter(pl.col(F.BUDGET_FINAL) <= 0).height)
+    return History(
+        rows,
+        snap.provenance,
+        source or f"complete fiscal years in {snap.label}",
+        _fingerprint(snap),
+        years,
+        in_years.height,
+        kpis,
+        results,
+        in_years.filter(pl.col(F.BUDGET_FINAL) <= 0).height,
+    )
 
 
-def read_history(paths: list[Path | str], calendar: FiscalCalendar | None = None) -> History:
+def read_history(paths: Sequence[Path | str], calendar: FiscalCalendar | None = None) -> History:
     """Validate history files in the template (raises ``ValidationError`` listing every problem)."""
     raw, problems = templates.read_files(paths)
     checked = validate.check(raw, problems, calendar)
     checked.raise_for_errors()
     for need in ("projects", "finance"):
         if need not in checked.tables:
-            raise HistoryError(f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
-                               "projects and finance (in the template).")
+            raise HistoryError(
+                f"history {', '.join(map(str, paths))}: no {need} table found; a history needs "
+                "projects and finance (in the template)."
+            )
     label = ", ".join(Path(p).name for p in paths)
-    snap = Snapshot.from_tables(checked.tables, calendar=calendar or FiscalCalendar(), label=label,
-                                provenance=provenance(checked.tables["projects"], templates.expand(paths)))
+    snap = Snapshot.from_tables(
+        checked.tables,
+        calendar=calendar or FiscalCalendar(),
+        label=label,
+        provenance=provenance(checked.tables["projects"], templates.expand(paths)),
+    )
     return history(snap, label)
 
 
-def backtest(h: History, threshold: float = F.CABINET_TARGET,
-             progress: Callable[[float, str], None] | None = None) -> B.BacktestResult:
+def backtest(
+    h: History, threshold: float = F.CABINET_TARGET, progress: Callable[[float, str], None] | None = None
+) -> B.BacktestResult:
     """Rolling-origin backtest of every model and baseline on the history (nothing is saved)."""
     return B.run(h.rows, threshold=threshold, fit_final=False, progress=progress)
 
@@ -123,21 +168,38 @@ def kpi_backtest(h: History) -> pl.DataFrame | None:
     return kpi.backtest(h.kpis, h.kpi_results)
 
 
-def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
-          progress: Callable[[float, str], None] | None = None, activate: bool = True,
-          author: dict | None = None, store_id: str | None = None, key: bytes = b"") -> registry.ModelSet:
+def train(
+    h: History,
+    models_dir: Path,
+    threshold: float = F.CABINET_TARGET,
+    progress: Callable[[float, str], None] | None = None,
+    activate: bool = True,
+    author: dict | None = None,
+    store_id: str | None = None,
+    key: bytes = b"",
+) -> registry.ModelSet:
     """Backtest, fit every candidate per origin on the whole history, save a versioned model set signed
     with ``key`` (the store's signing key)."""
     from forecast.decisions import kpi
 
     registry.check_writable(models_dir)
-    kpi_calibration = (kpi.calibrate(h.kpis, h.kpi_results)
-                       if h.kpis is not None and h.kpi_results is not None and not h.kpis.is_empty() else None)
+    kpi_calibration = (
+        kpi.calibrate(h.kpis, h.kpi_results)
+        if h.kpis is not None and h.kpi_results is not None and not h.kpis.is_empty()
+        else None
+    )
     result = B.run(h.rows, threshold=threshold, fit_final=True, progress=progress)
     manifest = {
-        "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": h.years,
-        "rows": h.project_years, "closed_lines": h.closed, "threshold": threshold, "features": list(F.FEATURES),
-        "targets": list(result.targets), "half_life_years": M.HALF_LIFE,
+        "basis": h.basis,
+        "source": h.source,
+        "training_fingerprint": h.fingerprint,
+        "years": h.years,
+        "rows": h.project_years,
+        "closed_lines": h.closed,
+        "threshold": threshold,
+        "features": list(F.FEATURES),
+        "targets": list(result.targets),
+        "half_life_years": M.HALF_LIFE,
         "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in B.candidate_estimators().items()},
         "champions": {str(q): n for q, n in result.champions.items()},
         "metrics": result.metrics.to_dicts(),
@@ -145,13 +207,15 @@ def train(h: History, models_dir: Path, threshold: float = F.CABINET_TARGET,
         "reliability": B.reliability(result.predictions, threshold).to_dicts(),
         "dependence": {str(q): d for q, d in result.dependence.items()},
         "kpi_calibration": kpi_calibration,
-        "author": author, "store": store_id,
+        "author": author,
+        "store": store_id,
     }
     return registry.save(models_dir, result.final, manifest, key, make_active=activate)
 
 
-def project(snap: Snapshot, models: registry.ModelSet | None = None,
-            threshold: float = F.CABINET_TARGET) -> pl.DataFrame:
+def project(
+    snap: Snapshot, models: registry.ModelSet | None = None, threshold: float = F.CABINET_TARGET
+) -> pl.DataFrame:
     """Year-end disbursed and spend of every project of the snapshot's latest fiscal year (p10/p50/p90).
 
     Each project is projected from its last reported quarter by the model set's champion for that
@@ -169,14 +233,24 @@ def project(snap: Snapshot, models: registry.ModelSet | None = None,
         parts.append(_project_origin(X.filter(pl.col(F.ORIGIN) == q), int(q), models, threshold))
     out = pl.concat(parts, how="diagonal_relaxed").sort(F.KEY)
     names = snap.projects.select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_EN)
-    dates = (snap.finance.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max()))
-    money = [PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE, *(projected(f, p) for f in M.TARGET_FLOWS
-                                                               for p in B.BANDS)]
-    return (out.join(names, on=F.KEY, how="left").join(dates, on=F.KEY, how="left")
-            .with_columns(*(pl.col(c).cast(pl.Float64).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in money),
-                          pl.col(s.BUDGET).cast(pl.Float64).round(s.MONEY_DECIMALS).cast(s.MONEY),
-                          pl.col(F.QUARTERS_LEFT).cast(pl.Int32))
-            .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS).sort(F.KEY))
+    dates = snap.finance.filter(pl.col(s.FISCAL_YEAR) == year).group_by(F.KEY).agg(pl.col(s.AS_OF).max())
+    money = [
+        PLAN_TO_DATE,
+        DISBURSED_TO_DATE,
+        SPEND_TO_DATE,
+        *(projected(f, p) for f in M.TARGET_FLOWS for p in B.BANDS),
+    ]
+    return (
+        out.join(names, on=F.KEY, how="left")
+        .join(dates, on=F.KEY, how="left")
+        .with_columns(
+            *(pl.col(c).cast(pl.Float64).round(s.DISPLAY_DECIMALS).cast(s.MONEY) for c in money),
+            pl.col(s.BUDGET).cast(pl.Float64).round(s.MONEY_DECIMALS).cast(s.MONEY),
+            pl.col(F.QUARTERS_LEFT).cast(pl.Int32),
+        )
+        .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS)
+        .sort(F.KEY)
+    )
 
 
 def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, threshold: float) -> pl.DataFrame:
@@ -200,8 +274,11 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
         else:
             model, basis = M.STRUCTURAL, NO_HISTORY
             chosen = {f: M.Calibrated(M.StructuralRule(target=f).fit(X)) for f in targets}
-        outs = {f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f))
-                for f in targets if f in chosen}
+        outs = {
+            f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f))
+            for f in targets
+            if f in chosen
+        }
         if M.AMOUNT not in outs:  # a model set without an amount model: the disbursed share of today's budget
             outs[M.AMOUNT] = outs[s.DISBURSED]
         for f in targets:
@@ -209,8 +286,9 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
                 cols.update({B.band(f, p): outs[f][f"p{p}"] for p in B.BANDS})
             else:
                 cols.update({B.band(f, p): np.full(n, np.nan) for p in B.BANDS})
-        cols.update({M.level(f, lv): outs[f]["grid"][:, i] for f in (s.DISBURSED, M.AMOUNT)
-                     for i, lv in enumerate(M.LEVELS)})
+        cols.update(
+            {M.level(f, lv): outs[f]["grid"][:, i] for f in (s.DISBURSED, M.AMOUNT) for i, lv in enumerate(M.LEVELS)}
+        )
         cols[P_MISS_DISBURSEMENT] = outs[s.DISBURSED]["p_below"]
         cols[P_SPEND_BELOW_BUDGET] = outs[s.SPEND]["p_below"] if s.SPEND in outs else np.full(n, np.nan)
     for f in targets:  # the year end is never below what is already paid or contracted (barring refunds)
@@ -229,12 +307,21 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
     budget = X[s.BUDGET].to_numpy()
     amount_of = {s.DISBURSED: M.AMOUNT, s.SPEND: s.SPEND}
     return X.select(
-        *F.KEY, pl.lit(q, pl.Int8).alias(F.ORIGIN), s.BUDGET,
-        pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE), pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
-        pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE), *DRIVER_FEATURES,
+        *F.KEY,
+        pl.lit(q, pl.Int8).alias(F.ORIGIN),
+        s.BUDGET,
+        pl.col(F.cum(s.PLAN)).alias(PLAN_TO_DATE),
+        pl.col(F.cum(s.DISBURSED)).alias(DISBURSED_TO_DATE),
+        pl.col(F.cum(s.SPEND)).alias(SPEND_TO_DATE),
+        *DRIVER_FEATURES,
     ).with_columns(
-        *(pl.Series(projected(f, p), cols[B.band(amount_of[f], p)] * budget).fill_nan(None)
-          for f in M.TARGET_FLOWS for p in B.BANDS),
-        pl.lit(model).alias(B.MODEL), pl.lit(basis).alias(BASIS), pl.Series(COMMITMENTS, spend_known),
+        *(
+            pl.Series(projected(f, p), cols[B.band(amount_of[f], p)] * budget).fill_nan(None)
+            for f in M.TARGET_FLOWS
+            for p in B.BANDS
+        ),
+        pl.lit(model).alias(B.MODEL),
+        pl.lit(basis).alias(BASIS),
+        pl.Series(COMMITMENTS, spend_known),
         *(pl.Series(k, v).fill_nan(None) for k, v in cols.items() if not k.startswith(M.AMOUNT + "_share_p")),
     )

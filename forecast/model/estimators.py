@@ -27,8 +27,9 @@ from forecast.model import features as F
 from forecast.model.models import FLOW, MAX_ROWS, MIN_SCALE, MIN_SPREAD, STRUCTURAL, StructuralRule, _col, to_date
 
 
-def _sample(X: pl.DataFrame, y: np.ndarray, w: np.ndarray | None, max_rows: int | None,
-            seed: int) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
+def _sample(
+    X: pl.DataFrame, y: np.ndarray, w: np.ndarray | None, max_rows: int | None, seed: int
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
     """At most ``max_rows`` training rows, drawn uniformly with a fixed seed (None: all)."""
     if not max_rows or X.height <= max_rows:
         return X, y, w
@@ -44,8 +45,9 @@ def _check_target(target: str) -> None:
 def check_xy(X, y, sample_weight=None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
     """A polars feature frame, a finite target of the same length and optional non-negative weights."""
     if not isinstance(X, pl.DataFrame):
-        raise TypeError(f"X must be a polars DataFrame of features (see forecast.model.features); got "
-                        f"{type(X).__name__}.")
+        raise TypeError(
+            f"X must be a polars DataFrame of features (see forecast.model.features); got {type(X).__name__}."
+        )
     if y is None:
         raise ValueError("y is required: the year-end share of the target for each row of X.")
     y = np.asarray(y, dtype=float).ravel()
@@ -75,7 +77,7 @@ class ShareModel(RegressorMixin, BaseEstimator):
         """The flow whose features the target reads (an amount target reads the disbursed ones)."""
         return FLOW.get(self.target, self.target)
 
-    def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> "ShareModel":
+    def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> ShareModel:
         _check_target(self.target)
         X, y, _ = check_xy(X, y, sample_weight)
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -140,7 +142,7 @@ class ProfileBaseline(ShareModel):
         return np.clip(to_date(X, self.flow) / self.ratio_, 0, 1)
 
 
-class StructuralModel(StructuralRule, ShareModel):  # type: ignore[misc]
+class StructuralModel(StructuralRule, ShareModel):
     """The structural rule (``models.StructuralRule``) as a scikit-learn estimator; ``y`` is ignored."""
 
     kind = "structural"
@@ -153,9 +155,19 @@ class StructuralModel(StructuralRule, ShareModel):  # type: ignore[misc]
 
 # commitments outstanding = spend - disbursed, so its share is left out (collinear)
 LINEAR_FEATURES = (
-    F.share(F.cum(s.DISBURSED)), F.share(F.cum(s.SPEND)), F.REMAINING_PLAN_SHARE,
-    F.PAID_RATIO, F.CONVERSION, F.momentum(s.DISBURSED), F.momentum(s.SPEND), F.RESTATED_SHARE,
-    F.PRIOR_DISBURSED, F.PRIOR_SPEND, F.LOG_BUDGET, F.BUDGET_REVISION, F.PRIOR_Q4,
+    F.share(F.cum(s.DISBURSED)),
+    F.share(F.cum(s.SPEND)),
+    F.REMAINING_PLAN_SHARE,
+    F.PAID_RATIO,
+    F.CONVERSION,
+    F.momentum(s.DISBURSED),
+    F.momentum(s.SPEND),
+    F.RESTATED_SHARE,
+    F.PRIOR_DISBURSED,
+    F.PRIOR_SPEND,
+    F.LOG_BUDGET,
+    F.BUDGET_REVISION,
+    F.PRIOR_Q4,
 )
 CLIP = 5.0  # features are winsorised at +-5 (shares of a budget cut to almost nothing explode)
 Z_EPS = 0.005
@@ -175,8 +187,13 @@ class FractionalLogit(ShareModel):
     label = "fractional logit (statsmodels GLM)"
     floor_at_to_date = False
 
-    def __init__(self, target: str = s.DISBURSED, features: tuple[str, ...] = LINEAR_FEATURES,
-                 max_rows: int | None = MAX_ROWS, random_state: int = 0):
+    def __init__(
+        self,
+        target: str = s.DISBURSED,
+        features: tuple[str, ...] = LINEAR_FEATURES,
+        max_rows: int | None = MAX_ROWS,
+        random_state: int = 0,
+    ):
         self.target = target
         self.features = features
         self.max_rows = max_rows
@@ -213,8 +230,7 @@ class FractionalLogit(ShareModel):
         z = np.clip(y / self.cap_, Z_EPS, 1 - Z_EPS)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # non-integer binomial responses are the point of a fractional logit
-            result = sm.GLM(z, self._design(X), family=sm.families.Binomial(),
-                            var_weights=w).fit(maxiter=MAX_ITER)
+            result = sm.GLM(z, self._design(X), family=sm.families.Binomial(), var_weights=w).fit(maxiter=MAX_ITER)
         self.coef_ = np.asarray(result.params)  # estimates only: the results object holds the training data
         self.n_iter_ = int(getattr(result, "fit_history", {}).get("iteration", 0))
         return self
@@ -237,9 +253,16 @@ class QuantileGBM(ShareModel):
     floor_at_to_date = False
     QUANTILES = (0.1, 0.5, 0.9)
 
-    def __init__(self, target: str = s.DISBURSED, max_iter: int = 200, learning_rate: float = 0.05,
-                 max_leaf_nodes: int = 15, min_samples_leaf: int = 20, max_rows: int | None = MAX_ROWS,
-                 random_state: int = 0):
+    def __init__(
+        self,
+        target: str = s.DISBURSED,
+        max_iter: int = 200,
+        learning_rate: float = 0.05,
+        max_leaf_nodes: int = 15,
+        min_samples_leaf: int = 20,
+        max_rows: int | None = MAX_ROWS,
+        random_state: int = 0,
+    ):
         self.target = target
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -254,16 +277,23 @@ class QuantileGBM(ShareModel):
         super().fit(X, y, sample_weight)
         X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
         # columns with no value (or one value) in the training years are left out
-        self.features_ = tuple(f for f in F.FEATURES if f in X.columns
-                               and np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1)
+        self.features_ = tuple(
+            f for f in F.FEATURES if f in X.columns and np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1
+        )
         M = self._matrix(X)
         self.range_ = (float(min(0.0, y.min())), float(max(1.0, y.max())))
         self.models_ = []
         for q in self.QUANTILES:
             m = HistGradientBoostingRegressor(
-                loss="quantile", quantile=q, max_iter=self.max_iter, learning_rate=self.learning_rate,
-                max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-                l2_regularization=1.0, random_state=self.random_state)
+                loss="quantile",
+                quantile=q,
+                max_iter=self.max_iter,
+                learning_rate=self.learning_rate,
+                max_leaf_nodes=self.max_leaf_nodes,
+                min_samples_leaf=self.min_samples_leaf,
+                l2_regularization=1.0,
+                random_state=self.random_state,
+            )
             self.models_.append(m.fit(M, y, sample_weight=w))
         return self
 

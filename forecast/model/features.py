@@ -124,36 +124,64 @@ def panel(snap: Snapshot) -> pl.LazyFrame:
     """
     fin = snap.versions["finance"].lazy()
     proj = snap.versions["projects"].lazy().with_columns(pl.col(s.AS_OF).fill_null(EPOCH))
-    dates = pl.concat([fin.select(*KEY, pl.col(s.AS_OF).alias(STATE)),
-                       proj.filter(pl.col(s.AS_OF) > EPOCH).select(*KEY, pl.col(s.AS_OF).alias(STATE))])
+    dates = pl.concat(
+        [
+            fin.select(*KEY, pl.col(s.AS_OF).alias(STATE)),
+            proj.filter(pl.col(s.AS_OF) > EPOCH).select(*KEY, pl.col(s.AS_OF).alias(STATE)),
+        ]
+    )
     have = proj.select(KEY).unique()
     states = dates.unique().join(have, on=KEY, how="semi")
     # a project-year with a budget and no report yet still has a state (its plan may be all there is)
-    states = pl.concat([states, have.join(states.select(KEY).unique(), on=KEY, how="anti")
-                        .with_columns(pl.lit(EPOCH).alias(STATE))])
+    states = pl.concat(
+        [states, have.join(states.select(KEY).unique(), on=KEY, how="anti").with_columns(pl.lit(EPOCH).alias(STATE))]
+    )
     quarters = pl.LazyFrame({s.QUARTER: list(s.QUARTERS)}, schema={s.QUARTER: pl.Int8})
     grid = states.join(quarters, how="cross").sort(STATE)
 
     versions = fin.select(*KEY, s.QUARTER, s.AS_OF, *(pl.col(f).cast(pl.Float64) for f in FLOWS)).sort(s.AS_OF)
-    first = (fin.filter(pl.col(s.DISBURSED).is_not_null()).sort(s.AS_OF)
-             .group_by([*KEY, s.QUARTER]).agg(pl.col(s.DISBURSED).first().cast(pl.Float64).alias("__first")))
-    at = (grid.join_asof(versions, left_on=STATE, right_on=s.AS_OF, by=[*KEY, s.QUARTER], strategy="backward",
-                         check_sortedness=False)
-          .join(first, on=[*KEY, s.QUARTER], how="left")
-          .with_columns((pl.col(s.DISBURSED) - pl.col("__first")).abs().fill_null(0.0).alias(RESTATED))
-          .drop("__first"))
+    first = (
+        fin.filter(pl.col(s.DISBURSED).is_not_null())
+        .sort(s.AS_OF)
+        .group_by([*KEY, s.QUARTER])
+        .agg(pl.col(s.DISBURSED).first().cast(pl.Float64).alias("__first"))
+    )
+    at = (
+        grid.join_asof(
+            versions, left_on=STATE, right_on=s.AS_OF, by=[*KEY, s.QUARTER], strategy="backward", check_sortedness=False
+        )
+        .join(first, on=[*KEY, s.QUARTER], how="left")
+        .with_columns((pl.col(s.DISBURSED) - pl.col("__first")).abs().fill_null(0.0).alias(RESTATED))
+        .drop("__first")
+    )
 
-    budgets = (proj.sort(s.AS_OF).select(
-        *KEY, pl.col(s.AS_OF).alias("__p_as_of"), group_agency().alias(s.AGENCY), pl.col(s.PLAN_LINE),
+    budgets = proj.sort(s.AS_OF).select(
+        *KEY,
+        pl.col(s.AS_OF).alias("__p_as_of"),
+        group_agency().alias(s.AGENCY),
+        pl.col(s.PLAN_LINE),
         pl.col(s.BUDGET).cast(pl.Float64),
         pl.col(s.BUDGET).cast(pl.Float64).first().over(KEY, order_by=s.AS_OF).alias(BUDGET_FIRST),
-        (pl.col(s.BUDGET) != pl.col(s.BUDGET).shift(1)).fill_null(False).cast(pl.Int32).cum_sum()
-        .over(KEY, order_by=s.AS_OF).alias(BUDGET_REVISION_COUNT)))
-    return (at.sort(STATE)
-            .join_asof(budgets.sort("__p_as_of"), left_on=STATE, right_on="__p_as_of", by=KEY, strategy="backward",
-                       check_sortedness=False)
-            .drop("__p_as_of", s.AS_OF)
-            .sort(_Q))
+        (pl.col(s.BUDGET) != pl.col(s.BUDGET).shift(1))
+        .fill_null(False)
+        .cast(pl.Int32)
+        .cum_sum()
+        .over(KEY, order_by=s.AS_OF)
+        .alias(BUDGET_REVISION_COUNT),
+    )
+    return (
+        at.sort(STATE)
+        .join_asof(
+            budgets.sort("__p_as_of"),
+            left_on=STATE,
+            right_on="__p_as_of",
+            by=KEY,
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .drop("__p_as_of", s.AS_OF)
+        .sort(_Q)
+    )
 
 
 def group_agency() -> pl.Expr:
@@ -167,16 +195,19 @@ def _reported(lf: pl.LazyFrame) -> pl.Expr:
 
 def origin_states(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Per project-year and origin 1-4: the state of the report that first gave that quarter's actuals."""
-    return (lf.filter(_reported(lf)).group_by(*KEY, s.QUARTER).agg(pl.col(STATE).min())
-            .select(*KEY, pl.col(s.QUARTER).alias(ORIGIN), STATE))
+    return (
+        lf.filter(_reported(lf))
+        .group_by(*KEY, s.QUARTER)
+        .agg(pl.col(STATE).min())
+        .select(*KEY, pl.col(s.QUARTER).alias(ORIGIN), STATE)
+    )
 
 
 def current_states(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Per project-year: the latest state and the last quarter reported in it (0 if none)."""
     last = lf.group_by(KEY).agg(pl.col(STATE).max())
     at = lf.join(last, on=_S, how="semi")
-    return (at.group_by(_S).agg(pl.col(s.QUARTER).filter(_reported(at)).max().fill_null(0).cast(pl.Int8)
-                                .alias(ORIGIN)))
+    return at.group_by(_S).agg(pl.col(s.QUARTER).filter(_reported(at)).max().fill_null(0).cast(pl.Int8).alias(ORIGIN))
 
 
 def outcomes(lf: pl.LazyFrame, every_state: bool = False) -> pl.LazyFrame:
@@ -189,27 +220,46 @@ def outcomes(lf: pl.LazyFrame, every_state: bool = False) -> pl.LazyFrame:
     if not every_state:
         lf = lf.join(lf.group_by(KEY).agg(pl.col(STATE).max()), on=_S, how="semi")
     spend_known = pl.col(s.SPEND).is_not_null().all()
-    out = (lf.group_by(_S).agg(
-        pl.col(s.DISBURSED).is_not_null().all().alias("__complete"), pl.len().alias("__n"),
-        pl.col(s.BUDGET).first().alias(BUDGET_FINAL),
-        pl.col(s.DISBURSED).sum().alias(AMOUNT[s.DISBURSED]),
-        pl.when(spend_known).then(pl.col(s.SPEND).sum()).alias(AMOUNT[s.SPEND]),
-        pl.when(pl.col(s.DISBURSED).sum() > 0)
-        .then(pl.col(s.DISBURSED).filter(pl.col(s.QUARTER) == 4).sum() / pl.col(s.DISBURSED).sum()).alias(PRIOR_Q4),
-    ).filter(pl.col("__complete") & (pl.col("__n") == 4)))
+    out = (
+        lf.group_by(_S)
+        .agg(
+            pl.col(s.DISBURSED).is_not_null().all().alias("__complete"),
+            pl.len().alias("__n"),
+            pl.col(s.BUDGET).first().alias(BUDGET_FINAL),
+            pl.col(s.DISBURSED).sum().alias(AMOUNT[s.DISBURSED]),
+            pl.when(spend_known).then(pl.col(s.SPEND).sum()).alias(AMOUNT[s.SPEND]),
+            pl.when(pl.col(s.DISBURSED).sum() > 0)
+            .then(pl.col(s.DISBURSED).filter(pl.col(s.QUARTER) == 4).sum() / pl.col(s.DISBURSED).sum())
+            .alias(PRIOR_Q4),
+        )
+        .filter(pl.col("__complete") & (pl.col("__n") == 4))
+    )
     positive = pl.col(BUDGET_FINAL) > 0
-    return out.select(*_S, BUDGET_FINAL, *AMOUNT.values(), PRIOR_Q4,
-                      *(pl.when(positive).then(pl.col(AMOUNT[f]) / pl.col(BUDGET_FINAL)).alias(TARGETS[f])
-                        for f in (s.DISBURSED, s.SPEND)))
+    return out.select(
+        *_S,
+        BUDGET_FINAL,
+        *AMOUNT.values(),
+        PRIOR_Q4,
+        *(
+            pl.when(positive).then(pl.col(AMOUNT[f]) / pl.col(BUDGET_FINAL)).alias(TARGETS[f])
+            for f in (s.DISBURSED, s.SPEND)
+        ),
+    )
 
 
 # --- features (pure, windowed per knowledge state) ---------------------------------
 def known_at(origin: int):
     """Blank every actual (and its restatement) of quarters after ``origin``."""
+
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
         late = pl.col(s.QUARTER) > origin
-        return lf.with_columns(*(pl.when(late).then(None).otherwise(pl.col(c)).alias(c)
-                                 for c in (s.DISBURSED, s.COMMITTED, s.SPEND, RESTATED)))
+        return lf.with_columns(
+            *(
+                pl.when(late).then(None).otherwise(pl.col(c)).alias(c)
+                for c in (s.DISBURSED, s.COMMITTED, s.SPEND, RESTATED)
+            )
+        )
+
     return step
 
 
@@ -247,13 +297,21 @@ def cumulative(lf: pl.LazyFrame) -> pl.LazyFrame:
     A flow with no figure at all to date (commitments not reported) stays empty rather than 0.
     """
     reported = {f: cum_over(pl.col(f).is_not_null().cast(pl.Float64)) > 0 for f in (s.COMMITTED, s.SPEND)}
-    return lf.sort(_Q).with_columns(pl.struct(_S).rle_id().alias(GROUP)).with_columns(
-        *(pl.when(reported[f]).then(cum_over(pl.col(f))).alias(cum(f)) if f in reported
-          else cum_over(pl.col(f)).alias(cum(f)) for f in FLOWS),
-        cum_over(pl.col(RESTATED)).alias(cum(RESTATED)),
-        total_over(pl.col(s.PLAN)).alias(cum("plan_total")),
-        (total_over(pl.col(s.PLAN).is_null().cast(pl.Float64)) > 0).alias("__plan_partial"),
-        total_over(pl.when(pl.col(s.QUARTER) <= 2).then(pl.col(s.PLAN))).alias("__plan_h1"),
+    return (
+        lf.sort(_Q)
+        .with_columns(pl.struct(_S).rle_id().alias(GROUP))
+        .with_columns(
+            *(
+                pl.when(reported[f]).then(cum_over(pl.col(f))).alias(cum(f))
+                if f in reported
+                else cum_over(pl.col(f)).alias(cum(f))
+                for f in FLOWS
+            ),
+            cum_over(pl.col(RESTATED)).alias(cum(RESTATED)),
+            total_over(pl.col(s.PLAN)).alias(cum("plan_total")),
+            (total_over(pl.col(s.PLAN).is_null().cast(pl.Float64)) > 0).alias("__plan_partial"),
+            total_over(pl.when(pl.col(s.QUARTER) <= 2).then(pl.col(s.PLAN))).alias("__plan_h1"),
+        )
     )
 
 
@@ -270,10 +328,13 @@ def shares(lf: pl.LazyFrame) -> pl.LazyFrame:
         of_budget(pl.col(cum(RESTATED))).alias(RESTATED_SHARE),
         of_budget(total).alias(PLAN_TOTAL_SHARE),
         of_budget((total - pl.col(cum(s.PLAN))).clip(0)).alias(REMAINING_PLAN_SHARE),
-        pl.when(pl.col("__plan_partial") | (pl.col(cum("plan_total")) <= 0)).then(None)
-        .otherwise(pl.col("__plan_h1") / pl.col(cum("plan_total"))).alias(FRONT_LOADING),
+        pl.when(pl.col("__plan_partial") | (pl.col(cum("plan_total")) <= 0))
+        .then(None)
+        .otherwise(pl.col("__plan_h1") / pl.col(cum("plan_total")))
+        .alias(FRONT_LOADING),
         pl.when(positive).then(budget.log()).alias(LOG_BUDGET),
-        pl.when(positive & (pl.col(BUDGET_FIRST) > 0)).then((budget / pl.col(BUDGET_FIRST)).log())
+        pl.when(positive & (pl.col(BUDGET_FIRST) > 0))
+        .then((budget / pl.col(BUDGET_FIRST)).log())
         .alias(BUDGET_REVISION),
     )
 
@@ -282,8 +343,7 @@ def paces(lf: pl.LazyFrame) -> pl.LazyFrame:
     planned = pl.col(cum(s.PLAN))
     return lf.with_columns(
         *(pl.when(planned > 0).then(pl.col(cum(f)) / planned).alias(pace(f)) for f in (s.DISBURSED, s.SPEND)),
-        pl.when(pl.col(cum(s.SPEND)) > 0).then(pl.col(cum(s.DISBURSED)) / pl.col(cum(s.SPEND)))
-        .alias(PAID_RATIO),
+        pl.when(pl.col(cum(s.SPEND)) > 0).then(pl.col(cum(s.DISBURSED)) / pl.col(cum(s.SPEND))).alias(PAID_RATIO),
     )
 
 
@@ -291,47 +351,74 @@ def conversion(lf: pl.LazyFrame) -> pl.LazyFrame:
     """How fast commitments turn into payments: this quarter's disbursed over last quarter's outstanding."""
     outstanding = lag_over(pl.col(cum(s.COMMITTED)))
     return lf.with_columns(
-        pl.when(outstanding > 0).then((pl.col(s.DISBURSED) / outstanding).clip(0, 5)).alias(CONVERSION))
+        pl.when(outstanding > 0).then((pl.col(s.DISBURSED) / outstanding).clip(0, 5)).alias(CONVERSION)
+    )
 
 
 def momenta(lf: pl.LazyFrame) -> pl.LazyFrame:
     return lf.with_columns(
-        *(pl.when(pl.col(s.BUDGET) > 0).then((pl.col(f) - lag_over(pl.col(f)).fill_null(0.0)) / pl.col(s.BUDGET))
-          .alias(momentum(f)) for f in (s.DISBURSED, s.SPEND)))
+        *(
+            pl.when(pl.col(s.BUDGET) > 0)
+            .then((pl.col(f) - lag_over(pl.col(f)).fill_null(0.0)) / pl.col(s.BUDGET))
+            .alias(momentum(f))
+            for f in (s.DISBURSED, s.SPEND)
+        )
+    )
 
 
 def required(target: float = CABINET_TARGET):
     """Share of budget to disburse per remaining quarter to reach ``target`` (column ``REQUIRED``)."""
+
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
-        left = (4 - pl.col(s.QUARTER).cast(pl.Int32))
+        left = 4 - pl.col(s.QUARTER).cast(pl.Int32)
         gap = (pl.lit(target) - pl.col(share(cum(s.DISBURSED)))).clip(0)
-        return lf.with_columns(left.alias(QUARTERS_LEFT),
-                               pl.when(left > 0).then(gap / left).otherwise(gap).alias(REQUIRED))
+        return lf.with_columns(
+            left.alias(QUARTERS_LEFT), pl.when(left > 0).then(gap / left).otherwise(gap).alias(REQUIRED)
+        )
+
     return step
 
 
 def plan_revision(first_totals: pl.LazyFrame):
     """The year's plan at the state against the year's first complete plan (a share of the budget)."""
+
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
-        return lf.join(first_totals, on=KEY, how="left", maintain_order="left").with_columns(
-            pl.when(~pl.col("__plan_partial") & (pl.col(s.BUDGET) > 0))
-            .then((pl.col(cum("plan_total")) - pl.col("__plan_first")) / pl.col(s.BUDGET))
-            .alias(PLAN_REVISION_SHARE)).drop("__plan_first")
+        return (
+            lf.join(first_totals, on=KEY, how="left", maintain_order="left")
+            .with_columns(
+                pl.when(~pl.col("__plan_partial") & (pl.col(s.BUDGET) > 0))
+                .then((pl.col(cum("plan_total")) - pl.col("__plan_first")) / pl.col(s.BUDGET))
+                .alias(PLAN_REVISION_SHARE)
+            )
+            .drop("__plan_first")
+        )
+
     return step
 
 
 def prior_year(known: pl.LazyFrame):
     """The line's previous-year outcome as known at each state (complete years only: no look-ahead)."""
-    prior = (known.select(
-        (pl.col(s.FISCAL_YEAR) + 1).cast(pl.Int32).alias(s.FISCAL_YEAR), s.PROJECT_ID,
-        pl.col(STATE).alias("__prior_state"), pl.col(Y_DISBURSED).alias(PRIOR_DISBURSED),
-        pl.col(Y_SPEND).alias(PRIOR_SPEND), pl.col(PRIOR_Q4)).sort("__prior_state"))
+    prior = known.select(
+        (pl.col(s.FISCAL_YEAR) + 1).cast(pl.Int32).alias(s.FISCAL_YEAR),
+        s.PROJECT_ID,
+        pl.col(STATE).alias("__prior_state"),
+        pl.col(Y_DISBURSED).alias(PRIOR_DISBURSED),
+        pl.col(Y_SPEND).alias(PRIOR_SPEND),
+        pl.col(PRIOR_Q4),
+    ).sort("__prior_state")
 
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
-        return (lf.with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)).with_row_index("__order").sort(STATE)
-                .join_asof(prior, left_on=STATE, right_on="__prior_state", by=KEY, strategy="backward",
-                           check_sortedness=False)
-                .sort("__order").drop("__order", "__prior_state"))
+        return (
+            lf.with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32))
+            .with_row_index("__order")
+            .sort(STATE)
+            .join_asof(
+                prior, left_on=STATE, right_on="__prior_state", by=KEY, strategy="backward", check_sortedness=False
+            )
+            .sort("__order")
+            .drop("__order", "__prior_state")
+        )
+
     return step
 
 
@@ -341,16 +428,30 @@ TRUTH = [BUDGET_FINAL, *AMOUNT.values(), *TARGETS.values()]  # Y_RATIO: per orig
 
 def _first_plan_totals(lf: pl.LazyFrame) -> pl.LazyFrame:
     """Per project-year: the plan total of its first state with a plan for all four quarters."""
-    complete = lf.group_by(_S).agg(pl.col(s.PLAN).sum().alias("__plan_first"),
-                                   pl.col(s.PLAN).is_not_null().all().alias("__full"))
-    return (complete.filter("__full").sort(STATE).group_by(KEY).agg(pl.col("__plan_first").first())
-            .with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)))
+    complete = lf.group_by(_S).agg(
+        pl.col(s.PLAN).sum().alias("__plan_first"), pl.col(s.PLAN).is_not_null().all().alias("__full")
+    )
+    return (
+        complete.filter("__full")
+        .sort(STATE)
+        .group_by(KEY)
+        .agg(pl.col("__plan_first").first())
+        .with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32))
+    )
 
 
 def _features(lf: pl.LazyFrame, target: float, history: pl.LazyFrame) -> pl.LazyFrame:
     known = outcomes(history, every_state=True)
-    return (lf.pipe(cumulative).pipe(shares).pipe(paces).pipe(conversion).pipe(momenta)
-            .pipe(required(target)).pipe(plan_revision(_first_plan_totals(history))).pipe(prior_year(known)))
+    return (
+        lf.pipe(cumulative)
+        .pipe(shares)
+        .pipe(paces)
+        .pipe(conversion)
+        .pipe(momenta)
+        .pipe(required(target))
+        .pipe(plan_revision(_first_plan_totals(history)))
+        .pipe(prior_year(known))
+    )
 
 
 def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
@@ -363,22 +464,27 @@ def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: b
     """
     lf = lf.collect().lazy()  # read several times below
     every = _features(lf, target, lf)
-    at_origin = every.join(origin_states(lf), left_on=[*_S, s.QUARTER], right_on=[*_S, ORIGIN], how="inner",
-                           maintain_order="left").with_columns(pl.col(s.QUARTER).cast(pl.Int8).alias(ORIGIN))
+    at_origin = every.join(
+        origin_states(lf), left_on=[*_S, s.QUARTER], right_on=[*_S, ORIGIN], how="inner", maintain_order="left"
+    ).with_columns(pl.col(s.QUARTER).cast(pl.Int8).alias(ORIGIN))
     first = lf.join(lf.group_by(KEY).agg(pl.col(STATE).min()), on=_S, how="semi")
-    zero = (_features(first.pipe(known_at(0)), target, lf).filter(pl.col(s.QUARTER) == 1)
-            .with_columns(pl.lit(0, pl.Int8).alias(ORIGIN)))
+    zero = (
+        _features(first.pipe(known_at(0)), target, lf)
+        .filter(pl.col(s.QUARTER) == 1)
+        .with_columns(pl.lit(0, pl.Int8).alias(ORIGIN))
+    )
     feats = pl.concat([zero.select(COLUMNS), at_origin.select(COLUMNS)])
     if with_outcomes:
         done = outcomes(lf).drop(STATE).with_columns(pl.col(s.FISCAL_YEAR).cast(pl.Int32)).drop(PRIOR_Q4)
         feats = feats.join(done, on=KEY, how="left", maintain_order="left").with_columns(
-            pl.when((pl.col(BUDGET_FINAL) > 0) & (pl.col(s.BUDGET) > 0)).then(pl.col(AMOUNT[s.DISBURSED]) / pl.col(s.BUDGET))
-            .alias(Y_RATIO))
+            pl.when((pl.col(BUDGET_FINAL) > 0) & (pl.col(s.BUDGET) > 0))
+            .then(pl.col(AMOUNT[s.DISBURSED]) / pl.col(s.BUDGET))
+            .alias(Y_RATIO)
+        )
     return feats.sort([*KEY, ORIGIN]).collect()
 
 
-def build(lf: pl.LazyFrame, origin: int, target: float = CABINET_TARGET,
-          with_outcomes: bool = True) -> pl.DataFrame:
+def build(lf: pl.LazyFrame, origin: int, target: float = CABINET_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
     """Features of every project-year at ``origin`` (0-4): one row per fiscal_year, project_id."""
     return build_all(lf, target, with_outcomes).filter(pl.col(ORIGIN) == origin)
 
@@ -388,10 +494,13 @@ def build_current(lf: pl.LazyFrame, target: float = CABINET_TARGET) -> pl.DataFr
     lf = lf.collect().lazy()
     cur = current_states(lf)
     every = _features(lf.join(cur.select(_S), on=_S, how="semi"), target, lf)
-    reported = (every.join(cur, left_on=[*_S, s.QUARTER], right_on=[*_S, ORIGIN], how="inner",
-                           maintain_order="left")
-                .with_columns(pl.col(s.QUARTER).cast(pl.Int8).alias(ORIGIN)))
+    reported = every.join(
+        cur, left_on=[*_S, s.QUARTER], right_on=[*_S, ORIGIN], how="inner", maintain_order="left"
+    ).with_columns(pl.col(s.QUARTER).cast(pl.Int8).alias(ORIGIN))
     none = cur.filter(pl.col(ORIGIN) == 0).select(_S)
-    zero = (_features(lf.join(none, on=_S, how="semi").pipe(known_at(0)), target, lf)
-            .filter(pl.col(s.QUARTER) == 1).with_columns(pl.lit(0, pl.Int8).alias(ORIGIN)))
+    zero = (
+        _features(lf.join(none, on=_S, how="semi").pipe(known_at(0)), target, lf)
+        .filter(pl.col(s.QUARTER) == 1)
+        .with_columns(pl.lit(0, pl.Int8).alias(ORIGIN))
+    )
     return pl.concat([zero.select(COLUMNS), reported.select(COLUMNS)]).sort(KEY).collect()

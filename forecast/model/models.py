@@ -117,8 +117,13 @@ class StructuralRule:
         """The flow whose features the target reads."""
         return FLOW.get(self.target, self.target)
 
-    def __init__(self, target: str = s.DISBURSED, default_conversion: float = 0.30, q4_push: float = 2.0,
-                 new_contract_factor: float = 0.6):
+    def __init__(
+        self,
+        target: str = s.DISBURSED,
+        default_conversion: float = 0.30,
+        q4_push: float = 2.0,
+        new_contract_factor: float = 0.6,
+    ):
         self.target = target
         self.default_conversion = default_conversion
         self.q4_push = q4_push
@@ -200,14 +205,16 @@ class Calibration:
     method: str = "none"
 
     @classmethod
-    def fit(cls, y: np.ndarray, mid: np.ndarray, spread: np.ndarray, weights: np.ndarray | None = None,
-            bins: int = BINS) -> "Calibration":
+    def fit(
+        cls, y: np.ndarray, mid: np.ndarray, spread: np.ndarray, weights: np.ndarray | None = None, bins: int = BINS
+    ) -> Calibration:
         """From out-of-sample outcomes ``y``, point predictions ``mid`` and their spreads."""
         y, mid, spread = (np.asarray(a, float) for a in (y, mid, spread))
         w = np.ones_like(y) if weights is None else np.asarray(weights, float)
         r = (y - mid) / np.maximum(spread, 1e-9)
-        edges = np.unique(np.quantile(mid, np.linspace(0, 1, bins + 1)[1:-1])) if y.size >= bins * MIN_BIN \
-            else np.array([])
+        edges = (
+            np.unique(np.quantile(mid, np.linspace(0, 1, bins + 1)[1:-1])) if y.size >= bins * MIN_BIN else np.array([])
+        )
         which = np.digitize(mid, edges)
         scores, cums = [], []
         for b in range(len(edges) + 1):
@@ -232,8 +239,9 @@ class Calibration:
             out[m] = mid[m] + spread[m] * _weighted_quantile(self.scores[b], self.cum[b], level)
         return out
 
-    def cdf(self, mid: np.ndarray, spread: np.ndarray, threshold: float | np.ndarray,
-            recalibrate: bool = True) -> np.ndarray:
+    def cdf(
+        self, mid: np.ndarray, spread: np.ndarray, threshold: float | np.ndarray, recalibrate: bool = True
+    ) -> np.ndarray:
         """P(year-end share < threshold) for each row (recalibrated unless told not to)."""
         z = (threshold - mid) / spread
         out = np.empty_like(mid, dtype=float)
@@ -245,7 +253,7 @@ class Calibration:
             out = np.interp(out, *self.recalibration)
         return out
 
-    def recalibrate(self, p: np.ndarray, event: np.ndarray, method: str) -> "Calibration":
+    def recalibrate(self, p: np.ndarray, event: np.ndarray, method: str) -> Calibration:
         """Learn a monotone map from raw probabilities ``p`` to the frequency of ``event`` (0/1).
 
         ``isotonic`` (out-of-sample raw probabilities, enough rows) or ``platt`` (a logistic curve,
@@ -273,17 +281,26 @@ class Calibration:
         return self
 
     def to_dict(self) -> dict:
-        return {"edges": self.edges.tolist(), "scores": [x.tolist() for x in self.scores],
-                "cum": [x.tolist() for x in self.cum], "n": self.n, "method": self.method,
-                "recalibration": [a.tolist() for a in self.recalibration] if self.recalibration else None}
+        return {
+            "edges": self.edges.tolist(),
+            "scores": [x.tolist() for x in self.scores],
+            "cum": [x.tolist() for x in self.cum],
+            "n": self.n,
+            "method": self.method,
+            "recalibration": [a.tolist() for a in self.recalibration] if self.recalibration else None,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Calibration":
+    def from_dict(cls, d: dict) -> Calibration:
         recal = d.get("recalibration")
-        return cls(np.asarray(d["edges"], float), [np.asarray(x, float) for x in d["scores"]],
-                   [np.asarray(x, float) for x in d["cum"]], int(d["n"]),
-                   (np.asarray(recal[0], float), np.asarray(recal[1], float)) if recal else None,
-                   d.get("method", "none"))
+        return cls(
+            np.asarray(d["edges"], float),
+            [np.asarray(x, float) for x in d["scores"]],
+            [np.asarray(x, float) for x in d["cum"]],
+            int(d["n"]),
+            (np.asarray(recal[0], float), np.asarray(recal[1], float)) if recal else None,
+            d.get("method", "none"),
+        )
 
 
 def _weighted_quantile(sorted_scores: np.ndarray, cum: np.ndarray, level: float) -> float:
@@ -301,8 +318,13 @@ class Calibrated:
     def calibrated(self) -> bool:
         return self.calibration is not None
 
-    def predict(self, X: pl.DataFrame, threshold: float | None = None,
-                mid: np.ndarray | None = None, spread: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def predict(
+        self,
+        X: pl.DataFrame,
+        threshold: float | None = None,
+        mid: np.ndarray | None = None,
+        spread: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """p10, p50, p90 of the year-end share and, with ``threshold``, P(share < threshold).
 
         ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions).
@@ -326,8 +348,13 @@ class Calibrated:
         grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
         if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
             grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
-        out = {"p10": grid[:, LEVELS.index(0.1)], "p50": grid[:, LEVELS.index(0.5)], "p90": grid[:, LEVELS.index(0.9)],
-               "grid": grid}
+        out = {
+            "p10": grid[:, LEVELS.index(0.1)],
+            "p50": grid[:, LEVELS.index(0.5)],
+            "p90": grid[:, LEVELS.index(0.9)],
+            "grid": grid,
+        }
         if threshold is not None:
+            assert below is not None
             out["p_below"] = np.where(floor >= threshold, 0.0, np.clip(below, 0, 1))
         return out

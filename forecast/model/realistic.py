@@ -52,9 +52,15 @@ def _units(x: np.ndarray) -> np.ndarray:
     return np.rint(x * 10_000).astype(np.int64)
 
 
-def simulate(projects: int = 800, years: int = 4, seed: int = 0, as_of_quarter: int | None = None,
-             agencies: int | None = None, last_year: int | None = None,
-             calendar: FiscalCalendar | None = None) -> dict[str, pl.DataFrame]:
+def simulate(
+    projects: int = 800,
+    years: int = 4,
+    seed: int = 0,
+    as_of_quarter: int | None = None,
+    agencies: int | None = None,
+    last_year: int | None = None,
+    calendar: FiscalCalendar | None = None,
+) -> dict[str, pl.DataFrame]:
     """``years`` fiscal years of about ``projects`` budget lines a year with real-data pathologies."""
     from forecast.model.synthetic import SYNTHETIC_PREFIX, SYNTHETIC_TAG
 
@@ -149,26 +155,43 @@ def simulate(projects: int = 800, years: int = 4, seed: int = 0, as_of_quarter: 
                 rest[:, -1] = b_k_u - base
                 plan_cum_u[:, done:] = base[:, None] + rest
             plan_u = np.diff(np.concatenate([np.zeros((n, 1), dtype=np.int64), plan_cum_u], 1), axis=1)
-            projects_rows.append(pl.DataFrame({
-                s.FISCAL_YEAR: np.full(n, fy, np.int32), s.PROJECT_ID: ids[lines], s.AS_OF: [as_of] * n,
-                s.BUDGET: b_k_u / 10_000}))
+            projects_rows.append(
+                pl.DataFrame(
+                    {
+                        s.FISCAL_YEAR: np.full(n, fy, np.int32),
+                        s.PROJECT_ID: ids[lines],
+                        s.AS_OF: [as_of] * n,
+                        s.BUDGET: b_k_u / 10_000,
+                    }
+                )
+            )
             for qq in range(4):
                 reported = k >= qq + 1
-                finance_rows.append(pl.DataFrame({
-                    s.FISCAL_YEAR: np.full(n, fy, np.int32), s.PROJECT_ID: ids[lines],
-                    s.QUARTER: np.full(n, qq + 1, np.int8), s.AS_OF: [as_of] * n, s.PLAN: plan_u[:, qq] / 10_000,
-                    s.DISBURSED: disb[:, qq] if reported else np.full(n, np.nan)})
-                    .with_columns(pl.col(s.DISBURSED).fill_nan(None)))
+                finance_rows.append(
+                    pl.DataFrame(
+                        {
+                            s.FISCAL_YEAR: np.full(n, fy, np.int32),
+                            s.PROJECT_ID: ids[lines],
+                            s.QUARTER: np.full(n, qq + 1, np.int8),
+                            s.AS_OF: [as_of] * n,
+                            s.PLAN: plan_u[:, qq] / 10_000,
+                            s.DISBURSED: disb[:, qq] if reported else np.full(n, np.nan),
+                        }
+                    ).with_columns(pl.col(s.DISBURSED).fill_nan(None))
+                )
     projects_df = pl.concat(projects_rows)
     names = pl.DataFrame({s.PROJECT_ID: ids, "__i": np.arange(n_lines), "__g": agency})
-    projects_df = (projects_df.join(names, on=s.PROJECT_ID, how="left").with_columns(
+    projects_df = projects_df.join(names, on=s.PROJECT_ID, how="left").with_columns(
         pl.lit(None, pl.String).alias(s.NAME_TH),
         pl.format(f"{SYNTHETIC_TAG} budget line {{}}", pl.col("__i") + 1).alias(s.NAME_EN),
         pl.format("{}", pl.col("__g") + 1000).alias(s.PLAN_LINE),
         pl.format("SIM-BODY-{}", pl.col("__g") + 1).alias(s.OWNER),
-        pl.lit(0.0).alias(s.BUDGET_CUT), pl.format("SIM-BODY-{}", pl.col("__g") + 1).alias(s.AGENCY)))
+        pl.lit(0.0).alias(s.BUDGET_CUT),
+        pl.format("SIM-BODY-{}", pl.col("__g") + 1).alias(s.AGENCY),
+    )
     finance_df = pl.concat(finance_rows).with_columns(
-        *(pl.lit(None, pl.Float64).alias(c) for c in (s.COMMITTED, s.SPEND, *s.CUM_REPORTED.values())))
+        *(pl.lit(None, pl.Float64).alias(c) for c in (s.COMMITTED, s.SPEND, *s.CUM_REPORTED.values()))
+    )
     return {
         "projects": projects_df.select(s.PROJECTS.names),
         "finance": finance_df.select(s.FINANCE.names),

@@ -61,8 +61,10 @@ def check_writable(root: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise RegistryError(f"the models folder {root} cannot be written ({exc.strerror or exc}); nothing was "
-                            "trained. Choose a store you can write to.") from exc
+        raise RegistryError(
+            f"the models folder {root} cannot be written ({exc.strerror or exc}); nothing was "
+            "trained. Choose a store you can write to."
+        ) from exc
 
 
 def library_versions() -> dict[str, str]:
@@ -79,8 +81,14 @@ def code_version() -> str:
     """Package version plus the git commit of the working tree, when there is one."""
     version = library_versions()["forecast"]
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=config.ROOT, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=config.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
     return f"{version}+{commit}" if commit else version
@@ -108,8 +116,11 @@ class ModelSet:
     def warnings(self) -> list[str]:
         """Library versions that differ from the ones the set was trained with."""
         now = library_versions()
-        return [f"{lib} {was} at training, {now.get(lib)} now" for lib, was in self.manifest["libraries"].items()
-                if lib != "forecast" and now.get(lib) != was]
+        return [
+            f"{lib} {was} at training, {now.get(lib)} now"
+            for lib, was in self.manifest["libraries"].items()
+            if lib != "forecast" and now.get(lib) != was
+        ]
 
 
 def versions(root: Path) -> list[str]:
@@ -131,8 +142,9 @@ def trusted_types() -> list[str]:
     from forecast.model.estimators import CANDIDATES
     from forecast.model.models import Calibrated, Calibration
 
-    return sorted({f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)}
-                  | {TREE_PREDICTOR})
+    return sorted(
+        {f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)} | {TREE_PREDICTOR}
+    )
 
 
 def _signed(root: Path, version: str, key: bytes) -> bool:
@@ -165,13 +177,19 @@ def activate(root: Path, version: str, key: bytes, foreign: bool = False, by: di
     was_foreign = False
     if not _signed(root, version, key):
         if not foreign:
-            raise RegistryError(f"model set {version} is not signed by this store: it was trained for another "
-                                "store or its manifest was edited after training. It was not activated. To use it "
-                                "anyway, an administrator accepts it explicitly as foreign.")
+            raise RegistryError(
+                f"model set {version} is not signed by this store: it was trained for another "
+                "store or its manifest was edited after training. It was not activated. To use it "
+                "anyway, an administrator accepts it explicitly as foreign."
+            )
         folder = root / version
         manifest = read_manifest(root, version)
-        note = {"accepted_by": (by or {}).get("user", ""), "accepted_at": _now(),
-                "trained_for_store": manifest.get("store"), "training_fingerprint": manifest.get("training_fingerprint")}
+        note = {
+            "accepted_by": (by or {}).get("user", ""),
+            "accepted_at": _now(),
+            "trained_for_store": manifest.get("store"),
+            "training_fingerprint": manifest.get("training_fingerprint"),
+        }
         (folder / ACCEPTED).write_text(json.dumps(note, indent=2, ensure_ascii=False), encoding="utf-8")
         (folder / SIGNATURE).write_text(signing.sign(key, (folder / MANIFEST).read_bytes()), encoding="ascii")
         was_foreign = True
@@ -182,7 +200,7 @@ def activate(root: Path, version: str, key: bytes, foreign: bool = False, by: di
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_active: bool = True) -> ModelSet:
@@ -200,8 +218,15 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
             name = f"origin-{q}.skops"
             sio.dump(fitted, tmp / name, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
             artifacts[name] = sha256_file(tmp / name)
-        manifest = {"version": version, "created_at": _now(), "code_version": code_version(),
-                    "libraries": library_versions(), "format": "skops", **manifest, "artifacts": artifacts}
+        manifest = {
+            "version": version,
+            "created_at": _now(),
+            "code_version": code_version(),
+            "libraries": library_versions(),
+            "format": "skops",
+            **manifest,
+            "artifacts": artifacts,
+        }
         data = json.dumps(manifest, indent=2, ensure_ascii=False, default=str).encode("utf-8")
         (tmp / MANIFEST).write_bytes(data)
         (tmp / SIGNATURE).write_text(signing.sign(key, data), encoding="ascii")
@@ -233,38 +258,48 @@ def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet 
     if version is None:
         return None
     if version not in versions(root):
-        raise RegistryError(f"the active model set {version!r} is missing from {root}; choose another version or "
-                            "retrain.")
+        raise RegistryError(
+            f"the active model set {version!r} is missing from {root}; choose another version or retrain."
+        )
     if key is None or not _signed(root, version, key):
-        raise RegistryError(f"model set {version} in {root} is not signed by this store (trained for another store, "
-                            "or its manifest was edited after training); it will not be loaded. Retrain, or have an "
-                            "administrator accept it as foreign.")
+        raise RegistryError(
+            f"model set {version} in {root} is not signed by this store (trained for another store, "
+            "or its manifest was edited after training); it will not be loaded. Retrain, or have an "
+            "administrator accept it as foreign."
+        )
     manifest = read_manifest(root, version)
     if manifest.get("format") != "skops":
-        raise RegistryError(f"model set {version} was saved in an older format (pickle), which can run code when "
-                            "loaded; it will not be loaded. Retrain to save it in the current format.")
+        raise RegistryError(
+            f"model set {version} was saved in an older format (pickle), which can run code when "
+            "loaded; it will not be loaded. Retrain to save it in the current format."
+        )
     folder = (root / version).resolve()
     allowed = set(trusted_types())
     entries = []
     for name, expected in manifest["artifacts"].items():
         path = (folder / name).resolve()
         if not ARTIFACT.match(name) or path.parent != folder:
-            raise RegistryError(f"model set {version}: artifact name {name!r} is not allowed (origin-1.skops to "
-                                "origin-4.skops inside the set's folder); the set will not be loaded.")
+            raise RegistryError(
+                f"model set {version}: artifact name {name!r} is not allowed (origin-1.skops to "
+                "origin-4.skops inside the set's folder); the set will not be loaded."
+            )
         if not path.exists():
             raise RegistryError(f"{path} is missing; retrain.")
         got = sha256_file(path)
         if got != expected:
-            raise RegistryError(f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
-                                "the file was changed after training and will not be loaded. Retrain or activate "
-                                "another version.")
+            raise RegistryError(
+                f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
+                "the file was changed after training and will not be loaded. Retrain or activate "
+                "another version."
+            )
         try:
             extra = set(sio.get_untrusted_types(file=path)) - allowed
-        except Exception as exc:  # noqa: BLE001 - a damaged archive: refuse it, say which
+        except Exception as exc:
             raise RegistryError(f"{path} cannot be read as a model file ({type(exc).__name__}); retrain.") from exc
         if extra:
-            raise RegistryError(f"{path} holds types that a model set never holds ({', '.join(sorted(extra))}); "
-                                "it will not be loaded.")
+            raise RegistryError(
+                f"{path} holds types that a model set never holds ({', '.join(sorted(extra))}); it will not be loaded."
+            )
         entries.append((int(name.split("-")[1].split(".")[0]), path))
     origins = {q: sio.load(path, trusted=sorted(allowed)) for q, path in entries}
     return ModelSet(version, manifest, origins)
@@ -279,25 +314,62 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
         try:
             m = read_manifest(root, v)
         except RegistryError as exc:
-            rows.append({"version": v, "active": v == active, "created_at": "", "author": "",
-                         "basis": f"unreadable: {exc}", "years": "", "rows": None, "champions": "",
-                         "mae_disbursed_pp": "", "signature": ""})
+            rows.append(
+                {
+                    "version": v,
+                    "active": v == active,
+                    "created_at": "",
+                    "author": "",
+                    "basis": f"unreadable: {exc}",
+                    "years": "",
+                    "rows": None,
+                    "champions": "",
+                    "mae_disbursed_pp": "",
+                    "signature": "",
+                }
+            )
             continue
         metrics = pl.DataFrame(m["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
         taken = accepted(root, v)
-        signature = "" if key is None else (
-            "not signed by this store" if not _signed(root, v, key) else
-            f"foreign, accepted by {taken.get('accepted_by') or '?'}" if taken else "signed")
-        rows.append({
-            "version": v, "active": v == active, "created_at": m["created_at"],
-            "author": (m.get("author") or {}).get("user", ""), "basis": m["basis"],
-            "years": f"{min(m['years'])}-{max(m['years'])}", "rows": m.get("rows"),
-            "champions": ", ".join(f"Q{q}: {c}" for q, c in sorted(m["champions"].items())),
-            "mae_disbursed_pp": ", ".join(f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}"
-                                          for r in metrics.iter_rows(named=True)),
-            "signature": signature,
-        })
-    return pl.DataFrame(rows, schema={"version": pl.String, "active": pl.Boolean, "created_at": pl.String,
-                                      "author": pl.String, "basis": pl.String, "years": pl.String, "rows": pl.Int64,
-                                      "champions": pl.String, "mae_disbursed_pp": pl.String,
-                                      "signature": pl.String})
+        signature = (
+            ""
+            if key is None
+            else (
+                "not signed by this store"
+                if not _signed(root, v, key)
+                else f"foreign, accepted by {taken.get('accepted_by') or '?'}"
+                if taken
+                else "signed"
+            )
+        )
+        rows.append(
+            {
+                "version": v,
+                "active": v == active,
+                "created_at": m["created_at"],
+                "author": (m.get("author") or {}).get("user", ""),
+                "basis": m["basis"],
+                "years": f"{min(m['years'])}-{max(m['years'])}",
+                "rows": m.get("rows"),
+                "champions": ", ".join(f"Q{q}: {c}" for q, c in sorted(m["champions"].items())),
+                "mae_disbursed_pp": ", ".join(
+                    f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}" for r in metrics.iter_rows(named=True)
+                ),
+                "signature": signature,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "version": pl.String,
+            "active": pl.Boolean,
+            "created_at": pl.String,
+            "author": pl.String,
+            "basis": pl.String,
+            "years": pl.String,
+            "rows": pl.Int64,
+            "champions": pl.String,
+            "mae_disbursed_pp": pl.String,
+            "signature": pl.String,
+        },
+    )

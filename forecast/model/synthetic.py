@@ -42,16 +42,19 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from forecast.data.store import SYNTHETIC_MARKER, SYNTHETIC_PREFIX, SYNTHETIC_TAG
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
+from forecast.data.store import SYNTHETIC_MARKER, SYNTHETIC_PREFIX, SYNTHETIC_TAG
 from forecast.errors import InputError
 
 PLAN_MEAN = (0.45, 0.30, 0.04, 0.21)
 PLAN_CONCENTRATION = 30.0
 RESTATED_RATE = 0.12
-PLAN_LINES = ("แผนงานยุทธศาสตร์พัฒนาเศรษฐกิจและสังคมดิจิทัล", "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพคน",
-              "แผนงานบูรณาการรัฐบาลดิจิทัล")
+PLAN_LINES = (
+    "แผนงานยุทธศาสตร์พัฒนาเศรษฐกิจและสังคมดิจิทัล",
+    "แผนงานพื้นฐานด้านการพัฒนาและเสริมสร้างศักยภาพคน",
+    "แผนงานบูรณาการรัฐบาลดิจิทัล",
+)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -63,9 +66,16 @@ def _units(x: np.ndarray) -> np.ndarray:
     return np.rint(x * 10_000).astype(np.int64)
 
 
-def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: int | None = None,
-             agencies: int | None = None, last_year: int | None = None,
-             calendar: FiscalCalendar | None = None, profile: str = "default") -> dict[str, pl.DataFrame]:
+def simulate(
+    projects: int = 90,
+    years: int = 6,
+    seed: int = 0,
+    as_of_quarter: int | None = None,
+    agencies: int | None = None,
+    last_year: int | None = None,
+    calendar: FiscalCalendar | None = None,
+    profile: str = "default",
+) -> dict[str, pl.DataFrame]:
     """Simulate ``years`` fiscal years of ``projects`` projects; returns the four template tables.
 
     Parameters
@@ -148,8 +158,9 @@ def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: i
     frames = {
         "projects": _projects(fys, ids, agency, budget_u, rng),
         "finance": _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, late_frac),
-        **_kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q,
-                survey_target, rng),
+        **_kpis(
+            cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q, survey_target, rng
+        ),
     }
     return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES if name in frames}
 
@@ -157,22 +168,24 @@ def simulate(projects: int = 90, years: int = 6, seed: int = 0, as_of_quarter: i
 def _projects(fys, ids, agency, budget_u, rng) -> pl.DataFrame:
     Y, P = budget_u.shape
     line = rng.integers(0, len(PLAN_LINES), P)
-    return pl.DataFrame({
-        s.FISCAL_YEAR: np.repeat(fys, P).astype(np.int32),
-        s.PROJECT_ID: np.tile(ids, Y),
-        s.AS_OF: pl.Series([None] * (Y * P), dtype=pl.Date),
-        s.NAME_TH: np.tile([f"โครงการจำลอง {i + 1}" for i in range(P)], Y),
-        s.NAME_EN: np.tile([f"{SYNTHETIC_TAG} Project {i + 1}" for i in range(P)], Y),
-        s.PLAN_LINE: np.tile(np.asarray(PLAN_LINES)[line], Y),
-        s.OWNER: "",
-        s.BUDGET: budget_u.ravel() / 10_000,
-        s.BUDGET_CUT: 0.0,
-        s.AGENCY: np.tile([f"SIM-AGENCY-{g + 1:03d}" for g in agency], Y),
-    })
+    return pl.DataFrame(
+        {
+            s.FISCAL_YEAR: np.repeat(fys, P).astype(np.int32),
+            s.PROJECT_ID: np.tile(ids, Y),
+            s.AS_OF: pl.Series([None] * (Y * P), dtype=pl.Date),
+            s.NAME_TH: np.tile([f"โครงการจำลอง {i + 1}" for i in range(P)], Y),
+            s.NAME_EN: np.tile([f"{SYNTHETIC_TAG} Project {i + 1}" for i in range(P)], Y),
+            s.PLAN_LINE: np.tile(np.asarray(PLAN_LINES)[line], Y),
+            s.OWNER: "",
+            s.BUDGET: budget_u.ravel() / 10_000,
+            s.BUDGET_CUT: 0.0,
+            s.AGENCY: np.tile([f"SIM-AGENCY-{g + 1:03d}" for g in agency], Y),
+        }
+    )
 
 
 def _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, late_frac) -> pl.DataFrame:
-    Y, P, _ = plan_u.shape
+    _Y, P, _ = plan_u.shape
     frames = []
     for yi, fy in enumerate(fys):
         L = int(last_q[yi])
@@ -187,24 +200,28 @@ def _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, l
                     d[hit, q] -= np.rint(d[hit, q] * late_frac[yi, hit]).astype(np.int64)
             sp = spend_u[yi]
             reported = np.arange(4) < known
-            frames.append(pl.DataFrame({
-                s.FISCAL_YEAR: np.full(P * 4, fy, dtype=np.int32),
-                s.PROJECT_ID: np.repeat(ids, 4),
-                s.QUARTER: np.tile(np.arange(1, 5), P).astype(np.int8),
-                s.AS_OF: [as_of] * (P * 4),
-                s.PLAN: plan_u[yi].ravel() / 10_000,
-                s.DISBURSED: np.where(reported, d, 0).ravel() / 10_000,
-                s.COMMITTED: np.where(reported, sp - d, 0).ravel() / 10_000,
-                s.SPEND: np.where(reported, sp, 0).ravel() / 10_000,
-                "__reported": np.tile(reported, P),
-            }).with_columns(*(pl.when(pl.col("__reported")).then(pl.col(c)) for c in s.ACTUALS)))
-    return pl.concat(frames).with_columns(
-        *(pl.lit(None, pl.Float64).alias(c) for c in s.CUM_REPORTED.values()))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        s.FISCAL_YEAR: np.full(P * 4, fy, dtype=np.int32),
+                        s.PROJECT_ID: np.repeat(ids, 4),
+                        s.QUARTER: np.tile(np.arange(1, 5), P).astype(np.int8),
+                        s.AS_OF: [as_of] * (P * 4),
+                        s.PLAN: plan_u[yi].ravel() / 10_000,
+                        s.DISBURSED: np.where(reported, d, 0).ravel() / 10_000,
+                        s.COMMITTED: np.where(reported, sp - d, 0).ravel() / 10_000,
+                        s.SPEND: np.where(reported, sp, 0).ravel() / 10_000,
+                        "__reported": np.tile(reported, P),
+                    }
+                ).with_columns(*(pl.when(pl.col("__reported")).then(pl.col(c)) for c in s.ACTUALS))
+            )
+    return pl.concat(frames).with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in s.CUM_REPORTED.values()))
 
 
-def _kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q,
-          survey_target, rng) -> dict[str, pl.DataFrame]:
-    Y, P, _ = theta_k.shape
+def _kpis(
+    cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q, survey_target, rng
+) -> dict[str, pl.DataFrame]:
+    _Y, P, _ = theta_k.shape
     kpis, results = [], []
     levels = np.array([0.15, 0.45, 0.70, 1.0])
     for yi, fy in enumerate(fys):
@@ -216,67 +233,144 @@ def _kpis(cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_targe
         plan = np.ceil(T[:, None] * levels).astype(np.int64)
         r = np.exp(0.35 * theta_k[yi, :, 0] + rng.normal(0, 0.25, P))
         prog = np.maximum.accumulate(
-            np.floor(T[:, None] * levels * r[:, None] * np.exp(rng.normal(0, 0.08, (P, 4)))), axis=1)
-        kpis.append(pl.DataFrame({
-            **base, s.PROJECT_ID: ids, s.KPI_ID: "1", s.NAME_TH: "จำนวนผู้ได้รับประโยชน์จากโครงการ",
-            s.NAME_EN: "People reached by the project", s.SOURCE: "budget_bureau", s.UNIT: "person",
-            s.COMPARATOR: ">=", s.TARGET: T.astype(float),
-            **{p: plan[:, i].astype(float) for i, p in enumerate(s.PLAN_Q)}, s.PLAN_IS_CUMULATIVE: True,
-            s.TIER_50: np.rint(0.6 * T).astype(float), s.TIER_75: np.rint(0.8 * T).astype(float),
-            s.TIER_100: T.astype(float)}))
+            np.floor(T[:, None] * levels * r[:, None] * np.exp(rng.normal(0, 0.08, (P, 4)))), axis=1
+        )
+        kpis.append(
+            pl.DataFrame(
+                {
+                    **base,
+                    s.PROJECT_ID: ids,
+                    s.KPI_ID: "1",
+                    s.NAME_TH: "จำนวนผู้ได้รับประโยชน์จากโครงการ",
+                    s.NAME_EN: "People reached by the project",
+                    s.SOURCE: "budget_bureau",
+                    s.UNIT: "person",
+                    s.COMPARATOR: ">=",
+                    s.TARGET: T.astype(float),
+                    **{p: plan[:, i].astype(float) for i, p in enumerate(s.PLAN_Q)},
+                    s.PLAN_IS_CUMULATIVE: True,
+                    s.TIER_50: np.rint(0.6 * T).astype(float),
+                    s.TIER_75: np.rint(0.8 * T).astype(float),
+                    s.TIER_100: T.astype(float),
+                }
+            )
+        )
         for q in range(L):
             v = prog[:, q]
-            results.append(pl.DataFrame({
-                **base, s.PROJECT_ID: ids, s.KPI_ID: "1", s.QUARTER: q + 1, s.VALUE: v,
-                s.STATUS_TEXT: [f"ผลสะสม {int(x):,} ราย" for x in v]}))
+            results.append(
+                pl.DataFrame(
+                    {
+                        **base,
+                        s.PROJECT_ID: ids,
+                        s.KPI_ID: "1",
+                        s.QUARTER: q + 1,
+                        s.VALUE: v,
+                        s.STATUS_TEXT: [f"ผลสะสม {int(x):,} ราย" for x in v],
+                    }
+                )
+            )
         # 2: an annual survey, measured in Q4
         sv = np.flatnonzero(has_survey)
         tgt = survey_target[sv].astype(float)
-        kpis.append(pl.DataFrame({
-            **base, s.PROJECT_ID: ids[sv], s.KPI_ID: "2", s.NAME_TH: "ร้อยละความพึงพอใจของผู้รับบริการ",
-            s.NAME_EN: "Service users satisfied (survey)", s.SOURCE: "opdc", s.UNIT: "percent", s.COMPARATOR: ">=",
-            s.TARGET: tgt, s.PLAN_Q[0]: None, s.PLAN_Q[1]: None, s.PLAN_Q[2]: None, s.PLAN_Q[3]: tgt,
-            s.PLAN_IS_CUMULATIVE: True, s.TIER_50: None, s.TIER_75: None, s.TIER_100: None}))
+        kpis.append(
+            pl.DataFrame(
+                {
+                    **base,
+                    s.PROJECT_ID: ids[sv],
+                    s.KPI_ID: "2",
+                    s.NAME_TH: "ร้อยละความพึงพอใจของผู้รับบริการ",
+                    s.NAME_EN: "Service users satisfied (survey)",
+                    s.SOURCE: "opdc",
+                    s.UNIT: "percent",
+                    s.COMPARATOR: ">=",
+                    s.TARGET: tgt,
+                    s.PLAN_Q[0]: None,
+                    s.PLAN_Q[1]: None,
+                    s.PLAN_Q[2]: None,
+                    s.PLAN_Q[3]: tgt,
+                    s.PLAN_IS_CUMULATIVE: True,
+                    s.TIER_50: None,
+                    s.TIER_75: None,
+                    s.TIER_100: None,
+                }
+            )
+        )
         score = np.clip(np.round(tgt + 6 * theta_k[yi, sv, 1] + rng.normal(0, 5, sv.size), 1), 0, 100)
         for q in range(L):
             done = q == 3
-            results.append(pl.DataFrame({
-                **base, s.PROJECT_ID: ids[sv], s.KPI_ID: "2", s.QUARTER: q + 1,
-                s.VALUE: score if done else np.full(sv.size, np.nan),
-                s.STATUS_TEXT: [f"ผลสำรวจร้อยละ {x:.1f}" for x in score] if done
-                else ["อยู่ระหว่างดำเนินการสำรวจ"] * sv.size}).with_columns(pl.col(s.VALUE).fill_nan(None)))
+            results.append(
+                pl.DataFrame(
+                    {
+                        **base,
+                        s.PROJECT_ID: ids[sv],
+                        s.KPI_ID: "2",
+                        s.QUARTER: q + 1,
+                        s.VALUE: score if done else np.full(sv.size, np.nan),
+                        s.STATUS_TEXT: [f"ผลสำรวจร้อยละ {x:.1f}" for x in score]
+                        if done
+                        else ["อยู่ระหว่างดำเนินการสำรวจ"] * sv.size,
+                    }
+                ).with_columns(pl.col(s.VALUE).fill_nan(None))
+            )
         # 3: a milestone, at least one item
         ms = np.flatnonzero(has_milestone)
         due = milestone_q[ms]
         late = np.maximum(0, np.rint(rng.normal(0.3 - 0.8 * theta_k[yi, ms, 2], 0.8))).astype(np.int64)
-        kpis.append(pl.DataFrame({
-            **base, s.PROJECT_ID: ids[ms], s.KPI_ID: "3", s.NAME_TH: "แนวทางหรือมาตรการที่แล้วเสร็จ",
-            s.NAME_EN: "Guideline or measure completed", s.SOURCE: "budget_bureau", s.UNIT: "item",
-            s.COMPARATOR: ">=", s.TARGET: 1.0,
-            **{p: np.where(due == i + 1, 1.0, np.nan) for i, p in enumerate(s.PLAN_Q)},
-            s.PLAN_IS_CUMULATIVE: False, s.TIER_50: None, s.TIER_75: None, s.TIER_100: None})
-            .with_columns(*(pl.col(p).fill_nan(None) for p in s.PLAN_Q)))
+        kpis.append(
+            pl.DataFrame(
+                {
+                    **base,
+                    s.PROJECT_ID: ids[ms],
+                    s.KPI_ID: "3",
+                    s.NAME_TH: "แนวทางหรือมาตรการที่แล้วเสร็จ",
+                    s.NAME_EN: "Guideline or measure completed",
+                    s.SOURCE: "budget_bureau",
+                    s.UNIT: "item",
+                    s.COMPARATOR: ">=",
+                    s.TARGET: 1.0,
+                    **{p: np.where(due == i + 1, 1.0, np.nan) for i, p in enumerate(s.PLAN_Q)},
+                    s.PLAN_IS_CUMULATIVE: False,
+                    s.TIER_50: None,
+                    s.TIER_75: None,
+                    s.TIER_100: None,
+                }
+            ).with_columns(*(pl.col(p).fill_nan(None) for p in s.PLAN_Q))
+        )
         for q in range(L):
             v = (q + 1 >= due + late).astype(float)
-            results.append(pl.DataFrame({
-                **base, s.PROJECT_ID: ids[ms], s.KPI_ID: "3", s.QUARTER: q + 1, s.VALUE: v,
-                s.STATUS_TEXT: np.where(v > 0, "แล้วเสร็จ 1 เรื่อง", "อยู่ระหว่างดำเนินการ")}))
+            results.append(
+                pl.DataFrame(
+                    {
+                        **base,
+                        s.PROJECT_ID: ids[ms],
+                        s.KPI_ID: "3",
+                        s.QUARTER: q + 1,
+                        s.VALUE: v,
+                        s.STATUS_TEXT: np.where(v > 0, "แล้วเสร็จ 1 เรื่อง", "อยู่ระหว่างดำเนินการ"),
+                    }
+                )
+            )
     cast = {s.QUARTER: pl.Int8, s.FISCAL_YEAR: pl.Int32}
     return {
-        "kpis": pl.concat([k.cast({c: t for c, t in cast.items() if c in k.columns}) for k in kpis], how="diagonal_relaxed"),
-        "kpi_results": pl.concat([r.cast({c: t for c, t in cast.items() if c in r.columns}) for r in results],
-                                 how="diagonal_relaxed"),
+        "kpis": pl.concat(
+            [k.cast({c: t for c, t in cast.items() if c in k.columns}) for k in kpis], how="diagonal_relaxed"
+        ),
+        "kpi_results": pl.concat(
+            [r.cast({c: t for c, t in cast.items() if c in r.columns}) for r in results], how="diagonal_relaxed"
+        ),
     }
 
 
 def describe(frames: dict[str, pl.DataFrame], args: dict) -> str:
     fy = frames["projects"][s.FISCAL_YEAR]
-    return (f"# Synthetic history ({SYNTHETIC_TAG})\n\n"
-            f"Written by `forecast simulate` on {dt.date.today().isoformat()} with {args}.\n"
-            f"Fiscal years {fy.min()}-{fy.max()}, {frames['projects'].height} project-years, "
-            f"{frames['finance'].height} finance rows.\n\n"
-            "This is not real data. Every projection, ranking or model built on it is labelled "
-            "'synthetic history'. The generative model is documented in forecast/model/synthetic.py.\n")
+    return (
+        f"# Synthetic history ({SYNTHETIC_TAG})\n\n"
+        f"Written by `forecast simulate` on {dt.date.today().isoformat()} with {args}.\n"
+        f"Fiscal years {fy.min()!s}-{fy.max()!s}, {frames['projects'].height} project-years, "
+        f"{frames['finance'].height} finance rows.\n\n"
+        "This is not real data. Every projection, ranking or model built on it is labelled "
+        "'synthetic history'. The generative model is documented in forecast/model/synthetic.py.\n"
+    )
 
 
 def write(frames: dict[str, pl.DataFrame], out: Path | str, fmt: str = "csv", args: dict | None = None) -> list[Path]:
