@@ -242,7 +242,7 @@ def test_estimators_fit_and_predict_every_target():
             assert (pred >= M.to_date(X, s.SPEND) - 1e-12).all(), name
     with pytest.raises(ValueError, match="target must be one of"):
         E.PlanBaseline(target="budget").fit(X, X[F.Y_SPEND].to_numpy())
-    with pytest.raises(ValueError, match="y is required"):
+    with pytest.raises(ValueError, match="requires y to be passed"):
         E.PlanBaseline().fit(X)
     with pytest.raises(ValueError, match="rows but y has"):
         E.ProfileBaseline().fit(X, np.ones(3))

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 from scipy.special import expit
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, column_or_1d
 
 from forecast.data import schema as s
 from forecast.model import features as F
@@ -42,28 +42,46 @@ def _check_target(target: str) -> None:
         raise ValueError(f"target must be one of {', '.join(FLOW)}; got {target!r}.")
 
 
+def as_frame(X) -> pl.DataFrame:
+    """A polars feature frame as given; any other 2-D numeric array-like as a frame with columns x0, x1, ...
+
+    Arrays go through scikit-learn's ``check_array`` (2-D, numeric, not empty, not complex; missing
+    values allowed, as features have them).
+    """
+    if isinstance(X, pl.DataFrame):
+        if X.height == 0:
+            raise ValueError("Found array with 0 sample(s) (shape=(0, ...)) while a minimum of 1 is required.")
+        return X
+    arr = check_array(X, dtype="numeric", ensure_all_finite="allow-nan")
+    return pl.DataFrame(arr, schema=[f"x{i}" for i in range(arr.shape[1])], orient="row")
+
+
 def check_xy(X, y, sample_weight=None) -> tuple[pl.DataFrame, np.ndarray, np.ndarray | None]:
-    """A polars feature frame, a finite target of the same length and optional non-negative weights."""
-    if not isinstance(X, pl.DataFrame):
-        raise TypeError(
-            f"X must be a polars DataFrame of features (see forecast.model.features); got {type(X).__name__}."
-        )
+    """A feature frame, a finite 1-D target of the same length and optional non-negative weights."""
+    X = as_frame(X)
     if y is None:
-        raise ValueError("y is required: the year-end share of the target for each row of X.")
-    y = np.asarray(y, dtype=float).ravel()
+        raise ValueError(
+            "this estimator requires y to be passed, but the target y is None: give the year-end share of the "
+            "target for each row of X."
+        )
+    y = column_or_1d(check_array(y, ensure_2d=False, dtype="numeric", input_name="y"), warn=True).astype(float)
     if y.shape[0] != X.height:
         raise ValueError(f"X has {X.height} rows but y has {y.shape[0]}; they must match.")
-    if not np.isfinite(y).all():
-        raise ValueError(f"y holds {int((~np.isfinite(y)).sum())} non-finite values; drop those rows first.")
-    if sample_weight is not None:
-        sample_weight = np.asarray(sample_weight, dtype=float).ravel()
-        if sample_weight.shape[0] != X.height or (sample_weight < 0).any() or not np.isfinite(sample_weight).all():
-            raise ValueError("sample_weight must hold one finite, non-negative weight per row of X.")
-    return X, y, sample_weight
+    w = (
+        None
+        if sample_weight is None
+        else _check_sample_weight(sample_weight, np.empty((X.height, 0)), dtype=float, ensure_non_negative=True)
+    )
+    return X, y, w
 
 
 class ShareModel(RegressorMixin, BaseEstimator):
-    """Base: predicts the year-end share of ``target``; subclasses set ``kind`` and ``label``."""
+    """Base: predicts the year-end share of ``target``; subclasses set ``kind`` and ``label``.
+
+    ``X`` is a polars frame of named features (``forecast.model.features``); a plain numeric array
+    is accepted too (its columns carry no feature a rule reads, so rules fall back to their
+    defaults), which is how scikit-learn's own checks exercise the contract.
+    """
 
     kind = "baseline"
     label = ""
@@ -72,27 +90,58 @@ class ShareModel(RegressorMixin, BaseEstimator):
     def __init__(self, target: str = s.DISBURSED):
         self.target = target
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # features are missing where a quarter or a history is
+        tags.regressor_tags.poor_score = True  # rules read named shares, not arbitrary columns
+        return tags
+
     @property
     def flow(self) -> str:
         """The flow whose features the target reads (an amount target reads the disbursed ones)."""
         return FLOW.get(self.target, self.target)
 
-    def fit(self, X: pl.DataFrame, y=None, sample_weight=None) -> ShareModel:
+    def _validate(self, X, y=None, sample_weight=None, reset: bool = True, y_required: bool = True):
+        """Check the inputs and record (``reset``) or compare the features seen at fit."""
         _check_target(self.target)
-        X, y, _ = check_xy(X, y, sample_weight)
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.width
+        if y_required or y is not None:
+            X, y, sample_weight = check_xy(X, y, sample_weight)
+        else:
+            X = as_frame(X)
+        if reset:
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            self.n_features_in_ = X.width
+        return X, y, sample_weight
+
+    def _frame(self, X) -> pl.DataFrame:
+        """``X`` at predict time: the features seen at fit must all be there."""
+        check_is_fitted(self, "n_features_in_")
+        named = isinstance(X, pl.DataFrame)
+        X = as_frame(X)
+        if named:  # a feature frame: every model feature seen at fit must be there (outcomes need not be)
+            missing = sorted((set(self.feature_names_in_) & set(F.FEATURES)) - set(X.columns))
+            if missing:
+                raise ValueError(f"X lacks the features {', '.join(missing)} that {type(self).__name__} was fitted on.")
+        elif X.width != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.width} features, but {type(self).__name__} is expecting {self.n_features_in_} features "
+                "as input."
+            )
+        return X
+
+    def fit(self, X, y=None, sample_weight=None) -> ShareModel:
+        X, y, _ = self._validate(X, y, sample_weight)
         self.n_train_ = X.height
         return self
 
-    def predict(self, X: pl.DataFrame) -> np.ndarray:
-        check_is_fitted(self, "n_train_")
+    def predict(self, X) -> np.ndarray:
+        X = self._frame(X)
         out = self._predict(X)
         return np.maximum(out, to_date(X, self.flow)) if self.floor_at_to_date else out
 
-    def spread(self, X: pl.DataFrame) -> np.ndarray:
+    def spread(self, X) -> np.ndarray:
         """How uncertain each prediction is, in shares: the budget share still open (at least 5 points)."""
-        return np.maximum(1 - to_date(X, self.flow), MIN_SCALE)
+        return np.maximum(1 - to_date(self._frame(X), self.flow), MIN_SCALE)
 
     def _predict(self, X: pl.DataFrame) -> np.ndarray:
         raise NotImplementedError
@@ -109,7 +158,7 @@ class RunRateBaseline(ShareModel):
     label = "run-rate: the share to date times 4 / quarters elapsed"
 
     def _predict(self, X):
-        q = np.maximum(_col(X, F.ORIGIN), 1)
+        q = np.maximum(np.nan_to_num(_col(X, F.ORIGIN), nan=1.0), 1)
         return np.clip(to_date(X, self.flow) * 4 / q, 0, 1)
 
 
@@ -133,9 +182,10 @@ class ProfileBaseline(ShareModel):
     label = "historical S-curve: share to date over the average share reached by this quarter"
 
     def fit(self, X, y=None, sample_weight=None):
-        super().fit(X, y, sample_weight)
-        done = np.asarray(y, dtype=float)
-        self.ratio_ = float(np.clip(to_date(X, self.flow).sum() / max(done.sum(), 1e-9), 0.02, 1.0))
+        X, y, w = self._validate(X, y, sample_weight)
+        self.n_train_ = X.height
+        w = np.ones(X.height) if w is None else w
+        self.ratio_ = float(np.clip((w * to_date(X, self.flow)).sum() / max((w * y).sum(), 1e-9), 0.02, 1.0))
         return self
 
     def _predict(self, X):
@@ -149,8 +199,29 @@ class StructuralModel(StructuralRule, ShareModel):
     label = StructuralRule.label
     floor_at_to_date = True
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False  # the rule needs no outcome
+        return tags
+
     def _check_fitted(self) -> None:
         check_is_fitted(self, "conversion_")
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Reads only the features (no outcome is needed); ``y`` is checked when given, then ignored."""
+        X, _, _ = self._validate(X, y, sample_weight, y_required=False)
+        self.n_train_ = X.height
+        self.conversion_ = self.conversion(X)
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        return StructuralRule.predict(self, self._frame(X))
+
+    def spread(self, X) -> np.ndarray:
+        return ShareModel.spread(self, X)
+
+    def bounds(self, X) -> tuple[np.ndarray, np.ndarray]:
+        return StructuralRule.bounds(self, self._frame(X))
 
 
 # commitments outstanding = spend - disbursed, so its share is left out (collinear)
@@ -212,8 +283,9 @@ class FractionalLogit(ShareModel):
     def fit(self, X, y=None, sample_weight=None):
         import statsmodels.api as sm
 
-        super().fit(X, y, sample_weight)
-        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
+        X, y, w = self._validate(X, y, sample_weight)
+        self.n_train_ = X.height
+        X, y, w = _sample(X, y, w, self.max_rows, self.random_state)
         raw = self._raw(X)
         miss = np.isnan(raw)
         self.medians_ = np.where(miss.all(0), 0.0, np.nanmedian(np.where(miss.all(0), 0, raw), axis=0))
@@ -274,12 +346,12 @@ class QuantileGBM(ShareModel):
     def fit(self, X, y=None, sample_weight=None):
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        super().fit(X, y, sample_weight)
-        X, y, w = _sample(X, np.asarray(y, float), sample_weight, self.max_rows, self.random_state)
+        X, y, w = self._validate(X, y, sample_weight)
+        self.n_train_ = X.height
+        X, y, w = _sample(X, y, w, self.max_rows, self.random_state)
         # columns with no value (or one value) in the training years are left out
-        self.features_ = tuple(
-            f for f in F.FEATURES if f in X.columns and np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1
-        )
+        known = [f for f in F.FEATURES if f in X.columns] or [c for c, d in X.schema.items() if d.is_numeric()]
+        self.features_ = tuple(f for f in known if np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1)
         M = self._matrix(X)
         self.range_ = (float(min(0.0, y.min())), float(max(1.0, y.max())))
         self.models_ = []
@@ -295,6 +367,7 @@ class QuantileGBM(ShareModel):
                 random_state=self.random_state,
             )
             self.models_.append(m.fit(M, y, sample_weight=w))
+        self.n_iter_ = max(m.n_iter_ for m in self.models_)
         return self
 
     def _matrix(self, X: pl.DataFrame) -> np.ndarray:

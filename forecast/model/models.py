@@ -75,6 +75,9 @@ def coherent(cols: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def _col(X: pl.DataFrame, name: str) -> np.ndarray:
+    """A feature as floats (NaN where missing; all NaN when the frame does not have it)."""
+    if name not in X.columns:
+        return np.full(X.height, np.nan)
     return X[name].cast(pl.Float64).fill_null(np.nan).fill_nan(np.nan).to_numpy()
 
 
@@ -129,19 +132,21 @@ class StructuralRule:
         self.q4_push = q4_push
         self.new_contract_factor = new_contract_factor
 
-    def fit(self, X, y=None, sample_weight=None):
-        """Reads only the features (no outcome is needed); ``y`` is ignored."""
+    def fit(self, X: pl.DataFrame, y=None, sample_weight=None):
+        """Reads only the features of the current portfolio (no outcome is needed); ``y`` is ignored."""
         if self.target not in FLOW:
             raise ValueError(f"target must be one of {', '.join(FLOW)}; got {self.target!r}.")
         if not isinstance(X, pl.DataFrame):
             raise TypeError(f"X must be a polars DataFrame of features; got {type(X).__name__}.")
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = X.width
         self.n_train_ = X.height
+        self.conversion_ = self.conversion(X)
+        return self
+
+    def conversion(self, X: pl.DataFrame) -> float:
+        """The median share of outstanding commitments paid in a quarter (the default when fewer than 3 seen)."""
         seen = _col(X, F.CONVERSION)
         seen = seen[np.isfinite(seen)]
-        self.conversion_ = float(np.clip(np.median(seen), 0.05, 0.95)) if seen.size >= 3 else self.default_conversion
-        return self
+        return float(np.clip(np.median(seen), 0.05, 0.95)) if seen.size >= 3 else self.default_conversion
 
     def scenario(self, X: pl.DataFrame, conversion: float, pace_factor: float) -> np.ndarray:
         d = np.nan_to_num(_col(X, F.share(F.cum(s.DISBURSED))))
