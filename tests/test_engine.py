@@ -427,3 +427,31 @@ def test_cli_project_models_and_a_bad_history(tmp_path, capsys, trained):
     err = capsys.readouterr().err
     assert "finance.csv, row 2, column `quarter`: must be 1-4, got 5." in err
     assert registry.listing(store.models_dir).height == 1
+
+
+def test_the_forecaster_fits_predicts_and_round_trips(tmp_path):
+    from forecast.access import signing
+    from forecast.model.forecaster import YearEndForecaster, band_columns, band_quantiles
+
+    assert band_quantiles(80) == (0.1, 0.9) and band_quantiles(90) == (0.05, 0.95)
+    assert band_columns("disbursed", 80) == ("disbursed_lo_80", "disbursed_hi_80")
+    with pytest.raises(ValueError, match="choose among"):
+        YearEndForecaster(levels=(85,))
+    tables = synthetic.simulate(projects=15, years=4, seed=11)
+    h = engine.history(Snapshot.from_tables(tables))
+    fc = YearEndForecaster(candidates=["plan", "pace", "gbm_quantile"], levels=(80, 50))
+    cv = fc.cross_validation(h)
+    assert set(cv[B.MODEL]) == {"plan", "pace", "gbm_quantile"} and cv.columns == B.PREDICTION_COLUMNS
+    with pytest.raises(HistoryError, match="not fitted"):
+        fc.predict(Snapshot.from_tables(tables))
+    fc.fit(h)
+    current = synthetic.simulate(projects=15, years=2, seed=12, as_of_quarter=2)
+    out = fc.predict(Snapshot.from_tables(current))
+    lo80, hi80 = band_columns("disbursed", 80)
+    lo50, hi50 = band_columns("disbursed", 50)
+    assert (out[lo80] <= out[lo50]).all() and (out[lo50] <= out[hi50]).all() and (out[hi50] <= out[hi80]).all()
+    key = signing.key(tmp_path / "access")
+    saved = fc.save(tmp_path / "models", key)
+    again = YearEndForecaster.load(tmp_path / "models", key)
+    assert again.models_.version == saved.version and again.levels == (80, 50)
+    assert_frame_equal(again.predict(Snapshot.from_tables(current)), out)

@@ -252,3 +252,21 @@ def test_wrong_file_type(tmp_path):
     path.write_text("x", encoding="utf-8")
     i = _one(Store.open().check([path]), "file_type")
     assert "must be .csv, .parquet or .xlsx, got '.txt'" in i.message
+
+
+def test_every_rule_is_declared_once_in_both_languages_and_used():
+    import re
+
+    from forecast import config
+    from forecast.data import validate as V
+
+    assert set(V.RULES) == set(V.RULES_TH)
+    code = "".join((config.ROOT / "forecast" / "data" / f).read_text() for f in ("validate.py", "templates.py",
+                                                                             "parse.py", "units.py"))
+    body = code.split("RULES_TH: dict[str, str] = {")[1].split("\n}\n", 1)[1]  # the code after the two catalogues
+    used = set(re.findall(r'"([a-z_]+)"', body)) | set(re.findall(r'"([a-z_]+)"', code.split("RULES: dict")[0]))
+    from forecast.data import schema as s
+
+    used |= {f"unknown_{kind}" for kind in s.VOCABULARIES}  # made from the vocabulary's name
+    assert set(V.RULES) <= used, sorted(set(V.RULES) - used)  # no rule that nothing emits
+    assert V.rules_frame().height == len(V.RULES)

@@ -53,17 +53,7 @@ class FiscalCalendar:
         """A C.E. year in this calendar's era."""
         return year + BE_OFFSET if self.era == "BE" else year
 
-    def plausible_year(self, year: int) -> bool:
-        """Whether a year number looks like this era (guards against B.E./C.E. mix-ups)."""
-        lo, hi = (2400, 2800) if self.era == "BE" else (1900, 2300)
-        return lo <= year <= hi
-
     # --- fiscal years and quarters ------------------------------------------
-    @property
-    def _shift(self) -> int:
-        """Months to add to a date so that the fiscal year starts in January."""
-        return (12 - self.start_month + 1) % 12
-
     def _end_offset(self) -> int:
         # A year starting in January ends in the same calendar year it starts.
         return 0 if self.start_month == 1 or self.named_by == "start" else 1
@@ -139,5 +129,3 @@ class FiscalCalendar:
     def to_dict(self) -> dict:
         return asdict(self)
 
-
-THAI = FiscalCalendar()

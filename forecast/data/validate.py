@@ -187,6 +187,14 @@ class Issue:
                 "row": self.row, "column": self.column, "value": self.value, "message": self.message}
 
 
+def rules_frame() -> pl.DataFrame:
+    """Every validation rule: its code (as in messages), what it checks, and its Thai text."""
+    return pl.DataFrame(
+        [{"rule": code, "checks": text, "thai": RULES_TH.get(code, "")} for code, text in RULES.items()],
+        schema={"rule": pl.String, "checks": pl.String, "thai": pl.String},
+    )
+
+
 def issues_frame(issues: list[Issue], lang: str = "en") -> pl.DataFrame:
     """Issues as a table; in Thai the severity and message are Thai (the rule code and location stay)."""
     schema = {"severity": pl.String, "rule": pl.String, "file": pl.String, "sheet": pl.String,

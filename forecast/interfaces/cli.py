@@ -113,6 +113,13 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.rules:
+        from forecast.data.validate import rules_frame
+
+        emit(rules_frame(), args.format, wide=args.wide)
+        return 0
+    if not args.paths:
+        raise InputError("give the files or folders to validate (or --rules for the list of rules).")
     store = _open(args)
     checked = store.check(args.paths)
     if args.format == "table":
@@ -698,7 +705,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_data)
 
     sp = sub.add_parser("validate", help="check files in the template without storing them")
-    sp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    sp.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    sp.add_argument("--rules", action="store_true", help="list every rule the files are checked against")
     fmt(sp)
     sp.set_defaults(func=cmd_validate)
 

@@ -179,38 +179,12 @@ def train(
     key: bytes = b"",
 ) -> registry.ModelSet:
     """Backtest, fit every candidate per origin on the whole history, save a versioned model set signed
-    with ``key`` (the store's signing key)."""
-    from forecast.decisions import kpi
+    with ``key`` (the store's signing key): ``YearEndForecaster(...).fit(h).save(...)``."""
+    from forecast.model.forecaster import YearEndForecaster
 
     registry.check_writable(models_dir)
-    kpi_calibration = (
-        kpi.calibrate(h.kpis, h.kpi_results)
-        if h.kpis is not None and h.kpi_results is not None and not h.kpis.is_empty()
-        else None
-    )
-    result = B.run(h.rows, threshold=threshold, fit_final=True, progress=progress)
-    manifest = {
-        "basis": h.basis,
-        "source": h.source,
-        "training_fingerprint": h.fingerprint,
-        "years": h.years,
-        "rows": h.project_years,
-        "closed_lines": h.closed,
-        "threshold": threshold,
-        "features": list(F.FEATURES),
-        "targets": list(result.targets),
-        "half_life_years": M.HALF_LIFE,
-        "candidates": {n: {"kind": c.kind, "label": c.label} for n, c in B.candidate_estimators().items()},
-        "champions": {str(q): n for q, n in result.champions.items()},
-        "metrics": result.metrics.to_dicts(),
-        "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
-        "reliability": B.reliability(result.predictions, threshold).to_dicts(),
-        "dependence": {str(q): d for q, d in result.dependence.items()},
-        "kpi_calibration": kpi_calibration,
-        "author": author,
-        "store": store_id,
-    }
-    return registry.save(models_dir, result.final, manifest, key, make_active=activate)
+    fc = YearEndForecaster(target=threshold).fit(h, progress)
+    return fc.save(models_dir, key, activate, author, store_id)
 
 
 def project(
