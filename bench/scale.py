@@ -118,8 +118,11 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
 
         import forecast.decisions.review  # noqa: F401  imports are not part of a page's render
 
+        from ui.auth import USER, Session
+
         os.environ["FORECAST_STORE"] = str(store_dir)
         at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=600)
+        at.session_state[USER] = Session("bench", "viewer")  # signed in (sign-in is not part of the page)
         at.switch_page("app_pages/ranking.py")  # open the ranking page directly, as a manager would
         first = _timed(lambda: at.run() and None)
         if at.exception:

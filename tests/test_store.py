@@ -153,3 +153,26 @@ def test_an_open_store_sees_later_ingests(store, tmp_path):
     assert store.read("projects").is_empty()
     Store.open(store.root).ingest(REFERENCE_FILES)
     assert store.read("projects").height == 9
+
+
+def test_a_new_quarter_restates_nothing_and_a_changed_figure_is_one_restatement(tmp_path):
+    store = Store.create(tmp_path / "store", from_reference=True)
+    before = store.revisions().height
+    fin = store.read("finance").drop(s.VINTAGE)
+    q3 = fin.filter(pl.col(s.QUARTER) == 3).with_columns(
+        pl.lit("2026-06-30").alias(s.AS_OF), pl.lit(1.0).alias(s.DISBURSED), pl.lit(0.5).alias(s.COMMITTED),
+        pl.lit(1.5).alias(s.SPEND))
+    (tmp_path / "q3").mkdir()
+    q3.write_csv(tmp_path / "q3" / "finance.csv")
+    store.ingest([tmp_path / "q3" / "finance.csv"])
+    assert store.revisions().height == before  # newly reported Q3 figures are not restatements
+    q1 = fin.filter((pl.col(s.QUARTER) == 1) & (pl.col(s.PROJECT_ID) == "etda-digital-id")).with_columns(
+        pl.lit("2026-06-30").alias(s.AS_OF), (pl.col(s.DISBURSED) + 1).alias(s.DISBURSED),
+        (pl.col(s.SPEND) + 1).alias(s.SPEND))
+    (tmp_path / "fix").mkdir()
+    q1.write_csv(tmp_path / "fix" / "finance.csv")
+    store.ingest([tmp_path / "fix" / "finance.csv"])
+    after = store.revisions()
+    assert after.height == before + 2  # disbursed and spend of one Q1 record, each once
+    new = after.filter(pl.col("new_as_of") == pl.date(2026, 6, 30))
+    assert set(new["column"]) == {s.DISBURSED, s.SPEND} and set(new["kind"]) == {"restatement"}
