@@ -117,7 +117,6 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
         from streamlit.testing.v1 import AppTest
 
         import forecast.decisions.review  # noqa: F401  imports are not part of a page's render
-
         from ui.auth import USER, Session
 
         os.environ["FORECAST_STORE"] = str(store_dir)

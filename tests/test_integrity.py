@@ -446,3 +446,20 @@ def test_every_cell_is_stored_exactly_or_refused_where_it_is(agency, tmp_path_fa
     with pytest.raises(ValidationError):
         agency.ingest([folder / "finance.csv"])
     assert _tree(agency.root) == before
+
+
+def test_a_workbook_sheet_with_too_many_rows_is_refused(tmp_path, monkeypatch):
+    import xlsxwriter
+
+    from forecast.data import templates
+
+    monkeypatch.setattr(templates, "MAX_SHEET_ROWS", 50)
+    path = tmp_path / "big.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("finance")
+    ws.write_row(0, 0, HEADER.strip().split(","))
+    for r in range(1, 61):
+        ws.write_row(r, 0, [2569, "etda-digital-id", 1, "2026-03-31", 1, 1, 0, 1])
+    wb.close()
+    tables, problems = templates.read_files([path])
+    assert not tables and "61 rows, more than the 50" in problems[0].message

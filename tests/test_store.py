@@ -160,15 +160,20 @@ def test_a_new_quarter_restates_nothing_and_a_changed_figure_is_one_restatement(
     before = store.revisions().height
     fin = store.read("finance").drop(s.VINTAGE)
     q3 = fin.filter(pl.col(s.QUARTER) == 3).with_columns(
-        pl.lit("2026-06-30").alias(s.AS_OF), pl.lit(1.0).alias(s.DISBURSED), pl.lit(0.5).alias(s.COMMITTED),
-        pl.lit(1.5).alias(s.SPEND))
+        pl.lit("2026-06-30").alias(s.AS_OF),
+        pl.lit(1.0).alias(s.DISBURSED),
+        pl.lit(0.5).alias(s.COMMITTED),
+        pl.lit(1.5).alias(s.SPEND),
+    )
     (tmp_path / "q3").mkdir()
     q3.write_csv(tmp_path / "q3" / "finance.csv")
     store.ingest([tmp_path / "q3" / "finance.csv"])
     assert store.revisions().height == before  # newly reported Q3 figures are not restatements
     q1 = fin.filter((pl.col(s.QUARTER) == 1) & (pl.col(s.PROJECT_ID) == "etda-digital-id")).with_columns(
-        pl.lit("2026-06-30").alias(s.AS_OF), (pl.col(s.DISBURSED) + 1).alias(s.DISBURSED),
-        (pl.col(s.SPEND) + 1).alias(s.SPEND))
+        pl.lit("2026-06-30").alias(s.AS_OF),
+        (pl.col(s.DISBURSED) + 1).alias(s.DISBURSED),
+        (pl.col(s.SPEND) + 1).alias(s.SPEND),
+    )
     (tmp_path / "fix").mkdir()
     q1.write_csv(tmp_path / "fix" / "finance.csv")
     store.ingest([tmp_path / "fix" / "finance.csv"])

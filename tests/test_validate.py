@@ -261,8 +261,10 @@ def test_every_rule_is_declared_once_in_both_languages_and_used():
     from forecast.data import validate as V
 
     assert set(V.RULES) == set(V.RULES_TH)
-    code = "".join((config.ROOT / "forecast" / "data" / f).read_text() for f in ("validate.py", "templates.py",
-                                                                             "parse.py", "units.py"))
+    code = "".join(
+        (config.ROOT / "forecast" / "data" / f).read_text()
+        for f in ("validate.py", "templates.py", "parse.py", "units.py")
+    )
     body = code.split("RULES_TH: dict[str, str] = {")[1].split("\n}\n", 1)[1]  # the code after the two catalogues
     used = set(re.findall(r'"([a-z_]+)"', body)) | set(re.findall(r'"([a-z_]+)"', code.split("RULES: dict")[0]))
     from forecast.data import schema as s

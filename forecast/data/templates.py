@@ -30,6 +30,7 @@ MAX_SCAN_ROWS = 10  # a header is looked for in the first rows when the first on
 OLE2 = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE2 documents)
 ZIP = b"PK\x03\x04"
 MAX_UNZIPPED = 500 << 20  # a workbook whose parts unzip to more than this is refused (a zip bomb)
+MAX_SHEET_ROWS = 500_000  # rows per workbook sheet; larger tables come as CSV or Parquet
 
 
 @dataclass(frozen=True)
@@ -340,6 +341,13 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
                                     f"unpacks to {size / 2**20:,.0f} MB, more than the "
                                     f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV."))
         return
+    too_big = [(sheet, n) for sheet, n in _sheet_rows(path).items() if n > MAX_SHEET_ROWS]
+    for sheet, n in too_big:
+        problems.append(FileProblem(name, sheet, "file_unreadable",
+                                    f"{n:,} rows, more than the {MAX_SHEET_ROWS:,} a workbook sheet may hold here; "
+                                    "give a table this large as CSV or Parquet."))
+    if too_big:
+        return
     inspected = _inspect_workbook(path, problems)
     try:
         sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0, raise_if_empty=False,
@@ -409,6 +417,20 @@ def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FilePr
         frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
                                                  for c in cells]))
     return frame
+
+
+def _sheet_rows(path: Path) -> dict[str, int]:
+    """Rows per sheet as the workbook declares them (read-only: nothing is loaded)."""
+    try:
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        try:
+            return {ws.title: int(ws.max_row or 0) for ws in wb.worksheets}
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - a workbook openpyxl cannot open is reported by the reader
+        return {}
 
 
 def _inspect_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict]:
