@@ -31,7 +31,11 @@ STAGES = {
     "floor_store": ("floor: scan the store's finance table + group-by project-year-quarter", None, None),
     "features": ("snapshot + real-time panel + features at every origin (lazy Polars)", None, 3.0),
     "train": ("rolling-origin backtest + fit of the model set (engine.train)", None, None),
-    "project_rank": ("year-end projection + KPI attainment + risk ranking of the current year", 5.0, None),
+    "project_rank": (
+        "year-end projection + KPI attainment + risk ranking + joint portfolio by agency (10,000 draws)",
+        5.0,
+        None,
+    ),
     "app_ranking": ("the app's ranking page (AppTest): first render, then cached", 2.0, None),
 }
 MEMORY_TARGET = 4 * GB
@@ -108,9 +112,14 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
     if name == "project_rank":
         from forecast import api
 
-        def run():  # what `forecast rank` does: projection, KPI attainment, risk, ranking
-            ranked = api.rank(store)
-            return {"projects": ranked.height}
+        def run():  # what `forecast rank` and `forecast portfolio --by agency` do, from one snapshot
+            from forecast.decisions import review as R
+
+            snap = store.snapshot("latest", last_years=2)
+            rv = R.review(snap, api.models_of(store), R.policy_for(snap, None))
+            ranked = rv.ranking("th")
+            groups = rv.portfolio("agency")
+            return {"projects": ranked.height, "groups": groups.height}
 
         return _timed(run)
     if name == "app_ranking":

@@ -314,3 +314,12 @@ def test_retraining_runs_in_the_background_and_every_page_refreshes(agency_store
     assert any("Synthetic history" in w.value and "v0001" in w.value for w in at.warning)
     trained = agency_store.audit.entries().filter(pl.col("action") == "train").row(-1, named=True)
     assert trained["user"] == "analyst-user" and "projects.csv" in trained["details"]
+
+
+def test_the_project_picker_follows_the_language_and_keeps_the_project():
+    at = open_page("project")
+    at.selectbox(key=ui.PROJECT).set_value("etda-cloud-services").run()
+    assert "โครงการจัดหาและบำรุงรักษาบริการคลาวด์ (etda-cloud-services)" in at.selectbox(key=ui.PROJECT).options
+    at.sidebar.radio(key=ui.LANG).set_value("en").run()
+    assert "Cloud service procurement and maintenance (etda-cloud-services)" in at.selectbox(key=ui.PROJECT).options
+    assert at.selectbox(key=ui.PROJECT).value == "etda-cloud-services"

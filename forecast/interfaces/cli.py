@@ -360,8 +360,19 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+NAME = "name"  # tables for people: the name in the chosen language, else the other one
+
+
 def _name(lang: str) -> str:
-    return s.NAME_TH if lang == "th" else s.NAME_EN
+    return NAME
+
+
+def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
+    first, other = (s.NAME_TH, s.NAME_EN) if lang == "th" else (s.NAME_EN, s.NAME_TH)
+    have = [c for c in (first, other) if c in df.columns]
+    if not have:
+        return df
+    return df.with_columns(pl.coalesce(*(pl.col(c).replace("", None) for c in have)).alias(NAME))
 
 
 def _notes(store: Store, bases: list[str], version: str | None, commitments: bool) -> None:
@@ -393,6 +404,7 @@ def cmd_project(args: argparse.Namespace) -> int:
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
         df = df.join(snap.projects.select(*keys, s.NAME_TH).unique(keys, keep="last"), on=keys, how="left")
         cols.insert(cols.index(s.NAME_EN) + 1, s.NAME_TH)
+        df, cols = _with_name(df, args.lang), [*cols, NAME]
     emit(
         df.select(cols),
         args.format,
@@ -487,6 +499,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
                 + (", ".join(new) or "none")
                 + "."
             )
+    if args.format == "table":
+        df, cols = _with_name(df, args.lang), [*cols, NAME]
     emit(
         df.select(cols),
         args.format,
