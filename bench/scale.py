@@ -130,6 +130,8 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
 
         os.environ["FORECAST_STORE"] = str(store_dir)
         at = AppTest.from_file(str(HERE.parent / "app.py"), default_timeout=600)
+        if store.users.role("bench") is None:
+            store.users.add("bench", "viewer", "bench-password-not-secret")
         at.session_state[USER] = Session("bench", "viewer")  # signed in (sign-in is not part of the page)
         at.switch_page("app_pages/ranking.py")  # open the ranking page directly, as a manager would
         first = _timed(lambda: at.run() and None)

@@ -24,6 +24,7 @@ draws falls from 10,000 for small portfolios to 1,000 for a whole government.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,7 +195,7 @@ def _codes(values: list) -> np.ndarray:
 
 
 def draw(
-    grid: np.ndarray,
+    grid: np.ndarray | Sequence[np.ndarray],
     agency: list,
     plan_line: list,
     dep: Dependence,
@@ -208,8 +209,11 @@ def draw(
 
     Returns the shares (draws x projects) when ``groups`` is None; otherwise, for memory, the sums of
     ``weights`` x share per group (draws x number of groups), ``groups`` giving each project's group index.
+    Given several grids (the same projects' quantile functions of different quantities), the same normal
+    scores serve all of them and a list comes back, one result per grid.
     """
-    n = grid.shape[0]
+    grids = [grid] if isinstance(grid, np.ndarray) else list(grid)
+    n = grids[0].shape[0]
     weights = np.ones(n) if weights is None else weights
     rng = np.random.default_rng(seed)
     a_code = _codes(agency)
@@ -217,7 +221,11 @@ def draw(
     w_g, w_a, w_l = np.sqrt(dep.government), np.sqrt(dep.agency - dep.government), np.sqrt(dep.plan_line - dep.agency)
     w_e = np.sqrt(1 - dep.plan_line)
     per_chunk = max(1, CHUNK // max(n, 1))
-    out = []
+    if groups is not None:  # weights x share summed per group: one sparse product per chunk
+        from scipy.sparse import csr_matrix
+
+        by_group = csr_matrix((weights, (np.arange(n), groups)), shape=(n, int(groups.max()) + 1)).T.tocsr()
+    out: list[list[np.ndarray]] = [[] for _ in grids]
     for start in range(0, draws, per_chunk):
         k = min(per_chunk, draws - start)
         z = (
@@ -226,18 +234,14 @@ def draw(
             + w_l * rng.standard_normal((k, l_code.max() + 1))[:, l_code]
             + w_e * rng.standard_normal((k, n))
         )
-        y = quantile(grid, ndtr(z))
-        if floor is not None:
-            y = np.maximum(y, floor[None, :])
-        if groups is None:
-            out.append(y)
-        else:
-            sums = np.zeros((k, int(groups.max()) + 1))
-            for g in np.unique(groups):
-                m = groups == g
-                sums[:, g] = y[:, m] @ weights[m]
-            out.append(sums)
-    return np.concatenate(out, axis=0)
+        u = ndtr(z)
+        for j, g in enumerate(grids):
+            y = quantile(g, u)
+            if floor is not None:
+                y = np.maximum(y, floor[None, :])
+            out[j].append(y if groups is None else np.asarray((by_group @ y.T).T))
+    results = [np.concatenate(o, axis=0) for o in out]
+    return results[0] if isinstance(grid, np.ndarray) else results
 
 
 def n_draws(projects: int, requested: int = DRAWS) -> int:
@@ -290,21 +294,24 @@ def portfolio(
     # today's budgets); the same seed gives both the same normal scores, so the two move together
     weights = np.where(budget > 0, budget, 0)
     agencies, lines = p["__agency"].to_list(), p[s.PLAN_LINE].to_list()
-    sums = draw(grid, agencies, lines, dep, k, seed, all_groups, weights, floor)
-    share_sums = draw(shares, agencies, lines, dep, k, seed, all_groups, weights, floor)
+    sums, share_sums = draw([grid, shares], agencies, lines, dep, k, seed, all_groups, weights, floor)
     total = sums.sum(axis=1) if names else sums[:, 0]
     share_total = share_sums.sum(axis=1) if names else share_sums[:, 0]
-    rows = [_row(ALL, ALL, np.ones(p.height, bool), p, budget, total, share_total, target, basis, dep, k)]
+    money = _money_sums(p, groups)
+    counts = np.bincount(groups, minlength=len(names) + 1)
+    budgets = np.bincount(groups, weights=budget, minlength=len(names) + 1)
+    rows = [_row(ALL, ALL, p.height, float(budget.sum()), money[ALL], total, share_total, target, basis, dep, k)]
     for g in names:
+        i = index[g]
         rows.append(
             _row(
                 by or "",
                 g,
-                groups == index[g],
-                p,
-                budget,
-                sums[:, index[g]],
-                share_sums[:, index[g]],
+                int(counts[i]),
+                float(budgets[i]),
+                money[i],
+                sums[:, i],
+                share_sums[:, i],
                 target,
                 basis,
                 dep,
@@ -331,18 +338,32 @@ def _schema(raw: bool = False) -> dict[str, pl.DataType]:
     return {c: dtype(c) for c in [*COLUMNS, BASIS_TH_COLUMN]}
 
 
-def _money(p: pl.DataFrame, col: str, m: np.ndarray):
-    """The exact sum of a reported amount over the rows ``m``; None where none is reported."""
-    v = p.filter(pl.Series(m))[col].cast(s.MONEY)
-    return None if v.null_count() == v.len() else v.sum()
+MONEY_SOURCES = {
+    s.BUDGET: s.BUDGET,
+    "plan_to_date": engine.PLAN_TO_DATE,
+    "disbursed_to_date": engine.DISBURSED_TO_DATE,
+    "spend_to_date": engine.SPEND_TO_DATE,
+}
+
+
+def _money_sums(p: pl.DataFrame, groups: np.ndarray) -> dict:
+    """Exact sums of the reported amounts per group index and for everything (``ALL``); None where none
+    is reported."""
+    frame = p.select(
+        pl.Series("__g", groups), *(pl.col(src).cast(s.MONEY).alias(c) for c, src in MONEY_SOURCES.items())
+    )
+    agg = [pl.when(pl.col(c).count() > 0).then(pl.col(c).sum()).alias(c) for c in MONEY_SOURCES]
+    out: dict = {row.pop("__g"): row for row in frame.group_by("__g").agg(agg).iter_rows(named=True)}
+    out[ALL] = frame.select(agg).row(0, named=True)
+    return out
 
 
 def _row(
     group_by: str,
     group: str,
-    m: np.ndarray,
-    p: pl.DataFrame,
-    budget: np.ndarray,
+    n: int,
+    b: float,
+    money: dict,
     totals: np.ndarray,
     share_totals: np.ndarray,
     target: float,
@@ -350,17 +371,13 @@ def _row(
     dep: Dependence,
     k: int,
 ) -> dict:
-    b = float(budget[m].sum())
     goal = target * b
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
     return {
         "group_by": group_by,
         "group": group,
-        "projects": int(m.sum()),
-        s.BUDGET: _money(p, s.BUDGET, m),
-        "plan_to_date": _money(p, engine.PLAN_TO_DATE, m),
-        "disbursed_to_date": _money(p, engine.DISBURSED_TO_DATE, m),
-        "spend_to_date": _money(p, engine.SPEND_TO_DATE, m),
+        "projects": n,
+        **money,
         "disbursed_p10": float(lo),
         "disbursed_p50": float(mid),
         "disbursed_p90": float(hi),

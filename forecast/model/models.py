@@ -51,6 +51,7 @@ MAX_ROWS = 150_000
 HALF_LIFE = 2.0  # years: a year counts half as much as the year two years after it
 BINS = 4  # Mondrian bins of the predicted p50 (quartiles of the calibration predictions)
 MIN_BIN = 30  # a bin with fewer calibration rows borrows every row
+MAX_SCORES = 2001  # a bin keeps at most this many points of its score distribution (its quantiles)
 STRUCTURAL = "structural"  # the candidate name of the structural rule
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 
@@ -227,9 +228,13 @@ class Calibration:
             if m.sum() < MIN_BIN:
                 m = np.ones_like(m)
             order = np.argsort(r[m], kind="stable")
-            scores.append(r[m][order])
-            c = np.cumsum(w[m][order])
-            cums.append(c / c[-1])
+            sorted_scores, c = r[m][order], np.cumsum(w[m][order])
+            c = c / c[-1]
+            if sorted_scores.size > MAX_SCORES:  # the distribution at MAX_SCORES levels: within 1/2000 in probability
+                levels = np.linspace(c[0], 1.0, MAX_SCORES)
+                sorted_scores, c = np.interp(levels, c, sorted_scores), levels
+            scores.append(sorted_scores)
+            cums.append(c)
         return cls(edges, scores, cums, int(y.size))
 
     def _bin(self, mid: np.ndarray) -> np.ndarray:
