@@ -38,6 +38,7 @@ STAGES = {
     ),
     "app_ranking": ("the app's ranking page (AppTest): first render, then cached", 2.0, None),
 }
+FIRST_RENDER_TARGET = 3.0  # seconds: the app's first render of a page on the whole portfolio
 MEMORY_TARGET = 4 * GB
 
 
@@ -184,8 +185,15 @@ def report(results: dict, args: argparse.Namespace) -> str:
         floor = results.get(floors.get(name, "floor_store"), {}).get("seconds")
         ratio = r["seconds"] / floor if floor and not name.startswith(("floor", "simulate")) else None
         checks = []
+        if name == "app_ranking":
+            first = r["first_seconds"]
+            checks.append(
+                ("met" if first <= FIRST_RENDER_TARGET else "MISSED")
+                + f" (first render {first:.1f} s ≤ {FIRST_RENDER_TARGET:g} s)"
+            )
         if target_s is not None:
-            checks.append(("met" if r["seconds"] <= target_s else "MISSED") + f" (≤ {target_s:g} s)")
+            label = "cached render " if name == "app_ranking" else ""
+            checks.append(("met" if r["seconds"] <= target_s else "MISSED") + f" ({label}≤ {target_s:g} s)")
         if target_ratio is not None and ratio is not None:
             checks.append(("met" if ratio <= target_ratio else "MISSED") + f" (≤ {target_ratio:g}x floor)")
         if name == "train":
