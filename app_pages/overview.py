@@ -12,6 +12,7 @@ from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces import export
 from forecast.model import features as F
+from ui import actions
 
 ctx = ui.context()
 rv = ctx.review
@@ -125,12 +126,14 @@ c1.download_button(
     ),
     "forecast_summary.pdf",
     "application/pdf",
-    on_click="ignore",
+    on_click=actions.record_download,
+    args=(ctx.store, "forecast_summary.pdf", ctx.as_of),
 )
 c2.download_button(
     ctx.tr("download_report"),
     lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by)),
     "forecast_report.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    on_click="ignore",
+    on_click=actions.record_download,
+    args=(ctx.store, "forecast_report.xlsx", ctx.as_of),
 )

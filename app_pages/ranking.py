@@ -10,6 +10,7 @@ from forecast import formats
 from forecast.data import schema as s
 from forecast.decisions import risk
 from forecast.interfaces import export
+from ui import actions
 
 ctx = ui.context()
 rv = ctx.review
@@ -103,5 +104,6 @@ st.download_button(
     ),
     "risk_ranking.csv",
     "text/csv",
-    on_click="ignore",
+    on_click=actions.record_download,
+    args=(ctx.store, "risk_ranking.csv", ctx.as_of),
 )

@@ -358,3 +358,22 @@ def test_streamlit_is_configured_for_production():
     assert cfg["server"]["address"] == "127.0.0.1" and cfg["server"]["maxUploadSize"] == 50
     assert cfg["client"]["showErrorDetails"] == "none" and cfg["client"]["toolbarMode"] == "viewer"
     assert cfg["browser"]["gatherUsageStats"] is False
+
+
+def test_downloads_by_a_signed_in_user_are_in_the_audit_trail(agency_store):
+    agency_store.users.add("malee", "viewer", PASSWORD)
+
+    def script():
+        import streamlit as st
+
+        from forecast.data.store import Store
+        from ui import actions
+        from ui.auth import USER, Session
+
+        st.session_state[USER] = Session("malee", "viewer")
+        actions.record_download(Store.open(), "forecast_report.xlsx", "latest")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception
+    last = agency_store.audit.entries().row(-1, named=True)
+    assert (last["action"], last["user"], last["target"]) == ("download", "malee", "forecast_report.xlsx")
