@@ -87,6 +87,7 @@ PASSWORD = "correct horse battery"
 
 def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
     from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -108,18 +109,24 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
     ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    wait = WebDriverWait(driver, 90)
+    # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
+    wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
 
     def heading(text: str) -> None:
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
 
+    def click(selector: str, text: str, exact: bool = False) -> None:
+        def found_and_clicked(d) -> bool:
+            for e in d.find_elements(By.CSS_SELECTOR, selector):
+                if (e.text.strip() == text) if exact else (text in e.text):
+                    e.click()  # a stale element raises, and the wait looks again
+                    return True
+            return False
+
+        wait.until(found_and_clicked)
+
     def nav(title: str) -> None:
-        link = wait.until(
-            lambda d: next(
-                (a for a in d.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a") if title in a.text), None
-            )
-        )
-        link.click()
+        click("[data-testid='stSidebarNav'] a", title)
 
     try:
         driver.get(server)
@@ -155,17 +162,7 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         shot = tmp_path / "ranking.png"
         assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
 
-        english = wait.until(
-            lambda d: next(
-                (
-                    e
-                    for e in d.find_elements(By.CSS_SELECTOR, "[data-testid='stRadio'] label")
-                    if e.text.strip() == "English"
-                ),
-                None,
-            )
-        )
-        english.click()
+        click("[data-testid='stRadio'] label", "English", exact=True)
         heading("Risk ranking")
         nav("Project")
         heading("Project")  # the language persists across pages ...

@@ -455,3 +455,15 @@ def test_the_forecaster_fits_predicts_and_round_trips(tmp_path):
     again = YearEndForecaster.load(tmp_path / "models", key)
     assert again.models_.version == saved.version and again.levels == (80, 50)
     assert_frame_equal(again.predict(Snapshot.from_tables(current)), out)
+
+
+def test_large_weighted_fits_thin_rows_by_weight():
+    """Above ``resample_above`` rows, a row is kept with probability weight / largest weight."""
+    X = pl.DataFrame({"a": np.arange(10_000, dtype=float)})
+    y = np.arange(10_000, dtype=float)
+    w = np.where(np.arange(10_000) < 5_000, 1.0, 0.25)
+    Xs, ys, ws = E._weighted_resample(X, y, w, None, 0)
+    assert ws is None and np.array_equal(Xs["a"].to_numpy(), ys)
+    recent, old = (ys < 5_000).sum(), (ys >= 5_000).sum()
+    assert recent == 5_000 and 1_150 < old < 1_350  # every full-weight row, about a quarter of the others
+    assert E.QuantileGBM().resample_above == 50_000  # smaller fits use the weights exactly
