@@ -14,6 +14,8 @@ from forecast.interfaces import export
 from forecast.model import features as F
 from ui import actions
 
+CHANGES_SHOWN = 200  # newly high first, then changes of level, then the largest moves
+
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("title"))
@@ -90,7 +92,13 @@ with right:
         st.metric(ctx.tr("new_high"), new_high.height)
         name = ctx.name_col
         level = {lv: ui.level_label(lv, ctx.lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
-        changed = moved.filter((pl.col(risk.RANK_CHANGE) != 0) | (pl.col(risk.LEVEL) != pl.col(risk.PREVIOUS_LEVEL)))
+        level_moved = pl.col(risk.LEVEL).ne_missing(pl.col(risk.PREVIOUS_LEVEL))
+        changed = moved.filter((pl.col(risk.RANK_CHANGE) != 0) | level_moved).sort(
+            pl.col(risk.NEW_HIGH), level_moved, pl.col(risk.RANK_CHANGE).abs(), descending=True, nulls_last=True
+        )
+        if changed.height > CHANGES_SHOWN:  # a whole government: the biggest moves, the rest in the ranking
+            st.caption(ctx.tr("rows_shown", n=CHANGES_SHOWN, total=changed.height))
+            changed = changed.head(CHANGES_SHOWN)
         st.dataframe(
             changed.select(
                 pl.col(name).alias(ctx.tr("name")),

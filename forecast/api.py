@@ -20,7 +20,7 @@ import polars as pl
 
 from forecast.access.audit import OK, REFUSED
 from forecast.data import templates
-from forecast.data.store import Store, author, sha256_file
+from forecast.data.store import IngestResult, Store, author, sha256_file
 from forecast.decisions import kpi as K
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
@@ -39,6 +39,37 @@ def models_of(store: Store, models: registry.ModelSet | str | None = ACTIVE) -> 
     return registry.load(store.models_dir, store.signing_key(), version) if version else None
 
 
+def refresh(store: Store) -> R.Review | None:
+    """Compute and keep the latest review and portfolios (whole, by agency) with the active model set,
+    and the review of the report before it (for "what changed"), so that the app and the CLI read
+    them instead of computing them; None when nothing can be kept (the read-only reference data, an
+    empty store) or the active set cannot be loaded."""
+    if not store.results.enabled:
+        return None
+    try:
+        snap = store.snapshot("latest", last_years=2)
+        if snap.fiscal_year is None:
+            return None
+        store.revisions()  # the restatements the overview counts
+        ms = models_of(store)
+        rv = R.precompute(snap, ms, store.results)
+        earlier = [d for d in store.report_dates() if snap.as_of is not None and d < snap.as_of]
+        if earlier:
+            before = store.snapshot(earlier[-1].isoformat(), last_years=2)
+            R.review(before, ms, R.policy_for(before), store.results)
+        return rv
+    except RegistryError:
+        return None  # the reader will say why the set cannot be loaded
+
+
+def ingest(store: Store, paths: Sequence[Path | str], note: str = "", by: dict | None = None) -> IngestResult:
+    """Validate and store files as one vintage (see ``Store.ingest``), then refresh the kept review."""
+    result = store.ingest(paths, note=note, by=by)
+    if result.vintage is not None:
+        refresh(store)
+    return result
+
+
 def activate(store: Store, version: str, foreign: bool = False, by: dict | None = None) -> bool:
     """Make a model set the active one, recorded in the audit trail; True when it was accepted as foreign."""
     by = by or author()
@@ -54,6 +85,7 @@ def activate(store: Store, version: str, foreign: bool = False, by: dict | None 
         target=version,
         details={"foreign": True, "warning": "a model set trained elsewhere was accepted"} if was_foreign else {},
     )
+    refresh(store)
     return was_foreign
 
 
@@ -65,7 +97,7 @@ def project(
 ) -> pl.DataFrame:
     """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
     snap = store.snapshot(as_of, last_years=2)
-    return engine.project(snap, models_of(store, models), R.policy_for(snap, target).target)
+    return R.review(snap, models_of(store, models), R.policy_for(snap, target), store.results).projection
 
 
 def portfolio(
@@ -79,7 +111,9 @@ def portfolio(
 ) -> pl.DataFrame:
     """The whole portfolio and each group (agency, plan_line or owner): joint range, P(miss), shortfall."""
     snap = store.snapshot(as_of, last_years=2)
-    return R.review(snap, models_of(store, models), R.policy_for(snap, target)).portfolio(by, draws, seed)
+    return R.review(snap, models_of(store, models), R.policy_for(snap, target), store.results).portfolio(
+        by, draws, seed
+    )
 
 
 def kpi_attainment(
@@ -96,7 +130,7 @@ def review(
     policy: RiskPolicy | None = None,
     models: registry.ModelSet | str | None = ACTIVE,
 ) -> R.Review:
-    return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy)
+    return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy, store.results)
 
 
 def rank(
@@ -111,11 +145,11 @@ def rank(
     number) also the previous rank, the move and whether the project is newly high-risk."""
     ms = models_of(store, models)
     snap = store.snapshot(as_of, last_years=2)
-    now = R.review(snap, ms, policy)
+    now = R.review(snap, ms, policy, store.results)
     if compare_to is None:
         return now.ranking(lang)
     before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
-    before = R.review(store.snapshot(before_date, last_years=2), ms, now.policy)
+    before = R.review(store.snapshot(before_date, last_years=2), ms, now.policy, store.results)
     return R.compare(now, before, lang).with_columns(pl.lit(before_date).alias("compared_to"))
 
 
@@ -167,6 +201,8 @@ def train(
             "manifest_sha256": sha256_file(store.models_dir / ms.version / registry.MANIFEST),
         },
     )
+    if activate:
+        refresh(store)
     return ms
 
 

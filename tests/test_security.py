@@ -267,9 +267,19 @@ def test_a_pickle_payload_never_runs(models_copy, tmp_path):
     with pytest.raises(registry.RegistryError, match="not signed by this store"):
         registry.load(copy, store.signing_key())
     _resign(copy, ms.version, store.signing_key(), lambda m: None)  # even with the key
+    loaded = registry.load(copy, store.signing_key())  # an origin's file is read when first used
     with pytest.raises(registry.RegistryError, match="cannot be read as a model file"):
-        registry.load(copy, store.signing_key())
+        loaded.origins[2]
     assert not proof.exists()
+
+
+def test_a_model_file_replaced_after_loading_is_refused(models_copy):
+    store, ms, copy = models_copy
+    loaded = registry.load(copy, store.signing_key())
+    (copy / ms.version / "origin-2.skops").write_bytes((copy / ms.version / "origin-1.skops").read_bytes())
+    with pytest.raises(registry.RegistryError, match="does not match the manifest"):
+        loaded.origins[2]
+    assert set(loaded.origins[1]) == set(ms.origins[1])  # the untouched origin still loads
 
 
 def test_artifact_names_outside_the_set_are_refused(models_copy):

@@ -31,7 +31,7 @@ def validate(store: Store, paths: list[Path]) -> Checked:
 
 def ingest(store: Store, paths: list[Path], note: str = "uploaded in the app") -> IngestResult:
     s = require(store, roles.INGEST)
-    return store.ingest(paths, note=note, by=by(s))
+    return api.ingest(store, paths, note=note, by=by(s))
 
 
 def create_store(store: Store) -> Store:

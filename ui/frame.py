@@ -20,7 +20,6 @@ import polars as pl
 import streamlit as st
 
 from forecast.data import schema as s
-from forecast.data.revisions import changes as revision_changes
 from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
@@ -87,7 +86,7 @@ def _review(fingerprint: str, as_of: str, version: str | None, target: float | N
     st_ = _store()
     ms = _model_set(str(st_.models_dir), version) if version else None
     snap = _snapshot(fingerprint, as_of)
-    return R.review(snap, ms, R.policy_for(snap, target))
+    return R.review(snap, ms, R.policy_for(snap, target), st_.results)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -98,8 +97,7 @@ def _portfolio(fingerprint: str, as_of: str, version: str | None, by: str | None
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _revisions(fingerprint: str) -> pl.DataFrame:
-    st_ = _store()
-    return revision_changes({name: st_.records(name) for name in s.TABLES})
+    return _store().revisions()
 
 
 @dataclass

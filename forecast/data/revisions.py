@@ -41,32 +41,49 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
         extra = [k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)]
         key_text = pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra],
                                  separator=", ") if extra else pl.lit("")
-        long = (recs.sort(s.VINTAGE).unique([*t.key, s.AS_OF, *cols], keep="first")
-                .select(*t.key, key_text.alias(KEY_TEXT), s.AS_OF, s.VINTAGE,
-                        *(_text(pl.col(c), t.column(c).kind) for c in cols))
-                .unpivot(index=[*t.key, KEY_TEXT, s.AS_OF, s.VINTAGE], on=cols,
-                         variable_name="column", value_name="new_value")
-                .sort([*t.key, "column", s.AS_OF, s.VINTAGE], nulls_last=False))
-        over = [*t.key, "column"]
-        long = long.with_columns(
-            pl.col("new_value").shift(1).over(over).alias("old_value"),
-            pl.col(s.AS_OF).shift(1).over(over).alias("old_as_of"),
-            pl.col(s.VINTAGE).shift(1).over(over).alias("old_vintage"),
-        ).filter(pl.col("old_vintage").is_not_null()
-                 & (pl.col("old_value").is_not_null() | pl.col("column").is_in(list(PLANNED)))
-                 & pl.col("new_value").ne_missing(pl.col("old_value")))
-        kind = (pl.when(pl.col(s.AS_OF).eq_missing(pl.col("old_as_of"))).then(pl.lit(CORRECTION))
+        # one row per distinct version of a record, in order; only records with two or more can change
+        rows = (recs.sort(s.VINTAGE).unique([*t.key, s.AS_OF, *cols], keep="first")
+                .filter(pl.len().over(t.key) > 1)
+                .sort([*t.key, s.AS_OF, s.VINTAGE], nulls_last=False))
+        if rows.is_empty():
+            continue
+        same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in t.key])
+        rows = rows.with_columns(
+            same.alias("_same"), key_text.alias(KEY_TEXT),
+            pl.col(s.AS_OF).shift(1).alias("old_as_of"), pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
+            *(pl.col(c).shift(1).alias(f"_old_{c}") for c in cols),
+        )
+        kind = (pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of"))).then(pl.lit(CORRECTION))
                 .when(pl.col("column").is_in(list(PLANNED))).then(pl.lit(REVISION))
                 .otherwise(pl.lit(RESTATEMENT)))
-        frames.append(long.select(
-            pl.lit(name).alias("table"), pl.col(s.FISCAL_YEAR).cast(pl.Int32), s.PROJECT_ID, KEY_TEXT, "column",
-            "old_value", "old_as_of", "old_vintage", "new_value", pl.col(s.AS_OF).alias("new_as_of"),
-            pl.col(s.VINTAGE).alias("new_vintage"),
-            (pl.col("new_value").cast(pl.Float64, strict=False)
-             - pl.col("old_value").cast(pl.Float64, strict=False)).round(6).alias("change"),
-            kind.alias("kind"),
-        ))
-    return pl.concat(frames).cast(pl.Schema(SCHEMA)) if frames else pl.DataFrame(schema=SCHEMA)
+        found_all = []
+        for c in cols:
+            old = pl.col(f"_old_{c}")
+            kept = pl.col("_same") & pl.col(c).ne_missing(old)
+            if c not in PLANNED:  # an actual given for the first time is news, not a change
+                kept = kept & old.is_not_null()
+            found = rows.filter(kept)
+            if found.is_empty():
+                continue
+            kind_c = t.column(c).kind
+            found_all.append(found.select(
+                *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
+                pl.lit(name).alias("table"), pl.col(s.FISCAL_YEAR).cast(pl.Int32), s.PROJECT_ID, KEY_TEXT,
+                pl.lit(c).alias("column"), _text(old, kind_c).alias("old_value"), "old_as_of", "old_vintage",
+                _text(pl.col(c), kind_c).alias("new_value"), pl.col(s.AS_OF).alias("new_as_of"),
+                pl.col(s.VINTAGE).alias("new_vintage"),
+            ).with_columns(
+                (pl.col("new_value").cast(pl.Float64, strict=False)
+                 - pl.col("old_value").cast(pl.Float64, strict=False)).round(6).alias("change"),
+                kind.alias("kind"),
+            ))
+        if found_all:
+            frames.append(pl.concat(found_all)
+                          .sort([*t.key, "column", "new_as_of", "new_vintage"], nulls_last=False)
+                          .select(list(SCHEMA)))
+    if not frames:
+        return pl.DataFrame(schema=SCHEMA)
+    return pl.concat([f.cast(pl.Schema(SCHEMA)) for f in frames])
 
 
 def _text(col: pl.Expr, kind: str) -> pl.Expr:

@@ -33,6 +33,7 @@ from forecast.data import templates, validate
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import HISTORY, SYNTHETIC, Snapshot, known_at, latest, parse_as_of, report_dates, resolve
 from forecast.data.units import AmountUnit
+from forecast.data.results import Results, code_digest, key_of
 from forecast.data.validate import Checked, Issue
 from forecast.data.vintages import (CONFIG_FILE, FORMAT_VERSION, VINTAGES_DIR, DiskVintages, dedupe, now,
                                     sha256_file, write_durably)
@@ -42,6 +43,7 @@ from forecast.access.audit import OK, REFUSED, AuditLog
 from forecast.access.users import Users
 
 ACCESS_DIR = "access"
+RESULTS_DIR = "results"
 REFERENCE_ID = "reference"
 REFERENCE_LABEL = "embedded reference data (ETDA FY2569 report, read-only)"
 REFERENCE_NOTE = "embedded reference data"
@@ -244,6 +246,14 @@ class Store:
         return signing.key(self.access_dir)
 
     @property
+    def results(self) -> Results:
+        """Reviews and portfolios computed once and kept, signed, in ``STORE/results`` (none for the
+        read-only reference data, which is small enough to compute each time)."""
+        if self.read_only or self.root is None:
+            return Results(None, None)
+        return Results(self.root / RESULTS_DIR, self.signing_key())
+
+    @property
     def models_dir(self) -> Path:
         """Where this store's model sets live: ``models/`` for the default store and the reference data."""
         if self.root is None or self.root.resolve() == config.DEFAULT_STORE_DIR.resolve():
@@ -343,8 +353,16 @@ class Store:
         return self.disk.problems(full) + (self.audit.problems() if full else [])
 
     def revisions(self, include_text: bool = False) -> pl.DataFrame:
-        """Every figure that changed between versions of the same record (see ``revisions.changes``)."""
-        return R.changes({name: self.records(name) for name in s.TABLES}, include_text)
+        """Every figure that changed between versions of the same record (see ``revisions.changes``);
+        computed once per store state and kept with the results."""
+        kept = self.results
+        key = key_of(kind="revisions", store=self.fingerprint(), include_text=include_text, code=code_digest())
+        found = kept.get(key) if kept.enabled else None
+        if found is not None:
+            return found["revisions"]
+        out = R.changes({name: self.records(name) for name in s.TABLES}, include_text)
+        kept.put(key, {"revisions": out}, {"kind": "revisions"})
+        return out
 
     # --- writing ------------------------------------------------------------------------
     def check(self, paths: Sequence[Path | str]) -> Checked:

@@ -6,12 +6,14 @@ since"), so a ranking is orchestrated in one place.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
 
 from forecast.data import schema as s
+from forecast.data.results import Results, code_digest, key_of
 from forecast.data.snapshot import Snapshot, parse_as_of
 from forecast.decisions import kpi, portfolio, risk
 from forecast.errors import InputError
@@ -58,6 +60,9 @@ class Review:
     projection: pl.DataFrame
     kpis: pl.DataFrame
     risk: pl.DataFrame
+    results: Results | None = None  # where computed frames are kept (None: nowhere)
+    key: str = ""  # what the frames were computed from, hashed
+    from_results: bool = False  # read back from kept results rather than computed in this call
 
     def ranking(self, lang: str = "th") -> pl.DataFrame:
         """Projects by risk, highest first, with the reasons in ``lang``."""
@@ -82,12 +87,19 @@ class Review:
     def portfolio(self, by: str | None = None, draws: int = portfolio.DRAWS, seed: int = 0) -> pl.DataFrame:
         """The whole portfolio (and each group ``by`` agency, plan_line or owner): joint year-end range,
         P(the total misses the target) and the expected shortfall."""
+        key = key_of(kind="portfolio", review=self.key, by=by, draws=draws, seed=seed) if self.key else ""
+        kept = self.results.get(key) if self.results is not None and key else None
+        if kept is not None:
+            return kept["portfolio"]
         year = self.snapshot.fiscal_year
         projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
         basis = ", ".join(self.bases) or engine.ACTUAL
-        return portfolio.portfolio(
+        out = portfolio.portfolio(
             self.projection, projects, self.policy.target, by, self.dependence(), draws, seed, basis
         )
+        if self.results is not None and key:
+            self.results.put(key, {"portfolio": out}, {"kind": "portfolio", "review": self.key, "by": by})
+        return out
 
     @property
     def bases(self) -> list[str]:
@@ -97,17 +109,65 @@ class Review:
         return sorted(set(self.projection[engine.BASIS].to_list()) - {engine.ACTUAL})
 
 
-def review(snap: Snapshot, models: ModelSet | None = None, policy: risk.RiskPolicy | None = None) -> Review:
+def review_key(snap: Snapshot, models: ModelSet | None, policy: risk.RiskPolicy) -> str:
+    """What a review's numbers depend on, hashed: data, model set (its whole signed manifest), targets, code."""
+    return key_of(
+        kind="review",
+        snapshot=snap.fingerprint,
+        models=None if models is None else key_of(version=models.version, manifest=models.manifest),
+        policy=dataclasses.asdict(policy),
+        code=code_digest(),
+    )
+
+
+FRAMES = ("projection", "kpis", "risk")
+
+
+def review(
+    snap: Snapshot,
+    models: ModelSet | None = None,
+    policy: risk.RiskPolicy | None = None,
+    results: Results | None = None,
+) -> Review:
     """Project, assess KPIs and rank every project of the snapshot's latest fiscal year (with the targets
-    the store sets for it unless a policy is given)."""
+    the store sets for it unless a policy is given).
+
+    With ``results``, a review computed before from the same data, model set, targets and code is
+    read back instead of computed, and a new one is kept there."""
     policy = policy or policy_for(snap)
+    key = review_key(snap, models, policy) if results is not None and results.enabled and snap.fingerprint else ""
+    kept = results.get(key) if results is not None and key else None
+    if kept is not None:
+        projection, kpis, table = (kept[f] for f in FRAMES)
+        return Review(snap, models, policy, projection, kpis, table, results, key, from_results=True)
     calibration = models.manifest.get("kpi_calibration") if models else None
     projection = engine.project(snap, models, policy.target)
     kpis = kpi.attainment(snap, calibration)
     year = snap.fiscal_year
     projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
     table = risk.assess(projection, kpis, projects, policy, snap.unit)
-    return Review(snap, models, policy, projection, kpis, table)
+    out = Review(snap, models, policy, projection, kpis, table, results if key else None, key)
+    if key:
+        about = {
+            "kind": "review",
+            "as_of": snap.as_of,
+            "models": models.version if models else None,
+            "target": policy.target,
+        }
+        results.put(key, dict(zip(FRAMES, (projection, kpis, table), strict=True)), about)  # type: ignore[union-attr]
+    return out
+
+
+def precompute(
+    snap: Snapshot, models: ModelSet | None, results: Results, by: tuple[str | None, ...] = (None, "agency")
+) -> Review:
+    """Compute and keep the review of ``snap`` with the store's targets and its portfolios ``by``
+    group, so that the app and the CLI read them instead of computing them."""
+    rv = review(snap, models, policy_for(snap), results)
+    if snap.fiscal_year is not None and not rv.projection.is_empty():
+        for group in by:
+            rv.portfolio(group)
+    return rv
 
 
 NEW_REASON = "new_reason"

@@ -133,6 +133,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
+    from forecast import api
+
     store = _open(args)
     if store.read_only:
         raise StoreError(
@@ -142,7 +144,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             "`forecast --store DIR init` (an empty one)."
         )
     try:
-        result = store.ingest(args.paths, note=args.note or "", by=_by())
+        result = api.ingest(store, args.paths, note=args.note or "", by=_by())
     except ValidationError as exc:
         note(
             f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
@@ -390,7 +392,7 @@ def cmd_project(args: argparse.Namespace) -> int:
     store = _open(args)
     ms = api.models_of(store)
     snap = store.snapshot(args.as_of, last_years=2)
-    rv = R.review(snap, ms, R.policy_for(snap, None if args.target is None else _target(args.target)))
+    rv = R.review(snap, ms, R.policy_for(snap, None if args.target is None else _target(args.target)), store.results)
     df = rv.projection
     if df.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).")
@@ -473,7 +475,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         snap, None if args.target is None else _target(args.target), _quarterly(args.quarterly_targets)
     )
     ms = api.models_of(store)
-    now = R.review(snap, ms, policy)
+    now = R.review(snap, ms, policy, store.results)
     df = now.ranking(args.lang)
     if df.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
@@ -481,7 +483,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     cols = list(risk.COLUMNS)
     if args.compare_to is not None:
         before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, args.compare_to, store.manifests())
-        before = R.review(store.snapshot(before_date, last_years=2), ms, policy)
+        before = R.review(store.snapshot(before_date, last_years=2), ms, policy, store.results)
         df = R.compare(now, before, args.lang)
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
@@ -529,7 +531,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     store = _open(args)
     snap = store.snapshot(args.as_of, last_years=2)
     policy = R.policy_for(snap, None if args.target is None else _target(args.target))
-    rv = R.review(snap, api.models_of(store), policy)
+    rv = R.review(snap, api.models_of(store), policy, store.results)
     df = rv.portfolio(args.by, args.draws, args.seed)
     if df.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
@@ -584,6 +586,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_targets(args: argparse.Namespace) -> int:
     import tempfile
 
+    from forecast import api
+
     store = _open(args)
     if args.action == "set":
         if store.read_only:
@@ -601,7 +605,7 @@ def cmd_targets(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="forecast-targets-") as folder:
             path = Path(folder) / "targets.csv"
             pl.DataFrame([row]).select([c for c in s.TARGETS.names if c in row]).write_csv(path)
-            result = store.ingest([path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
+            result = api.ingest(store, [path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
         print(
             f"Targets for fiscal year {args.fiscal_year} "
             + ("unchanged." if result.vintage is None else f"stored as vintage {result.vintage}.")

@@ -18,19 +18,23 @@ their calibration and scikit-learn's tree predictor); any other type is refused 
 The signature, with a key kept outside ``models/``, makes an edited manifest (its basis, its
 artifacts' sha256) or a set copied from another store fail to load until an administrator accepts
 it. A version is written to a hidden folder and renamed into place; ``load`` checks the signature,
-each artifact's name, sha256 and types, in that order.
+each artifact's name and sha256, and an origin's file is deserialised on first use, after its
+sha256 and types are checked again on the bytes read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+import threading
 import uuid
 import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -100,7 +104,7 @@ class ModelSet:
 
     version: str
     manifest: dict
-    origins: dict[int, dict]  # origin -> {candidate: {target: Calibrated}}
+    origins: Mapping[int, dict]  # origin -> {candidate: {target: Calibrated}}, loaded on first use
 
     @property
     def basis(self) -> str:
@@ -250,10 +254,9 @@ def read_manifest(root: Path, version: str) -> dict:
 
 
 def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet | None:
-    """The given (or active) model set after checking its signature and every artifact's name, sha256 and
-    types; None if there is none. Nothing is deserialised before every check has passed."""
-    import skops.io as sio
-
+    """The given (or active) model set after checking its signature and every artifact's name and sha256;
+    None if there is none. An origin's models are deserialised when first used, after their sha256
+    and types are checked again on the very bytes that are read."""
     version = version or active_version(root)
     if version is None:
         return None
@@ -274,8 +277,7 @@ def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet 
             "loaded; it will not be loaded. Retrain to save it in the current format."
         )
     folder = (root / version).resolve()
-    allowed = set(trusted_types())
-    entries = []
+    paths: dict[int, Path] = {}
     for name, expected in manifest["artifacts"].items():
         path = (folder / name).resolve()
         if not ARTIFACT.match(name) or path.parent != folder:
@@ -285,24 +287,63 @@ def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet 
             )
         if not path.exists():
             raise RegistryError(f"{path} is missing; retrain.")
-        got = sha256_file(path)
-        if got != expected:
-            raise RegistryError(
-                f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
-                "the file was changed after training and will not be loaded. Retrain or activate "
-                "another version."
-            )
+        _check_sha(path, path.read_bytes(), expected)
+        paths[int(name.split("-")[1].split(".")[0])] = path
+    return ModelSet(version, manifest, _Origins(paths, {p.name: manifest["artifacts"][p.name] for p in paths.values()}))
+
+
+def _check_sha(path: Path, data: bytes, expected: str) -> None:
+    got = hashlib.sha256(data).hexdigest()
+    if got != expected:
+        raise RegistryError(
+            f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
+            "the file was changed after training and will not be loaded. Retrain or activate "
+            "another version."
+        )
+
+
+class _Origins(Mapping[int, dict]):
+    """A set's origins, each deserialised on first use (a projection at Q2 needs only origin 2's models).
+
+    The bytes that are deserialised are the bytes whose sha256 and types are checked, so a file
+    replaced after ``load`` is refused, not run."""
+
+    def __init__(self, paths: dict[int, Path], sha256: dict[str, str]):
+        self._paths = paths
+        self._sha256 = sha256
+        self._loaded: dict[int, dict] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, origin: int) -> dict:
+        with self._lock:
+            if origin not in self._loaded:
+                self._loaded[origin] = self._load(self._paths[origin])
+            return self._loaded[origin]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(sorted(self._paths))
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, origin: object) -> bool:
+        return origin in self._paths
+
+    def _load(self, path: Path) -> dict:
+        import skops.io as sio
+
+        data = path.read_bytes()
+        _check_sha(path, data, self._sha256[path.name])
+        allowed = set(trusted_types())
         try:
-            extra = set(sio.get_untrusted_types(file=path)) - allowed
+            extra = set(sio.get_untrusted_types(data=data)) - allowed
         except Exception as exc:
             raise RegistryError(f"{path} cannot be read as a model file ({type(exc).__name__}); retrain.") from exc
         if extra:
             raise RegistryError(
                 f"{path} holds types that a model set never holds ({', '.join(sorted(extra))}); it will not be loaded."
             )
-        entries.append((int(name.split("-")[1].split(".")[0]), path))
-    origins = {q: sio.load(path, trusted=sorted(allowed)) for q, path in entries}
-    return ModelSet(version, manifest, origins)
+        return sio.loads(data, trusted=sorted(allowed))
 
 
 def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
