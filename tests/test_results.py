@@ -92,3 +92,13 @@ def test_old_entries_are_removed(tmp_path, monkeypatch):
     names = {p.name for p in (tmp_path / "r").iterdir()}
     assert len(names) == 3 and "key4" in names
     assert kept.get("key4")["x"]["a"].to_list() == [4]
+
+
+def test_refresh_keeps_the_review_again_after_an_upgrade(tmp_path, capsys):
+    store = Store.create(tmp_path / "s", from_reference=True)
+    assert main(["--store", str(store.root), "refresh"]) == 0
+    out = capsys.readouterr().out
+    assert "Kept the review of 2026-03-31 (9 projects, model set none)" in out
+    assert len(_entries(store)) == 5
+    assert main(["refresh"]) == 0  # the read-only reference data: nothing to keep, and no error
+    assert "read-only" in capsys.readouterr().err

@@ -95,6 +95,26 @@ def _portfolio(fingerprint: str, as_of: str, version: str | None, by: str | None
     return _review(fingerprint, as_of, version, None).portfolio(by) if snap.fiscal_year is not None else pl.DataFrame()
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _progress(fingerprint: str, as_of: str) -> pl.DataFrame:
+    return summary.progress(_snapshot(fingerprint, as_of))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _agencies(fingerprint: str, as_of: str) -> list[str]:
+    from forecast.model.features import group_agency
+
+    snap = _snapshot(fingerprint, as_of)
+    p = snap.projects.filter(pl.col(s.FISCAL_YEAR) == snap.fiscal_year)
+    return sorted(x for x in p.select(group_agency()).to_series().unique().to_list() if x)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _compared(fingerprint: str, as_of: str, before: str, version: str | None, target: float | None, lang: str):
+    now = _review(fingerprint, as_of, version, target)
+    return R.compare(now, _review(fingerprint, before, version, target), lang)
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
 def _revisions(fingerprint: str) -> pl.DataFrame:
     return _store().revisions()
@@ -144,11 +164,7 @@ class Context:
     @property
     def agencies(self) -> list[str]:
         """The agencies of the current year (agency, else owner); more than one makes a whole-government store."""
-        from forecast.model.features import group_agency
-
-        snap = self.snapshot
-        p = snap.projects.filter(pl.col(s.FISCAL_YEAR) == snap.fiscal_year)
-        return sorted(x for x in p.select(group_agency()).to_series().unique().to_list() if x)
+        return _agencies(self.fingerprint, self.as_of)
 
     def previous(self) -> tuple[R.Review | None, dt.date | None]:
         """The review of the report before this one, and its date; (None, None) when there is none."""
@@ -164,7 +180,11 @@ class Context:
 
     @property
     def progress(self) -> pl.DataFrame:
-        return summary.progress(self.snapshot)
+        return _progress(self.fingerprint, self.as_of)
+
+    def compared(self, before: dt.date) -> pl.DataFrame:
+        """The ranking with the rank, level and reasons it had at the report of ``before``."""
+        return _compared(self.fingerprint, self.as_of, before.isoformat(), self.version, self.target, self.lang)
 
     @property
     def curve(self) -> pl.DataFrame:

@@ -93,6 +93,7 @@ class DiskVintages:
     def __init__(self, root: Path):
         self.root = root
         self.base = root / VINTAGES_DIR
+        self._held: dict[str, tuple[str, pl.DataFrame]] = {}
 
     # --- reading ----------------------------------------------------------------------
     def dirs(self) -> list[Path]:
@@ -161,13 +162,18 @@ class DiskVintages:
         return pl.concat(frames, how="vertical")
 
     def versions(self, table: str) -> pl.DataFrame:
-        """Every (key, report date) at its newest vintage, from the latest cache (rebuilt when stale)."""
+        """Every (key, report date) at its newest vintage, from the latest cache (rebuilt when stale);
+        held in memory while the table's state is unchanged (a report's snapshot and its report dates
+        read each table once)."""
         state = self.table_state(table)
-        cached = self._read_cache(table, state)
-        if cached is not None:
-            return cached
-        out = dedupe(self.collect(table), table)
-        self.write_cache(table, out, state)
+        held = self._held.get(table)
+        if held is not None and held[0] == state:
+            return held[1]
+        out = self._read_cache(table, state)
+        if out is None:
+            out = dedupe(self.collect(table), table)
+            self.write_cache(table, out, state)
+        self._held[table] = (state, out)
         return out
 
     def collect(self, table: str) -> pl.DataFrame:

@@ -195,6 +195,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_refresh(args: argparse.Namespace) -> int:
+    import time
+
+    from forecast import api
+
+    store = _open(args)
+    if not store.results.enabled:
+        note(f"Nothing to keep for {store.label}: it is read-only and small enough to compute each time.")
+        return 0
+    start = time.perf_counter()
+    rv = api.refresh(store)
+    if rv is None:
+        note(f"No report in {store.label} to review (or the active model set cannot be loaded; see `forecast models`).")
+        return 1
+    print(
+        f"Kept the review of {rv.snapshot.as_of} ({rv.projection.height} projects, model set "
+        f"{rv.models.version if rv.models else 'none'}), its portfolios, the previous report's review and the "
+        f"revisions in {store.results.folder} ({time.perf_counter() - start:.1f} s)."
+    )
+    return 0
+
+
 def cmd_template(args: argparse.Namespace) -> int:
     from forecast.data.templates import write_template
 
@@ -746,6 +768,13 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check every vintage, manifest and stored file against its sha256, and the audit trail's chain"
     )
     sp.set_defaults(func=cmd_verify)
+
+    sp = sub.add_parser(
+        "refresh",
+        help="compute and keep the latest review, portfolios and revisions (done at ingest, training and "
+        "activation; run it after upgrading)",
+    )
+    sp.set_defaults(func=cmd_refresh)
 
     sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
     sp.add_argument("--projects", type=int, required=True, help="projects per fiscal year")
