@@ -189,3 +189,80 @@ def test_p_miss_kpi_is_one_minus_the_product_of_chances(reference):
         p = k.filter(pl.col(s.PROJECT_ID) == pid)[kpi.P_ATTAIN].to_numpy()
         got = r.filter(pl.col(s.PROJECT_ID) == pid)[risk.P_MISS_KPI].item()
         assert got == pytest.approx(1 - np.prod(p))
+
+
+def test_the_score_leaves_out_what_does_not_apply():
+    policy = risk.RiskPolicy()
+    got = policy.score(np.array([0.8, np.nan, np.nan]), np.array([np.nan, np.nan, 0.5]), np.array([0.2, 0.4, 0.0]))
+    # (0.5 x 0.8 + 0.3 x 0.2) / 0.8 = 0.575; the KPI alone = 0.4; (0.2 x 0.5 + 0) / 0.5 = 0.2
+    assert got == pytest.approx([0.575, 0.4, 0.2])
+    assert policy.score(np.array([np.nan]), np.array([np.nan]), np.array([np.nan]))[0] == 0.0
+
+
+def test_a_line_with_no_budget_is_not_at_risk_of_missing_its_disbursement(tmp_path):
+    """A line closed during the year (budget 0) has no share to reach: P(miss) does not apply."""
+    from forecast.data.store import Store
+    from forecast.decisions import plan
+    from forecast.decisions import review as R
+    from tests.conftest import reference_copy
+
+    closed = "etda-digital-id"
+
+    def projects(rows):
+        return [{**r, "budget": "0.0000"} if r["project_id"] == closed else r for r in rows]
+
+    def finance(rows):
+        def close(r):
+            reported = {c: "0.0000" for c in ("disbursed", "spend") if r[c]}
+            printed = {c: "" for c in r if c.endswith("_cum_reported")}
+            return {**r, "plan": "0.0000", "committed": "", **reported, **printed}
+
+        return [close(r) if r["project_id"] == closed else r for r in rows]
+
+    store = Store.create(tmp_path / "s")
+    store.ingest(reference_copy(tmp_path / "in", {"projects": projects, "finance": finance}))
+    rv = R.review(store.snapshot("latest", last_years=2))
+    row = rv.ranking("en").filter(pl.col(s.PROJECT_ID) == closed).row(0, named=True)
+    assert row[risk.P_MISS_DISBURSEMENT] is None and row[risk.P_MISS_SPEND] is None
+    assert row[risk.RISK_SCORE] == pytest.approx(row[risk.P_MISS_KPI])  # the KPIs alone
+    assert "no budget to disburse this year" in row[risk.DRIVERS]
+    assert row[risk.LEVEL] == policy_level(rv.policy, row)
+    assert risk.what_if(row, 5.0, rv.policy)[risk.P_MISS_DISBURSEMENT] is None  # no division by zero
+    sc = plan.scenario(row, 5.0, store.calendar, rv.policy)
+    assert sc[risk.P_MISS_DISBURSEMENT] is None and sc[risk.RISK_SCORE] == pytest.approx(row[risk.P_MISS_KPI])
+    assert rv.portfolio()["projects"][0] == 9  # still counted in the totals
+
+
+def policy_level(policy: risk.RiskPolicy, row: dict) -> str:
+    return str(policy.level(np.array([row[risk.RISK_SCORE]]), np.array([row[risk.P_MISS_KPI]]))[0])
+
+
+def test_a_year_that_is_over_has_an_actual_portfolio_with_nothing_assumed():
+    from forecast.decisions import portfolio
+    from forecast.model import engine
+
+    projection = pl.DataFrame(
+        {
+            s.FISCAL_YEAR: [2569, 2569],
+            s.PROJECT_ID: ["a", "b"],
+            s.BUDGET: [10.0, 20.0],
+            engine.PLAN_TO_DATE: [10.0, 20.0],
+            engine.DISBURSED_TO_DATE: [9.0, 19.0],
+            engine.SPEND_TO_DATE: [None, None],
+            **{f"disbursed_share_q{lv:02d}": [0.9, 0.95] for lv in (2, 5, 10, 25, 50, 75, 90, 95, 98)},
+            **{f"disbursed_ratio_q{lv:02d}": [0.9, 0.95] for lv in (2, 5, 10, 25, 50, 75, 90, 95, 98)},
+        }
+    )
+    projects = pl.DataFrame(
+        {
+            s.FISCAL_YEAR: [2569, 2569],
+            s.PROJECT_ID: ["a", "b"],
+            s.AGENCY: ["x", "x"],
+            s.OWNER: ["", ""],
+            s.PLAN_LINE: ["l", "l"],
+        }
+    )
+    out = portfolio.portfolio(projection, projects, 0.93, basis=engine.ACTUAL)
+    whole = out.row(0, named=True)
+    assert whole["basis"] == "actual" and float(whole["disbursed_p10"]) == float(whole["disbursed_p90"]) == 28.0
+    assert whole["p_miss_target"] == 0.0  # 28 of 30 = 93.3%

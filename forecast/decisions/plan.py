@@ -103,15 +103,15 @@ def scenario(
         else:  # spend is at least what is disbursed: P(S < full | S >= share)
             below_full, below_share = _cdf(full, *spend_bands), _cdf(share, *spend_bands)
             p_unused = float(np.clip((below_full - below_share) / max(1 - below_share, 1e-9), 0, 1))
-    p_miss = 0.0 if meets else 1.0
+    p_miss = (0.0 if meets else 1.0) if budget > 0 else None  # no budget: no target to miss
     score = float(
         policy.score(
-            np.array([p_miss]),
+            np.array([np.nan if p_miss is None else p_miss]),
             np.array([np.nan if p_unused is None else p_unused]),
             np.array([row.get(risk.P_MISS_KPI) or 0.0]),
         )[0]
     )
-    worst = max(p_miss, p_unused or 0.0, row.get(risk.P_MISS_KPI) or 0.0)
+    worst = max(p_miss or 0.0, p_unused or 0.0, row.get(risk.P_MISS_KPI) or 0.0)
     return {
         "year_end": year_end,
         "share": share,

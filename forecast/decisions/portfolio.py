@@ -372,6 +372,7 @@ def _row(
     k: int,
 ) -> dict:
     goal = target * b
+    settled = basis == engine.ACTUAL
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
     return {
         "group_by": group_by,
@@ -384,8 +385,11 @@ def _row(
         "disbursed_share_p50": float(mid / b) if b > 0 else None,
         "p_miss_target": float(np.mean(share_totals < goal)) if b > 0 else None,
         "expected_shortfall": float(np.mean(np.maximum(goal - totals, 0))),
-        "basis": "; ".join(x for x in (basis, dep.describe(), f"{k:,} joint draws") if x),
+        # every line's year is over: the totals are sums of actuals, with nothing drawn or assumed
+        "basis": "; ".join(x for x in (basis, *(() if settled else (dep.describe(), f"{k:,} joint draws"))) if x),
         BASIS_TH_COLUMN: "; ".join(
-            x for x in (BASIS_TH.get(basis, basis), dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง") if x
+            x
+            for x in (BASIS_TH.get(basis, basis), *(() if settled else (dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง")))
+            if x
         ),
     }

@@ -86,17 +86,14 @@ class RiskPolicy:
     near_certain: float = 0.90  # any one probability this high makes a project at least medium
 
     def score(self, p_disbursement: np.ndarray, p_spend: np.ndarray, p_kpi: np.ndarray) -> np.ndarray:
-        """The weighted average of the probabilities; a missing one (commitments not reported) is left out."""
-        p_spend = np.asarray(p_spend, dtype=float)
-        have = np.isfinite(p_spend)
-        w_spend = np.where(have, self.weight_spend, 0.0)
-        total = self.weight_disbursement + w_spend + self.weight_kpi
-        value = (
-            self.weight_disbursement * np.asarray(p_disbursement, float)
-            + w_spend * np.nan_to_num(p_spend)
-            + self.weight_kpi * np.asarray(p_kpi, float)
-        ) / total
-        return np.clip(value, 0, 1)
+        """The weighted average of the probabilities; a missing one (commitments not reported, or no
+        budget to disburse) is left out with its weight (0 when none is left)."""
+        ps = [np.asarray(p, dtype=float) for p in (p_disbursement, p_spend, p_kpi)]
+        weights = (self.weight_disbursement, self.weight_spend, self.weight_kpi)
+        have = [np.isfinite(p) for p in ps]
+        total = sum(np.where(h, w, 0.0) for h, w in zip(have, weights, strict=True))
+        value = sum(np.where(h, w * np.nan_to_num(p), 0.0) for p, h, w in zip(ps, have, weights, strict=True))
+        return np.clip(np.divide(value, total, out=np.zeros_like(total, dtype=float), where=total > 0), 0, 1)
 
     def level(self, score: np.ndarray, worst: np.ndarray | None = None) -> np.ndarray:
         """high / medium / low by the score; a single probability of ``near_certain`` or more is at least medium."""
@@ -113,12 +110,14 @@ class RiskPolicy:
             return (
                 f"คะแนนความเสี่ยง = {w[0]:g}×P(เบิกจ่ายไม่ถึง {self.target:.0%}) + {w[1]:g}×P(เหลือเงินไม่ได้ใช้) "
                 f"+ {w[2]:g}×P(ตัวชี้วัดไม่ถึงเป้า); สูง ≥ {self.high_from:.2f}, ปานกลาง ≥ {self.medium_from:.2f} "
-                f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}"
+                f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}; โอกาสที่ไม่เกี่ยวข้อง (ไม่รายงานการก่อหนี้ "
+                "หรือไม่มีงบประมาณ) ไม่นำมาคิดพร้อมน้ำหนักของมัน"
             )
         return (
             f"score = {w[0]:g} P(miss {self.target:.0%} disbursed) + {w[1]:g} P(money unused) + {w[2]:g} "
             f"P(a KPI misses); high >= {self.high_from:.2f}, medium >= {self.medium_from:.2f} or any one "
-            f"probability >= {self.near_certain:.0%}; without commitments the spend weight is left out"
+            f"probability >= {self.near_certain:.0%}; a probability that does not apply (commitments not "
+            "reported, no budget) is left out with its weight"
         )
 
 
@@ -158,8 +157,10 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) ->
     if policy.quarterly_targets and 1 <= q <= 4 and d < policy.quarterly_targets[q - 1]:
         due = policy.quarterly_targets[q - 1]
         out.append(Driver("below_quarter_target", due - d, {"d": _pct(d), "q": q, "due": _pct(due)}))
+    if not (r[s.BUDGET] or 0) > 0:
+        out.append(Driver("no_budget", 0.05, {}))
     p_d = r[P_MISS_DISBURSEMENT]
-    if q < 4 and p_d >= 0.2:
+    if q < 4 and p_d is not None and p_d >= 0.2:
         lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)
         out.append(
             Driver(
@@ -352,7 +353,7 @@ def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
     """An ``assess`` table in rank order (ties: p_miss_disbursement, then project_id), drivers joined in ``lang``."""
     col = DRIVERS_TH if lang == "th" else DRIVERS_EN
     return (
-        risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False])
+        risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False], nulls_last=True)
         .with_row_index(RANK, offset=1)
         .with_columns(pl.col(RANK).cast(pl.Int32), pl.col(col).list.join(" | ").alias(DRIVERS))
         .select(*COLUMNS, pl.exclude(COLUMNS))
@@ -370,6 +371,9 @@ def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> di
     policy = policy or RiskPolicy()
     budget = float(row[s.BUDGET])
     done = float(row[engine.DISBURSED_TO_DATE])
+    if not budget > 0:  # nothing to disburse: no range to move, no target to miss
+        kept = {k: row.get(k) for k in (RISK_SCORE, LEVEL)}
+        return {"disbursed_p10": done, "disbursed_p50": done, "disbursed_p90": done, P_MISS_DISBURSEMENT: None, **kept}
     mid = min(done + max(remaining, 0.0), budget * 1.5)
     lo_s, mid_s, hi_s = (row[M.band(s.DISBURSED, p)] for p in M.BANDS)
     shift = mid / budget - mid_s

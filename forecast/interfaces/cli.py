@@ -563,7 +563,12 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     if args.format == "table":
         note(
             f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
-            f"Totals are sums of joint draws, not sums of quantiles. Basis: {df['basis'][0]}."
+            + (
+                "Every line's year is over: totals are sums of actuals."
+                if not rv.bases
+                else "Totals are sums of joint draws, not sums of quantiles."
+            )
+            + f" Basis: {df['basis'][0]}."
         )
     emit(
         df.select(portfolio.COLUMNS),

@@ -286,6 +286,10 @@ LABELS: dict[str, dict[str, str]] = {
         "th": 'ตัวชี้วัด {id} "{name}": โอกาสถึงเป้า {p} ({basis})',
         "en": 'KPI {id} "{name}": chance of reaching the target {p} ({basis})',
     },
+    "driver_no_budget": {
+        "th": "ไม่มีงบประมาณให้เบิกจ่ายในปีนี้ (ปิดรายการหรือไม่ได้รับจัดสรร): ไม่มีเป้าเบิกจ่ายให้พลาด",
+        "en": "no budget to disburse this year (line closed or not funded): no disbursement target to miss",
+    },
     "driver_no_warning": {
         "th": "ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {d} เทียบกับแผนสะสม {plan}",
         "en": "no warning sign: disbursed {d} vs {plan} planned to date",

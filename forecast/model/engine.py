@@ -275,6 +275,10 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
             cols[M.level(f, lv)] = np.maximum(cols[M.level(f, lv)], done)
     cols[P_MISS_DISBURSEMENT] = np.where(done >= threshold, 0.0, cols[P_MISS_DISBURSEMENT])
     M.coherent(cols)
+    # a line with no budget (closed during the year, or not funded) has no share to reach: not applicable
+    no_money = ~(X[s.BUDGET].cast(pl.Float64).fill_null(0.0).to_numpy() > 0)
+    for p_name in (P_MISS_DISBURSEMENT, P_SPEND_BELOW_BUDGET):
+        cols[p_name] = np.where(no_money, np.nan, cols[p_name])
     for p in B.BANDS:  # no commitments reported: no spend projection
         cols[B.band(s.SPEND, p)] = np.where(spend_known, cols[B.band(s.SPEND, p)], np.nan)
     cols[P_SPEND_BELOW_BUDGET] = np.where(spend_known, cols[P_SPEND_BELOW_BUDGET], np.nan)
