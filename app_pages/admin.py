@@ -7,7 +7,7 @@ import streamlit as st
 import ui
 from forecast.access import roles
 from forecast.access.users import AccessError
-from ui import actions
+from ui import actions, auth
 
 ctx = ui.context()
 store = ctx.store
@@ -32,7 +32,7 @@ with left.form("add_user", clear_on_submit=True):
         try:
             otp = actions.add_user(store, name.strip().lower(), role)
         except AccessError as exc:
-            st.error(ui.md(str(exc)))
+            st.error(auth.said(exc, ctx.tr))
         else:
             st.success(ctx.tr("user_added", u=ui.md(name), p=f"`{otp}`"))
 with right.form("user_action"):
@@ -50,6 +50,6 @@ with right.form("user_action"):
         try:
             otp = actions.set_user(store, who, what, new_role if what == "role" else None)
         except AccessError as exc:
-            st.error(ui.md(str(exc)))
+            st.error(auth.said(exc, ctx.tr))
         else:
             st.success(ctx.tr("user_added", u=ui.md(who), p=f"`{otp}`") if otp else ctx.tr("done"))

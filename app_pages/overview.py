@@ -90,7 +90,6 @@ with right:
         new_high = moved.filter(pl.col(risk.NEW_HIGH))
         st.caption(f"{ctx.tr('as_of')} {ctx.date(before_date)} → {ctx.date(rv.snapshot.as_of)}")
         st.metric(ctx.tr("new_high"), new_high.height)
-        name = ctx.name_col
         level = {lv: ui.level_label(lv, ctx.lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
         level_moved = pl.col(risk.LEVEL).ne_missing(pl.col(risk.PREVIOUS_LEVEL))
         changed = moved.filter((pl.col(risk.RANK_CHANGE) != 0) | level_moved).sort(
@@ -101,7 +100,7 @@ with right:
             changed = changed.head(CHANGES_SHOWN)
         st.dataframe(
             changed.select(
-                pl.col(name).alias(ctx.tr("name")),
+                ctx.name().alias(ctx.tr("name")),
                 pl.col(risk.RANK).alias(ctx.tr("rank")),
                 pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
                 pl.format(

@@ -24,7 +24,7 @@ if ranking.is_empty():
     st.stop()
 name = ctx.name_col
 ids = ranking.sort(s.PROJECT_ID)[s.PROJECT_ID].to_list()
-labels = dict(zip(ranking[s.PROJECT_ID], ranking[name]))
+labels = dict(zip(ranking[s.PROJECT_ID], ranking.select(ctx.name()).to_series()))
 if st.session_state.get(ui.PROJECT) not in ids:
     st.session_state[ui.PROJECT] = ranking[s.PROJECT_ID][0]  # the riskiest first
 pid = st.selectbox(ctx.tr("choose_project"), ids, format_func=lambda i: f"{labels.get(i) or i} ({i})", key=ui.PROJECT)
@@ -160,9 +160,7 @@ with right:
     st.subheader(f"{ctx.tr('money_table')} ({unit})")
     money = fin.select(
         pl.col(s.QUARTER).alias(ctx.tr("quarter")),
-        pl.col(s.AS_OF)
-        .map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
-        .alias(ctx.tr("as_of")),
+        pl.col(s.AS_OF).map_elements(ctx.date, return_dtype=pl.String).alias(ctx.tr("as_of")),
         *(pl.col(c).alias(ctx.tr(c)) for c in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)),
     )
     st.dataframe(money, hide_index=True, width="stretch", column_config=ui.money_config(money))
@@ -192,7 +190,7 @@ for chunk in range(0, kp.height, 3):
     cols = st.columns(3)
     for col, k in zip(cols, kp.slice(chunk, 3).iter_rows(named=True)):
         with col.container(border=True):
-            st.markdown(f"**{ui.md(k[s.KPI_ID])}** {ui.md(k[name] or k[s.NAME_TH] or '')}")
+            st.markdown(f"**{ui.md(k[s.KPI_ID])}** {ui.md(k[name] or k[s.NAME_TH] or k[s.NAME_EN] or '')}")
             value = k[kpi.VALUE_TO_DATE]
             st.metric(
                 ctx.tr("value_to_date"),

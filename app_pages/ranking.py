@@ -51,13 +51,12 @@ if query:
     )
 LIMIT = 500  # a whole government's portfolio is filtered and paged, never drawn at once
 st.caption(ctx.tr("rows_shown", n=min(shown.height, LIMIT), total=ranking.height) + " · " + ctx.tr("open_project"))
-name = ctx.name_col
 page = shown.head(LIMIT)
 labels = {lv: ui.level_label(lv, ctx.lang) for lv in (risk.HIGH, risk.MEDIUM, risk.LOW)}
 table = page.select(
     pl.col(risk.RANK).alias(ctx.tr("rank")),
     pl.col(risk.LEVEL).replace_strict(labels, return_dtype=pl.String).alias(ctx.tr("level")),
-    pl.coalesce(pl.col(name), pl.col(s.NAME_TH), pl.col(s.NAME_EN), pl.col(s.PROJECT_ID)).alias(ctx.tr("name")),
+    ctx.name().alias(ctx.tr("name")),
     pl.col(risk.RISK_SCORE).alias(ctx.tr("risk_score")),
     *(
         pl.col(c).map_elements(formats.chance, return_dtype=pl.String, skip_nulls=False).alias(ctx.tr(c))
@@ -89,9 +88,9 @@ if rows:
     st.session_state[ui.PROJECT] = table[s.PROJECT_ID][rows[0]]
     st.switch_page("app_pages/project.py")
 with st.expander(ctx.tr("drivers"), expanded=True):
-    for r in page.head(20).iter_rows(named=True):
+    for r in page.head(20).with_columns(ctx.name().alias("__name")).iter_rows(named=True):
         st.markdown(
-            f"**{r[risk.RANK]}. {ui.md(r[name] or r[s.PROJECT_ID])}** · "
+            f"**{r[risk.RANK]}. {ui.md(r['__name'])}** · "
             f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {r[risk.RISK_SCORE]:.2f}\n"
             + "\n".join(f"- {ui.md(d)}" for d in r[ctx.drivers_col])
         )

@@ -51,14 +51,15 @@ def share(x) -> str:
     return "" if _missing(x) else f"{float(x) * 100:.1f}%"
 
 
-def date(d, lang: str = "th") -> str:
-    """A date for people: '31 มี.ค. 2569' (Thai, B.E.) or '31 Mar 2026'."""
+def date(d, lang: str = "th", era: str = "BE") -> str:
+    """A date for people: '31 มี.ค. 2569' (Thai, B.E.), '31 มี.ค. 2026' (Thai, a store kept in C.E.)
+    or '31 Mar 2026'."""
     if _missing(d) or d == "":
         return ""
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
     if lang == "th":
-        return f"{d.day} {TH_MONTHS[d.month - 1]} {d.year + BE_OFFSET}"
+        return f"{d.day} {TH_MONTHS[d.month - 1]} {d.year + (BE_OFFSET if era == 'BE' else 0)}"
     return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
 
 

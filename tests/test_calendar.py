@@ -75,3 +75,15 @@ def test_invalid_calendar():
         FiscalCalendar(13)
     with pytest.raises(ValueError, match="BE or CE"):
         FiscalCalendar(10, "AD")
+
+
+def test_thai_dates_follow_the_store_era():
+    from forecast import formats
+
+    day = dt.date(2022, 12, 31)
+    assert formats.date(day, "th") == "31 ธ.ค. 2565"  # B.E., the Thai default
+    assert formats.date(day, "th", "CE") == "31 ธ.ค. 2022"  # a store kept in C.E. says C.E. in Thai too
+    assert formats.date(day, "en", "BE") == "31 Dec 2022"
+    ce = FiscalCalendar(start_month=1, era="CE", named_by="start")
+    assert ce.year_label(2022, "th") == "ปีงบประมาณ ค.ศ. 2022 (ม.ค. 2022 - ธ.ค. 2022)"
+    assert FiscalCalendar().year_label(2569, "th") == "ปีงบประมาณ พ.ศ. 2569 (ต.ค. 2568 - ก.ย. 2569)"

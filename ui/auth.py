@@ -147,6 +147,13 @@ def _bootstrap(store: Store, tr) -> None:
     st.info(tr("first_admin"), icon=":material/key:")
 
 
+def said(exc: AccessError, tr) -> str:
+    """An access error in the user's language (its English message where it has no code)."""
+    if not exc.code:
+        return md(str(exc))
+    return md(tr(f"access_{exc.code}").format(**exc.params))
+
+
 def sign_in_form(store: Store, tr) -> None:
     st.title(tr("sign_in"))
     if not store.users:
@@ -167,7 +174,7 @@ def sign_in_form(store: Store, tr) -> None:
                     audit.REFUSED,
                     details={"reason": str(exc)},
                 )
-                st.error(md(str(exc)))
+                st.error(said(exc, tr))
                 return
             st.session_state[USER] = Session(user.name, user.role)
             st.session_state["__must_change"] = user.must_change
@@ -192,7 +199,7 @@ def _change_password(store: Store, s: Session, tr) -> None:
             try:
                 store.users.passwd(s.user, new)
             except AccessError as exc:
-                st.error(md(str(exc)))
+                st.error(said(exc, tr))
                 return
             store.audit.record("user passwd", by(s), target=s.user)
             st.session_state["__must_change"] = False

@@ -194,6 +194,13 @@ class Context:
     def name_col(self) -> str:
         return s.NAME_TH if self.lang == "th" else s.NAME_EN
 
+    def name(self) -> pl.Expr:
+        """A project's name in the chosen language, else in the other, else its id."""
+        other = s.NAME_EN if self.lang == "th" else s.NAME_TH
+        return pl.coalesce(
+            pl.col(self.name_col).replace("", None), pl.col(other).replace("", None), pl.col(s.PROJECT_ID)
+        )
+
     @property
     def drivers_col(self) -> str:
         return risk.DRIVERS_TH if self.lang == "th" else risk.DRIVERS_EN
@@ -206,7 +213,7 @@ class Context:
         """A date in the chosen language: '31 มี.ค. 2569' or '31 Mar 2026'."""
         from forecast import formats
 
-        return formats.date(d, self.lang)
+        return formats.date(d, self.lang, self.store.calendar.era)
 
     @property
     def unit(self) -> str:
@@ -308,15 +315,10 @@ def basis_note(ctx: Context) -> None:
 def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple[pl.DataFrame, dict]:
     """A frame for people in the chosen language: headers translated, dates written out ('31 มี.ค. 2569'),
     the values of ``values`` columns translated (kind, status), empty cells blank; with its column config."""
-    from forecast import formats
     from forecast.interfaces.labels import column
 
     out = df.with_columns(
-        *(
-            pl.col(c).map_elements(lambda d: formats.date(d, ctx.lang), return_dtype=pl.String)
-            for c, d in df.schema.items()
-            if d == pl.Date
-        ),
+        *(pl.col(c).map_elements(ctx.date, return_dtype=pl.String) for c, d in df.schema.items() if d == pl.Date),
         *(
             pl.col(c).map_elements(lambda v: ctx.tr(v) if v else "", return_dtype=pl.String)
             for c in values

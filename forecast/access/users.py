@@ -35,7 +35,15 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 
 class AccessError(ForecastError):
-    """A user cannot be added, found or signed in."""
+    """A user cannot be added, found or signed in.
+
+    ``code`` and ``params`` let an interface say it in the user's language (``labels``: ``access_<code>``);
+    the English text is the message."""
+
+    def __init__(self, message: str, code: str = "", **params: object):
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 def hash_password(password: str) -> str:
@@ -64,7 +72,12 @@ def one_time_password() -> str:
 
 def _strong(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccessError(f"a password needs at least {MIN_PASSWORD} characters; this one has {len(password)}.")
+        raise AccessError(
+            f"a password needs at least {MIN_PASSWORD} characters; this one has {len(password)}.",
+            "too_short",
+            n=MIN_PASSWORD,
+            got=len(password),
+        )
 
 
 def _now() -> dt.datetime:
@@ -134,7 +147,9 @@ class Users:
         if not NAME.match(name):
             raise AccessError(
                 f"user name {name!r}: 2-64 characters, lower-case letters, digits and . _ @ -, "
-                "starting with a letter or digit."
+                "starting with a letter or digit.",
+                "bad_name",
+                name=name,
             )
         if role not in ROLES:
             raise AccessError(f"role {role!r} is not one of {', '.join(ROLES)}.")
@@ -144,7 +159,9 @@ class Users:
         with locked(self.folder):
             users = self._read()
             if name in users:
-                raise AccessError(f"user {name!r} already exists; change the password with passwd.")
+                raise AccessError(
+                    f"user {name!r} already exists; change the password with passwd.", "exists", name=name
+                )
             users[name] = {
                 "role": role,
                 "hash": hash_password(password or otp or ""),
@@ -171,7 +188,7 @@ class Users:
         with locked(self.folder):
             users = self._read()
             if name not in users:
-                raise AccessError(f"no user {name!r}; see the list of users.")
+                raise AccessError(f"no user {name!r}; see the list of users.", "no_user", name=name)
             users[name].update(changes)
             self._write(users)
 
@@ -201,7 +218,7 @@ class Users:
 
         The message never says which of name and password was wrong.
         """
-        wrong = AccessError("the user name or the password is wrong.")
+        wrong = AccessError("the user name or the password is wrong.", "wrong")
         with locked(self.folder):
             users = self._read()
             u = users.get(name)
@@ -212,7 +229,9 @@ class Users:
             if until and dt.datetime.fromisoformat(until) > _now():
                 raise AccessError(
                     f"too many failed sign-ins: the account is locked until {until[:16]} UTC, or "
-                    "until an administrator unlocks it."
+                    "until an administrator unlocks it.",
+                    "locked",
+                    until=until[:16],
                 )
             if not check_password(password, u["hash"]):
                 u["failures"] = int(u.get("failures", 0)) + 1
@@ -222,7 +241,7 @@ class Users:
                 self._write(users)
                 raise wrong
             if u.get("disabled"):
-                raise AccessError(f"the account {name!r} is disabled; ask an administrator.")
+                raise AccessError(f"the account {name!r} is disabled; ask an administrator.", "disabled", name=name)
             u.update(failures=0, locked_until="", last_sign_in=_now().isoformat(timespec="seconds"))
             self._write(users)
             return User(name, u["role"], bool(u.get("must_change")))

@@ -97,8 +97,9 @@ class FiscalCalendar:
             from forecast.formats import TH_MONTHS
 
             era = "พ.ศ." if self.era == "BE" else "ค.ศ."
-            span = (f"{TH_MONTHS[start.month - 1]} {start.year + BE_OFFSET} - "
-                    f"{TH_MONTHS[end.month - 1]} {end.year + BE_OFFSET}")
+            shift = BE_OFFSET if self.era == "BE" else 0
+            span = (f"{TH_MONTHS[start.month - 1]} {start.year + shift} - "
+                    f"{TH_MONTHS[end.month - 1]} {end.year + shift}")
             return f"ปีงบประมาณ {era} {fiscal_year} ({span})"
         era = "B.E." if self.era == "BE" else "C.E."
         return f"FY {fiscal_year} {era} ({span})"

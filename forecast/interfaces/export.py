@@ -210,7 +210,7 @@ def summary_pdf(
     year = snap.fiscal_year
     caption = (
         f"{snap.calendar.year_label(year, lang) if year else ''} · {t('as_of', lang)} "
-        f"{formats.date(snap.as_of, lang)}" + (f" · {subtitle}" if subtitle else "")
+        f"{formats.date(snap.as_of, lang, snap.calendar.era)}" + (f" · {subtitle}" if subtitle else "")
     )
     pdf.cell(0, 6, caption, new_x="LMARGIN", new_y="NEXT")
 

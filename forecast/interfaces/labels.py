@@ -286,6 +286,28 @@ LABELS: dict[str, dict[str, str]] = {
         "th": 'ตัวชี้วัด {id} "{name}": โอกาสถึงเป้า {p} ({basis})',
         "en": 'KPI {id} "{name}": chance of reaching the target {p} ({basis})',
     },
+    "access_wrong": {"th": "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง", "en": "The user name or the password is wrong."},
+    "access_locked": {
+        "th": "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป: บัญชีถูกล็อกถึง {until} UTC หรือจนกว่าผู้ดูแลระบบจะปลดล็อก",
+        "en": "Too many failed sign-ins: the account is locked until {until} UTC, or until an administrator unlocks it.",
+    },
+    "access_disabled": {
+        "th": "บัญชี {name} ถูกระงับ โปรดติดต่อผู้ดูแลระบบ",
+        "en": "The account {name} is disabled; ask an administrator.",
+    },
+    "access_bad_name": {
+        "th": "ชื่อผู้ใช้ {name}: ต้องยาว 2-64 ตัวอักษร ใช้อักษรอังกฤษตัวเล็ก ตัวเลข และ . _ @ - ขึ้นต้นด้วยอักษรหรือตัวเลข",
+        "en": "User name {name}: 2-64 characters, lower-case letters, digits and . _ @ -, starting with a letter or digit.",
+    },
+    "access_exists": {
+        "th": "มีผู้ใช้ {name} อยู่แล้ว ใช้การตั้งรหัสผ่านใหม่แทน",
+        "en": "User {name} already exists; reset the password instead.",
+    },
+    "access_no_user": {"th": "ไม่มีผู้ใช้ {name}", "en": "There is no user {name}."},
+    "access_too_short": {
+        "th": "รหัสผ่านต้องมีอย่างน้อย {n} ตัวอักษร (รหัสนี้มี {got})",
+        "en": "A password needs at least {n} characters; this one has {got}.",
+    },
     "driver_no_budget": {
         "th": "ไม่มีงบประมาณให้เบิกจ่ายในปีนี้ (ปิดรายการหรือไม่ได้รับจัดสรร): ไม่มีเป้าเบิกจ่ายให้พลาด",
         "en": "no budget to disburse this year (line closed or not funded): no disbursement target to miss",
