@@ -27,7 +27,14 @@ ui.basis_note(ctx)
 prog, proj, ranking = ctx.progress, rv.projection, rv.ranking(ctx.lang)
 budget = float(prog[s.BUDGET].cast(pl.Float64).sum() or 0)
 cols = st.columns(5)
-cols[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", f"{budget:,.4f}")
+
+
+def big(x: float, decimals: int = 4) -> str:
+    """An amount for a metric card: four decimals as printed, whole units once it is too long to show."""
+    return f"{x:,.{decimals if abs(x) < 1e6 else 0}f}"
+
+
+cols[0].metric(f"{ctx.tr('budget')} ({ctx.unit})", big(budget), help=f"{budget:,.4f}")
 for col, key in zip(cols[1:4], (summary.PLAN_TO_DATE, summary.SPEND_TO_DATE, summary.DISBURSED_TO_DATE)):
     raw = prog[key].cast(pl.Float64)
     if raw.is_null().all():
@@ -36,17 +43,18 @@ for col, key in zip(cols[1:4], (summary.PLAN_TO_DATE, summary.SPEND_TO_DATE, sum
     value = float(raw.sum() or 0)
     col.metric(
         ctx.tr(key),
-        f"{value:,.4f}",
+        big(value),
         f"{value / budget:.1%} {ctx.tr('of_budget')}" if budget else None,
         delta_color="off",
         delta_arrow="off",
+        help=f"{value:,.4f}",
     )
 whole = ctx.portfolio().row(0, named=True)  # joint draws: the range of the total, not a sum of ranges
 ye = {p: float(whole[f"disbursed_p{p}"]) for p in (10, 50, 90)}
 cols[4].metric(
     ctx.tr("projected_ye"),
-    f"{ye[50]:,.1f}",
-    f"{ctx.tr('range')} {ye[10]:,.1f}–{ye[90]:,.1f} ({ye[50] / budget:.1%})" if budget else None,
+    big(ye[50], 1),
+    f"{ctx.tr('range')} {big(ye[10], 1)}–{big(ye[90], 1)} ({ye[50] / budget:.1%})" if budget else None,
     delta_color="off",
     delta_arrow="off",
 )

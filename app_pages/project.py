@@ -74,6 +74,17 @@ with st.container(border=True):
     st.subheader(ctx.tr("planner_card", target=f"{policy.target:.0%}"))
     if card["reached"]:
         st.success(ctx.tr("target_reached"))
+    elif q == 4:  # nothing is left to plan: say where the year ended
+        share = done / float(p[s.BUDGET]) if float(p[s.BUDGET]) > 0 else None
+        st.info(
+            ctx.tr(
+                "year_over_short",
+                share=formats.share(share),
+                short=formats.money(card["needed"]),
+                unit=unit,
+                target=f"{policy.target:.0%}",
+            )
+        )
     else:
         k = st.columns(4)
         k[0].metric(ctx.tr("still_needed"), formats.money(card["needed"]), unit, delta_color="off", delta_arrow="off")
@@ -158,12 +169,7 @@ with right:
     else:
         st.caption(ctx.tr("no_quarters_left"))
     st.subheader(f"{ctx.tr('money_table')} ({unit})")
-    money = fin.select(
-        pl.col(s.QUARTER).alias(ctx.tr("quarter")),
-        pl.col(s.AS_OF).map_elements(ctx.date, return_dtype=pl.String).alias(ctx.tr("as_of")),
-        *(pl.col(c).alias(ctx.tr(c)) for c in (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)),
-    )
-    st.dataframe(money, hide_index=True, width="stretch", column_config=ui.money_config(money))
+    ui.show(ctx, fin.select(s.QUARTER, s.AS_OF, s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND))
 with left:
     curve = fin.select(
         s.QUARTER,
@@ -186,6 +192,8 @@ with left:
 
 st.subheader(ctx.tr("kpis"))
 kp = rv.kpis.filter(pl.col(s.PROJECT_ID) == pid) if not rv.kpis.is_empty() else rv.kpis
+if kp.is_empty():
+    st.caption(ctx.tr("no_kpis"))
 for chunk in range(0, kp.height, 3):
     cols = st.columns(3)
     for col, k in zip(cols, kp.slice(chunk, 3).iter_rows(named=True)):

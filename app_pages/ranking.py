@@ -91,7 +91,7 @@ with st.expander(ctx.tr("drivers"), expanded=True):
     for r in page.head(20).with_columns(ctx.name().alias("__name")).iter_rows(named=True):
         st.markdown(
             f"**{r[risk.RANK]}. {ui.md(r['__name'])}** · "
-            f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {r[risk.RISK_SCORE]:.2f}\n"
+            f"{ui.level_label(r[risk.LEVEL], ctx.lang)} · {formats.score(r[risk.RISK_SCORE])}\n"
             + "\n".join(f"- {ui.md(d)}" for d in r[ctx.drivers_col])
         )
 st.download_button(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from forecast.data.calendar import BE_OFFSET
 
@@ -44,7 +44,10 @@ def chance(p) -> str:
 
 
 def score(x) -> str:
-    return "" if _missing(x) else f"{float(x):.2f}"
+    """A score with two decimals, halves rounded up (0.625 -> 0.63), as the app's tables and Excel show it."""
+    if _missing(x):
+        return ""
+    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def share(x) -> str:

@@ -266,3 +266,11 @@ def test_a_year_that_is_over_has_an_actual_portfolio_with_nothing_assumed():
     whole = out.row(0, named=True)
     assert whole["basis"] == "actual" and float(whole["disbursed_p10"]) == float(whole["disbursed_p90"]) == 28.0
     assert whole["p_miss_target"] == 0.0  # 28 of 30 = 93.3%
+
+
+def test_scores_and_chances_read_the_same_everywhere():
+    from forecast import formats
+
+    # halves round up, as the app's table (printf) and Excel ("0.00") show them
+    assert [formats.score(x) for x in (0.625, 0.6249, 0.005, 1.0, None)] == ["0.63", "0.62", "0.01", "1.00", ""]
+    assert [formats.chance(x) for x in (0.996, 0.004, 0.5, None)] == [">99%", "<1%", "50%", ""]

@@ -19,6 +19,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from forecast import formats
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
@@ -211,8 +212,6 @@ class Context:
 
     def date(self, d) -> str:
         """A date in the chosen language: '31 มี.ค. 2569' or '31 Mar 2026'."""
-        from forecast import formats
-
         return formats.date(d, self.lang, self.store.calendar.era)
 
     @property
@@ -326,7 +325,10 @@ def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple
         ),
         *(pl.col(c).fill_null("") for c, d in df.schema.items() if d == pl.String and c not in values),
     )
-    config = money_config(out)
+    # amounts with gaps (a quarter not reported yet) as text, so that a gap is blank rather than "None"
+    gaps = [c for c, d in out.schema.items() if isinstance(d, pl.Decimal) and out[c].null_count()]
+    out = out.with_columns(pl.col(c).map_elements(formats.money, return_dtype=pl.String).fill_null("") for c in gaps)
+    config = {**money_config(out), **{c: st.column_config.TextColumn(alignment="right") for c in gaps}}
     names = {c: column(c, ctx.lang) for c in out.columns}
     return out.rename(names), {names[c]: v for c, v in config.items()}
 

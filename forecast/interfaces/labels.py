@@ -134,6 +134,10 @@ LABELS: dict[str, dict[str, str]] = {
     "level_change": {"th": "ระดับ (ก่อน → ปัจจุบัน)", "en": "Level (before → now)"},
     "new_reason": {"th": "เหตุผลใหม่ที่สำคัญที่สุด", "en": "Main new reason"},
     "not_reported": {"th": "ไม่ได้รายงาน", "en": "not reported"},
+    "no_kpis": {
+        "th": "ไม่มีตัวชี้วัดของโครงการนี้ในรายงาน (ความเสี่ยงด้านตัวชี้วัดจึงเป็น 0)",
+        "en": "No KPIs for this project in the report (so its KPI risk is 0).",
+    },
     "no_projects": {"th": "ยังไม่มีโครงการในรายงานนี้", "en": "No projects in this report yet."},
     "reference_read_only": {
         "th": "ข้อมูลอ้างอิงเป็นแบบอ่านอย่างเดียว สร้างคลังข้อมูลของหน่วยงานเพื่อนำเข้ารายงานไตรมาสใหม่",
@@ -188,6 +192,10 @@ LABELS: dict[str, dict[str, str]] = {
     "planner_card": {
         "th": "ต้องเบิกจ่ายอีกเท่าไรจึงจะถึงเป้าหมาย {target} ภายในสิ้นปีงบประมาณ",
         "en": "What it takes to reach {target} by the fiscal year end",
+    },
+    "year_over_short": {
+        "th": "ปีงบประมาณสิ้นสุดแล้ว: เบิกจ่ายได้ {share} ของงบประมาณ ต่ำกว่าเป้า {target} อยู่ {short} {unit}",
+        "en": "The fiscal year is over: it ended at {share} of budget, {short} {unit} short of {target}.",
     },
     "target_reached": {"th": "เบิกจ่ายถึงเป้าหมายแล้ว", "en": "The target is already reached."},
     "still_needed": {"th": "ยังต้องเบิกจ่าย", "en": "Still to disburse"},
