@@ -323,3 +323,29 @@ def test_the_project_picker_follows_the_language_and_keeps_the_project():
     at.sidebar.radio(key=ui.LANG).set_value("en").run()
     assert "Cloud service procurement and maintenance (etda-cloud-services)" in at.selectbox(key=ui.PROJECT).options
     assert at.selectbox(key=ui.PROJECT).value == "etda-cloud-services"
+
+
+def test_a_year_that_is_over_says_where_it_ended(tmp_path):
+    """A store whose latest year is fully reported: no plan to make, blanks for what was not reported."""
+    from forecast.data import schema as s
+    from forecast.decisions import review as R
+    from forecast.model import synthetic
+
+    tables = synthetic.simulate(projects=6, years=2, seed=4, as_of_quarter=4)
+    # an agency that does not report commitments
+    tables["finance"] = tables["finance"].with_columns(pl.lit(None, s.MONEY).alias(c) for c in (s.COMMITTED, s.SPEND))
+    synthetic.write(tables, tmp_path / "in")
+    store = Store.create(config.DEFAULT_STORE_DIR)
+    store.ingest([tmp_path / "in"])
+    rv = R.review(store.snapshot("latest", last_years=2))
+    short = rv.projection.filter(pl.col("disbursed_share_p50") < 0.93)
+    assert short.height, "the simulated year should leave some project short of 93%"
+    at = open_page(lang="en", role="viewer")
+    at.session_state[ui.PROJECT] = short[s.PROJECT_ID][0]
+    at.switch_page("app_pages/project.py").run()
+    assert not at.exception, at.exception
+    assert any(i.value.startswith("The fiscal year is over: it ended at") for i in at.info)
+    assert not any("Still to disburse" in m.label for m in at.metric)  # no plan for a year that is over
+    quarters = next(d.value for d in at.dataframe if "Committed" in d.value.columns)
+    assert set(quarters["Committed"]) == {""}  # commitments not reported: blank, not "None"
+    assert "None" not in quarters.astype(str).to_numpy().ravel().tolist()
