@@ -445,18 +445,6 @@ def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule:
 EPOCH = dt.date(1, 1, 1)  # a projects row without as_of holds from the start of its fiscal year
 
 
-def budgets_as_of(frame: pl.DataFrame, projects: pl.DataFrame, on: str = s.AS_OF) -> pl.DataFrame:
-    """``frame`` with the budget in force at its ``on`` date (the latest projects row dated on or before it)."""
-    p = (projects.select(s.FISCAL_YEAR, s.PROJECT_ID, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
-         .unique([s.FISCAL_YEAR, s.PROJECT_ID, "__p_as_of"], keep="last", maintain_order=True)
-         .sort("__p_as_of"))
-    out = (frame.with_row_index("__order").sort(on)
-           .join_asof(p, left_on=on, right_on="__p_as_of", by=[s.FISCAL_YEAR, s.PROJECT_ID], strategy="backward",
-                      check_sortedness=False)
-           .sort("__order").drop("__order", "__p_as_of"))
-    return out
-
-
 def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
     """Row rules on the upload; cumulative and plan rules on the store's view merged with the upload.
 
@@ -491,12 +479,22 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         pl.lit(None, pl.Int64).alias(ROW), pl.lit(False).alias("__mine"))
     merged = (pl.concat([store_rows, mine], how="vertical_relaxed")
               .unique([*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True))  # the upload wins
+    # each quarter's latest figure dated on or before each report date of the upload (an as-of join:
+    # one row per project-year, date and quarter, rather than every stored row per date)
     dates = up.select(*k, pl.col(s.AS_OF).alias("__view")).unique()
-    view = (dates.join(merged, on=k).filter(pl.col(s.AS_OF) <= pl.col("__view"))
-            .sort(s.AS_OF).unique([*k, "__view", s.QUARTER], keep="last")
+    quarters = pl.DataFrame({s.QUARTER: list(s.QUARTERS)}, schema={s.QUARTER: up.schema[s.QUARTER]})
+    view = (dates.join(quarters, how="cross").sort("__view")
+            .join_asof(merged.sort(s.AS_OF), left_on="__view", right_on=s.AS_OF, by=[*k, s.QUARTER],
+                       strategy="backward", check_sortedness=False)
+            .filter(pl.col(s.AS_OF).is_not_null())
             # the upload's own rows are judged at their own date
             .filter(~pl.col("__mine") | (pl.col(s.AS_OF) == pl.col("__view"))))
-    view = budgets_as_of(view, projects, on="__view")
+    del up, mine, store_rows, merged, dates  # a whole government's history: free what is no longer needed
+    budgets = (projects.select(*k, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
+               .unique([*k, "__p_as_of"], keep="last", maintain_order=True)
+               .sort("__p_as_of"))
+    view = view.join_asof(budgets, left_on="__view", right_on="__p_as_of", by=k, strategy="backward",
+                          check_sortedness=False).drop("__p_as_of")  # the budget in force at the view's date
     group = [*k, "__view"]
     g = (view.sort([*group, s.QUARTER])
          .with_columns(
