@@ -102,3 +102,17 @@ def test_refresh_keeps_the_review_again_after_an_upgrade(tmp_path, capsys):
     assert len(_entries(store)) == 5
     assert main(["refresh"]) == 0  # the read-only reference data: nothing to keep, and no error
     assert "read-only" in capsys.readouterr().err
+
+
+def test_a_store_that_cannot_be_written_computes_without_keeping(tmp_path, monkeypatch):
+    from forecast.access import signing
+
+    store = Store.create(tmp_path / "s", from_reference=True)
+
+    def refuse(folder):
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(signing, "key", refuse)  # as for a user who may read the store but not write it
+    assert not store.results.enabled
+    rv = R.review(store.snapshot("latest", last_years=2), None, None, store.results)
+    assert rv.risk.height == 9 and not rv.from_results and not (store.root / "results").exists()

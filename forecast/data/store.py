@@ -251,7 +251,10 @@ class Store:
         read-only reference data, which is small enough to compute each time)."""
         if self.read_only or self.root is None:
             return Results(None, None)
-        return Results(self.root / RESULTS_DIR, self.signing_key())
+        try:
+            return Results(self.root / RESULTS_DIR, self.signing_key())
+        except OSError:  # a store this user may read but not write: results are computed, not kept
+            return Results(None, None)
 
     @property
     def models_dir(self) -> Path:
