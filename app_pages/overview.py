@@ -126,7 +126,10 @@ with right:
             hide_index=True,
             width="stretch",
             height=220,
-            column_config={ctx.tr("new_reason"): st.column_config.TextColumn(width="large")},
+            column_config={  # the name on hover when cut, so that the ranks and levels stay in view
+                ctx.tr("name"): st.column_config.TextColumn(width="medium"),
+                ctx.tr("new_reason"): st.column_config.TextColumn(width="large"),
+            },
         )
         restated = ctx.revisions.filter(pl.col("kind") == RESTATEMENT).height
         st.metric(ctx.tr("restated_n"), restated)
