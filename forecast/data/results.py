@@ -10,8 +10,8 @@ and read back by the CLI, the API and the app::
     results/<key>/<frame>.parquet
 
 The key is a hash of everything the numbers depend on: the snapshot's fingerprint (which changes
-with every vintage), the model set's version and signature, the targets, the code version and the
-arguments. A changed input makes a new key, so an entry is never stale, only unused; the oldest
+with every vintage), the model set's signed manifest, the targets, the code, the libraries' versions
+and the arguments. A changed input makes a new key, so an entry is never stale, only unused; the oldest
 are removed. An entry whose signature or files do not verify is ignored and computed again:
 derived numbers cannot be edited into what management reads. Parquet holds data only; nothing is
 unpickled.

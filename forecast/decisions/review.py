@@ -18,7 +18,7 @@ from forecast.data.snapshot import Snapshot, parse_as_of
 from forecast.decisions import kpi, portfolio, risk
 from forecast.errors import InputError
 from forecast.model import engine
-from forecast.model.registry import ModelSet
+from forecast.model.registry import ModelSet, library_versions
 
 PREVIOUS = "previous"
 DEFAULT_TARGET = 0.93  # the Thai cabinet's year-end disbursement target, where a store sets none
@@ -110,13 +110,15 @@ class Review:
 
 
 def review_key(snap: Snapshot, models: ModelSet | None, policy: risk.RiskPolicy) -> str:
-    """What a review's numbers depend on, hashed: data, model set (its whole signed manifest), targets, code."""
+    """What a review's numbers depend on, hashed: data, model set (its whole signed manifest), targets, code
+    and library versions."""
     return key_of(
         kind="review",
         snapshot=snap.fingerprint,
         models=None if models is None else key_of(version=models.version, manifest=models.manifest),
         policy=dataclasses.asdict(policy),
         code=code_digest(),
+        libraries=library_versions(),
     )
 
 
