@@ -58,8 +58,8 @@ def refresh(store: Store) -> R.Review | None:
             before = store.snapshot(earlier[-1].isoformat(), last_years=2)
             R.review(before, ms, R.policy_for(before), store.results)
         return rv
-    except RegistryError:
-        return None  # the reader will say why the set cannot be loaded
+    except ForecastError:
+        return None  # best effort: a reader computes what is not kept, and says why a set cannot be loaded
 
 
 def ingest(store: Store, paths: Sequence[Path | str], note: str = "", by: dict | None = None) -> IngestResult:

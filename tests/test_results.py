@@ -116,3 +116,12 @@ def test_a_store_that_cannot_be_written_computes_without_keeping(tmp_path, monke
     assert not store.results.enabled
     rv = R.review(store.snapshot("latest", last_years=2), None, None, store.results)
     assert rv.risk.height == 9 and not rv.from_results and not (store.root / "results").exists()
+
+
+def test_an_ingest_stores_even_when_the_review_cannot_be_kept(tmp_path):
+    store = Store.create(tmp_path / "s")
+    store.models_dir.mkdir(parents=True, exist_ok=True)
+    (store.models_dir / "ACTIVE").write_text("v0007\n")  # an active set that is not there
+    result = api.ingest(store, [config.REFERENCE_DIR])
+    assert result.vintage == 1 and store.read("projects").height == 9
+    assert len(_entries(store)) == 1  # the revisions; the review is computed when it is read
