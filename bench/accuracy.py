@@ -152,19 +152,9 @@ def groups(result: B.BacktestResult, threshold: float, draws: int = 4000) -> str
         grid = g.select(grid_cols).to_numpy()
         shares = g.select([M.level("disbursed", q) for q in M.LEVELS]).to_numpy()
         for name, d in (("joint", dep), ("independent", P.Dependence(0, 0, 0, "history"))):
-            totals = P.draw(
-                grid,
-                agencies,
-                g["plan_line"].to_list(),
-                d,
-                draws,
-                seed=int(year),
-                groups=idx,
-                weights=budget,
-                floor=floor,
-            )
-            share_totals = P.draw(
-                shares,
+            # amounts and shares from the same normal scores, as the product draws them
+            totals, share_totals = P.draw(
+                [grid, shares],
                 agencies,
                 g["plan_line"].to_list(),
                 d,

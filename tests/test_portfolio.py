@@ -100,31 +100,15 @@ def test_the_cli_portfolio_columns_are_the_contract(capsys):
     assert pl.read_csv(capsys.readouterr().out.encode()).height == 4
 
 
+def cli(store: str, line: str) -> int:
+    """The command line on ``store``, written as a person types it."""
+    return main(["--store", store, *line.split()])
+
+
 def test_targets_are_kept_in_the_store_and_used(tmp_path, capsys):
     st = str(tmp_path / "st")
     assert main(["--store", st, "init", "--from-reference"]) == 0
-    assert (
-        main(
-            [
-                "--store",
-                st,
-                "targets",
-                "set",
-                "--fiscal-year",
-                "2569",
-                "--year-end",
-                "0.9",
-                "--quarterly",
-                "0.3",
-                "0.5",
-                "0.7",
-                "0.9",
-                "--note",
-                "cabinet",
-            ]
-        )
-        == 0
-    )
+    assert cli(st, "targets set --fiscal-year 2569 --year-end 0.9 --quarterly 0.3 0.5 0.7 0.9 --note cabinet") == 0
     assert "stored as vintage 2" in capsys.readouterr().out
     store = Store.open(st)
     policy = R.policy_for(store.snapshot())
@@ -134,26 +118,7 @@ def test_targets_are_kept_in_the_store_and_used(tmp_path, capsys):
     assert "target 90% set for fiscal year 2569" in capsys.readouterr().err
     assert main(["--store", st, "rank", "--lang", "en", "--target", "0.8"]) == 0
     assert "target 80% given for this run" in capsys.readouterr().err
-    assert (
-        main(
-            [
-                "--store",
-                st,
-                "targets",
-                "set",
-                "--fiscal-year",
-                "2569",
-                "--year-end",
-                "0.9",
-                "--quarterly",
-                "0.5",
-                "0.3",
-                "0.7",
-                "0.9",
-            ]
-        )
-        == 1
-    )
+    assert cli(st, "targets set --fiscal-year 2569 --year-end 0.9 --quarterly 0.5 0.3 0.7 0.9") == 1
     assert "each is at least the one before it" in capsys.readouterr().err
     assert main(["--store", st, "targets", "--format", "csv"]) == 0
     assert pl.read_csv(capsys.readouterr().out.encode()).height == 1  # the refused change stored nothing

@@ -45,19 +45,26 @@ def activate(store: Store, version: str, foreign: bool = False) -> bool:
     return api.activate(store, version, foreign, by=by(s))
 
 
+def save_uploads(files, folder: Path) -> list[Path]:
+    """Write uploaded files into ``folder`` under their own names (a repeated name in its own sub-folder,
+    so that validation sees both); returns their paths."""
+    paths, seen = [], set()
+    for i, f in enumerate(files):
+        name = Path(f.name).name
+        where = folder if name not in seen else folder / f"upload-{i + 1}"
+        where.mkdir(exist_ok=True)
+        seen.add(name)
+        (where / name).write_bytes(f.getvalue())
+        paths.append(where / name)
+    return paths
+
+
 def train(store: Store, files) -> jobs.Job:
     """Start retraining on uploaded history files in the background; returns the job."""
     s = require(store, roles.TRAIN)
     folder = Path(tempfile.mkdtemp(prefix="forecast-history-"))
-    paths, seen = [], set()
     try:
-        for i, f in enumerate(files):
-            name = Path(f.name).name
-            where = folder if name not in seen else folder / f"upload-{i + 1}"
-            where.mkdir(exist_ok=True)
-            seen.add(name)
-            (where / name).write_bytes(f.getvalue())
-            paths.append(where / name)
+        paths = save_uploads(files, folder)
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -28,6 +28,7 @@ from forecast.decisions import risk, summary
 from forecast.interfaces.labels import LANGS, t
 from forecast.model import engine, registry
 from ui import auth, jobs
+from ui.actions import save_uploads
 
 __all__ = [
     "AS_OF",
@@ -365,15 +366,7 @@ def uploads(files, prefix: str):
     sub-folder, so that validation sees both), removed afterwards; yields the file paths."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
-        paths, seen = [], set()
-        for i, f in enumerate(files):
-            name = Path(f.name).name
-            where = folder if name not in seen else folder / f"upload-{i + 1}"
-            where.mkdir(exist_ok=True)
-            seen.add(name)
-            (where / name).write_bytes(f.getvalue())
-            paths.append(where / name)
-        yield paths
+        yield save_uploads(files, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
