@@ -121,7 +121,7 @@ def kpi_attainment(
 ) -> pl.DataFrame:
     """Every KPI's projected year-end value and chance of reaching its target."""
     ms = models_of(store, models)
-    return K.attainment(store.snapshot(as_of, last_years=1), ms.manifest.get("kpi_calibration") if ms else None)
+    return K.attainment(store.snapshot(as_of, last_years=2), K.model_of(ms.manifest if ms else None))
 
 
 def review(

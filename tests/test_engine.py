@@ -320,7 +320,8 @@ def test_manifest_has_provenance(trained):
     assert m["targets"] == ["disbursed", "amount", "spend"]
     assert set(m["artifacts"]) == {"origin-1.skops", "origin-2.skops", "origin-3.skops"}
     assert registry.active_version(store.models_dir) == ms.version
-    assert set(m["kpi_calibration"]["count"]) == {"1", "2", "3"}  # KPI spreads learned from the history
+    assert m["money"]["trained"] and m["kpi"]["years"] == m["years"]  # both models, from the same history
+    assert m["kpi"]["trained"] == (m["kpi"]["champion"] == "kpi_distribution")
     assert {r["origin_quarter"] for r in m["reliability"]} == {1, 2, 3}
 
 

@@ -30,7 +30,7 @@ def _one(checked, rule):
 def test_reference_copy_is_clean_of_errors(tmp_path):
     checked = _check(tmp_path)
     assert checked.ok, [str(i) for i in checked.errors]
-    assert {i.rule for i in checked.warnings} == {"derived"}
+    assert {i.rule for i in checked.warnings} == {"derived", "measure_inferred"}  # the report gives no measure
 
 
 def test_quarter_range(tmp_path):
@@ -128,11 +128,25 @@ def test_future_actuals(tmp_path):
 
 
 def test_unknown_unit_and_comparator(tmp_path):
-    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 2, unit="furlongs", comparator="<")})
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 2, unit="furlongs", comparator="=")})
     u = _one(checked, "unknown_unit")
     assert (u.column, u.value) == ("unit", "furlongs") and "one of percent, person" in u.message
     c = _one(checked, "unknown_comparator")
-    assert "one of >= (ไม่น้อยกว่า) or > (มากกว่า)" in c.message
+    assert "one of >= (ไม่น้อยกว่า), > (มากกว่า), <= (ไม่เกิน) or < (น้อยกว่า)" in c.message
+
+
+def test_lower_is_better_comparators_and_measures_are_read_in_thai_and_english(tmp_path):
+    for comparator, code in (("ไม่เกิน", "<="), ("<", "<"), ("น้อยกว่า", "<"), ("at most", "<=")):
+        checked = _check(tmp_path, {"kpis": lambda r, c=comparator: _set(r, 2, comparator=c, tier_50="", tier_75="",
+                                                                          tier_100="")})
+        assert checked.ok, [str(i) for i in checked.errors]
+        assert checked.tables["kpis"][s.COMPARATOR][0] == code
+
+
+def test_lower_is_better_tiers_decrease(tmp_path):
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 2, comparator="<=")})  # tiers 963 < 1200 < 1463
+    hits = [i for i in checked.warnings if i.rule == "tier_order"]
+    assert hits and "lower is better" in hits[0].message
 
 
 def test_thai_unit_words_are_accepted(tmp_path):

@@ -310,6 +310,7 @@ EXPECTED = {
     "date": "a date such as 2026-03-31, 31/03/2569 or 31 มี.ค. 2569",
     "bool": "true or false (สะสม / รายไตรมาส)",
     "unit": "one of " + ", ".join(u.code for u in s.UNITS),
-    "comparator": "one of >= (ไม่น้อยกว่า) or > (มากกว่า)",
+    "comparator": "one of >= (ไม่น้อยกว่า), > (มากกว่า), <= (ไม่เกิน) or < (น้อยกว่า)",
+    "measure": "one of cumulative (สะสม), level (ระดับ) or milestone (ผลผลิต)",
     "source": "one of budget_bureau, opdc, other",
 }

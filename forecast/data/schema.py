@@ -55,6 +55,7 @@ TIER_50 = "tier_50"
 TIER_75 = "tier_75"
 TIER_100 = "tier_100"
 TIERS = {50: TIER_50, 75: TIER_75, 100: TIER_100}
+MEASURE = "measure"
 
 VALUE = "value"
 STATUS_TEXT = "status_text"
@@ -111,6 +112,17 @@ UNITS: tuple[Term, ...] = (
 COMPARATORS: tuple[Term, ...] = (
     Term(">=", "ไม่น้อยกว่า", "at least", ("อย่างน้อย", "≥", "=>", "at least")),
     Term(">", "มากกว่า", "more than", ("more than",)),
+    Term("<=", "ไม่เกิน", "at most", ("ไม่มากกว่า", "≤", "=<", "at most", "no more than")),
+    Term("<", "น้อยกว่า", "less than", ("less than", "below")),
+)
+LOWER_IS_BETTER = ("<=", "<")  # comparators of KPIs whose smaller values are better
+STRICT = (">", "<")  # comparators a value equal to the target does not meet
+
+CUMULATIVE, LEVEL, MILESTONE = "cumulative", "level", "milestone"
+MEASURES: tuple[Term, ...] = (
+    Term(CUMULATIVE, "สะสม", "cumulative", ("count", "sum", "ยอดสะสม", "นับสะสม")),
+    Term(LEVEL, "ระดับ", "level", ("rate", "average", "ratio", "index", "อัตรา", "ค่าเฉลี่ย", "ร้อยละ")),
+    Term(MILESTONE, "ผลผลิต", "milestone", ("milestones", "deliverable", "deliverables", "ขั้นตอน", "ชิ้นงาน")),
 )
 
 KPI_SOURCES: tuple[Term, ...] = (
@@ -157,12 +169,14 @@ _DTYPES: dict[str, pl.DataType] = {
     "unit": pl.String(),
     "comparator": pl.String(),
     "source": pl.String(),
+    "measure": pl.String(),
 }
 
 VOCABULARIES: dict[str, tuple[Term, ...]] = {
     "unit": UNITS,
     "comparator": COMPARATORS,
     "source": KPI_SOURCES,
+    "measure": MEASURES,
 }
 
 
@@ -295,8 +309,9 @@ KPIS = Table(
                "ผู้กำหนด: สำนักงบประมาณ (budget_bureau) ก.พ.ร. (opdc) อื่น ๆ (other)", required=True),
         Column(UNIT, "unit", "Unit of the target: " + ", ".join(u.code for u in UNITS) + ".",
                "หน่วยนับ", required=True),
-        Column(COMPARATOR, "comparator", "How a result meets the target: >= (at least) or > (more than).",
-               ">= (ไม่น้อยกว่า) หรือ > (มากกว่า)", required=True),
+        Column(COMPARATOR, "comparator", "How a result meets the target: >= (at least), > (more than), "
+               "<= (at most) or < (less than); <= and < are KPIs where lower is better (injury rates, waiting times).",
+               ">= (ไม่น้อยกว่า) > (มากกว่า) <= (ไม่เกิน) หรือ < (น้อยกว่า)", required=True),
         Column(TARGET, "number", "Year-end target, in the unit.", "เป้าหมายทั้งปี", required=True),
         *(Column(p, "number", f"Plan for Q{i}, empty where none.", f"แผนไตรมาส {i}")
           for i, p in enumerate(PLAN_Q, start=1)),
@@ -307,6 +322,11 @@ KPIS = Table(
                  f"เกณฑ์ระดับ {p} คะแนน") for p, t in TIERS.items()),
         Column(SOURCE_TEXT, "text", "Heading of the KPI table as printed (e.g. draft status).",
                "หัวตารางตัวชี้วัดตามที่พิมพ์", optional=True),
+        Column(MEASURE, "measure", "What the value is: cumulative (counts that add up over the year), level "
+               "(percentages, rates, averages, indices: the latest value is the year's value so far) or milestone "
+               "(a handful of discrete deliverables). Empty or absent: inferred (see validate --rules).",
+               "ลักษณะค่า: สะสม (cumulative) ระดับ (level เช่น ร้อยละ อัตรา ค่าเฉลี่ย) หรือผลผลิต (milestone) "
+               "เว้นว่างได้ ระบบจะอนุมานให้", optional=True),
     ),
     key=(FISCAL_YEAR, PROJECT_ID, KPI_ID),
     vintage=AS_OF,

@@ -281,6 +281,10 @@ class Store:
         _check_table(table)
         out = (dedupe(_reference(_stamp())[0][table], table) if self.disk is None
                else self.disk.versions(table))
+        t = s.TABLES[table]
+        missing = [c for c in t.columns if c.name not in out.columns]  # optional columns added since it was stored
+        if missing:
+            out = out.with_columns(*(pl.lit(None, c.dtype).alias(c.name) for c in missing))
         return out if fiscal_years is None else out.filter(pl.col(s.FISCAL_YEAR).is_in(fiscal_years))
 
     def report_dates(self) -> list[dt.date]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from forecast.data import parse
+from forecast.data import measure, parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.templates import ROW, FileProblem, RawTable
@@ -46,7 +46,9 @@ RULES: dict[str, str] = {
     "unknown_column": "a column that is not in the template",
     "type": "a cell does not parse as its column's type",
     "unknown_unit": "unit is not in the vocabulary",
-    "unknown_comparator": "comparator is not >= or >",
+    "unknown_comparator": "comparator is not >=, >, <= or <",
+    "unknown_measure": "measure is not cumulative, level or milestone",
+    "measure_inferred": "a KPI's measure was left empty and is inferred",
     "unknown_source": "KPI source is not budget_bureau, opdc or other",
     "required": "a required cell is empty",
     "name_required": "a row needs a name in Thai or English",
@@ -73,7 +75,7 @@ RULES: dict[str, str] = {
     "unknown_kpi": "a result refers to a KPI not in kpis",
     "tier_order": "tier thresholds are not increasing",
     "kpi_plan_sum": "KPI plan increments do not sum to the target",
-    "kpi_plan_decreasing": "cumulative KPI plan levels decrease",
+    "kpi_plan_decreasing": "cumulative KPI plan levels decrease (a cumulative measure only)",
     "percent_range": "a percent target above 100",
     "target_range": "a disbursement target outside 0-1 (a share of the budget)",
     "target_order": "quarterly disbursement targets that decrease or disagree with the year end",
@@ -101,7 +103,9 @@ RULES_TH: dict[str, str] = {
     "unknown_column": "คอลัมน์นี้ไม่อยู่ในแบบฟอร์ม ตรวจสอบการสะกด",
     "type": "ค่าในเซลล์ไม่ตรงกับชนิดข้อมูลของคอลัมน์ (พบ '{value}')",
     "unknown_unit": "หน่วยนับไม่อยู่ในรายการที่กำหนด (พบ '{value}')",
-    "unknown_comparator": "เงื่อนไขต้องเป็น >= (ไม่น้อยกว่า) หรือ > (มากกว่า) (พบ '{value}')",
+    "unknown_comparator": "เงื่อนไขต้องเป็น >= (ไม่น้อยกว่า) > (มากกว่า) <= (ไม่เกิน) หรือ < (น้อยกว่า) (พบ '{value}')",
+    "unknown_measure": "ลักษณะค่าต้องเป็น cumulative (สะสม) level (ระดับ) หรือ milestone (ผลผลิต) (พบ '{value}')",
+    "measure_inferred": "ไม่ได้ระบุลักษณะค่าของตัวชี้วัด ระบบอนุมานให้ (พบ '{value}') ตรวจสอบและระบุในคอลัมน์ measure",
     "unknown_source": "ผู้กำหนดตัวชี้วัดต้องเป็น budget_bureau, opdc หรือ other (พบ '{value}')",
     "required": "ต้องกรอกค่านี้ เซลล์ว่างอยู่",
     "name_required": "ต้องมีชื่อภาษาไทยหรือภาษาอังกฤษอย่างน้อยหนึ่งชื่อ",
@@ -582,10 +586,20 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
     plans = [pl.col(p) for p in s.PLAN_Q]
     tiers = [pl.col(t) for t in s.TIERS.values()]
     issues = []
+    lower = pl.col(s.COMPARATOR).is_in(list(s.LOWER_IS_BETTER))
     for lo, hi in zip(tiers, tiers[1:]):
-        issues += _flag(df, lo > hi, "tier_order", hi.meta.output_name(),
+        issues += _flag(df, ~lower & (lo > hi), "tier_order", hi.meta.output_name(),
                         pl.format("tier thresholds must increase (50 ≤ 75 ≤ 100 points); got {} after {}.", hi, lo),
                         WARNING)
+        issues += _flag(df, lower & (lo < hi), "tier_order", hi.meta.output_name(),
+                        pl.format("lower is better for this KPI: tier thresholds must decrease (50 ≥ 75 ≥ 100 "
+                                  "points); got {} after {}.", hi, lo), WARNING)
+    df = measure.with_measure(df)
+    issues += _flag(df, pl.col(measure.MEASURE_INFERRED), "measure_inferred", s.MEASURE,
+                    pl.format("measure left empty: inferred as {} from unit {}, target {} and plans (rule in "
+                              "validate --rules); write it in the measure column to be sure.",
+                              pl.col(s.MEASURE), _fmt(pl.col(s.UNIT)), _fmt(pl.col(s.TARGET))), WARNING,
+                    value=pl.col(s.MEASURE))
     total = pl.sum_horizontal(plans)
     any_plan = pl.any_horizontal(p.is_not_null() for p in plans)
     issues += _flag(df, ~pl.col(s.PLAN_IS_CUMULATIVE) & any_plan
@@ -594,7 +608,8 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
                     pl.format("the quarterly plan increments sum to {} but the target is {}; if the plans are "
                               "cumulative levels set plan_is_cumulative to true.", total, pl.col(s.TARGET)), WARNING)
     levels = pl.concat_list(plans).list.drop_nulls()
-    issues += _flag(df, pl.col(s.PLAN_IS_CUMULATIVE) & (levels.list.diff().list.min() < 0), "kpi_plan_decreasing",
+    issues += _flag(df, pl.col(s.PLAN_IS_CUMULATIVE) & (pl.col(s.MEASURE) == s.CUMULATIVE)
+                    & (levels.list.diff().list.min() < 0), "kpi_plan_decreasing",
                     s.PLAN_Q[0], pl.lit("cumulative plan levels decrease from one quarter to the next."), WARNING)
     issues += _flag(df, (pl.col(s.UNIT) == "percent") & (pl.col(s.TARGET) > 100), "percent_range", s.TARGET,
                     pl.format("a percent target of {} is above 100.", pl.col(s.TARGET)), WARNING)

@@ -142,12 +142,12 @@ def review(
     if kept is not None:
         projection, kpis, table = (kept[f] for f in FRAMES)
         return Review(snap, models, policy, projection, kpis, table, results, key, from_results=True)
-    calibration = models.manifest.get("kpi_calibration") if models else None
+    manifest = models.manifest if models else None
     projection = engine.project(snap, models, policy.target)
-    kpis = kpi.attainment(snap, calibration)
+    kpis = kpi.attainment(snap, kpi.model_of(manifest))
     year = snap.fiscal_year
     projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
-    table = risk.assess(projection, kpis, projects, policy, snap.unit)
+    table = risk.assess(projection, kpis, projects, policy, snap.unit, kpi.rho_of(manifest)[0])
     out = Review(snap, models, policy, projection, kpis, table, results if key else None, key)
     if key:
         about = {

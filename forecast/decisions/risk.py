@@ -251,8 +251,11 @@ def assess(
     projects: pl.DataFrame,
     policy: RiskPolicy | None = None,
     unit: AmountUnit = MTHB,
+    kpi_rho: float = 0.0,
 ) -> pl.DataFrame:
     """The risk table of a projection (unsorted), with drivers in both languages.
+
+    ``kpi_rho`` is the correlation of a project's KPI outcomes (``kpi.rho_of``) in ``p_miss_kpi``.
 
     ``projection`` comes from ``engine.project``, ``kpis`` from ``kpi.attainment`` and ``projects`` is
     the snapshot's projects table (names, plan lines, owners). Where commitments are not reported,
@@ -262,23 +265,20 @@ def assess(
     if projection.is_empty():
         return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
     by = [s.FISCAL_YEAR, s.PROJECT_ID]
-    p_kpi = (
-        kpis.group_by(by).agg((1 - pl.col(kpi.P_ATTAIN).fill_null(0.5).product()).alias(P_MISS_KPI))
-        if not kpis.is_empty()
-        else pl.DataFrame(schema={**{c: projection.schema[c] for c in by}, P_MISS_KPI: pl.Float64})
-    )
+    p_kpi = kpi.p_miss_any(kpis, kpi_rho)
     names = projects.select(*by, s.NAME_TH, s.PLAN_LINE, s.OWNER, s.AGENCY)
     df = (
         projection.join(names, on=by, how="left")
         .join(p_kpi.cast({s.FISCAL_YEAR: projection.schema[s.FISCAL_YEAR]}), on=by, how="left")
-        .with_columns(pl.col(P_MISS_KPI).fill_null(0.0))
+        .with_columns(pl.col(P_MISS_KPI).fill_null(np.nan))  # no KPIs: the term does not apply
     )
     score = policy.score(
         df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).to_numpy(), df[P_MISS_KPI].to_numpy()
     )
     per_project: dict[str, list[dict]] = {}
     worth = (
-        kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.NO_DATA]) & (pl.col(kpi.P_ATTAIN) < 0.75))
+        kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.OFF_TRACK, kpi.MISSED, kpi.NO_DATA])
+                    & (pl.col(kpi.P_ATTAIN) < 0.75))
         if not kpis.is_empty()
         else kpis
     )

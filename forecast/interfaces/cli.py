@@ -303,21 +303,46 @@ def cmd_train(args: argparse.Namespace) -> int:
             f"Saved model set {ms.version} to {store.models_dir}"
             + (" (active)." if not args.no_activate else " (not activated).")
         )
-        print(
-            f"Trained on {m['source']}: fiscal years {min(m['years'])}-{max(m['years'])}, {m['rows']} "
-            f"project-years"
-            + (f" ({m['closed_lines']} closed during the year, final budget 0)" if m.get("closed_lines") else "")
-            + "."
-        )
         print(basis_note(ms.basis, ms.version))
-        if "spend" not in m.get("targets", []):
-            print("Commitments not reported in the history: spend and P(money unused) are not modelled.")
-        print(
-            "Champions (lowest pinball loss of p10/p50/p90): "
-            + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items()))
-        )
-    emit(ms.metrics, args.format, wide=args.wide)
+        money, k = m.get("money") or {"trained": True}, m.get("kpi") or {}
+        if money.get("trained"):
+            print(
+                f"Money model trained on {m['source']}: fiscal years {min(m['years'])}-{max(m['years'])}, "
+                f"{m['rows']} project-years"
+                + (f" ({m['closed_lines']} closed during the year, final budget 0)" if m.get("closed_lines") else "")
+                + "."
+            )
+            if "spend" not in m.get("targets", []):
+                print("Commitments not reported in the history: spend and P(money unused) are not modelled.")
+            print(
+                "Champions (lowest pinball loss of p10/p50/p90): "
+                + ", ".join(f"Q{q}: {n}" for q, n in sorted(m["champions"].items()))
+            )
+        else:
+            print(f"Money model not trained: {money.get('reason')}; projections use the structural rule.")
+        print(_kpi_note(k))
+    if (m := ms.manifest).get("money", {"trained": True}).get("trained"):
+        emit(ms.metrics, args.format, wide=args.wide)
+    elif args.format != "table":
+        emit(pl.DataFrame((m.get("kpi") or {}).get("metrics") or []), args.format, wide=args.wide)
     return 0
+
+
+def _kpi_note(k: dict) -> str:
+    """One line on the KPI model of a model set: trained or why not, champion and Brier scores."""
+    if not k.get("trained"):
+        return f"KPI model not trained: {k.get('reason') or 'no KPI history'}; KPIs use the rules (no history)."
+    b = k.get("brier") or {}
+    scores = ", ".join(f"{n} {v:.3f}" for n, v in sorted(b.items(), key=lambda kv: kv[1]))
+    years = k.get("years") or []
+    rho = k.get("rho")
+    return (
+        f"KPI model trained on fiscal years {min(years)}-{max(years)} ({k.get('kpi_years')} KPI-years): "
+        f"champion {k.get('champion')}; backtest Brier {scores}; correlation of a project's KPIs "
+        + (f"{rho:.2f}" if rho is not None else "assumed (no history)")
+        + (f". Warning: {', '.join(k['baselines_beating_champion'])} beat the champion." if
+           k.get("baselines_beating_champion") else ".")
+    )
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
@@ -352,9 +377,10 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         kb = engine.kpi_backtest(h)
         if kb is not None:
             print(
-                "\nKPI attainment: Brier score and AUC of p_attain, by the rules alone and calibrated on earlier years"
+                "\nKPI attainment: Brier score, log loss and AUC of p_attain per origin, every candidate and both "
+                f"baselines, each year predicted from the years before it (champion: {kb.champion})"
             )
-            emit(kb, args.format, wide=args.wide)
+            emit(kb.metrics, args.format, wide=args.wide)
     return 0
 
 
@@ -451,19 +477,19 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
     store = _open(args)
     ms = api.models_of(store)
-    calibration = ms.manifest.get("kpi_calibration") if ms else None
-    df = kpi.attainment(store.snapshot(args.as_of, last_years=1), calibration)
+    df = api.kpi_attainment(store, args.as_of, ms)
     if df.is_empty():
         note(f"No KPIs in {store.label} as of {args.as_of}.")
         return 1
     if args.format == "table":
         counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
+        fitted = kpi.model_of(ms.manifest if ms else None)
         note(
             f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
             + (
-                "calibrated on the history of model set " + ms.version
-                if calibration and ms
-                else "from documented rules (no history)"
+                f"from the KPI model of model set {ms.version} ({fitted.get('basis', 'history').upper()})"
+                if fitted and ms
+                else "from documented rules (NO HISTORY)"
             )
             + "."
         )

@@ -226,6 +226,8 @@ LABELS: dict[str, dict[str, str]] = {
     "on track": {"th": "เป็นไปตามแผน", "en": "on track"},
     "at risk": {"th": "เสี่ยง", "en": "at risk"},
     "no data": {"th": "ยังไม่มีข้อมูล", "en": "no data"},
+    "off track": {"th": "ต่ำกว่าเป้า", "en": "off track"},
+    "missed": {"th": "ไม่บรรลุ", "en": "missed"},
     "tiers": {"th": "เกณฑ์คะแนน", "en": "Tiers"},
     "restatements": {"th": "ประวัติการปรับปรุงตัวเลข", "en": "Restatement history"},
     "none": {"th": "ไม่มี", "en": "none"},

@@ -26,6 +26,7 @@ from forecast.data.store import provenance
 from forecast.errors import HistoryError
 from forecast.model import backtest as B
 from forecast.model import features as F
+from forecast.model import kpi as KM
 from forecast.model import models as M
 from forecast.model import registry
 
@@ -115,8 +116,10 @@ def history(snap: Snapshot, source: str | None = None) -> History:
     )
     years = sorted(int(y) for y in done_years)
     rows = F.build_all(panel.filter(pl.col(s.FISCAL_YEAR).is_in(years)))
-    kpis = snap.kpis.filter(pl.col(s.FISCAL_YEAR).is_in(years))
-    results = snap.kpi_results.filter(pl.col(s.FISCAL_YEAR).is_in(years))
+    kv, rv = snap.versions["kpis"], snap.versions["kpi_results"]
+    kpi_years = sorted(int(y) for y in rv.filter(pl.col(s.QUARTER) == 4)[s.FISCAL_YEAR].unique().to_list())
+    kpis = kv.filter(pl.col(s.FISCAL_YEAR).is_in(kpi_years))  # every vintage: features as known at each origin
+    results = rv.filter(pl.col(s.FISCAL_YEAR).is_in(kpi_years))
     in_years = truth.filter(pl.col(s.FISCAL_YEAR).is_in(years))
     return History(
         rows,
@@ -159,13 +162,14 @@ def backtest(
     return B.run(h.rows, threshold=threshold, fit_final=False, progress=progress)
 
 
-def kpi_backtest(h: History) -> pl.DataFrame | None:
-    """KPI attainment backtest on a history's KPIs (None when it has none)."""
-    from forecast.decisions import kpi
-
+def kpi_backtest(h: History) -> KM.KpiBacktest | None:
+    """KPI attainment backtest on a history's KPIs (None when it has too few complete years)."""
     if h.kpis is None or h.kpi_results is None or h.kpis.is_empty():
         return None
-    return kpi.backtest(h.kpis, h.kpi_results)
+    rows = KM.KF.training_rows(h.kpis, h.kpi_results)
+    if rows[s.FISCAL_YEAR].n_unique() < KM.MIN_YEARS:
+        return None
+    return KM.backtest(rows)
 
 
 def train(
@@ -183,8 +187,22 @@ def train(
     from forecast.model.forecaster import YearEndForecaster
 
     registry.check_writable(models_dir)
-    fc = YearEndForecaster(target=threshold).fit(h, progress)
-    return fc.save(models_dir, key, activate, author, store_id)
+    if len(h.years) >= B.MIN_YEARS:
+        fc = YearEndForecaster(target=threshold).fit(h, progress)
+        return fc.save(models_dir, key, activate, author, store_id)
+    money_reason = (f"the money model needs at least {B.MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
+                    f"finance; this history has {len(h.years)}")
+    section = KM.train(h.kpis, h.kpi_results, h.basis)
+    if not section.get("trained"):
+        raise HistoryError(f"nothing to train: {money_reason}; {section.get('reason')}.")
+    manifest = {
+        "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": section["years"],
+        "rows": 0, "closed_lines": 0, "threshold": threshold, "features": [], "targets": [], "candidates": {},
+        "champions": {}, "metrics": [], "reliability": [], "dependence": {},
+        "money": {"trained": False, "reason": money_reason}, "kpi": section,
+        "author": author, "store": store_id,
+    }
+    return registry.save(models_dir, {}, manifest, key, make_active=activate)
 
 
 def project(

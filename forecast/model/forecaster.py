@@ -29,6 +29,7 @@ from forecast.data.snapshot import Snapshot
 from forecast.errors import HistoryError
 from forecast.model import backtest as B
 from forecast.model import features as F
+from forecast.model import kpi as KM
 from forecast.model import models as M
 from forecast.model import registry
 
@@ -97,13 +98,6 @@ class YearEndForecaster:
         return self
 
     def _manifest(self, h, result: B.BacktestResult) -> dict:
-        from forecast.decisions import kpi
-
-        kpi_calibration = (
-            kpi.calibrate(h.kpis, h.kpi_results)
-            if h.kpis is not None and h.kpi_results is not None and not h.kpis.is_empty()
-            else None
-        )
         return {
             "basis": h.basis,
             "source": h.source,
@@ -126,7 +120,8 @@ class YearEndForecaster:
             "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
             "reliability": B.reliability(result.predictions, self.target).to_dicts(),
             "dependence": {str(q): d for q, d in result.dependence.items()},
-            "kpi_calibration": kpi_calibration,
+            "money": {"trained": True, "reason": ""},
+            "kpi": KM.train(h.kpis, h.kpi_results, h.basis, self.half_life),
         }
 
     def predict(self, snapshot: Snapshot) -> pl.DataFrame:
