@@ -92,7 +92,8 @@ class Review:
         if kept is not None:
             return kept["portfolio"]
         year = self.snapshot.fiscal_year
-        projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+        every = self.snapshot.projects
+        projects = every.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else every.clear()
         basis = ", ".join(self.bases) or engine.ACTUAL
         out = portfolio.portfolio(
             self.projection, projects, self.policy.target, by, self.dependence(), draws, seed, basis
@@ -146,7 +147,7 @@ def review(
     projection = engine.project(snap, models, policy.target)
     kpis = kpi.attainment(snap, calibration)
     year = snap.fiscal_year
-    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else snap.projects.clear()
     table = risk.assess(projection, kpis, projects, policy, snap.unit)
     out = Review(snap, models, policy, projection, kpis, table, results if key else None, key)
     if key:
