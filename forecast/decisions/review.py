@@ -147,7 +147,7 @@ def review(
     projection = engine.project(snap, models, policy.target)
     kpis = kpi.attainment(snap, calibration)
     year = snap.fiscal_year
-    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else snap.projects.clear()
+    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
     table = risk.assess(projection, kpis, projects, policy, snap.unit)
     out = Review(snap, models, policy, projection, kpis, table, results if key else None, key)
     if key:
