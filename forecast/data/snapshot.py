@@ -8,7 +8,9 @@ testable with literal frames (``Snapshot.from_tables``).
 
 Which version wins: for one key, the figure of the latest report date (``as_of``) on or
 before the snapshot's date; for one key and report date, the latest ingest (store
-vintage). A projects row without ``as_of`` holds from the start of its fiscal year.
+vintage). A projects row without ``as_of`` holds from the start of its fiscal year. At a date,
+only fiscal years that have started by then count, so the current year at a past date is the
+year that was current then (``at``).
 """
 
 from __future__ import annotations
@@ -41,11 +43,49 @@ def parse_as_of(text: str | dt.date) -> dt.date:
     return value
 
 
-def known_at(versions: pl.DataFrame, cutoff: dt.date | None) -> pl.DataFrame:
-    """The versions reported on or before ``cutoff`` (all when None); undated projects rows always."""
+def known_at(versions: pl.DataFrame, cutoff: dt.date | None, calendar: FiscalCalendar | None = None) -> pl.DataFrame:
+    """The versions reported on or before ``cutoff`` (all when None).
+
+    A row without ``as_of`` (a projects row) holds from the start of its fiscal year in ``calendar``
+    (always, when no calendar is given).
+    """
     if cutoff is None or versions.is_empty():
         return versions
-    return versions.filter(pl.col(s.AS_OF).is_null() | (pl.col(s.AS_OF) <= cutoff))
+    undated = pl.col(s.AS_OF).is_null()
+    if calendar is not None and s.FISCAL_YEAR in versions.columns:
+        start, _ = calendar.year_bounds_expr(pl.col(s.FISCAL_YEAR))
+        undated = undated & (start <= pl.lit(cutoff))
+    return versions.filter(undated | (pl.col(s.AS_OF) <= cutoff))
+
+
+def started(versions: pl.DataFrame, cutoff: dt.date | None, calendar: FiscalCalendar) -> pl.DataFrame:
+    """The rows of fiscal years that have started by ``cutoff`` in ``calendar`` (all when None)."""
+    if cutoff is None or versions.is_empty():
+        return versions
+    start, _ = calendar.year_bounds_expr(pl.col(s.FISCAL_YEAR))
+    return versions.filter(start <= pl.lit(cutoff))
+
+
+def at(versions: Mapping[str, pl.DataFrame], as_of: str | dt.date | None, calendar: FiscalCalendar,
+       last_years: int | None = None) -> tuple[dt.date | None, dict[str, pl.DataFrame]]:
+    """Every table as known at ``as_of`` ("latest": everything), and the report in effect then.
+
+    At a date, a row counts when it was reported on or before it (an undated projects row from the
+    start of its fiscal year), and only fiscal years that have started by then count: the current
+    year is the latest of them with projects known then (``Snapshot.fiscal_year``). ``last_years``
+    keeps that year and the ones before it, counted back from it. Targets are policy, not reports:
+    they are kept whatever their date.
+    """
+    cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)
+    known = {n: started(v if n in s.POLICY_TABLES else known_at(v, cutoff, calendar), cutoff, calendar)
+             for n, v in versions.items()}
+    fy = known["projects"][s.FISCAL_YEAR] if "projects" in known else pl.Series([], dtype=pl.Int32)
+    if last_years and fy.len():
+        year = int(fy.max())  # type: ignore[arg-type]
+        keep = list(range(year - last_years + 1, year + 1))
+        known = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(keep)) for n, v in known.items()}
+    dates = report_dates({n: v for n, v in known.items() if n not in s.POLICY_TABLES})
+    return resolve(dates, as_of), known
 
 
 def latest(versions: pl.DataFrame, table: str) -> pl.DataFrame:
@@ -92,8 +132,11 @@ class Snapshot:
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pl.DataFrame], as_of: str | dt.date | None = "latest",
-                    **kw) -> "Snapshot":
-        """A snapshot of plain (validated) template tables; several report dates per key are allowed."""
+                    last_years: int | None = None, **kw) -> "Snapshot":
+        """A snapshot of plain (validated) template tables; several report dates per key are allowed.
+
+        ``as_of`` and ``last_years`` select as ``Store.snapshot`` does, in the calendar given (``calendar``,
+        else the Thai default)."""
         versions = {}
         for name, t in s.TABLES.items():
             df = tables.get(name)
@@ -102,11 +145,7 @@ class Snapshot:
             df = df.with_columns(*(pl.lit(None, t.schema[c]).alias(c) for c in t.names if c not in df.columns))
             versions[name] = df.select(t.names).cast(pl.Schema(t.schema)).unique(t.record_key, keep="last",
                                                                               maintain_order=True)
-        every = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
-        if as_of not in (None, "latest"):
-            versions = {n: v if n in s.POLICY_TABLES else known_at(v, parse_as_of(as_of))
-                        for n, v in versions.items()}
-        cutoff = resolve(every, as_of)
+        cutoff, versions = at(versions, as_of, kw.get("calendar") or FiscalCalendar(), last_years)
         if not kw.get("fingerprint"):
             h = hashlib.sha256()
             for name in sorted(versions):
@@ -149,7 +188,8 @@ class Snapshot:
 
     @property
     def fiscal_year(self) -> int | None:
-        """The latest fiscal year with projects (the current year)."""
+        """The current fiscal year: the latest with projects in the snapshot (at a date, the latest that
+        has started by then with projects known then; see ``at``)."""
         p = self.versions["projects"]
         return None if p.is_empty() else int(p[s.FISCAL_YEAR].max())  # type: ignore[arg-type]
 

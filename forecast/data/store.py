@@ -31,7 +31,8 @@ from forecast.data import revisions as R
 from forecast.data import schema as s
 from forecast.data import templates, validate
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.snapshot import HISTORY, SYNTHETIC, Snapshot, known_at, latest, parse_as_of, report_dates, resolve
+from forecast.data.snapshot import (HISTORY, SYNTHETIC, Snapshot, at, known_at, latest, parse_as_of, report_dates,
+                                    resolve)
 from forecast.data.units import AmountUnit
 from forecast.data.results import Results, code_digest, key_of
 from forecast.data.validate import Checked, Issue
@@ -297,17 +298,13 @@ class Store:
         return resolve(self.report_dates(), as_of)
 
     def snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
-        """Everything known at a report date, read once (``last_years``: only the newest fiscal years)."""
-        versions = {name: self.versions(name) for name in s.TABLES}
-        if last_years:
-            fy = versions["projects"][s.FISCAL_YEAR]
-            if fy.len():
-                keep = list(range(int(fy.max()) - last_years + 1, int(fy.max()) + 1))  # type: ignore[arg-type]
-                versions = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(keep)) for n, v in versions.items()}
-        dates = report_dates({n: v for n, v in versions.items() if n not in s.POLICY_TABLES})
+        """Everything known at a report date, read once, in the store's calendar (see ``snapshot.at``):
+        the current year is the latest that has started by then with projects known then, and
+        ``last_years`` keeps it and the years before it."""
         cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)
-        versions = {n: v if n in s.POLICY_TABLES else known_at(v, cutoff) for n, v in versions.items()}
-        return Snapshot(resolve(dates, as_of), versions, self.calendar, self.unit, self.label,
+        resolved, versions = at({name: self.versions(name) for name in s.TABLES}, cutoff or "latest",
+                                self.calendar, last_years)
+        return Snapshot(resolved, versions, self.calendar, self.unit, self.label,
                         f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
                         self._provenance(versions["projects"]))
 
@@ -329,7 +326,7 @@ class Store:
         if as_of == "all":
             out = v.sort([*t.key, s.AS_OF], nulls_last=False)
         else:
-            out = latest(known_at(v, None if as_of in (None, "latest") else parse_as_of(as_of)), table)
+            out = latest(known_at(v, None if as_of in (None, "latest") else parse_as_of(as_of), self.calendar), table)
         return out.select(*t.names, s.VINTAGE)
 
     def vintages(self) -> pl.DataFrame:

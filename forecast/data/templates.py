@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polars as pl
@@ -43,9 +43,16 @@ class RawTable:
     sheet: str | None = None
 
 
+ANY_TABLE = "*"  # ``FileProblem.table`` of a refused file whose tables are not known (a misnamed file, a bad workbook)
+
+
 @dataclass(frozen=True)
 class FileProblem:
-    """A problem with a whole file or its layout, reported by ``validate``."""
+    """A problem with a whole file or its layout, reported by ``validate``.
+
+    ``table`` names the table the problem kept from being read (``ANY_TABLE`` when the file's tables are not
+    known), so that rows of other tables are not reported again for referring to it; None when it was read.
+    """
 
     file: str
     sheet: str | None
@@ -54,6 +61,13 @@ class FileProblem:
     severity: str = "error"
     row: int | None = None
     column: str | None = None
+    table: str | None = None
+
+
+def _refused(problems: list[FileProblem], since: int, table: str) -> None:
+    """Mark the errors found since ``since`` as having kept ``table`` from being read."""
+    problems[since:] = [replace(p, table=table) if p.severity == "error" and p.table is None else p
+                        for p in problems[since:]]
 
 
 def _clean_header(name: str) -> str:
@@ -255,30 +269,33 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
     seen_tables: dict[str, str] = {}
     for path in expand(paths):
         name = path.name
-        if not path.exists():
-            problems.append(FileProblem(name, None, "file_missing", f"no such file ({path}); check the path."))
-            continue
+        table = path.stem.strip().lower()
         suffix = path.suffix.lower()
+        since = len(problems)
+        if not path.exists():
+            problems.append(FileProblem(name, None, "file_missing", f"no such file ({path}); check the path.",
+                                        table=table if table in s.TABLES and suffix != ".xlsx" else ANY_TABLE))
+            continue
         if suffix == ".xls" or (suffix != ".parquet" and _starts_with(path, OLE2)):
             problems.append(FileProblem(name, None, "file_type",
                                         "a legacy Excel 97-2003 (.xls) file; save it as .xlsx (Excel: Save As > "
-                                        "Excel Workbook) and load that."))
+                                        "Excel Workbook) and load that.", table=ANY_TABLE))
             continue
         if suffix not in SUFFIXES:
             problems.append(FileProblem(name, None, "file_type",
-                                        f"must be .csv, .parquet or .xlsx, got '{path.suffix}'."))
+                                        f"must be .csv, .parquet or .xlsx, got '{path.suffix}'.", table=ANY_TABLE))
             continue
         if suffix == ".xlsx":
             _read_workbook(path, tables, problems, seen_tables)
             continue
-        table = path.stem.strip().lower()
         if table not in s.TABLES:
             problems.append(FileProblem(
                 name, None, "file_name",
                 "the file name must be the table it holds: "
-                + ", ".join(f"{t}{suffix}" for t in s.TABLES) + "."))
+                + ", ".join(f"{t}{suffix}" for t in s.TABLES) + ".", table=ANY_TABLE))
             continue
         if _one_per_table(table, str(path), name, None, seen_tables, problems):
+            _refused(problems, since, table)
             continue
         if suffix == ".csv":
             frame = _read_csv(path, problems)
@@ -288,9 +305,10 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
             except (pl.exceptions.PolarsError, OSError) as exc:
                 problems.append(FileProblem(name, None, "file_unreadable",
                                             f"cannot be read as Parquet ({str(exc).splitlines()[0]}); the file "
-                                            "may be cut short."))
+                                            "may be cut short.", table=table))
                 continue
         if frame is None:
+            _refused(problems, since, table)
             continue
         if suffix == ".parquet":
             problems += _header_problems(frame.columns, name, None)
@@ -334,18 +352,20 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
     size = _unzipped_size(path)
     if size < 0 or not _starts_with(path, ZIP):
         problems.append(FileProblem(name, None, "file_unreadable",
-                                    "not an Excel workbook (.xlsx); save it from Excel as a workbook."))
+                                    "not an Excel workbook (.xlsx); save it from Excel as a workbook.",
+                                    table=ANY_TABLE))
         return
     if size > MAX_UNZIPPED:
         problems.append(FileProblem(name, None, "file_unreadable",
                                     f"unpacks to {size / 2**20:,.0f} MB, more than the "
-                                    f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV."))
+                                    f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV.",
+                                    table=ANY_TABLE))
         return
     too_big = [(sheet, n) for sheet, n in _sheet_rows(path).items() if n > MAX_SHEET_ROWS]
     for sheet, n in too_big:
         problems.append(FileProblem(name, sheet, "file_unreadable",
                                     f"{n:,} rows, more than the {MAX_SHEET_ROWS:,} a workbook sheet may hold here; "
-                                    "give a table this large as CSV or Parquet."))
+                                    "give a table this large as CSV or Parquet.", table=ANY_TABLE))
     if too_big:
         return
     inspected = _inspect_workbook(path, problems)
@@ -354,7 +374,8 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
                                read_options={"header_row": None})
     except Exception as exc:  # noqa: BLE001 - any reader failure of an untrusted file is reported to the user
         problems.append(FileProblem(name, None, "file_unreadable",
-                                    f"cannot be read as an Excel workbook ({str(exc).splitlines()[0]})."))
+                                    f"cannot be read as an Excel workbook ({str(exc).splitlines()[0]}).",
+                                    table=ANY_TABLE))
         return
     found = False
     for sheet, raw in sheets.items():
@@ -365,15 +386,18 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
                                             "not a template table; ignored.", "warning"))
             continue
         found = True
+        since = len(problems)
         if inspected.get(sheet, {}).get("hidden"):
             problems.append(FileProblem(name, sheet, "hidden_sheet",
                                         "the sheet is hidden; unhide it (or delete it) so that what is loaded is "
-                                        "what people see."))
+                                        "what people see.", table=table))
             continue
         if _one_per_table(table, str(path), name, sheet, seen, problems) or raw.height == 0:
+            _refused(problems, since, table)
             continue
         frame = _sheet_frame(raw, name, sheet, problems)
         if frame is None:
+            _refused(problems, since, table)
             continue
         for r in inspected.get(sheet, {}).get("hidden_rows", [])[:25]:
             problems.append(FileProblem(name, sheet, "hidden_row",
@@ -464,9 +488,13 @@ def _inspect_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict
 
 # --- writing ------------------------------------------------------------------------------------
 def _guide() -> pl.DataFrame:
+    def need(t: s.Table, c: s.Column) -> str:
+        if c.name in s.NAMED.get(t.name, ()):  # the column and the cell: one of the two names is enough
+            return " or ".join(s.NAMED[t.name]) + " required"
+        return "required" if c.required else ("optional column" if c.optional else "may be empty")
+
     rows = [
-        {"table": t.name, "column": c.name,
-         "required": "required" if c.required else ("optional column" if c.optional else "may be empty"),
+        {"table": t.name, "column": c.name, "required": need(t, c),
          "type": c.kind, "description": c.doc_en, "คำอธิบาย": c.doc_th}
         for t in s.TABLES.values() for c in t.columns
     ]

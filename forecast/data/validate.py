@@ -16,7 +16,7 @@ import polars as pl
 from forecast.data import measure, parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.templates import ROW, FileProblem, RawTable
+from forecast.data.templates import ANY_TABLE, ROW, FileProblem, RawTable
 from forecast.data.units import AmountUnit
 from forecast.errors import ForecastError
 
@@ -79,6 +79,7 @@ RULES: dict[str, str] = {
     "percent_range": "a percent target above 100",
     "target_range": "a disbursement target outside 0-1 (a share of the budget)",
     "target_order": "quarterly disbursement targets that decrease or disagree with the year end",
+    "name_column": "neither name column (name_th, name_en) is in the header",
 }
 
 
@@ -136,6 +137,7 @@ RULES_TH: dict[str, str] = {
     "percent_range": "เป้าหมายร้อยละเกิน 100 (พบ {value})",
     "target_range": "เป้าหมายการเบิกจ่ายต้องเป็นสัดส่วน 0-1 เช่น 0.93 (พบ {value})",
     "target_order": "เป้าหมายสะสมรายไตรมาสต้องไม่ลดลง และไตรมาส 4 ต้องเท่ากับเป้าหมายสิ้นปี",
+    "name_column": "ขาดคอลัมน์ชื่อ ให้เพิ่มคอลัมน์ name_th (ชื่อภาษาไทย) หรือ name_en (ชื่อภาษาอังกฤษ) อย่างน้อยหนึ่งคอลัมน์ในแถวหัวตาราง",
 }
 
 
@@ -318,22 +320,38 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
     issues: list[Issue] = []
     frame = _unit_columns(raw.frame, table, unit, raw, issues)
     present = set(frame.columns) - {ROW}
-    for c in table.columns:
-        if c.name not in present and not c.optional:
-            issues.append(Issue(ERROR, "missing_column",
-                                f"missing column `{c.name}` ({c.doc_en}) — add it to the header row.",
-                                raw.file, raw.sheet, 1, c.name))
+    # either name column is enough; with neither, one message for both
+    names: tuple[str, ...] = s.NAMED.get(table.name, ())
+    missing = [c.name for c in table.columns if c.name not in present and not c.optional
+               and not (c.name in names and present & set(names))]
     for name in sorted(present & set(s.STORE_COLUMNS)):
         issues.append(Issue(WARNING, "store_column",
                             f"column `{name}` is written by the store (in exports); it is ignored on input.",
                             raw.file, raw.sheet, 1, name))
     present -= set(s.STORE_COLUMNS)
+    meant: set[str] = set()  # missing columns given under another name: reported once, at that name
     for name in sorted(present - set(table.names)):
         near = difflib.get_close_matches(name, table.names, n=1, cutoff=0.75)
+        if near and near[0] in missing and near[0] not in meant:
+            meant |= set(names) if near[0] in names else {near[0]}
+            issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`: is it `{near[0]}`, which is "
+                                "missing? Rename it in the header row.", raw.file, raw.sheet, 1, name))
+            continue
         hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
         issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}",
                             raw.file, raw.sheet, 1, name))
-    if any(i.rule == "missing_column" for i in issues):
+    for col in missing:
+        if col in meant or (col in names and col != names[0]):
+            continue
+        if col in names:
+            issues.append(Issue(ERROR, "name_column", f"missing column `{names[0]}` or `{names[1]}`: a name in Thai "
+                                "or English is required, either column is enough — add one to the header row.",
+                                raw.file, raw.sheet, 1, col))
+            continue
+        issues.append(Issue(ERROR, "missing_column",
+                            f"missing column `{col}` ({table.column(col).doc_en}) — add it to the header row.",
+                            raw.file, raw.sheet, 1, col))
+    if missing:  # the table is refused: rows without a column of the template are not read
         return None, issues
 
     frame = frame.with_columns(pl.lit(raw.file).alias(FILE), pl.lit(raw.sheet, dtype=pl.String).alias(SHEET))
@@ -438,8 +456,28 @@ def _duplicate_rule(df: pl.DataFrame, table: s.Table) -> list[Issue]:
                            _where(f.struct.field(FILE), f.struct.field(SHEET), f.struct.field(ROW))))
 
 
-def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str) -> list[Issue]:
+def _unsure(df: pl.DataFrame, key: list[str], cal: FiscalCalendar) -> pl.DataFrame:
+    """The rows of an uploaded table whose key did not parse, with the parts of it that did (the others
+    null): a row of another table that matches those parts may have meant one of them."""
+    bad = df.filter(~pl.col(KEY_OK))
+    if s.FISCAL_YEAR in key:
+        bad = bad.with_columns(pl.when(era_ok(cal)).then(pl.col(s.FISCAL_YEAR)).alias(s.FISCAL_YEAR))
+    return bad.select(key).unique()
+
+
+def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str,
+                    unsure: pl.DataFrame | None = None) -> list[Issue]:
+    """Rows referring to a record that is not in ``known``; not those that may refer to a row of
+    ``unsure`` (a row whose key is itself reported as bad: the problem is shown once, there)."""
     missing = df.filter(pl.col(KEY_OK)).join(known.select(key).unique(), on=key, how="anti", nulls_equal=True)
+    if unsure is not None and not unsure.is_empty() and not missing.is_empty():
+        for parsed in unsure.select(pl.col(k).is_not_null() for k in key).unique().iter_rows():
+            on = [k for k, ok in zip(key, parsed, strict=True) if ok]
+            if not on:  # nothing of the key parsed: any row may have meant it
+                return []
+            rows = unsure.filter(pl.all_horizontal(pl.col(k).is_not_null() == ok
+                                                   for k, ok in zip(key, parsed, strict=True)))
+            missing = missing.join(rows.select(on), on=on, how="anti")
     return _flag(missing, pl.lit(True), rule, key[-1],
                  pl.format(f"{what} ({{}}) is not in {'kpis' if rule == 'unknown_kpi' else 'projects'}; "
                            "add it there first (in this upload or an earlier one).",
@@ -639,6 +677,9 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     cal = calendar or FiscalCalendar()
     known = known or {}
     issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems or []]
+    # tables (or sources of them) refused whole: rows of other tables are not checked against them, so that
+    # a missing column or an unreadable file is one message, not one more per row that refers to it
+    refused = {p.table for p in problems or [] if p.table and p.severity == ERROR}
     parts: dict[str, list[pl.DataFrame]] = {}
     while raw:  # drained, so that each table's raw text is freed once parsed (large files)
         r = raw.pop(0)
@@ -648,6 +689,8 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         issues += found
         if typed is not None:
             parts.setdefault(name, []).append(typed)
+        else:
+            refused.add(name)
     tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
     # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
     formula_cells = {(p.file, p.sheet, p.row) for p in problems or [] if p.rule == "formula"}
@@ -679,6 +722,13 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         # the upload wins over a stored row with the same key and report date
         return pl.concat(frames).unique(t.record_key, keep="last", maintain_order=True)
 
+    def whole(name: str) -> bool:
+        """Whether every given source of a table was read (rows may be checked against it)."""
+        return name not in refused and ANY_TABLE not in refused
+
+    def unsure(name: str) -> pl.DataFrame | None:
+        return _unsure(tables[name], list(s.TABLES[name].key), cal) if name in tables else None
+
     projects = current("projects")
     if "projects" in tables:
         p = tables["projects"]
@@ -687,21 +737,24 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
         issues += _flag(p, pl.col(s.BUDGET_CUT) < 0, "negative", s.BUDGET_CUT,
                         pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.",
                                   pl.col(s.BUDGET_CUT)))
+    project_key = [s.FISCAL_YEAR, s.PROJECT_ID]
     for name in ("finance", "kpis", "kpi_results"):
-        if name in tables:
-            issues += _reference_rule(tables[name], projects, [s.FISCAL_YEAR, s.PROJECT_ID],
-                                      "unknown_project", "project")
+        if name in tables and whole("projects"):
+            issues += _reference_rule(tables[name], projects, project_key, "unknown_project", "project",
+                                      unsure("projects"))
     if "finance" in tables:
         tables["finance"], derived = _complete_actuals(tables["finance"])
         known_finance = known.get("finance", s.empty(s.FINANCE))
-        issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), projects)
+        # budgets of a refused projects table are unknown: the rules that need them wait for it
+        budgets = projects if whole("projects") else projects.clear()
+        issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), budgets)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
     if "targets" in tables:
         issues += _target_rules(tables["targets"])
-    if "kpi_results" in tables:
+    if "kpi_results" in tables and whole("kpis"):
         issues += _reference_rule(tables["kpi_results"], current("kpis"),
-                                  [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI")
+                                  [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI", unsure("kpis"))
     order = {ERROR: 0, WARNING: 1}
     issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", 1 << 62 if i.row is None else i.row,
                                i.column or ""))

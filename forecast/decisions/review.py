@@ -92,7 +92,8 @@ class Review:
         if kept is not None:
             return kept["portfolio"]
         year = self.snapshot.fiscal_year
-        projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+        every = self.snapshot.projects
+        projects = every.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else every.clear()
         basis = ", ".join(self.bases) or engine.ACTUAL
         out = portfolio.portfolio(
             self.projection, projects, self.policy.target, by, self.dependence(), draws, seed, basis
