@@ -14,7 +14,6 @@ from forecast.errors import InputError
 from forecast.interfaces.cli import main
 from forecast.model import kpi as KM
 from forecast.model import kpi_features as KF
-from forecast.model import synthetic
 
 
 def _kpi(df: pl.DataFrame, project: str, kpi_id: str) -> dict:
@@ -110,8 +109,11 @@ def test_lower_is_better_reads_the_other_way():
 def test_an_average_is_a_level_that_can_come_back():
     kpis, results = _one_kpi(4100.0)
     kpis = kpis.with_columns(  # mean distance between failures: a flat year-to-date target of 4,011 items
-        pl.lit("item").alias(s.UNIT), pl.lit(4011.0).alias(s.TARGET), pl.lit(True).alias(s.PLAN_IS_CUMULATIVE),
-        *(pl.lit(4011.0).alias(p) for p in s.PLAN_Q))
+        pl.lit("item").alias(s.UNIT),
+        pl.lit(4011.0).alias(s.TARGET),
+        pl.lit(True).alias(s.PLAN_IS_CUMULATIVE),
+        *(pl.lit(4011.0).alias(p) for p in s.PLAN_Q),
+    )
     row = _assess(kpis, results)
     assert row[kpi.KIND] == kpi.LEVEL and row[kpi.STATUS] != kpi.REACHED and row[kpi.P_ATTAIN] < 1
     below = _assess(kpis, results.with_columns(pl.lit(3952.0).alias(s.VALUE)))
@@ -210,7 +212,7 @@ def test_p_miss_kpi_accounts_for_kpis_moving_together(reference):
         # no KPI history: an assumed correlation of 0.3; dependent misses overlap, so fewer projects miss
         # at least one KPI than if they were independent, and never fewer than the likeliest single miss
         assert 1 - p.min() <= got < 1 - np.prod(p)
-    codes, indep = KM.p_any_miss(np.array([0.7, 0.8, 0.9]), np.array(["a", "a", "a"]), 0.0)
+    _, indep = KM.p_any_miss(np.array([0.7, 0.8, 0.9]), np.array(["a", "a", "a"]), 0.0)
     assert indep[0] == pytest.approx(1 - 0.7 * 0.8 * 0.9, abs=1e-9)
     _, same = KM.p_any_miss(np.array([0.7, 0.7]), np.array(["a", "a"]), 0.999)
     assert same[0] == pytest.approx(0.3, abs=0.02)  # perfectly dependent: they miss together

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from forecast.data import schema as s
 from forecast.data.store import Store
 from tests.conftest import read_rows, reference_copy, write_csv
 
@@ -137,8 +138,9 @@ def test_unknown_unit_and_comparator(tmp_path):
 
 def test_lower_is_better_comparators_and_measures_are_read_in_thai_and_english(tmp_path):
     for comparator, code in (("ไม่เกิน", "<="), ("<", "<"), ("น้อยกว่า", "<"), ("at most", "<=")):
-        checked = _check(tmp_path, {"kpis": lambda r, c=comparator: _set(r, 2, comparator=c, tier_50="", tier_75="",
-                                                                          tier_100="")})
+        checked = _check(
+            tmp_path, {"kpis": lambda r, c=comparator: _set(r, 2, comparator=c, tier_50="", tier_75="", tier_100="")}
+        )
         assert checked.ok, [str(i) for i in checked.errors]
         assert checked.tables["kpis"][s.COMPARATOR][0] == code
 

@@ -40,7 +40,13 @@ MEASURE_INFERRED = ms.MEASURE_INFERRED
 
 COUNT, LEVEL, MILESTONE = s.CUMULATIVE, s.LEVEL, s.MILESTONE
 REACHED, ON_TRACK, AT_RISK, OFF_TRACK, MISSED, NO_DATA = (
-    "reached", "on track", "at risk", "off track", "missed", "no data")
+    "reached",
+    "on track",
+    "at risk",
+    "off track",
+    "missed",
+    "no data",
+)
 STATUSES = (REACHED, ON_TRACK, AT_RISK, OFF_TRACK, MISSED, NO_DATA)
 ON_TRACK_FROM = 0.5  # p_attain at or above (at least an even chance): on track
 NO_HISTORY, HISTORY = "no history", "history"
@@ -85,12 +91,31 @@ EXTRA = [
     *(p_tier(p) for p in s.TIERS),
 ]
 SCHEMA = {
-    s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, s.KPI_ID: pl.String, s.NAME_EN: pl.String, s.UNIT: pl.String,
-    s.TARGET: pl.Float64, VALUE_TO_DATE: pl.Float64, projected(10): pl.Float64, projected(50): pl.Float64,
-    projected(90): pl.Float64, P_ATTAIN: pl.Float64, TIER_EXPECTED: pl.Int8, STATUS: pl.String, BASIS: pl.String,
-    s.NAME_TH: pl.String, BASIS_TH: pl.String, KIND: pl.String, MEASURE_INFERRED: pl.Boolean,
-    s.COMPARATOR: pl.String, QUARTER_REPORTED: pl.Int8, PLAN_TO_DATE: pl.Float64, PLAN_TOTAL: pl.Float64,
-    REACHED_QUARTER: pl.Int8, MODEL: pl.String, **{t: pl.Float64 for t in s.TIERS.values()},
+    s.FISCAL_YEAR: pl.Int32,
+    s.PROJECT_ID: pl.String,
+    s.KPI_ID: pl.String,
+    s.NAME_EN: pl.String,
+    s.UNIT: pl.String,
+    s.TARGET: pl.Float64,
+    VALUE_TO_DATE: pl.Float64,
+    projected(10): pl.Float64,
+    projected(50): pl.Float64,
+    projected(90): pl.Float64,
+    P_ATTAIN: pl.Float64,
+    TIER_EXPECTED: pl.Int8,
+    STATUS: pl.String,
+    BASIS: pl.String,
+    s.NAME_TH: pl.String,
+    BASIS_TH: pl.String,
+    KIND: pl.String,
+    MEASURE_INFERRED: pl.Boolean,
+    s.COMPARATOR: pl.String,
+    QUARTER_REPORTED: pl.Int8,
+    PLAN_TO_DATE: pl.Float64,
+    PLAN_TOTAL: pl.Float64,
+    REACHED_QUARTER: pl.Int8,
+    MODEL: pl.String,
+    **{t: pl.Float64 for t in s.TIERS.values()},
     **{p_tier(p): pl.Float64 for p in s.TIERS},
 }
 
@@ -106,8 +131,12 @@ def _num(x: float) -> str:
     return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}"
 
 
-_CMP = {">=": ("at least", "ไม่น้อยกว่า"), ">": ("more than", "มากกว่า"), "<=": ("at most", "ไม่เกิน"),
-        "<": ("less than", "น้อยกว่า")}
+_CMP = {
+    ">=": ("at least", "ไม่น้อยกว่า"),
+    ">": ("more than", "มากกว่า"),
+    "<=": ("at most", "ไม่เกิน"),
+    "<": ("less than", "น้อยกว่า"),
+}
 _MEASURE_TH = {COUNT: "ยอดสะสม", LEVEL: "ระดับ", MILESTONE: "ผลผลิต"}
 
 
@@ -123,38 +152,54 @@ def _texts(r: dict, pr_p: float, fitted: bool, basis_label: str) -> tuple[str, s
     else:
         how_en, how_th = "rule (no history)", "กฎ (ไม่มีข้อมูลย้อนหลัง)"
     if r[REACHED_QUARTER] is not None and r[KF.DIRECTION] > 0 and m != LEVEL:
-        return (f"reached in Q{r[REACHED_QUARTER]}: {_num(v)} vs target {cmp_en} {_num(t)}{inferred_en}",
-                f"บรรลุแล้วในไตรมาส {r[REACHED_QUARTER]}: {_num(v)} เทียบกับเป้าหมาย{cmp_th} {_num(t)}{inferred_th}")
+        return (
+            f"reached in Q{r[REACHED_QUARTER]}: {_num(v)} vs target {cmp_en} {_num(t)}{inferred_en}",
+            f"บรรลุแล้วในไตรมาส {r[REACHED_QUARTER]}: {_num(v)} เทียบกับเป้าหมาย{cmp_th} {_num(t)}{inferred_th}",
+        )
     if r[KF.BUST_QUARTER] is not None and m != LEVEL:
-        return (f"past its ceiling in Q{r[KF.BUST_QUARTER]}: {_num(v)} vs target {cmp_en} {_num(t)}{inferred_en}",
-                f"เกินเพดานแล้วในไตรมาส {r[KF.BUST_QUARTER]}: {_num(v)} เทียบกับเป้าหมาย{cmp_th} {_num(t)}{inferred_th}")
+        return (
+            f"past its ceiling in Q{r[KF.BUST_QUARTER]}: {_num(v)} vs target {cmp_en} {_num(t)}{inferred_en}",
+            f"เกินเพดานแล้วในไตรมาส {r[KF.BUST_QUARTER]}: {_num(v)} เทียบกับเป้าหมาย{cmp_th} {_num(t)}{inferred_th}",
+        )
     if m == MILESTONE:
         v = v or 0.0
         behind = max(math.ceil(r[PLAN_TO_DATE] - v), 0)
-        return (f"{_num(v)} of {_num(t)} done to Q{q}, {_num(r[PLAN_TO_DATE])} planned by now"
-                + (f" ({behind} behind)" if behind else "") + f"; {how_en if fitted else 'stage rule'}{inferred_en}",
-                f"แล้วเสร็จ {_num(v)} จาก {_num(t)} ถึงไตรมาส {q} แผนถึงขณะนี้ {_num(r[PLAN_TO_DATE])}"
-                + (f" (ช้ากว่าแผน {behind})" if behind else "") + f"; {how_th if fitted else 'กฎตามขั้นตอน'}{inferred_th}")
+        return (
+            f"{_num(v)} of {_num(t)} done to Q{q}, {_num(r[PLAN_TO_DATE])} planned by now"
+            + (f" ({behind} behind)" if behind else "")
+            + f"; {how_en if fitted else 'stage rule'}{inferred_en}",
+            f"แล้วเสร็จ {_num(v)} จาก {_num(t)} ถึงไตรมาส {q} แผนถึงขณะนี้ {_num(r[PLAN_TO_DATE])}"
+            + (f" (ช้ากว่าแผน {behind})" if behind else "")
+            + f"; {how_th if fitted else 'กฎตามขั้นตอน'}{inferred_th}",
+        )
     if v is None:
         if m == LEVEL:
-            return (f"not yet measured (survey not yet run); chance {pr_p:.2f} = "
-                    + ("fitted on history" if fitted else "assumed prior (no history)") + inferred_en,
-                    f"ยังไม่ได้วัดผล (ยังไม่ได้สำรวจ); โอกาส {pr_p:.2f} = "
-                    + ("จากข้อมูลย้อนหลัง" if fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)") + inferred_th)
+            return (
+                f"not yet measured (survey not yet run); chance {pr_p:.2f} = "
+                + ("fitted on history" if fitted else "assumed prior (no history)")
+                + inferred_en,
+                f"ยังไม่ได้วัดผล (ยังไม่ได้สำรวจ); โอกาส {pr_p:.2f} = "
+                + ("จากข้อมูลย้อนหลัง" if fitted else "ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง)")
+                + inferred_th,
+            )
         if r[PLAN_TO_DATE] <= 0:
-            return (f"nothing planned or reported by Q{q}; chance {pr_p:.2f} = assumed prior (no history){inferred_en}",
-                    f"ยังไม่มีแผนหรือผลถึงไตรมาส {q}; โอกาส {pr_p:.2f} = ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง){inferred_th}")
+            return (
+                f"nothing planned or reported by Q{q}; chance {pr_p:.2f} = assumed prior (no history){inferred_en}",
+                f"ยังไม่มีแผนหรือผลถึงไตรมาส {q}; โอกาส {pr_p:.2f} = ค่าสมมติ (ไม่มีข้อมูลย้อนหลัง){inferred_th}",
+            )
         return f"no value reported yet; {how_en}{inferred_en}", f"ยังไม่มีผลรายงาน; {how_th}{inferred_th}"
     if m == LEVEL:
         pct = "%" if r[s.UNIT] == "percent" else ""
         pre = "ร้อยละ " if pct else ""
-        return (f"last value {_num(v)}{pct} vs target {cmp_en} {_num(t)}{pct} (a level; can still change); "
-                f"{how_en}{inferred_en}",
-                f"ค่าล่าสุด{pre}{_num(v)} เทียบกับเป้าหมาย{cmp_th} {pre}{_num(t)} (เป็นระดับ อาจเปลี่ยนได้); "
-                f"{how_th}{inferred_th}")
-    return (f"{_num(v)} to Q{q} vs {_num(r[PLAN_TO_DATE])} planned, target {cmp_en} {_num(t)}; {how_en}{inferred_en}",
-            f"ผล {_num(v)} ถึงไตรมาส {q} เทียบกับแผน {_num(r[PLAN_TO_DATE])} เป้าหมาย{cmp_th} {_num(t)}; "
-            f"{how_th}{inferred_th}")
+        return (
+            f"last value {_num(v)}{pct} vs target {cmp_en} {_num(t)}{pct} (a level; can still change); "
+            f"{how_en}{inferred_en}",
+            f"ค่าล่าสุด{pre}{_num(v)} เทียบกับเป้าหมาย{cmp_th} {pre}{_num(t)} (เป็นระดับ อาจเปลี่ยนได้); {how_th}{inferred_th}",
+        )
+    return (
+        f"{_num(v)} to Q{q} vs {_num(r[PLAN_TO_DATE])} planned, target {cmp_en} {_num(t)}; {how_en}{inferred_en}",
+        f"ผล {_num(v)} ถึงไตรมาส {q} เทียบกับแผน {_num(r[PLAN_TO_DATE])} เป้าหมาย{cmp_th} {_num(t)}; {how_th}{inferred_th}",
+    )
 
 
 def model_of(manifest: dict | None) -> dict | None:
@@ -172,11 +217,12 @@ def rho_of(manifest: dict | None) -> tuple[float, bool]:
 
 def assess(st: pl.DataFrame, kpi_model: dict | None = None, basis_label: str = HISTORY) -> pl.DataFrame:
     """Chances, projections, tiers, statuses and bases of KPI states (``kpi_features.states``)."""
-    from_history = kpi_model is not None and kpi_model.get("model") is not None
-    if from_history:
-        from forecast.model.kpi_model import KpiDistribution
+    params = (kpi_model or {}).get("model")
+    from_history = params is not None
+    if params is not None:
+        from forecast.model.kpi_model import KpiDistribution  # lazy: scikit-learn, only where a KPI model runs
 
-        pr = KM.distribution(st, KpiDistribution.from_dict(kpi_model["model"]))
+        pr = KM.distribution(st, KpiDistribution.from_dict(params))
     else:
         pr = KM.rules(st)
     known = st[KF.KNOWN].to_numpy()
@@ -187,10 +233,15 @@ def assess(st: pl.DataFrame, kpi_model: dict | None = None, basis_label: str = H
     settled_miss = (st[KF.BUST_QUARTER].is_not_null().to_numpy() & ~level) | ((left <= 0) & known & (pr.p < 0.5))
     unjudged = ~known & ((ptd > 0) | level)
     below = np.where(level, OFF_TRACK, AT_RISK)
-    status = np.where(reached, REACHED, np.where(settled_miss, MISSED, np.where(
-        unjudged, NO_DATA, np.where(pr.p >= ON_TRACK_FROM, ON_TRACK, below))))
-    texts = [_texts(r, float(p), from_history and bool(k), basis_label)
-             for r, p, k in zip(st.iter_rows(named=True), pr.p, known)]
+    status = np.where(
+        reached,
+        REACHED,
+        np.where(settled_miss, MISSED, np.where(unjudged, NO_DATA, np.where(pr.p >= ON_TRACK_FROM, ON_TRACK, below))),
+    )
+    texts = [
+        _texts(r, float(p), from_history and bool(k), basis_label)
+        for r, p, k in zip(st.iter_rows(named=True), pr.p, known)
+    ]
     tiers = {pts: st[col].cast(pl.Float64).fill_null(np.nan).to_numpy() for pts, col in s.TIERS.items()}
     d = st[KF.DIRECTION].to_numpy()
     expected = np.zeros(st.height)
@@ -205,7 +256,8 @@ def assess(st: pl.DataFrame, kpi_model: dict | None = None, basis_label: str = H
         pl.Series(projected(50), pr.mid, pl.Float64).fill_nan(None),
         pl.Series(projected(90), pr.hi, pl.Float64).fill_nan(None),
         pl.Series(P_ATTAIN, np.clip(pr.p, 0, 1), pl.Float64),
-        pl.Series(TIER_EXPECTED, np.where(has_tiers & np.isfinite(pr.mid), expected, np.nan)).fill_nan(None)
+        pl.Series(TIER_EXPECTED, np.where(has_tiers & np.isfinite(pr.mid), expected, np.nan))
+        .fill_nan(None)
         .cast(pl.Int8),
         pl.Series(STATUS, status, pl.String),
         pl.Series(BASIS, [e for e, _ in texts], pl.String),
@@ -237,9 +289,14 @@ def p_miss_any(kpis: pl.DataFrame, rho: float) -> pl.DataFrame:
     """Per project-year: the chance that at least one KPI misses, the KPIs dependent with correlation ``rho``."""
     if kpis.is_empty():
         return pl.DataFrame(schema={s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, "p_miss_kpi": pl.Float64})
-    key = kpis.select(pl.concat_str([pl.col(s.FISCAL_YEAR).cast(pl.String), pl.col(s.PROJECT_ID)],
-                                    separator="\x1f")).to_series().to_numpy()
+    key = (
+        kpis.select(pl.concat_str([pl.col(s.FISCAL_YEAR).cast(pl.String), pl.col(s.PROJECT_ID)], separator="\x1f"))
+        .to_series()
+        .to_numpy()
+    )
     codes, p = KM.p_any_miss(kpis[P_ATTAIN].cast(pl.Float64).fill_null(0.5).to_numpy(), key, rho)
     fy, pid = zip(*(c.split("\x1f", 1) for c in codes))
-    return pl.DataFrame({s.FISCAL_YEAR: [int(y) for y in fy], s.PROJECT_ID: list(pid), "p_miss_kpi": p},
-                        schema={s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, "p_miss_kpi": pl.Float64})
+    return pl.DataFrame(
+        {s.FISCAL_YEAR: [int(y) for y in fy], s.PROJECT_ID: list(pid), "p_miss_kpi": p},
+        schema={s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, "p_miss_kpi": pl.Float64},
+    )

@@ -277,8 +277,10 @@ def assess(
     )
     per_project: dict[str, list[dict]] = {}
     worth = (
-        kpis.filter(pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.OFF_TRACK, kpi.MISSED, kpi.NO_DATA])
-                    & (pl.col(kpi.P_ATTAIN) < 0.75))
+        kpis.filter(
+            pl.col(kpi.STATUS).is_in([kpi.AT_RISK, kpi.OFF_TRACK, kpi.MISSED, kpi.NO_DATA])
+            & (pl.col(kpi.P_ATTAIN) < 0.75)
+        )
         if not kpis.is_empty()
         else kpis
     )

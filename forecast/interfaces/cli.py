@@ -340,8 +340,11 @@ def _kpi_note(k: dict) -> str:
         f"KPI model trained on fiscal years {min(years)}-{max(years)} ({k.get('kpi_years')} KPI-years): "
         f"champion {k.get('champion')}; backtest Brier {scores}; correlation of a project's KPIs "
         + (f"{rho:.2f}" if rho is not None else "assumed (no history)")
-        + (f". Warning: {', '.join(k['baselines_beating_champion'])} beat the champion." if
-           k.get("baselines_beating_champion") else ".")
+        + (
+            f". Warning: {', '.join(k['baselines_beating_champion'])} beat the champion."
+            if k.get("baselines_beating_champion")
+            else "."
+        )
     )
 
 

@@ -190,17 +190,32 @@ def train(
     if len(h.years) >= B.MIN_YEARS:
         fc = YearEndForecaster(target=threshold).fit(h, progress)
         return fc.save(models_dir, key, activate, author, store_id)
-    money_reason = (f"the money model needs at least {B.MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
-                    f"finance; this history has {len(h.years)}")
+    money_reason = (
+        f"the money model needs at least {B.MIN_YEARS} complete fiscal years (Q1-Q4 reported) of "
+        f"finance; this history has {len(h.years)}"
+    )
     section = KM.train(h.kpis, h.kpi_results, h.basis)
     if not section.get("trained"):
         raise HistoryError(f"nothing to train: {money_reason}; {section.get('reason')}.")
     manifest = {
-        "basis": h.basis, "source": h.source, "training_fingerprint": h.fingerprint, "years": section["years"],
-        "rows": 0, "closed_lines": 0, "threshold": threshold, "features": [], "targets": [], "candidates": {},
-        "champions": {}, "metrics": [], "reliability": [], "dependence": {},
-        "money": {"trained": False, "reason": money_reason}, "kpi": section,
-        "author": author, "store": store_id,
+        "basis": h.basis,
+        "source": h.source,
+        "training_fingerprint": h.fingerprint,
+        "years": section["years"],
+        "rows": 0,
+        "closed_lines": 0,
+        "threshold": threshold,
+        "features": [],
+        "targets": [],
+        "candidates": {},
+        "champions": {},
+        "metrics": [],
+        "reliability": [],
+        "dependence": {},
+        "money": {"trained": False, "reason": money_reason},
+        "kpi": section,
+        "author": author,
+        "store": store_id,
     }
     return registry.save(models_dir, {}, manifest, key, make_active=activate)
 

@@ -68,8 +68,15 @@ def p_tier(points: int) -> str:
 
 
 # --- design ---------------------------------------------------------------------------
-DESIGN = (*KF.FEATURES, "gap_naive_x_left", "gap_plan_x_left", "gap_naive_x_level", "prior_x_left",
-          "momentum_x_left", "project_x_left")
+DESIGN = (
+    *KF.FEATURES,
+    "gap_naive_x_left",
+    "gap_plan_x_left",
+    "gap_naive_x_level",
+    "prior_x_left",
+    "momentum_x_left",
+    "project_x_left",
+)
 
 
 GAP_UNIT = 0.01  # gaps are modelled as asinh(gap / 1% of the target): linear near the target, logarithmic far
@@ -90,21 +97,41 @@ def design(st: pl.DataFrame) -> np.ndarray:
     left = pl.col(KF.QUARTERS_LEFT).cast(pl.Float64)
     g = {f: (pl.col(f).cast(pl.Float64) / GAP_UNIT).arcsinh().alias(f) for f in GAPS}
     st = st.with_columns(*g.values())
-    return st.select(
-        *(pl.col(f).cast(pl.Float64) for f in KF.FEATURES),
-        *(e.alias(n) for n, e in zip(DESIGN[len(KF.FEATURES):], (
-            pl.col(KF.GAP_NAIVE) * left, pl.col(KF.GAP_PLAN) * left,
-            pl.col(KF.GAP_NAIVE) * pl.col(KF.IS_LEVEL).cast(pl.Float64),
-            pl.col(KF.PRIOR_GAP) * left, pl.col(KF.MOMENTUM) * left, pl.col(KF.PROJECT_GAP) * left))),
-    ).to_numpy().astype(float)
+    return (
+        st.select(
+            *(pl.col(f).cast(pl.Float64) for f in KF.FEATURES),
+            *(
+                e.alias(n)
+                for n, e in zip(
+                    DESIGN[len(KF.FEATURES) :],
+                    (
+                        pl.col(KF.GAP_NAIVE) * left,
+                        pl.col(KF.GAP_PLAN) * left,
+                        pl.col(KF.GAP_NAIVE) * pl.col(KF.IS_LEVEL).cast(pl.Float64),
+                        pl.col(KF.PRIOR_GAP) * left,
+                        pl.col(KF.MOMENTUM) * left,
+                        pl.col(KF.PROJECT_GAP) * left,
+                    ),
+                )
+            ),
+        )
+        .to_numpy()
+        .astype(float)
+    )
 
 
 def _arrays(st: pl.DataFrame) -> dict[str, np.ndarray]:
     f = lambda c: st[c].cast(pl.Float64).fill_null(np.nan).to_numpy()  # noqa: E731
     return {
-        "v": f(KF.VALUE_TO_DATE), "t": f(s.TARGET), "scale": f(KF.SCALE), "d": f(KF.DIRECTION),
-        "left": st[KF.QUARTERS_LEFT].to_numpy().astype(float), "ptd": np.nan_to_num(f(KF.PLAN_TO_DATE)),
-        "ptot": f(KF.PLAN_TOTAL), "measure": st[s.MEASURE].to_numpy(), "unit": st[s.UNIT].to_numpy(),
+        "v": f(KF.VALUE_TO_DATE),
+        "t": f(s.TARGET),
+        "scale": f(KF.SCALE),
+        "d": f(KF.DIRECTION),
+        "left": st[KF.QUARTERS_LEFT].to_numpy().astype(float),
+        "ptd": np.nan_to_num(f(KF.PLAN_TO_DATE)),
+        "ptot": f(KF.PLAN_TOTAL),
+        "measure": st[s.MEASURE].to_numpy(),
+        "unit": st[s.UNIT].to_numpy(),
         "strict": st[s.COMPARATOR].is_in(list(s.STRICT)).to_numpy(),
         "reached": st[KF.REACHED_QUARTER].is_not_null().to_numpy(),
         "bust": st[KF.BUST_QUARTER].is_not_null().to_numpy(),
@@ -251,7 +278,10 @@ class _Logistic:
             lr = LogisticRegression(C=self.C, max_iter=1000).fit((Z - self.center) / self.width, met, sample_weight=w)
             self.coef, self.intercept = lr.coef_[0], float(lr.intercept_[0])
         else:
-            self.coef, self.intercept = np.zeros(Z.shape[1]), float(np.log((met.mean() + 1e-3) / (1 - met.mean() + 1e-3)))
+            self.coef, self.intercept = (
+                np.zeros(Z.shape[1]),
+                float(np.log((met.mean() + 1e-3) / (1 - met.mean() + 1e-3))),
+            )
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -338,8 +368,9 @@ def _fit_methods(train: pl.DataFrame, half_life: float) -> dict:
             out[NAIVE_LOGISTIC][origin] = _Logistic([0]).fit(X[at], met[at], w[at])
     known = train[KF.KNOWN].to_numpy()
     if known.sum() >= 10 and np.unique(years[known]).size >= 1:
-        out[DISTRIBUTION] = KpiDistribution(alpha=1.0).fit(X[known], y[known], sample_weight=w[known],
-                                                           groups=years[known])
+        out[DISTRIBUTION] = KpiDistribution(alpha=1.0).fit(
+            X[known], y[known], sample_weight=w[known], groups=years[known]
+        )
     return out
 
 
@@ -358,8 +389,12 @@ def predict_all(st: pl.DataFrame, fitted: dict) -> dict[str, Prediction]:
                 p[at] = model.predict(X[at])
         base = naive(st)
         a = _arrays(st)
-        out[NAIVE_LOGISTIC] = _settle(a, Prediction(NAIVE_LOGISTIC, np.where(np.isfinite(p), p, base.p), base.lo,
-                                                    base.mid, base.hi, base.tiers, True))
+        out[NAIVE_LOGISTIC] = _settle(
+            a,
+            Prediction(
+                NAIVE_LOGISTIC, np.where(np.isfinite(p), p, base.p), base.lo, base.mid, base.hi, base.tiers, True
+            ),
+        )
     if DISTRIBUTION in fitted:
         out[DISTRIBUTION] = distribution(st, fitted[DISTRIBUTION])
     return out
@@ -381,12 +416,31 @@ def score(predictions: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for (q, m), g in predictions.group_by(KF.ORIGIN, METHOD):
         p, y = g[P_ATTAIN].to_numpy(), g[KF.MET].cast(pl.Float64).to_numpy()
-        rows.append({KF.ORIGIN: q, METHOD: m, "n": g.height, "attain_rate": float(y.mean()),
-                     "mean_p_attain": float(p.mean()), "brier": float(np.mean((p - y) ** 2)),
-                     "log_loss": _log_loss(p, y), "auc": _auc(p, y)})
-    return pl.DataFrame(rows, schema={KF.ORIGIN: pl.Int8, METHOD: pl.String, "n": pl.Int64,
-                                      "attain_rate": pl.Float64, "mean_p_attain": pl.Float64, "brier": pl.Float64,
-                                      "log_loss": pl.Float64, "auc": pl.Float64}).sort(KF.ORIGIN, METHOD)
+        rows.append(
+            {
+                KF.ORIGIN: q,
+                METHOD: m,
+                "n": g.height,
+                "attain_rate": float(y.mean()),
+                "mean_p_attain": float(p.mean()),
+                "brier": float(np.mean((p - y) ** 2)),
+                "log_loss": _log_loss(p, y),
+                "auc": _auc(p, y),
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            KF.ORIGIN: pl.Int8,
+            METHOD: pl.String,
+            "n": pl.Int64,
+            "attain_rate": pl.Float64,
+            "mean_p_attain": pl.Float64,
+            "brier": pl.Float64,
+            "log_loss": pl.Float64,
+            "auc": pl.Float64,
+        },
+    ).sort(KF.ORIGIN, METHOD)
 
 
 def reliability(predictions: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
@@ -394,8 +448,11 @@ def reliability(predictions: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
     return (
         predictions.with_columns((pl.col(P_ATTAIN) * bins).floor().clip(0, bins - 1).cast(pl.Int8).alias("bin"))
         .group_by(METHOD, "bin")
-        .agg(pl.len().alias("n"), pl.col(P_ATTAIN).mean().alias("mean_p"), pl.col(KF.MET).cast(pl.Float64).mean()
-             .alias("observed"))
+        .agg(
+            pl.len().alias("n"),
+            pl.col(P_ATTAIN).mean().alias("mean_p"),
+            pl.col(KF.MET).cast(pl.Float64).mean().alias("observed"),
+        )
         .sort(METHOD, "bin")
     )
 
@@ -409,15 +466,20 @@ def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False
         test = rows.filter(pl.col(s.FISCAL_YEAR) == year)
         fitted = _fit_methods(rows.filter(pl.col(s.FISCAL_YEAR) < year), half_life)
         for name, pr in predict_all(test, fitted).items():
-            parts.append(test.select(*KF.KEY, KF.ORIGIN, KF.MET).with_columns(
-                pl.lit(name).alias(METHOD), pl.Series(P_ATTAIN, pr.p),
-                pl.Series("pit", _pit(test, pr) if name == DISTRIBUTION else np.full(test.height, np.nan))))
+            parts.append(
+                test.select(*KF.KEY, KF.ORIGIN, KF.MET).with_columns(
+                    pl.lit(name).alias(METHOD),
+                    pl.Series(P_ATTAIN, pr.p),
+                    pl.Series("pit", _pit(test, pr) if name == DISTRIBUTION else np.full(test.height, np.nan)),
+                )
+            )
     preds = pl.concat(parts) if parts else pl.DataFrame(schema={METHOD: pl.String, P_ATTAIN: pl.Float64})
     metrics = score(preds) if parts else pl.DataFrame()
     champion = RULES
     if parts:
-        overall = preds.group_by(METHOD).agg(((pl.col(P_ATTAIN) - pl.col(KF.MET).cast(pl.Float64)) ** 2).mean()
-                                            .alias("brier"))
+        overall = preds.group_by(METHOD).agg(
+            ((pl.col(P_ATTAIN) - pl.col(KF.MET).cast(pl.Float64)) ** 2).mean().alias("brier")
+        )
         dist = overall.filter(pl.col(METHOD).is_in(list(DISTRIBUTIONAL))).sort("brier")
         champion = str(dist[METHOD][0]) if dist.height else RULES
     rho = dependence(preds.filter(pl.col(METHOD) == DISTRIBUTION)) if parts else None
@@ -442,8 +504,9 @@ def dependence(preds: pl.DataFrame) -> float | None:
     z = ndtri(preds["pit"].to_numpy().clip(0.005, 0.995))
     z = z - z.mean()
     g = preds.select(*KF.PROJECT_KEY, KF.ORIGIN).with_columns(pl.Series("z", z))
-    agg = g.group_by(*KF.PROJECT_KEY, KF.ORIGIN).agg(pl.col("z").sum().alias("s"), (pl.col("z") ** 2).sum()
-                                                     .alias("ss"), pl.len().alias("n"))
+    agg = g.group_by(*KF.PROJECT_KEY, KF.ORIGIN).agg(
+        pl.col("z").sum().alias("s"), (pl.col("z") ** 2).sum().alias("ss"), pl.len().alias("n")
+    )
     pairs = float((agg["n"] * (agg["n"] - 1)).sum())
     if pairs < 20:
         return None
@@ -483,12 +546,19 @@ def train(kpis: pl.DataFrame | None, results: pl.DataFrame | None, basis: str, h
     rows = KF.training_rows(kpis, results)
     years = sorted(int(y) for y in rows[s.FISCAL_YEAR].unique().to_list()) if rows.height else []
     if len(years) < MIN_YEARS:
-        return {"trained": False, "basis": basis, "years": years,
-                "reason": f"KPI history has {len(years)} complete fiscal year(s) (Q4 reported); "
-                          f"a KPI model needs at least {MIN_YEARS}"}
+        return {
+            "trained": False,
+            "basis": basis,
+            "years": years,
+            "reason": f"KPI history has {len(years)} complete fiscal year(s) (Q4 reported); "
+            f"a KPI model needs at least {MIN_YEARS}",
+        }
     bt = backtest(rows, half_life, fit_final=True)
-    overall = bt.predictions.group_by(METHOD).agg(
-        ((pl.col(P_ATTAIN) - pl.col(KF.MET).cast(pl.Float64)) ** 2).mean().alias("brier")).sort("brier")
+    overall = (
+        bt.predictions.group_by(METHOD)
+        .agg(((pl.col(P_ATTAIN) - pl.col(KF.MET).cast(pl.Float64)) ** 2).mean().alias("brier"))
+        .sort("brier")
+    )
     brier = dict(zip(overall[METHOD].to_list(), overall["brier"].to_list(), strict=True))
     champion = bt.champion if bt.model is not None or bt.champion == RULES else RULES
     beaten_by = [m for m in BASELINES if m in brier and champion in brier and brier[m] < brier[champion]]

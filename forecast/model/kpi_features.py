@@ -54,8 +54,20 @@ QUARTERS_LEFT = "quarters_left"
 IS_LEVEL = "is_level"
 IS_MILESTONE = "is_milestone"
 LOWER = "lower_is_better"
-FEATURES = (GAP_NAIVE, GAP_PLAN, MOMENTUM, VOLATILITY, PRIOR_GAP, HAS_PRIOR, PROJECT_GAP, KNOWN, QUARTERS_LEFT,
-            IS_LEVEL, IS_MILESTONE, LOWER)
+FEATURES = (
+    GAP_NAIVE,
+    GAP_PLAN,
+    MOMENTUM,
+    VOLATILITY,
+    PRIOR_GAP,
+    HAS_PRIOR,
+    PROJECT_GAP,
+    KNOWN,
+    QUARTERS_LEFT,
+    IS_LEVEL,
+    IS_MILESTONE,
+    LOWER,
+)
 CLIP = 2.0  # relative gaps beyond +-200% of the target carry no more information
 
 
@@ -102,18 +114,21 @@ def definitions(kpis: pl.LazyFrame, origins: pl.LazyFrame) -> pl.LazyFrame:
 def _values(results: pl.LazyFrame, origins: pl.LazyFrame, defs: pl.LazyFrame) -> pl.LazyFrame:
     """Per KPI and origin: the value to date, its quarter, the reached quarter and the gap path."""
     r = _latest(_known(results, origins).filter(pl.col(s.QUARTER) <= pl.col(ORIGIN)), [*KEY, ORIGIN, s.QUARTER])
-    d = defs.select(*KEY, ORIGIN, s.TARGET, s.COMPARATOR, s.MEASURE, SCALE, DIRECTION, *s.PLAN_Q,
-                    s.PLAN_IS_CUMULATIVE)
+    d = defs.select(*KEY, ORIGIN, s.TARGET, s.COMPARATOR, s.MEASURE, SCALE, DIRECTION, *s.PLAN_Q, s.PLAN_IS_CUMULATIVE)
     upto = pl.col(s.QUARTER).cast(pl.Int64)
     plan_at = pl.concat_list([pl.col(p) for p in s.PLAN_Q]).list.head(upto).list.drop_nulls().list.max()
     inc = [pl.col(p).fill_null(0) for p in s.PLAN_Q]
     plan_cum = pl.concat_list([pl.sum_horizontal(inc[: i + 1]) for i in range(4)]).list.get(
-        pl.col(s.QUARTER).cast(pl.Int64) - 1)
+        pl.col(s.QUARTER).cast(pl.Int64) - 1
+    )
     qplan = pl.when(pl.col(s.PLAN_IS_CUMULATIVE)).then(plan_at).otherwise(plan_cum)
     exact = pl.concat_list([pl.col(p) for p in s.PLAN_Q]).list.get(upto - 1)
     qplan = pl.when(pl.col(s.MEASURE) == s.LEVEL).then(pl.coalesce(exact, pl.col(s.TARGET))).otherwise(qplan)
-    gap = pl.col(DIRECTION) * (pl.col(s.VALUE) - qplan) / pl.when(qplan.abs() > 0).then(qplan.abs()).otherwise(
-        pl.col(SCALE))
+    gap = (
+        pl.col(DIRECTION)
+        * (pl.col(s.VALUE) - qplan)
+        / pl.when(qplan.abs() > 0).then(qplan.abs()).otherwise(pl.col(SCALE))
+    )
     cumulative = pl.col(s.MEASURE) != s.LEVEL
     hit = ms.meets(pl.col(s.VALUE)) & cumulative & (pl.col(DIRECTION) > 0)
     bust = ~ms.meets(pl.col(s.VALUE)) & cumulative & (pl.col(DIRECTION) < 0)
@@ -141,12 +156,15 @@ def _scaled(defs: pl.LazyFrame) -> pl.LazyFrame:
     plan_total = (
         pl.when(pl.col(s.PLAN_IS_CUMULATIVE))
         .then(pl.coalesce(*reversed(plans), target))
-        .otherwise(pl.when(pl.any_horizontal(p.is_not_null() for p in plans)).then(pl.sum_horizontal(plans))
-                   .otherwise(target))
+        .otherwise(
+            pl.when(pl.any_horizontal(p.is_not_null() for p in plans)).then(pl.sum_horizontal(plans)).otherwise(target)
+        )
     )
     return defs.with_columns(
         ms.direction().alias(DIRECTION),
-        pl.when(target.abs() > 0).then(target.abs()).otherwise(pl.max_horizontal(plan_total.abs(), pl.lit(1.0)))
+        pl.when(target.abs() > 0)
+        .then(target.abs())
+        .otherwise(pl.max_horizontal(plan_total.abs(), pl.lit(1.0)))
         .alias(SCALE),
         plan_total.alias(PLAN_TOTAL),
     )
@@ -170,15 +188,22 @@ def states(kpis: pl.LazyFrame, results: pl.LazyFrame, origins: pl.LazyFrame) -> 
     v = pl.col(VALUE_TO_DATE)
     d = pl.col(DIRECTION)
     level = pl.col(s.MEASURE) == s.LEVEL
-    pace_end = pl.when(pl.col(PLAN_TO_DATE) > 0).then(v * pl.col(PLAN_TOTAL) / pl.col(PLAN_TO_DATE)).otherwise(
-        v.fill_null(0) + pl.col(PLAN_TOTAL) - pl.col(PLAN_TO_DATE))
+    pace_end = (
+        pl.when(pl.col(PLAN_TO_DATE) > 0)
+        .then(v * pl.col(PLAN_TOTAL) / pl.col(PLAN_TO_DATE))
+        .otherwise(v.fill_null(0) + pl.col(PLAN_TOTAL) - pl.col(PLAN_TO_DATE))
+    )
     naive = pl.when(level).then(v).otherwise(pl.when(q >= 4).then(v).otherwise(pace_end))
     out = (
         defs.join(vals, on=[*KEY, ORIGIN], how="left")
         .with_columns(_plan_to_date(q).alias(PLAN_TO_DATE), (4 - q).clip(0, 4).cast(pl.Int8).alias(QUARTERS_LEFT))
         .with_columns(naive.alias(NAIVE_END), v.is_not_null().alias(KNOWN))
-        .with_columns((d * (pl.col(NAIVE_END) - pl.col(s.TARGET)) / pl.col(SCALE)).clip(-CLIP, CLIP)
-                      .fill_null(0.0).alias(GAP_NAIVE))
+        .with_columns(
+            (d * (pl.col(NAIVE_END) - pl.col(s.TARGET)) / pl.col(SCALE))
+            .clip(-CLIP, CLIP)
+            .fill_null(0.0)
+            .alias(GAP_NAIVE)
+        )
     )
     others = (
         out.filter(pl.col(KNOWN))
@@ -191,9 +216,12 @@ def states(kpis: pl.LazyFrame, results: pl.LazyFrame, origins: pl.LazyFrame) -> 
         .join(prior, on=[s.PROJECT_ID, s.KPI_ID, s.FISCAL_YEAR], how="left")
         .with_columns(
             pl.when(pl.col("_n") - pl.col(KNOWN).cast(pl.Int64) > 0)
-            .then((pl.col("_sum") - pl.when(pl.col(KNOWN)).then(pl.col(GAP_NAIVE)).otherwise(0.0))
-                  / (pl.col("_n") - pl.col(KNOWN).cast(pl.Int64)))
-            .otherwise(0.0).alias(PROJECT_GAP),
+            .then(
+                (pl.col("_sum") - pl.when(pl.col(KNOWN)).then(pl.col(GAP_NAIVE)).otherwise(0.0))
+                / (pl.col("_n") - pl.col(KNOWN).cast(pl.Int64))
+            )
+            .otherwise(0.0)
+            .alias(PROJECT_GAP),
             pl.col(GAP_PLAN).fill_null(0.0),
             pl.col(MOMENTUM).fill_null(0.0),
             pl.col(VOLATILITY).fill_null(0.0),
@@ -211,8 +239,9 @@ def _prior(out: pl.LazyFrame) -> pl.LazyFrame:
     """The same KPI's year-end gap the fiscal year before (from the states at origin 4, when given)."""
     return (
         out.filter((pl.col(ORIGIN) == 4) & pl.col(KNOWN))
-        .select(s.PROJECT_ID, s.KPI_ID, (pl.col(s.FISCAL_YEAR) + 1).alias(s.FISCAL_YEAR),
-                pl.col(GAP_NAIVE).alias(PRIOR_GAP))
+        .select(
+            s.PROJECT_ID, s.KPI_ID, (pl.col(s.FISCAL_YEAR) + 1).alias(s.FISCAL_YEAR), pl.col(GAP_NAIVE).alias(PRIOR_GAP)
+        )
         .unique([s.PROJECT_ID, s.KPI_ID, s.FISCAL_YEAR], keep="last")
     )
 
@@ -228,7 +257,8 @@ def truth(kpis: pl.LazyFrame, results: pl.LazyFrame) -> pl.LazyFrame:
             *KEY,
             FINAL_VALUE,
             ms.meets(pl.col(FINAL_VALUE)).alias(MET),
-            (pl.col(DIRECTION) * (pl.col(FINAL_VALUE) - pl.col(s.TARGET)) / pl.col(SCALE)).clip(-CLIP, CLIP)
+            (pl.col(DIRECTION) * (pl.col(FINAL_VALUE) - pl.col(s.TARGET)) / pl.col(SCALE))
+            .clip(-CLIP, CLIP)
             .alias(GAP_END),
         )
     )
@@ -245,16 +275,22 @@ def training_rows(kpis: pl.DataFrame, results: pl.DataFrame) -> pl.DataFrame:
     origin 4 that give the next year its ``prior_gap``."""
     k, r = kpis.lazy(), results.lazy()
     at4 = (
-        results.lazy().filter(pl.col(s.QUARTER) == 4)
-        .group_by(PROJECT_KEY).agg(pl.lit(4, pl.Int8).alias(ORIGIN), pl.lit(None, pl.Date).alias(CUTOFF))
+        results.lazy()
+        .filter(pl.col(s.QUARTER) == 4)
+        .group_by(PROJECT_KEY)
+        .agg(pl.lit(4, pl.Int8).alias(ORIGIN), pl.lit(None, pl.Date).alias(CUTOFF))
     )
     origins = pl.concat([report_origins(r).with_columns(pl.col(ORIGIN).cast(pl.Int8)), at4], how="diagonal")
     st = states(k, r, origins).filter(pl.col(ORIGIN) <= 3)
     return st.join(truth(k, r), on=KEY, how="inner").sort([*KEY, ORIGIN]).collect()
 
 
-def current(kpis: pl.DataFrame, results: pl.DataFrame, history_kpis: pl.DataFrame | None = None,
-            history_results: pl.DataFrame | None = None) -> pl.DataFrame:
+def current(
+    kpis: pl.DataFrame,
+    results: pl.DataFrame,
+    history_kpis: pl.DataFrame | None = None,
+    history_results: pl.DataFrame | None = None,
+) -> pl.DataFrame:
     """The state of every KPI of the given (current) year at its project's last reported quarter, with
     ``prior_gap`` from the year before where ``history_*`` hold it."""
     kpis, results = _complete(kpis, "kpis"), _complete(results, "kpi_results")
@@ -263,11 +299,20 @@ def current(kpis: pl.DataFrame, results: pl.DataFrame, history_kpis: pl.DataFram
     if history_kpis is not None and history_results is not None and not history_kpis.is_empty():
         hk = pl.concat([_complete(history_kpis, "kpis").lazy(), k], how="diagonal_relaxed")
         hr = pl.concat([_complete(history_results, "kpi_results").lazy(), r], how="diagonal_relaxed")
-        at4 = (hr.filter(pl.col(s.QUARTER) == 4).group_by(PROJECT_KEY)
-               .agg(pl.lit(4, pl.Int8).alias(ORIGIN), pl.lit(None, pl.Date).alias(CUTOFF)))
-        origins_all = pl.concat([origins, at4.join(origins.select(PROJECT_KEY), on=PROJECT_KEY, how="anti")],
-                                how="diagonal")
+        at4 = (
+            hr.filter(pl.col(s.QUARTER) == 4)
+            .group_by(PROJECT_KEY)
+            .agg(pl.lit(4, pl.Int8).alias(ORIGIN), pl.lit(None, pl.Date).alias(CUTOFF))
+        )
+        origins_all = pl.concat(
+            [origins, at4.join(origins.select(PROJECT_KEY), on=PROJECT_KEY, how="anti")], how="diagonal"
+        )
         years = kpis[s.FISCAL_YEAR].unique().to_list()
-        return (states(hk, hr, origins_all).join(origins, on=[*PROJECT_KEY, ORIGIN], how="semi")
-                .filter(pl.col(s.FISCAL_YEAR).is_in(years)).sort(KEY).collect())
+        return (
+            states(hk, hr, origins_all)
+            .join(origins, on=[*PROJECT_KEY, ORIGIN], how="semi")
+            .filter(pl.col(s.FISCAL_YEAR).is_in(years))
+            .sort(KEY)
+            .collect()
+        )
     return states(k, r, origins).sort(KEY).collect()

@@ -26,8 +26,8 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
 from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
@@ -176,8 +176,12 @@ class KpiDistribution(RegressorMixin, BaseEstimator):
     def to_dict(self) -> dict:
         check_is_fitted(self, "grid_")
         out: dict = {k: np.asarray(getattr(self, k)).tolist() for k in self._STATE}
-        out.update(loc_intercept_=self.loc_intercept_, scale_intercept_=self.scale_intercept_,
-                   n_features_in_=int(self.n_features_in_), params=self.get_params())
+        out.update(
+            loc_intercept_=self.loc_intercept_,
+            scale_intercept_=self.scale_intercept_,
+            n_features_in_=int(self.n_features_in_),
+            params=self.get_params(),
+        )
         return out
 
     @classmethod
