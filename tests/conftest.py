@@ -1,8 +1,17 @@
-"""Shared fixtures. Tests never write into the repository: the default store is redirected to tmp_path."""
+"""Shared fixtures. Tests never write into the repository: the default store is redirected to tmp_path.
+
+The tests fit on small frames, where OpenMP threads only add overhead: on a loaded 2-core machine a
+gradient-boosting fit of 60 rows took 43 s with threads and 0.2 s without. One thread per process,
+set before scikit-learn loads (subprocesses and joblib's workers inherit it).
+"""
 
 from __future__ import annotations
 
-import csv
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import csv  # the imports below come after the thread limit, which must precede scikit-learn
 from pathlib import Path
 
 import pytest
