@@ -6,12 +6,11 @@ import polars as pl
 import streamlit as st
 
 import ui
-from forecast import formats
+from forecast import api, formats
 from forecast.access import roles
 from forecast.data import schema as s
 from forecast.data import units
-from forecast.decisions import kpi, plan, risk
-from forecast.model import engine
+from forecast.decisions import kpi, risk
 from forecast.model import features as F
 from ui import actions
 
@@ -69,7 +68,7 @@ unit = ctx.unit
 policy = rv.policy
 
 # the planner's card: what it takes to reach the target by the fiscal year end
-card = plan.need(p, fin, ctx.store.calendar, policy.target)
+card = api.what_it_takes(rv, pid)
 with st.container(border=True):
     st.subheader(ctx.tr("planner_card", target=f"{policy.target:.0%}"))
     if card["reached"]:
@@ -127,8 +126,7 @@ with right:
             format="%.4f",
             key=f"what_if_{pid}",
         )
-        spend = (p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"]) if p[engine.COMMITMENTS] else None
-        moved = plan.scenario({**p, risk.P_MISS_KPI: row[risk.P_MISS_KPI]}, extra, ctx.store.calendar, policy, spend)
+        moved = api.what_if(rv, pid, extra)
         scenario = {"q": [q, 4], "amount": [done, moved["year_end"]]}
         w = st.columns(2)
         w[0].metric(

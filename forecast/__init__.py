@@ -12,6 +12,8 @@ The store and validation load eagerly; the engine (scikit-learn, statsmodels) lo
     forecast.kpi_attainment(store)                      # every KPI's chance of its target
 """
 
+from importlib import import_module
+
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot
 from forecast.data.store import IngestResult, Store
@@ -49,8 +51,6 @@ __all__ = [  # noqa: PLE0604 - the lazy names are strings too
 
 def __getattr__(name: str):
     if name in _LAZY:
-        from importlib import import_module
-
         module, attr = _LAZY[name]
         return getattr(import_module(module), attr)
     raise AttributeError(f"module 'forecast' has no attribute {name!r}")

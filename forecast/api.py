@@ -1,78 +1,496 @@
-"""The Python API: the same operations as the command line, on a store or on files.
+"""The Python API, the one door: every operation of the command line, the app and any future service.
 
-Each call reads the store once (``Store.snapshot``) and hands the snapshot to the pure
-functions underneath; the CLI and the app use the same path (``decisions.review``)::
+Each call reads the store once (``Store.snapshot``) and hands the snapshot to the pure functions
+underneath. Interfaces parse their input, make one call here and show what comes back; nothing here
+prints. Operations that change a store or read what is private take an ``Actor`` (who, with which
+role, through which door): the role check (``access.roles``) and the audit record are made here, once,
+for every door::
 
     import forecast
+    from forecast import api
     store = forecast.Store.open()                   # the reference data, or your store
     forecast.project(store)                         # year-end p10/p50/p90 per project
     forecast.rank(store, lang="en", compare_to="previous")
+    api.set_targets(store, 2569, 0.93, actor=api.Actor.os_user("cli"))
     forecast.train(store, ["history/"])             # backtest, fit, save a model set
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from forecast.access.audit import OK, REFUSED
+from forecast.access import roles
+from forecast.access.audit import DENIED, OK, REFUSED
+from forecast.access.roles import Actor
+from forecast.data import schema as s
 from forecast.data import templates
-from forecast.data.store import IngestResult, Store, author, sha256_file
+from forecast.data.calendar import FiscalCalendar
+from forecast.data.snapshot import Snapshot, parse_as_of
+from forecast.data.store import IngestResult, Store
+from forecast.data.units import AmountUnit
+from forecast.data.validate import Checked, rules_frame
 from forecast.decisions import kpi as K
+from forecast.decisions import plan, risk
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
+from forecast.durable import locked, sha256_file
 from forecast.errors import ForecastError, RegistryError
-from forecast.model import engine, registry
-from forecast.model.backtest import BacktestResult
+from forecast.model import engine, registry, synthetic
+from forecast.model.backtest import BacktestResult, reliability
+from forecast.model.kpi import KpiBacktest
 
 ACTIVE = "active"
+Quarterly = tuple[float, float, float, float]
+Models = registry.ModelSet | str | None
+
+__all__ = [
+    "ACTIVE",
+    "Actor",
+    "AuditTrail",
+    "BacktestReport",
+    "Export",
+    "KpiReport",
+    "PortfolioReport",
+    "Ranked",
+    "Verified",
+    "activate",
+    "active_version",
+    "add_user",
+    "audit_trail",
+    "backtest",
+    "backtest_report",
+    "compare",
+    "create_store",
+    "export",
+    "history",
+    "ingest",
+    "ingest_tables",
+    "kpi_attainment",
+    "kpi_report",
+    "load_model_set",
+    "model_sets",
+    "models_of",
+    "permit",
+    "portfolio",
+    "portfolio_report",
+    "previous",
+    "previous_date",
+    "project",
+    "rank",
+    "ranked",
+    "record_download",
+    "refresh",
+    "review",
+    "revisions",
+    "save_whatif",
+    "set_targets",
+    "set_user",
+    "simulate",
+    "table",
+    "targets",
+    "train",
+    "users",
+    "validate",
+    "validation_rules",
+    "verify",
+    "vintages",
+    "what_if",
+    "what_it_takes",
+    "whatifs",
+    "write_template",
+]
 
 
-def models_of(store: Store, models: registry.ModelSet | str | None = ACTIVE) -> registry.ModelSet | None:
-    """The store's active model set (``"active"``), a given one, or None (the structural model)."""
-    if models != ACTIVE:
-        return models  # type: ignore[return-value]
-    version = registry.active_version(store.models_dir)
-    return registry.load(store.models_dir, store.signing_key(), version) if version else None
+# --- who acts ------------------------------------------------------------------------------------
+def _actor(actor: Actor | None) -> Actor:
+    return actor or Actor.os_user()
 
 
-def refresh(store: Store) -> R.Review | None:
-    """Compute and keep the latest review and portfolios (whole, by agency) with the active model set,
-    and the review of the report before it (for "what changed"), so that the app and the CLI read
-    them instead of computing them; None when nothing can be kept (the read-only reference data, an
-    empty store) or the active set cannot be loaded."""
-    if not store.results.enabled:
-        return None
-    try:
-        snap = store.snapshot("latest", last_years=2)
-        if snap.fiscal_year is None:
-            return None
-        store.revisions()  # the restatements the overview counts
-        ms = models_of(store)
-        rv = R.precompute(snap, ms, store.results)
-        earlier = [d for d in store.report_dates() if snap.as_of is not None and d < snap.as_of]
-        if earlier:
-            before = store.snapshot(earlier[-1].isoformat(), last_years=2)
-            R.review(before, ms, R.policy_for(before), store.results)
-        return rv
-    except ForecastError:
-        return None  # best effort: a reader computes what is not kept, and says why a set cannot be loaded
+def permit(store: Store, actor: Actor | None, action: str) -> dict:
+    """The author record of ``actor`` if their role may do ``action`` (``access.roles.NEEDS``); otherwise
+    the refusal of a signed-in user is recorded in the audit trail and ``PermissionDenied`` raised."""
+    actor = _actor(actor)
+    if not actor.allowed(action):
+        if actor.signed_in:
+            store.audit.record(action, actor.by(), DENIED, details={"role": actor.role})
+        actor.check(action)
+    return actor.by()
 
 
-def ingest(store: Store, paths: Sequence[Path | str], note: str = "", by: dict | None = None) -> IngestResult:
+# --- results -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Ranked:
+    """A ranking and the review it came from; with a comparison, the earlier report's date."""
+
+    table: pl.DataFrame
+    review: R.Review
+    compared_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioReport:
+    table: pl.DataFrame
+    review: R.Review
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Every KPI's attainment, with the model set whose KPI model (if any) gave the chances."""
+
+    table: pl.DataFrame
+    models: registry.ModelSet | None
+    fitted: dict | None  # the KPI model of the set (None: the documented rules)
+
+
+@dataclass(frozen=True)
+class BacktestReport:
+    result: BacktestResult
+    history: engine.History
+    reliability: pl.DataFrame
+    kpi: KpiBacktest | None
+
+
+@dataclass(frozen=True)
+class Export:
+    data: bytes
+    review: R.Review
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    entries: pl.DataFrame
+    problems: list[str]
+
+
+@dataclass(frozen=True)
+class Verified:
+    problems: list[str]
+    vintages: int
+    audit_entries: int
+
+
+# --- stores, files and tables --------------------------------------------------------------------
+def create_store(
+    path: Path | str,
+    calendar: FiscalCalendar | None = None,
+    unit: AmountUnit | None = None,
+    from_reference: bool = False,
+    actor: Actor | None = None,
+    current: Store | None = None,
+) -> Store:
+    """Make a store (empty, or holding the reference data as vintage 1); ``current`` is the store the actor
+    is using, where a refusal is recorded."""
+    actor = _actor(actor)
+    if current is not None:
+        permit(current, actor, roles.CREATE_STORE)
+    else:
+        actor.check(roles.CREATE_STORE)
+    return Store.create(path, calendar, unit, from_reference=from_reference, by=actor.by())
+
+
+def table(store: Store, name: str, as_of: str = "latest", project_id: str | None = None) -> pl.DataFrame:
+    """A table as known at a report date (``all``: every vintage's figures), optionally of one project."""
+    df = store.read(name, as_of)
+    return df.filter(pl.col(s.PROJECT_ID) == project_id) if project_id else df
+
+
+def vintages(store: Store) -> pl.DataFrame:
+    return store.vintages()
+
+
+def revisions(store: Store, include_text: bool = False) -> pl.DataFrame:
+    """Every restatement, budget revision and correction."""
+    return store.revisions(include_text=include_text)
+
+
+def verify(store: Store) -> Verified:
+    """Every vintage, manifest and file, and the audit trail's chain; the first broken link comes first."""
+    problems = store.verify(full=True)
+    if problems:  # a damaged store: its manifests and trail are not read further
+        return Verified(problems, 0, 0)
+    return Verified(problems, len(store.manifests()), store.audit.entries().height if store.root is not None else 0)
+
+
+def validation_rules() -> pl.DataFrame:
+    """Every validation rule, in English and Thai."""
+    return rules_frame()
+
+
+def write_template(out: Path | str) -> Path:
+    """The blank Excel template, written to ``out``."""
+    return templates.write_template(out)
+
+
+def validate(store: Store, paths: Sequence[Path | str], actor: Actor | None = None) -> Checked:
+    """Check files against the template and the store; writes nothing."""
+    permit(store, actor, roles.VALIDATE)
+    return store.check(paths)
+
+
+def ingest(store: Store, paths: Sequence[Path | str], note: str = "", actor: Actor | None = None) -> IngestResult:
     """Validate and store files as one vintage (see ``Store.ingest``), then refresh the kept review."""
+    by = permit(store, actor, roles.INGEST)
     result = store.ingest(paths, note=note, by=by)
     if result.vintage is not None:
         refresh(store)
     return result
 
 
-def activate(store: Store, version: str, foreign: bool = False, by: dict | None = None) -> bool:
+def ingest_tables(
+    store: Store, tables: dict[str, pl.DataFrame], note: str = "", actor: Actor | None = None, source: str = "api"
+) -> IngestResult:
+    """Validate and store tables given in memory (as they would be read from files) as one vintage."""
+    by = permit(store, actor, roles.INGEST)
+    result = store.ingest_tables(tables, note=note, by=by, source=source)
+    if result.vintage is not None:
+        refresh(store)
+    return result
+
+
+def targets(store: Store) -> pl.DataFrame:
+    """The disbursement targets per fiscal year, every vintage of them."""
+    return store.read("targets", "all")
+
+
+def set_targets(
+    store: Store,
+    fiscal_year: int,
+    year_end: float,
+    quarterly: Sequence[float | None] | None = None,
+    note: str = "",
+    actor: Actor | None = None,
+    as_of: dt.date | None = None,
+) -> IngestResult:
+    """Keep a fiscal year's targets in the store (validated and stored as a vintage of the targets table,
+    dated ``as_of``, today by default); ``vintage`` is None when they are unchanged."""
+    by = permit(store, actor, roles.SET_TARGETS)
+    row = {
+        s.FISCAL_YEAR: str(fiscal_year),
+        s.AS_OF: (as_of or dt.date.today()).isoformat(),
+        s.YEAR_END: repr(year_end),
+        **{q: None if v is None else repr(v) for q, v in zip(s.QUARTER_TARGETS, quarterly or [None] * 4)},
+        s.NOTE: note,
+    }
+    frame = pl.DataFrame([row], schema=dict.fromkeys(row, pl.String)).select(s.TARGETS.names)
+    result = store.ingest_tables(
+        {"targets": frame}, note=f"targets for fiscal year {fiscal_year}", by=by, source="targets set"
+    )
+    if result.vintage is not None:
+        refresh(store)
+    return result
+
+
+def simulate(
+    out: Path | str,
+    projects: int,
+    years: int,
+    seed: int = 0,
+    as_of_quarter: int | None = None,
+    agencies: int | None = None,
+    profile: str = "default",
+    file_format: str = "csv",
+) -> tuple[dict[str, pl.DataFrame], list[Path]]:
+    """Write a SYNTHETIC history in the template (marked as such); returns its tables and files."""
+    frames = synthetic.simulate(projects, years, seed, as_of_quarter, agencies, profile=profile)
+    args = {
+        "projects": projects,
+        "years": years,
+        "seed": seed,
+        "as_of_quarter": as_of_quarter,
+        "agencies": agencies,
+        "profile": profile,
+    }
+    return frames, synthetic.write(frames, out, file_format, args)
+
+
+# --- users and the audit trail -------------------------------------------------------------------
+def users(store: Store, actor: Actor | None = None) -> pl.DataFrame:
+    permit(store, actor, roles.MANAGE_USERS)
+    return store.users.listing()
+
+
+def add_user(store: Store, name: str, role: str, password: str | None = None, actor: Actor | None = None) -> str | None:
+    """Add a user; returns their one-time password (None when ``password`` was given)."""
+    by = permit(store, actor, roles.MANAGE_USERS)
+    otp = store.users.add(name, role, password, by=by["user"])
+    store.audit.record("user add", by, target=name, details={"role": role})
+    return otp
+
+
+USER_ACTIONS = ("disable", "enable", "role", "passwd", "reset")
+
+
+def set_user(
+    store: Store,
+    name: str,
+    action: str,
+    role: str | None = None,
+    password: str | None = None,
+    actor: Actor | None = None,
+) -> str | None:
+    """``disable``, ``enable``, ``role`` (with ``role``), ``passwd`` or ``reset`` (a new password: the one
+    given, else a one-time password, returned)."""
+    if action not in USER_ACTIONS or (action == "role" and not role):
+        raise ValueError(f"unknown user action {action!r}")
+    by = permit(store, actor, roles.MANAGE_USERS)
+    otp = None
+    if action == "disable":
+        store.users.disable(name)
+    elif action == "enable":
+        store.users.enable(name)
+    elif action == "role":
+        store.users.set_role(name, role)  # type: ignore[arg-type]
+    else:
+        otp = store.users.passwd(name, password)
+    store.audit.record(f"user {action}", by, target=name, details={"role": role} if role else {})
+    return otp
+
+
+def audit_trail(store: Store, since: str | dt.date | None = None, actor: Actor | None = None) -> AuditTrail:
+    """The audit trail (since a date) and the problems of its chain (empty when it holds)."""
+    permit(store, actor, roles.READ_AUDIT)
+    return AuditTrail(store.audit.entries(None if since is None else parse_as_of(since)), store.audit.problems())
+
+
+# --- one project: what it takes, what if --------------------------------------------------------
+def _project_rows(rv: R.Review, project_id: str) -> tuple[dict, pl.DataFrame]:
+    p = rv.projection.filter(pl.col(s.PROJECT_ID) == project_id).row(0, named=True)
+    fin = rv.snapshot.finance.filter(
+        (pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == project_id)
+    ).sort(s.QUARTER)
+    return p, fin
+
+
+def what_it_takes(rv: R.Review, project_id: str) -> dict:
+    """What a project must still disburse by the fiscal year end to reach the review's target (``plan.need``)."""
+    p, fin = _project_rows(rv, project_id)
+    return plan.need(p, fin, rv.snapshot.calendar, rv.policy.target)
+
+
+def what_if(rv: R.Review, project_id: str, remaining: float) -> dict:
+    """The year end, the target and the risk if exactly ``remaining`` is disbursed in the quarters left
+    (``plan.scenario``, with the project's P(miss) of its KPIs and its spend range where reported)."""
+    p, _ = _project_rows(rv, project_id)
+    kpi_risk = rv.risk.filter(pl.col(s.PROJECT_ID) == project_id)[risk.P_MISS_KPI]
+    spend = (p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"]) if p[engine.COMMITMENTS] else None
+    row = {**p, risk.P_MISS_KPI: kpi_risk[0] if kpi_risk.len() else None}
+    return plan.scenario(row, remaining, rv.snapshot.calendar, rv.policy, spend)
+
+
+# --- what-ifs ------------------------------------------------------------------------------------
+WHATIFS = "whatifs.jsonl"  # in the store's access folder, one JSON line per saved what-if
+
+
+def save_whatif(
+    store: Store,
+    project_id: str,
+    fiscal_year: int,
+    as_of: str,
+    extra: float,
+    outcome: dict,
+    note: str = "",
+    actor: Actor | None = None,
+) -> dict:
+    """Keep a planner's what-if (``outcome`` from ``decisions.plan.scenario``) under their name."""
+    by = permit(store, actor, roles.SAVE_WHATIF)
+    entry = {
+        "user": by["user"],
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "project_id": project_id,
+        "fiscal_year": fiscal_year,
+        "as_of": as_of,
+        "extra": round(float(extra), 4),
+        "year_end": round(float(outcome["year_end"]), 4),
+        "share": round(float(outcome["share"]), 4),
+        "p_miss": round(float(outcome["p_miss_disbursement"]), 4),
+        "meets_target": bool(outcome["meets_target"]),
+        "note": note[:300],
+    }
+    folder = store.access_dir
+    with locked(folder), open(folder / WHATIFS, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    store.audit.record(
+        "save what-if", by, target=project_id, details={k: entry[k] for k in ("extra", "year_end", "p_miss")}
+    )
+    return entry
+
+
+def whatifs(store: Store, user: str, project_id: str | None = None) -> list[dict]:
+    """A user's saved what-ifs (newest first)."""
+    path = store.access_dir / WHATIFS
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if e.get("user") == user and (project_id is None or e.get("project_id") == project_id):
+            out.append(e)
+    return out[::-1]
+
+
+# --- exports -------------------------------------------------------------------------------------
+def export(
+    store: Store,
+    name: str,
+    render: Callable[[R.Review], bytes],
+    as_of: str | dt.date = "latest",
+    actor: Actor | None = None,
+    details: dict | None = None,
+) -> Export:
+    """An export of a report date's review, made by ``render`` (the Excel report, the PDF summary, a CSV)
+    and recorded in the audit trail with its name, report date and size."""
+    by = permit(store, actor, roles.EXPORT)
+    rv = review(store, as_of)
+    data = render(rv)
+    store.audit.record(
+        "export", by, target=name, details={"as_of": str(rv.snapshot.as_of), **(details or {}), "bytes": len(data)}
+    )
+    return Export(data, rv)
+
+
+def record_download(store: Store, name: str, as_of: str, actor: Actor | None = None) -> None:
+    """A download of an export, in the audit trail (the public viewer of the reference data is not recorded)."""
+    actor = _actor(actor)
+    by = permit(store, actor, roles.EXPORT)
+    if actor.signed_in:
+        store.audit.record("download", by, target=name, details={"as_of": as_of})
+
+
+# --- model sets ----------------------------------------------------------------------------------
+def models_of(store: Store, models: Models = ACTIVE) -> registry.ModelSet | None:
+    """The store's active model set (``"active"``), a given one, or None (the structural model)."""
+    if models != ACTIVE:
+        return models  # type: ignore[return-value]
+    return load_model_set(store, active_version(store))
+
+
+def active_version(store: Store) -> str | None:
+    """The version of the store's active model set (None: none; projections use the structural rule)."""
+    return registry.active_version(store.models_dir)
+
+
+def load_model_set(store: Store, version: str | None) -> registry.ModelSet | None:
+    """A saved model set of the store, after its signature and artifacts are verified (None for None)."""
+    return registry.load(store.models_dir, store.signing_key(), version) if version else None
+
+
+def model_sets(store: Store) -> pl.DataFrame:
+    """Every saved model set, with whether this store's key signs it."""
+    return registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)
+
+
+def activate(store: Store, version: str, foreign: bool = False, actor: Actor | None = None) -> bool:
     """Make a model set the active one, recorded in the audit trail; True when it was accepted as foreign."""
-    by = by or author()
+    by = permit(store, actor, roles.ACTIVATE)
     try:
         was_foreign = registry.activate(store.models_dir, version, store.signing_key(), foreign, by)
     except RegistryError as exc:
@@ -89,70 +507,6 @@ def activate(store: Store, version: str, foreign: bool = False, by: dict | None 
     return was_foreign
 
 
-def project(
-    store: Store,
-    as_of: str | dt.date = "latest",
-    models: registry.ModelSet | str | None = ACTIVE,
-    target: float | None = None,
-) -> pl.DataFrame:
-    """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
-    snap = store.snapshot(as_of, last_years=2)
-    return R.review(snap, models_of(store, models), R.policy_for(snap, target), store.results).projection
-
-
-def portfolio(
-    store: Store,
-    by: str | None = None,
-    as_of: str | dt.date = "latest",
-    target: float | None = None,
-    models: registry.ModelSet | str | None = ACTIVE,
-    draws: int = 10_000,
-    seed: int = 0,
-) -> pl.DataFrame:
-    """The whole portfolio and each group (agency, plan_line or owner): joint range, P(miss), shortfall."""
-    snap = store.snapshot(as_of, last_years=2)
-    return R.review(snap, models_of(store, models), R.policy_for(snap, target), store.results).portfolio(
-        by, draws, seed
-    )
-
-
-def kpi_attainment(
-    store: Store, as_of: str | dt.date = "latest", models: registry.ModelSet | str | None = ACTIVE
-) -> pl.DataFrame:
-    """Every KPI's projected year-end value and chance of reaching its target."""
-    ms = models_of(store, models)
-    return K.attainment(store.snapshot(as_of, last_years=2), K.model_of(ms.manifest if ms else None))
-
-
-def review(
-    store: Store,
-    as_of: str | dt.date = "latest",
-    policy: RiskPolicy | None = None,
-    models: registry.ModelSet | str | None = ACTIVE,
-) -> R.Review:
-    return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy, store.results)
-
-
-def rank(
-    store: Store,
-    as_of: str | dt.date = "latest",
-    policy: RiskPolicy | None = None,
-    lang: str = "th",
-    models: registry.ModelSet | str | None = ACTIVE,
-    compare_to: str | dt.date | None = None,
-) -> pl.DataFrame:
-    """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
-    number) also the previous rank, the move and whether the project is newly high-risk."""
-    ms = models_of(store, models)
-    snap = store.snapshot(as_of, last_years=2)
-    now = R.review(snap, ms, policy, store.results)
-    if compare_to is None:
-        return now.ranking(lang)
-    before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
-    before = R.review(store.snapshot(before_date, last_years=2), ms, now.policy, store.results)
-    return R.compare(now, before, lang).with_columns(pl.lit(before_date).alias("compared_to"))
-
-
 def history(store: Store, paths: Sequence[Path | str] | None = None) -> engine.History:
     """Training history: the given files (in the template), else the store's complete fiscal years."""
     if paths:
@@ -163,23 +517,36 @@ def history(store: Store, paths: Sequence[Path | str] | None = None) -> engine.H
 def backtest(
     store: Store,
     paths: Sequence[Path | str] | None = None,
-    target: float = 0.93,
+    target: float = s.DEFAULT_TARGET,
     progress: Callable[[float, str], None] | None = None,
 ) -> tuple[BacktestResult, engine.History]:
     h = history(store, paths)
     return engine.backtest(h, target, progress), h
 
 
+def backtest_report(
+    store: Store,
+    paths: Sequence[Path | str] | None = None,
+    target: float = s.DEFAULT_TARGET,
+    progress: Callable[[float, str], None] | None = None,
+    kpis: bool = True,
+) -> BacktestReport:
+    """The rolling-origin backtest of every model and baseline, the champions' reliability and (with
+    ``kpis``) the KPI attainment backtest."""
+    result, h = backtest(store, paths, target, progress)
+    return BacktestReport(result, h, reliability(result.predictions, target), engine.kpi_backtest(h) if kpis else None)
+
+
 def train(
     store: Store,
     paths: Sequence[Path | str] | None = None,
-    target: float = 0.93,
+    target: float = s.DEFAULT_TARGET,
     progress: Callable[[float, str], None] | None = None,
     activate: bool = True,
-    by: dict | None = None,
+    actor: Actor | None = None,
 ) -> registry.ModelSet:
     """Backtest, fit and save a model set signed for this store; recorded in the audit trail."""
-    by = by or author()
+    by = permit(store, actor, roles.TRAIN)
     files = [{"name": p.name, "sha256": sha256_file(p)} for p in templates.expand(paths or []) if p.is_file()]
     try:
         registry.check_writable(store.models_dir)
@@ -206,6 +573,157 @@ def train(
     return ms
 
 
-def model_sets(store: Store) -> pl.DataFrame:
-    """Every saved model set, with whether this store's key signs it."""
-    return registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)
+# --- reviews: projections, KPIs, risk, portfolios ------------------------------------------------
+def _snapshot(store: Store, as_of: str | dt.date) -> Snapshot:
+    return store.snapshot(as_of, last_years=2)
+
+
+def review(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    policy: RiskPolicy | None = None,
+    models: Models = ACTIVE,
+    *,
+    target: float | None = None,
+    quarterly: Quarterly | None = None,
+    snapshot: Snapshot | None = None,
+) -> R.Review:
+    """A report date's review: projection, KPIs and risk. The policy is the one given, else the store's
+    targets for the year unless ``target`` / ``quarterly`` are given for this run. ``snapshot`` is the
+    store's snapshot at ``as_of`` where the caller has already read it (the app keeps them)."""
+    snap = snapshot if snapshot is not None else _snapshot(store, as_of)
+    if policy is None:
+        policy = R.policy_for(snap, target, quarterly)
+    return R.review(snap, models_of(store, models), policy, store.results)
+
+
+def previous_date(store: Store, as_of: str | dt.date = "latest") -> dt.date | None:
+    """The report before the one in effect at ``as_of``; None when there is none."""
+    current = as_of if isinstance(as_of, dt.date) else _snapshot(store, as_of).as_of
+    return R.previous_date(store.report_dates(), current)
+
+
+def previous(
+    store: Store, as_of: str | dt.date = "latest", models: Models = ACTIVE, target: float | None = None
+) -> R.Review | None:
+    """The review of the report before the one at ``as_of`` (for "what changed"); None when there is none."""
+    before = previous_date(store, as_of)
+    return None if before is None else review(store, before.isoformat(), models=models, target=target)
+
+
+def compare(now: R.Review, before: R.Review, lang: str = "th") -> pl.DataFrame:
+    """The ranking of ``now`` with the rank, level and reasons each project had in ``before``."""
+    return R.compare(now, before, lang)
+
+
+def refresh(store: Store) -> R.Review | None:
+    """Compute and keep the latest review and portfolios (whole, by agency) with the active model set,
+    and the review of the report before it (for "what changed"), so that the app and the CLI read
+    them instead of computing them; None when nothing can be kept (the read-only reference data, an
+    empty store) or the active set cannot be loaded."""
+    if not store.results.enabled:
+        return None
+    try:
+        snap = _snapshot(store, "latest")
+        if snap.fiscal_year is None:
+            return None
+        store.revisions()  # the restatements the overview counts
+        ms = models_of(store)
+        rv = R.precompute(snap, ms, store.results)
+        before = R.previous_date(store.report_dates(), snap.as_of)
+        if before is not None:
+            earlier = _snapshot(store, before.isoformat())
+            R.review(earlier, ms, R.policy_for(earlier), store.results)
+        return rv
+    except ForecastError:
+        return None  # best effort: a reader computes what is not kept, and says why a set cannot be loaded
+
+
+def project(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    models: Models = ACTIVE,
+    target: float | None = None,
+) -> pl.DataFrame:
+    """Year-end disbursed and spend per project of the latest fiscal year (p10/p50/p90)."""
+    return review(store, as_of, models=models, target=target).projection
+
+
+def portfolio_report(
+    store: Store,
+    by: str | None = None,
+    as_of: str | dt.date = "latest",
+    target: float | None = None,
+    models: Models = ACTIVE,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> PortfolioReport:
+    """The whole portfolio and each group (agency, plan_line or owner), with the review it came from."""
+    rv = review(store, as_of, models=models, target=target)
+    return PortfolioReport(rv.portfolio(by, draws, seed), rv)
+
+
+def portfolio(
+    store: Store,
+    by: str | None = None,
+    as_of: str | dt.date = "latest",
+    target: float | None = None,
+    models: Models = ACTIVE,
+    draws: int = 10_000,
+    seed: int = 0,
+) -> pl.DataFrame:
+    """The whole portfolio and each group (agency, plan_line or owner): joint range, P(miss), shortfall."""
+    return portfolio_report(store, by, as_of, target, models, draws, seed).table
+
+
+def kpi_report(store: Store, as_of: str | dt.date = "latest", models: Models = ACTIVE) -> KpiReport:
+    """Every KPI's projected year-end value and chance of its target, with the model set used."""
+    ms = models_of(store, models)
+    fitted = K.model_of(ms.manifest if ms else None)
+    return KpiReport(K.attainment(_snapshot(store, as_of), fitted), ms, fitted)
+
+
+def kpi_attainment(store: Store, as_of: str | dt.date = "latest", models: Models = ACTIVE) -> pl.DataFrame:
+    """Every KPI's projected year-end value and chance of reaching its target."""
+    return kpi_report(store, as_of, models).table
+
+
+def ranked(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    policy: RiskPolicy | None = None,
+    lang: str = "th",
+    models: Models = ACTIVE,
+    compare_to: str | dt.date | None = None,
+    *,
+    target: float | None = None,
+    quarterly: Quarterly | None = None,
+) -> Ranked:
+    """Projects by risk, highest first, with the review; with ``compare_to`` ("previous", a report date or a
+    store vintage number) the comparison with that report (previous rank, move, newly high risk)."""
+    ms = models_of(store, models)
+    now = review(store, as_of, policy, ms, target=target, quarterly=quarterly)
+    if compare_to is None or now.risk.is_empty():
+        return Ranked(now.ranking(lang), now)
+    before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
+    before = R.review(_snapshot(store, before_date), ms, now.policy, store.results)
+    return Ranked(R.compare(now, before, lang), now, before_date)
+
+
+def rank(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    policy: RiskPolicy | None = None,
+    lang: str = "th",
+    models: Models = ACTIVE,
+    compare_to: str | dt.date | None = None,
+    *,
+    target: float | None = None,
+    quarterly: Quarterly | None = None,
+) -> pl.DataFrame:
+    """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
+    number) also the previous rank, the move, whether the project is newly high-risk and ``compared_to``."""
+    out = ranked(store, as_of, policy, lang, models, compare_to, target=target, quarterly=quarterly)
+    if out.compared_to is None:
+        return out.table
+    return out.table.with_columns(pl.lit(out.compared_to).alias("compared_to"))

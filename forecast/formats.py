@@ -14,10 +14,7 @@ import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-from forecast.data.calendar import BE_OFFSET
-
-TH_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from forecast.data.calendar import BE_OFFSET, EN_MONTHS, TH_MONTHS
 
 
 def _missing(x) -> bool:

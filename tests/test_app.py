@@ -240,7 +240,7 @@ PAGES = ("overview", "agencies", "ranking", "project", "data", "models")
 
 def test_every_page_in_both_languages_is_fully_translated(tmp_path):
     """Walk every page in Thai and in English; any label or column header without a translation fails."""
-    from forecast.interfaces import labels
+    from forecast import labels
 
     labels.MISSING.clear()
     for lang in ("th", "en"):

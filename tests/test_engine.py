@@ -12,8 +12,7 @@ from polars.testing import assert_frame_equal
 from forecast import api
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.snapshot import Snapshot
-from forecast.data.store import provenance
+from forecast.data.snapshot import Snapshot, provenance
 from forecast.errors import HistoryError
 from forecast.interfaces.cli import main
 from forecast.model import backtest as B

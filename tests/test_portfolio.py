@@ -15,6 +15,7 @@ from forecast.data.store import Store
 from forecast.decisions import portfolio as P
 from forecast.decisions import review as R
 from forecast.interfaces.cli import main
+from forecast.model import dependence as D
 from forecast.model import models as M
 from forecast.model import synthetic
 
@@ -40,7 +41,7 @@ def test_with_full_correlation_the_sum_has_the_sum_of_quantiles_and_with_none_a_
     lo = budgets @ np.array([0.8 + 0.2 * 0.1, 0.9 * (0.8 + 0.2 * 0.1)])
     hi = budgets @ np.array([0.8 + 0.2 * 0.9, 0.9 * (0.8 + 0.2 * 0.9)])
     same = P.draw(
-        grid, ["a", "a"], ["x", "x"], _independent(P.MAX_RHO), 40_000, seed=2, groups=np.zeros(2, int), weights=budgets
+        grid, ["a", "a"], ["x", "x"], _independent(D.MAX_RHO), 40_000, seed=2, groups=np.zeros(2, int), weights=budgets
     )[:, 0]
     q10, q90 = np.quantile(same, [0.1, 0.9])
     assert q10 == pytest.approx(lo, rel=0.01) and q90 == pytest.approx(hi, rel=0.01)
@@ -74,7 +75,7 @@ def test_dependence_is_recovered_from_out_of_sample_scores():
             **grid,
         }
     )
-    dep = P.Dependence.from_dict(P.estimate_dependence(frame))
+    dep = P.Dependence.from_dict(D.estimate_dependence(frame))
     assert dep.source == "history" and dep.government == pytest.approx(0.3, abs=0.1)
 
 

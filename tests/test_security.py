@@ -256,7 +256,7 @@ def models_copy(trained, tmp_path):
 
 
 def test_a_pickle_payload_never_runs(models_copy, tmp_path):
-    from forecast.data.vintages import sha256_file
+    from forecast.durable import sha256_file
 
     store, ms, copy = models_copy
     proof = tmp_path / "pwned"

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from forecast import api
 from forecast.access import audit, roles
+from forecast.access.roles import Actor
 from forecast.access.users import AccessError
 from forecast.data.store import Store, author
 
@@ -95,15 +97,20 @@ def current(store: Store | None = None) -> Session | None:
     return s if role == s.role else Session(s.user, role, s.via)
 
 
-def require(store: Store, action: str) -> Session:
-    """The session, if its role may do ``action``; else the refusal is audited and ``PermissionDenied`` raised."""
+def actor(store: Store) -> Actor:
+    """Who acts in this browser session, for ``forecast.api``: the signed-in user with the role the store gives
+    them now, the public viewer of the reference data, or nobody."""
     s = current(store) or (Session(ANONYMOUS, roles.VIEWER, "public") if public(store) else None)
-    role = s.role if s and (s.signed_in or action in (roles.VIEW, roles.EXPORT)) else None
-    if not roles.allowed(role, action):
-        if s is not None and s.signed_in:
-            store.audit.record(action, by(s), audit.DENIED, details={"role": role})
-        roles.check(role, action, s.user if s else "")
-    return s  # type: ignore[return-value]
+    if s is None:
+        return Actor(None, None, "app", signed_in=False, session=session_id())
+    return Actor(s.user, s.role, "app", s.signed_in, session_id())
+
+
+def require(store: Store, action: str) -> Session:
+    """The session, if its role may do ``action``; else the refusal is audited and ``PermissionDenied`` raised
+    (by ``forecast.api.permit``, the one check for every door)."""
+    api.permit(store, actor(store), action)
+    return current(store) or Session(ANONYMOUS, roles.VIEWER, "public")
 
 
 def gate(store: Store, tr, lang: str) -> Session | None:

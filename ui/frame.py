@@ -19,14 +19,16 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from forecast import formats
+from forecast import api, formats
+from forecast.access import roles
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
-from forecast.interfaces.labels import LANGS, t
+from forecast.labels import LANGS, column, t
 from forecast.model import engine, registry
+from forecast.model.features import group_agency
 from ui import auth, jobs
 from ui.actions import save_uploads
 
@@ -75,7 +77,7 @@ def reset() -> None:
 
 @st.cache_resource(show_spinner=False)
 def _model_set(models_dir: str, version: str | None) -> registry.ModelSet | None:
-    return registry.load(Path(models_dir), _store().signing_key(), version) if version else None
+    return api.load_model_set(_store(), version)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -87,8 +89,7 @@ def _snapshot(fingerprint: str, as_of: str) -> Snapshot:
 def _review(fingerprint: str, as_of: str, version: str | None, target: float | None) -> R.Review:
     st_ = _store()
     ms = _model_set(str(st_.models_dir), version) if version else None
-    snap = _snapshot(fingerprint, as_of)
-    return R.review(snap, ms, R.policy_for(snap, target), st_.results)
+    return api.review(st_, as_of, models=ms, target=target, snapshot=_snapshot(fingerprint, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -104,8 +105,6 @@ def _progress(fingerprint: str, as_of: str) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _agencies(fingerprint: str, as_of: str) -> list[str]:
-    from forecast.model.features import group_agency
-
     snap = _snapshot(fingerprint, as_of)
     p = snap.projects.filter(pl.col(s.FISCAL_YEAR) == snap.fiscal_year)
     return sorted(x for x in p.select(group_agency()).to_series().unique().to_list() if x)
@@ -114,7 +113,7 @@ def _agencies(fingerprint: str, as_of: str) -> list[str]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _compared(fingerprint: str, as_of: str, before: str, version: str | None, target: float | None, lang: str):
     now = _review(fingerprint, as_of, version, target)
-    return R.compare(now, _review(fingerprint, before, version, target), lang)
+    return api.compare(now, _review(fingerprint, before, version, target), lang)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -136,8 +135,6 @@ class Context:
 
     def can(self, action: str) -> bool:
         """Whether this session's role may do ``action`` (to show or hide a control; actions check again)."""
-        from forecast.access import roles
-
         s = self.session
         if s is None:
             return False
@@ -170,11 +167,10 @@ class Context:
 
     def previous(self) -> tuple[R.Review | None, dt.date | None]:
         """The review of the report before this one, and its date; (None, None) when there is none."""
-        current = self.snapshot.as_of
-        earlier = [d for d in self.store.report_dates() if current is not None and d < current]
-        if not earlier:
+        before = api.previous_date(self.store, self.snapshot.as_of) if self.snapshot.as_of is not None else None
+        if before is None:
             return None, None
-        return _review(self.fingerprint, earlier[-1].isoformat(), self.version, self.target), earlier[-1]
+        return _review(self.fingerprint, before.isoformat(), self.version, self.target), before
 
     @property
     def revisions(self) -> pl.DataFrame:
@@ -222,7 +218,7 @@ class Context:
 
 def _active(st_: Store) -> registry.ModelSet | None:
     try:
-        return _model_set(str(st_.models_dir), registry.active_version(st_.models_dir))
+        return _model_set(str(st_.models_dir), api.active_version(st_))
     except registry.RegistryError as exc:
         st.error(auth.md(str(exc)))
         return None
@@ -315,8 +311,6 @@ def basis_note(ctx: Context) -> None:
 def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple[pl.DataFrame, dict]:
     """A frame for people in the chosen language: headers translated, dates written out ('31 มี.ค. 2569'),
     the values of ``values`` columns translated (kind, status), empty cells blank; with its column config."""
-    from forecast.interfaces.labels import column
-
     out = df.with_columns(
         *(pl.col(c).map_elements(ctx.date, return_dtype=pl.String) for c, d in df.schema.items() if d == pl.Date),
         *(

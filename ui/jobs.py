@@ -8,6 +8,7 @@ and removed when it ends.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 import time
@@ -76,8 +77,6 @@ def start(store_key: str, paths: list[Path], folder: Path, user: str, run) -> Jo
         except ForecastError as exc:
             j.error = str(exc)
         except Exception as exc:
-            import logging
-
             logging.getLogger("forecast.app").exception("retraining failed")
             j.error = f"an unexpected error stopped the retraining ({type(exc).__name__}); see the server log."
         finally:

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast.access.lock import locked
-from forecast.data.vintages import write_durably
+from forecast.durable import locked, write_durably
 from forecast.errors import StoreError
 
 LOG, HEAD = "audit.jsonl", "audit.head"

@@ -8,6 +8,11 @@ admin    analyst, plus activate a model set, manage users and read the audit tra
 
 from __future__ import annotations
 
+import getpass
+import os
+import socket
+from dataclasses import dataclass
+
 from forecast.errors import ForecastError
 
 VIEWER, PLANNER, ANALYST, ADMIN = "viewer", "planner", "analyst", "admin"
@@ -73,3 +78,55 @@ def from_groups(groups, mapping: dict) -> str | None:
         if have & {str(g) for g in mapping.get(role, [])}:
             best = role
     return best
+
+
+def author(via: str = "api", user: str | None = None, role: str | None = None, session: str | None = None) -> dict:
+    """Who is acting: the signed-in user (else the OS user), their role, the host, the channel (cli, app,
+    api) and, in the app, the session."""
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):
+        os_user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+    out = {"user": user or os_user, "os_user": os_user, "host": socket.gethostname(), "via": via}
+    if role:
+        out["role"] = role
+    if session:
+        out["session"] = session
+    return out
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for an operation, through which door: what ``forecast.api`` checks and records.
+
+    ``owner`` is the OS user who owns the store's files (the command line, a script): the file system
+    decides what they may do, so no role is checked, and the audit trail records ``user@host``. Anyone
+    else acts with ``role`` (None: no role), checked against ``NEEDS``; ``signed_in`` is False for the
+    public viewer of the reference data, who may only view and export.
+    """
+
+    user: str | None = None  # None: the OS user
+    role: str | None = None
+    via: str = "api"  # the door: "cli", "app", "api", a future "http"
+    signed_in: bool = True
+    session: str | None = None
+    owner: bool = False
+
+    @classmethod
+    def os_user(cls, via: str = "api") -> Actor:
+        """The OS user, as the owner of the store's files (the command line and scripts)."""
+        return cls(via=via, owner=True)
+
+    def allowed(self, action: str) -> bool:
+        if self.owner:
+            return True
+        return allowed(self.role if self.signed_in or action in (VIEW, EXPORT) else None, action)
+
+    def check(self, action: str) -> None:
+        """Raise ``PermissionDenied`` unless this actor may do ``action``."""
+        if not self.allowed(action):
+            check(self.role if self.signed_in else None, action, self.user or "")
+
+    def by(self) -> dict:
+        """The author record of manifests and the audit trail."""
+        return author(self.via, self.user, self.role, self.session)

@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from forecast.access.lock import locked
+from forecast.durable import locked
 
 KEY_FILE = "signing.key"
 

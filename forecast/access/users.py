@@ -21,9 +21,8 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast.access.lock import locked
 from forecast.access.roles import ADMIN, ROLES
-from forecast.data.vintages import write_durably
+from forecast.durable import locked, write_durably
 from forecast.errors import ForecastError
 
 FILE = "users.json"

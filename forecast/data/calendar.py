@@ -14,6 +14,21 @@ from dataclasses import asdict, dataclass
 import polars as pl
 
 BE_OFFSET = 543
+# month names for people: Thai abbreviations (as printed in the reports) and English
+TH_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
+EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# month names as read in dates (every Thai spelling: full, abbreviated, without dots)
+READ_TH_MONTHS = {
+    1: ("มกราคม", "ม.ค.", "มค"), 2: ("กุมภาพันธ์", "ก.พ.", "กพ"), 3: ("มีนาคม", "มี.ค.", "มีค"),
+    4: ("เมษายน", "เม.ย.", "เมย"), 5: ("พฤษภาคม", "พ.ค.", "พค"), 6: ("มิถุนายน", "มิ.ย.", "มิย"),
+    7: ("กรกฎาคม", "ก.ค.", "กค"), 8: ("สิงหาคม", "ส.ค.", "สค"), 9: ("กันยายน", "ก.ย.", "กย"),
+    10: ("ตุลาคม", "ต.ค.", "ตค"), 11: ("พฤศจิกายน", "พ.ย.", "พย"), 12: ("ธันวาคม", "ธ.ค.", "ธค"),
+}
+READ_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MONTH_NAMES: dict[str, int] = {
+    **{name: m for m, names in READ_TH_MONTHS.items() for name in names},
+    **{name: i for i, name in enumerate(READ_EN_MONTHS, start=1)},
+}
 ERAS = ("BE", "CE")
 
 
@@ -94,8 +109,6 @@ class FiscalCalendar:
         start, end = self.year_start(fiscal_year), self.year_end(fiscal_year)
         span = f"{start:%b %Y} - {end:%b %Y}"
         if lang == "th":
-            from forecast.formats import TH_MONTHS
-
             era = "พ.ศ." if self.era == "BE" else "ค.ศ."
             shift = BE_OFFSET if self.era == "BE" else 0
             span = (f"{TH_MONTHS[start.month - 1]} {start.year + shift} - "

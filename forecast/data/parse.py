@@ -15,22 +15,11 @@ import re
 import polars as pl
 
 from forecast.data import schema as s
-from forecast.data.calendar import BE_OFFSET
+from forecast.data.calendar import BE_OFFSET, MONTH_NAMES
+from forecast.data.calendar import READ_EN_MONTHS as _EN_MONTHS
 
 NONE_MARKERS = ("", "-", "–", "—", "n/a", "na", "null", "none", "ไม่มี")  # never "NaN": a broken number
 _THAI_DIGITS = {chr(0x0E50 + i): str(i) for i in range(10)}
-
-_THAI_MONTHS = {
-    1: ("มกราคม", "ม.ค.", "มค"), 2: ("กุมภาพันธ์", "ก.พ.", "กพ"), 3: ("มีนาคม", "มี.ค.", "มีค"),
-    4: ("เมษายน", "เม.ย.", "เมย"), 5: ("พฤษภาคม", "พ.ค.", "พค"), 6: ("มิถุนายน", "มิ.ย.", "มิย"),
-    7: ("กรกฎาคม", "ก.ค.", "กค"), 8: ("สิงหาคม", "ส.ค.", "สค"), 9: ("กันยายน", "ก.ย.", "กย"),
-    10: ("ตุลาคม", "ต.ค.", "ตค"), 11: ("พฤศจิกายน", "พ.ย.", "พย"), 12: ("ธันวาคม", "ธ.ค.", "ธค"),
-}
-_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-MONTH_NAMES: dict[str, int] = {
-    **{name: m for m, names in _THAI_MONTHS.items() for name in names},
-    **{name: i for i, name in enumerate(_EN_MONTHS, start=1)},
-}
 
 # Words that decorate a number in a pasted KPI cell: comparators, percent, units.
 _DECORATIONS = sorted(

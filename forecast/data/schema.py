@@ -19,6 +19,8 @@ DISPLAY_DECIMALS = 4  # as printed in the reports
 # Tolerance for identities between printed money figures (in the store's unit).
 MONEY_TOLERANCE = 0.0005
 ID_MAX = 128
+# the year-end disbursement target (a share of the budget) where a store sets none: the Thai cabinet's
+DEFAULT_TARGET = 0.93
 NAME_MAX = 300
 
 # --- column names -----------------------------------------------------------

@@ -19,23 +19,43 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
+from forecast.data import parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.units import AmountUnit
 from forecast.errors import InputError
 
 HISTORY, SYNTHETIC = "history", "synthetic history"
+SYNTHETIC_PREFIX = "sim-"  # the simulator's ids start with it
+SYNTHETIC_MARKER = "SYNTHETIC.md"  # written by the simulator beside its files
+SYNTHETIC_TAG = "[synthetic]"  # the simulator's names carry it
+
+
+def provenance(projects: pl.DataFrame, paths: list[Path] | None = None) -> str:
+    """'synthetic history' when files or rows carry any of the simulator's marks, else 'history'.
+
+    Decided once, when files are read (at ingest it is kept in the vintage's manifest, under the
+    chain of manifests): the simulator's ``SYNTHETIC.md`` beside the files, ``sim-`` ids, or names
+    tagged ``[synthetic]``. Any one is enough, so removing one mark does not make data "real".
+    """
+    if any((Path(p).parent / SYNTHETIC_MARKER).exists() for p in paths or []):
+        return SYNTHETIC
+    if projects.is_empty():
+        return HISTORY
+    names = [c for c in (s.NAME_EN, s.NAME_TH) if c in projects.columns]
+    tagged = any(projects[c].cast(pl.String).str.to_lowercase().str.contains(SYNTHETIC_TAG, literal=True).any()
+                 for c in names)
+    return SYNTHETIC if tagged or projects[s.PROJECT_ID].str.starts_with(SYNTHETIC_PREFIX).any() else HISTORY
 
 
 def parse_as_of(text: str | dt.date) -> dt.date:
     """A report date from text (ISO, Thai or B.E. forms accepted)."""
     if isinstance(text, dt.date):
         return text
-    from forecast.data import parse
-
     value = pl.select(parse.date(pl.lit(str(text)))).item()
     if value is None:
         raise InputError(f"a report date must be 'latest' or a date such as 2026-03-31 (Thai and B.E. forms "

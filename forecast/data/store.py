@@ -11,15 +11,12 @@ an explicit step (``Store.create(..., from_reference=True)``), never a side effe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import datetime as dt
-import getpass
 import hashlib
 import json
 import os
-import socket
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -27,28 +24,38 @@ from pathlib import Path
 import polars as pl
 
 from forecast import config
+from forecast.access import signing
+from forecast.access.audit import OK, REFUSED, AuditLog
+from forecast.access.roles import author
+from forecast.access.users import Users
 from forecast.data import revisions as R
 from forecast.data import schema as s
 from forecast.data import templates, validate
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.snapshot import (HISTORY, SYNTHETIC, Snapshot, at, known_at, latest, parse_as_of, report_dates,
-                                    resolve)
-from forecast.data.units import AmountUnit
 from forecast.data.results import Results, code_digest, key_of
+from forecast.data.snapshot import (
+    HISTORY,
+    SYNTHETIC,
+    Snapshot,
+    at,
+    known_at,
+    latest,
+    parse_as_of,
+    provenance,
+    report_dates,
+    resolve,
+)
+from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, Issue
-from forecast.data.vintages import (CONFIG_FILE, FORMAT_VERSION, VINTAGES_DIR, DiskVintages, dedupe, now,
-                                    sha256_file, write_durably)
+from forecast.data.vintages import CONFIG_FILE, FORMAT_VERSION, VINTAGES_DIR, DiskVintages, dedupe, now
+from forecast.durable import sha256_bytes, sha256_file, write_durably
 from forecast.errors import StoreError
-from forecast.access import signing
-from forecast.access.audit import OK, REFUSED, AuditLog
-from forecast.access.users import Users
 
 ACCESS_DIR = "access"
 RESULTS_DIR = "results"
 REFERENCE_ID = "reference"
 REFERENCE_LABEL = "embedded reference data (ETDA FY2569 report, read-only)"
 REFERENCE_NOTE = "embedded reference data"
-SYNTHETIC_PREFIX = "sim-"
 
 __all__ = ["IngestResult", "Store", "StoreError", "author", "parse_as_of", "sha256_file"]
 
@@ -61,42 +68,6 @@ class IngestResult:
     rows: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     store: str = ""
-
-
-def author(via: str = "api", user: str | None = None, role: str | None = None, session: str | None = None) -> dict:
-    """Who is acting: the signed-in user (else the OS user), their role, the host, the channel (cli, app,
-    api) and, in the app, the session."""
-    try:
-        os_user = getpass.getuser()
-    except (KeyError, OSError):
-        os_user = str(os.getuid()) if hasattr(os, "getuid") else "unknown"
-    out = {"user": user or os_user, "os_user": os_user, "host": socket.gethostname(), "via": via}
-    if role:
-        out["role"] = role
-    if session:
-        out["session"] = session
-    return out
-
-
-SYNTHETIC_MARKER = "SYNTHETIC.md"  # written by the simulator beside its files
-SYNTHETIC_TAG = "[synthetic]"  # the simulator's names carry it
-
-
-def provenance(projects: pl.DataFrame, paths: list[Path] | None = None) -> str:
-    """'synthetic history' when files or rows carry any of the simulator's marks, else 'history'.
-
-    Decided once, when files are read (at ingest it is kept in the vintage's manifest, under the
-    chain of manifests): the simulator's ``SYNTHETIC.md`` beside the files, ``sim-`` ids, or names
-    tagged ``[synthetic]``. Any one is enough, so removing one mark does not make data "real".
-    """
-    if any((Path(p).parent / SYNTHETIC_MARKER).exists() for p in paths or []):
-        return SYNTHETIC
-    if projects.is_empty():
-        return HISTORY
-    names = [c for c in (s.NAME_EN, s.NAME_TH) if c in projects.columns]
-    tagged = any(projects[c].cast(pl.String).str.to_lowercase().str.contains(SYNTHETIC_TAG, literal=True).any()
-                 for c in names)
-    return SYNTHETIC if tagged or projects[s.PROJECT_ID].str.starts_with(SYNTHETIC_PREFIX).any() else HISTORY
 
 
 def reference_files() -> list[Path]:
@@ -371,7 +342,9 @@ class Store:
     # --- writing ------------------------------------------------------------------------
     def check(self, paths: Sequence[Path | str]) -> Checked:
         """Validate files against the rules and this store's contents; writes nothing."""
-        raw, problems = templates.read_files(paths)
+        return self._check(*templates.read_files(paths))
+
+    def _check(self, raw: list[templates.RawTable], problems: list[templates.FileProblem]) -> Checked:
         known = {name: self.versions(name).select(t.names) for name, t in s.TABLES.items()}
         return validate.check(raw, problems, self.calendar, known, self.max_amount, self.unit)
 
@@ -381,14 +354,26 @@ class Store:
         Raises ``ValidationError`` (nothing written) when any error is found, and ``StoreError`` on the
         read-only reference data. Data identical to what the store holds writes nothing (``vintage=None``).
         """
+        paths = templates.expand(paths)
+        files = [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths if p.is_file()]
+        return self._ingest(lambda: templates.read_files(paths), files, paths, note, by)
+
+    def ingest_tables(self, tables: Mapping[str, pl.DataFrame], note: str = "", by: dict | None = None,
+                      source: str = "given") -> IngestResult:
+        """Validate tables given in memory (their cells read as text, as from a file) and append them as one
+        vintage, exactly as ``ingest`` does with files; ``source`` names them in messages and the manifest."""
+        files = [{"name": f"{name} ({source})", "sha256": sha256_bytes(df.write_csv().encode("utf-8")),
+                  "rows": df.height} for name, df in tables.items()]
+        return self._ingest(lambda: templates.read_frames(tables, source), files, [], note, by)
+
+    def _ingest(self, read: Callable[[], tuple[list[templates.RawTable], list[templates.FileProblem]]],
+                files: list[dict], paths: list[Path], note: str, by: dict | None) -> IngestResult:
         if self.disk is None:
             raise StoreError("the embedded reference data is read-only; nothing was stored. Create a store "
                              "(empty, or holding a copy of the reference data) and ingest into it.")
-        paths = templates.expand(paths)
         by = by or author()
-        files = [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths if p.is_file()]
         with self.disk.lock():
-            checked = self.check(paths)
+            checked = self._check(*read())
             if checked.errors:
                 self.audit.record("ingest", by, REFUSED, details={"files": files, "errors": len(checked.errors)})
             checked.raise_for_errors()

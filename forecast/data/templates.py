@@ -11,7 +11,7 @@ two sheets or files for one table, list columns in Parquet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import codecs
 import csv
@@ -257,6 +257,23 @@ def _header_below(text: str, sep: str, known: set[str]) -> int | None:
 
 
 # --- files ---------------------------------------------------------------------------------------
+def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given"
+                ) -> tuple[list[RawTable], list[FileProblem]]:
+    """Tables given in memory, read as a Parquet file of each would be (every cell as text, rows numbered
+    from 2); each is named ``"<table> (<source>)"`` in messages. Problems are returned, never raised."""
+    tables: list[RawTable] = []
+    problems: list[FileProblem] = []
+    for table, frame in frames.items():
+        name = f"{table} ({source})"
+        if table not in s.TABLES:
+            problems.append(FileProblem(name, None, "file_name", "the table must be one of "
+                                        + ", ".join(s.TABLES) + ".", table=ANY_TABLE))
+            continue
+        problems += _header_problems(frame.columns, name, None)
+        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
+    return tables, problems
+
+
 def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FileProblem]]:
     """Read template files (or folders of them) into raw text tables; problems are returned, never raised."""
     tables: list[RawTable] = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from forecast.data import schema as s
 from forecast.errors import InputError
 
 # code -> (English name, Thai name)
@@ -74,8 +75,6 @@ MTHB = AmountUnit()
 
 def term_label(code: str | None, lang: str) -> str:
     """A KPI unit (or comparator, source) in Thai or English: 'dataset' -> 'ชุดข้อมูล' / 'datasets'."""
-    from forecast.data import schema as s
-
     for terms in s.VOCABULARIES.values():
         for term in terms:
             if term.code == code:

@@ -33,6 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from forecast.data import schema as s
+from forecast.durable import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_durably
 from forecast.errors import StoreError
 
 FORMAT_VERSION = 2
@@ -46,41 +47,6 @@ LOCK = ".lock"
 FULL_CHECK_BYTES = 64 << 20  # below this many stored bytes, opening a store hashes every file
 
 _verified: dict[tuple, str] = {}  # (path, size, mtime_ns) -> sha256 already checked in this process
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_durably(path: Path, data: bytes) -> None:
-    """Write a file and fsync it (and its folder), so a rename after it never exposes a partial file."""
-    with open(path, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb+") as f:
-        os.fsync(f.fileno())
 
 
 def vintage_name(n: int) -> str:
@@ -338,16 +304,16 @@ class DiskVintages:
             for name, df in frames.items():
                 path = tmp / f"{name}.parquet"
                 df.write_parquet(path)
-                _fsync_file(path)
+                fsync_file(path)
                 stored[name] = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size,
                                 "rows": df.height}
             body = {"format": FORMAT_VERSION, "vintage": n, **manifest, "stored": stored, "previous": previous,
                     "config": sha256_file(self.root / CONFIG_FILE)}
             raw = json.dumps(body, indent=2, ensure_ascii=False, default=str).encode("utf-8")
             write_durably(tmp / MANIFEST, raw)
-            _fsync_dir(tmp)
+            fsync_dir(tmp)
             os.rename(tmp, self.base / vintage_name(n))
-            _fsync_dir(self.base)
+            fsync_dir(self.base)
         except (OSError, pl.exceptions.PolarsError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
@@ -358,7 +324,7 @@ class DiskVintages:
             tmp_head = self.root / f".{HEAD_FILE}.{uuid.uuid4().hex}"
             write_durably(tmp_head, head)
             os.replace(tmp_head, self.root / HEAD_FILE)
-            _fsync_dir(self.root)
+            fsync_dir(self.root)
         return n, sha256_bytes(raw)
 
 

@@ -21,7 +21,6 @@ from forecast.model import engine
 from forecast.model.registry import ModelSet, library_versions
 
 PREVIOUS = "previous"
-DEFAULT_TARGET = 0.93  # the Thai cabinet's year-end disbursement target, where a store sets none
 
 
 def policy_for(
@@ -42,9 +41,9 @@ def policy_for(
         source = f"target {target:.0%} set for fiscal year {year} on {row[s.AS_OF]}{note}"
         source_th = f"เป้าหมาย {target:.0%} กำหนดสำหรับปีงบประมาณ {year} เมื่อ {row[s.AS_OF]}{note}"
     else:
-        target = DEFAULT_TARGET
-        source = f"default target {DEFAULT_TARGET:.0%} (none set for fiscal year {year} in the store)"
-        source_th = f"เป้าหมายเริ่มต้น {DEFAULT_TARGET:.0%} (ยังไม่ได้กำหนดสำหรับปีงบประมาณ {year})"
+        target = s.DEFAULT_TARGET
+        source = f"default target {s.DEFAULT_TARGET:.0%} (none set for fiscal year {year} in the store)"
+        source_th = f"เป้าหมายเริ่มต้น {s.DEFAULT_TARGET:.0%} (ยังไม่ได้กำหนดสำหรับปีงบประมาณ {year})"
     if quarterly is None and row is not None and all(row[q] is not None for q in s.QUARTER_TARGETS):
         quarterly = tuple(float(row[q]) for q in s.QUARTER_TARGETS)  # type: ignore[assignment]
     return risk.RiskPolicy(target=target, quarterly_targets=quarterly, source=source, source_th=source_th)
@@ -199,19 +198,26 @@ def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
     return out.with_columns(pl.Series(NEW_REASON, reasons, dtype=pl.String))
 
 
+def previous_date(report_dates: list[dt.date], current: dt.date | None) -> dt.date | None:
+    """The report before ``current`` (the newest report date earlier than it), None when there is none:
+    the one meaning of "the previous report" for compare, refresh and the app's "what changed"."""
+    earlier = [d for d in report_dates if current is not None and d < current]
+    return earlier[-1] if earlier else None
+
+
 def compare_date(
     report_dates: list[dt.date], current: dt.date | None, compare_to: str | dt.date, manifests: list[dict] | None = None
 ) -> dt.date:
     """The report date to compare with: a date, "previous" (the report before ``current``) or a vintage number."""
     text = str(compare_to).strip()
     if text == PREVIOUS:
-        earlier = [d for d in report_dates if current is not None and d < current]
-        if not earlier:
+        before = previous_date(report_dates, current)
+        if before is None:
             raise InputError(
                 f"there is no report before {current} to compare with; report dates in the store: "
                 f"{', '.join(map(str, report_dates)) or 'none'}."
             )
-        return earlier[-1]
+        return before
     if text.isdigit() and len(text) < 7:
         found = [m for m in manifests or [] if int(m.get("vintage", -1)) == int(text)]
         if not found or not found[0].get("report_dates"):

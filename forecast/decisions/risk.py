@@ -30,7 +30,7 @@ from forecast.data import schema as s
 from forecast.data.units import MTHB, AmountUnit
 from forecast.decisions import kpi
 from forecast.formats import chance
-from forecast.interfaces.labels import t
+from forecast.labels import t
 from forecast.model import engine
 from forecast.model import features as F
 from forecast.model import models as M
@@ -72,7 +72,7 @@ class RiskPolicy:
     end of each quarter (e.g. (0.30, 0.52, 0.75, 0.93)); a project behind it gets a driver.
     """
 
-    target: float = F.CABINET_TARGET
+    target: float = s.DEFAULT_TARGET
     quarterly_targets: tuple[float, float, float, float] | None = None
     weight_disbursement: float = 0.5
     weight_spend: float = 0.2

@@ -13,21 +13,27 @@ import math
 import os
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import polars as pl
 
-from forecast import config
+from forecast import api, config
 from forecast.access.roles import ROLES
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.revisions import money_text
 from forecast.data.snapshot import parse_as_of
-from forecast.data.store import Store, author
+from forecast.data.store import Store
 from forecast.data.units import SCALES, AmountUnit
 from forecast.data.validate import ValidationError, issues_frame
+from forecast.decisions import kpi, portfolio, risk
+from forecast.decisions import review as R
 from forecast.errors import ForecastError, InputError, StoreError
+from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
+from forecast.labels import t
+from forecast.model import engine
 
 FORMATS = ("table", "csv", "json")
 
@@ -82,15 +88,16 @@ def _open(args: argparse.Namespace) -> Store:
     return Store.open(args.store)
 
 
-def _by() -> dict:
-    return author("cli")
+def _actor() -> api.Actor:
+    """The command line acts as the OS user, who owns the store's files (recorded as ``user@host``)."""
+    return api.Actor.os_user("cli")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = args.store or config.store_from_env() or config.DEFAULT_STORE_DIR
     cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
     unit = AmountUnit(args.currency, args.unit)
-    store = Store.create(path, cal, unit, from_reference=args.from_reference, by=_by())
+    store = api.create_store(path, cal, unit, from_reference=args.from_reference, actor=_actor())
     print(
         f"Created a store at {path}. Fiscal years start in month {cal.start_month}, numbered in {cal.era}; for "
         f"example {cal.year_label(cal.fiscal_year(dt.date.today()))}. Amounts in {unit.label('en')}."
@@ -103,9 +110,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_data(args: argparse.Namespace) -> int:
     store = _open(args)
-    df = store.read(args.table, args.as_of)
-    if args.project:
-        df = df.filter(pl.col(s.PROJECT_ID) == args.project)
+    df = api.table(store, args.table, args.as_of, args.project)
     if args.format == "table":
         note(f"{args.table} as of {args.as_of} — {store.label}; amounts in {store.unit.label('en')}")
     emit(df, args.format, wide=args.wide)
@@ -114,14 +119,11 @@ def cmd_data(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     if args.rules:
-        from forecast.data.validate import rules_frame
-
-        emit(rules_frame(), args.format, wide=args.wide)
+        emit(api.validation_rules(), args.format, wide=args.wide)
         return 0
     if not args.paths:
         raise InputError("give the files or folders to validate (or --rules for the list of rules).")
-    store = _open(args)
-    checked = store.check(args.paths)
+    checked = api.validate(_open(args), args.paths, actor=_actor())
     if args.format == "table":
         rows = ", ".join(f"{k}: {v.height} rows" for k, v in checked.tables.items()) or "no table read"
         print(
@@ -133,8 +135,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from forecast import api
-
     store = _open(args)
     if store.read_only:
         raise StoreError(
@@ -144,7 +144,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             "`forecast --store DIR init` (an empty one)."
         )
     try:
-        result = api.ingest(store, args.paths, note=args.note or "", by=_by())
+        result = api.ingest(store, args.paths, note=args.note or "", actor=_actor())
     except ValidationError as exc:
         note(
             f"Not ingested: {len(exc.errors)} error(s), {len(exc.issues) - len(exc.errors)} warning(s); "
@@ -164,7 +164,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    emit(_open(args).revisions(include_text=args.include_text), args.format, wide=args.wide)
+    emit(api.revisions(_open(args), include_text=args.include_text), args.format, wide=args.wide)
     return 0
 
 
@@ -175,31 +175,26 @@ def cmd_vintages(args: argparse.Namespace) -> int:
             f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
             f"amounts in {store.unit.label('en')}"
         )
-    emit(store.vintages(), args.format, wide=args.wide)
+    emit(api.vintages(store), args.format, wide=args.wide)
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     store = Store.open(args.store, verify=False)
-    problems = store.verify(full=True)
-    if not problems:
-        entries = store.audit.entries().height if store.root is not None else 0
+    checked = api.verify(store)
+    if not checked.problems:
         print(
-            f"{store.label}: every vintage, manifest and file checks out ({len(store.manifests())} vintage(s)), "
-            f"and the audit trail's chain holds ({entries} entries)."
+            f"{store.label}: every vintage, manifest and file checks out ({checked.vintages} vintage(s)), "
+            f"and the audit trail's chain holds ({checked.audit_entries} entries)."
         )
         return 0
-    note(f"{store.label}: {len(problems)} problem(s); the first broken link comes first:")
-    for p in problems:
+    note(f"{store.label}: {len(checked.problems)} problem(s); the first broken link comes first:")
+    for p in checked.problems:
         print(f"  {p}", file=sys.stderr)
     return 1
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    import time
-
-    from forecast import api
-
     store = _open(args)
     if not store.results.enabled:
         note(f"Nothing to keep for {store.label}: it is read-only and small enough to compute each time.")
@@ -218,9 +213,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    from forecast.data.templates import write_template
-
-    path = write_template(args.out)
+    path = api.write_template(args.out)
     print(f"Wrote the Excel template to {path}")
     return 0
 
@@ -230,8 +223,6 @@ def _progress(fraction: float, text: str) -> None:
 
 
 def basis_note(basis: str, version: str | None = None) -> str:
-    from forecast.model import engine
-
     if basis == engine.NO_HISTORY:
         return (
             "Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
@@ -246,16 +237,15 @@ def basis_note(basis: str, version: str | None = None) -> str:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from forecast.model import synthetic
-
-    frames = synthetic.simulate(
-        args.projects, args.years, args.seed, args.as_of_quarter, args.agencies, profile=args.profile
-    )
-    paths = synthetic.write(
-        frames,
+    frames, paths = api.simulate(
         args.out,
-        args.file_format,
-        {k: getattr(args, k) for k in ("projects", "years", "seed", "as_of_quarter", "agencies", "profile")},
+        args.projects,
+        args.years,
+        args.seed,
+        args.as_of_quarter,
+        args.agencies,
+        profile=args.profile,
+        file_format=args.file_format,
     )
     fy = frames["projects"][s.FISCAL_YEAR]
     print(
@@ -286,8 +276,6 @@ def _quarterly(values: list[float] | None) -> tuple[float, float, float, float] 
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from forecast import api
-
     store = _open(args)
     ms = api.train(
         store,
@@ -295,7 +283,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         _target(args.target),
         _progress if args.format == "table" else None,
         activate=not args.no_activate,
-        by=_by(),
+        actor=_actor(),
     )
     if args.format == "table":
         m = ms.manifest
@@ -349,12 +337,12 @@ def _kpi_note(k: dict) -> str:
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.model.backtest import reliability
-
     store = _open(args)
     target = _target(args.target)
-    result, h = api.backtest(store, args.history, target, _progress if args.format == "table" else None)
+    report = api.backtest_report(
+        store, args.history, target, _progress if args.format == "table" else None, kpis=args.format == "table"
+    )
+    result, h = report.result, report.history
     if args.predictions:
         result.predictions.write_csv(args.predictions)
     if args.format == "table":
@@ -373,11 +361,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             )
     emit(result.metrics, args.format, wide=args.wide)
     if args.format == "table":
-        from forecast.model import engine
-
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
-        emit(reliability(result.predictions, target), args.format, wide=args.wide)
-        kb = engine.kpi_backtest(h)
+        emit(report.reliability, args.format, wide=args.wide)
+        kb = report.kpi
         if kb is not None:
             print(
                 "\nKPI attainment: Brier score, log loss and AUC of p_attain per origin, every candidate and both "
@@ -388,11 +374,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from forecast import api
-
     store = _open(args)
     if args.activate:
-        if api.activate(store, args.activate, foreign=args.foreign, by=_by()):
+        if api.activate(store, args.activate, foreign=args.foreign, actor=_actor()):
             note(
                 f"Warning: model set {args.activate} was trained for another store (or its manifest was edited); "
                 "it was accepted as foreign, and the audit trail records it."
@@ -436,21 +420,15 @@ def _notes(store: Store, bases: list[str], version: str | None, commitments: boo
 
 
 def cmd_project(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.decisions import review as R
-    from forecast.model import engine
-
     store = _open(args)
-    ms = api.models_of(store)
-    snap = store.snapshot(args.as_of, last_years=2)
-    rv = R.review(snap, ms, R.policy_for(snap, None if args.target is None else _target(args.target)), store.results)
-    df = rv.projection
+    rv = api.review(store, args.as_of, target=None if args.target is None else _target(args.target))
+    ms, snap, df = rv.models, rv.snapshot, rv.projection
     if df.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).")
         return 1
     cols = list(engine.PROJECTION_COLUMNS)
     if args.format == "table":
-        note(f"Year-end projection as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}")
+        note(f"Year-end projection as of {snap.as_of}, {store.unit.label('en')} - {store.label}")
         _notes(store, rv.bases, ms.version if ms else None, rv.commitments_reported)
         for w in ms.warnings() if ms else []:
             note(f"Note: library version differs from training: {w}")
@@ -475,18 +453,14 @@ def cmd_project(args: argparse.Namespace) -> int:
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.decisions import kpi
-
     store = _open(args)
-    ms = api.models_of(store)
-    df = api.kpi_attainment(store, args.as_of, ms)
+    report = api.kpi_report(store, args.as_of)
+    df, ms, fitted = report.table, report.models, report.fitted
     if df.is_empty():
         note(f"No KPIs in {store.label} as of {args.as_of}.")
         return 1
     if args.format == "table":
         counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
-        fitted = kpi.model_of(ms.manifest if ms else None)
         note(
             f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
             + (
@@ -516,26 +490,22 @@ def cmd_kpi(args: argparse.Namespace) -> int:
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.decisions import review as R
-    from forecast.decisions import risk
-
     store = _open(args)
-    snap = store.snapshot(args.as_of, last_years=2)
-    policy = R.policy_for(
-        snap, None if args.target is None else _target(args.target), _quarterly(args.quarterly_targets)
+    out = api.ranked(
+        store,
+        args.as_of,
+        lang=args.lang,
+        compare_to=args.compare_to,
+        target=None if args.target is None else _target(args.target),
+        quarterly=_quarterly(args.quarterly_targets),
     )
-    ms = api.models_of(store)
-    now = R.review(snap, ms, policy, store.results)
-    df = now.ranking(args.lang)
-    if df.is_empty():
+    now, df = out.review, out.table
+    if now.risk.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
         return 1
+    ms, policy = now.models, now.policy
     cols = list(risk.COLUMNS)
-    if args.compare_to is not None:
-        before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, args.compare_to, store.manifests())
-        before = R.review(store.snapshot(before_date, last_years=2), ms, policy, store.results)
-        df = R.compare(now, before, args.lang)
+    if out.compared_to is not None:
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
         levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
@@ -544,15 +514,14 @@ def cmd_rank(args: argparse.Namespace) -> int:
             f"{policy.source}."
         )
         _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
-        if args.compare_to is not None:
+        if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
             note(
-                f"Compared with the report of {before_date}: {moved} project(s) moved; newly high risk: "
+                f"Compared with the report of {out.compared_to}: {moved} project(s) moved; newly high risk: "
                 + (", ".join(new) or "none")
                 + "."
             )
-    if args.format == "table":
         df, cols = _with_name(df, args.lang), [*cols, NAME]
     emit(
         df.select(cols),
@@ -575,15 +544,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.decisions import portfolio
-    from forecast.decisions import review as R
-
     store = _open(args)
-    snap = store.snapshot(args.as_of, last_years=2)
-    policy = R.policy_for(snap, None if args.target is None else _target(args.target))
-    rv = R.review(snap, api.models_of(store), policy, store.results)
-    df = rv.portfolio(args.by, args.draws, args.seed)
+    target = None if args.target is None else _target(args.target)
+    report = api.portfolio_report(store, args.by, args.as_of, target, draws=args.draws, seed=args.seed)
+    rv, df = report.review, report.table
     if df.is_empty():
         note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
         return 1
@@ -591,7 +555,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias("basis"))
     if args.format == "table":
         note(
-            f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {policy.source}. "
+            f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {rv.policy.source}. "
             + (
                 "Every line's year is over: totals are sums of actuals."
                 if not rv.bases
@@ -609,41 +573,27 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from forecast import api
-    from forecast.interfaces import export
-
     suffix = args.out.suffix.lower()
     if suffix not in (".xlsx", ".pdf"):
         raise InputError(
             f"the report is written as .xlsx (the Excel report) or .pdf (the one-page summary); got {args.out.name}."
         )
     store = _open(args)
-    rv = api.review(store, args.as_of)
-    from forecast.interfaces.labels import t
-
     label = t("store_reference", args.lang) if store.read_only else store.label
-    data = (
-        export.report_workbook(rv, args.lang)
-        if suffix == ".xlsx"
-        else export.summary_pdf(rv, args.lang, subtitle=label)
-    )
+
+    def render(rv: R.Review) -> bytes:
+        if suffix == ".xlsx":
+            return export.report_workbook(rv, args.lang)
+        return export.summary_pdf(rv, args.lang, subtitle=label)
+
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
-    store.audit.record(
-        "export",
-        _by(),
-        target=args.out.name,
-        details={"as_of": str(rv.snapshot.as_of), "lang": args.lang, "bytes": len(data)},
-    )
-    print(f"Wrote {args.out} ({len(data):,} bytes) as of {rv.snapshot.as_of}.")
+    made = api.export(store, args.out.name, render, args.as_of, actor=_actor(), details={"lang": args.lang})
+    args.out.write_bytes(made.data)
+    print(f"Wrote {args.out} ({len(made.data):,} bytes) as of {made.review.snapshot.as_of}.")
     return 0
 
 
 def cmd_targets(args: argparse.Namespace) -> int:
-    import tempfile
-
-    from forecast import api
-
     store = _open(args)
     if args.action == "set":
         if store.read_only:
@@ -651,22 +601,14 @@ def cmd_targets(args: argparse.Namespace) -> int:
                 "targets are kept in a store, and the embedded reference data is read-only; create one "
                 "first (`forecast init --from-reference`)."
             )
-        row = {
-            s.FISCAL_YEAR: str(args.fiscal_year),
-            s.AS_OF: dt.date.today().isoformat(),
-            s.YEAR_END: repr(args.year_end),
-            **{q: repr(v) for q, v in zip(s.QUARTER_TARGETS, args.quarterly or [None] * 4) if v is not None},
-            s.NOTE: args.note or "",
-        }
-        with tempfile.TemporaryDirectory(prefix="forecast-targets-") as folder:
-            path = Path(folder) / "targets.csv"
-            pl.DataFrame([row]).select([c for c in s.TARGETS.names if c in row]).write_csv(path)
-            result = api.ingest(store, [path], note=f"targets for fiscal year {args.fiscal_year}", by=_by())
+        result = api.set_targets(
+            store, args.fiscal_year, args.year_end, args.quarterly, args.note or "", actor=_actor()
+        )
         print(
             f"Targets for fiscal year {args.fiscal_year} "
             + ("unchanged." if result.vintage is None else f"stored as vintage {result.vintage}.")
         )
-    emit(store.read("targets", "all"), args.format, wide=args.wide)
+    emit(api.targets(store), args.format, wide=args.wide)
     return 0
 
 
@@ -686,37 +628,33 @@ def _password(args: argparse.Namespace) -> str | None:
 
 def cmd_users(args: argparse.Namespace) -> int:
     store = _real(_open(args), "users")
-    users, by = store.users, _by()
+    actor = _actor()
     if args.action == "add":
-        otp = users.add(args.name, args.role, _password(args), by=by["user"])
-        store.audit.record("user add", by, target=args.name, details={"role": args.role})
+        otp = api.add_user(store, args.name, args.role, _password(args), actor=actor)
         print(
             f"Added {args.name} ({args.role})."
             + (f" One-time password (shown once; it must be changed at the first sign-in): {otp}" if otp else "")
         )
     elif args.action == "passwd":
-        otp = users.passwd(args.name, _password(args))
-        store.audit.record("user passwd", by, target=args.name)
+        otp = api.set_user(store, args.name, "passwd", password=_password(args), actor=actor)
         print(f"New password set for {args.name}." + (f" One-time password (shown once): {otp}" if otp else ""))
     elif args.action in ("disable", "enable"):
-        getattr(users, args.action)(args.name)
-        store.audit.record(f"user {args.action}", by, target=args.name)
+        api.set_user(store, args.name, args.action, actor=actor)
         print(f"{args.name} is {args.action}d.")
     elif args.action == "role":
-        users.set_role(args.name, args.role)
-        store.audit.record("user role", by, target=args.name, details={"role": args.role})
+        api.set_user(store, args.name, "role", args.role, actor=actor)
         print(f"{args.name} is now {args.role}.")
     else:
-        emit(users.listing(), args.format, wide=args.wide)
+        emit(api.users(store, actor=actor), args.format, wide=args.wide)
     return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     store = _real(_open(args), "an audit trail")
     since = None if args.since is None else parse_as_of(args.since)
-    df = store.audit.entries(since)
+    trail = api.audit_trail(store, since, actor=_actor())
+    df, broken = trail.entries, trail.problems
     if args.format == "table":
-        broken = store.audit.problems()
         note(
             f"Audit trail of {store.label}: {df.height} entr{'y' if df.height == 1 else 'ies'}"
             + (f" since {since}" if since else "")

@@ -21,8 +21,8 @@ import polars as pl
 
 from forecast import config, formats
 from forecast.data import schema as s
-from forecast.decisions import kpi, risk
-from forecast.interfaces.labels import column, t
+from forecast.decisions import kpi, risk, summary
+from forecast.labels import column, t
 from forecast.model import engine
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -131,7 +131,7 @@ def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
 
 def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None) -> bytes:
     """The Excel report: ranking (short, in ``lang``), portfolio, projections, KPIs, data, then the internals."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter
 
     ranking = review.ranking(lang)
     short, kinds = ranking_sheet(ranking, review.projection, lang)
@@ -161,7 +161,7 @@ def data_workbook(snap) -> bytes:
 
     Text is written as text, never as a formula, so names round-trip exactly.
     """
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter
 
     buf = io.BytesIO()
     with xlsxwriter.Workbook(
@@ -184,9 +184,7 @@ def summary_pdf(
     top: int = 8,
 ) -> bytes:
     """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
-    from fpdf import FPDF
-
-    from forecast.decisions import summary
+    from fpdf import FPDF  # noqa: PLC0415 - lazy: fpdf
 
     snap = review.snapshot
     prog = summary.progress(snap)

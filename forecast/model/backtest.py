@@ -31,6 +31,7 @@ from forecast.data import schema as s
 from forecast.errors import HistoryError
 from forecast.model import features as F
 from forecast.model import models as M
+from forecast.model.dependence import estimate_dependence
 
 ORIGINS = (1, 2, 3)
 MIN_YEARS = 3
@@ -112,7 +113,7 @@ class BacktestResult:
 
 def candidate_estimators() -> dict:
     """The candidate estimators (imports scikit-learn, so only when a backtest runs)."""
-    from forecast.model.estimators import CANDIDATES
+    from forecast.model.estimators import CANDIDATES  # noqa: PLC0415 - lazy: scikit-learn, statsmodels
 
     return CANDIDATES
 
@@ -167,7 +168,7 @@ def _origin(
     half_life: float,
 ) -> tuple[pl.DataFrame, Fitted, dict[str, float]]:
     """Backtest (and final fits) of one origin quarter."""
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # noqa: PLC0415 - lazy: scikit-learn's thread pools
 
     clock: dict[str, float] = {}
     start = time.perf_counter()
@@ -271,7 +272,7 @@ def _pinball(y: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
 
 def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """Per origin and model: errors and pinball loss in percentage points, p10-p90 coverage, Brier and AUC."""
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - lazy: scikit-learn
 
     rows = []
     for (origin, name), g in predictions.group_by(F.ORIGIN, MODEL, maintain_order=True):
@@ -379,7 +380,7 @@ def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
 def run(
     rows: pl.DataFrame,
     origins: tuple[int, ...] = ORIGINS,
-    threshold: float = F.CABINET_TARGET,
+    threshold: float = s.DEFAULT_TARGET,
     candidates: list[str] | None = None,
     fit_final: bool = True,
     half_life: float = M.HALF_LIFE,
@@ -391,7 +392,7 @@ def run(
     ``rows`` are the feature rows of a history (``features.build_all``). Raises ``HistoryError`` when
     the history has fewer than three complete fiscal years.
     """
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed  # noqa: PLC0415 - lazy: joblib
 
     candidates = list(candidates or candidate_estimators())
     start = time.perf_counter()
@@ -432,11 +433,8 @@ def run(
     predictions = predictions.with_columns(
         (pl.col(MODEL) == pl.col(F.ORIGIN).replace_strict(champions, return_dtype=pl.String)).alias(IS_CHAMPION)
     ).select(PREDICTION_COLUMNS)
-    from forecast.decisions import portfolio
-
     dependence = {
-        q: portfolio.estimate_dependence(predictions.filter(pl.col(IS_CHAMPION) & (pl.col(F.ORIGIN) == q)))
-        for q in origins
+        q: estimate_dependence(predictions.filter(pl.col(IS_CHAMPION) & (pl.col(F.ORIGIN) == q))) for q in origins
     }
     clock["wall"] = time.perf_counter() - start
     return BacktestResult(

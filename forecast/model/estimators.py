@@ -296,7 +296,7 @@ class FractionalLogit(ShareModel):
         return np.column_stack([np.ones(X.height), cols, *extra])
 
     def fit(self, X, y=None, sample_weight=None):
-        import statsmodels.api as sm
+        import statsmodels.api as sm  # noqa: PLC0415 - lazy: statsmodels
 
         X, y, w = self._validate(X, y, sample_weight)
         self.n_train_ = X.height
@@ -363,7 +363,7 @@ class QuantileGBM(ShareModel):
         self.resample_above = resample_above
 
     def fit(self, X, y=None, sample_weight=None):
-        from sklearn.ensemble import HistGradientBoostingRegressor
+        from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415 - lazy: scikit-learn
 
         X, y, w = self._validate(X, y, sample_weight)
         self.n_train_ = X.height

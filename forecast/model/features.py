@@ -34,7 +34,7 @@ BUDGET_FIRST = "budget_first"
 BUDGET_FINAL = "budget_final"
 BUDGET_REVISION_COUNT = "budget_revisions"
 FLOWS = (s.PLAN, s.DISBURSED, s.COMMITTED, s.SPEND)
-CABINET_TARGET = 0.93  # FY2569 cabinet target: 93% of the budget disbursed by year end
+CABINET_TARGET = s.DEFAULT_TARGET  # the name bench/accuracy.py uses; the value is declared in schema
 EPOCH = dt.date(1, 1, 1)  # a projects row without as_of holds from the start
 
 
@@ -74,7 +74,7 @@ PRIOR_DISBURSED = "prior_year_disbursed_share"
 PRIOR_SPEND = "prior_year_spend_share"
 PRIOR_Q4 = "prior_year_q4_share"
 QUARTERS_LEFT = "quarters_left"
-REQUIRED = required_rate(CABINET_TARGET)
+REQUIRED = required_rate(s.DEFAULT_TARGET)
 
 Y_DISBURSED = "y_true_disbursed_share"
 Y_SPEND = "y_true_spend_share"
@@ -366,7 +366,7 @@ def momenta(lf: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def required(target: float = CABINET_TARGET):
+def required(target: float = s.DEFAULT_TARGET):
     """Share of budget to disburse per remaining quarter to reach ``target`` (column ``REQUIRED``)."""
 
     def step(lf: pl.LazyFrame) -> pl.LazyFrame:
@@ -454,7 +454,7 @@ def _features(lf: pl.LazyFrame, target: float, history: pl.LazyFrame) -> pl.Lazy
     )
 
 
-def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
+def build_all(lf: pl.LazyFrame, target: float = s.DEFAULT_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
     """Features of every project-year at every origin 0-4 as known then: a row per project-year and origin.
 
     Origin q (1-4) is the row of quarter q in the state that first reported quarter q; every window
@@ -484,12 +484,12 @@ def build_all(lf: pl.LazyFrame, target: float = CABINET_TARGET, with_outcomes: b
     return feats.sort([*KEY, ORIGIN]).collect()
 
 
-def build(lf: pl.LazyFrame, origin: int, target: float = CABINET_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
+def build(lf: pl.LazyFrame, origin: int, target: float = s.DEFAULT_TARGET, with_outcomes: bool = True) -> pl.DataFrame:
     """Features of every project-year at ``origin`` (0-4): one row per fiscal_year, project_id."""
     return build_all(lf, target, with_outcomes).filter(pl.col(ORIGIN) == origin)
 
 
-def build_current(lf: pl.LazyFrame, target: float = CABINET_TARGET) -> pl.DataFrame:
+def build_current(lf: pl.LazyFrame, target: float = s.DEFAULT_TARGET) -> pl.DataFrame:
     """Features of every project-year at its latest state, from its last reported quarter (0: none yet)."""
     lf = lf.collect().lazy()
     cur = current_states(lf)

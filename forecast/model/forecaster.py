@@ -31,6 +31,7 @@ from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import kpi as KM
 from forecast.model import models as M
+from forecast.model import projection as P
 from forecast.model import registry
 
 
@@ -63,11 +64,10 @@ class YearEndForecaster:
 
     candidates: Sequence[str] | None = None
     levels: tuple[int, ...] = (80,)
-    target: float = F.CABINET_TARGET
+    target: float = s.DEFAULT_TARGET
     half_life: float = M.HALF_LIFE
     models_: registry.ModelSet | None = field(default=None, repr=False)
     result_: B.BacktestResult | None = field(default=None, repr=False)
-    history_: object | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         for level in self.levels:
@@ -93,7 +93,6 @@ class YearEndForecaster:
     def fit(self, history, progress: Callable[[float, str], None] | None = None) -> YearEndForecaster:
         """Backtest, choose the champions, fit every candidate on every year and calibrate it."""
         self.result_ = self._run(history, True, progress)
-        self.history_ = history
         self.models_ = registry.ModelSet("unsaved", self._manifest(history, self.result_), self.result_.final)
         return self
 
@@ -125,13 +124,11 @@ class YearEndForecaster:
         }
 
     def predict(self, snapshot: Snapshot) -> pl.DataFrame:
-        """Every project of the snapshot's latest fiscal year: the projection (``engine.PROJECTION_COLUMNS``
+        """Every project of the snapshot's latest fiscal year: the projection (``projection.PROJECTION_COLUMNS``
         and the probabilities) plus the bands of ``levels`` of the year-end disbursed amount."""
-        from forecast.model import engine
-
         if self.models_ is None:
             raise HistoryError("the forecaster is not fitted yet: call fit(history) or load a saved model set.")
-        out = engine.project(snapshot, self.models_, self.target)
+        out = P.project(snapshot, self.models_, self.target)
         if out.is_empty():
             return out
         budget = out[s.BUDGET].cast(pl.Float64).to_numpy()
@@ -169,7 +166,7 @@ class YearEndForecaster:
         out = cls(
             candidates=list(m.get("candidates") or []) or None,
             levels=tuple(m.get("levels") or (80,)),
-            target=float(m.get("threshold", F.CABINET_TARGET)),
+            target=float(m.get("threshold", s.DEFAULT_TARGET)),
             half_life=float(m.get("half_life_years", M.HALF_LIFE)),
         )
         out.models_ = ms

@@ -274,12 +274,12 @@ class Calibration:
         if event.size < 50 or not 0 < event.sum() < event.size:
             return self
         if method == "isotonic":
-            from sklearn.isotonic import IsotonicRegression
+            from sklearn.isotonic import IsotonicRegression  # noqa: PLC0415 - lazy: scikit-learn
 
             iso = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(p, event)
             xs, ys = np.asarray(iso.X_thresholds_, float), np.asarray(iso.y_thresholds_, float)
         else:
-            from sklearn.linear_model import LogisticRegression
+            from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - lazy: scikit-learn
 
             x = logit(np.clip(p, 1e-3, 1 - 1e-3))[:, None]
             lr = LogisticRegression(C=1.0).fit(x, event)

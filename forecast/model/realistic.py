@@ -34,6 +34,7 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
+from forecast.data.snapshot import SYNTHETIC_PREFIX, SYNTHETIC_TAG
 
 PLAN_MEAN = (0.20, 0.27, 0.28, 0.25)
 PLAN_CONCENTRATION = 20.0
@@ -62,8 +63,6 @@ def simulate(
     calendar: FiscalCalendar | None = None,
 ) -> dict[str, pl.DataFrame]:
     """``years`` fiscal years of about ``projects`` budget lines a year with real-data pathologies."""
-    from forecast.model.synthetic import SYNTHETIC_PREFIX, SYNTHETIC_TAG
-
     cal = calendar or FiscalCalendar()
     rng = np.random.default_rng(seed)
     if last_year is None:

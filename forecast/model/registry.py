@@ -43,8 +43,9 @@ import polars as pl
 
 from forecast import config
 from forecast.access import signing
-from forecast.data.vintages import sha256_file
+from forecast.durable import sha256_file
 from forecast.errors import RegistryError
+from forecast.model.models import Calibrated, Calibration
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"
@@ -143,8 +144,7 @@ def active_version(root: Path) -> str | None:
 
 def trusted_types() -> list[str]:
     """The only types a saved set may hold: our estimators, their calibration, scikit-learn's trees."""
-    from forecast.model.estimators import CANDIDATES
-    from forecast.model.models import Calibrated, Calibration
+    from forecast.model.estimators import CANDIDATES  # noqa: PLC0415 - lazy: scikit-learn, statsmodels
 
     return sorted(
         {f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)} | {TREE_PREDICTOR}
@@ -209,7 +209,7 @@ def _now() -> str:
 
 def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_active: bool = True) -> ModelSet:
     """Write a new version (one skops artifact per origin, the manifest and its signature); returns it."""
-    import skops.io as sio
+    import skops.io as sio  # noqa: PLC0415 - lazy: skops
 
     root.mkdir(parents=True, exist_ok=True)
     have = versions(root)
@@ -330,7 +330,7 @@ class _Origins(Mapping[int, dict]):
         return origin in self._paths
 
     def _load(self, path: Path) -> dict:
-        import skops.io as sio
+        import skops.io as sio  # noqa: PLC0415 - lazy: skops
 
         data = path.read_bytes()
         _check_sha(path, data, self._sha256[path.name])

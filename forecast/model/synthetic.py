@@ -44,8 +44,9 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
-from forecast.data.store import SYNTHETIC_MARKER, SYNTHETIC_PREFIX, SYNTHETIC_TAG
+from forecast.data.snapshot import SYNTHETIC_MARKER, SYNTHETIC_PREFIX, SYNTHETIC_TAG
 from forecast.errors import InputError
+from forecast.model import realistic
 
 PLAN_MEAN = (0.45, 0.30, 0.04, 0.21)
 PLAN_CONCENTRATION = 30.0
@@ -92,8 +93,6 @@ def simulate(
     if as_of_quarter is not None and as_of_quarter not in s.QUARTERS:
         raise InputError(f"the current year's last reported quarter must be 1-4; got {as_of_quarter}.")
     if profile == "real":
-        from forecast.model import realistic
-
         return realistic.simulate(projects, years, seed, as_of_quarter, agencies, last_year, calendar)
     if profile != "default":
         raise InputError(f"the simulation profile is 'default' or 'real'; got {profile!r}.")
