@@ -26,7 +26,7 @@ from forecast.data.snapshot import parse_as_of
 from forecast.data.store import Store, author
 from forecast.data.units import SCALES, AmountUnit
 from forecast.data.validate import ValidationError, issues_frame
-from forecast.errors import ForecastError, InputError, StoreError
+from forecast.errors import ForecastError, HistoryError, InputError, StoreError
 from forecast.interfaces.table import render, wrap
 
 FORMATS = ("table", "csv", "json")
@@ -350,10 +350,14 @@ def _kpi_note(k: dict) -> str:
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from forecast import api
+    from forecast.model import backtest as B  # lazy: scikit-learn
     from forecast.model.backtest import reliability
 
     store = _open(args)
     target = _target(args.target)
+    h = api.history(store, args.history)
+    if len(h.years) < B.MIN_YEARS:
+        return _kpi_backtest_only(h, args)
     result, h = api.backtest(store, args.history, target, _progress if args.format == "table" else None)
     if args.predictions:
         result.predictions.write_csv(args.predictions)
@@ -384,6 +388,31 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"baselines, each year predicted from the years before it (champion: {kb.champion})"
             )
             emit(kb.metrics, args.format, wide=args.wide)
+    return 0
+
+
+def _kpi_backtest_only(h, args: argparse.Namespace) -> int:
+    """A history with too few finance years for the money model: the KPI backtest alone (or the reason)."""
+    from forecast.model import backtest as B  # lazy: scikit-learn
+    from forecast.model import engine
+
+    kb = engine.kpi_backtest(h)
+    money = (
+        f"the money model needs at least {B.MIN_YEARS} complete fiscal years of finance; this history has "
+        f"{len(h.years)}"
+    )
+    if kb is None:
+        raise HistoryError(f"nothing to backtest: {money}, and fewer than 2 complete years of KPI results.")
+    if args.predictions:
+        kb.predictions.write_csv(args.predictions)
+    if args.format == "table":
+        print(f"Money model not backtested: {money}.")
+        print(
+            f"KPI attainment on {h.source} ({h.basis}): fiscal years {kb.years[0]}-{kb.years[-1]}, each year predicted "
+            f"from the years before it; Brier score, log loss and AUC of p_attain per origin, every candidate and "
+            f"both baselines (champion: {kb.champion})."
+        )
+    emit(kb.metrics, args.format, wide=args.wide)
     return 0
 
 
@@ -428,9 +457,23 @@ def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return df.with_columns(pl.coalesce(*(pl.col(c).replace("", None) for c in have)).alias(NAME))
 
 
-def _notes(store: Store, bases: list[str], version: str | None, commitments: bool) -> None:
+def _notes(
+    store: Store,
+    bases: list[str],
+    version: str | None,
+    commitments: bool,
+    manifest: dict | None = None,
+    kpis: bool = False,
+) -> None:
     for basis in bases:
         note(basis_note(basis, version))
+    if kpis:
+        k = (manifest or {}).get("kpi") or {}
+        note(
+            f"KPIs: fitted KPI model of model set {version} ({str(k.get('basis', 'history')).upper()})."
+            if k.get("trained")
+            else "KPIs: documented rules (NO HISTORY); a project's KPIs are assumed to move together (correlation 0.30)."
+        )
     if not commitments:
         note("Commitments not reported: spend and P(money unused) are left empty.")
 
@@ -543,7 +586,14 @@ def cmd_rank(args: argparse.Namespace) -> int:
             f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
             f"{policy.source}."
         )
-        _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
+        _notes(
+            store,
+            now.bases,
+            ms.version if ms else None,
+            now.commitments_reported,
+            ms.manifest if ms else None,
+            kpis=not now.kpis.is_empty(),
+        )
         if args.compare_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()

@@ -525,7 +525,7 @@ def fitted(st: pl.DataFrame, model: dict) -> Prediction:
     """The prediction of a saved KPI model (``backtest(...).model``: plain numbers) for KPI states."""
     from forecast.model.kpi_model import KpiDistribution  # lazy: scikit-learn, only where a KPI model runs
 
-    est = KpiDistribution.from_dict(model["distribution"])
+    est = KpiDistribution.from_dict(model.get("distribution") or model)
     if model.get("champion") == LOGIT and model.get("logit"):
         chance = _Logistic.from_dict(model["logit"]).predict(design(st)) if st.height else None
         return distribution(st, est, chance, LOGIT)
@@ -584,7 +584,7 @@ def train(kpis: pl.DataFrame | None, results: pl.DataFrame | None, basis: str, h
     is the fitted distribution, its parameters (plain numbers); ``trained`` says whether a model was fitted
     and ``reason`` why not."""
     if kpis is None or results is None or kpis.is_empty():
-        return {"trained": False, "reason": "the history has no KPIs", "basis": basis}
+        return {"trained": False, "reason": "the history has no KPIs", "reason_code": "history_no_kpis", "basis": basis}
     rows = KF.training_rows(kpis, results)
     years = sorted(int(y) for y in rows[s.FISCAL_YEAR].unique().to_list()) if rows.height else []
     if len(years) < MIN_YEARS:
@@ -607,6 +607,7 @@ def train(kpis: pl.DataFrame | None, results: pl.DataFrame | None, basis: str, h
     return {
         "trained": bt.model is not None,
         "reason": "" if bt.model is not None else "the rules scored better than the fitted model in the backtest",
+        "reason_code": "" if bt.model is not None else "rules_better",
         "basis": basis,
         "years": years,
         "rows": rows.height,
