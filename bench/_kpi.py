@@ -89,6 +89,32 @@ def _projects(preds: pl.DataFrame, champion: str, rho: float | None) -> pl.DataF
     return pl.DataFrame(out)
 
 
+def _limits(bt: KM.KpiBacktest, champ: str, rel: pl.DataFrame) -> str:
+    """What limits the goal, in numbers: where the Brier score is lost, the worst bin, the years trained on."""
+    m = bt.metrics.filter(pl.col(KM.METHOD).is_in([champ, KM.NAIVE_LOGISTIC, KM.NAIVE]))
+    by_q = ", ".join(
+        f"Q{q}: " + ", ".join(f"{r[KM.METHOD]} {r['brier']:.3f}" for r in g.sort(KM.METHOD).iter_rows(named=True))
+        for (q,), g in m.group_by(KF.ORIGIN, maintain_order=True)
+    )
+    worst = rel.filter(pl.col("n") >= MIN_N).with_columns((pl.col("mean_p") - pl.col("observed")).alias("gap"))
+    worst = worst.sort(pl.col("gap").abs(), descending=True).head(1)
+    w = worst.row(0, named=True) if worst.height else None
+    tested = sorted(int(y) for y in bt.predictions[s.FISCAL_YEAR].unique().to_list())
+    trained_on = [sum(1 for y in bt.years if y < t) for t in tested]
+    return (
+        f"Brier by origin ({by_q}): the first quarter carries most of the loss, when a year's outcome is mostly "
+        f"still to come. Each test year was predicted from {', '.join(map(str, trained_on))} earlier year(s): "
+        f"the out-of-sample recalibration needs {4} (it is skipped with fewer, because on these data it learned "
+        f"one year's shock and raised the Brier score)."
+        + (
+            f" The worst bin of {MIN_N}+ rows is bin {w['bin']}: {w['mean_p']:.2f} predicted, {w['observed']:.2f} "
+            f"observed ({w['n']} rows): the chances there are too " + ("high" if w["gap"] > 0 else "low") + "."
+            if w
+            else ""
+        )
+    )
+
+
 def section(title: str, kpis: pl.DataFrame, results: pl.DataFrame, source: str) -> str:
     """The KPI section for one history: per origin and overall scores, the goal, reliability, dependence."""
     start = time.perf_counter()
@@ -104,10 +130,11 @@ def section(title: str, kpis: pl.DataFrame, results: pl.DataFrame, source: str) 
         pl.len().alias("states"), pl.col(KF.MET).mean().alias("attain_rate")
     )
     years = bt.years
+    tested = sorted(int(y) for y in bt.predictions[s.FISCAL_YEAR].unique().to_list())
     parts = [
         f"### {title}",
         f"Data: {source}: fiscal years {years[0]}-{years[-1]}, {rows.select(KF.KEY).unique().height} KPI-years with an "
-        f"outcome, {rows.height} states (origins Q1-Q3); years {years[1]}-{years[-1]} predicted out of sample, each "
+        f"outcome, {rows.height} states (origins Q1-Q3); years {tested[0]}-{tested[-1]} predicted out of sample, each "
         f"from models fitted on the years before it, with features as known at each origin's report date. "
         f"Outcome: the year-end value as last reported meets the final target in the KPI's direction. "
         f"Backtest {seconds:.1f} s.",
@@ -118,6 +145,8 @@ def section(title: str, kpis: pl.DataFrame, results: pl.DataFrame, source: str) 
         f"{brier.get(KM.NAIVE_LOGISTIC, float('nan')):.4f} (ratio {ratio:.2f}: goal "
         f"{'met' if ratio <= GOAL_RATIO else 'missed'}) and the naive 0/1 rule's {brier.get(KM.NAIVE, float('nan')):.4f}. "
         + rel_text,
+        "#### What limits it",
+        _limits(bt, champ, rel),
         "#### Every candidate and both baselines, all origins",
         markdown(overall, 4),
         "#### Per origin",
@@ -125,9 +154,8 @@ def section(title: str, kpis: pl.DataFrame, results: pl.DataFrame, source: str) 
         "#### Reliability of the champion's p_attain (10 bins)",
         markdown(rel),
         "#### p_miss_kpi: at least one KPI of a project misses (project-years at each origin)",
-        "Correlation of a project's KPIs estimated from the out-of-sample PIT values: "(
-            f"{bt.rho:.3f}." if bt.rho is not None else f"too few pairs (assumed {KM.ASSUMED_RHO:.2f})."
-        ),
+        "Correlation of a project's KPIs estimated from the out-of-sample PIT values: "
+        + (f"{bt.rho:.3f}." if bt.rho is not None else f"too few pairs (assumed {KM.ASSUMED_RHO:.2f})."),
         markdown(_projects(bt.predictions, bt.champion, bt.rho), 4),
     ]
     return "\n\n".join(parts)

@@ -484,11 +484,12 @@ def reliability(predictions: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
 
 
 def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False) -> KpiBacktest:
-    """Rolling origin by fiscal year: each year after the first predicted by every candidate fitted on the
-    years before it; the champion has the lowest Brier score among the distributional candidates."""
+    """Rolling origin by fiscal year: each year from the third (the second, with only two) predicted by every
+    candidate fitted on the years before it; the champion has the lowest Brier score among the candidates
+    giving a distribution."""
     years = sorted(int(y) for y in rows[s.FISCAL_YEAR].unique().to_list())
     parts = []
-    for year in years[1:]:
+    for year in years[2 if len(years) >= 3 else 1 :]:
         test = rows.filter(pl.col(s.FISCAL_YEAR) == year)
         fitted = _fit_methods(rows.filter(pl.col(s.FISCAL_YEAR) < year), half_life)
         for name, pr in predict_all(test, fitted).items():
