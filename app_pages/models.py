@@ -8,8 +8,10 @@ import streamlit as st
 import ui
 from forecast import api
 from forecast.access import roles
+from forecast.data import schema as s
 from forecast.errors import ForecastError
 from forecast.model.backtest import MIN_YEARS
+from forecast.model.kpi import MIN_YEARS as KPI_MIN_YEARS
 from ui import actions, jobs
 
 ctx = ui.context()
@@ -25,18 +27,52 @@ if ms is None:
 else:
     m = ms.manifest
     by = (m.get("author") or {}).get("user", "")
+    years = f"{min(m['years'])}–{max(m['years'])}" if m.get("years") else ""
     st.markdown(
         ui.md(
-            f"{ms.version} · {m['basis']} · {m['source']} · {min(m['years'])}–{max(m['years'])} · "
-            f"{m['rows']} · {m['created_at']} · {by} · {m['code_version']}"
+            f"{ms.version} · {m['basis']} · {m['source']} · {years} · {m['rows']} · {m['created_at']} · {by} · "
+            f"{m['code_version']}"
         )
     )
     for w in ms.warnings():
         st.warning(ui.md(w))
+    money = m.get("money") or {"trained": True}
     st.subheader(ctx.tr("backtest"))
-    ui.show(ctx, ms.metrics)
-    if m.get("reliability"):
-        ui.show(ctx, pl.DataFrame(m["reliability"]))
+    if money.get("trained"):
+        ui.show(ctx, ms.metrics)
+        if m.get("reliability"):
+            ui.show(ctx, pl.DataFrame(m["reliability"]))
+    else:
+        st.info(
+            ctx.tr(
+                "money_not_trained",
+                r=ctx.tr(money.get("reason_code") or "too_few_years", **(money.get("reason_params") or {})),
+            )
+        )
+    k = m.get("kpi") or {}
+    st.subheader(ctx.tr("kpi_model"))
+    if k.get("trained"):
+        b = k.get("brier") or {}
+        st.markdown(
+            ui.md(
+                ctx.tr(
+                    "kpi_trained",
+                    y=f"{min(k['years'])}–{max(k['years'])}",
+                    n=k.get("kpi_years"),
+                    c=k.get("champion"),
+                    b=f"{b.get(k.get('champion'), float('nan')):.3f}",
+                )
+            )
+        )
+        for baseline in k.get("baselines_beating_champion") or []:
+            st.warning(ctx.tr("kpi_baseline_wins", m=baseline))
+        ui.show(ctx, pl.DataFrame(k.get("metrics") or []))
+    else:
+        st.info(
+            ctx.tr(
+                "kpi_not_trained", r=ctx.tr(k.get("reason_code") or "history_no_kpis", **(k.get("reason_params") or {}))
+            )
+        )
 
 if listing.height:
     st.subheader(ctx.tr("switch"))
@@ -89,10 +125,12 @@ if ctx.can(roles.TRAIN) and not store.read_only:
             except ForecastError as exc:
                 st.error(ui.md(str(exc)))
                 st.stop()
-        if len(h.years) < MIN_YEARS:
+        kpi_years = h.kpi_results[s.FISCAL_YEAR].n_unique() if h.kpi_results is not None else 0
+        if len(h.years) < MIN_YEARS and kpi_years < KPI_MIN_YEARS:
             st.error(ctx.tr("history_too_short", n=len(h.years), need=MIN_YEARS))
             st.stop()
-        st.info(ctx.tr("history_check", n=len(h.years), y=f"{h.years[0]}–{h.years[-1]}"))
+        if h.years:
+            st.info(ctx.tr("history_check", n=len(h.years), y=f"{h.years[0]}–{h.years[-1]}"))
         try:
             actions.train(store, files)
         except ForecastError as exc:

@@ -200,8 +200,8 @@ for chunk in range(0, kp.height, 3):
             value = k[kpi.VALUE_TO_DATE]
             st.metric(
                 ctx.tr("value_to_date"),
-                "–" if value is None else f"{value:,.2f}".rstrip("0").rstrip("."),
-                f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {k[s.TARGET]:,.0f} "
+                formats.number(value),
+                f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {formats.number(k[s.TARGET])} "
                 f"{units.term_label(k[s.UNIT], ctx.lang)}",
                 delta_color="off",
                 delta_arrow="off",
@@ -210,7 +210,7 @@ for chunk in range(0, kp.height, 3):
                 min(max(k[kpi.P_ATTAIN], 0.0), 1.0),
                 text=f"{ctx.tr('p_attain')} {formats.chance(k[kpi.P_ATTAIN])} · {ctx.tr(k[kpi.STATUS])}",
             )
-            tiers = [f"{pts}: {k[col_]:,.0f}" for pts, col_ in s.TIERS.items() if k[col_] is not None]
+            tiers = [f"{pts}: {formats.number(k[col_])}" for pts, col_ in s.TIERS.items() if k[col_] is not None]
             if tiers:
                 st.caption(
                     f"{ctx.tr('tiers')} "

@@ -10,6 +10,7 @@ from forecast import formats
 from forecast.data import schema as s
 from forecast.decisions import risk
 from forecast.interfaces import export
+from forecast.model.features import group_agency
 from ui import actions
 
 ctx = ui.context()
@@ -21,8 +22,6 @@ ranking = rv.ranking(ctx.lang)
 
 agencies = ctx.agencies
 if len(agencies) > 1:  # a whole government: the agency filter comes first (the agencies page sets it)
-    from forecast.model.features import group_agency
-
     chosen_agencies = st.multiselect(ctx.tr("filter_agency"), agencies, key="rank_agencies", placeholder=ctx.tr("all"))
     if chosen_agencies:
         ranking = ranking.filter(group_agency().is_in(chosen_agencies))

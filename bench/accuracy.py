@@ -21,8 +21,10 @@ import polars as pl
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from _kpi import section as kpi_section  # noqa: E402
 from _report import machine, markdown, write_section  # noqa: E402
 
+from forecast.data import templates, validate  # noqa: E402
 from forecast.data.calendar import FiscalCalendar  # noqa: E402
 from forecast.data.snapshot import Snapshot  # noqa: E402
 from forecast.model import backtest as B  # noqa: E402
@@ -30,6 +32,7 @@ from forecast.model import engine, synthetic  # noqa: E402
 from forecast.model import features as F  # noqa: E402
 
 REAL = HERE.parent.parent / "shared" / "realdata" / "armenia_2019_2022"
+REAL_KPI = HERE.parent.parent / "shared" / "realdata" / "mta_kpi_2008_2011"
 GOAL_RATIO, COVERAGE = 0.8, (0.75, 0.85)
 RELIABILITY_TOLERANCE, RELIABILITY_MIN_N = 0.10, 50
 
@@ -275,7 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--era", choices=("BE", "CE"), default="CE")
     p.add_argument("--skip-synthetic", action="store_true")
     p.add_argument("--target", type=float, default=F.CABINET_TARGET)
+    p.add_argument("--kpi-real", type=Path, default=REAL_KPI, help="real KPI history in the template (C.E. years)")
+    p.add_argument("--kpi-only", action="store_true", help="only the KPI section")
     args = p.parse_args(argv)
+    kpi_body = kpis(args)
+    write_section("kpi", kpi_body)
+    print(kpi_body)
+    if args.kpi_only:
+        return 0
 
     bodies = ["## Accuracy (`bench/accuracy.py`)", machine()]
     cal = FiscalCalendar(args.fiscal_year_start, args.era)
@@ -306,6 +316,36 @@ def main(argv: list[str] | None = None) -> int:
     write_section("accuracy", body)
     print(body)
     return 0
+
+
+def kpis(args: argparse.Namespace) -> str:
+    """The KPI section: the real KPI history first, then a synthetic one."""
+    bodies = ["## KPI attainment (`bench/accuracy.py`)", machine()]
+    if args.kpi_real.exists():
+        raw, problems = templates.read_files([args.kpi_real])
+        checked = validate.check(raw, problems, FiscalCalendar(1, "CE"))
+        checked.raise_for_errors()
+        bodies.append(
+            kpi_section(
+                f"Real data first: {args.kpi_real.name}",
+                checked.tables["kpis"],
+                checked.tables["kpi_results"],
+                f"{args.kpi_real.name} (real)",
+            )
+        )
+    else:
+        bodies.append(f"Real KPI data: {args.kpi_real} not found; nothing measured on real KPIs in this run.")
+    if not args.skip_synthetic:
+        t = synthetic.simulate(projects=120, years=6, seed=2569)
+        bodies.append(
+            kpi_section(
+                "Synthetic (default profile: counts, surveys, milestones)",
+                t["kpis"],
+                t["kpi_results"],
+                "synthetic history, 120 projects x 6 years, seed 2569",
+            )
+        )
+    return "\n\n".join(bodies)
 
 
 if __name__ == "__main__":

@@ -40,9 +40,9 @@ from forecast.decisions import plan, risk
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
 from forecast.durable import locked, sha256_file
-from forecast.errors import ForecastError, RegistryError
+from forecast.errors import ForecastError, HistoryError, RegistryError
 from forecast.model import engine, registry, synthetic
-from forecast.model.backtest import BacktestResult, reliability
+from forecast.model.backtest import MIN_YEARS, BacktestResult, reliability
 from forecast.model.kpi import KpiBacktest
 
 ACTIVE = "active"
@@ -150,10 +150,14 @@ class KpiReport:
 
 @dataclass(frozen=True)
 class BacktestReport:
-    result: BacktestResult
+    """The money backtest (None when the history has too few finance years, ``money_reason`` says why),
+    the champions' reliability and the KPI attainment backtest (None when not asked for or not possible)."""
+
+    result: BacktestResult | None
     history: engine.History
-    reliability: pl.DataFrame
+    reliability: pl.DataFrame | None
     kpi: KpiBacktest | None
+    money_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -532,8 +536,19 @@ def backtest_report(
     kpis: bool = True,
 ) -> BacktestReport:
     """The rolling-origin backtest of every model and baseline, the champions' reliability and (with
-    ``kpis``) the KPI attainment backtest."""
-    result, h = backtest(store, paths, target, progress)
+    ``kpis``) the KPI attainment backtest. A history with too few finance years for the money model gets
+    the KPI backtest alone; with too few KPI years as well, ``HistoryError`` says so."""
+    h = history(store, paths)
+    if len(h.years) < MIN_YEARS:
+        money = (
+            f"the money model needs at least {MIN_YEARS} complete fiscal years of finance; this history has "
+            f"{len(h.years)}"
+        )
+        kb = engine.kpi_backtest(h)
+        if kb is None:
+            raise HistoryError(f"nothing to backtest: {money}, and fewer than 2 complete years of KPI results.")
+        return BacktestReport(None, h, None, kb, money)
+    result = engine.backtest(h, target, progress)
     return BacktestReport(result, h, reliability(result.predictions, target), engine.kpi_backtest(h) if kpis else None)
 
 

@@ -65,3 +65,10 @@ def date(d, lang: str = "th", era: str = "BE") -> str:
 
 def text(x) -> str:
     return "" if _missing(x) else str(x)
+
+
+def number(x, decimals: int = 2) -> str:
+    """A KPI figure as people read it: grouped, with decimals only where it has them (1,463; 96.6; 1.07)."""
+    if _missing(x):
+        return "–"
+    return f"{float(x):,.{decimals}f}".rstrip("0").rstrip(".")

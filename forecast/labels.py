@@ -135,8 +135,8 @@ LABELS: dict[str, dict[str, str]] = {
     "new_reason": {"th": "เหตุผลใหม่ที่สำคัญที่สุด", "en": "Main new reason"},
     "not_reported": {"th": "ไม่ได้รายงาน", "en": "not reported"},
     "no_kpis": {
-        "th": "ไม่มีตัวชี้วัดของโครงการนี้ในรายงาน (ความเสี่ยงด้านตัวชี้วัดจึงเป็น 0)",
-        "en": "No KPIs for this project in the report (so its KPI risk is 0).",
+        "th": "ไม่มีตัวชี้วัดของโครงการนี้ในรายงาน (คะแนนความเสี่ยงจึงไม่นับส่วนของตัวชี้วัด)",
+        "en": "No KPIs for this project in the report (so its risk score leaves the KPI term out).",
     },
     "no_projects": {"th": "ยังไม่มีโครงการในรายงานนี้", "en": "No projects in this report yet."},
     "reference_read_only": {
@@ -341,6 +341,36 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "No model set yet: projections use the structural model (no history).",
     },
     "backtest": {"th": "ผลทดสอบย้อนหลังเทียบกับกฎอย่างง่าย", "en": "Backtest against the simple rules"},
+    "kpi_model": {"th": "แบบจำลองตัวชี้วัด", "en": "KPI model"},
+    "kpi_trained": {
+        "th": "เรียนรู้จากปีงบประมาณ {y} ({n} ตัวชี้วัด-ปี) แบบจำลองที่ดีที่สุด {c} คะแนน Brier {b}",
+        "en": "Trained on fiscal years {y} ({n} KPI-years): champion {c}, Brier score {b}",
+    },
+    "kpi_not_trained": {
+        "th": "ไม่ได้เรียนรู้แบบจำลองตัวชี้วัด: {r} ใช้กฎ (ไม่มีข้อมูลย้อนหลัง)",
+        "en": "No KPI model: {r}; KPIs use the rules (no history)",
+    },
+    "money_not_trained": {
+        "th": "ไม่ได้เรียนรู้แบบจำลองการเบิกจ่าย: {r} ใช้กฎเชิงโครงสร้าง",
+        "en": "No money model: {r}; projections use the structural rule",
+    },
+    "history_no_kpis": {"th": "ข้อมูลย้อนหลังไม่มีตัวชี้วัด", "en": "the history has no KPIs"},
+    "too_few_kpi_years": {
+        "th": "มีผลตัวชี้วัดครบปี {n} ปี ต้องมีอย่างน้อย {need} ปี",
+        "en": "the KPI history has {n} complete fiscal years; at least {need} are needed",
+    },
+    "too_few_years": {
+        "th": "มีข้อมูลการเงินครบปี {n} ปี ต้องมีอย่างน้อย {need} ปี",
+        "en": "the finance history has {n} complete fiscal years; at least {need} are needed",
+    },
+    "rules_better": {
+        "th": "กฎได้คะแนนดีกว่าแบบจำลองในการทดสอบย้อนหลัง",
+        "en": "the rules scored better than the fitted model in the backtest",
+    },
+    "kpi_baseline_wins": {
+        "th": "คำเตือน: กฎอย่างง่าย {m} ได้คะแนนดีกว่าแบบจำลองที่เลือก",
+        "en": "Warning: the simple rule {m} scored better than the champion",
+    },
     "retrain": {"th": "ฝึกแบบจำลองใหม่จากข้อมูลย้อนหลังที่อัปโหลด", "en": "Retrain from an uploaded history"},
     "train_button": {"th": "เริ่มฝึกแบบจำลอง", "en": "Train"},
     "trained": {"th": "บันทึกชุดแบบจำลอง {v} และตั้งเป็นชุดที่ใช้งาน", "en": "Saved model set {v} and made it active."},
@@ -357,6 +387,18 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Synthetic history: model set {v} was trained on simulated data, not this agency's past.",
     },
     "basis_history": {"th": "ฝึกจากข้อมูลย้อนหลังจริง (ชุด {v})", "en": "Trained on real history (model set {v})."},
+    "kpi_basis_rules": {
+        "th": "ตัวชี้วัด: ใช้กฎที่กำหนดไว้ (ไม่มีข้อมูลย้อนหลัง) และถือว่าตัวชี้วัดของโครงการเดียวกันเคลื่อนไปด้วยกัน (สหสัมพันธ์ 0.30)",
+        "en": "KPIs: documented rules (no history); a project's KPIs are assumed to move together (correlation 0.30).",
+    },
+    "kpi_basis_history": {
+        "th": "ตัวชี้วัด: แบบจำลองที่เรียนรู้จากผลตัวชี้วัดย้อนหลังจริง (ชุด {v})",
+        "en": "KPIs: fitted on real KPI history (model set {v}).",
+    },
+    "kpi_basis_synthetic": {
+        "th": "ตัวชี้วัด: แบบจำลองเรียนรู้จากข้อมูลจำลอง ไม่ใช่ข้อมูลจริงของหน่วยงาน (ชุด {v})",
+        "en": "KPIs: fitted on SYNTHETIC history, not this agency's past (model set {v}).",
+    },
 }
 
 

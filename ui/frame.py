@@ -304,6 +304,14 @@ def basis_note(ctx: Context) -> None:
             st.warning(ctx.tr("basis_synthetic", v=ctx.version or ""), icon=":material/warning:")
         else:
             st.caption(ctx.tr("basis_history", v=ctx.version or ""))
+    if not rv.kpis.is_empty():
+        k = (ctx.models.manifest.get("kpi") if ctx.models else None) or {}
+        if not k.get("trained"):
+            st.caption(ctx.tr("kpi_basis_rules"))
+        elif k.get("basis") == engine.SYNTHETIC:
+            st.warning(ctx.tr("kpi_basis_synthetic", v=ctx.version or ""), icon=":material/warning:")
+        else:
+            st.caption(ctx.tr("kpi_basis_history", v=ctx.version or ""))
     if not rv.commitments_reported and not rv.projection.is_empty():
         st.caption(ctx.tr("no_commitments"))
 

@@ -220,9 +220,7 @@ def assess(st: pl.DataFrame, kpi_model: dict | None = None, basis_label: str = H
     params = (kpi_model or {}).get("model")
     from_history = params is not None
     if params is not None:
-        from forecast.model.kpi_model import KpiDistribution  # lazy: scikit-learn, only where a KPI model runs
-
-        pr = KM.distribution(st, KpiDistribution.from_dict(params))
+        pr = KM.fitted(st, params)
     else:
         pr = KM.rules(st)
     known = st[KF.KNOWN].to_numpy()
@@ -249,7 +247,7 @@ def assess(st: pl.DataFrame, kpi_model: dict | None = None, basis_label: str = H
         hit = np.where(d > 0, pr.mid >= thr, pr.mid <= thr)
         expected = np.where(np.isfinite(thr) & np.isfinite(pr.mid) & hit, pts, expected)
     has_tiers = np.any([np.isfinite(t) for t in tiers.values()], axis=0) if st.height else np.zeros(0, bool)
-    model = np.where(known, KM.DISTRIBUTION, KM.RULES) if from_history else np.full(st.height, KM.RULES)
+    model = np.full(st.height, pr.method)
     return st.with_columns(
         pl.col(KF.ORIGIN).cast(pl.Int8).alias(QUARTER_REPORTED),
         pl.Series(projected(10), pr.lo, pl.Float64).fill_nan(None),

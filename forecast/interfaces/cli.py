@@ -342,6 +342,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     report = api.backtest_report(
         store, args.history, target, _progress if args.format == "table" else None, kpis=args.format == "table"
     )
+    if report.result is None:
+        return _kpi_backtest_only(report, args)
     result, h = report.result, report.history
     if args.predictions:
         result.predictions.write_csv(args.predictions)
@@ -362,7 +364,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     emit(result.metrics, args.format, wide=args.wide)
     if args.format == "table":
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
-        emit(report.reliability, args.format, wide=args.wide)
+        if report.reliability is not None:
+            emit(report.reliability, args.format, wide=args.wide)
         kb = report.kpi
         if kb is not None:
             print(
@@ -370,6 +373,23 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"baselines, each year predicted from the years before it (champion: {kb.champion})"
             )
             emit(kb.metrics, args.format, wide=args.wide)
+    return 0
+
+
+def _kpi_backtest_only(report: api.BacktestReport, args: argparse.Namespace) -> int:
+    """A history with too few finance years for the money model: the KPI backtest alone."""
+    kb, h, money = report.kpi, report.history, report.money_reason
+    assert kb is not None  # the api raises when there is nothing to backtest
+    if args.predictions:
+        kb.predictions.write_csv(args.predictions)
+    if args.format == "table":
+        print(f"Money model not backtested: {money}.")
+        print(
+            f"KPI attainment on {h.source} ({h.basis}): fiscal years {kb.years[0]}-{kb.years[-1]}, each year predicted "
+            f"from the years before it; Brier score, log loss and AUC of p_attain per origin, every candidate and "
+            f"both baselines (champion: {kb.champion})."
+        )
+    emit(kb.metrics, args.format, wide=args.wide)
     return 0
 
 
@@ -412,9 +432,23 @@ def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
     return df.with_columns(pl.coalesce(*(pl.col(c).replace("", None) for c in have)).alias(NAME))
 
 
-def _notes(store: Store, bases: list[str], version: str | None, commitments: bool) -> None:
+def _notes(
+    store: Store,
+    bases: list[str],
+    version: str | None,
+    commitments: bool,
+    manifest: dict | None = None,
+    kpis: bool = False,
+) -> None:
     for basis in bases:
         note(basis_note(basis, version))
+    if kpis:
+        k = (manifest or {}).get("kpi") or {}
+        note(
+            f"KPIs: fitted KPI model of model set {version} ({str(k.get('basis', 'history')).upper()})."
+            if k.get("trained")
+            else "KPIs: documented rules (NO HISTORY); a project's KPIs are assumed to move together (correlation 0.30)."
+        )
     if not commitments:
         note("Commitments not reported: spend and P(money unused) are left empty.")
 
@@ -513,7 +547,14 @@ def cmd_rank(args: argparse.Namespace) -> int:
             f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
             f"{policy.source}."
         )
-        _notes(store, now.bases, ms.version if ms else None, now.commitments_reported)
+        _notes(
+            store,
+            now.bases,
+            ms.version if ms else None,
+            now.commitments_reported,
+            ms.manifest if ms else None,
+            kpis=not now.kpis.is_empty(),
+        )
         if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()

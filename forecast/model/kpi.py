@@ -10,8 +10,11 @@ year end (``p_attain``), the year-end value's p10/p50/p90 and the chances of the
   times 0.6 per item behind; nothing reported yet: an assumed 0.80;
 * ``naive`` - the naive 0/1 rule: a count at the pace to date, a level at its value, meets or not;
 * ``naive_logistic`` - a logistic regression of the outcome on the naive rule's gap, per origin;
-* ``kpi_logit`` - a logistic regression on every feature (a peer, not a distribution);
-* ``kpi_distribution`` - ``KpiDistribution``: the fitted predictive distribution of the year-end gap.
+* ``kpi_distribution`` - ``KpiDistribution``: the fitted predictive distribution of the year-end gap;
+* ``kpi_logit`` - a logistic regression of meeting the target on every feature, its quantiles and tiers
+  from ``kpi_distribution`` conditioned on its chance (the location moved until the distribution gives
+  that chance): one distribution per KPI whichever wins. It copes with outcomes that sit exactly on the
+  target (a milestone done, 100% delivered), which a continuous distribution smears across it.
 
 ``backtest`` predicts each fiscal year from models fitted on the years before it only, with features
 as known at each origin's report date. The champion is the candidate giving a distribution (the rules
@@ -42,7 +45,7 @@ NAIVE_LOGISTIC = "naive_logistic"
 LOGIT = "kpi_logit"
 DISTRIBUTION = "kpi_distribution"
 CANDIDATES = (RULES, NAIVE, NAIVE_LOGISTIC, LOGIT, DISTRIBUTION)
-DISTRIBUTIONAL = (RULES, DISTRIBUTION)  # candidates that give quantiles and tiers, hence may be champion
+DISTRIBUTIONAL = (RULES, DISTRIBUTION, LOGIT)  # candidates that give quantiles and tiers, hence may be champion
 BASELINES = (NAIVE, NAIVE_LOGISTIC)
 ORIGINS = (1, 2, 3)
 MIN_YEARS = 2  # a KPI backtest predicts a year from at least one before it; 2 complete years at least
@@ -289,6 +292,24 @@ class _Logistic:
         z = ((X[:, self.columns] - self.center) / self.width) @ self.coef + self.intercept
         return 1 / (1 + np.exp(-z))
 
+    def to_dict(self) -> dict:
+        cols = self.columns if isinstance(self.columns, list) else None
+        return {
+            "columns": cols,
+            "C": self.C,
+            "coef": np.asarray(self.coef).tolist(),
+            "intercept": self.intercept,
+            "center": self.center.tolist(),
+            "width": self.width.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> _Logistic:
+        out = cls(slice(None) if d.get("columns") is None else list(d["columns"]), float(d.get("C", 1.0)))
+        out.coef, out.intercept = np.asarray(d["coef"], float), float(d["intercept"])
+        out.center, out.width = np.asarray(d["center"], float), np.asarray(d["width"], float)
+        return out
+
 
 def _classifier(name: str, st: pl.DataFrame, model: _Logistic) -> Prediction:
     a = _arrays(st)
@@ -298,16 +319,17 @@ def _classifier(name: str, st: pl.DataFrame, model: _Logistic) -> Prediction:
 
 
 # --- the fitted distribution -------------------------------------------------------------------
-def distribution(st: pl.DataFrame, est) -> Prediction:
-    """Chances, quantiles and tiers of the fitted ``KpiDistribution`` (a fallback to the rules where
-    a state has no value yet: nothing to learn a gap from)."""
+def distribution(st: pl.DataFrame, est, chance: np.ndarray | None = None, method: str = DISTRIBUTION) -> Prediction:
+    """Chances, quantiles and tiers of the fitted ``KpiDistribution``; with ``chance`` (another model's),
+    the distribution conditioned on it."""
     a = _arrays(st)
     if st.height == 0:
         return rules(st)
     X = design(st)
     edge = np.where(a["strict"], 1e-9, 0.0)
-    p = est.exceed(X, edge)
-    q = unsquash(est.quantiles(X, (0.1, 0.5, 0.9)))
+    loc = None if chance is None else est.locate(X, chance, edge)
+    p = est.exceed(X, edge, loc) if chance is None else np.asarray(chance, float)
+    q = unsquash(est.quantiles(X, (0.1, 0.5, 0.9), loc))
     vals = [_value(a, q[:, j]) for j in range(3)]
     lo, mid, hi = (np.where(a["d"] > 0, vals[j], vals[2 - j]) for j in range(3))
     tiers = np.full((st.height, len(s.TIERS)), np.nan)
@@ -316,15 +338,17 @@ def distribution(st: pl.DataFrame, est) -> Prediction:
         ok = np.isfinite(thr)
         if ok.any():
             g = np.where(ok, a["d"] * (np.where(ok, thr, 0) - a["t"]) / a["scale"], 0.0)
-            tiers[:, j] = np.where(ok, est.exceed(X, squash(np.clip(g, -KF.CLIP, KF.CLIP))), np.nan)
+            tiers[:, j] = np.where(ok, est.exceed(X, squash(np.clip(g, -KF.CLIP, KF.CLIP)), loc), np.nan)
+    if chance is not None:  # tiers at the target itself must read the chance exactly
+        tiers = np.minimum(tiers, np.where(np.isfinite(tiers), 1.0, np.nan))
     fallback = rules(st)
-    unknown = ~a["known"]
+    unknown = np.zeros(st.height, bool)  # the model covers states with no value yet
     extra: dict = {}
     if KF.GAP_END in st.columns:  # a backtest: the PIT of the realised gap, for the dependence
         realised = st[KF.GAP_END].cast(pl.Float64).to_numpy()
-        extra["pit"] = np.where(unknown, np.nan, 1.0 - est.exceed(X, squash(realised)))
+        extra["pit"] = np.where(unknown, np.nan, 1.0 - est.exceed(X, squash(realised), loc))
     pr = Prediction(
-        DISTRIBUTION,
+        method,
         np.where(unknown, fallback.p, p),
         np.where(unknown, fallback.lo, lo),
         np.where(unknown, fallback.mid, mid),
@@ -377,7 +401,9 @@ def _fit_methods(train: pl.DataFrame, half_life: float) -> dict:
 def predict_all(st: pl.DataFrame, fitted: dict) -> dict[str, Prediction]:
     """Every candidate's prediction for the states (fitted ones only where ``fitted`` has them)."""
     out = {RULES: rules(st), NAIVE: naive(st)}
-    if LOGIT in fitted:
+    if LOGIT in fitted and DISTRIBUTION in fitted:
+        out[LOGIT] = distribution(st, fitted[DISTRIBUTION], fitted[LOGIT].predict(design(st)), LOGIT)
+    elif LOGIT in fitted:
         out[LOGIT] = _classifier(LOGIT, st, fitted[LOGIT])
     if fitted.get(NAIVE_LOGISTIC):
         p = np.full(st.height, np.nan)
@@ -458,11 +484,12 @@ def reliability(predictions: pl.DataFrame, bins: int = 10) -> pl.DataFrame:
 
 
 def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False) -> KpiBacktest:
-    """Rolling origin by fiscal year: each year after the first predicted by every candidate fitted on the
-    years before it; the champion has the lowest Brier score among the distributional candidates."""
+    """Rolling origin by fiscal year: each year from the third (the second, with only two) predicted by every
+    candidate fitted on the years before it; the champion has the lowest Brier score among the candidates
+    giving a distribution."""
     years = sorted(int(y) for y in rows[s.FISCAL_YEAR].unique().to_list())
     parts = []
-    for year in years[1:]:
+    for year in years[2 if len(years) >= 3 else 1 :]:
         test = rows.filter(pl.col(s.FISCAL_YEAR) == year)
         fitted = _fit_methods(rows.filter(pl.col(s.FISCAL_YEAR) < year), half_life)
         for name, pr in predict_all(test, fitted).items():
@@ -470,7 +497,7 @@ def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False
                 test.select(*KF.KEY, KF.ORIGIN, KF.MET).with_columns(
                     pl.lit(name).alias(METHOD),
                     pl.Series(P_ATTAIN, pr.p),
-                    pl.Series("pit", _pit(test, pr) if name == DISTRIBUTION else np.full(test.height, np.nan)),
+                    pl.Series("pit", _pit(test, pr)),
                 )
             )
     preds = pl.concat(parts) if parts else pl.DataFrame(schema={METHOD: pl.String, P_ATTAIN: pl.Float64})
@@ -482,12 +509,28 @@ def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False
         )
         dist = overall.filter(pl.col(METHOD).is_in(list(DISTRIBUTIONAL))).sort("brier")
         champion = str(dist[METHOD][0]) if dist.height else RULES
-    rho = dependence(preds.filter(pl.col(METHOD) == DISTRIBUTION)) if parts else None
+    rho = dependence(preds.filter(pl.col(METHOD) == champion)) if parts else None  # on the champion's PIT values
     out = KpiBacktest(preds, metrics, champion, rho, years=years)
-    if fit_final and champion == DISTRIBUTION:
+    if fit_final and champion in (DISTRIBUTION, LOGIT):
         final = _fit_methods(rows, half_life)
-        out.model = final[DISTRIBUTION].to_dict() if DISTRIBUTION in final else None
+        if DISTRIBUTION in final:
+            out.model = {
+                "champion": champion,
+                "distribution": final[DISTRIBUTION].to_dict(),
+                "logit": final[LOGIT].to_dict() if champion == LOGIT else None,
+            }
     return out
+
+
+def fitted(st: pl.DataFrame, model: dict) -> Prediction:
+    """The prediction of a saved KPI model (``backtest(...).model``: plain numbers) for KPI states."""
+    from forecast.model.kpi_model import KpiDistribution  # lazy: scikit-learn, only where a KPI model runs
+
+    est = KpiDistribution.from_dict(model.get("distribution") or model)
+    if model.get("champion") == LOGIT and model.get("logit"):
+        chance = _Logistic.from_dict(model["logit"]).predict(design(st)) if st.height else None
+        return distribution(st, est, chance, LOGIT)
+    return distribution(st, est)
 
 
 def _pit(st: pl.DataFrame, pr: Prediction) -> np.ndarray:
@@ -542,7 +585,7 @@ def train(kpis: pl.DataFrame | None, results: pl.DataFrame | None, basis: str, h
     is the fitted distribution, its parameters (plain numbers); ``trained`` says whether a model was fitted
     and ``reason`` why not."""
     if kpis is None or results is None or kpis.is_empty():
-        return {"trained": False, "reason": "the history has no KPIs", "basis": basis}
+        return {"trained": False, "reason": "the history has no KPIs", "reason_code": "history_no_kpis", "basis": basis}
     rows = KF.training_rows(kpis, results)
     years = sorted(int(y) for y in rows[s.FISCAL_YEAR].unique().to_list()) if rows.height else []
     if len(years) < MIN_YEARS:
@@ -565,6 +608,7 @@ def train(kpis: pl.DataFrame | None, results: pl.DataFrame | None, basis: str, h
     return {
         "trained": bt.model is not None,
         "reason": "" if bt.model is not None else "the rules scored better than the fitted model in the backtest",
+        "reason_code": "" if bt.model is not None else "rules_better",
         "basis": basis,
         "years": years,
         "rows": rows.height,

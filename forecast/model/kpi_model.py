@@ -147,15 +147,29 @@ class KpiDistribution(RegressorMixin, BaseEstimator):
         Xs = self._standardise(X)
         return Xs @ self.loc_coef_ + self.loc_intercept_, self._spread(Xs)
 
-    def exceed(self, X, thresholds) -> np.ndarray:
-        """P(z >= threshold) per row (``thresholds``: one per row, or a scalar), recalibrated."""
-        loc, spread = self.location_spread(X)
+    def _located(self, X, loc) -> tuple[np.ndarray, np.ndarray]:
+        fitted, spread = self.location_spread(X)
+        return (fitted if loc is None else np.asarray(loc, float)), spread
+
+    def exceed(self, X, thresholds, loc=None) -> np.ndarray:
+        """P(z >= threshold) per row (``thresholds``: one per row, or a scalar), recalibrated; ``loc`` replaces
+        the fitted locations (see ``locate``)."""
+        loc, spread = self._located(X, loc)
         t = np.broadcast_to(np.asarray(thresholds, float), loc.shape)
         return np.clip(self._map(self._raw_exceed(loc, spread, t)), 0.0, 1.0)
 
-    def quantiles(self, X, levels=(0.1, 0.5, 0.9)) -> np.ndarray:
+    def locate(self, X, chance, thresholds) -> np.ndarray:
+        """Locations that give each row the chance ``chance`` of z >= threshold, spread and shape kept: the
+        distribution of a row conditioned on a chance another model gave (so quantiles and tiers agree with it)."""
+        _, spread = self.location_spread(X)
+        raw = np.interp(np.asarray(chance, float), self.iso_y_, self.iso_x_)  # undo the recalibration
+        levels = np.arange(1, GRID + 1) / (GRID + 1)
+        u = np.interp(1.0 - raw, levels, self.grid_)
+        return np.asarray(thresholds, float) - spread * u
+
+    def quantiles(self, X, levels=(0.1, 0.5, 0.9), loc=None) -> np.ndarray:
         """Quantiles of the recalibrated distribution of z: one row per row of X, one column per level."""
-        loc, spread = self.location_spread(X)
+        loc, spread = self._located(X, loc)
         values = loc[:, None] + spread[:, None] * self.grid_[None, :]  # candidate values, ascending
         raw = 1.0 - np.arange(1, GRID + 1) / (GRID + 1)  # P(z >= value_j) before recalibration
         below = 1.0 - self._map(raw)  # recalibrated P(z < value_j), non-decreasing in j

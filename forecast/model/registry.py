@@ -366,11 +366,22 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
                     "rows": None,
                     "champions": "",
                     "mae_disbursed_pp": "",
+                    "kpi_model": "",
                     "signature": "",
                 }
             )
             continue
-        metrics = pl.DataFrame(m["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
+        metrics = (
+            pl.DataFrame(m["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
+            if m.get("metrics")
+            else pl.DataFrame({"origin_quarter": [], "mae_disbursed_pp": []})
+        )
+        k = m.get("kpi") or {}
+        kpi_model = (
+            f"{k.get('champion')} (Brier {(k.get('brier') or {}).get(k.get('champion'), float('nan')):.3f})"
+            if k.get("trained")
+            else "rules (no KPI history)"
+        )
         taken = accepted(root, v)
         signature = (
             ""
@@ -390,12 +401,13 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
                 "created_at": m["created_at"],
                 "author": (m.get("author") or {}).get("user", ""),
                 "basis": m["basis"],
-                "years": f"{min(m['years'])}-{max(m['years'])}",
+                "years": f"{min(m['years'])}-{max(m['years'])}" if m.get("years") else "",
                 "rows": m.get("rows"),
                 "champions": ", ".join(f"Q{q}: {c}" for q, c in sorted(m["champions"].items())),
                 "mae_disbursed_pp": ", ".join(
                     f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}" for r in metrics.iter_rows(named=True)
                 ),
+                "kpi_model": kpi_model,
                 "signature": signature,
             }
         )
@@ -411,6 +423,7 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
             "rows": pl.Int64,
             "champions": pl.String,
             "mae_disbursed_pp": pl.String,
+            "kpi_model": pl.String,
             "signature": pl.String,
         },
     )
