@@ -19,10 +19,18 @@ TH_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # month names as read in dates (every Thai spelling: full, abbreviated, without dots)
 READ_TH_MONTHS = {
-    1: ("มกราคม", "ม.ค.", "มค"), 2: ("กุมภาพันธ์", "ก.พ.", "กพ"), 3: ("มีนาคม", "มี.ค.", "มีค"),
-    4: ("เมษายน", "เม.ย.", "เมย"), 5: ("พฤษภาคม", "พ.ค.", "พค"), 6: ("มิถุนายน", "มิ.ย.", "มิย"),
-    7: ("กรกฎาคม", "ก.ค.", "กค"), 8: ("สิงหาคม", "ส.ค.", "สค"), 9: ("กันยายน", "ก.ย.", "กย"),
-    10: ("ตุลาคม", "ต.ค.", "ตค"), 11: ("พฤศจิกายน", "พ.ย.", "พย"), 12: ("ธันวาคม", "ธ.ค.", "ธค"),
+    1: ("มกราคม", "ม.ค.", "มค"),
+    2: ("กุมภาพันธ์", "ก.พ.", "กพ"),
+    3: ("มีนาคม", "มี.ค.", "มีค"),
+    4: ("เมษายน", "เม.ย.", "เมย"),
+    5: ("พฤษภาคม", "พ.ค.", "พค"),
+    6: ("มิถุนายน", "มิ.ย.", "มิย"),
+    7: ("กรกฎาคม", "ก.ค.", "กค"),
+    8: ("สิงหาคม", "ส.ค.", "สค"),
+    9: ("กันยายน", "ก.ย.", "กย"),
+    10: ("ตุลาคม", "ต.ค.", "ตค"),
+    11: ("พฤศจิกายน", "พ.ย.", "พย"),
+    12: ("ธันวาคม", "ธ.ค.", "ธค"),
 }
 READ_EN_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MONTH_NAMES: dict[str, int] = {
@@ -111,8 +119,7 @@ class FiscalCalendar:
         if lang == "th":
             era = "พ.ศ." if self.era == "BE" else "ค.ศ."
             shift = BE_OFFSET if self.era == "BE" else 0
-            span = (f"{TH_MONTHS[start.month - 1]} {start.year + shift} - "
-                    f"{TH_MONTHS[end.month - 1]} {end.year + shift}")
+            span = f"{TH_MONTHS[start.month - 1]} {start.year + shift} - {TH_MONTHS[end.month - 1]} {end.year + shift}"
             return f"ปีงบประมาณ {era} {fiscal_year} ({span})"
         era = "B.E." if self.era == "BE" else "C.E."
         return f"FY {fiscal_year} {era} ({span})"
@@ -142,4 +149,3 @@ class FiscalCalendar:
 
     def to_dict(self) -> dict:
         return asdict(self)
-

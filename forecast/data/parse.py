@@ -33,18 +33,28 @@ _NUMBER_RE = r"^\(?[-+]?(\d+\.?\d*|\.\d+)\)?$"
 # Thousands separators are accepted only in their place: 1,234,567.5 - never 1,5 or 1,00 (comma decimals).
 _GROUPED_RE = r"^\(?[-+]?\d{1,3}(,\d{3})+(\.\d*)?\)?$"
 # Words that make an amount ambiguous (which unit?): currencies and percent.
-CURRENCY_WORDS = ("ล้านบาท", "บาท", "ลบ.", "mthb", "thb", "baht", "amd", "usd", "eur", "$", "€", "฿", "dram",
-                  "million", "ล้าน")
+CURRENCY_WORDS = (
+    "ล้านบาท",
+    "บาท",
+    "ลบ.",
+    "mthb",
+    "thb",
+    "baht",
+    "amd",
+    "usd",
+    "eur",
+    "$",
+    "€",
+    "฿",
+    "dram",
+    "million",
+    "ล้าน",
+)
 
 
 def normalize_text(raw: pl.Expr) -> pl.Expr:
     """Trim, map Thai digits and odd spaces, NFC-normalise; empty becomes null."""
-    out = (
-        raw.cast(pl.String)
-        .str.normalize("NFC")
-        .str.replace_all("[\u00a0\u200b\u2009\ufeff]", " ")
-        .str.strip_chars()
-    )
+    out = raw.cast(pl.String).str.normalize("NFC").str.replace_all("[\u00a0\u200b\u2009\ufeff]", " ").str.strip_chars()
     return pl.when(out == "").then(None).otherwise(out)
 
 
@@ -69,8 +79,13 @@ def _signed(t: pl.Expr) -> pl.Expr:
 def _ungrouped(t: pl.Expr) -> pl.Expr:
     """Spaces dropped; commas dropped only where they group thousands (else the cell fails)."""
     t = t.str.replace_all(r"\s", "")
-    return pl.when(~t.str.contains(",")).then(t).when(t.str.contains(_GROUPED_RE)).then(
-        t.str.replace_all(",", "")).otherwise(None)
+    return (
+        pl.when(~t.str.contains(","))
+        .then(t)
+        .when(t.str.contains(_GROUPED_RE))
+        .then(t.str.replace_all(",", ""))
+        .otherwise(None)
+    )
 
 
 def _number_text(raw: pl.Expr) -> pl.Expr:
@@ -115,7 +130,8 @@ def shift_decimal(raw: pl.Expr, places: int) -> pl.Expr:
     whole = padded.str.slice(0, point).str.strip_chars_start("0")
     fraction = padded.str.slice(point).str.strip_chars_end("0")
     out = pl.when(whole == "").then(pl.lit("0")).otherwise(whole) + pl.when(fraction == "").then(pl.lit("")).otherwise(
-        "." + fraction)
+        "." + fraction
+    )
     out = pl.when(neg).then("-" + out).otherwise(out)
     return pl.when(t.is_null()).then(raw.cast(pl.String)).otherwise(out)
 
@@ -129,10 +145,10 @@ def money_problem(raw: pl.Expr) -> pl.Expr:
         pl.when(t.str.contains("%") | t.str.contains("ร้อยละ"))
         .then(pl.lit("a percent is not an amount; give the amount itself"))
         .when(pl.any_horizontal(t.str.contains(w, literal=True) for w in CURRENCY_WORDS))
-        .then(pl.lit("a currency or unit word makes the amount ambiguous; give the bare number in the "
-                     "store's unit"))
-        .when(numeric & (bare.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$")
-                         | bare.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$")))
+        .then(pl.lit("a currency or unit word makes the amount ambiguous; give the bare number in the store's unit"))
+        .when(
+            numeric & (bare.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | bare.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
+        )
         .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
         .when(numeric & bare.str.contains(r"\d,\d") & ~bare.str.contains(_GROUPED_RE))
         .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5"))
@@ -145,8 +161,12 @@ def money_problem(raw: pl.Expr) -> pl.Expr:
 def identifier(raw: pl.Expr) -> pl.Expr:
     """Any text of 1-128 characters, case kept, without control characters or leading/trailing spaces."""
     t = raw.cast(pl.String).str.normalize("NFC")
-    bad = (t.str.contains(r"[\p{Cc}\p{Cf}]") | (t != t.str.strip_chars()) | (t.str.len_chars() > s.ID_MAX)
-           | (t.str.len_chars() == 0))
+    bad = (
+        t.str.contains(r"[\p{Cc}\p{Cf}]")
+        | (t != t.str.strip_chars())
+        | (t.str.len_chars() > s.ID_MAX)
+        | (t.str.len_chars() == 0)
+    )
     return pl.when(bad).then(None).otherwise(t)
 
 
@@ -204,15 +224,17 @@ def date(raw: pl.Expr) -> pl.Expr:
         dmy.struct.field("m").cast(pl.Int32, strict=False),
         month_name.replace_strict(MONTH_NAMES, default=None, return_dtype=pl.Int32),
         month_name.str.slice(0, 3).replace_strict(
-            {k: v for k, v in MONTH_NAMES.items() if k in _EN_MONTHS}, default=None, return_dtype=pl.Int32),
+            {k: v for k, v in MONTH_NAMES.items() if k in _EN_MONTHS}, default=None, return_dtype=pl.Int32
+        ),
     )
     year = pl.coalesce(*(g.struct.field("y").cast(pl.Int32, strict=False) for g in (iso, dmy, named)))
     day = pl.coalesce(*(g.struct.field("d").cast(pl.Int32, strict=False) for g in (iso, dmy, named)))
     valid = month.is_between(1, 12) & day.is_between(1, 31)
     year_ce = _year_to_ce(year)
     return pl.when(valid).then(
-        pl.concat_str(year_ce.cast(pl.String), month.cast(pl.String).str.zfill(2),
-                      day.cast(pl.String).str.zfill(2), separator="-").str.to_date("%Y-%m-%d", strict=False)
+        pl.concat_str(
+            year_ce.cast(pl.String), month.cast(pl.String).str.zfill(2), day.cast(pl.String).str.zfill(2), separator="-"
+        ).str.to_date("%Y-%m-%d", strict=False)
     )
 
 
@@ -221,23 +243,34 @@ def date_problem(raw: pl.Expr) -> pl.Expr:
     t = _digits(normalize_text(raw)).str.to_lowercase()
     two = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{2})$")
     y, m, d = (two.struct.field(k) for k in ("y", "m", "d"))
-    return pl.when(y.is_not_null()).then(pl.format(
-        "a two-digit year is ambiguous: {}/{}/25{} (B.E.) or {}/{}/20{} (C.E.)? Write the year in full",
-        d, m, y, d, m, y))
+    return pl.when(y.is_not_null()).then(
+        pl.format(
+            "a two-digit year is ambiguous: {}/{}/25{} (B.E.) or {}/{}/20{} (C.E.)? Write the year in full",
+            d,
+            m,
+            y,
+            d,
+            m,
+            y,
+        )
+    )
 
 
 def integer_problem(raw: pl.Expr) -> pl.Expr:
     t = _digits(normalize_text(raw))
     return pl.when(t.str.contains(r"\d,\d") & ~t.str.replace_all(r"\s", "").str.contains(_GROUPED_RE)).then(
-        pl.lit("thousands separators must group three digits"))
+        pl.lit("thousands separators must group three digits")
+    )
 
 
 def number_problem(raw: pl.Expr) -> pl.Expr:
     t = _digits(normalize_text(raw)).str.replace_all(_DECORATION_RE, "").str.replace_all(r"\s", "")
-    return (pl.when(t.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | t.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
-            .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
-            .when(t.str.contains(r"\d,\d") & ~t.str.contains(_GROUPED_RE))
-            .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5")))
+    return (
+        pl.when(t.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | t.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
+        .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
+        .when(t.str.contains(r"\d,\d") & ~t.str.contains(_GROUPED_RE))
+        .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5"))
+    )
 
 
 def vocabulary(raw: pl.Expr, terms: tuple[s.Term, ...]) -> pl.Expr:
@@ -252,8 +285,15 @@ def parse(raw: pl.Expr, kind: str) -> pl.Expr:
     if kind in s.VOCABULARIES:
         return vocabulary(raw, s.VOCABULARIES[kind])
     return {
-        "int": integer, "quarter": quarter, "money": money, "number": number, "text": text,
-        "name": name, "id": identifier, "date": date, "bool": boolean,
+        "int": integer,
+        "quarter": quarter,
+        "money": money,
+        "number": number,
+        "text": text,
+        "name": name,
+        "id": identifier,
+        "date": date,
+        "bool": boolean,
     }[kind](raw)
 
 
@@ -264,8 +304,10 @@ CANONICAL = {
     "quarter": (r"^[0-9]$", lambda e: e.cast(pl.Int8, strict=False)),
     "money": (r"^-?[0-9]{1,20}(\.[0-9]{1,6})?$", lambda e: e.cast(s.MONEY, strict=False)),
     "number": (r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$", lambda e: e.cast(pl.Float64, strict=False)),
-    "date": (r"^(1[0-9]{3}|20[0-9]{2}|21[0-9]{2})-[0-9]{2}-[0-9]{2}$",
-             lambda e: e.str.to_date("%Y-%m-%d", strict=False)),
+    "date": (
+        r"^(1[0-9]{3}|20[0-9]{2}|21[0-9]{2})-[0-9]{2}-[0-9]{2}$",
+        lambda e: e.str.to_date("%Y-%m-%d", strict=False),
+    ),
     "id": (r"^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,127}$", lambda e: e),
 }
 
@@ -285,8 +327,12 @@ def column(frame: pl.DataFrame, name: str, kind: str) -> pl.Series:
     return out
 
 
-PROBLEMS = {"money": lambda e: money_problem(e), "date": lambda e: date_problem(e),
-            "int": lambda e: integer_problem(e), "number": lambda e: number_problem(e)}
+PROBLEMS = {
+    "money": lambda e: money_problem(e),
+    "date": lambda e: date_problem(e),
+    "int": lambda e: integer_problem(e),
+    "number": lambda e: number_problem(e),
+}
 
 EXPECTED = {
     "int": "a whole number, e.g. 2569",

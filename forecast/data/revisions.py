@@ -20,10 +20,21 @@ from forecast.data import schema as s
 CORRECTION, RESTATEMENT, REVISION = "correction", "restatement", "revision"
 PLANNED = {s.PLAN, s.BUDGET, s.BUDGET_CUT, s.TARGET, *s.PLAN_Q, *s.TIERS.values(), s.PLAN_CUM_REPORTED}
 KEY_TEXT = "key"
-SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {"table": pl.String, s.FISCAL_YEAR: pl.Int32, s.PROJECT_ID: pl.String, KEY_TEXT: pl.String,
-          "column": pl.String, "old_value": pl.String, "old_as_of": pl.Date, "old_vintage": pl.Int32,
-          "new_value": pl.String, "new_as_of": pl.Date, "new_vintage": pl.Int32, "change": pl.Float64,
-          "kind": pl.String}
+SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "table": pl.String,
+    s.FISCAL_YEAR: pl.Int32,
+    s.PROJECT_ID: pl.String,
+    KEY_TEXT: pl.String,
+    "column": pl.String,
+    "old_value": pl.String,
+    "old_as_of": pl.Date,
+    "old_vintage": pl.Int32,
+    "new_value": pl.String,
+    "new_as_of": pl.Date,
+    "new_vintage": pl.Int32,
+    "change": pl.Float64,
+    "kind": pl.String,
+}
 
 
 def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> pl.DataFrame:
@@ -34,28 +45,41 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
     frames = []
     for name, t in s.TABLES.items():
         recs = records.get(name)
-        cols = [c.name for c in t.columns if c.name not in t.record_key
-                and (include_text or c.kind not in ("text", "name"))]
+        cols = [
+            c.name for c in t.columns if c.name not in t.record_key and (include_text or c.kind not in ("text", "name"))
+        ]
         if recs is None or recs.is_empty() or not cols:
             continue
         extra = [k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)]
-        key_text = pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra],
-                                 separator=", ") if extra else pl.lit("")
+        key_text = (
+            pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra], separator=", ")
+            if extra
+            else pl.lit("")
+        )
         # one row per distinct version of a record, in order; only records with two or more can change
-        rows = (recs.sort(s.VINTAGE).unique([*t.key, s.AS_OF, *cols], keep="first")
-                .filter(pl.len().over(t.key) > 1)
-                .sort([*t.key, s.AS_OF, s.VINTAGE], nulls_last=False))
+        rows = (
+            recs.sort(s.VINTAGE)
+            .unique([*t.key, s.AS_OF, *cols], keep="first")
+            .filter(pl.len().over(t.key) > 1)
+            .sort([*t.key, s.AS_OF, s.VINTAGE], nulls_last=False)
+        )
         if rows.is_empty():
             continue
         same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in t.key])
         rows = rows.with_columns(
-            same.alias("_same"), key_text.alias(KEY_TEXT),
-            pl.col(s.AS_OF).shift(1).alias("old_as_of"), pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
+            same.alias("_same"),
+            key_text.alias(KEY_TEXT),
+            pl.col(s.AS_OF).shift(1).alias("old_as_of"),
+            pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
             *(pl.col(c).shift(1).alias(f"_old_{c}") for c in cols),
         )
-        kind = (pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of"))).then(pl.lit(CORRECTION))
-                .when(pl.col("column").is_in(list(PLANNED))).then(pl.lit(REVISION))
-                .otherwise(pl.lit(RESTATEMENT)))
+        kind = (
+            pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of")))
+            .then(pl.lit(CORRECTION))
+            .when(pl.col("column").is_in(list(PLANNED)))
+            .then(pl.lit(REVISION))
+            .otherwise(pl.lit(RESTATEMENT))
+        )
         found_all = []
         for c in cols:
             old = pl.col(f"_old_{c}")
@@ -66,21 +90,36 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
             if found.is_empty():
                 continue
             kind_c = t.column(c).kind
-            found_all.append(found.select(
-                *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
-                pl.lit(name).alias("table"), pl.col(s.FISCAL_YEAR).cast(pl.Int32), s.PROJECT_ID, KEY_TEXT,
-                pl.lit(c).alias("column"), _text(old, kind_c).alias("old_value"), "old_as_of", "old_vintage",
-                _text(pl.col(c), kind_c).alias("new_value"), pl.col(s.AS_OF).alias("new_as_of"),
-                pl.col(s.VINTAGE).alias("new_vintage"),
-            ).with_columns(
-                (pl.col("new_value").cast(pl.Float64, strict=False)
-                 - pl.col("old_value").cast(pl.Float64, strict=False)).round(6).alias("change"),
-                kind.alias("kind"),
-            ))
+            found_all.append(
+                found.select(
+                    *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
+                    pl.lit(name).alias("table"),
+                    pl.col(s.FISCAL_YEAR).cast(pl.Int32),
+                    s.PROJECT_ID,
+                    KEY_TEXT,
+                    pl.lit(c).alias("column"),
+                    _text(old, kind_c).alias("old_value"),
+                    "old_as_of",
+                    "old_vintage",
+                    _text(pl.col(c), kind_c).alias("new_value"),
+                    pl.col(s.AS_OF).alias("new_as_of"),
+                    pl.col(s.VINTAGE).alias("new_vintage"),
+                ).with_columns(
+                    (
+                        pl.col("new_value").cast(pl.Float64, strict=False)
+                        - pl.col("old_value").cast(pl.Float64, strict=False)
+                    )
+                    .round(6)
+                    .alias("change"),
+                    kind.alias("kind"),
+                )
+            )
         if found_all:
-            frames.append(pl.concat(found_all)
-                          .sort([*t.key, "column", "new_as_of", "new_vintage"], nulls_last=False)
-                          .select(list(SCHEMA)))
+            frames.append(
+                pl.concat(found_all)
+                .sort([*t.key, "column", "new_as_of", "new_vintage"], nulls_last=False)
+                .select(list(SCHEMA))
+            )
     if not frames:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat([f.cast(pl.Schema(SCHEMA)) for f in frames])

@@ -222,24 +222,43 @@ class Table:
 
 
 def _fy() -> Column:
-    return Column(FISCAL_YEAR, "int", "Fiscal year, in the store's era (B.E. by default, e.g. 2569).",
-                  "ปีงบประมาณ (พ.ศ. ตามค่าตั้งต้นของคลังข้อมูล เช่น 2569)", required=True)
+    return Column(
+        FISCAL_YEAR,
+        "int",
+        "Fiscal year, in the store's era (B.E. by default, e.g. 2569).",
+        "ปีงบประมาณ (พ.ศ. ตามค่าตั้งต้นของคลังข้อมูล เช่น 2569)",
+        required=True,
+    )
 
 
 def _pid() -> Column:
-    return Column(PROJECT_ID, "id", f"Stable project identifier: any text of 1-{ID_MAX} characters without "
-                  "control characters or leading/trailing spaces (e.g. etda-digital-id, 44000-P174112).",
-                  "รหัสโครงการ (ข้อความ 1-128 ตัวอักษร ไม่มีช่องว่างหน้าหรือท้าย)", required=True)
+    return Column(
+        PROJECT_ID,
+        "id",
+        f"Stable project identifier: any text of 1-{ID_MAX} characters without "
+        "control characters or leading/trailing spaces (e.g. etda-digital-id, 44000-P174112).",
+        "รหัสโครงการ (ข้อความ 1-128 ตัวอักษร ไม่มีช่องว่างหน้าหรือท้าย)",
+        required=True,
+    )
 
 
-def _as_of(doc_en: str = "Date of the report vintage (YYYY-MM-DD; B.E. dates are accepted).",
-           doc_th: str = "ข้อมูล ณ วันที่ของรายงาน", required: bool = True, optional: bool = False) -> Column:
+def _as_of(
+    doc_en: str = "Date of the report vintage (YYYY-MM-DD; B.E. dates are accepted).",
+    doc_th: str = "ข้อมูล ณ วันที่ของรายงาน",
+    required: bool = True,
+    optional: bool = False,
+) -> Column:
     return Column(AS_OF, "date", doc_en, doc_th, required=required, optional=optional)
 
 
 def _money(name: str, en: str, th: str, **kw) -> Column:
-    return Column(name, "money", en + " In the store's unit (million baht by default), up to six decimals.",
-                  th + " (หน่วยตามคลังข้อมูล ค่าเริ่มต้นล้านบาท)", **kw)
+    return Column(
+        name,
+        "money",
+        en + " In the store's unit (million baht by default), up to six decimals.",
+        th + " (หน่วยตามคลังข้อมูล ค่าเริ่มต้นล้านบาท)",
+        **kw,
+    )
 
 
 PROJECTS = Table(
@@ -250,20 +269,26 @@ PROJECTS = Table(
     (
         _fy(),
         _pid(),
-        _as_of(required=False, optional=True,
-               doc_en="Date from which this budget holds (a revision); empty or left out: from the start of "
-                      "the fiscal year.",
-               doc_th="วันที่งบประมาณนี้มีผล (กรณีปรับงบ) ว่างได้"),
-        Column(NAME_TH, "name", "Project name in Thai, as printed (give this or name_en).",
-               "ชื่อโครงการ (ภาษาไทย)"),
+        _as_of(
+            required=False,
+            optional=True,
+            doc_en="Date from which this budget holds (a revision); empty or left out: from the start of "
+            "the fiscal year.",
+            doc_th="วันที่งบประมาณนี้มีผล (กรณีปรับงบ) ว่างได้",
+        ),
+        Column(NAME_TH, "name", "Project name in Thai, as printed (give this or name_en).", "ชื่อโครงการ (ภาษาไทย)"),
         Column(NAME_EN, "name", "Project name in English (give this or name_th).", "ชื่อโครงการ (ภาษาอังกฤษ)"),
         Column(PLAN_LINE, "text", "Strategic plan line (แผนงาน), as printed.", "แผนงาน"),
         Column(OWNER, "text", "Responsible person or unit, as printed; may be empty.", "ผู้รับผิดชอบ"),
         _money(BUDGET, "Approved annual budget.", "วงเงินงบประมาณ", required=True),
-        _money(BUDGET_CUT, "Cut made at the sub-committee stage; 0 if none.", "ปรับลดงบประมาณในชั้นอนุกรรมการฯ",
-               default=0),
-        Column(AGENCY, "text", "Agency that owns the project (optional; for multi-agency stores).",
-               "หน่วยงานเจ้าของโครงการ", optional=True),
+        _money(BUDGET_CUT, "Cut made at the sub-committee stage; 0 if none.", "ปรับลดงบประมาณในชั้นอนุกรรมการฯ", default=0),
+        Column(
+            AGENCY,
+            "text",
+            "Agency that owns the project (optional; for multi-agency stores).",
+            "หน่วยงานเจ้าของโครงการ",
+            optional=True,
+        ),
     ),
     key=(FISCAL_YEAR, PROJECT_ID),
     vintage=AS_OF,
@@ -282,14 +307,30 @@ FINANCE = Table(
         _money(DISBURSED, "Disbursed (paid out) in the quarter.", "ผลการเบิกจ่ายในไตรมาส"),
         _money(COMMITTED, "Net change in commitments in the quarter; may be negative.", "ผูกพัน (สุทธิในไตรมาส)"),
         _money(SPEND, "Spending = disbursed + committed.", "ผลใช้จ่าย (เบิกจ่าย+ผูกพัน)"),
-        _money(PLAN_CUM_REPORTED, "Cumulative plan to this quarter as printed in a summary table, if printed.",
-               "แผนสะสมตามที่พิมพ์ในตารางสรุป", optional=True),
-        _money(DISBURSED_CUM_REPORTED, "Cumulative disbursed to this quarter as printed, if printed.",
-               "เบิกจ่ายสะสมตามที่พิมพ์", optional=True),
-        _money(COMMITTED_CUM_REPORTED, "Cumulative committed to this quarter as printed, if printed.",
-               "ผูกพันสะสมตามที่พิมพ์", optional=True),
-        _money(SPEND_CUM_REPORTED, "Cumulative spending to this quarter as printed, if printed.",
-               "ผลใช้จ่ายสะสมตามที่พิมพ์", optional=True),
+        _money(
+            PLAN_CUM_REPORTED,
+            "Cumulative plan to this quarter as printed in a summary table, if printed.",
+            "แผนสะสมตามที่พิมพ์ในตารางสรุป",
+            optional=True,
+        ),
+        _money(
+            DISBURSED_CUM_REPORTED,
+            "Cumulative disbursed to this quarter as printed, if printed.",
+            "เบิกจ่ายสะสมตามที่พิมพ์",
+            optional=True,
+        ),
+        _money(
+            COMMITTED_CUM_REPORTED,
+            "Cumulative committed to this quarter as printed, if printed.",
+            "ผูกพันสะสมตามที่พิมพ์",
+            optional=True,
+        ),
+        _money(
+            SPEND_CUM_REPORTED,
+            "Cumulative spending to this quarter as printed, if printed.",
+            "ผลใช้จ่ายสะสมตามที่พิมพ์",
+            optional=True,
+        ),
     ),
     key=(FISCAL_YEAR, PROJECT_ID, QUARTER),
     vintage=AS_OF,
@@ -302,33 +343,58 @@ KPIS = Table(
     (
         _fy(),
         _pid(),
-        Column(KPI_ID, "id", "KPI identifier within the project (e.g. 1, 2.1).", "รหัสตัวชี้วัดในโครงการ",
-               required=True),
+        Column(KPI_ID, "id", "KPI identifier within the project (e.g. 1, 2.1).", "รหัสตัวชี้วัดในโครงการ", required=True),
         _as_of(),
         Column(NAME_TH, "name", "KPI name in Thai, as printed (give this or name_en).", "ชื่อตัวชี้วัด"),
         Column(NAME_EN, "name", "KPI name in English (give this or name_th).", "ชื่อตัวชี้วัด (ภาษาอังกฤษ)"),
-        Column(SOURCE, "source", "Who set the KPI: budget_bureau, opdc or other.",
-               "ผู้กำหนด: สำนักงบประมาณ (budget_bureau) ก.พ.ร. (opdc) อื่น ๆ (other)", required=True),
-        Column(UNIT, "unit", "Unit of the target: " + ", ".join(u.code for u in UNITS) + ".",
-               "หน่วยนับ", required=True),
-        Column(COMPARATOR, "comparator", "How a result meets the target: >= (at least), > (more than), "
-               "<= (at most) or < (less than); <= and < are KPIs where lower is better (injury rates, waiting times).",
-               ">= (ไม่น้อยกว่า) > (มากกว่า) <= (ไม่เกิน) หรือ < (น้อยกว่า)", required=True),
+        Column(
+            SOURCE,
+            "source",
+            "Who set the KPI: budget_bureau, opdc or other.",
+            "ผู้กำหนด: สำนักงบประมาณ (budget_bureau) ก.พ.ร. (opdc) อื่น ๆ (other)",
+            required=True,
+        ),
+        Column(UNIT, "unit", "Unit of the target: " + ", ".join(u.code for u in UNITS) + ".", "หน่วยนับ", required=True),
+        Column(
+            COMPARATOR,
+            "comparator",
+            "How a result meets the target: >= (at least), > (more than), "
+            "<= (at most) or < (less than); <= and < are KPIs where lower is better (injury rates, waiting times).",
+            ">= (ไม่น้อยกว่า) > (มากกว่า) <= (ไม่เกิน) หรือ < (น้อยกว่า)",
+            required=True,
+        ),
         Column(TARGET, "number", "Year-end target, in the unit.", "เป้าหมายทั้งปี", required=True),
-        *(Column(p, "number", f"Plan for Q{i}, empty where none.", f"แผนไตรมาส {i}")
-          for i, p in enumerate(PLAN_Q, start=1)),
-        Column(PLAN_IS_CUMULATIVE, "bool",
-               "true if the quarterly plans are cumulative levels, false if they are increments.",
-               "แผนรายไตรมาสเป็นยอดสะสม (true) หรือรายไตรมาส (false)", required=True),
-        *(Column(t, "number", f"Threshold for the {p}-point tier, empty where none.",
-                 f"เกณฑ์ระดับ {p} คะแนน") for p, t in TIERS.items()),
-        Column(SOURCE_TEXT, "text", "Heading of the KPI table as printed (e.g. draft status).",
-               "หัวตารางตัวชี้วัดตามที่พิมพ์", optional=True),
-        Column(MEASURE, "measure", "What the value is: cumulative (counts that add up over the year), level "
-               "(percentages, rates, averages, indices: the latest value is the year's value so far) or milestone "
-               "(a handful of discrete deliverables). Empty or absent: inferred (see validate --rules).",
-               "ลักษณะค่า: สะสม (cumulative) ระดับ (level เช่น ร้อยละ อัตรา ค่าเฉลี่ย) หรือผลผลิต (milestone) "
-               "เว้นว่างได้ ระบบจะอนุมานให้", optional=True),
+        *(
+            Column(p, "number", f"Plan for Q{i}, empty where none.", f"แผนไตรมาส {i}")
+            for i, p in enumerate(PLAN_Q, start=1)
+        ),
+        Column(
+            PLAN_IS_CUMULATIVE,
+            "bool",
+            "true if the quarterly plans are cumulative levels, false if they are increments.",
+            "แผนรายไตรมาสเป็นยอดสะสม (true) หรือรายไตรมาส (false)",
+            required=True,
+        ),
+        *(
+            Column(t, "number", f"Threshold for the {p}-point tier, empty where none.", f"เกณฑ์ระดับ {p} คะแนน")
+            for p, t in TIERS.items()
+        ),
+        Column(
+            SOURCE_TEXT,
+            "text",
+            "Heading of the KPI table as printed (e.g. draft status).",
+            "หัวตารางตัวชี้วัดตามที่พิมพ์",
+            optional=True,
+        ),
+        Column(
+            MEASURE,
+            "measure",
+            "What the value is: cumulative (counts that add up over the year), level "
+            "(percentages, rates, averages, indices: the latest value is the year's value so far) or milestone "
+            "(a handful of discrete deliverables). Empty or absent: inferred (see validate --rules).",
+            "ลักษณะค่า: สะสม (cumulative) ระดับ (level เช่น ร้อยละ อัตรา ค่าเฉลี่ย) หรือผลผลิต (milestone) เว้นว่างได้ ระบบจะอนุมานให้",
+            optional=True,
+        ),
     ),
     key=(FISCAL_YEAR, PROJECT_ID, KPI_ID),
     vintage=AS_OF,
@@ -344,12 +410,14 @@ KPI_RESULTS = Table(
         Column(KPI_ID, "id", "KPI identifier within the project.", "รหัสตัวชี้วัด", required=True),
         Column(QUARTER, "quarter", "Fiscal quarter, 1-4.", "ไตรมาส (1-4)", required=True),
         _as_of(),
-        Column(VALUE, "number",
-               "Value to date at the end of the quarter, in the KPI's unit (cumulative for counts); "
-               "empty where the report gives no number.",
-               "ผลสะสมถึงสิ้นไตรมาส (ว่างถ้ารายงานไม่ระบุตัวเลข)"),
-        Column(STATUS_TEXT, "text", "The report's own words for the result.", "ผลการดำเนินงานตามที่รายงาน",
-               required=True),
+        Column(
+            VALUE,
+            "number",
+            "Value to date at the end of the quarter, in the KPI's unit (cumulative for counts); "
+            "empty where the report gives no number.",
+            "ผลสะสมถึงสิ้นไตรมาส (ว่างถ้ารายงานไม่ระบุตัวเลข)",
+        ),
+        Column(STATUS_TEXT, "text", "The report's own words for the result.", "ผลการดำเนินงานตามที่รายงาน", required=True),
     ),
     key=(FISCAL_YEAR, PROJECT_ID, KPI_ID, QUARTER),
     vintage=AS_OF,
@@ -367,10 +435,22 @@ TARGETS = Table(
     (
         _fy(),
         _as_of("Date the targets were set (YYYY-MM-DD).", "วันที่กำหนดเป้าหมาย"),
-        Column(YEAR_END, "number", "Year-end disbursement target, a share of the budget in (0, 1], e.g. 0.93.",
-               "เป้าหมายเบิกจ่ายสิ้นปี (สัดส่วน เช่น 0.93)", required=True),
-        *(Column(q, "number", f"Cumulative disbursement target by the end of Q{i}, a share; empty where none.",
-                 f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}") for i, q in enumerate(QUARTER_TARGETS, start=1)),
+        Column(
+            YEAR_END,
+            "number",
+            "Year-end disbursement target, a share of the budget in (0, 1], e.g. 0.93.",
+            "เป้าหมายเบิกจ่ายสิ้นปี (สัดส่วน เช่น 0.93)",
+            required=True,
+        ),
+        *(
+            Column(
+                q,
+                "number",
+                f"Cumulative disbursement target by the end of Q{i}, a share; empty where none.",
+                f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}",
+            )
+            for i, q in enumerate(QUARTER_TARGETS, start=1)
+        ),
         Column(NOTE, "text", "Where the targets come from (e.g. a cabinet resolution).", "ที่มาของเป้าหมาย"),
     ),
     key=(FISCAL_YEAR,),

@@ -47,8 +47,9 @@ def provenance(projects: pl.DataFrame, paths: list[Path] | None = None) -> str:
     if projects.is_empty():
         return HISTORY
     names = [c for c in (s.NAME_EN, s.NAME_TH) if c in projects.columns]
-    tagged = any(projects[c].cast(pl.String).str.to_lowercase().str.contains(SYNTHETIC_TAG, literal=True).any()
-                 for c in names)
+    tagged = any(
+        projects[c].cast(pl.String).str.to_lowercase().str.contains(SYNTHETIC_TAG, literal=True).any() for c in names
+    )
     return SYNTHETIC if tagged or projects[s.PROJECT_ID].str.starts_with(SYNTHETIC_PREFIX).any() else HISTORY
 
 
@@ -58,8 +59,10 @@ def parse_as_of(text: str | dt.date) -> dt.date:
         return text
     value = pl.select(parse.date(pl.lit(str(text)))).item()
     if value is None:
-        raise InputError(f"a report date must be 'latest' or a date such as 2026-03-31 (Thai and B.E. forms "
-                         f"are accepted); got {text!r}.")
+        raise InputError(
+            f"a report date must be 'latest' or a date such as 2026-03-31 (Thai and B.E. forms "
+            f"are accepted); got {text!r}."
+        )
     return value
 
 
@@ -86,8 +89,12 @@ def started(versions: pl.DataFrame, cutoff: dt.date | None, calendar: FiscalCale
     return versions.filter(start <= pl.lit(cutoff))
 
 
-def at(versions: Mapping[str, pl.DataFrame], as_of: str | dt.date | None, calendar: FiscalCalendar,
-       last_years: int | None = None) -> tuple[dt.date | None, dict[str, pl.DataFrame]]:
+def at(
+    versions: Mapping[str, pl.DataFrame],
+    as_of: str | dt.date | None,
+    calendar: FiscalCalendar,
+    last_years: int | None = None,
+) -> tuple[dt.date | None, dict[str, pl.DataFrame]]:
     """Every table as known at ``as_of`` ("latest": everything), and the report in effect then.
 
     At a date, a row counts when it was reported on or before it (an undated projects row from the
@@ -97,8 +104,10 @@ def at(versions: Mapping[str, pl.DataFrame], as_of: str | dt.date | None, calend
     they are kept whatever their date.
     """
     cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)
-    known = {n: started(v if n in s.POLICY_TABLES else known_at(v, cutoff, calendar), cutoff, calendar)
-             for n, v in versions.items()}
+    known = {
+        n: started(v if n in s.POLICY_TABLES else known_at(v, cutoff, calendar), cutoff, calendar)
+        for n, v in versions.items()
+    }
     fy = known["projects"][s.FISCAL_YEAR] if "projects" in known else pl.Series([], dtype=pl.Int32)
     if last_years and fy.len():
         year = int(fy.max())  # type: ignore[arg-type]
@@ -151,8 +160,13 @@ class Snapshot:
     _latest: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, pl.DataFrame], as_of: str | dt.date | None = "latest",
-                    last_years: int | None = None, **kw) -> "Snapshot":
+    def from_tables(
+        cls,
+        tables: Mapping[str, pl.DataFrame],
+        as_of: str | dt.date | None = "latest",
+        last_years: int | None = None,
+        **kw,
+    ) -> "Snapshot":
         """A snapshot of plain (validated) template tables; several report dates per key are allowed.
 
         ``as_of`` and ``last_years`` select as ``Store.snapshot`` does, in the calendar given (``calendar``,
@@ -163,14 +177,18 @@ class Snapshot:
             if df is None:
                 df = s.empty(t)
             df = df.with_columns(*(pl.lit(None, t.schema[c]).alias(c) for c in t.names if c not in df.columns))
-            versions[name] = df.select(t.names).cast(pl.Schema(t.schema)).unique(t.record_key, keep="last",
-                                                                              maintain_order=True)
+            versions[name] = (
+                df.select(t.names).cast(pl.Schema(t.schema)).unique(t.record_key, keep="last", maintain_order=True)
+            )
         cutoff, versions = at(versions, as_of, kw.get("calendar") or FiscalCalendar(), last_years)
         if not kw.get("fingerprint"):
             h = hashlib.sha256()
             for name in sorted(versions):
-                h.update(int(versions[name].hash_rows().sum()).to_bytes(8, "little", signed=False)
-                         if not versions[name].is_empty() else b"0")
+                h.update(
+                    int(versions[name].hash_rows().sum()).to_bytes(8, "little", signed=False)
+                    if not versions[name].is_empty()
+                    else b"0"
+                )
             kw["fingerprint"] = h.hexdigest()
         return cls(cutoff, versions, **kw)
 
@@ -222,8 +240,15 @@ class Snapshot:
     def years(self, years: list[int]) -> "Snapshot":
         """The same snapshot restricted to some fiscal years."""
         keep = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for n, v in self.versions.items()}
-        return Snapshot(self.as_of, keep, self.calendar, self.unit, self.label,
-                        f"{self.fingerprint}:{','.join(map(str, years))}", self.provenance)
+        return Snapshot(
+            self.as_of,
+            keep,
+            self.calendar,
+            self.unit,
+            self.label,
+            f"{self.fingerprint}:{','.join(map(str, years))}",
+            self.provenance,
+        )
 
 
 def resolve(dates: list[dt.date], as_of: str | dt.date | None) -> dt.date | None:

@@ -83,27 +83,38 @@ def _reference(stamp: tuple) -> tuple[dict[str, pl.DataFrame], dict]:
     raw, problems = templates.read_files(reference_files())
     checked = validate.check(raw, problems)
     if not checked.ok:  # the shipped data is tested; this guards against edits to it
-        raise StoreError("the embedded reference data does not validate:\n"
-                         + "\n".join(f"  {i}" for i in checked.errors))
-    tables = {name: stored_rows(name, df).with_columns(pl.lit(1, pl.Int32).alias(s.VINTAGE))
-              for name, df in checked.tables.items()}
+        raise StoreError(
+            "the embedded reference data does not validate:\n" + "\n".join(f"  {i}" for i in checked.errors)
+        )
+    tables = {
+        name: stored_rows(name, df).with_columns(pl.lit(1, pl.Int32).alias(s.VINTAGE))
+        for name, df in checked.tables.items()
+    }
     for name, t in s.TABLES.items():  # a table the reference does not give is empty
         if name not in tables:
-            tables[name] = pl.DataFrame(schema={**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64,
-                                                s.VINTAGE: pl.Int32})
-    manifest = {"vintage": 1, "ingested_at": "embedded", "note": REFERENCE_NOTE, "author": {},
-                "report_dates": [d.isoformat() for d in report_dates(tables)],
-                "inputs": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size}
-                           for p in reference_files()],
-                "warnings": [str(i) for i in checked.warnings]}
+            tables[name] = pl.DataFrame(
+                schema={**t.schema, s.SOURCE_FILE: pl.String, s.SOURCE_ROW: pl.Int64, s.VINTAGE: pl.Int32}
+            )
+    manifest = {
+        "vintage": 1,
+        "ingested_at": "embedded",
+        "note": REFERENCE_NOTE,
+        "author": {},
+        "report_dates": [d.isoformat() for d in report_dates(tables)],
+        "inputs": [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in reference_files()],
+        "warnings": [str(i) for i in checked.warnings],
+    }
     return tables, manifest
 
 
 def stored_rows(name: str, df: pl.DataFrame) -> pl.DataFrame:
     """Template columns plus where each row came from."""
     t = s.TABLES[name]
-    source = pl.when(pl.col(validate.SHEET).is_null()).then(pl.col(validate.FILE)).otherwise(
-        pl.format("{}:{}", pl.col(validate.FILE), pl.col(validate.SHEET)))
+    source = (
+        pl.when(pl.col(validate.SHEET).is_null())
+        .then(pl.col(validate.FILE))
+        .otherwise(pl.format("{}:{}", pl.col(validate.FILE), pl.col(validate.SHEET)))
+    )
     return df.select(*t.names, source.alias(s.SOURCE_FILE), pl.col(templates.ROW).alias(s.SOURCE_ROW))
 
 
@@ -113,12 +124,18 @@ class Store:
     Use ``Store.open`` to resolve a location and ``Store.create`` to make one.
     """
 
-    def __init__(self, root: Path | None, calendar: FiscalCalendar | None = None,
-                 unit: AmountUnit | None = None, max_amount: float = validate.DEFAULT_MAX_AMOUNT,
-                 store_id: str | None = None):
+    def __init__(
+        self,
+        root: Path | None,
+        calendar: FiscalCalendar | None = None,
+        unit: AmountUnit | None = None,
+        max_amount: float = validate.DEFAULT_MAX_AMOUNT,
+        store_id: str | None = None,
+    ):
         self.root = root
-        self.id = store_id or (REFERENCE_ID if root is None else hashlib.sha256(str(root.resolve()).encode())
-                               .hexdigest()[:32])
+        self.id = store_id or (
+            REFERENCE_ID if root is None else hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
+        )
         self.calendar = calendar or FiscalCalendar()
         self.unit = unit or AmountUnit()
         self.max_amount = max_amount
@@ -144,25 +161,41 @@ class Store:
         try:
             meta = json.loads(cfg.read_text(encoding="utf-8"))
             if meta.get("format") != FORMAT_VERSION:
-                raise StoreError(f"{named}: store format {meta.get('format')} is not supported (this version reads "
-                                 f"format {FORMAT_VERSION}); ingest the original files into a new store.")
-            store = cls(named, FiscalCalendar(**meta["calendar"]), AmountUnit.from_dict(meta.get("unit")),
-                        float(meta.get("max_amount", validate.DEFAULT_MAX_AMOUNT)), meta.get("id"))
+                raise StoreError(
+                    f"{named}: store format {meta.get('format')} is not supported (this version reads "
+                    f"format {FORMAT_VERSION}); ingest the original files into a new store."
+                )
+            store = cls(
+                named,
+                FiscalCalendar(**meta["calendar"]),
+                AmountUnit.from_dict(meta.get("unit")),
+                float(meta.get("max_amount", validate.DEFAULT_MAX_AMOUNT)),
+                meta.get("id"),
+            )
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{cfg} cannot be read ({exc}); the store is damaged.") from exc
         if verify:
             problems = store.verify(full=False)
             if problems:
-                raise StoreError(f"the store at {named} is damaged or was changed outside forecast; nothing was "
-                                 "read:\n" + "\n".join(f"  {p}" for p in problems[:8])
-                                 + ("\n  ..." if len(problems) > 8 else "")
-                                 + "\nRestore it from a backup, or ingest the original files into a new store.")
+                raise StoreError(
+                    f"the store at {named} is damaged or was changed outside forecast; nothing was "
+                    "read:\n"
+                    + "\n".join(f"  {p}" for p in problems[:8])
+                    + ("\n  ..." if len(problems) > 8 else "")
+                    + "\nRestore it from a backup, or ingest the original files into a new store."
+                )
         return store
 
     @classmethod
-    def create(cls, path: Path | str, calendar: FiscalCalendar | None = None, unit: AmountUnit | None = None,
-               from_reference: bool = False, max_amount: float | None = None,
-               by: dict | None = None) -> "Store":
+    def create(
+        cls,
+        path: Path | str,
+        calendar: FiscalCalendar | None = None,
+        unit: AmountUnit | None = None,
+        from_reference: bool = False,
+        max_amount: float | None = None,
+        by: dict | None = None,
+    ) -> "Store":
         """Make an empty store at ``path``; with ``from_reference`` it starts with the reference data."""
         path = Path(path)
         if (path / CONFIG_FILE).exists():
@@ -172,22 +205,33 @@ class Store:
         calendar = calendar or FiscalCalendar()
         unit = unit or AmountUnit()
         if from_reference and (calendar != FiscalCalendar() or unit != AmountUnit()):
-            raise StoreError("the reference data is in Thai fiscal years (October-September, B.E.) and million "
-                             "baht; a store made from it keeps that calendar and unit.")
+            raise StoreError(
+                "the reference data is in Thai fiscal years (October-September, B.E.) and million "
+                "baht; a store made from it keeps that calendar and unit."
+            )
         limit = float(max_amount or validate.DEFAULT_MAX_AMOUNT * unit_factor_ratio(unit))
         try:
             (path / VINTAGES_DIR).mkdir(parents=True, exist_ok=True)
-            meta = {"format": FORMAT_VERSION, "id": uuid.uuid4().hex, "calendar": calendar.to_dict(),
-                    "unit": unit.to_dict(), "max_amount": limit, "created_at": now()}
+            meta = {
+                "format": FORMAT_VERSION,
+                "id": uuid.uuid4().hex,
+                "calendar": calendar.to_dict(),
+                "unit": unit.to_dict(),
+                "max_amount": limit,
+                "created_at": now(),
+            }
             tmp = path / f".{CONFIG_FILE}.tmp"
             write_durably(tmp, json.dumps(meta, indent=2).encode("utf-8"))
             os.replace(tmp, path / CONFIG_FILE)
         except OSError as exc:
             raise StoreError(f"cannot create a store at {path} ({exc.strerror or exc}).") from exc
         store = cls(path, calendar, unit, limit, str(meta["id"]))
-        store.audit.record("create store", by or author(), target=str(path),
-                           details={"calendar": calendar.to_dict(), "unit": unit.to_dict(),
-                                    "from_reference": from_reference})
+        store.audit.record(
+            "create store",
+            by or author(),
+            target=str(path),
+            details={"calendar": calendar.to_dict(), "unit": unit.to_dict(), "from_reference": from_reference},
+        )
         if from_reference:
             store.ingest(reference_files(), note=REFERENCE_NOTE, by=by)
         return store
@@ -251,8 +295,7 @@ class Store:
     def versions(self, table: str, fiscal_years: list[int] | None = None) -> pl.DataFrame:
         """Every (key, report date) once, at its newest ingest: the table's 'all' view."""
         _check_table(table)
-        out = (dedupe(_reference(_stamp())[0][table], table) if self.disk is None
-               else self.disk.versions(table))
+        out = dedupe(_reference(_stamp())[0][table], table) if self.disk is None else self.disk.versions(table)
         t = s.TABLES[table]
         missing = [c for c in t.columns if c.name not in out.columns]  # optional columns added since it was stored
         if missing:
@@ -261,8 +304,9 @@ class Store:
 
     def report_dates(self) -> list[dt.date]:
         """Every report date (as_of) in the store, oldest first (targets are not reports)."""
-        return report_dates({name: self.versions(name).select(s.AS_OF) for name in s.TABLES
-                             if name not in s.POLICY_TABLES})
+        return report_dates(
+            {name: self.versions(name).select(s.AS_OF) for name in s.TABLES if name not in s.POLICY_TABLES}
+        )
 
     def report_date(self, as_of: str | dt.date | None = "latest") -> dt.date | None:
         """The report in effect at ``as_of``: the newest report dated on or before it."""
@@ -273,11 +317,18 @@ class Store:
         the current year is the latest that has started by then with projects known then, and
         ``last_years`` keeps it and the years before it."""
         cutoff = None if as_of in (None, "latest") else parse_as_of(as_of)
-        resolved, versions = at({name: self.versions(name) for name in s.TABLES}, cutoff or "latest",
-                                self.calendar, last_years)
-        return Snapshot(resolved, versions, self.calendar, self.unit, self.label,
-                        f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
-                        self._provenance(versions["projects"]))
+        resolved, versions = at(
+            {name: self.versions(name) for name in s.TABLES}, cutoff or "latest", self.calendar, last_years
+        )
+        return Snapshot(
+            resolved,
+            versions,
+            self.calendar,
+            self.unit,
+            self.label,
+            f"{self.fingerprint()}@{cutoff or 'latest'}:{last_years or 'all'}",
+            self._provenance(versions["projects"]),
+        )
 
     def _provenance(self, projects: pl.DataFrame) -> str:
         """Synthetic when any of these rows came in a vintage recorded as synthetic at ingest."""
@@ -302,17 +353,32 @@ class Store:
 
     def vintages(self) -> pl.DataFrame:
         """One row per store vintage: when, by whom, the report dates and files it holds."""
-        rows = [{
-            s.VINTAGE: m.get("vintage"), "ingested_at": m.get("ingested_at"),
-            "author": "{user}@{host} ({via})".format(**m["author"]) if m.get("author") else "",
-            "report_dates": ", ".join(m.get("report_dates", [])),
-            "files": ", ".join(f["name"] for f in m.get("inputs", [])),
-            "rows": ", ".join(f"{k} {v['rows']}" for k, v in (m.get("stored") or {}).items()),
-            "warnings": len(m.get("warnings", [])), "note": m.get("note", ""),
-        } for m in self.manifests()]
-        return pl.DataFrame(rows, schema={s.VINTAGE: pl.Int32, "ingested_at": pl.String, "author": pl.String,
-                                          "report_dates": pl.String, "files": pl.String, "rows": pl.String,
-                                          "warnings": pl.Int64, "note": pl.String})
+        rows = [
+            {
+                s.VINTAGE: m.get("vintage"),
+                "ingested_at": m.get("ingested_at"),
+                "author": "{user}@{host} ({via})".format(**m["author"]) if m.get("author") else "",
+                "report_dates": ", ".join(m.get("report_dates", [])),
+                "files": ", ".join(f["name"] for f in m.get("inputs", [])),
+                "rows": ", ".join(f"{k} {v['rows']}" for k, v in (m.get("stored") or {}).items()),
+                "warnings": len(m.get("warnings", [])),
+                "note": m.get("note", ""),
+            }
+            for m in self.manifests()
+        ]
+        return pl.DataFrame(
+            rows,
+            schema={
+                s.VINTAGE: pl.Int32,
+                "ingested_at": pl.String,
+                "author": pl.String,
+                "report_dates": pl.String,
+                "files": pl.String,
+                "rows": pl.String,
+                "warnings": pl.Int64,
+                "note": pl.String,
+            },
+        )
 
     def fingerprint(self) -> str:
         """Changes exactly when the store's content does (the newest manifest chains every earlier one)."""
@@ -358,19 +424,30 @@ class Store:
         files = [{"name": p.name, "sha256": sha256_file(p), "bytes": p.stat().st_size} for p in paths if p.is_file()]
         return self._ingest(lambda: templates.read_files(paths), files, paths, note, by)
 
-    def ingest_tables(self, tables: Mapping[str, pl.DataFrame], note: str = "", by: dict | None = None,
-                      source: str = "given") -> IngestResult:
+    def ingest_tables(
+        self, tables: Mapping[str, pl.DataFrame], note: str = "", by: dict | None = None, source: str = "given"
+    ) -> IngestResult:
         """Validate tables given in memory (their cells read as text, as from a file) and append them as one
         vintage, exactly as ``ingest`` does with files; ``source`` names them in messages and the manifest."""
-        files = [{"name": f"{name} ({source})", "sha256": sha256_bytes(df.write_csv().encode("utf-8")),
-                  "rows": df.height} for name, df in tables.items()]
+        files = [
+            {"name": f"{name} ({source})", "sha256": sha256_bytes(df.write_csv().encode("utf-8")), "rows": df.height}
+            for name, df in tables.items()
+        ]
         return self._ingest(lambda: templates.read_frames(tables, source), files, [], note, by)
 
-    def _ingest(self, read: Callable[[], tuple[list[templates.RawTable], list[templates.FileProblem]]],
-                files: list[dict], paths: list[Path], note: str, by: dict | None) -> IngestResult:
+    def _ingest(
+        self,
+        read: Callable[[], tuple[list[templates.RawTable], list[templates.FileProblem]]],
+        files: list[dict],
+        paths: list[Path],
+        note: str,
+        by: dict | None,
+    ) -> IngestResult:
         if self.disk is None:
-            raise StoreError("the embedded reference data is read-only; nothing was stored. Create a store "
-                             "(empty, or holding a copy of the reference data) and ingest into it.")
+            raise StoreError(
+                "the embedded reference data is read-only; nothing was stored. Create a store "
+                "(empty, or holding a copy of the reference data) and ingest into it."
+            )
         by = by or author()
         with self.disk.lock():
             checked = self._check(*read())
@@ -383,8 +460,11 @@ class Store:
                 t = s.TABLES[name]
                 have = self.versions(name)
                 rows = stored_rows(name, df)
-                fresh = rows if have.is_empty() else rows.join(have.select(t.names), on=t.names, how="anti",
-                                                               nulls_equal=True)
+                fresh = (
+                    rows
+                    if have.is_empty()
+                    else rows.join(have.select(t.names), on=t.names, how="anti", nulls_equal=True)
+                )
                 if not fresh.is_empty():
                     new[name], before[name] = fresh, have
             result = IngestResult(None, {k: v.height for k, v in new.items()}, checked.issues, str(self.root))
@@ -392,17 +472,24 @@ class Store:
                 self.audit.record("ingest", by, OK, target="no change", details={"files": files})
                 return result
             dates = report_dates(checked.tables)
-            manifest = {"ingested_at": now(), "author": by, "note": note,
-                        "report_dates": [d.isoformat() for d in dates], "inputs": files,
-                        "warnings": [str(i) for i in checked.warnings],
-                        "provenance": provenance(checked.tables.get("projects", s.empty(s.PROJECTS)), paths)}
+            manifest = {
+                "ingested_at": now(),
+                "author": by,
+                "note": note,
+                "report_dates": [d.isoformat() for d in dates],
+                "inputs": files,
+                "warnings": [str(i) for i in checked.warnings],
+                "provenance": provenance(checked.tables.get("projects", s.empty(s.PROJECTS)), paths),
+            }
             n, state = self.disk.append(new, manifest)
             for name, fresh in new.items():  # keep the latest cache in step with the new vintage
-                merged = pl.concat([before[name], fresh.with_columns(pl.lit(n, pl.Int32).alias(s.VINTAGE))],
-                                   how="vertical_relaxed")
+                merged = pl.concat(
+                    [before[name], fresh.with_columns(pl.lit(n, pl.Int32).alias(s.VINTAGE))], how="vertical_relaxed"
+                )
                 self.disk.write_cache(name, dedupe(merged, name), state)
-            self.audit.record("ingest", by, OK, target=f"vintage {n}",
-                              details={"files": files, "rows": result.rows, "note": note})
+            self.audit.record(
+                "ingest", by, OK, target=f"vintage {n}", details={"files": files, "rows": result.rows, "note": note}
+            )
         result.vintage = n
         return result
 

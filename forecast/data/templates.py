@@ -66,8 +66,9 @@ class FileProblem:
 
 def _refused(problems: list[FileProblem], since: int, table: str) -> None:
     """Mark the errors found since ``since`` as having kept ``table`` from being read."""
-    problems[since:] = [replace(p, table=table) if p.severity == "error" and p.table is None else p
-                        for p in problems[since:]]
+    problems[since:] = [
+        replace(p, table=table) if p.severity == "error" and p.table is None else p for p in problems[since:]
+    ]
 
 
 def _clean_header(name: str) -> str:
@@ -87,9 +88,15 @@ def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[F
         seen.add(clean)
         dtype = frame.schema[c]
         if dtype.is_nested():
-            problems.append(FileProblem(file, sheet, "file_unreadable",
-                                        f"column `{clean}` holds lists or structures ({dtype}); each cell must be "
-                                        "one value.", column=clean))
+            problems.append(
+                FileProblem(
+                    file,
+                    sheet,
+                    "file_unreadable",
+                    f"column `{clean}` holds lists or structures ({dtype}); each cell must be one value.",
+                    column=clean,
+                )
+            )
             continue
         col = pl.col(c)
         if dtype.is_float():  # NaN is not "no figure": it is kept as text so that validation refuses it
@@ -109,9 +116,16 @@ def _header_problems(header: list[str], file: str, sheet: str | None) -> list[Fi
     for name in header:
         clean = _clean_header(name)
         if clean in seen:
-            out.append(FileProblem(file, sheet, "duplicate_column",
-                                   f"column `{clean}` appears twice in the header; the second one is ignored "
-                                   "— remove one.", row=1, column=clean))
+            out.append(
+                FileProblem(
+                    file,
+                    sheet,
+                    "duplicate_column",
+                    f"column `{clean}` appears twice in the header; the second one is ignored — remove one.",
+                    row=1,
+                    column=clean,
+                )
+            )
         seen.add(clean)
     return out
 
@@ -125,9 +139,13 @@ def expand(paths: Sequence[Path | str]) -> list[Path]:
     out: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            out += sorted(f for f in path.iterdir() if f.suffix.lower() in (*SUFFIXES, ".xls")
-                          and not f.name.startswith(".") and (f.stem.lower() in s.TABLES or f.suffix.lower()
-                                                              in (".xlsx", ".xls")))
+            out += sorted(
+                f
+                for f in path.iterdir()
+                if f.suffix.lower() in (*SUFFIXES, ".xls")
+                and not f.name.startswith(".")
+                and (f.stem.lower() in s.TABLES or f.suffix.lower() in (".xlsx", ".xls"))
+            )
         else:
             out.append(path)
     return out
@@ -137,7 +155,7 @@ def expand(paths: Sequence[Path | str]) -> list[Path]:
 def decode(data: bytes) -> tuple[str, str | None]:
     """Text of a CSV file and, when it was not UTF-8, the encoding found (UTF-16, Thai Windows cp874)."""
     if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8):].decode("utf-8"), None
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8"), None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "UTF-16 (Excel's 'Unicode Text')"
     try:
@@ -153,8 +171,10 @@ def decode(data: bytes) -> tuple[str, str | None]:
     try:
         text = data.decode("cp874")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"the file is neither UTF-8, UTF-16 nor Thai Windows (cp874/TIS-620) text ({exc.reason} "
-                         f"at byte {exc.start}). Save it as UTF-8 (Excel: 'CSV UTF-8').") from exc
+        raise ValueError(
+            f"the file is neither UTF-8, UTF-16 nor Thai Windows (cp874/TIS-620) text ({exc.reason} "
+            f"at byte {exc.start}). Save it as UTF-8 (Excel: 'CSV UTF-8')."
+        ) from exc
     if _looks_thai(text):
         return text, "Thai Windows (cp874/TIS-620)"
     raise ValueError("the file is not UTF-8 text. Save it as UTF-8 (Excel: 'CSV UTF-8').")
@@ -184,14 +204,27 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
         problems.append(FileProblem(name, None, "file_unreadable", str(exc)))
         return None
     if encoding:
-        problems.append(FileProblem(name, None, "file_encoding", f"read as {encoding}, not UTF-8; the text was "
-                                                                 "converted exactly. Saving as UTF-8 avoids this note.", "warning"))
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_encoding",
+                f"read as {encoding}, not UTF-8; the text was converted exactly. Saving as UTF-8 avoids this note.",
+                "warning",
+            )
+        )
     sep = sniff_separator(text)
     if sep != ",":
         shown = {"\t": "tab", ";": "semicolon (;)", "|": "bar (|)"}[sep]
-        problems.append(FileProblem(name, None, "file_separator",
-                                    f"the cells are separated by {shown}, not commas; read that way.",
-                                    "warning"))
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_separator",
+                f"the cells are separated by {shown}, not commas; read that way.",
+                "warning",
+            )
+        )
     found = len(problems)
     try:  # the structure, row by row, with numbers (polars would pad short rows silently)
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
@@ -205,27 +238,41 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                 if line_no > 1 or not any(_clean_header(c) in known for c in row):
                     later = _header_below(text, sep, known)
                     if later:
-                        problems.append(FileProblem(name, None, "header_row",
-                                                    f"the header must be the first row; the column names are on "
-                                                    f"row {later} (delete the title rows above them).",
-                                                    row=later))
+                        problems.append(
+                            FileProblem(
+                                name,
+                                None,
+                                "header_row",
+                                f"the header must be the first row; the column names are on "
+                                f"row {later} (delete the title rows above them).",
+                                row=later,
+                            )
+                        )
                         return None
                 if line_no > 1:
-                    problems.append(FileProblem(name, None, "header_row",
-                                                "the header must be the first row; row 1 is empty.", row=1))
+                    problems.append(
+                        FileProblem(
+                            name, None, "header_row", "the header must be the first row; row 1 is empty.", row=1
+                        )
+                    )
                     return None
                 problems += _header_problems(header, name, None)
                 continue
             if len(row) != len(header) and any(cell.strip() for cell in row):
-                problems.append(FileProblem(
-                    name, None, "ragged_row",
-                    f"{len(row)} cells but the header has {len(header)}; a row cut short or a separator inside an "
-                    "unquoted cell? Every row needs one cell per column.", row=line_no))
+                problems.append(
+                    FileProblem(
+                        name,
+                        None,
+                        "ragged_row",
+                        f"{len(row)} cells but the header has {len(header)}; a row cut short or a separator inside an "
+                        "unquoted cell? Every row needs one cell per column.",
+                        row=line_no,
+                    )
+                )
                 if sum(p.rule == "ragged_row" for p in problems[found:]) >= 25:
                     break
     except csv.Error as exc:
-        problems.append(FileProblem(name, None, "file_unreadable",
-                                    f"{exc} (an unclosed quote?).", row=reader.line_num))
+        problems.append(FileProblem(name, None, "file_unreadable", f"{exc} (an unclosed quote?).", row=reader.line_num))
         return None
     if any(p.rule in ("ragged_row",) for p in problems[found:]):
         return None
@@ -237,12 +284,18 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
         names.append(clean if clean not in seen else f"__duplicate_{i}")
         seen.add(clean)
     try:
-        frame = pl.read_csv(io.BytesIO(text.encode("utf-8")), separator=sep, infer_schema=False, has_header=True,
-                            new_columns=names, truncate_ragged_lines=False, raise_if_empty=False)
+        frame = pl.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            separator=sep,
+            infer_schema=False,
+            has_header=True,
+            new_columns=names,
+            truncate_ragged_lines=False,
+            raise_if_empty=False,
+        )
         return frame.select(pl.exclude("^__duplicate_.*$"))
     except pl.exceptions.PolarsError as exc:
-        problems.append(FileProblem(name, None, "file_unreadable",
-                                    f"cannot be read ({str(exc).splitlines()[0]})."))
+        problems.append(FileProblem(name, None, "file_unreadable", f"cannot be read ({str(exc).splitlines()[0]})."))
         return None
 
 
@@ -257,8 +310,7 @@ def _header_below(text: str, sep: str, known: set[str]) -> int | None:
 
 
 # --- files ---------------------------------------------------------------------------------------
-def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given"
-                ) -> tuple[list[RawTable], list[FileProblem]]:
+def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given") -> tuple[list[RawTable], list[FileProblem]]:
     """Tables given in memory, read as a Parquet file of each would be (every cell as text, rows numbered
     from 2); each is named ``"<table> (<source>)"`` in messages. Problems are returned, never raised."""
     tables: list[RawTable] = []
@@ -266,8 +318,11 @@ def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given"
     for table, frame in frames.items():
         name = f"{table} ({source})"
         if table not in s.TABLES:
-            problems.append(FileProblem(name, None, "file_name", "the table must be one of "
-                                        + ", ".join(s.TABLES) + ".", table=ANY_TABLE))
+            problems.append(
+                FileProblem(
+                    name, None, "file_name", "the table must be one of " + ", ".join(s.TABLES) + ".", table=ANY_TABLE
+                )
+            )
             continue
         problems += _header_problems(frame.columns, name, None)
         tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
@@ -280,9 +335,16 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
     problems: list[FileProblem] = []
     for given in map(Path, paths):
         if given.is_dir() and not expand([given]):
-            problems.append(FileProblem(given.name, None, "file_missing",
-                                        f"the folder {given} holds no template files ("
-                                        + ", ".join(f"{t}.csv" for t in s.TABLES) + ", Parquet or one .xlsx)."))
+            problems.append(
+                FileProblem(
+                    given.name,
+                    None,
+                    "file_missing",
+                    f"the folder {given} holds no template files ("
+                    + ", ".join(f"{t}.csv" for t in s.TABLES)
+                    + ", Parquet or one .xlsx).",
+                )
+            )
     seen_tables: dict[str, str] = {}
     for path in expand(paths):
         name = path.name
@@ -290,26 +352,48 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
         suffix = path.suffix.lower()
         since = len(problems)
         if not path.exists():
-            problems.append(FileProblem(name, None, "file_missing", f"no such file ({path}); check the path.",
-                                        table=table if table in s.TABLES and suffix != ".xlsx" else ANY_TABLE))
+            problems.append(
+                FileProblem(
+                    name,
+                    None,
+                    "file_missing",
+                    f"no such file ({path}); check the path.",
+                    table=table if table in s.TABLES and suffix != ".xlsx" else ANY_TABLE,
+                )
+            )
             continue
         if suffix == ".xls" or (suffix != ".parquet" and _starts_with(path, OLE2)):
-            problems.append(FileProblem(name, None, "file_type",
-                                        "a legacy Excel 97-2003 (.xls) file; save it as .xlsx (Excel: Save As > "
-                                        "Excel Workbook) and load that.", table=ANY_TABLE))
+            problems.append(
+                FileProblem(
+                    name,
+                    None,
+                    "file_type",
+                    "a legacy Excel 97-2003 (.xls) file; save it as .xlsx (Excel: Save As > "
+                    "Excel Workbook) and load that.",
+                    table=ANY_TABLE,
+                )
+            )
             continue
         if suffix not in SUFFIXES:
-            problems.append(FileProblem(name, None, "file_type",
-                                        f"must be .csv, .parquet or .xlsx, got '{path.suffix}'.", table=ANY_TABLE))
+            problems.append(
+                FileProblem(
+                    name, None, "file_type", f"must be .csv, .parquet or .xlsx, got '{path.suffix}'.", table=ANY_TABLE
+                )
+            )
             continue
         if suffix == ".xlsx":
             _read_workbook(path, tables, problems, seen_tables)
             continue
         if table not in s.TABLES:
-            problems.append(FileProblem(
-                name, None, "file_name",
-                "the file name must be the table it holds: "
-                + ", ".join(f"{t}{suffix}" for t in s.TABLES) + ".", table=ANY_TABLE))
+            problems.append(
+                FileProblem(
+                    name,
+                    None,
+                    "file_name",
+                    "the file name must be the table it holds: " + ", ".join(f"{t}{suffix}" for t in s.TABLES) + ".",
+                    table=ANY_TABLE,
+                )
+            )
             continue
         if _one_per_table(table, str(path), name, None, seen_tables, problems):
             _refused(problems, since, table)
@@ -320,9 +404,15 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
             try:
                 frame = pl.read_parquet(path)
             except (pl.exceptions.PolarsError, OSError) as exc:
-                problems.append(FileProblem(name, None, "file_unreadable",
-                                            f"cannot be read as Parquet ({str(exc).splitlines()[0]}); the file "
-                                            "may be cut short.", table=table))
+                problems.append(
+                    FileProblem(
+                        name,
+                        None,
+                        "file_unreadable",
+                        f"cannot be read as Parquet ({str(exc).splitlines()[0]}); the file may be cut short.",
+                        table=table,
+                    )
+                )
                 continue
         if frame is None:
             _refused(problems, since, table)
@@ -341,13 +431,19 @@ def _starts_with(path: Path, magic: bytes) -> bool:
         return False
 
 
-def _one_per_table(table: str, where: str, name: str, sheet: str | None, seen: dict[str, str],
-                   problems: list[FileProblem]) -> bool:
+def _one_per_table(
+    table: str, where: str, name: str, sheet: str | None, seen: dict[str, str], problems: list[FileProblem]
+) -> bool:
     """Two files or sheets for one table are refused (the second is reported, naming the first)."""
     if table in seen:
-        problems.append(FileProblem(name, sheet, "duplicate_table",
-                                    f"a second source for table {table} (the first is {seen[table]}); give each "
-                                    "table once."))
+        problems.append(
+            FileProblem(
+                name,
+                sheet,
+                "duplicate_table",
+                f"a second source for table {table} (the first is {seen[table]}); give each table once.",
+            )
+        )
         return True
     seen[table] = where if sheet is None else f"{name}, sheet {sheet!r}"
     return False
@@ -363,51 +459,81 @@ def _unzipped_size(path: Path) -> int:
         return -1
 
 
-def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProblem],
-                   seen: dict[str, str]) -> None:
+def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProblem], seen: dict[str, str]) -> None:
     name = path.name
     size = _unzipped_size(path)
     if size < 0 or not _starts_with(path, ZIP):
-        problems.append(FileProblem(name, None, "file_unreadable",
-                                    "not an Excel workbook (.xlsx); save it from Excel as a workbook.",
-                                    table=ANY_TABLE))
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_unreadable",
+                "not an Excel workbook (.xlsx); save it from Excel as a workbook.",
+                table=ANY_TABLE,
+            )
+        )
         return
     if size > MAX_UNZIPPED:
-        problems.append(FileProblem(name, None, "file_unreadable",
-                                    f"unpacks to {size / 2**20:,.0f} MB, more than the "
-                                    f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV.",
-                                    table=ANY_TABLE))
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_unreadable",
+                f"unpacks to {size / 2**20:,.0f} MB, more than the "
+                f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV.",
+                table=ANY_TABLE,
+            )
+        )
         return
     too_big = [(sheet, n) for sheet, n in _sheet_rows(path).items() if n > MAX_SHEET_ROWS]
     for sheet, n in too_big:
-        problems.append(FileProblem(name, sheet, "file_unreadable",
-                                    f"{n:,} rows, more than the {MAX_SHEET_ROWS:,} a workbook sheet may hold here; "
-                                    "give a table this large as CSV or Parquet.", table=ANY_TABLE))
+        problems.append(
+            FileProblem(
+                name,
+                sheet,
+                "file_unreadable",
+                f"{n:,} rows, more than the {MAX_SHEET_ROWS:,} a workbook sheet may hold here; "
+                "give a table this large as CSV or Parquet.",
+                table=ANY_TABLE,
+            )
+        )
     if too_big:
         return
     inspected = _inspect_workbook(path, problems)
     try:
-        sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0, raise_if_empty=False,
-                               read_options={"header_row": None})
+        sheets = pl.read_excel(
+            path, sheet_id=0, infer_schema_length=0, raise_if_empty=False, read_options={"header_row": None}
+        )
     except Exception as exc:  # noqa: BLE001 - any reader failure of an untrusted file is reported to the user
-        problems.append(FileProblem(name, None, "file_unreadable",
-                                    f"cannot be read as an Excel workbook ({str(exc).splitlines()[0]}).",
-                                    table=ANY_TABLE))
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_unreadable",
+                f"cannot be read as an Excel workbook ({str(exc).splitlines()[0]}).",
+                table=ANY_TABLE,
+            )
+        )
         return
     found = False
     for sheet, raw in sheets.items():
         table = sheet.strip().lower()
         if table not in s.TABLES:
             if table != GUIDE_SHEET:
-                problems.append(FileProblem(name, sheet, "sheet_name",
-                                            "not a template table; ignored.", "warning"))
+                problems.append(FileProblem(name, sheet, "sheet_name", "not a template table; ignored.", "warning"))
             continue
         found = True
         since = len(problems)
         if inspected.get(sheet, {}).get("hidden"):
-            problems.append(FileProblem(name, sheet, "hidden_sheet",
-                                        "the sheet is hidden; unhide it (or delete it) so that what is loaded is "
-                                        "what people see.", table=table))
+            problems.append(
+                FileProblem(
+                    name,
+                    sheet,
+                    "hidden_sheet",
+                    "the sheet is hidden; unhide it (or delete it) so that what is loaded is what people see.",
+                    table=table,
+                )
+            )
             continue
         if _one_per_table(table, str(path), name, sheet, seen, problems) or raw.height == 0:
             _refused(problems, since, table)
@@ -417,13 +543,19 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
             _refused(problems, since, table)
             continue
         for r in inspected.get(sheet, {}).get("hidden_rows", [])[:25]:
-            problems.append(FileProblem(name, sheet, "hidden_row",
-                                        "the row is hidden; unhide it or delete it.", row=r))
+            problems.append(FileProblem(name, sheet, "hidden_row", "the row is hidden; unhide it or delete it.", row=r))
         for r, col, formula in inspected.get(sheet, {}).get("uncached", [])[:25]:
-            problems.append(FileProblem(name, sheet, "formula",
-                                        f"a formula ({formula}) with no saved value; open the workbook in Excel and "
-                                        "save it (or paste values).",
-                                        row=r, column=col))
+            problems.append(
+                FileProblem(
+                    name,
+                    sheet,
+                    "formula",
+                    f"a formula ({formula}) with no saved value; open the workbook in Excel and "
+                    "save it (or paste values).",
+                    row=r,
+                    column=col,
+                )
+            )
         tables.append(RawTable(table, frame, name, sheet))
     if not found:
         problems.append(FileProblem(name, None, "file_empty", "no sheet named " + ", ".join(s.TABLES) + "."))
@@ -439,9 +571,16 @@ def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FilePr
     if not any(_clean_header(c) in known for c in header):
         for i, row in enumerate(rows[1:MAX_SCAN_ROWS], start=2):
             if sum(_clean_header(str(c)) in known for c in row if c is not None) >= 2:
-                problems.append(FileProblem(name, sheet, "header_row",
-                                            f"the header must be the first row; the column names are on row {i} "
-                                            "(delete the title rows above them).", row=i))
+                problems.append(
+                    FileProblem(
+                        name,
+                        sheet,
+                        "header_row",
+                        f"the header must be the first row; the column names are on row {i} "
+                        "(delete the title rows above them).",
+                        row=i,
+                    )
+                )
                 return None
     problems += _header_problems(header, name, sheet)
     body = raw.slice(1)
@@ -455,8 +594,9 @@ def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FilePr
     frame = body.select(keep).with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
     cells = [c for c in frame.columns if c != ROW]
     if cells:
-        frame = frame.filter(~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "")
-                                                 for c in cells]))
+        frame = frame.filter(
+            ~pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells])
+        )
     return frame
 
 
@@ -497,8 +637,9 @@ def _inspect_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict
                         value = saved[cell.column - 1] if cell.column - 1 < len(saved) else None
                         if value is None:
                             header = ws.cell(row=1, column=cell.column).value
-                            info["uncached"].append((cell.row, _clean_header(header or cell.column_letter),
-                                                     str(cell.value)))
+                            info["uncached"].append(
+                                (cell.row, _clean_header(header or cell.column_letter), str(cell.value))
+                            )
         out[ws.title] = info
     return out
 
@@ -511,9 +652,16 @@ def _guide() -> pl.DataFrame:
         return "required" if c.required else ("optional column" if c.optional else "may be empty")
 
     rows = [
-        {"table": t.name, "column": c.name, "required": need(t, c),
-         "type": c.kind, "description": c.doc_en, "คำอธิบาย": c.doc_th}
-        for t in s.TABLES.values() for c in t.columns
+        {
+            "table": t.name,
+            "column": c.name,
+            "required": need(t, c),
+            "type": c.kind,
+            "description": c.doc_en,
+            "คำอธิบาย": c.doc_th,
+        }
+        for t in s.TABLES.values()
+        for c in t.columns
     ]
     return pl.DataFrame(rows)
 
@@ -526,16 +674,22 @@ def write_workbook(path: Path | str, frames: dict[str, pl.DataFrame], guide: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     with xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False}) as wb:
         for sheet, frame in frames.items():
-            frame.write_excel(wb, worksheet=sheet, autofit=True, float_precision=4,
-                              table_style="Table Style Light 9", freeze_panes=(1, 0))
+            frame.write_excel(
+                wb,
+                worksheet=sheet,
+                autofit=True,
+                float_precision=4,
+                table_style="Table Style Light 9",
+                freeze_panes=(1, 0),
+            )
         if guide:
-            _guide().write_excel(wb, worksheet=GUIDE_SHEET, autofit=True, table_style="Table Style Light 1",
-                                 freeze_panes=(1, 0))
+            _guide().write_excel(
+                wb, worksheet=GUIDE_SHEET, autofit=True, table_style="Table Style Light 1", freeze_panes=(1, 0)
+            )
     return path
 
 
 def write_template(path: Path | str, example: dict[str, pl.DataFrame] | None = None) -> Path:
     """The blank Excel template: a sheet per table (headers, optionally example rows) and a guide sheet."""
-    frames = {name: (example or {}).get(name, s.empty(t)).select(t.names)
-              for name, t in s.TABLES.items()}
+    frames = {name: (example or {}).get(name, s.empty(t)).select(t.names) for name, t in s.TABLES.items()}
     return write_workbook(path, frames)

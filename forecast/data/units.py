@@ -13,14 +13,27 @@ from forecast.errors import InputError
 
 # code -> (English name, Thai name)
 CURRENCIES = {
-    "THB": ("baht", "บาท"), "AMD": ("AMD", "แดรม"), "USD": ("US dollars", "ดอลลาร์สหรัฐ"),
-    "EUR": ("euros", "ยูโร"), "GBP": ("pounds", "ปอนด์"), "JPY": ("yen", "เยน"), "LAK": ("kip", "กีบ"),
-    "KHR": ("riel", "เรียล"), "VND": ("dong", "ด่ง"), "MMK": ("kyat", "จ๊าด"), "IDR": ("rupiah", "รูเปียห์"),
-    "PHP": ("pesos", "เปโซ"), "MYR": ("ringgit", "ริงกิต"),
+    "THB": ("baht", "บาท"),
+    "AMD": ("AMD", "แดรม"),
+    "USD": ("US dollars", "ดอลลาร์สหรัฐ"),
+    "EUR": ("euros", "ยูโร"),
+    "GBP": ("pounds", "ปอนด์"),
+    "JPY": ("yen", "เยน"),
+    "LAK": ("kip", "กีบ"),
+    "KHR": ("riel", "เรียล"),
+    "VND": ("dong", "ด่ง"),
+    "MMK": ("kyat", "จ๊าด"),
+    "IDR": ("rupiah", "รูเปียห์"),
+    "PHP": ("pesos", "เปโซ"),
+    "MYR": ("ringgit", "ริงกิต"),
 }
 # scale -> (factor, English word, Thai word, short prefix)
-SCALES = {"unit": (1, "", "", ""), "thousand": (1e3, "thousand", "พัน", "K"),
-          "million": (1e6, "million", "ล้าน", "M"), "billion": (1e9, "billion", "พันล้าน", "B")}
+SCALES = {
+    "unit": (1, "", "", ""),
+    "thousand": (1e3, "thousand", "พัน", "K"),
+    "million": (1e6, "million", "ล้าน", "M"),
+    "billion": (1e9, "billion", "พันล้าน", "B"),
+}
 
 
 @dataclass(frozen=True)

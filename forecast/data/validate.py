@@ -189,8 +189,16 @@ class Issue:
         return rule.format(value=self.value if self.value is not None else "ว่าง")
 
     def as_dict(self) -> dict:
-        return {"severity": self.severity, "rule": self.rule, "file": self.file, "sheet": self.sheet,
-                "row": self.row, "column": self.column, "value": self.value, "message": self.message}
+        return {
+            "severity": self.severity,
+            "rule": self.rule,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
 
 
 def rules_frame() -> pl.DataFrame:
@@ -203,10 +211,25 @@ def rules_frame() -> pl.DataFrame:
 
 def issues_frame(issues: list[Issue], lang: str = "en") -> pl.DataFrame:
     """Issues as a table; in Thai the severity and message are Thai (the rule code and location stay)."""
-    schema = {"severity": pl.String, "rule": pl.String, "file": pl.String, "sheet": pl.String,
-              "row": pl.Int64, "column": pl.String, "value": pl.String, "message": pl.String}
-    rows = [i.as_dict() | ({"severity": "ข้อผิดพลาด" if i.severity == ERROR else "คำเตือน", "message": i.message_th()}
-                           if lang == "th" else {}) for i in issues]
+    schema = {
+        "severity": pl.String,
+        "rule": pl.String,
+        "file": pl.String,
+        "sheet": pl.String,
+        "row": pl.Int64,
+        "column": pl.String,
+        "value": pl.String,
+        "message": pl.String,
+    }
+    rows = [
+        i.as_dict()
+        | (
+            {"severity": "ข้อผิดพลาด" if i.severity == ERROR else "คำเตือน", "message": i.message_th()}
+            if lang == "th"
+            else {}
+        )
+        for i in issues
+    ]
     return pl.DataFrame(rows, schema=schema)
 
 
@@ -252,23 +275,45 @@ class Checked:
 
 
 # --- helpers -------------------------------------------------------------------
-def _flag(df: pl.DataFrame, mask: pl.Expr, rule: str, column: str | None, message: pl.Expr,
-          severity: str = ERROR, value: pl.Expr | None = None) -> list[Issue]:
+def _flag(
+    df: pl.DataFrame,
+    mask: pl.Expr,
+    rule: str,
+    column: str | None,
+    message: pl.Expr,
+    severity: str = ERROR,
+    value: pl.Expr | None = None,
+) -> list[Issue]:
     """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression."""
     hit = df.with_columns(mask.fill_null(False).alias("__hit")).filter(pl.col("__hit"))
     if hit.is_empty():
         return []
     if value is None:
-        value = pl.lit(None) if not column else (_money_text(pl.col(column))
-                                                 if isinstance(df.schema.get(column), pl.Decimal) else pl.col(column))
+        value = (
+            pl.lit(None)
+            if not column
+            else (_money_text(pl.col(column)) if isinstance(df.schema.get(column), pl.Decimal) else pl.col(column))
+        )
     shown = hit.head(MAX_PER_RULE).select(
-        pl.col(FILE), pl.col(SHEET), pl.col(ROW), message.alias("__m"), value.cast(pl.String).alias("__v"))
-    out = [Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"])
-           for r in shown.iter_rows(named=True)]
+        pl.col(FILE), pl.col(SHEET), pl.col(ROW), message.alias("__m"), value.cast(pl.String).alias("__v")
+    )
+    out = [
+        Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"])
+        for r in shown.iter_rows(named=True)
+    ]
     if hit.height > MAX_PER_RULE:
         first = hit.row(0, named=True)
-        out.append(Issue(severity, rule, f"... and {hit.height - MAX_PER_RULE} more rows break the same rule.",
-                         first[FILE], first[SHEET], None, column))
+        out.append(
+            Issue(
+                severity,
+                rule,
+                f"... and {hit.height - MAX_PER_RULE} more rows break the same rule.",
+                first[FILE],
+                first[SHEET],
+                None,
+                column,
+            )
+        )
     return out
 
 
@@ -289,8 +334,9 @@ def _m(name: str) -> pl.Expr:
 KEY_OK = "__key_ok"  # the row's key parsed: only such rows take part in cross-row rules (no cascades)
 
 
-def _unit_columns(frame: pl.DataFrame, table: s.Table, unit: AmountUnit, raw: RawTable,
-                  issues: list[Issue]) -> pl.DataFrame:
+def _unit_columns(
+    frame: pl.DataFrame, table: s.Table, unit: AmountUnit, raw: RawTable, issues: list[Issue]
+) -> pl.DataFrame:
     """Money columns given in another unit of the store's currency (``budget_baht``, ``plan_thousand``): the
     decimal point is moved, exactly; a figure that would need more than six decimals is refused later."""
     words = {"unit": 0, "thousand": 3, "million": 6, "billion": 9}
@@ -303,15 +349,32 @@ def _unit_columns(frame: pl.DataFrame, table: s.Table, unit: AmountUnit, raw: Ra
         base, _, suffix = col.rpartition("_")
         if base in table.names and table.column(base).kind == "money" and suffix in words:
             if base in frame.columns or base in renames.values():
-                issues.append(Issue(ERROR, "duplicate_column", f"`{col}` and `{base}` both give {base}; keep one.",
-                                    raw.file, raw.sheet, 1, col))
+                issues.append(
+                    Issue(
+                        ERROR,
+                        "duplicate_column",
+                        f"`{col}` and `{base}` both give {base}; keep one.",
+                        raw.file,
+                        raw.sheet,
+                        1,
+                        col,
+                    )
+                )
                 continue
             shift = words[suffix] - store_exp
             renames[col] = base
             frame = frame.with_columns(parse.shift_decimal(pl.col(col), shift).alias(col))
-            issues.append(Issue(WARNING, "unit_column",
-                                f"`{col}` is read as {base} and converted exactly to the store's unit "
-                                f"({unit.label('en')}).", raw.file, raw.sheet, 1, col))
+            issues.append(
+                Issue(
+                    WARNING,
+                    "unit_column",
+                    f"`{col}` is read as {base} and converted exactly to the store's unit ({unit.label('en')}).",
+                    raw.file,
+                    raw.sheet,
+                    1,
+                    col,
+                )
+            )
     return frame.rename(renames)
 
 
@@ -322,35 +385,71 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
     present = set(frame.columns) - {ROW}
     # either name column is enough; with neither, one message for both
     names: tuple[str, ...] = s.NAMED.get(table.name, ())
-    missing = [c.name for c in table.columns if c.name not in present and not c.optional
-               and not (c.name in names and present & set(names))]
+    missing = [
+        c.name
+        for c in table.columns
+        if c.name not in present and not c.optional and not (c.name in names and present & set(names))
+    ]
     for name in sorted(present & set(s.STORE_COLUMNS)):
-        issues.append(Issue(WARNING, "store_column",
-                            f"column `{name}` is written by the store (in exports); it is ignored on input.",
-                            raw.file, raw.sheet, 1, name))
+        issues.append(
+            Issue(
+                WARNING,
+                "store_column",
+                f"column `{name}` is written by the store (in exports); it is ignored on input.",
+                raw.file,
+                raw.sheet,
+                1,
+                name,
+            )
+        )
     present -= set(s.STORE_COLUMNS)
     meant: set[str] = set()  # missing columns given under another name: reported once, at that name
     for name in sorted(present - set(table.names)):
         near = difflib.get_close_matches(name, table.names, n=1, cutoff=0.75)
         if near and near[0] in missing and near[0] not in meant:
             meant |= set(names) if near[0] in names else {near[0]}
-            issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`: is it `{near[0]}`, which is "
-                                "missing? Rename it in the header row.", raw.file, raw.sheet, 1, name))
+            issues.append(
+                Issue(
+                    ERROR,
+                    "unknown_column",
+                    f"unknown column `{name}`: is it `{near[0]}`, which is missing? Rename it in the header row.",
+                    raw.file,
+                    raw.sheet,
+                    1,
+                    name,
+                )
+            )
             continue
         hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
-        issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}",
-                            raw.file, raw.sheet, 1, name))
+        issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}", raw.file, raw.sheet, 1, name))
     for col in missing:
         if col in meant or (col in names and col != names[0]):
             continue
         if col in names:
-            issues.append(Issue(ERROR, "name_column", f"missing column `{names[0]}` or `{names[1]}`: a name in Thai "
-                                "or English is required, either column is enough — add one to the header row.",
-                                raw.file, raw.sheet, 1, col))
+            issues.append(
+                Issue(
+                    ERROR,
+                    "name_column",
+                    f"missing column `{names[0]}` or `{names[1]}`: a name in Thai "
+                    "or English is required, either column is enough — add one to the header row.",
+                    raw.file,
+                    raw.sheet,
+                    1,
+                    col,
+                )
+            )
             continue
-        issues.append(Issue(ERROR, "missing_column",
-                            f"missing column `{col}` ({table.column(col).doc_en}) — add it to the header row.",
-                            raw.file, raw.sheet, 1, col))
+        issues.append(
+            Issue(
+                ERROR,
+                "missing_column",
+                f"missing column `{col}` ({table.column(col).doc_en}) — add it to the header row.",
+                raw.file,
+                raw.sheet,
+                1,
+                col,
+            )
+        )
     if missing:  # the table is refused: rows without a column of the template are not read
         return None, issues
 
@@ -371,21 +470,42 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
             expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
         issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col)
         if c.required:
-            issues += _flag(empty, parse.is_none(raw_col), "required", c.name,
-                            pl.lit(f"is required ({c.doc_en}); the cell is empty."), value=raw_col)
+            issues += _flag(
+                empty,
+                parse.is_none(raw_col),
+                "required",
+                c.name,
+                pl.lit(f"is required ({c.doc_en}); the cell is empty."),
+                value=raw_col,
+            )
         if c.kind == "money":
             big = pl.col(c.name).cast(pl.Float64).abs() > max_amount
-            issues += _flag(typed, big, "implausible_amount", c.name,
-                            pl.format(f"{{}} is beyond {max_amount:,.0f}, the largest plausible amount in the "
-                                      "store's unit; check the unit (a figure in baht where million baht is "
-                                      "expected?).", raw_col), value=raw_col)
+            issues += _flag(
+                typed,
+                big,
+                "implausible_amount",
+                c.name,
+                pl.format(
+                    f"{{}} is beyond {max_amount:,.0f}, the largest plausible amount in the "
+                    "store's unit; check the unit (a figure in baht where million baht is "
+                    "expected?).",
+                    raw_col,
+                ),
+                value=raw_col,
+            )
             typed = typed.with_columns(pl.when(big).then(None).otherwise(pl.col(c.name)).alias(c.name))
     if table.name in s.NAMED:
         th, en = s.NAMED[table.name]
-        issues += _flag(typed, pl.col(th).is_null() & pl.col(en).is_null()
-                        & parse.is_none(pl.col(f"__raw_{th}") if th in present else pl.lit(None))
-                        & parse.is_none(pl.col(f"__raw_{en}") if en in present else pl.lit(None)),
-                        "name_required", th, pl.lit(f"a name is required: give {th} or {en}."))
+        issues += _flag(
+            typed,
+            pl.col(th).is_null()
+            & pl.col(en).is_null()
+            & parse.is_none(pl.col(f"__raw_{th}") if th in present else pl.lit(None))
+            & parse.is_none(pl.col(f"__raw_{en}") if en in present else pl.lit(None)),
+            "name_required",
+            th,
+            pl.lit(f"a name is required: give {th} or {en}."),
+        )
     typed = typed.with_columns(
         *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None),
         pl.all_horizontal([pl.col(k).is_not_null() for k in table.key]).alias(KEY_OK),
@@ -404,13 +524,29 @@ def _era_rule(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
     fy = pl.col(s.FISCAL_YEAR)
     other = fy + 543 if cal.era == "BE" else fy - 543
     two = fy.is_between(0, 99)
-    issues = _flag(df, two, "fiscal_year_era", s.FISCAL_YEAR,
-                   pl.format("a two-digit year is ambiguous: 25{} (B.E.) or 20{} (C.E.)? Write the year in full "
-                             f"(this store counts in {cal.era}).", fy.cast(pl.String).str.zfill(2),
-                             fy.cast(pl.String).str.zfill(2)))
-    return issues + _flag(df, ~two & ~era_ok(cal), "fiscal_year_era", s.FISCAL_YEAR,
-                          pl.format(f"must be a {cal.era} year ({lo}-{hi}) as this store is set to {cal.era}; got "
-                                    f"{{}} (did you mean {{}}?).", fy, other))
+    issues = _flag(
+        df,
+        two,
+        "fiscal_year_era",
+        s.FISCAL_YEAR,
+        pl.format(
+            "a two-digit year is ambiguous: 25{} (B.E.) or 20{} (C.E.)? Write the year in full "
+            f"(this store counts in {cal.era}).",
+            fy.cast(pl.String).str.zfill(2),
+            fy.cast(pl.String).str.zfill(2),
+        ),
+    )
+    return issues + _flag(
+        df,
+        ~two & ~era_ok(cal),
+        "fiscal_year_era",
+        s.FISCAL_YEAR,
+        pl.format(
+            f"must be a {cal.era} year ({lo}-{hi}) as this store is set to {cal.era}; got {{}} (did you mean {{}}?).",
+            fy,
+            other,
+        ),
+    )
 
 
 def _quarter_rule(df: pl.DataFrame) -> list[Issue]:
@@ -420,25 +556,49 @@ def _quarter_rule(df: pl.DataFrame) -> list[Issue]:
 
 def _as_of_rules(df: pl.DataFrame, cal: FiscalCalendar) -> list[Issue]:
     start, end = cal.year_bounds_expr(pl.col(s.FISCAL_YEAR))
-    issues = _flag(df, ~pl.col(s.AS_OF).is_between(start, end), "as_of_range", s.AS_OF,
-                   pl.format("{} is outside fiscal year {} ({} to {}); a report is dated within its year.",
-                             pl.col(s.AS_OF), pl.col(s.FISCAL_YEAR), start, end))
+    issues = _flag(
+        df,
+        ~pl.col(s.AS_OF).is_between(start, end),
+        "as_of_range",
+        s.AS_OF,
+        pl.format(
+            "{} is outside fiscal year {} ({} to {}); a report is dated within its year.",
+            pl.col(s.AS_OF),
+            pl.col(s.FISCAL_YEAR),
+            start,
+            end,
+        ),
+    )
     if s.QUARTER in df.columns:
         q_start = cal.quarter_start_expr(pl.col(s.FISCAL_YEAR), pl.col(s.QUARTER))
-        has = (pl.any_horizontal(pl.col(c).is_not_null() for c in s.ACTUALS) if s.SPEND in df.columns
-               else pl.col(s.VALUE).is_not_null())
-        issues += _flag(df, pl.col(s.QUARTER).is_between(1, 4) & has & (q_start > pl.col(s.AS_OF)),
-                        "future_actuals", s.QUARTER,
-                        pl.format("results for Q{} (which starts {}) cannot be in a report as of {}; "
-                                  "leave them empty until the quarter is reported.",
-                                  pl.col(s.QUARTER), q_start, pl.col(s.AS_OF)))
+        has = (
+            pl.any_horizontal(pl.col(c).is_not_null() for c in s.ACTUALS)
+            if s.SPEND in df.columns
+            else pl.col(s.VALUE).is_not_null()
+        )
+        issues += _flag(
+            df,
+            pl.col(s.QUARTER).is_between(1, 4) & has & (q_start > pl.col(s.AS_OF)),
+            "future_actuals",
+            s.QUARTER,
+            pl.format(
+                "results for Q{} (which starts {}) cannot be in a report as of {}; "
+                "leave them empty until the quarter is reported.",
+                pl.col(s.QUARTER),
+                q_start,
+                pl.col(s.AS_OF),
+            ),
+        )
     return issues
 
 
 def _where(file: pl.Expr, sheet: pl.Expr, row: pl.Expr) -> pl.Expr:
     """'finance.csv, row 12' or 'book.xlsx, sheet 'finance', row 12'."""
-    return pl.when(sheet.is_null()).then(pl.format("{}, row {}", file, row)).otherwise(
-        pl.format("{}, sheet '{}', row {}", file, sheet, row))
+    return (
+        pl.when(sheet.is_null())
+        .then(pl.format("{}, row {}", file, row))
+        .otherwise(pl.format("{}, sheet '{}', row {}", file, sheet, row))
+    )
 
 
 def _duplicate_rule(df: pl.DataFrame, table: s.Table) -> list[Issue]:
@@ -448,12 +608,22 @@ def _duplicate_rule(df: pl.DataFrame, table: s.Table) -> list[Issue]:
     first = pl.struct(FILE, SHEET, ROW).first().over(key, order_by=[FILE, SHEET, ROW])
     dup = ok.with_columns(first.alias("__first"), pl.len().over(key).alias("__n"))
     f = pl.col("__first")
-    same = (f.struct.field(FILE) == pl.col(FILE)) & (f.struct.field(ROW) == pl.col(ROW)) \
+    same = (
+        (f.struct.field(FILE) == pl.col(FILE))
+        & (f.struct.field(ROW) == pl.col(ROW))
         & f.struct.field(SHEET).eq_missing(pl.col(SHEET))
-    return _flag(dup, (pl.col("__n") > 1) & ~same, "duplicate_key", None,
-                 pl.format("duplicate key ({}): the same record as {}; keep one row per "
-                           + ", ".join(key) + ".", pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", "),
-                           _where(f.struct.field(FILE), f.struct.field(SHEET), f.struct.field(ROW))))
+    )
+    return _flag(
+        dup,
+        (pl.col("__n") > 1) & ~same,
+        "duplicate_key",
+        None,
+        pl.format(
+            "duplicate key ({}): the same record as {}; keep one row per " + ", ".join(key) + ".",
+            pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", "),
+            _where(f.struct.field(FILE), f.struct.field(SHEET), f.struct.field(ROW)),
+        ),
+    )
 
 
 def _unsure(df: pl.DataFrame, key: list[str], cal: FiscalCalendar) -> pl.DataFrame:
@@ -465,8 +635,9 @@ def _unsure(df: pl.DataFrame, key: list[str], cal: FiscalCalendar) -> pl.DataFra
     return bad.select(key).unique()
 
 
-def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str,
-                    unsure: pl.DataFrame | None = None) -> list[Issue]:
+def _reference_rule(
+    df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule: str, what: str, unsure: pl.DataFrame | None = None
+) -> list[Issue]:
     """Rows referring to a record that is not in ``known``; not those that may refer to a row of
     ``unsure`` (a row whose key is itself reported as bad: the problem is shown once, there)."""
     missing = df.filter(pl.col(KEY_OK)).join(known.select(key).unique(), on=key, how="anti", nulls_equal=True)
@@ -475,13 +646,21 @@ def _reference_rule(df: pl.DataFrame, known: pl.DataFrame, key: list[str], rule:
             on = [k for k, ok in zip(key, parsed, strict=True) if ok]
             if not on:  # nothing of the key parsed: any row may have meant it
                 return []
-            rows = unsure.filter(pl.all_horizontal(pl.col(k).is_not_null() == ok
-                                                   for k, ok in zip(key, parsed, strict=True)))
+            rows = unsure.filter(
+                pl.all_horizontal(pl.col(k).is_not_null() == ok for k, ok in zip(key, parsed, strict=True))
+            )
             missing = missing.join(rows.select(on), on=on, how="anti")
-    return _flag(missing, pl.lit(True), rule, key[-1],
-                 pl.format(f"{what} ({{}}) is not in {'kpis' if rule == 'unknown_kpi' else 'projects'}; "
-                           "add it there first (in this upload or an earlier one).",
-                           pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", ")))
+    return _flag(
+        missing,
+        pl.lit(True),
+        rule,
+        key[-1],
+        pl.format(
+            f"{what} ({{}}) is not in {'kpis' if rule == 'unknown_kpi' else 'projects'}; "
+            "add it there first (in this upload or an earlier one).",
+            pl.concat_str([_fmt(pl.col(k)) for k in key], separator=", "),
+        ),
+    )
 
 
 EPOCH = dt.date(1, 1, 1)  # a projects row without as_of holds from the start of its fiscal year
@@ -495,20 +674,50 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     """
     tol = s.MONEY_TOLERANCE + 1e-9
     d, c, sp = (pl.col(x) for x in s.ACTUALS)
-    issues = _flag(df, pl.col(s.PLAN) < 0, "negative_plan_flow", s.PLAN,
-                   pl.format("the plan for Q{} is negative ({}): a downward revision of the cumulative plan? "
-                             "Kept as given.", pl.col(s.QUARTER), _m(s.PLAN)), WARNING)
-    issues += _flag(df, d < 0, "negative_flow", s.DISBURSED,
-                    pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), _m(s.DISBURSED)),
-                    WARNING)
-    issues += _flag(df, d.is_null() & (c.is_not_null() ^ sp.is_not_null()), "actuals_incomplete", None,
-                    pl.lit("give disbursed: committed and spend may be left empty where commitments are not "
-                           "reported, but not disbursed (spend = disbursed + committed)."))
+    issues = _flag(
+        df,
+        pl.col(s.PLAN) < 0,
+        "negative_plan_flow",
+        s.PLAN,
+        pl.format(
+            "the plan for Q{} is negative ({}): a downward revision of the cumulative plan? Kept as given.",
+            pl.col(s.QUARTER),
+            _m(s.PLAN),
+        ),
+        WARNING,
+    )
+    issues += _flag(
+        df,
+        d < 0,
+        "negative_flow",
+        s.DISBURSED,
+        pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), _m(s.DISBURSED)),
+        WARNING,
+    )
+    issues += _flag(
+        df,
+        d.is_null() & (c.is_not_null() ^ sp.is_not_null()),
+        "actuals_incomplete",
+        None,
+        pl.lit(
+            "give disbursed: committed and spend may be left empty where commitments are not "
+            "reported, but not disbursed (spend = disbursed + committed)."
+        ),
+    )
     gap = (sp - d - c).cast(pl.Float64).abs()
-    issues += _flag(df, gap > tol, "spend_identity", s.SPEND,
-                    pl.format("spend {} must equal disbursed {} + committed {} (= {}), within "
-                              f"{s.MONEY_TOLERANCE}.", _m(s.SPEND), _m(s.DISBURSED), _m(s.COMMITTED),
-                              _money_text(d + c)))
+    issues += _flag(
+        df,
+        gap > tol,
+        "spend_identity",
+        s.SPEND,
+        pl.format(
+            f"spend {{}} must equal disbursed {{}} + committed {{}} (= {{}}), within {s.MONEY_TOLERANCE}.",
+            _m(s.SPEND),
+            _m(s.DISBURSED),
+            _m(s.COMMITTED),
+            _money_text(d + c),
+        ),
+    )
 
     up = df.filter(pl.col(KEY_OK) & pl.col(s.QUARTER).is_between(1, 4))
     if up.is_empty():
@@ -517,70 +726,138 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     cols = [*k, s.QUARTER, s.AS_OF, s.PLAN, *s.ACTUALS, *s.CUM_REPORTED.values()]
     mine = up.select(*cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"))
     store_rows = known.join(up.select(k).unique(), on=k, how="semi").select(
-        *cols, pl.lit(None, pl.String).alias(FILE), pl.lit(None, pl.String).alias(SHEET),
-        pl.lit(None, pl.Int64).alias(ROW), pl.lit(False).alias("__mine"))
-    merged = (pl.concat([store_rows, mine], how="vertical_relaxed")
-              .unique([*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True))  # the upload wins
+        *cols,
+        pl.lit(None, pl.String).alias(FILE),
+        pl.lit(None, pl.String).alias(SHEET),
+        pl.lit(None, pl.Int64).alias(ROW),
+        pl.lit(False).alias("__mine"),
+    )
+    merged = pl.concat([store_rows, mine], how="vertical_relaxed").unique(
+        [*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True
+    )  # the upload wins
     # each quarter's latest figure dated on or before each report date of the upload (an as-of join:
     # one row per project-year, date and quarter, rather than every stored row per date)
     dates = up.select(*k, pl.col(s.AS_OF).alias("__view")).unique()
     quarters = pl.DataFrame({s.QUARTER: list(s.QUARTERS)}, schema={s.QUARTER: up.schema[s.QUARTER]})
-    view = (dates.join(quarters, how="cross").sort("__view")
-            .join_asof(merged.sort(s.AS_OF), left_on="__view", right_on=s.AS_OF, by=[*k, s.QUARTER],
-                       strategy="backward", check_sortedness=False)
-            .filter(pl.col(s.AS_OF).is_not_null())
-            # the upload's own rows are judged at their own date
-            .filter(~pl.col("__mine") | (pl.col(s.AS_OF) == pl.col("__view"))))
+    view = (
+        dates.join(quarters, how="cross")
+        .sort("__view")
+        .join_asof(
+            merged.sort(s.AS_OF),
+            left_on="__view",
+            right_on=s.AS_OF,
+            by=[*k, s.QUARTER],
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .filter(pl.col(s.AS_OF).is_not_null())
+        # the upload's own rows are judged at their own date
+        .filter(~pl.col("__mine") | (pl.col(s.AS_OF) == pl.col("__view")))
+    )
     del up, mine, store_rows, merged, dates  # a whole government's history: free what is no longer needed
-    budgets = (projects.select(*k, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
-               .unique([*k, "__p_as_of"], keep="last", maintain_order=True)
-               .sort("__p_as_of"))
-    view = view.join_asof(budgets, left_on="__view", right_on="__p_as_of", by=k, strategy="backward",
-                          check_sortedness=False).drop("__p_as_of")  # the budget in force at the view's date
+    budgets = (
+        projects.select(*k, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
+        .unique([*k, "__p_as_of"], keep="last", maintain_order=True)
+        .sort("__p_as_of")
+    )
+    view = view.join_asof(
+        budgets, left_on="__view", right_on="__p_as_of", by=k, strategy="backward", check_sortedness=False
+    ).drop("__p_as_of")  # the budget in force at the view's date
     group = [*k, "__view"]
-    g = (view.sort([*group, s.QUARTER])
-         .with_columns(
-             pl.col(s.PLAN).sum().over(group).alias("__plan_total"),
-             pl.col(s.QUARTER).n_unique().over(group).alias("__nq"),
-             pl.col(s.PLAN).cum_sum().over(group).alias("__plan_cum"),
-             pl.col(s.DISBURSED).cum_sum().over(group).alias("__disb_cum"),
-             (pl.col(s.QUARTER).cast(pl.Int32).cum_count().over(group) == pl.col(s.QUARTER).cast(pl.Int32))
-             .alias("__contiguous"),
-             *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
-             pl.col("__mine").any().over(group).alias("__group_mine"),
-         ))
+    g = view.sort([*group, s.QUARTER]).with_columns(
+        pl.col(s.PLAN).sum().over(group).alias("__plan_total"),
+        pl.col(s.QUARTER).n_unique().over(group).alias("__nq"),
+        pl.col(s.PLAN).cum_sum().over(group).alias("__plan_cum"),
+        pl.col(s.DISBURSED).cum_sum().over(group).alias("__disb_cum"),
+        (pl.col(s.QUARTER).cast(pl.Int32).cum_count().over(group) == pl.col(s.QUARTER).cast(pl.Int32)).alias(
+            "__contiguous"
+        ),
+        *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
+        pl.col("__mine").any().over(group).alias("__group_mine"),
+    )
     # a group-level problem is shown once, on the upload's last row of the group
     last_mine = pl.col(ROW) == pl.col(ROW).filter(pl.col("__mine")).last().over(group, order_by=s.QUARTER)
     has_budget = pl.col(s.BUDGET).is_not_null()
     mine_row = pl.col("__mine")
-    issues += _flag(g, mine_row & last_mine & has_budget & (pl.col("__nq") == 4)
-                    & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
-                    "plan_sum", s.PLAN,
-                    pl.format("the four quarterly plans of {} as of {} sum to {}, but the budget in force then is "
-                              f"{{}}; they must agree within {s.MONEY_TOLERANCE} (a revised budget is a new "
-                              "projects row with its as_of).",
-                              pl.col(s.PROJECT_ID), pl.col("__view"), _m("__plan_total"), _m(s.BUDGET)))
-    issues += _flag(g, mine_row & has_budget & (pl.col("__nq") < 4)
-                    & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
-                    "plan_over_budget", s.PLAN,
-                    pl.format("the plan to Q{} ({}) exceeds the budget {} in force on {}.", pl.col(s.QUARTER),
-                              _m("__plan_cum"), _m(s.BUDGET), pl.col("__view")))
-    issues += _flag(g, mine_row & (pl.col("__disb_cum").cast(pl.Float64) < -tol), "cumulative_negative",
-                    s.DISBURSED,
-                    pl.format("cumulative disbursed to Q{} is {} (this report's figures with those stored before "
-                              "it); it cannot be below 0.", pl.col(s.QUARTER), _m("__disb_cum")))
-    issues += _flag(g, mine_row & has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
-                    "cumulative_over_budget", s.DISBURSED,
-                    pl.format("cumulative disbursed to Q{} ({}) is above the budget {}; fine if budget was "
-                              "transferred in, otherwise check the figures.", pl.col(s.QUARTER),
-                              _m("__disb_cum"), _m(s.BUDGET)), WARNING)
+    issues += _flag(
+        g,
+        mine_row
+        & last_mine
+        & has_budget
+        & (pl.col("__nq") == 4)
+        & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
+        "plan_sum",
+        s.PLAN,
+        pl.format(
+            "the four quarterly plans of {} as of {} sum to {}, but the budget in force then is "
+            f"{{}}; they must agree within {s.MONEY_TOLERANCE} (a revised budget is a new "
+            "projects row with its as_of).",
+            pl.col(s.PROJECT_ID),
+            pl.col("__view"),
+            _m("__plan_total"),
+            _m(s.BUDGET),
+        ),
+    )
+    issues += _flag(
+        g,
+        mine_row
+        & has_budget
+        & (pl.col("__nq") < 4)
+        & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+        "plan_over_budget",
+        s.PLAN,
+        pl.format(
+            "the plan to Q{} ({}) exceeds the budget {} in force on {}.",
+            pl.col(s.QUARTER),
+            _m("__plan_cum"),
+            _m(s.BUDGET),
+            pl.col("__view"),
+        ),
+    )
+    issues += _flag(
+        g,
+        mine_row & (pl.col("__disb_cum").cast(pl.Float64) < -tol),
+        "cumulative_negative",
+        s.DISBURSED,
+        pl.format(
+            "cumulative disbursed to Q{} is {} (this report's figures with those stored before "
+            "it); it cannot be below 0.",
+            pl.col(s.QUARTER),
+            _m("__disb_cum"),
+        ),
+    )
+    issues += _flag(
+        g,
+        mine_row & has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+        "cumulative_over_budget",
+        s.DISBURSED,
+        pl.format(
+            "cumulative disbursed to Q{} ({}) is above the budget {}; fine if budget was "
+            "transferred in, otherwise check the figures.",
+            pl.col(s.QUARTER),
+            _m("__disb_cum"),
+            _m(s.BUDGET),
+        ),
+        WARNING,
+    )
     for flow, printed in s.CUM_REPORTED.items():
-        issues += _flag(g, mine_row & pl.col("__contiguous") & pl.col(printed).is_not_null()
-                        & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
-                        "reported_cumulative", printed,
-                        pl.format(f"printed cumulative {{}} differs from the sum of quarterly {flow} to Q{{}} "
-                                  f"({{}}); both are kept, check which is right.",
-                                  _m(printed), pl.col(s.QUARTER), _m(f"__cum_{flow}")), WARNING)
+        issues += _flag(
+            g,
+            mine_row
+            & pl.col("__contiguous")
+            & pl.col(printed).is_not_null()
+            & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
+            "reported_cumulative",
+            printed,
+            pl.format(
+                f"printed cumulative {{}} differs from the sum of quarterly {flow} to Q{{}} "
+                f"({{}}); both are kept, check which is right.",
+                _m(printed),
+                pl.col(s.QUARTER),
+                _m(f"__cum_{flow}"),
+            ),
+            WARNING,
+        )
     return issues
 
 
@@ -594,29 +871,54 @@ def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     }
     issues: list[Issue] = []
     for col, (mask, expr, how) in derive.items():
-        issues += _flag(df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", _money_text(expr)),
-                        WARNING)
+        issues += _flag(
+            df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", _money_text(expr)), WARNING
+        )
     df = df.with_columns(
-        *(pl.when(mask).then(expr.cast(s.MONEY)).otherwise(pl.col(col)).alias(col)
-          for col, (mask, expr, _) in derive.items()))
+        *(
+            pl.when(mask).then(expr.cast(s.MONEY)).otherwise(pl.col(col)).alias(col)
+            for col, (mask, expr, _) in derive.items()
+        )
+    )
     return df, issues
 
 
 def _target_rules(df: pl.DataFrame) -> list[Issue]:
     """Targets are shares of the budget; a quarterly curve is cumulative, so it never decreases."""
-    issues = _flag(df, ~pl.col(s.YEAR_END).is_between(0, 1, closed="right"), "target_range", s.YEAR_END,
-                   pl.format("the year-end target is a share of the budget in (0, 1], e.g. 0.93; got {}.",
-                             pl.col(s.YEAR_END)))
+    issues = _flag(
+        df,
+        ~pl.col(s.YEAR_END).is_between(0, 1, closed="right"),
+        "target_range",
+        s.YEAR_END,
+        pl.format("the year-end target is a share of the budget in (0, 1], e.g. 0.93; got {}.", pl.col(s.YEAR_END)),
+    )
     for q in s.QUARTER_TARGETS:
-        issues += _flag(df, ~pl.col(q).is_between(0, 1), "target_range", q,
-                        pl.format("a quarterly target is a share of the budget in [0, 1]; got {}.", pl.col(q)))
+        issues += _flag(
+            df,
+            ~pl.col(q).is_between(0, 1),
+            "target_range",
+            q,
+            pl.format("a quarterly target is a share of the budget in [0, 1]; got {}.", pl.col(q)),
+        )
     levels = pl.concat_list([pl.col(q) for q in s.QUARTER_TARGETS]).list.drop_nulls()
-    issues += _flag(df, levels.list.diff().list.min() < 0, "target_order", s.QUARTER_TARGETS[0],
-                    pl.lit("the quarterly targets are cumulative: each is at least the one before it."))
-    issues += _flag(df, pl.col(s.QUARTER_TARGETS[3]).is_not_null()
-                    & ((pl.col(s.QUARTER_TARGETS[3]) - pl.col(s.YEAR_END)).abs() > 1e-9), "target_order",
-                    s.QUARTER_TARGETS[3], pl.format("the Q4 target ({}) is the year-end target ({}); give them alike.",
-                                                    pl.col(s.QUARTER_TARGETS[3]), pl.col(s.YEAR_END)))
+    issues += _flag(
+        df,
+        levels.list.diff().list.min() < 0,
+        "target_order",
+        s.QUARTER_TARGETS[0],
+        pl.lit("the quarterly targets are cumulative: each is at least the one before it."),
+    )
+    issues += _flag(
+        df,
+        pl.col(s.QUARTER_TARGETS[3]).is_not_null() & ((pl.col(s.QUARTER_TARGETS[3]) - pl.col(s.YEAR_END)).abs() > 1e-9),
+        "target_order",
+        s.QUARTER_TARGETS[3],
+        pl.format(
+            "the Q4 target ({}) is the year-end target ({}); give them alike.",
+            pl.col(s.QUARTER_TARGETS[3]),
+            pl.col(s.YEAR_END),
+        ),
+    )
     return issues
 
 
@@ -626,38 +928,88 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
     issues = []
     lower = pl.col(s.COMPARATOR).is_in(list(s.LOWER_IS_BETTER))
     for lo, hi in zip(tiers, tiers[1:]):
-        issues += _flag(df, ~lower & (lo > hi), "tier_order", hi.meta.output_name(),
-                        pl.format("tier thresholds must increase (50 ≤ 75 ≤ 100 points); got {} after {}.", hi, lo),
-                        WARNING)
-        issues += _flag(df, lower & (lo < hi), "tier_order", hi.meta.output_name(),
-                        pl.format("lower is better for this KPI: tier thresholds must decrease (50 ≥ 75 ≥ 100 "
-                                  "points); got {} after {}.", hi, lo), WARNING)
+        issues += _flag(
+            df,
+            ~lower & (lo > hi),
+            "tier_order",
+            hi.meta.output_name(),
+            pl.format("tier thresholds must increase (50 ≤ 75 ≤ 100 points); got {} after {}.", hi, lo),
+            WARNING,
+        )
+        issues += _flag(
+            df,
+            lower & (lo < hi),
+            "tier_order",
+            hi.meta.output_name(),
+            pl.format(
+                "lower is better for this KPI: tier thresholds must decrease (50 ≥ 75 ≥ 100 points); got {} after {}.",
+                hi,
+                lo,
+            ),
+            WARNING,
+        )
     df = measure.with_measure(df)
-    issues += _flag(df, pl.col(measure.MEASURE_INFERRED), "measure_inferred", s.MEASURE,
-                    pl.format("measure left empty: inferred as {} from unit {}, target {} and plans (rule in "
-                              "validate --rules); write it in the measure column to be sure.",
-                              pl.col(s.MEASURE), _fmt(pl.col(s.UNIT)), _fmt(pl.col(s.TARGET))), WARNING,
-                    value=pl.col(s.MEASURE))
+    issues += _flag(
+        df,
+        pl.col(measure.MEASURE_INFERRED),
+        "measure_inferred",
+        s.MEASURE,
+        pl.format(
+            "measure left empty: inferred as {} from unit {}, target {} and plans (rule in "
+            "validate --rules); write it in the measure column to be sure.",
+            pl.col(s.MEASURE),
+            _fmt(pl.col(s.UNIT)),
+            _fmt(pl.col(s.TARGET)),
+        ),
+        WARNING,
+        value=pl.col(s.MEASURE),
+    )
     total = pl.sum_horizontal(plans)
     any_plan = pl.any_horizontal(p.is_not_null() for p in plans)
-    issues += _flag(df, ~pl.col(s.PLAN_IS_CUMULATIVE) & any_plan
-                    & ((total - pl.col(s.TARGET)).abs() > 1e-9 * pl.col(s.TARGET).abs().clip(1)),
-                    "kpi_plan_sum", s.TARGET,
-                    pl.format("the quarterly plan increments sum to {} but the target is {}; if the plans are "
-                              "cumulative levels set plan_is_cumulative to true.", total, pl.col(s.TARGET)), WARNING)
+    issues += _flag(
+        df,
+        ~pl.col(s.PLAN_IS_CUMULATIVE)
+        & any_plan
+        & ((total - pl.col(s.TARGET)).abs() > 1e-9 * pl.col(s.TARGET).abs().clip(1)),
+        "kpi_plan_sum",
+        s.TARGET,
+        pl.format(
+            "the quarterly plan increments sum to {} but the target is {}; if the plans are "
+            "cumulative levels set plan_is_cumulative to true.",
+            total,
+            pl.col(s.TARGET),
+        ),
+        WARNING,
+    )
     levels = pl.concat_list(plans).list.drop_nulls()
-    issues += _flag(df, pl.col(s.PLAN_IS_CUMULATIVE) & (pl.col(s.MEASURE) == s.CUMULATIVE)
-                    & (levels.list.diff().list.min() < 0), "kpi_plan_decreasing",
-                    s.PLAN_Q[0], pl.lit("cumulative plan levels decrease from one quarter to the next."), WARNING)
-    issues += _flag(df, (pl.col(s.UNIT) == "percent") & (pl.col(s.TARGET) > 100), "percent_range", s.TARGET,
-                    pl.format("a percent target of {} is above 100.", pl.col(s.TARGET)), WARNING)
+    issues += _flag(
+        df,
+        pl.col(s.PLAN_IS_CUMULATIVE) & (pl.col(s.MEASURE) == s.CUMULATIVE) & (levels.list.diff().list.min() < 0),
+        "kpi_plan_decreasing",
+        s.PLAN_Q[0],
+        pl.lit("cumulative plan levels decrease from one quarter to the next."),
+        WARNING,
+    )
+    issues += _flag(
+        df,
+        (pl.col(s.UNIT) == "percent") & (pl.col(s.TARGET) > 100),
+        "percent_range",
+        s.TARGET,
+        pl.format("a percent target of {} is above 100.", pl.col(s.TARGET)),
+        WARNING,
+    )
     return issues
 
 
 # --- entry point -------------------------------------------------------------------
-def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
-          calendar: FiscalCalendar | None = None, known: dict[str, pl.DataFrame] | None = None,
-          max_amount: float = DEFAULT_MAX_AMOUNT, unit: AmountUnit | None = None) -> Checked:
+def check(
+    raw: list[RawTable],
+    problems: list[FileProblem] | None = None,
+    calendar: FiscalCalendar | None = None,
+    known: dict[str, pl.DataFrame] | None = None,
+    max_amount: float = DEFAULT_MAX_AMOUNT,
+    unit: AmountUnit | None = None,
+) -> Checked:
     """Validate raw template tables against the rules and against what the store already holds.
 
     Parameters
@@ -695,13 +1047,19 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
     formula_cells = {(p.file, p.sheet, p.row) for p in problems or [] if p.rule == "formula"}
     if formula_cells:
-        issues = [i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells]
-        bad = pl.DataFrame([{"f": f, "s": sh, "r": r} for f, sh, r in formula_cells],
-                           schema={"f": pl.String, "s": pl.String, "r": pl.Int64})
+        issues = [
+            i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells
+        ]
+        bad = pl.DataFrame(
+            [{"f": f, "s": sh, "r": r} for f, sh, r in formula_cells],
+            schema={"f": pl.String, "s": pl.String, "r": pl.Int64},
+        )
         for name, df in tables.items():
             hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
             if hit.height:
-                marked = pl.struct(FILE, SHEET, ROW).is_in(hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode())
+                marked = pl.struct(FILE, SHEET, ROW).is_in(
+                    hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode()
+                )
                 tables[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
 
     for name, df in tables.items():
@@ -732,16 +1090,22 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     projects = current("projects")
     if "projects" in tables:
         p = tables["projects"]
-        issues += _flag(p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET,
-                        pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET)))
-        issues += _flag(p, pl.col(s.BUDGET_CUT) < 0, "negative", s.BUDGET_CUT,
-                        pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.",
-                                  pl.col(s.BUDGET_CUT)))
+        issues += _flag(
+            p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET, pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET))
+        )
+        issues += _flag(
+            p,
+            pl.col(s.BUDGET_CUT) < 0,
+            "negative",
+            s.BUDGET_CUT,
+            pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.", pl.col(s.BUDGET_CUT)),
+        )
     project_key = [s.FISCAL_YEAR, s.PROJECT_ID]
     for name in ("finance", "kpis", "kpi_results"):
         if name in tables and whole("projects"):
-            issues += _reference_rule(tables[name], projects, project_key, "unknown_project", "project",
-                                      unsure("projects"))
+            issues += _reference_rule(
+                tables[name], projects, project_key, "unknown_project", "project", unsure("projects")
+            )
     if "finance" in tables:
         tables["finance"], derived = _complete_actuals(tables["finance"])
         known_finance = known.get("finance", s.empty(s.FINANCE))
@@ -753,9 +1117,22 @@ def check(raw: list[RawTable], problems: list[FileProblem] | None = None,
     if "targets" in tables:
         issues += _target_rules(tables["targets"])
     if "kpi_results" in tables and whole("kpis"):
-        issues += _reference_rule(tables["kpi_results"], current("kpis"),
-                                  [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID], "unknown_kpi", "KPI", unsure("kpis"))
+        issues += _reference_rule(
+            tables["kpi_results"],
+            current("kpis"),
+            [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID],
+            "unknown_kpi",
+            "KPI",
+            unsure("kpis"),
+        )
     order = {ERROR: 0, WARNING: 1}
-    issues.sort(key=lambda i: (order[i.severity], i.file or "", i.sheet or "", 1 << 62 if i.row is None else i.row,
-                               i.column or ""))
+    issues.sort(
+        key=lambda i: (
+            order[i.severity],
+            i.file or "",
+            i.sheet or "",
+            1 << 62 if i.row is None else i.row,
+            i.column or "",
+        )
+    )
     return Checked({name: df.drop(KEY_OK) for name, df in tables.items()}, issues)

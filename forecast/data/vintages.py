@@ -65,15 +65,19 @@ class DiskVintages:
     def dirs(self) -> list[Path]:
         if not self.base.exists():
             return []
-        return sorted((p for p in self.base.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+        return sorted(
+            (p for p in self.base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name),
+        )
 
     def _manifest_bytes(self, d: Path) -> bytes:
         try:
             return (d / MANIFEST).read_bytes()
         except OSError as exc:
-            raise StoreError(f"{d / MANIFEST} cannot be read ({exc.strerror or exc}); the store is damaged. "
-                             "Check it with a full verification.") from exc
+            raise StoreError(
+                f"{d / MANIFEST} cannot be read ({exc.strerror or exc}); the store is damaged. "
+                "Check it with a full verification."
+            ) from exc
 
     def manifests(self) -> list[dict]:
         out = []
@@ -121,8 +125,11 @@ class DiskVintages:
                 lf = pl.scan_parquet(f)
                 have = lf.collect_schema().names()
                 lf = lf.with_columns(*(pl.lit(None, dt_).alias(c) for c, dt_ in columns.items() if c not in have))
-                frames.append(lf.select(list(columns)).cast(pl.Schema(columns)).with_columns(
-                    pl.lit(int(d.name), dtype=pl.Int32).alias(s.VINTAGE)))
+                frames.append(
+                    lf.select(list(columns))
+                    .cast(pl.Schema(columns))
+                    .with_columns(pl.lit(int(d.name), dtype=pl.Int32).alias(s.VINTAGE))
+                )
         if not frames:
             return pl.LazyFrame(schema={**columns, s.VINTAGE: pl.Int32})
         return pl.concat(frames, how="vertical")
@@ -153,9 +160,11 @@ class DiskVintages:
                     try:
                         pl.read_parquet(f)
                     except (pl.exceptions.PolarsError, OSError) as bad:
-                        raise StoreError(f"{f} cannot be read ({str(bad).splitlines()[0]}); the store is damaged. "
-                                         "Restore it from a backup, or ingest the original files into a new "
-                                         "store.") from bad
+                        raise StoreError(
+                            f"{f} cannot be read ({str(bad).splitlines()[0]}); the store is damaged. "
+                            "Restore it from a backup, or ingest the original files into a new "
+                            "store."
+                        ) from bad
             raise StoreError(f"the {table} table of {self.root} cannot be read ({str(exc).splitlines()[0]}).") from exc
 
     def _read_cache(self, table: str, state: str) -> pl.DataFrame | None:
@@ -203,8 +212,7 @@ class DiskVintages:
         manifests: list[tuple[Path, dict | None, bytes]] = []
         for d in dirs:
             if not d.name.isdigit() or len(d.name) != 6:
-                out.append(f"{d}: a folder that is not a vintage (renamed?); vintages are numbered 000001, "
-                           "000002, ...")
+                out.append(f"{d}: a folder that is not a vintage (renamed?); vintages are numbered 000001, 000002, ...")
                 continue
             try:
                 raw = (d / MANIFEST).read_bytes()
@@ -226,20 +234,27 @@ class DiskVintages:
         for i, (d, m, raw) in enumerate(manifests, start=1):
             n = int(d.name)
             if n != i:
-                out.append(f"vintage {i} is missing (found {d.name} in its place): a vintage folder was deleted "
-                           "or renamed.")
+                out.append(
+                    f"vintage {i} is missing (found {d.name} in its place): a vintage folder was deleted or renamed."
+                )
             if m is None:
                 previous = None
                 continue
             if m.get("vintage") != n:
-                out.append(f"vintage {n}: {d / MANIFEST} says vintage {m.get('vintage')!r}; the manifest was "
-                           "edited or the folder renamed.")
+                out.append(
+                    f"vintage {n}: {d / MANIFEST} says vintage {m.get('vintage')!r}; the manifest was "
+                    "edited or the folder renamed."
+                )
             if m.get("previous") != previous and not (i == 1 and m.get("previous") is None):
-                out.append(f"vintage {n}: the chain is broken: {d / MANIFEST} does not hold the sha256 of "
-                           f"vintage {n - 1}'s manifest (one of them was edited, deleted or replaced).")
+                out.append(
+                    f"vintage {n}: the chain is broken: {d / MANIFEST} does not hold the sha256 of "
+                    f"vintage {n - 1}'s manifest (one of them was edited, deleted or replaced)."
+                )
             if m.get("config") != config_sha:
-                out.append(f"vintage {n}: {self.root / CONFIG_FILE} differs from the one this vintage was "
-                           "written under (the calendar or unit was edited; every date would be reread).")
+                out.append(
+                    f"vintage {n}: {self.root / CONFIG_FILE} differs from the one this vintage was "
+                    "written under (the calendar or unit was edited; every date would be reread)."
+                )
             stored = m.get("stored") or {}
             for table, f in stored.items():
                 path = d / f.get("file", "")
@@ -247,11 +262,15 @@ class DiskVintages:
                     out.append(f"vintage {n}: {path} is missing.")
                     continue
                 if path.stat().st_size != f.get("bytes"):
-                    out.append(f"vintage {n}: {path} has {path.stat().st_size} bytes, the manifest says "
-                               f"{f.get('bytes')}: the file was changed after it was written.")
+                    out.append(
+                        f"vintage {n}: {path} has {path.stat().st_size} bytes, the manifest says "
+                        f"{f.get('bytes')}: the file was changed after it was written."
+                    )
                 elif full and _checked(path) != f.get("sha256"):
-                    out.append(f"vintage {n}: {path}: sha256 does not match the manifest: the file was changed "
-                               "after it was written.")
+                    out.append(
+                        f"vintage {n}: {path}: sha256 does not match the manifest: the file was changed "
+                        "after it was written."
+                    )
             listed = {f.get("file") for f in stored.values()}
             for extra in sorted(p.name for p in d.iterdir() if p.name != MANIFEST and p.name not in listed):
                 out.append(f"vintage {n}: {d / extra} is not in the manifest (added after the vintage was written).")
@@ -261,16 +280,23 @@ class DiskVintages:
         if head is not None and n:
             hv = head.get("vintage")
             if not isinstance(hv, int) or hv > n:
-                out.append(f"{self.root / HEAD_FILE} names vintage {hv!r} but the newest is {n}: vintages were "
-                           "deleted (or HEAD edited).")
-            elif hv >= 1 and manifests[hv - 1][1] is not None and head.get("manifest") != sha256_bytes(
-                    manifests[hv - 1][2]):
+                out.append(
+                    f"{self.root / HEAD_FILE} names vintage {hv!r} but the newest is {n}: vintages were "
+                    "deleted (or HEAD edited)."
+                )
+            elif (
+                hv >= 1
+                and manifests[hv - 1][1] is not None
+                and head.get("manifest") != sha256_bytes(manifests[hv - 1][2])
+            ):
                 out.append(f"vintage {hv}: its manifest does not match {self.root / HEAD_FILE} (edited).")
             elif hv < n - 1:
                 out.append(f"{self.root / HEAD_FILE} names vintage {hv} but the newest is {n}.")
         elif head is not None and head.get("vintage", 0) > 0 and not n:
-            out.append(f"{self.root / HEAD_FILE} names vintage {head.get('vintage')} but there are no vintages: "
-                       "they were deleted.")
+            out.append(
+                f"{self.root / HEAD_FILE} names vintage {head.get('vintage')} but there are no vintages: "
+                "they were deleted."
+            )
         return out
 
     # --- appending --------------------------------------------------------------------
@@ -281,8 +307,10 @@ class DiskVintages:
             self.base.mkdir(parents=True, exist_ok=True)
             handle = open(self.root / LOCK, "a+")
         except OSError as exc:
-            raise StoreError(f"the store at {self.root} cannot be written ({exc.strerror or exc}); nothing was "
-                             "stored. Check the folder's permissions and free space.") from exc
+            raise StoreError(
+                f"the store at {self.root} cannot be written ({exc.strerror or exc}); nothing was "
+                "stored. Check the folder's permissions and free space."
+            ) from exc
         with handle as f:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX)
             try:
@@ -305,10 +333,20 @@ class DiskVintages:
                 path = tmp / f"{name}.parquet"
                 df.write_parquet(path)
                 fsync_file(path)
-                stored[name] = {"file": path.name, "sha256": sha256_file(path), "bytes": path.stat().st_size,
-                                "rows": df.height}
-            body = {"format": FORMAT_VERSION, "vintage": n, **manifest, "stored": stored, "previous": previous,
-                    "config": sha256_file(self.root / CONFIG_FILE)}
+                stored[name] = {
+                    "file": path.name,
+                    "sha256": sha256_file(path),
+                    "bytes": path.stat().st_size,
+                    "rows": df.height,
+                }
+            body = {
+                "format": FORMAT_VERSION,
+                "vintage": n,
+                **manifest,
+                "stored": stored,
+                "previous": previous,
+                "config": sha256_file(self.root / CONFIG_FILE),
+            }
             raw = json.dumps(body, indent=2, ensure_ascii=False, default=str).encode("utf-8")
             write_durably(tmp / MANIFEST, raw)
             fsync_dir(tmp)
@@ -317,8 +355,10 @@ class DiskVintages:
         except (OSError, pl.exceptions.PolarsError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-            raise StoreError(f"could not write vintage {n} to {self.base} ({why}); the store is unchanged. Check "
-                             "the free space and permissions, then ingest again.") from exc
+            raise StoreError(
+                f"could not write vintage {n} to {self.base} ({why}); the store is unchanged. Check "
+                "the free space and permissions, then ingest again."
+            ) from exc
         head = json.dumps({"vintage": n, "manifest": sha256_bytes(raw)}).encode()
         with contextlib.suppress(OSError):  # HEAD one behind the newest vintage is read as a crash, not damage
             tmp_head = self.root / f".{HEAD_FILE}.{uuid.uuid4().hex}"
