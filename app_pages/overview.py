@@ -76,7 +76,7 @@ st.caption(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" els
 left, right = st.columns([3, 2])
 with left:
     st.subheader(f"{ctx.tr('curve')} ({ctx.unit})")
-    q_done = int(proj[F.ORIGIN].max() or 0)
+    q_done = int(proj.select(pl.col(F.ORIGIN).max()).item() or 0)
     curve = ctx.curve
     done = curve.filter(pl.col(s.QUARTER) == q_done)[s.DISBURSED].cast(pl.Float64)
     fan = ui.fan(q_done, float(done[0]), ye[10], ye[50], ye[90]) if q_done and len(done) and q_done < 4 else None
@@ -91,7 +91,7 @@ with right:
         col.metric(ui.level_label(lv, ctx.lang), n)
     st.subheader(ctx.tr("changes"))
     before, before_date = ctx.previous()
-    if before is None:
+    if before is None or before_date is None:
         st.caption(ctx.tr("no_previous"))
     else:
         moved = ctx.compared(before_date)

@@ -85,23 +85,25 @@ with st.container(border=True):
             )
         )
     else:
-        k = st.columns(4)
-        k[0].metric(ctx.tr("still_needed"), formats.money(card["needed"]), unit, delta_color="off", delta_arrow="off")
-        k[1].metric(
+        need = st.columns(4)
+        need[0].metric(
+            ctx.tr("still_needed"), formats.money(card["needed"]), unit, delta_color="off", delta_arrow="off"
+        )
+        need[1].metric(
             ctx.tr("per_month", n=card["months_left"]),
             formats.money(card["per_month"]),
             unit,
             delta_color="off",
             delta_arrow="off",
         )
-        k[2].metric(
+        need[2].metric(
             ctx.tr("per_quarter", n=card["quarters_left"]),
             formats.money(card["per_quarter"]),
             unit,
             delta_color="off",
             delta_arrow="off",
         )
-        k[3].metric(
+        need[3].metric(
             ctx.tr("pace_so_far"),
             formats.money(card["pace_per_quarter"]),
             ctx.tr("best_quarter", v=formats.money(card["best_quarter"])),

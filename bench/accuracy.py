@@ -139,6 +139,7 @@ def groups(result: B.BacktestResult, threshold: float, draws: int = 4000) -> str
     import numpy as np
 
     from forecast.decisions import portfolio as P
+    from forecast.model import dependence as D
     from forecast.model import models as M
 
     champ = result.predictions.filter(pl.col(B.IS_CHAMPION))
@@ -146,7 +147,7 @@ def groups(result: B.BacktestResult, threshold: float, draws: int = 4000) -> str
     rows = []
     for (q, year), g in champ.group_by(F.ORIGIN, "fiscal_year", maintain_order=True):
         other = champ.filter((pl.col(F.ORIGIN) == q) & (pl.col("fiscal_year") != year))
-        dep = P.Dependence.from_dict(P.estimate_dependence(other)) if other.height else P.Dependence()
+        dep = P.Dependence.from_dict(D.estimate_dependence(other)) if other.height else P.Dependence()
         agencies = g["agency"].fill_null("?").to_list()
         labels = sorted(set(agencies))
         idx = np.array([labels.index(a) for a in agencies])

@@ -185,6 +185,7 @@ def run_child(name: str, work: Path, args: argparse.Namespace) -> dict:
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
+    assert proc.stdout is not None and proc.stderr is not None  # both piped
     out, err = proc.stdout.read(), proc.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"stage {name} failed:\n{err[-3000:]}")

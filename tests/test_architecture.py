@@ -120,3 +120,14 @@ def test_the_walk_sees_local_imports():
     graph = imports(modules())
     assert "forecast.model.estimators" in graph["forecast.model.backtest"]  # imported inside a function
     assert "forecast.data.schema" in graph["forecast.data.snapshot"]
+
+
+def test_the_linters_see_the_whole_house():
+    """ruff's excludes are anchored at the repository root (a bare "data" also matched forecast/data/), and
+    mypy checks every tree of code."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    excludes = config["tool"]["ruff"].get("extend-exclude", [])
+    assert all(e.startswith(("./", "/")) for e in excludes), excludes
+    assert set(config["tool"]["mypy"]["files"]) >= {"forecast", "ui", "app.py", "app_pages", "bench"}

@@ -328,10 +328,10 @@ def column(frame: pl.DataFrame, name: str, kind: str) -> pl.Series:
 
 
 PROBLEMS = {
-    "money": lambda e: money_problem(e),
-    "date": lambda e: date_problem(e),
-    "int": lambda e: integer_problem(e),
-    "number": lambda e: number_problem(e),
+    "money": money_problem,
+    "date": date_problem,
+    "int": integer_problem,
+    "number": number_problem,
 }
 
 EXPECTED = {

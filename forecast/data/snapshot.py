@@ -166,7 +166,7 @@ class Snapshot:
         as_of: str | dt.date | None = "latest",
         last_years: int | None = None,
         **kw,
-    ) -> "Snapshot":
+    ) -> Snapshot:
         """A snapshot of plain (validated) template tables; several report dates per key are allowed.
 
         ``as_of`` and ``last_years`` select as ``Store.snapshot`` does, in the calendar given (``calendar``,
@@ -237,7 +237,7 @@ class Snapshot:
         f = self.versions["finance"]
         return not f.is_empty() and f[s.COMMITTED].is_not_null().any()
 
-    def years(self, years: list[int]) -> "Snapshot":
+    def years(self, years: list[int]) -> Snapshot:
         """The same snapshot restricted to some fiscal years."""
         keep = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for n, v in self.versions.items()}
         return Snapshot(

@@ -143,7 +143,7 @@ class Store:
 
     # --- location and creation -----------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str | None = None, verify: bool = True) -> "Store":
+    def open(cls, path: Path | str | None = None, verify: bool = True) -> Store:
         """The store at ``path``, else ``FORECAST_STORE``, else the default store, else the reference data.
 
         A store on disk is verified first (the chain of manifests and every file's size; every file's
@@ -195,7 +195,7 @@ class Store:
         from_reference: bool = False,
         max_amount: float | None = None,
         by: dict | None = None,
-    ) -> "Store":
+    ) -> Store:
         """Make an empty store at ``path``; with ``from_reference`` it starts with the reference data."""
         path = Path(path)
         if (path / CONFIG_FILE).exists():

@@ -11,11 +11,11 @@ two sheets or files for one table, list columns in Parquet.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 import codecs
 import csv
 import io
+import zipfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -450,8 +450,6 @@ def _one_per_table(
 
 
 def _unzipped_size(path: Path) -> int:
-    import zipfile
-
     try:
         with zipfile.ZipFile(path) as z:
             return sum(i.file_size for i in z.infolist())
@@ -603,7 +601,7 @@ def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FilePr
 def _sheet_rows(path: Path) -> dict[str, int]:
     """Rows per sheet as the workbook declares them (read-only: nothing is loaded)."""
     try:
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # noqa: PLC0415 - lazy: openpyxl, only for workbooks
 
         wb = load_workbook(path, read_only=True)
         try:
@@ -617,7 +615,7 @@ def _sheet_rows(path: Path) -> dict[str, int]:
 def _inspect_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict]:
     """Per sheet: hidden or not, hidden rows, formula cells without a saved value (openpyxl)."""
     try:
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # noqa: PLC0415 - lazy: openpyxl, only for workbooks
 
         formulas = load_workbook(path, read_only=False, data_only=False)
         values = load_workbook(path, read_only=True, data_only=True)
@@ -668,7 +666,7 @@ def _guide() -> pl.DataFrame:
 
 def write_workbook(path: Path | str, frames: dict[str, pl.DataFrame], guide: bool = True) -> Path:
     """Write frames to one workbook, a sheet each, plus the column guide sheet (text is never a formula)."""
-    import xlsxwriter
+    import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter, only to write the template
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,7 @@ class AmountUnit:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict | None) -> "AmountUnit":
+    def from_dict(cls, d: dict | None) -> AmountUnit:
         return cls(**d) if d else cls()
 
 

@@ -7,8 +7,9 @@ ingest, warnings do not). ``ValidationError`` carries all of them at once.
 
 from __future__ import annotations
 
-import difflib
 import datetime as dt
+import difflib
+import itertools
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -927,7 +928,7 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
     tiers = [pl.col(t) for t in s.TIERS.values()]
     issues = []
     lower = pl.col(s.COMPARATOR).is_in(list(s.LOWER_IS_BETTER))
-    for lo, hi in zip(tiers, tiers[1:]):
+    for lo, hi in itertools.pairwise(tiers):
         issues += _flag(
             df,
             ~lower & (lo > hi),
@@ -1062,10 +1063,10 @@ def check(
                 )
                 tables[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
 
-    for name, df in tables.items():
+    for name, given in tables.items():
         table = s.TABLES[name]
-        issues += _era_rule(df, cal)
-        df = tables[name] = df.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
+        issues += _era_rule(given, cal)
+        df = tables[name] = given.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
         issues += _duplicate_rule(df, table)
         if s.QUARTER in table:
             issues += _quarter_rule(df)

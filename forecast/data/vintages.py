@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -256,7 +255,7 @@ class DiskVintages:
                     "written under (the calendar or unit was edited; every date would be reread)."
                 )
             stored = m.get("stored") or {}
-            for table, f in stored.items():
+            for f in stored.values():
                 path = d / f.get("file", "")
                 if not path.is_file():
                     out.append(f"vintage {n}: {path} is missing.")
@@ -305,7 +304,7 @@ class DiskVintages:
         """One writer at a time (readers never wait); orphans of killed writers are removed under it."""
         try:
             self.base.mkdir(parents=True, exist_ok=True)
-            handle = open(self.root / LOCK, "a+")
+            handle = open(self.root / LOCK, "a+")  # noqa: SIM115 - opened here to report OSError; closed by the with below
         except OSError as exc:
             raise StoreError(
                 f"the store at {self.root} cannot be written ({exc.strerror or exc}); nothing was "
@@ -386,4 +385,4 @@ def dedupe(records: pl.DataFrame, table: str) -> pl.DataFrame:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
