@@ -28,7 +28,7 @@ from forecast.errors import StoreError
 
 LOG, HEAD = "audit.jsonl", "audit.head"
 GENESIS = "0" * 64
-OK, REFUSED, DENIED, FAILED = "ok", "refused", "denied", "failed"
+OK, REFUSED, DENIED = "ok", "refused", "denied"
 COLUMNS = ["seq", "at", "user", "role", "via", "where", "action", "target", "outcome", "details"]
 
 

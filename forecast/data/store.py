@@ -43,7 +43,6 @@ from forecast.data.snapshot import (
     parse_as_of,
     provenance,
     report_dates,
-    resolve,
 )
 from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, Issue
@@ -307,10 +306,6 @@ class Store:
         return report_dates(
             {name: self.versions(name).select(s.AS_OF) for name in s.TABLES if name not in s.POLICY_TABLES}
         )
-
-    def report_date(self, as_of: str | dt.date | None = "latest") -> dt.date | None:
-        """The report in effect at ``as_of``: the newest report dated on or before it."""
-        return resolve(self.report_dates(), as_of)
 
     def snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
         """Everything known at a report date, read once, in the store's calendar (see ``snapshot.at``):

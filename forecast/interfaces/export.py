@@ -25,7 +25,6 @@ from forecast.decisions import kpi, risk, summary
 from forecast.labels import column, t
 from forecast.model import engine
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
 MAX_WIDTH = 60
 FONT_DIR = config.DATA_DIR / "fonts"

@@ -422,7 +422,3 @@ CANDIDATES: dict[str, type[ShareModel]] = {
     "fractional_logit": FractionalLogit,
     "gbm_quantile": QuantileGBM,
 }
-
-
-def kind(name: str) -> str:
-    return CANDIDATES[name].kind

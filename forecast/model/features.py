@@ -423,7 +423,6 @@ def prior_year(known: pl.LazyFrame):
 
 
 COLUMNS = [*KEY, s.AGENCY, s.PLAN_LINE, ORIGIN, STATE, s.BUDGET, *(cum(f) for f in FLOWS), *FEATURES]
-TRUTH = [BUDGET_FINAL, *AMOUNT.values(), *TARGETS.values()]  # Y_RATIO: per origin, in build_all
 
 
 def _first_plan_totals(lf: pl.LazyFrame) -> pl.LazyFrame:

@@ -324,10 +324,6 @@ class Calibrated:
         self.estimator = estimator
         self.calibration = calibration
 
-    @property
-    def calibrated(self) -> bool:
-        return self.calibration is not None
-
     def predict(
         self,
         X: pl.DataFrame,

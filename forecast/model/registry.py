@@ -55,7 +55,6 @@ ARTIFACT = re.compile(r"^origin-[1-4]\.skops$")
 VERSION = re.compile(r"^v[0-9]{4,6}$")
 TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
 LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scipy", "skops")
-BASES = ("history", "synthetic history", "no history")
 
 
 def check_writable(root: Path) -> None:
