@@ -58,6 +58,7 @@ __all__ = [
     "KpiReport",
     "PortfolioReport",
     "Ranked",
+    "TargetsSet",
     "Verified",
     "activate",
     "active_version",
@@ -262,6 +263,14 @@ def targets(store: Store) -> pl.DataFrame:
     return store.read("targets", "all")
 
 
+@dataclass(frozen=True)
+class TargetsSet:
+    """What setting targets did (``result.vintage`` is None when they were unchanged) and the targets kept now."""
+
+    result: IngestResult
+    targets: pl.DataFrame
+
+
 def set_targets(
     store: Store,
     fiscal_year: int,
@@ -270,9 +279,9 @@ def set_targets(
     note: str = "",
     actor: Actor | None = None,
     as_of: dt.date | None = None,
-) -> IngestResult:
-    """Keep a fiscal year's targets in the store (validated and stored as a vintage of the targets table,
-    dated ``as_of``, today by default); ``vintage`` is None when they are unchanged."""
+) -> TargetsSet:
+    """Keep a fiscal year's targets in the store, validated and stored as a vintage of the targets table
+    dated ``as_of`` (today by default), as an ingest of a targets file would."""
     by = permit(store, actor, roles.SET_TARGETS)
     row = {
         s.FISCAL_YEAR: str(fiscal_year),
@@ -287,7 +296,7 @@ def set_targets(
     )
     if result.vintage is not None:
         refresh(store)
-    return result
+    return TargetsSet(result, targets(store))
 
 
 def simulate(

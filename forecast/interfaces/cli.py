@@ -642,13 +642,13 @@ def cmd_targets(args: argparse.Namespace) -> int:
                 "targets are kept in a store, and the embedded reference data is read-only; create one "
                 "first (`forecast init --from-reference`)."
             )
-        result = api.set_targets(
-            store, args.fiscal_year, args.year_end, args.quarterly, args.note or "", actor=_actor()
-        )
+        done = api.set_targets(store, args.fiscal_year, args.year_end, args.quarterly, args.note or "", actor=_actor())
         print(
             f"Targets for fiscal year {args.fiscal_year} "
-            + ("unchanged." if result.vintage is None else f"stored as vintage {result.vintage}.")
+            + ("unchanged." if done.result.vintage is None else f"stored as vintage {done.result.vintage}.")
         )
+        emit(done.targets, args.format, wide=args.wide)
+        return 0
     emit(api.targets(store), args.format, wide=args.wide)
     return 0
 
