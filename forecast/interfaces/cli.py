@@ -824,8 +824,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument(
             "--target",
             type=float,
-            default=0.93,
-            help="year-end disbursement target as a share of budget (default 0.93, the cabinet's)",
+            default=s.DEFAULT_TARGET,
+            help=f"year-end disbursement target as a share of budget (default {s.DEFAULT_TARGET}, the cabinet's)",
         )
 
     sp = sub.add_parser("train", help="backtest, fit and save a versioned model set")
@@ -877,7 +877,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="year-end disbursement target for this run (default: the store's targets for the year, "
-        "else 0.93, the cabinet's)",
+        f"else {s.DEFAULT_TARGET}, the cabinet's)",
     )
     sp.add_argument(
         "--quarterly-targets",
@@ -898,7 +898,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--target",
         type=float,
         default=None,
-        help="year-end disbursement target for this run (default: the store's, else 0.93)",
+        help=f"year-end disbursement target for this run (default: the store's, else {s.DEFAULT_TARGET})",
     )
     sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
     sp.add_argument("--seed", type=int, default=0)
