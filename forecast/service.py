@@ -25,6 +25,7 @@ import io
 import ipaddress
 import json
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -44,7 +45,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from forecast import api
+from forecast import api, config
 from forecast.access import roles
 from forecast.access.audit import OK, REFUSED
 from forecast.access.tokens import Tokens
@@ -761,7 +762,7 @@ def _writes(app: FastAPI) -> None:
         if store.read_only:
             raise Problem(409, "read-only", "model sets are kept in a store; the reference data is read-only.")
         with state.lock:
-            if any(j.state == "running" for j in state.jobs.values()):
+            if any(j.state == "running" for j in state.jobs.values()) or not _claim_training(store):
                 raise Problem(409, "busy", "a training job is already running on this store; wait for it.")
             j = Job(secrets.token_hex(6), who.user or "", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
             state.jobs[j.id] = j
@@ -799,6 +800,31 @@ def _run_training(state: State, job: Job, who: Caller, paths: list[Path], folder
     finally:
         job.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         shutil.rmtree(folder, ignore_errors=True)
+        (state.store.access_dir / TRAINING_LOCK).unlink(missing_ok=True)
+
+
+TRAINING_LOCK = "training.lock"
+
+
+def _claim_training(store: Store) -> bool:
+    """Take the store's training lock (a file made exclusively, holding the process id); a lock whose
+    process has died is taken over."""
+    path = store.access_dir / TRAINING_LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+                os.kill(pid, 0)
+                return False  # a live process holds it
+            except (ValueError, ProcessLookupError, PermissionError, OSError):
+                path.unlink(missing_ok=True)
+                continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
 
 
 def _idempotent(state: State, who: Caller, key: str | None, digest: str) -> dict | None:
@@ -835,19 +861,41 @@ def loopback(host: str) -> bool:
         return False
 
 
-def serve(
-    store: Store, host: str = "127.0.0.1", port: int = 8000, cors_origins: list[str] | None = None, proxy: bool = False
-) -> None:
-    """Run the API (uvicorn). ``proxy`` trusts X-Forwarded-For/-Proto from the loopback proxy only."""
-    import uvicorn
+PUBLIC_ENV, CORS_ENV = "FORECAST_SERVE_PUBLIC", "FORECAST_SERVE_CORS"
 
-    app = create_app(store, public_reads=loopback(host), cors_origins=cors_origins)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        proxy_headers=proxy,
-        forwarded_allow_ips="127.0.0.1" if proxy else None,
-        server_header=False,
-        log_level="info",
-    )
+
+def from_environment() -> FastAPI:
+    """The app of the store named by FORECAST_STORE (each worker process of ``serve --workers N`` builds one)."""
+    cors = [o for o in os.environ.get(CORS_ENV, "").split(" ") if o]
+    return create_app(Store.open(), public_reads=os.environ.get(PUBLIC_ENV) == "1", cors_origins=cors or None)
+
+
+def serve(
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    cors_origins: list[str] | None = None,
+    proxy: bool = False,
+    workers: int = 1,
+) -> None:
+    """Run the API (uvicorn). ``proxy`` trusts X-Forwarded-For/-Proto from the loopback proxy only; with
+    ``workers`` > 1, that many processes serve the same store (jobs and throttling are per process; a
+    second training is refused across processes by the store's training lock)."""
+    import uvicorn  # lazy: only the server needs it
+
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": proxy,
+        "server_header": False,
+        "forwarded_allow_ips": "127.0.0.1" if proxy else None,
+        "log_level": "info",
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(store, public_reads=loopback(host), cors_origins=cors_origins), **options)
+        return
+    if store.root is not None:
+        os.environ[config.STORE_ENV] = str(store.root)
+    os.environ[PUBLIC_ENV] = "1" if loopback(host) else "0"
+    os.environ[CORS_ENV] = " ".join(cors_origins or [])
+    uvicorn.run("forecast.service:from_environment", factory=True, workers=workers, **options)

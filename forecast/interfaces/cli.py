@@ -779,7 +779,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     store = _open(args)
     if not service.loopback(args.host):
         note(f"Serving on {args.host}: put a TLS proxy in front (see the README); anonymous reads are off.")
-    service.serve(store, args.host, args.port, cors_origins=args.cors or None, proxy=args.proxy)
+    service.serve(store, args.host, args.port, cors_origins=args.cors or None, proxy=args.proxy, workers=args.workers)
     return 0
 
 
@@ -1054,6 +1054,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cors", nargs="*", default=None, metavar="ORIGIN", help="origins allowed by CORS (off by default)"
     )
     sp.add_argument("--proxy", action="store_true", help="trust X-Forwarded-For/-Proto from a proxy on 127.0.0.1")
+    sp.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("audit", help="the audit trail: who did what, when, from where, and the outcome")
