@@ -28,6 +28,7 @@ import polars as pl
 from forecast.access import roles
 from forecast.access.audit import DENIED, OK, REFUSED
 from forecast.access.roles import Actor
+from forecast.access.tokens import Tokens
 from forecast.data import schema as s
 from forecast.data import templates
 from forecast.data.calendar import FiscalCalendar
@@ -72,6 +73,7 @@ __all__ = [
     "history",
     "ingest",
     "ingest_tables",
+    "issue_token",
     "kpi_attainment",
     "kpi_report",
     "load_model_set",
@@ -89,12 +91,14 @@ __all__ = [
     "refresh",
     "review",
     "revisions",
+    "revoke_token",
     "save_whatif",
     "set_targets",
     "set_user",
     "simulate",
     "table",
     "targets",
+    "tokens",
     "train",
     "users",
     "validate",
@@ -334,6 +338,30 @@ def add_user(store: Store, name: str, role: str, password: str | None = None, ac
     otp = store.users.add(name, role, password, by=by["user"])
     store.audit.record("user add", by, target=name, details={"role": role})
     return otp
+
+
+def issue_token(
+    store: Store, name: str, days: int = 90, label: str = "", actor: Actor | None = None
+) -> tuple[str, str]:
+    """An API token for a user (for the HTTP service): its id and the secret, shown once, stored hashed."""
+    by = permit(store, actor, roles.MANAGE_USERS)
+    tid, token = Tokens(store.access_dir, store.users).issue(name, days, by=by["user"], label=label)
+    store.audit.record("token issue", by, target=name, details={"token": tid, "days": days})
+    return tid, token
+
+
+def tokens(store: Store, actor: Actor | None = None) -> pl.DataFrame:
+    """The API tokens (never the secrets)."""
+    permit(store, actor, roles.MANAGE_USERS)
+    return Tokens(store.access_dir, store.users).listing()
+
+
+def revoke_token(store: Store, token_id: str, actor: Actor | None = None) -> str:
+    """Revoke an API token by its id; returns the user it was for."""
+    by = permit(store, actor, roles.MANAGE_USERS)
+    user = Tokens(store.access_dir, store.users).revoke(token_id)
+    store.audit.record("token revoke", by, target=user, details={"token": token_id})
+    return user
 
 
 USER_ACTIONS = ("disable", "enable", "role", "passwd", "reset")
@@ -609,15 +637,15 @@ def review(
     models: Models = ACTIVE,
     *,
     target: float | None = None,
-    quarterly: Quarterly | None = None,
+    quarterly_targets: Quarterly | None = None,
     snapshot: Snapshot | None = None,
 ) -> R.Review:
     """A report date's review: projection, KPIs and risk. The policy is the one given, else the store's
-    targets for the year unless ``target`` / ``quarterly`` are given for this run. ``snapshot`` is the
+    targets for the year unless ``target`` / ``quarterly_targets`` are given for this run. ``snapshot`` is the
     store's snapshot at ``as_of`` where the caller has already read it (the app keeps them)."""
     snap = snapshot if snapshot is not None else _snapshot(store, as_of)
     if policy is None:
-        policy = R.policy_for(snap, target, quarterly)
+        policy = R.policy_for(snap, target, quarterly_targets)
     return R.review(snap, models_of(store, models), policy, store.results)
 
 
@@ -721,12 +749,12 @@ def ranked(
     compare_to: str | dt.date | None = None,
     *,
     target: float | None = None,
-    quarterly: Quarterly | None = None,
+    quarterly_targets: Quarterly | None = None,
 ) -> Ranked:
     """Projects by risk, highest first, with the review; with ``compare_to`` ("previous", a report date or a
     store vintage number) the comparison with that report (previous rank, move, newly high risk)."""
     ms = models_of(store, models)
-    now = review(store, as_of, policy, ms, target=target, quarterly=quarterly)
+    now = review(store, as_of, policy, ms, target=target, quarterly_targets=quarterly_targets)
     if compare_to is None or now.risk.is_empty():
         return Ranked(now.ranking(lang), now)
     before_date = R.compare_date(store.report_dates(), now.snapshot.as_of, compare_to, store.manifests())
@@ -743,11 +771,11 @@ def rank(
     compare_to: str | dt.date | None = None,
     *,
     target: float | None = None,
-    quarterly: Quarterly | None = None,
+    quarterly_targets: Quarterly | None = None,
 ) -> pl.DataFrame:
     """Projects by risk, highest first; with ``compare_to`` ("previous", a report date or a store vintage
     number) also the previous rank, the move, whether the project is newly high-risk and ``compared_to``."""
-    out = ranked(store, as_of, policy, lang, models, compare_to, target=target, quarterly=quarterly)
+    out = ranked(store, as_of, policy, lang, models, compare_to, target=target, quarterly_targets=quarterly_targets)
     if out.compared_to is None:
         return out.table
     return out.table.with_columns(pl.lit(out.compared_to).alias("compared_to"))

@@ -83,7 +83,7 @@ def test_the_previous_report_and_rank_with_quarterly_targets(reference):
     assert api.previous_date(reference, dt.date(2025, 12, 30)) is None
     before = api.previous(reference)
     assert before is not None and before.snapshot.as_of == dt.date(2025, 12, 30)
-    out = api.ranked(reference, quarterly=(0.3, 0.52, 0.75, 0.93), compare_to="previous", lang="en")
+    out = api.ranked(reference, quarterly_targets=(0.3, 0.52, 0.75, 0.93), compare_to="previous", lang="en")
     assert out.review.policy.quarterly_targets == (0.3, 0.52, 0.75, 0.93)
     assert out.compared_to == dt.date(2025, 12, 30) and out.table.height == 9
     assert "compared_to" in api.rank(reference, compare_to="previous").columns
@@ -137,6 +137,8 @@ def test_every_command_makes_one_api_call(tmp_path, monkeypatch, capsys):
         ["models"],
         ["users", "add", "somchai", "--role", "analyst"],
         ["users", "role", "somchai", "--role", "admin"],
+        ["users", "token", "somchai"],
+        ["users", "tokens"],
         ["users"],
         ["audit"],
         ["simulate", "--projects", "3", "--years", "1", "--out", str(tmp_path / "sim")],

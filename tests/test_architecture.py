@@ -9,7 +9,7 @@ module may import itself through others (no circle). The floors, bottom to top::
     model       features, models, estimators, backtest, projection, forecaster, engine, kpi*, ...
     decisions   kpi, risk, review, portfolio, plan, summary
     api         forecast.api (the one door) and the package's front (forecast/__init__)
-    interfaces  cli, table, export
+    interfaces  cli, table, export, and the HTTP service (forecast/service.py)
     ui          the Streamlit frame, sign-in, actions, jobs
     pages       app.py and app_pages/
 """
@@ -29,7 +29,7 @@ FLOORS: list[tuple[str, tuple[str, ...]]] = [
     ("model", ("forecast.model",)),
     ("decisions", ("forecast.decisions",)),
     ("api", ("forecast.api", "forecast")),
-    ("interfaces", ("forecast.interfaces",)),
+    ("interfaces", ("forecast.interfaces", "forecast.service")),
     ("ui", ("ui",)),
     ("pages", ("app", "app_pages")),
 ]

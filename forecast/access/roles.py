@@ -111,6 +111,7 @@ class Actor:
     signed_in: bool = True
     session: str | None = None
     owner: bool = False
+    record: dict | None = None  # the author record as a door writes it (the HTTP service's: user, role, host, token)
 
     @classmethod
     def os_user(cls, via: str = "api") -> Actor:
@@ -129,4 +130,6 @@ class Actor:
 
     def by(self) -> dict:
         """The author record of manifests and the audit trail."""
+        if self.record is not None:
+            return dict(self.record)
         return author(self.via, self.user, self.role, self.session)

@@ -448,6 +448,7 @@ TARGETS = Table(
                 "number",
                 f"Cumulative disbursement target by the end of Q{i}, a share; empty where none.",
                 f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}",
+                optional=True,
             )
             for i, q in enumerate(QUARTER_TARGETS, start=1)
         ),

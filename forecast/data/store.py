@@ -11,6 +11,7 @@ an explicit step (``Store.create(..., from_reference=True)``), never a side effe
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -308,6 +309,12 @@ class Store:
         )
 
     def snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
+        """Everything known at a report date, read once (``last_years``: only the newest fiscal years), from
+        one state of the store: an ingest landing meanwhile is not half seen."""
+        with self.disk.pinned() if self.disk is not None else contextlib.nullcontext():
+            return self._snapshot(as_of, last_years)
+
+    def _snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
         """Everything known at a report date, read once, in the store's calendar (see ``snapshot.at``):
         the current year is the latest that has started by then with projects known then, and
         ``last_years`` keeps it and the years before it."""
