@@ -222,14 +222,19 @@ def test_a_valid_upload_is_appended_after_confirmation(agency_store):
     assert last["target"] == "vintage 2" and "sha256" in last["details"]
 
 
-def test_pages_label_a_synthetic_model_set(tmp_path):
-    from forecast import api
-    from forecast.model import synthetic
-
-    synthetic.write(synthetic.simulate(projects=20, years=3, seed=2), tmp_path / "history")
-    trained = api.train(Store.open(), [tmp_path / "history"])
-    at = open_page(lang="en")
-    assert any("Synthetic history" in w.value and trained.version in w.value for w in at.warning)
+def test_pages_label_a_synthetic_model_set(trained, monkeypatch):
+    """The session's model set (trained on a synthetic history, for a store holding the reference report)."""
+    store, ms, _ = trained
+    monkeypatch.setenv(config.STORE_ENV, str(store.root))
+    name = f"viewer-{ms.version}"
+    if store.users.role(name) is None:
+        store.users.add(name, "viewer", PASSWORD)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.sidebar.radio(key=ui.LANG).set_value("en").run()
+    sign_in(at, name)
+    assert not at.exception
+    assert any("Synthetic history" in w.value and ms.version in w.value for w in at.warning)
     at.switch_page("app_pages/models.py").run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 3 * 8  # the backtest: 3 origins x 8 candidates
