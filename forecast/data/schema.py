@@ -368,7 +368,7 @@ TARGETS = Table(
         Column(YEAR_END, "number", "Year-end disbursement target, a share of the budget in (0, 1], e.g. 0.93.",
                "เป้าหมายเบิกจ่ายสิ้นปี (สัดส่วน เช่น 0.93)", required=True),
         *(Column(q, "number", f"Cumulative disbursement target by the end of Q{i}, a share; empty where none.",
-                 f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}") for i, q in enumerate(QUARTER_TARGETS, start=1)),
+                 f"เป้าหมายเบิกจ่ายสะสมถึงสิ้นไตรมาส {i}", optional=True) for i, q in enumerate(QUARTER_TARGETS, start=1)),
         Column(NOTE, "text", "Where the targets come from (e.g. a cabinet resolution).", "ที่มาของเป้าหมาย"),
     ),
     key=(FISCAL_YEAR,),

@@ -19,6 +19,7 @@ import polars as pl
 
 from forecast import config
 from forecast.access.roles import ROLES
+from forecast.access.tokens import Tokens
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.revisions import money_text
@@ -756,8 +757,29 @@ def cmd_users(args: argparse.Namespace) -> int:
         users.set_role(args.name, args.role)
         store.audit.record("user role", by, target=args.name, details={"role": args.role})
         print(f"{args.name} is now {args.role}.")
+    elif args.action == "token":
+        tid, token = Tokens(store.access_dir, users).issue(args.name, args.expires, by=by["user"], label=args.label)
+        store.audit.record("token issue", by, target=args.name, details={"token": tid, "days": args.expires})
+        print(f"API token {tid} for {args.name}, valid {args.expires} days (shown once; keep it secret):")
+        print(token)
+    elif args.action == "tokens":
+        emit(Tokens(store.access_dir, users).listing(), args.format, wide=args.wide)
+    elif args.action == "revoke":
+        user = Tokens(store.access_dir, users).revoke(args.name)
+        store.audit.record("token revoke", by, target=user, details={"token": args.name})
+        print(f"Token {args.name} of {user} is revoked.")
     else:
         emit(users.listing(), args.format, wide=args.wide)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from forecast import service  # lazy: FastAPI and uvicorn, only for the server
+
+    store = _open(args)
+    if not service.loopback(args.host):
+        note(f"Serving on {args.host}: put a TLS proxy in front (see the README); anonymous reads are off.")
+    service.serve(store, args.host, args.port, cors_origins=args.cors or None, proxy=args.proxy, workers=args.workers)
     return 0
 
 
@@ -995,8 +1017,20 @@ def build_parser() -> argparse.ArgumentParser:
     fmt(sp)
     sp.set_defaults(func=cmd_targets)
 
-    sp = sub.add_parser("users", help="the store's users and roles (list, or add, passwd, disable, enable, role)")
-    usub = sp.add_subparsers(dest="action", metavar="add|passwd|disable|enable|role")
+    sp = sub.add_parser(
+        "users",
+        help="the store's users, roles and API tokens (list, or add, passwd, disable, enable, role, token, "
+        "tokens, revoke)",
+    )
+    usub = sp.add_subparsers(dest="action", metavar="add|passwd|disable|enable|role|token|tokens|revoke")
+    us = usub.add_parser("token", help="issue an API token for a user (shown once, stored hashed)")
+    us.add_argument("name")
+    us.add_argument("--expires", type=int, default=90, metavar="DAYS", help="days the token is valid (1-366)")
+    us.add_argument("--label", default="", help="what the token is for (e.g. the e-budget system)")
+    us = usub.add_parser("tokens", help="list the API tokens (never the secrets)")
+    fmt(us)
+    us = usub.add_parser("revoke", help="revoke an API token by its id")
+    us.add_argument("name", metavar="TOKEN_ID")
     for action, text in (
         ("add", "add a user (a one-time password is printed unless --password-stdin)"),
         ("passwd", "set a new password (a one-time password unless --password-stdin)"),
@@ -1012,6 +1046,16 @@ def build_parser() -> argparse.ArgumentParser:
             us.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     fmt(sp)
     sp.set_defaults(func=cmd_users)
+
+    sp = sub.add_parser("serve", help="the HTTP JSON API under /v1 (FastAPI on uvicorn; docs at /v1/docs)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
+    sp.add_argument("--port", type=int, default=8000)
+    sp.add_argument(
+        "--cors", nargs="*", default=None, metavar="ORIGIN", help="origins allowed by CORS (off by default)"
+    )
+    sp.add_argument("--proxy", action="store_true", help="trust X-Forwarded-For/-Proto from a proxy on 127.0.0.1")
+    sp.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    sp.set_defaults(func=cmd_serve)
 
     sp = sub.add_parser("audit", help="the audit trail: who did what, when, from where, and the outcome")
     sp.add_argument("--since", default=None, metavar="YYYY-MM-DD")

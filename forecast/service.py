@@ -1,0 +1,901 @@
+"""``forecast serve``: the HTTP JSON API other systems call (FastAPI on uvicorn), versioned under ``/v1``.
+
+Every endpoint parses, makes one call to ``forecast.api`` (the same operations as the CLI and the
+app) and renders; the role table (``access.roles``) is checked on the server for every request and
+every write, refused write and export is recorded in the store's hash-chained audit trail with the
+token's user and the client's address.
+
+* Sign-in: ``Authorization: Bearer fct_...`` (``forecast users token NAME``). No token: 401; a role that
+  may not: 403. Failed authentication is rate-limited per client address (5 in 15 minutes: 429).
+  The embedded reference data (public, read-only) may be read without a token when the server
+  listens on the loopback interface only, as in the app.
+* Tables come as JSON (``rows`` as ``--format json`` gives them: amounts as decimal strings in the
+  store's unit, with ``unit`` and ``currency`` beside them), or as files with ``Accept: text/csv`` or
+  ``application/vnd.apache.parquet`` (the same rows; Parquet keeps exact decimals).
+* Errors are RFC 9457 problem documents (``application/problem+json``), never a traceback; request
+  bodies are capped (413); CORS is off unless origins are configured.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import io
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+from fastapi import Depends, FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from forecast import api, config
+from forecast.access import roles
+from forecast.access.audit import OK, REFUSED
+from forecast.access.tokens import Tokens
+from forecast.access.users import AccessError
+from forecast.data import schema as s
+from forecast.data.revisions import money_text
+from forecast.data.store import Store
+from forecast.data.validate import ValidationError
+from forecast.decisions import kpi as K
+from forecast.decisions import review as R
+from forecast.decisions import risk
+from forecast.decisions.risk import RiskPolicy
+from forecast.errors import ForecastError, HistoryError, InputError, StoreError
+from forecast.interfaces import export
+from forecast.model import engine
+
+VERSION = "v1"
+CSV, PARQUET, JSON_TYPE, PROBLEM = (
+    "text/csv",
+    "application/vnd.apache.parquet",
+    "application/json",
+    ("application/problem+json"),
+)
+MAX_BODY = 50 * 1024 * 1024
+MAX_FAILURES, WINDOW = 5, 15 * 60
+PROBLEM_BASE = "https://forecast.example/problems/"  # a stable identifier per problem type (not fetched)
+
+
+# --- problems ------------------------------------------------------------------------------------------
+class Problem(Exception):
+    """An RFC 9457 problem: ``kind`` names its type, ``status`` the HTTP status."""
+
+    def __init__(self, status: int, kind: str, detail: str, **extra: Any):
+        super().__init__(detail)
+        self.status, self.kind, self.detail, self.extra = status, kind, detail, extra
+
+
+def _problem(status: int, kind: str, title: str, detail: str, instance: str = "", **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    if instance:
+        body["instance"] = instance
+    headers = {"Retry-After": str(extra["retry_after"])} if "retry_after" in extra else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+TITLES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    413: "Request too large",
+    422: "Invalid input",
+    429: "Too many failed sign-ins",
+    500: "Server error",
+    503: "Not ready",
+}
+
+
+def _issues(issues) -> list[dict]:
+    """Validation issues, located, with the message in English and Thai."""
+    return [{**i.as_dict(), "message_en": i.message, "message_th": i.message_th()} for i in issues]
+
+
+# --- callers -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the token's user and role (None for an anonymous read), and from where."""
+
+    user: str | None
+    role: str | None
+    address: str
+    token: str = ""
+
+    def by(self) -> dict:
+        return {
+            "user": self.user or "anonymous",
+            "role": self.role or "",
+            "host": self.address,
+            "via": "api",
+            **({"token": self.token} if self.token else {}),
+        }
+
+
+@dataclass
+class Job:
+    """A background training job."""
+
+    id: str
+    by: str
+    started_at: str
+    state: str = "running"  # running | done | failed
+    progress: float = 0.0
+    text: str = ""
+    version: str | None = None
+    error: str | None = None
+    finished_at: str | None = None
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class State:
+    """What the server holds between requests: the store, failures per address, jobs, idempotency keys."""
+
+    store: Store
+    public_reads: bool
+    failures: dict[str, collections.deque] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def idempotency_path(self) -> Path | None:
+        return None if self.store.read_only else self.store.access_dir / "idempotency.json"
+
+
+def _throttled(state: State, address: str) -> int:
+    """Seconds to wait before this address may try again (0: it may)."""
+    now = time.monotonic()
+    with state.lock:
+        q = state.failures.setdefault(address, collections.deque())
+        while q and now - q[0] > WINDOW:
+            q.popleft()
+        return int(WINDOW - (now - q[0])) + 1 if len(q) >= MAX_FAILURES else 0
+
+
+def _failed(state: State, address: str) -> None:
+    with state.lock:
+        state.failures.setdefault(address, collections.deque()).append(time.monotonic())
+
+
+def _caller(request: Request) -> Caller:
+    """The caller of a request (authenticated, or anonymous); raises a problem for a bad token."""
+    state: State = request.app.state.forecast
+    address = request.client.host if request.client else ""
+    header = request.headers.get("authorization", "")
+    if not header:
+        return Caller(None, None, address)
+    wait = _throttled(state, address)
+    if wait:
+        raise Problem(
+            429, "throttled", f"too many failed sign-ins from {address}; try again in {wait} s.", retry_after=wait
+        )
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        _failed(state, address)
+        raise Problem(401, "unauthenticated", "give a token as `Authorization: Bearer fct_...`.")
+    if state.store.read_only:
+        _failed(state, address)
+        raise Problem(401, "unauthenticated", "the embedded reference data has no users and no tokens.")
+    try:
+        tid, user, role = Tokens(state.store.access_dir, state.store.users).verify(token.strip())
+    except AccessError as exc:
+        _failed(state, address)
+        state.store.audit.record(
+            "api sign-in",
+            {"user": "", "host": address, "via": "api"},
+            REFUSED,
+            details={"reason": str(exc), "path": request.url.path},
+        )
+        raise Problem(401, "unauthenticated", str(exc)) from exc
+    return Caller(user, role, address, tid)
+
+
+def allowed(action: str, write: bool = False) -> Callable[[Request], Caller]:
+    """A dependency: the caller, when their role may do ``action``; 401 without a token (unless anonymous
+    reads are allowed), 403 with a role that may not (a refused write is audited)."""
+
+    def check(request: Request) -> Caller:
+        state: State = request.app.state.forecast
+        who = _caller(request)
+        if who.user is None:
+            if not write and state.public_reads and action in (roles.VIEW, roles.EXPORT):
+                return who
+            raise Problem(
+                401,
+                "unauthenticated",
+                f"{action.replace('_', ' ')} needs a token: "
+                "`Authorization: Bearer fct_...` (forecast users token NAME).",
+            )
+        if not roles.allowed(who.role, action):
+            if write or action == roles.EXPORT:
+                state.store.audit.record(
+                    action, who.by(), REFUSED, details={"path": request.url.path, "reason": "role"}
+                )
+            raise Problem(
+                403,
+                "forbidden",
+                f"{action.replace('_', ' ')} needs the {roles.NEEDS[action]} role or higher; {who.user} is {who.role}.",
+            )
+        return who
+
+    return check
+
+
+Viewer = Annotated[Caller, Depends(allowed(roles.VIEW))]
+
+
+# --- tables ----------------------------------------------------------------------------------------------
+class Table(BaseModel):
+    """A table of the product: its rows as ``--format json`` gives them, with where they come from."""
+
+    table: str = Field(description="which table: ranking, projections, kpis, portfolio, ...")
+    as_of: str | None = Field(None, description="the report date in effect (ISO), None for an empty store")
+    unit: str = Field(description="the unit of every amount, e.g. 'million THB'")
+    currency: str
+    columns: list[str]
+    rows: list[dict[str, Any]] = Field(description="amounts are decimal strings, never floats")
+    notes: list[str] = Field(default_factory=list, description="honest labels: basis, assumptions, fallbacks")
+
+
+def _rows(df: pl.DataFrame) -> list[dict]:
+    text = df.with_columns(*(money_text(pl.col(c)) for c, d in df.schema.items() if isinstance(d, pl.Decimal)))
+    return json.loads(text.write_json()) if text.height else []
+
+
+def _wants(request: Request) -> str:
+    accept = request.headers.get("accept", "")
+    if PARQUET in accept:
+        return PARQUET
+    if CSV in accept:
+        return CSV
+    return JSON_TYPE
+
+
+def _table(request: Request, who: Caller, name: str, df: pl.DataFrame, as_of, notes: list[str]) -> Response:
+    """A table as JSON, or as a CSV or Parquet file (recorded as an export)."""
+    state: State = request.app.state.forecast
+    store = state.store
+    kind = _wants(request)
+    if kind != JSON_TYPE:
+        if who.user is not None and not roles.allowed(who.role, roles.EXPORT):
+            raise Problem(403, "forbidden", f"exports need the viewer role or higher; {who.user} is {who.role}.")
+        if not store.read_only:
+            store.audit.record(
+                "export",
+                who.by(),
+                OK,
+                target=name,
+                details={"format": "csv" if kind == CSV else "parquet", "rows": df.height, "path": request.url.path},
+            )
+        headers = {"Content-Disposition": f'attachment; filename="{name}.{"csv" if kind == CSV else "parquet"}"'}
+        if kind == CSV:
+            return Response(export.csv_bytes(_csv_ready(df)), media_type=f"{CSV}; charset=utf-8", headers=headers)
+        buf = io.BytesIO()
+        df.with_columns(pl.col(pl.List(pl.String)).list.join(" | ")).write_parquet(buf)
+        return Response(buf.getvalue(), media_type=PARQUET, headers=headers)
+    body = Table(
+        table=name,
+        as_of=None if as_of is None else str(as_of),
+        unit=store.unit.label("en"),
+        currency=store.unit.currency,
+        columns=df.columns,
+        rows=_rows(df),
+        notes=notes,
+    )
+    return JSONResponse(body.model_dump())
+
+
+def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(
+        *(money_text(pl.col(c)) for c, d in df.schema.items() if isinstance(d, pl.Decimal)),
+        pl.col(pl.List(pl.String)).list.join(" | "),
+    )
+
+
+def _policy(store: Store, as_of: str, target: float | None, quarterly: list[float] | None) -> RiskPolicy | None:
+    if target is None and not quarterly:
+        return None
+    if quarterly and len(quarterly) != 4:
+        raise Problem(400, "bad-request", f"quarterly_targets takes four shares (Q1-Q4); got {len(quarterly)}.")
+    snap = store.snapshot(as_of, last_years=2)
+    q4 = (quarterly[0], quarterly[1], quarterly[2], quarterly[3]) if quarterly else None
+    return R.policy_for(snap, target, q4)
+
+
+def _basis_notes(store: Store) -> list[str]:
+    ms = api.models_of(store)
+    notes = []
+    if ms is None or not ms.origins:
+        notes.append("money: NO HISTORY - structural model; its range is a scenario, not calibrated")
+    elif ms.basis == engine.SYNTHETIC:
+        notes.append(f"money: SYNTHETIC HISTORY - model set {ms.version} was trained on simulated data")
+    else:
+        notes.append(f"money: history - model set {ms.version}")
+    k = (ms.manifest.get("kpi") if ms else None) or {}
+    notes.append(
+        f"KPIs: fitted KPI model of model set {ms.version if ms else ''} ({k.get('basis')})"
+        if k.get("trained")
+        else "KPIs: documented rules (no history); KPIs of a project assumed "
+        f"to move together (correlation {K.KM.ASSUMED_RHO:.2f})"
+    )
+    return notes
+
+
+def _only(df: pl.DataFrame, project_id: str | None) -> pl.DataFrame:
+    return df if project_id is None or s.PROJECT_ID not in df.columns else df.filter(pl.col(s.PROJECT_ID) == project_id)
+
+
+AsOf = Annotated[str, Query(description="a report date (ISO, Thai or B.E. forms) or 'latest'")]
+Lang = Annotated[str, Query(pattern="^(th|en)$")]
+
+
+# --- the application ----------------------------------------------------------------------------------------
+class BodyLimit:
+    """An ASGI middleware refusing request bodies over ``limit`` bytes with a 413 problem."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.limit:
+            return await _send_413(send, self.limit)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            return await self.app(scope, counted, send)
+        except _TooLarge:
+            return await _send_413(send, self.limit)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _send_413(send, limit: int) -> None:
+    body = json.dumps(
+        {
+            "type": PROBLEM_BASE + "too-large",
+            "title": TITLES[413],
+            "status": 413,
+            "detail": f"the request body is over {limit // (1024 * 1024)} MB.",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", PROBLEM.encode()), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(
+    store: Store, public_reads: bool = False, max_body: int = MAX_BODY, cors_origins: list[str] | None = None
+) -> FastAPI:
+    """The API over one store. ``public_reads`` lets anyone read the read-only reference data (only when
+    the server listens on loopback: ``serve`` decides)."""
+    app = FastAPI(
+        title="forecast",
+        version=VERSION,
+        description=__doc__,
+        docs_url=f"/{VERSION}/docs",
+        openapi_url=f"/{VERSION}/openapi.json",
+        redoc_url=None,
+    )
+    app.state.forecast = State(store, public_reads and store.read_only)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        )
+    app.add_middleware(BodyLimit, limit=max_body)
+    _errors(app)
+    _reads(app)
+    _writes(app)
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def problem(request: Request, exc: Problem):
+        return _problem(
+            exc.status, exc.kind, TITLES.get(exc.status, "Error"), exc.detail, request.url.path, **exc.extra
+        )
+
+    @app.exception_handler(ValidationError)
+    async def invalid(request: Request, exc: ValidationError):
+        return _problem(
+            422,
+            "invalid-files",
+            TITLES[422],
+            f"{len(exc.errors)} error(s); nothing was stored.",
+            request.url.path,
+            problems=_issues(exc.issues),
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http(request: Request, exc: HTTPException):
+        return _problem(
+            exc.status_code, "http", TITLES.get(exc.status_code, "Error"), str(exc.detail), request.url.path
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        where = [".".join(str(p) for p in e.get("loc", ())) + f": {e.get('msg')}" for e in exc.errors()]
+        return _problem(400, "bad-request", TITLES[400], "; ".join(where), request.url.path)
+
+    @app.exception_handler(ForecastError)
+    async def refused(request: Request, exc: ForecastError):
+        status = 400 if isinstance(exc, InputError) else 409 if isinstance(exc, StoreError) else 422
+        return _problem(status, type(exc).__name__.lower(), TITLES[status], str(exc), request.url.path)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):  # no traceback to the client; it goes to the log
+        ref = secrets.token_hex(4)
+        logging.getLogger("forecast.service").exception("request %s failed (error id %s)", request.url.path, ref)
+        return _problem(
+            500,
+            "server-error",
+            TITLES[500],
+            f"the server failed; error id {ref} (in the server log).",
+            request.url.path,
+        )
+
+
+def _reads(app: FastAPI) -> None:
+    v = f"/{VERSION}"
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        """The process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    def readyz(request: Request) -> JSONResponse:
+        """The store opens, its report dates read, and the active model set (if any) loads."""
+        store: Store = request.app.state.forecast.store
+        try:
+            dates = store.report_dates()
+            ms = api.models_of(store)
+        except ForecastError as exc:
+            return _problem(503, "not-ready", TITLES[503], str(exc), "/readyz")
+        return JSONResponse(
+            {
+                "status": "ready",
+                "store": store.id,
+                "latest_report": str(dates[-1]) if dates else None,
+                "model_set": ms.version if ms else None,
+            }
+        )
+
+    @app.get(f"{v}/ranking", response_model=Table, tags=["read"])
+    def ranking(
+        request: Request,
+        who: Viewer,
+        as_of: AsOf = "latest",
+        lang: Lang = "th",
+        compare_to: str | None = None,
+        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+        quarterly_targets: Annotated[list[float] | None, Query()] = None,
+        project_id: str | None = None,
+    ) -> Response:
+        """Projects by risk: probabilities, level, reasons (``compare_to``: previous, a report date or a vintage)."""
+        store = request.app.state.forecast.store
+        df = api.rank(store, as_of, _policy(store, as_of, target, quarterly_targets), lang, compare_to=compare_to)
+        cols = [
+            c
+            for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
+            if c in df.columns
+        ]
+        return _table(
+            request,
+            who,
+            "ranking",
+            _only(df.select(cols), project_id),
+            store.snapshot(as_of).as_of,
+            _basis_notes(store),
+        )
+
+    @app.get(f"{v}/changes", response_model=Table, tags=["read"])
+    def changes(
+        request: Request, who: Viewer, as_of: AsOf = "latest", lang: Lang = "th", since: str = "previous"
+    ) -> Response:
+        """What changed since a report: the ranking with the previous rank, the move and newly high risks."""
+        store = request.app.state.forecast.store
+        df = api.rank(store, as_of, None, lang, compare_to=since)
+        moved = df.filter((pl.col(risk.RANK_CHANGE).fill_null(0) != 0) | pl.col(risk.NEW_HIGH))
+        cols = [
+            c
+            for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
+            if c in moved.columns
+        ]
+        return _table(request, who, "changes", moved.select(cols), store.snapshot(as_of).as_of, _basis_notes(store))
+
+    @app.get(f"{v}/projections", response_model=Table, tags=["read"])
+    def projections(
+        request: Request,
+        who: Viewer,
+        as_of: AsOf = "latest",
+        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+        project_id: str | None = None,
+    ) -> Response:
+        """Year-end disbursed and spend per project (p10/p50/p90), model and basis."""
+        store = request.app.state.forecast.store
+        df = api.project(store, as_of, target=target)
+        cols = [
+            c
+            for c in (*engine.PROJECTION_COLUMNS, engine.P_MISS_DISBURSEMENT, engine.P_SPEND_BELOW_BUDGET)
+            if c in df.columns
+        ]
+        return _table(
+            request,
+            who,
+            "projections",
+            _only(df.select(cols), project_id),
+            store.snapshot(as_of).as_of,
+            _basis_notes(store),
+        )
+
+    @app.get(f"{v}/kpis", response_model=Table, tags=["read"])
+    def kpis(request: Request, who: Viewer, as_of: AsOf = "latest", project_id: str | None = None) -> Response:
+        """Every KPI: value to date, projected year end, chance of the target, tier, status, basis."""
+        store = request.app.state.forecast.store
+        df = api.kpi_attainment(store, as_of)
+        return _table(
+            request,
+            who,
+            "kpis",
+            _only(df.select([c for c in K.COLUMNS if c in df.columns]) if df.height else df, project_id),
+            store.snapshot(as_of).as_of,
+            _basis_notes(store),
+        )
+
+    @app.get(f"{v}/portfolio", response_model=Table, tags=["read"])
+    def portfolio(
+        request: Request,
+        who: Viewer,
+        as_of: AsOf = "latest",
+        by: Annotated[str | None, Query(pattern="^(agency|plan_line|owner)$")] = None,
+        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+    ) -> Response:
+        """The whole store and each group: joint range, P(miss), expected shortfall."""
+        store = request.app.state.forecast.store
+        df = api.portfolio(store, by, as_of, target)
+        return _table(request, who, "portfolio", df, store.snapshot(as_of).as_of, _basis_notes(store))
+
+    @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
+    def revisions(request: Request, who: Viewer) -> Response:
+        """Every restatement, budget revision and correction."""
+        store = request.app.state.forecast.store
+        return _table(request, who, "revisions", store.revisions(), None, [])
+
+    @app.get(f"{v}/vintages", response_model=Table, tags=["read"])
+    def vintages(request: Request, who: Viewer) -> Response:
+        """The store's vintages: when, by whom, report dates, files."""
+        store = request.app.state.forecast.store
+        return _table(request, who, "vintages", store.vintages(), None, [])
+
+    @app.get(f"{v}/targets", response_model=Table, tags=["read"])
+    def targets(request: Request, who: Viewer) -> Response:
+        """The disbursement targets per fiscal year, every time they were set."""
+        store = request.app.state.forecast.store
+        return _table(request, who, "targets", store.read("targets", "all"), None, [])
+
+    @app.get(f"{v}/models", response_model=Table, tags=["read"])
+    def models(request: Request, who: Viewer) -> Response:
+        """The saved model sets: author, basis, champions, KPI model, signature."""
+        store = request.app.state.forecast.store
+        return _table(request, who, "models", api.model_sets(store), None, [])
+
+    @app.get(f"{v}/jobs/{{job_id}}", tags=["write"])
+    def job(request: Request, job_id: str, who: Annotated[Caller, Depends(allowed(roles.TRAIN))]) -> dict:
+        """A training job's progress and result."""
+        state: State = request.app.state.forecast
+        j = state.jobs.get(job_id)
+        if j is None:
+            raise Problem(404, "not-found", f"no job {job_id!r} on this server.")
+        return j.as_dict()
+
+
+# --- writes ------------------------------------------------------------------------------------------------------
+SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _saved(files: list[UploadFile], folder: Path) -> list[Path]:
+    """Uploaded files under their own base names (a path in a name is dropped)."""
+    out = []
+    for f in files:
+        name = SAFE_NAME.sub("_", Path(f.filename or "upload").name) or "upload"
+        path = folder / name
+        with open(path, "wb") as dst:
+            shutil.copyfileobj(f.file, dst)
+        out.append(path)
+    return out
+
+
+def _digest(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.name.encode() + b"\0" + hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+class TargetsIn(BaseModel):
+    fiscal_year: int = Field(description="in the store's era")
+    year_end: float = Field(gt=0, le=1, description="year-end disbursement target, a share of the budget")
+    quarterly: list[float] | None = Field(None, min_length=4, max_length=4, description="cumulative Q1-Q4 targets")
+    note: str = ""
+
+
+class ActivateIn(BaseModel):
+    foreign: bool = Field(False, description="accept a set trained for another store (audited as a warning)")
+
+
+def _writes(app: FastAPI) -> None:
+    v = f"/{VERSION}"
+
+    @app.post(f"{v}/validate", tags=["write"])
+    def validate(
+        request: Request,
+        files: Annotated[list[UploadFile], File()],
+        who: Annotated[Caller, Depends(allowed(roles.VALIDATE, write=True))],
+    ) -> JSONResponse:
+        """Check template files against the template and the store; nothing is written."""
+        store = request.app.state.forecast.store
+        with tempfile.TemporaryDirectory(prefix="forecast-api-") as folder:
+            checked = store.check(_saved(files, Path(folder)))
+        return JSONResponse(
+            {
+                "ok": not checked.errors,
+                "errors": len(checked.errors),
+                "warnings": len(checked.warnings),
+                "problems": _issues(checked.issues),
+                "rows": {k: v.height for k, v in checked.tables.items()},
+            },
+            status_code=200 if not checked.errors else 422,
+            media_type=JSON_TYPE if not checked.errors else PROBLEM,
+        )
+
+    @app.post(f"{v}/ingest", tags=["write"])
+    def ingest(
+        request: Request,
+        files: Annotated[list[UploadFile], File()],
+        who: Annotated[Caller, Depends(allowed(roles.INGEST, write=True))],
+        note: Annotated[str, Form()] = "",
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> JSONResponse:
+        """Validate and store the files as one vintage, atomically; every problem located on any error.
+        Repeating a request with the same ``Idempotency-Key`` returns the first answer and stores nothing."""
+        state: State = request.app.state.forecast
+        store = state.store
+        if store.read_only:
+            raise Problem(409, "read-only", "the embedded reference data is read-only; nothing was stored.")
+        with tempfile.TemporaryDirectory(prefix="forecast-api-") as folder, state.ingest_lock:
+            paths = _saved(files, Path(folder))
+            digest = _digest(paths)
+            seen = _idempotent(state, who, idempotency_key, digest)
+            if seen is not None:
+                return JSONResponse({**seen, "replayed": True})
+            result = api.ingest(store, paths, note=note, by=who.by())
+            body = {
+                "vintage": result.vintage,
+                "rows": result.rows,
+                "store": store.id,
+                "warnings": _issues(result.issues),
+                "replayed": False,
+            }
+            _remember(state, who, idempotency_key, digest, body)
+        return JSONResponse(body, status_code=201 if result.vintage is not None else 200)
+
+    @app.post(f"{v}/targets", tags=["write"])
+    def set_targets(
+        request: Request, body: TargetsIn, who: Annotated[Caller, Depends(allowed(roles.SET_TARGETS, write=True))]
+    ) -> JSONResponse:
+        """Set a fiscal year's disbursement targets (kept in the store with their vintage)."""
+        state: State = request.app.state.forecast
+        store = state.store
+        if store.read_only:
+            raise Problem(409, "read-only", "targets are kept in a store; the reference data is read-only.")
+        row = {
+            s.FISCAL_YEAR: str(body.fiscal_year),
+            s.AS_OF: dt.date.today().isoformat(),
+            s.YEAR_END: repr(body.year_end),
+            **dict(zip(s.QUARTER_TARGETS, [repr(x) for x in body.quarterly] if body.quarterly else [""] * 4)),
+            s.NOTE: body.note,
+        }
+        with tempfile.TemporaryDirectory(prefix="forecast-targets-") as folder, state.ingest_lock:
+            path = Path(folder) / "targets.csv"
+            pl.DataFrame([row]).select([c for c in s.TARGETS.names if c in row]).write_csv(path)
+            result = api.ingest(store, [path], note=f"targets for fiscal year {body.fiscal_year}", by=who.by())
+        return JSONResponse(
+            {"vintage": result.vintage, "fiscal_year": body.fiscal_year},
+            status_code=201 if result.vintage is not None else 200,
+        )
+
+    @app.post(f"{v}/train", status_code=202, tags=["write"])
+    def train(
+        request: Request,
+        who: Annotated[Caller, Depends(allowed(roles.TRAIN, write=True))],
+        files: Annotated[list[UploadFile] | None, File()] = None,
+    ) -> JSONResponse:
+        """Start training in the background (on uploaded history files, else the store's complete years).
+        The set is made active only when an administrator trains; otherwise it waits for activation."""
+        state: State = request.app.state.forecast
+        store = state.store
+        if store.read_only:
+            raise Problem(409, "read-only", "model sets are kept in a store; the reference data is read-only.")
+        with state.lock:
+            if any(j.state == "running" for j in state.jobs.values()) or not _claim_training(store):
+                raise Problem(409, "busy", "a training job is already running on this store; wait for it.")
+            j = Job(secrets.token_hex(6), who.user or "", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+            state.jobs[j.id] = j
+        folder = Path(tempfile.mkdtemp(prefix="forecast-train-"))
+        paths = _saved(files or [], folder)
+        threading.Thread(target=_run_training, args=(state, j, who, paths, folder), daemon=True).start()
+        return JSONResponse(
+            {"job": j.id, "href": f"{v}/jobs/{j.id}"}, status_code=202, headers={"Location": f"{v}/jobs/{j.id}"}
+        )
+
+    @app.post(f"{v}/models/{{version}}/activate", tags=["write"])
+    def activate(
+        request: Request,
+        version: str,
+        body: ActivateIn,
+        who: Annotated[Caller, Depends(allowed(roles.ACTIVATE, write=True))],
+    ) -> dict:
+        """Make a saved model set the active one (administrators)."""
+        store = request.app.state.forecast.store
+        foreign = api.activate(store, version, foreign=body.foreign, by=who.by())
+        return {"active": version, "accepted_as_foreign": foreign}
+
+
+def _run_training(state: State, job: Job, who: Caller, paths: list[Path], folder: Path) -> None:
+    def progress(p: float, text: str) -> None:
+        job.progress, job.text = float(p), text
+
+    try:
+        ms = api.train(state.store, paths or None, progress=progress, activate=who.role == roles.ADMIN, by=who.by())
+        job.version, job.state, job.progress = ms.version, "done", 1.0
+    except (ForecastError, HistoryError) as exc:
+        job.state, job.error = "failed", str(exc)
+    except Exception as exc:  # noqa: BLE001 - a job reports any failure instead of dying silently
+        job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+    finally:
+        job.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        shutil.rmtree(folder, ignore_errors=True)
+        (state.store.access_dir / TRAINING_LOCK).unlink(missing_ok=True)
+
+
+TRAINING_LOCK = "training.lock"
+
+
+def _claim_training(store: Store) -> bool:
+    """Take the store's training lock (a file made exclusively, holding the process id); a lock whose
+    process has died is taken over."""
+    path = store.access_dir / TRAINING_LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+                os.kill(pid, 0)
+                return False  # a live process holds it
+            except (ValueError, ProcessLookupError, PermissionError, OSError):
+                path.unlink(missing_ok=True)
+                continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return True
+    return False
+
+
+def _idempotent(state: State, who: Caller, key: str | None, digest: str) -> dict | None:
+    """The first answer to this key (same caller, same files); a key reused for other files is refused."""
+    path = state.idempotency_path()
+    if not key or path is None or not path.exists():
+        return None
+    seen = json.loads(path.read_text(encoding="utf-8")).get(f"{who.user}:{key}")
+    if seen is None:
+        return None
+    if seen["digest"] != digest:
+        raise Problem(422, "idempotency-key-reused", "this Idempotency-Key was used for other files; use a new key.")
+    return seen["body"]
+
+
+def _remember(state: State, who: Caller, key: str | None, digest: str, body: dict) -> None:
+    path = state.idempotency_path()
+    if not key or path is None:
+        return
+    seen = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    seen[f"{who.user}:{key}"] = {"digest": digest, "body": body, "at": dt.datetime.now(dt.UTC).isoformat()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+
+
+def loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+PUBLIC_ENV, CORS_ENV = "FORECAST_SERVE_PUBLIC", "FORECAST_SERVE_CORS"
+
+
+def from_environment() -> FastAPI:
+    """The app of the store named by FORECAST_STORE (each worker process of ``serve --workers N`` builds one)."""
+    cors = [o for o in os.environ.get(CORS_ENV, "").split(" ") if o]
+    return create_app(Store.open(), public_reads=os.environ.get(PUBLIC_ENV) == "1", cors_origins=cors or None)
+
+
+def serve(
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    cors_origins: list[str] | None = None,
+    proxy: bool = False,
+    workers: int = 1,
+) -> None:
+    """Run the API (uvicorn). ``proxy`` trusts X-Forwarded-For/-Proto from the loopback proxy only; with
+    ``workers`` > 1, that many processes serve the same store (jobs and throttling are per process; a
+    second training is refused across processes by the store's training lock)."""
+    import uvicorn  # lazy: only the server needs it
+
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": proxy,
+        "server_header": False,
+        "forwarded_allow_ips": "127.0.0.1" if proxy else None,
+        "log_level": "info",
+    }
+    if workers <= 1:
+        uvicorn.run(create_app(store, public_reads=loopback(host), cors_origins=cors_origins), **options)
+        return
+    if store.root is not None:
+        os.environ[config.STORE_ENV] = str(store.root)
+    os.environ[PUBLIC_ENV] = "1" if loopback(host) else "0"
+    os.environ[CORS_ENV] = " ".join(cors_origins or [])
+    uvicorn.run("forecast.service:from_environment", factory=True, workers=workers, **options)

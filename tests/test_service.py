@@ -1,0 +1,265 @@
+"""The HTTP API over real HTTP: uvicorn on a free loopback port, called with httpx as another system would."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import polars as pl
+import pytest
+import uvicorn
+
+from forecast import api
+from forecast.access.tokens import Tokens
+from forecast.data import schema as s
+from forecast.data.store import Store
+from forecast.interfaces.cli import main
+from forecast.service import create_app
+
+PASSWORD = "a-long-enough-password-1"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(app):
+    """The app served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """A store holding the reference report, three users with a token each, and the server over it."""
+    root = tmp_path_factory.mktemp("service")
+    store = Store.create(root / "store", from_reference=True)
+    tokens = {}
+    for name, role in (("vera", "viewer"), ("anan", "analyst"), ("adm", "admin")):
+        store.users.add(name, role, PASSWORD)
+        tokens[role] = Tokens(store.access_dir, store.users).issue(name, 30)[1]
+    with running(create_app(store, max_body=2 * 1024 * 1024)) as url:
+        yield store, url, tokens, root
+
+
+def _h(token: str, **extra) -> dict:
+    return {"Authorization": f"Bearer {token}", **extra}
+
+
+def _q3(folder: Path, store: Store, disbursed: float = 1.0) -> Path:
+    fin = store.read("finance").drop(s.VINTAGE)
+    q3 = fin.filter(pl.col(s.QUARTER) == 3).with_columns(
+        pl.lit("2026-06-30").alias(s.AS_OF),
+        pl.lit(disbursed).alias(s.DISBURSED),
+        pl.lit(0.5).alias(s.COMMITTED),
+        pl.lit(disbursed + 0.5).alias(s.SPEND),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    q3.write_csv(folder / "finance.csv")
+    return folder / "finance.csv"
+
+
+def test_health_and_the_openapi_document(served):
+    _, url, _, _ = served
+    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{url}/readyz").json()["status"] == "ready"
+    doc = httpx.get(f"{url}/v1/openapi.json").json()
+    assert {"/v1/ranking", "/v1/ingest", "/v1/train", "/v1/portfolio", "/v1/kpis"} <= set(doc["paths"])
+    assert httpx.get(f"{url}/v1/docs").status_code == 200
+
+
+def test_the_ranking_is_the_clis_with_decimal_amounts(served, capsys):
+    store, url, tokens, _ = served
+    got = httpx.get(f"{url}/v1/ranking", params={"lang": "en"}, headers=_h(tokens["viewer"])).json()
+    assert main(["--store", str(store.root), "rank", "--format", "json", "--lang", "en"]) == 0
+    assert got["rows"] == json.loads(capsys.readouterr().out)
+    assert got["as_of"] == "2026-03-31" and got["currency"] == "THB" and got["notes"]
+    proj = httpx.get(
+        f"{url}/v1/projections", headers=_h(tokens["viewer"]), params={"project_id": "etda-digital-id"}
+    ).json()
+    assert len(proj["rows"]) == 1 and proj["rows"][0]["budget"] == "42.7377"  # as printed, a decimal string
+
+
+def test_csv_and_parquet_are_the_same_rows_and_are_audited(served):
+    store, url, tokens, _ = served
+    j = httpx.get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"]), params={"by": "plan_line"}).json()
+    c = httpx.get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"], Accept="text/csv"), params={"by": "plan_line"})
+    assert c.headers["content-type"].startswith("text/csv")
+    csv = pl.read_csv(io.BytesIO(c.content), infer_schema=False)
+    assert csv["budget"].to_list() == [r["budget"] for r in j["rows"]]
+    p = httpx.get(
+        f"{url}/v1/portfolio",
+        headers=_h(tokens["viewer"], Accept="application/vnd.apache.parquet"),
+        params={"by": "plan_line"},
+    )
+    pq = pl.read_parquet(io.BytesIO(p.content))
+    assert [f"{x:.4f}" for x in pq["budget"].to_list()] == [r["budget"] for r in j["rows"]]
+    exports = store.audit.entries().filter(pl.col("action") == "export")
+    assert exports.height >= 2 and set(exports["user"]) == {"vera"}
+
+
+def test_401_and_403_are_kept_apart_and_refusals_audited(served, tmp_path):
+    store, url, tokens, _ = served
+    assert httpx.get(f"{url}/v1/ranking").status_code == 401  # a real store: no anonymous reads
+    bad = httpx.get(f"{url}/v1/ranking", headers=_h("fct_00000000_nope"))
+    assert bad.status_code == 401 and bad.headers["content-type"] == "application/problem+json"
+    path = _q3(tmp_path / "q3", store)
+    before = store.vintages().height
+    r = httpx.post(
+        f"{url}/v1/ingest", headers=_h(tokens["viewer"]), files={"files": ("finance.csv", path.read_bytes())}
+    )
+    assert r.status_code == 403 and r.json()["type"].endswith("forbidden")
+    assert store.vintages().height == before
+    refused = store.audit.entries().filter((pl.col("action") == "ingest") & (pl.col("outcome") == "refused"))
+    assert "vera" in refused["user"].to_list()
+    assert httpx.post(f"{url}/v1/models/v9999/activate", headers=_h(tokens["analyst"]), json={}).status_code == 403
+
+
+def test_a_bad_file_gives_located_problems_and_stores_nothing(served, tmp_path):
+    store, url, tokens, _ = served
+    path = _q3(tmp_path / "bad", store)
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace("2026-06-30", "2026-13-45")
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    before = store.vintages().height
+    r = httpx.post(
+        f"{url}/v1/ingest", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())}
+    )
+    assert r.status_code == 422
+    body = r.json()
+    assert body["detail"].endswith("nothing was stored.")
+    p = next(x for x in body["problems"] if x["severity"] == "error")
+    assert (p["file"], p["row"], p["column"], p["value"]) == ("finance.csv", 2, "as_of", "2026-13-45")
+    assert p["message_en"] and p["message_th"] and p["message_th"] != p["message_en"]
+    assert store.vintages().height == before
+    v = httpx.post(
+        f"{url}/v1/validate", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())}
+    )
+    assert v.status_code == 422 and v.json()["errors"] >= 1
+
+
+def test_ingest_is_idempotent_on_the_clients_key(served, tmp_path):
+    store, url, tokens, _ = served
+    path = _q3(tmp_path / "q3", store, disbursed=2.0)
+    files = {"files": ("finance.csv", path.read_bytes())}
+    key = {"Idempotency-Key": "erp-2026-q3-1"}
+    first = httpx.post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
+    assert first.status_code == 201, first.text
+    again = httpx.post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
+    assert again.status_code == 200 and again.json()["replayed"] and again.json()["vintage"] == first.json()["vintage"]
+    assert store.vintages().height == first.json()["vintage"]
+    other = _q3(tmp_path / "other", store, disbursed=3.0)
+    reused = httpx.post(
+        f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files={"files": ("finance.csv", other.read_bytes())}
+    )
+    assert reused.status_code == 422
+    entry = store.audit.entries().filter(pl.col("action") == "ingest").row(-1, named=True)
+    assert entry["user"] == "anan" and entry["via"] == "api" and "127.0.0.1" in entry["where"]
+
+
+def test_readers_during_an_ingest_see_one_vintage_or_the_next(served, tmp_path):
+    store, url, tokens, _ = served
+    old = httpx.get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
+    path = _q3(tmp_path / "q3b", store, disbursed=4.0)
+    answers: list = []
+
+    def read() -> None:
+        with httpx.Client(headers=_h(tokens["viewer"]), timeout=60) as c:
+            for _ in range(6):
+                answers.append(c.get(f"{url}/v1/projections").json()["rows"])
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    r = httpx.post(
+        f"{url}/v1/ingest",
+        headers=_h(tokens["analyst"]),
+        files={"files": ("finance.csv", path.read_bytes())},
+        timeout=60,
+    )
+    for t in readers:
+        t.join()
+    assert r.status_code == 201
+    new = httpx.get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
+    assert new != old and all(a in (old, new) for a in answers)
+
+
+def test_targets_then_a_training_job_and_a_second_one_refused(served):
+    store, url, tokens, _ = served
+    r = httpx.post(f"{url}/v1/targets", headers=_h(tokens["analyst"]), json={"fiscal_year": 2569, "year_end": 0.9})
+    assert r.status_code == 201
+    assert api.rank(store).height == 9 and store.read("targets")[s.YEAR_END].to_list() == [0.9]
+    job = httpx.post(f"{url}/v1/train", headers=_h(tokens["analyst"]))  # the store holds no complete year
+    assert job.status_code == 202
+    second = httpx.post(f"{url}/v1/train", headers=_h(tokens["analyst"]))
+    status = httpx.get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
+    assert second.status_code == 409 or status["state"] != "running"
+    deadline = time.monotonic() + 60
+    while status["state"] == "running" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        status = httpx.get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
+    assert status["state"] == "failed" and "complete fiscal years" in status["error"]
+    assert httpx.get(f"{url}/v1/jobs/nope", headers=_h(tokens["analyst"])).status_code == 404
+
+
+def test_bodies_are_capped_and_errors_carry_no_traceback(served):
+    _, url, tokens, _ = served
+    big = httpx.post(
+        f"{url}/v1/validate", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", b"x" * (3 * 1024 * 1024))}
+    )
+    assert big.status_code == 413 and big.json()["status"] == 413
+    r = httpx.get(f"{url}/v1/ranking", headers=_h(tokens["viewer"]), params={"as_of": "not a date"})
+    assert r.status_code == 400 and "Traceback" not in r.text and r.json()["title"]
+
+
+def test_failed_authentication_is_rate_limited(tmp_path):
+    store = Store.create(tmp_path / "st", from_reference=True)
+    with running(create_app(store)) as url:
+        codes = [httpx.get(f"{url}/v1/ranking", headers=_h(f"fct_deadbeef_{i}")).status_code for i in range(7)]
+    assert codes[:5] == [401] * 5 and codes[-1] == 429
+
+
+def test_tokens_expire_revoke_and_follow_the_users_role(tmp_path):
+    store = Store.create(tmp_path / "st", from_reference=True)
+    store.users.add("pat", "viewer", PASSWORD)
+    tokens = Tokens(store.access_dir, store.users)
+    tid, token = tokens.issue("pat", 1)
+    assert tokens.verify(token)[1:] == ("pat", "viewer")
+    assert "sha256" in tokens._read()[tid] and token not in (store.access_dir / "tokens.json").read_text()
+    store.users.set_role("pat", "analyst")
+    assert tokens.verify(token)[2] == "analyst"
+    tokens.revoke(tid)
+    with pytest.raises(Exception, match="not valid"):
+        tokens.verify(token)
+    store.users.disable("pat")
+    with pytest.raises(Exception, match="not valid"):
+        tokens.verify(token)
+
+
+def test_the_reference_data_is_readable_without_a_token_on_loopback(reference):
+    with running(create_app(reference, public_reads=True)) as url:
+        assert httpx.get(f"{url}/v1/ranking").status_code == 200
+        assert httpx.post(f"{url}/v1/train").status_code == 401  # writes always need a token
+    with running(create_app(reference, public_reads=False)) as url:
+        assert httpx.get(f"{url}/v1/ranking").status_code == 401
