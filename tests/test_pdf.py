@@ -164,3 +164,13 @@ def test_words_give_the_text_back_and_keep_what_touches_a_thai_word():
         assert "".join(export.words(text)) == text
     assert "แดรม)" in export.words("(27.9063 ล้านแดรม)")  # a currency name is one word, its bracket stays on it
     assert "(ช่วง" in export.words(SENTENCE)
+
+
+def test_the_cli_made_pdf_names_the_store_without_its_path(tmp_path):
+    from forecast.interfaces.cli import main
+
+    store = Store.create(tmp_path / "agency-store", from_reference=True)
+    out = tmp_path / "summary.pdf"
+    assert main(["--store", str(store.root), "report", "--out", str(out), "--lang", "en"]) == 0
+    text = _text_of(out.read_bytes())
+    assert "agency-store" in text and str(tmp_path) not in text and "/" not in text.split("\n")[1]
