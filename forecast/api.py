@@ -129,8 +129,15 @@ def review(
     as_of: str | dt.date = "latest",
     policy: RiskPolicy | None = None,
     models: registry.ModelSet | str | None = ACTIVE,
+    target: float | None = None,
+    quarterly_targets: tuple[float, float, float, float] | None = None,
 ) -> R.Review:
-    return R.review(store.snapshot(as_of, last_years=2), models_of(store, models), policy, store.results)
+    """Projection, KPIs and ranking from one snapshot (``review.snapshot``): with the store's targets for the
+    year, unless a policy or a target (and quarterly targets) is given."""
+    snap = store.snapshot(as_of, last_years=2)
+    if policy is None and (target is not None or quarterly_targets):
+        policy = R.policy_for(snap, target, quarterly_targets)
+    return R.review(snap, models_of(store, models), policy, store.results)
 
 
 def rank(

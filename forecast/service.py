@@ -52,12 +52,11 @@ from forecast.access.tokens import Tokens
 from forecast.access.users import AccessError
 from forecast.data import schema as s
 from forecast.data.revisions import money_text
+from forecast.data.snapshot import resolve
 from forecast.data.store import Store
 from forecast.data.validate import ValidationError
 from forecast.decisions import kpi as K
-from forecast.decisions import review as R
 from forecast.decisions import risk
-from forecast.decisions.risk import RiskPolicy
 from forecast.errors import ForecastError, HistoryError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.model import engine
@@ -313,14 +312,16 @@ def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _policy(store: Store, as_of: str, target: float | None, quarterly: list[float] | None) -> RiskPolicy | None:
-    if target is None and not quarterly:
+def _quarterly(values: list[float] | None) -> tuple[float, float, float, float] | None:
+    if not values:
         return None
-    if quarterly and len(quarterly) != 4:
-        raise Problem(400, "bad-request", f"quarterly_targets takes four shares (Q1-Q4); got {len(quarterly)}.")
-    snap = store.snapshot(as_of, last_years=2)
-    q4 = (quarterly[0], quarterly[1], quarterly[2], quarterly[3]) if quarterly else None
-    return R.policy_for(snap, target, q4)
+    if len(values) != 4:
+        raise Problem(400, "bad-request", f"quarterly_targets takes four shares (Q1-Q4); got {len(values)}.")
+    return values[0], values[1], values[2], values[3]
+
+
+def _report_date(store: Store, as_of: str) -> dt.date | None:
+    return resolve(store.report_dates(), as_of)
 
 
 def _basis_notes(store: Store) -> list[str]:
@@ -518,7 +519,8 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """Projects by risk: probabilities, level, reasons (``compare_to``: previous, a report date or a vintage)."""
         store = request.app.state.forecast.store
-        df = api.rank(store, as_of, _policy(store, as_of, target, quarterly_targets), lang, compare_to=compare_to)
+        rv = api.review(store, as_of, target=target, quarterly_targets=_quarterly(quarterly_targets))
+        df = rv.ranking(lang) if compare_to is None else api.rank(store, as_of, rv.policy, lang, compare_to=compare_to)
         cols = [
             c
             for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
@@ -529,7 +531,7 @@ def _reads(app: FastAPI) -> None:
             who,
             "ranking",
             _only(df.select(cols), project_id),
-            store.snapshot(as_of).as_of,
+            rv.snapshot.as_of,
             _basis_notes(store),
         )
 
@@ -546,7 +548,7 @@ def _reads(app: FastAPI) -> None:
             for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
             if c in moved.columns
         ]
-        return _table(request, who, "changes", moved.select(cols), store.snapshot(as_of).as_of, _basis_notes(store))
+        return _table(request, who, "changes", moved.select(cols), _report_date(store, as_of), _basis_notes(store))
 
     @app.get(f"{v}/projections", response_model=Table, tags=["read"])
     def projections(
@@ -558,7 +560,8 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """Year-end disbursed and spend per project (p10/p50/p90), model and basis."""
         store = request.app.state.forecast.store
-        df = api.project(store, as_of, target=target)
+        rv = api.review(store, as_of, target=target)
+        df = rv.projection
         cols = [
             c
             for c in (*engine.PROJECTION_COLUMNS, engine.P_MISS_DISBURSEMENT, engine.P_SPEND_BELOW_BUDGET)
@@ -569,7 +572,7 @@ def _reads(app: FastAPI) -> None:
             who,
             "projections",
             _only(df.select(cols), project_id),
-            store.snapshot(as_of).as_of,
+            rv.snapshot.as_of,
             _basis_notes(store),
         )
 
@@ -577,13 +580,14 @@ def _reads(app: FastAPI) -> None:
     def kpis(request: Request, who: Viewer, as_of: AsOf = "latest", project_id: str | None = None) -> Response:
         """Every KPI: value to date, projected year end, chance of the target, tier, status, basis."""
         store = request.app.state.forecast.store
-        df = api.kpi_attainment(store, as_of)
+        rv = api.review(store, as_of)
+        df = rv.kpis
         return _table(
             request,
             who,
             "kpis",
             _only(df.select([c for c in K.COLUMNS if c in df.columns]) if df.height else df, project_id),
-            store.snapshot(as_of).as_of,
+            rv.snapshot.as_of,
             _basis_notes(store),
         )
 
@@ -597,8 +601,8 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """The whole store and each group: joint range, P(miss), expected shortfall."""
         store = request.app.state.forecast.store
-        df = api.portfolio(store, by, as_of, target)
-        return _table(request, who, "portfolio", df, store.snapshot(as_of).as_of, _basis_notes(store))
+        rv = api.review(store, as_of, target=target)
+        return _table(request, who, "portfolio", rv.portfolio(by), rv.snapshot.as_of, _basis_notes(store))
 
     @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
     def revisions(request: Request, who: Viewer) -> Response:

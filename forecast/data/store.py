@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import contextlib
 import datetime as dt
 import getpass
 import hashlib
@@ -298,6 +299,12 @@ class Store:
         return resolve(self.report_dates(), as_of)
 
     def snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
+        """Everything known at a report date, read once (``last_years``: only the newest fiscal years), from
+        one state of the store: an ingest landing meanwhile is not half seen."""
+        with self.disk.pinned() if self.disk is not None else contextlib.nullcontext():
+            return self._snapshot(as_of, last_years)
+
+    def _snapshot(self, as_of: str | dt.date | None = "latest", last_years: int | None = None) -> Snapshot:
         """Everything known at a report date, read once, in the store's calendar (see ``snapshot.at``):
         the current year is the latest that has started by then with projects known then, and
         ``last_years`` keeps it and the years before it."""

@@ -26,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,13 +95,30 @@ class DiskVintages:
         self.root = root
         self.base = root / VINTAGES_DIR
         self._held: dict[str, tuple[str, pl.DataFrame]] = {}
+        self._pin = threading.local()  # per thread: the newest vintage a read in progress may see
 
     # --- reading ----------------------------------------------------------------------
     def dirs(self) -> list[Path]:
         if not self.base.exists():
             return []
-        return sorted((p for p in self.base.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                      key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+        out = sorted((p for p in self.base.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: (not p.name.isdigit(), int(p.name) if p.name.isdigit() else 0, p.name))
+        pin = getattr(self._pin, "vintage", None)
+        return out if pin is None else [p for p in out if not p.name.isdigit() or int(p.name) <= pin]
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Every read inside sees the vintages that were in place when it began: one state for every table,
+        however many ingests land meanwhile (a reader never mixes two vintages)."""
+        if getattr(self._pin, "vintage", None) is not None:  # already inside a pinned read
+            yield
+            return
+        numbered = [int(p.name) for p in self.dirs() if p.name.isdigit()]
+        self._pin.vintage = max(numbered, default=0)
+        try:
+            yield
+        finally:
+            self._pin.vintage = None
 
     def _manifest_bytes(self, d: Path) -> bytes:
         try:

@@ -25,6 +25,7 @@ sha256 and types are checked again on the bytes read.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import os
@@ -72,6 +73,12 @@ def check_writable(root: Path) -> None:
 
 
 def library_versions() -> dict[str, str]:
+    """The installed versions of the libraries a model set depends on (read once per process)."""
+    return dict(_library_versions())
+
+
+@functools.cache
+def _library_versions() -> dict[str, str]:
     out = {}
     for lib in LIBRARIES:
         try:
