@@ -15,6 +15,16 @@ from forecast.model.kpi import MIN_YEARS as KPI_MIN_YEARS
 from ui import actions, jobs
 
 ctx = ui.context()
+
+
+def reason(part: dict, default: str) -> str:
+    """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved)."""
+    code, params = part.get("reason_code"), part.get("reason_params")
+    if code and (params or "{" not in ctx.tr(code)):
+        return ctx.tr(code, **(params or {}))
+    return part.get("reason") or ctx.tr(default)
+
+
 store = ctx.store
 st.title(ctx.tr("page_models"))
 ui.basis_note(ctx)
@@ -46,7 +56,7 @@ else:
         st.info(
             ctx.tr(
                 "money_not_trained",
-                r=ctx.tr(money.get("reason_code") or "too_few_years", **(money.get("reason_params") or {})),
+                r=reason(money, "too_few_years"),
             )
         )
     k = m.get("kpi") or {}
@@ -68,11 +78,7 @@ else:
             st.warning(ctx.tr("kpi_baseline_wins", m=baseline))
         ui.show(ctx, pl.DataFrame(k.get("metrics") or []))
     else:
-        st.info(
-            ctx.tr(
-                "kpi_not_trained", r=ctx.tr(k.get("reason_code") or "history_no_kpis", **(k.get("reason_params") or {}))
-            )
-        )
+        st.info(ctx.tr("kpi_not_trained", r=reason(k, "history_no_kpis")))
 
 if listing.height:
     st.subheader(ctx.tr("switch"))

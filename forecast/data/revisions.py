@@ -1,8 +1,13 @@
 """Which figures changed between versions of the same record: a pure function of the stored rows.
 
-A change is a figure that differs from an earlier *non-empty* figure for the same key: a
+A change is a figure that differs from the last earlier *non-empty* figure for the same key: a
 quarter reported for the first time is not a change (a planned figure given where the plan
-was empty is). Each change has a ``kind``:
+was empty is), and neither is a blank in a later report where an actual or an optional, as-printed
+figure stood: a figure not given again (a Q3 report that leaves the optional ``*_cum_reported``
+columns of Q2 empty) is "not reported again", not a restatement to blank, and a figure given again
+after a blank is compared with the last one given. A plan is given whole, so a planned figure that
+becomes blank (a KPI's quarterly plan moved to another quarter) is still a revision.
+Each change has a ``kind``:
 
 * ``correction`` - a later ingest changed the figure of the same report (same ``as_of``);
 * ``restatement`` - a later report changed an actual (disbursed, committed, spend, a KPI value);
@@ -66,13 +71,13 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
         if rows.is_empty():
             continue
         same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in t.key])
-        rows = rows.with_columns(
-            same.alias("_same"),
-            key_text.alias(KEY_TEXT),
-            pl.col(s.AS_OF).shift(1).alias("old_as_of"),
-            pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
-            *(pl.col(c).shift(1).alias(f"_old_{c}") for c in cols),
-        )
+        group = (~same).cum_sum().alias("_group")  # one number per key (the rows are sorted by key)
+        rows = rows.with_columns(same.alias("_same"), group, key_text.alias(KEY_TEXT))
+
+        def last_given(c: str, what: pl.Expr) -> pl.Expr:
+            """``what`` at the last earlier row of the same key where ``c`` was given (not blank)."""
+            return pl.when(pl.col(c).is_not_null()).then(what).shift(1).forward_fill().over("_group")
+
         kind = (
             pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of")))
             .then(pl.lit(CORRECTION))
@@ -83,10 +88,23 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
         found_all = []
         for c in cols:
             old = pl.col(f"_old_{c}")
-            kept = pl.col("_same") & pl.col(c).ne_missing(old)
-            if c not in PLANNED:  # an actual given for the first time is news, not a change
-                kept = kept & old.is_not_null()
-            found = rows.filter(kept)
+            if c in PLANNED and not t.column(c).optional:  # a plan is given whole: a blank moves it
+                with_old = rows.with_columns(
+                    pl.col(c).shift(1).alias(f"_old_{c}"),
+                    pl.col(s.AS_OF).shift(1).alias("old_as_of"),
+                    pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
+                )
+                kept = pl.col("_same") & pl.col(c).ne_missing(old)
+            else:  # an actual or an as-printed figure: a blank is "not reported again", never a change
+                with_old = rows.with_columns(
+                    last_given(c, pl.col(c)).alias(f"_old_{c}"),
+                    pl.coalesce(last_given(c, pl.col(s.AS_OF)), pl.col(s.AS_OF).shift(1)).alias("old_as_of"),
+                    pl.coalesce(last_given(c, pl.col(s.VINTAGE)), pl.col(s.VINTAGE).shift(1)).alias("old_vintage"),
+                )
+                kept = pl.col("_same") & pl.col(c).is_not_null() & pl.col(c).ne_missing(old)
+                if c not in PLANNED:  # an actual given for the first time is news, not a change
+                    kept = kept & old.is_not_null()
+            found = with_old.filter(kept)
             if found.is_empty():
                 continue
             kind_c = t.column(c).kind

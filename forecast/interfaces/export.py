@@ -7,20 +7,30 @@
   starts with "=" stays text; CSV cells that start with = + - @, a tab or a carriage return are
   neutralised with a leading apostrophe (OWASP's CSV-injection guidance), which ingest takes off again.
 * CSV downloads carry a UTF-8 byte-order mark so that Excel shows Thai.
-* The one-page summary is a PDF made on the server with the bundled Sarabun font (SIL OFL): the
-  totals, the cumulative chart with its fan and target, the riskiest projects with their reasons.
+* The one-page summary is a PDF made on the server with the bundled Sarabun font (SIL OFL) and Noto
+  fallbacks (SIL OFL: Latin, Greek, Cyrillic, Armenian, Georgian, mathematical symbols such as "≥"),
+  so a name in any of those scripts prints: the totals, the cumulative chart with its fan and target,
+  the riskiest projects with their reasons. Every text is fitted to its box (``fit``): figures shrink
+  step by step, then wrap, at any scale (a 10-digit range still fits its card); lines break between
+  words only (``wrap``; Thai words from PyThaiNLP's newmm segmenter), and a name too long for its
+  lines ends with "…" at a word. The PDF never shows a server path.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import math
+import re
+import unicodedata
+from pathlib import PurePosixPath, PureWindowsPath
 
 import polars as pl
 
 from forecast import config, formats
 from forecast.data import schema as s
+from forecast.data import units
 from forecast.decisions import kpi, risk, summary
 from forecast.labels import column, t
 from forecast.model import engine
@@ -174,6 +184,209 @@ def data_workbook(snap) -> bytes:
 
 
 # --- the one-page PDF summary ---------------------------------------------------------------------------
+FONT = "Sarabun"  # Thai and Latin; the fallbacks below cover what it lacks, in this order
+FALLBACKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("NotoSans", ("", "B")),  # Latin, Greek, Cyrillic
+    ("NotoSansArmenian", ("", "B")),
+    ("NotoSansGeorgian", ("", "B")),
+    ("NotoSansMath", ("",)),  # ≥ ≤ → and other symbols
+)
+PT = 25.4 / 72  # mm per point
+LEADING = 1.2  # line height / font size
+ELLIPSIS = "…"
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+_TOKENS = re.compile(r"\s+|[^\s]+")
+_RUNS = re.compile(r"[\u0e00-\u0e7f]+|[^\u0e00-\u0e7f]+")
+
+
+def new_pdf():
+    """An A4 landscape FPDF with the bundled fonts, the fallbacks and text shaping."""
+    from fpdf import FPDF  # noqa: PLC0415 - lazy: fpdf, only for the PDF
+
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font(FONT, "", str(FONT_DIR / "Sarabun-Regular.ttf"))
+    pdf.add_font(FONT, "B", str(FONT_DIR / "Sarabun-Bold.ttf"))
+    for family, styles in FALLBACKS:
+        for style in styles:
+            pdf.add_font(family, style, str(FONT_DIR / f"{family}-{'Bold' if style else 'Regular'}.ttf"))
+    pdf.set_fallback_fonts([f for f, _ in FALLBACKS], exact_match=False)
+    pdf.set_text_shaping(True)
+    return pdf
+
+
+def _thai_words(run: str) -> list[str]:
+    """A run of Thai letters cut into words by PyThaiNLP's newmm segmenter; a currency name a store
+    may print (แดรม, ริงกิต, ...) that its dictionary lacks is put back together."""
+    from pythainlp.tokenize import word_tokenize  # noqa: PLC0415 - lazy: PyThaiNLP and its dictionary
+
+    tokens = [w for w in word_tokenize(run, engine="newmm") if w]
+    if "".join(tokens) != run:
+        return [run]
+    names = {th for _, th in units.CURRENCIES.values()}
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        j = next((j for j in range(min(len(tokens), i + 4), i + 1, -1) if "".join(tokens[i:j]) in names), i + 1)
+        out.append("".join(tokens[i:j]))
+        i = j
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def words(text: str) -> tuple[str, ...]:
+    """``text`` cut where a line may break: words and the spaces between them (joined back they give
+    ``text``). Thai, written without spaces between words, is cut between the words PyThaiNLP's newmm
+    segmenter finds; what touches a Thai word without a space (brackets, figures) stays with it."""
+    out: list[str] = []
+    for chunk in _TOKENS.findall(text):
+        if chunk.isspace() or not _THAI.search(chunk):
+            out.append(chunk)
+            continue
+        pieces = [""]  # the chunk's Thai words; a line breaks inside a Thai run only, never at its ends
+        for run in _RUNS.findall(chunk):
+            found = _thai_words(run) if _THAI.match(run) else [run]
+            pieces[-1] += found[0]
+            pieces += found[1:]
+        out += pieces
+    return tuple(out)
+
+
+def _clusters(token: str) -> list[str]:
+    """A word cut into characters with their combining marks (Thai vowels and tone marks stay on their letter)."""
+    out: list[str] = []
+    for ch in token:
+        if out and (unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Mc")):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def wrap(pdf, text: str, width: float, break_words: bool = True) -> list[str] | None:
+    """``text`` in lines no wider than ``width`` (the current font), broken between words only; a word
+    wider than a line is cut between characters when ``break_words``, else the answer is None."""
+    lines: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for tok in words(para):
+            if tok.isspace() and not line:
+                continue  # no line starts with a space
+            if pdf.get_string_width(line + tok) <= width:
+                line += tok
+                continue
+            if tok.isspace():  # the break falls on the space, which is dropped
+                lines.append(line.rstrip())
+                line = ""
+                continue
+            if line.strip():
+                lines.append(line.rstrip())
+            line = ""
+            if pdf.get_string_width(tok) <= width:
+                line = tok
+                continue
+            if not break_words:
+                return None
+            for cl in _clusters(tok):
+                if line and pdf.get_string_width(line + cl) > width:
+                    lines.append(line)
+                    line = ""
+                line += cl
+        lines.append(line.rstrip())
+    return lines
+
+
+def _shorten(pdf, line: str, width: float) -> str:
+    """``line`` cut at a word so that it and "…" fit ``width`` (between characters if one word is too wide)."""
+    toks = list(words(line))
+    while toks and pdf.get_string_width("".join(toks).rstrip() + ELLIPSIS) > width:
+        toks.pop()
+    if toks:
+        return "".join(toks).rstrip() + ELLIPSIS
+    chars = _clusters(line)
+    while chars and pdf.get_string_width("".join(chars) + ELLIPSIS) > width:
+        chars.pop()
+    return "".join(chars) + ELLIPSIS if pdf.get_string_width(ELLIPSIS) <= width else ""
+
+
+def fit(
+    pdf,
+    text: str,
+    width: float,
+    size: float,
+    min_size: float | None = None,
+    max_lines: int = 1,
+    height: float | None = None,
+    style: str = "",
+    shrink: bool = True,
+) -> tuple[float, list[str]]:
+    """The font size and lines that fit ``text`` into a box ``width`` wide (and ``height`` high).
+
+    From ``size`` down to ``min_size`` by half a point, the first size at which the text fits on at
+    most ``max_lines`` lines broken between words. Failing that, figures (``shrink``) keep shrinking
+    to 2 pt, and names are cut at a word on their last line with "…". The current font is left at
+    the size returned; no line is ever wider than ``width``.
+    """
+    min_size = size if min_size is None else min(min_size, size)
+
+    def fits(s: float, lines: list[str] | None) -> bool:
+        return (
+            lines is not None
+            and len(lines) <= max_lines
+            and (height is None or len(lines) * s * PT * LEADING <= height + 1e-9)
+        )
+
+    floor = min(2.0, min_size) if shrink else min_size
+    s = size
+    while True:
+        pdf.set_font(FONT, style, s)
+        lines = wrap(pdf, text, width, break_words=False)
+        if fits(s, lines):
+            return s, lines or [""]
+        if s - 0.5 < floor - 1e-9:
+            break
+        s -= 0.5
+    lines = wrap(pdf, text, width) or [""]
+    rows = max_lines if height is None else max(1, min(max_lines, int(height / (s * PT * LEADING) + 1e-9)))
+    if len(lines) > rows:
+        lines = [*lines[: rows - 1], _shorten(pdf, lines[rows - 1], width)]
+    return s, lines
+
+
+def _text(
+    pdf,
+    x: float,
+    y: float,
+    w: float,
+    text: str,
+    size: float,
+    min_size: float | None = None,
+    max_lines: int = 1,
+    h: float | None = None,
+    style: str = "",
+    align: str = "L",
+    shrink: bool = True,
+    middle: bool = False,
+) -> float:
+    """``text`` fitted into the box at (x, y), ``w`` wide (and ``h`` high); returns the height used."""
+    s, lines = fit(pdf, text, w - 2 * pdf.c_margin, size, min_size, max_lines, h, style, shrink)
+    lh = s * PT * LEADING
+    top = y + ((h - len(lines) * lh) / 2 if middle and h else 0)
+    for i, line in enumerate(lines):
+        pdf.set_xy(x, top + i * lh)
+        pdf.cell(w, lh, line, align=align)
+    return len(lines) * lh
+
+
+def _no_path(text: str) -> str:
+    """A store shown by its name, never by its path on the server."""
+    text = text.strip()
+    for kind in (PurePosixPath, PureWindowsPath):
+        if text and (kind(text).is_absolute() or text.startswith(("~", "./", "../"))):
+            return kind(text).name
+    return text
+
+
 def summary_pdf(
     review,
     lang: str = "th",
@@ -183,8 +396,6 @@ def summary_pdf(
     top: int = 8,
 ) -> bytes:
     """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
-    from fpdf import FPDF  # noqa: PLC0415 - lazy: fpdf
-
     snap = review.snapshot
     prog = summary.progress(snap)
     curve = summary.portfolio_curve(snap)
@@ -193,23 +404,17 @@ def summary_pdf(
     policy = review.policy
     unit = snap.unit.words(lang)
 
-    pdf = FPDF(orientation="L", format="A4")
-    pdf.set_auto_page_break(False)
-    pdf.add_font("Sarabun", "", str(FONT_DIR / "Sarabun-Regular.ttf"))
-    pdf.add_font("Sarabun", "B", str(FONT_DIR / "Sarabun-Bold.ttf"))
-    pdf.set_text_shaping(True)
+    pdf = new_pdf()
     pdf.add_page()
     pdf.set_margins(12, 10, 12)
-    pdf.set_xy(12, 10)
-    pdf.set_font("Sarabun", "B", 16)
-    pdf.cell(0, 8, title or t("title", lang), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Sarabun", "", 10)
+    _text(pdf, 12, 10, 273, title or t("title", lang), 16, 10, style="B")
     year = snap.fiscal_year
+    subtitle = _no_path(subtitle)
     caption = (
         f"{snap.calendar.year_label(year, lang) if year else ''} · {t('as_of', lang)} "
         f"{formats.date(snap.as_of, lang, snap.calendar.era)}" + (f" · {subtitle}" if subtitle else "")
     )
-    pdf.cell(0, 6, caption, new_x="LMARGIN", new_y="NEXT")
+    _text(pdf, 12, 18, 273, caption, 10, 7, shrink=False)
 
     done = float(prog[summary.DISBURSED_TO_DATE].cast(pl.Float64).sum() or 0)
     cards = [
@@ -219,24 +424,18 @@ def summary_pdf(
         (t("range", lang), f"{formats.money(whole['disbursed_p10'])} – {formats.money(whole['disbursed_p90'])}"),
         (t("p_agency_miss", lang).format(target=f"{policy.target:.0%}"), formats.chance(whole["p_miss_target"])),
     ]
-    x0, y0, w = 12, pdf.get_y() + 2, (297 - 24 - 4 * 3) / 5
+    x0, y0, w = 12, 27.0, (297 - 24 - 4 * 3) / 5
     for i, (k, v) in enumerate(cards):
         x = x0 + i * (w + 3)
+        pdf.set_draw_color(0, 0, 0)
         pdf.rect(x, y0, w, 16)
-        pdf.set_xy(x + 2, y0 + 1)
-        pdf.set_font("Sarabun", "", 8)
-        pdf.cell(w - 4, 5, k)
-        pdf.set_xy(x + 2, y0 + 7)
-        pdf.set_font("Sarabun", "B", 12)
-        pdf.cell(w - 4, 7, v)
+        _text(pdf, x + 1, y0 + 1.2, w - 2, k, 8, 6, max_lines=2, h=5.4, shrink=False)
+        _text(pdf, x + 1, y0 + 6.8, w - 2, v, 12, 5, max_lines=2, h=8.6, style="B", middle=True)
     _chart(pdf, curve, whole, policy, budget, lang, x=12, y=y0 + 20, w=110, h=78)
     _risks(pdf, review.ranking(lang), lang, x=128, y=y0 + 20, w=157, top=top)
-    pdf.set_xy(12, 195)
-    pdf.set_font("Sarabun", "", 7)
     basis = whole.get("basis_th" if lang == "th" else "basis") or ""
-    pdf.multi_cell(
-        273, 3.5, f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
-    )
+    footer = f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
+    _text(pdf, 12, 194, 273, footer, 7, 5.5, max_lines=3, h=12, shrink=False)
     return bytes(pdf.output())
 
 
@@ -244,9 +443,7 @@ def _chart(
     pdf, curve: pl.DataFrame, whole: dict, policy, budget: float, lang: str, x: float, y: float, w: float, h: float
 ) -> None:
     """Cumulative plan and disbursed by quarter, the year-end fan and the target(s), drawn with lines."""
-    pdf.set_font("Sarabun", "B", 10)
-    pdf.set_xy(x, y)
-    pdf.cell(w, 6, t("curve", lang))
+    _text(pdf, x, y, w, t("curve", lang), 10, 8, style="B", shrink=False)
     top = max([budget, float(whole["disbursed_p90"] or 0), *curve[s.PLAN].cast(pl.Float64).fill_null(0).to_list()])
     top = top * 1.05 or 1.0
     left, bottom, width, height = x + 12, y + h, w - 16, h - 14
@@ -258,15 +455,14 @@ def _chart(
     pdf.set_line_width(0.2)
     pdf.line(left, bottom, left + width, bottom)
     pdf.line(left, bottom, left, bottom - height)
-    pdf.set_font("Sarabun", "", 7)
+    pdf.set_font(FONT, "", 7)
     for q in (1, 2, 3, 4):
         px, _ = at(q, 0)
         pdf.set_xy(px - 4, bottom + 0.5)
         pdf.cell(8, 3, f"Q{q}", align="C")
     for frac in (0.5, 1.0):
         _, py = at(1, frac * top / 1.05)
-        pdf.set_xy(x, py - 1.5)
-        pdf.cell(11, 3, f"{frac * top / 1.05:,.0f}", align="R")
+        _text(pdf, x - 1, py - 1.5, 13, f"{frac * top / 1.05:,.0f}", 7, 7, h=3, align="R", middle=True)
     legend = []
     for col, rgb, key in (
         (s.PLAN, (158, 158, 158), "plan_to_date"),
@@ -309,22 +505,19 @@ def _chart(
         for q, (a, b) in enumerate(zip(policy.quarterly_targets, policy.quarterly_targets[1:]), start=1):
             pdf.line(*at(q, a * budget), *at(q + 1, b * budget))
         legend.append(((225, 87, 89), t("target_curve", lang)))
-    pdf.set_font("Sarabun", "", 7)
     for i, (rgb, label) in enumerate(legend):
         lx, ly = x + 12 + (i % 3) * 34, y + h + 5 + (i // 3) * 4
         pdf.set_fill_color(*rgb)
         pdf.rect(lx, ly + 0.8, 3, 2, style="F")
-        pdf.set_xy(lx + 4, ly)
-        pdf.cell(30, 3.5, label)
+        _text(pdf, lx + 4, ly, 30, label, 7, 5.5, shrink=False)
 
 
 def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, top: int) -> None:
-    """The riskiest projects with their level, chance of missing and main reasons (fitted to the page)."""
+    """The riskiest projects with their level, chance of missing and main reasons (fitted to the page):
+    names wrap on up to three lines (then "…" at a word), each reason on up to three."""
     name = s.NAME_TH if lang == "th" else s.NAME_EN
     drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
-    pdf.set_font("Sarabun", "B", 10)
-    pdf.set_xy(x, y)
-    pdf.cell(w, 6, t("top_risks", lang))
+    _text(pdf, x, y, w, t("top_risks", lang), 10, 8, style="B", shrink=False)
     cols = [
         (t("rank", lang), 9),
         (t("name", lang), 52),
@@ -332,39 +525,45 @@ def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, 
         (t("p_miss_disbursement", lang), 20),
         (t("drivers", lang), w - 97),
     ]
-    pdf.set_font("Sarabun", "B", 7)
     yy = y + 7
     xx = x
+    used = 0.0
     for label, cw in cols:
-        pdf.set_xy(xx, yy)
-        pdf.multi_cell(cw, 3.2, label, border="B")
+        used = max(used, _text(pdf, xx, yy, cw, label, 7, 5.5, max_lines=2, h=6.5, style="B", shrink=False))
         xx += cw
+    pdf.set_draw_color(178, 34, 34)
+    pdf.line(x, yy + used + 0.3, x + w, yy + used + 0.3)
     yy += 8
+    size, bullet = 7.0, "• "
+    lh = size * PT * LEADING
     colours = {risk.HIGH: (244, 199, 195), risk.MEDIUM: (252, 232, 178), risk.LOW: (200, 230, 201)}
     for r in ranking.head(top).iter_rows(named=True):
-        reasons = "\n".join(f"• {d}" for d in (r[drivers] or [])[:2])
-        cells = [
-            str(r[risk.RANK]),
-            str(r[name] or r[s.NAME_TH] or r[s.PROJECT_ID])[:90],
-            t(r[risk.LEVEL], lang),
-            formats.chance(r[risk.P_MISS_DISBURSEMENT]),
-            reasons,
-        ]
-        pdf.set_font("Sarabun", "", 7)
-        heights = []
-        for (_, cw), text in zip(cols, cells):
-            lines = pdf.multi_cell(cw, 3.2, text, dry_run=True, output="LINES")
-            heights.append(len(lines) * 3.2)
-        row_h = min(max(heights), 22)
+        label = next((str(r[c]) for c in (name, s.NAME_TH, s.NAME_EN) if r.get(c)), str(r[s.PROJECT_ID]))
+        cells: list[list[tuple[float, str]]] = []
+        for i, ((_, cw), text) in enumerate(
+            zip(cols, [str(r[risk.RANK]), label, t(r[risk.LEVEL], lang), formats.chance(r[risk.P_MISS_DISBURSEMENT])])
+        ):
+            _, lines = fit(pdf, text, cw - 2 * pdf.c_margin, size, max_lines=3 if i == 1 else 1, shrink=False)
+            cells.append([(0.0, line) for line in lines])
+        reasons: list[tuple[float, str]] = []
+        pdf.set_font(FONT, "", size)
+        indent = pdf.get_string_width(bullet)
+        for d in (r[drivers] or [])[:2]:
+            _, lines = fit(pdf, str(d), cols[-1][1] - 2 * pdf.c_margin - indent, size, max_lines=3, shrink=False)
+            reasons += [(0.0, bullet + lines[0]), *((indent, line) for line in lines[1:])]
+        cells.append(reasons)
+        row_h = max(len(c) for c in cells) * lh
         if yy + row_h > 190:  # the page ends here: the rest are in the Excel report
             break
         xx = x
-        for i, ((_, cw), text) in enumerate(zip(cols, cells)):
+        pdf.set_font(FONT, "", size)
+        for i, ((_, cw), cell) in enumerate(zip(cols, cells)):
             if i == 2:
                 pdf.set_fill_color(*colours.get(r[risk.LEVEL], (255, 255, 255)))
                 pdf.rect(xx, yy, cw, row_h, style="F")
-            pdf.set_xy(xx, yy)
-            pdf.multi_cell(cw, 3.2, text, max_line_height=3.2)
+            for j, (dx, line) in enumerate(cell):
+                pdf.set_xy(xx + dx, yy + j * lh)
+                pdf.cell(cw - dx, lh, line)
             xx += cw
         yy += row_h + 1.5
         pdf.set_draw_color(220, 220, 220)
