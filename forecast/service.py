@@ -48,6 +48,7 @@ from starlette.exceptions import HTTPException
 from forecast import api, config
 from forecast.access import roles
 from forecast.access.audit import OK, REFUSED
+from forecast.access.oidc import Provider, looks_like_jwt
 from forecast.access.roles import Actor
 from forecast.access.tokens import Tokens
 from forecast.access.users import AccessError
@@ -162,6 +163,7 @@ class State:
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+    provider: Provider | None = None  # the identity provider whose bearer tokens are accepted (single sign-on)
 
     def idempotency_path(self) -> Path | None:
         return None if self.store.read_only else self.store.access_dir / "idempotency.json"
@@ -198,11 +200,25 @@ def _caller(request: Request) -> Caller:
     if scheme.lower() != "bearer" or not token.strip():
         _failed(state, address)
         raise Problem(401, "unauthenticated", "give a token as `Authorization: Bearer fct_...`.")
+    token = token.strip()
+    if state.provider is not None and looks_like_jwt(token):
+        try:
+            user, role, _ = state.provider.verify(token)
+        except AccessError as exc:
+            _failed(state, address)
+            state.store.audit.record(
+                "api sign-in",
+                {"user": "", "host": address, "via": "api"},
+                REFUSED,
+                details={"reason": str(exc), "path": request.url.path, "via": "sso"},
+            )
+            raise Problem(401, "unauthenticated", str(exc)) from exc
+        return Caller(user, role, address, "sso")
     if state.store.read_only:
         _failed(state, address)
         raise Problem(401, "unauthenticated", "the embedded reference data has no users and no tokens.")
     try:
-        tid, user, role = Tokens(state.store.access_dir, state.store.users).verify(token.strip())
+        tid, user, role = Tokens(state.store.access_dir, state.store.users).verify(token)
     except AccessError as exc:
         _failed(state, address)
         state.store.audit.record(
@@ -411,10 +427,14 @@ async def _send_413(send, limit: int) -> None:
 
 
 def create_app(
-    store: Store, public_reads: bool = False, max_body: int = MAX_BODY, cors_origins: list[str] | None = None
+    store: Store,
+    public_reads: bool = False,
+    max_body: int = MAX_BODY,
+    cors_origins: list[str] | None = None,
+    provider: Provider | None = None,
 ) -> FastAPI:
     """The API over one store. ``public_reads`` lets anyone read the read-only reference data (only when
-    the server listens on loopback: ``serve`` decides)."""
+    the server listens on loopback: ``serve`` decides); ``provider`` accepts its OIDC bearer tokens."""
     app = FastAPI(
         title="forecast",
         version=VERSION,
@@ -423,7 +443,7 @@ def create_app(
         openapi_url=f"/{VERSION}/openapi.json",
         redoc_url=None,
     )
-    app.state.forecast = State(store, public_reads and store.read_only)
+    app.state.forecast = State(store, public_reads and store.read_only, provider=provider)
     if cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -864,13 +884,20 @@ def loopback(host: str) -> bool:
         return False
 
 
-PUBLIC_ENV, CORS_ENV = "FORECAST_SERVE_PUBLIC", "FORECAST_SERVE_CORS"
+PUBLIC_ENV, CORS_ENV, SECRETS_ENV = "FORECAST_SERVE_PUBLIC", "FORECAST_SERVE_CORS", "FORECAST_SERVE_SECRETS"
+SECRETS = config.ROOT / ".streamlit" / "secrets.toml"  # the app's single sign-on settings, shared
 
 
 def from_environment() -> FastAPI:
     """The app of the store named by FORECAST_STORE (each worker process of ``serve --workers N`` builds one)."""
     cors = [o for o in os.environ.get(CORS_ENV, "").split(" ") if o]
-    return create_app(Store.open(), public_reads=os.environ.get(PUBLIC_ENV) == "1", cors_origins=cors or None)
+    secrets_path = Path(os.environ.get(SECRETS_ENV) or SECRETS)
+    return create_app(
+        Store.open(),
+        public_reads=os.environ.get(PUBLIC_ENV) == "1",
+        cors_origins=cors or None,
+        provider=Provider.from_secrets(secrets_path),
+    )
 
 
 def serve(
@@ -880,6 +907,7 @@ def serve(
     cors_origins: list[str] | None = None,
     proxy: bool = False,
     workers: int = 1,
+    secrets_path: Path = SECRETS,
 ) -> None:
     """Run the API (uvicorn). ``proxy`` trusts X-Forwarded-For/-Proto from the loopback proxy only; with
     ``workers`` > 1, that many processes serve the same store (jobs and throttling are per process; a
@@ -895,8 +923,10 @@ def serve(
         "log_level": "info",
     }
     if workers <= 1:
-        uvicorn.run(create_app(store, public_reads=loopback(host), cors_origins=cors_origins), **options)
+        provider = Provider.from_secrets(secrets_path)
+        uvicorn.run(create_app(store, loopback(host), cors_origins=cors_origins, provider=provider), **options)
         return
+    os.environ[SECRETS_ENV] = str(secrets_path)
     if store.root is not None:
         os.environ[config.STORE_ENV] = str(store.root)
     os.environ[PUBLIC_ENV] = "1" if loopback(host) else "0"

@@ -263,3 +263,81 @@ def test_the_reference_data_is_readable_without_a_token_on_loopback(reference):
         assert httpx.post(f"{url}/v1/train").status_code == 401  # writes always need a token
     with running(create_app(reference, public_reads=False)) as url:
         assert httpx.get(f"{url}/v1/ranking").status_code == 401
+
+
+@contextlib.contextmanager
+def identity_provider():
+    """An OpenID provider on loopback: its discovery document and its keys (JWKS); yields (issuer, sign)."""
+    import http.server
+
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    port = _free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    docs = {
+        "/.well-known/openid-configuration": {"issuer": issuer, "jwks_uri": f"{issuer}/jwks"},
+        "/jwks": {"keys": [{**jwk, "kid": "k1", "use": "sig", "alg": "RS256"}]},
+    }
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(docs.get(self.path, {})).encode()
+            self.send_response(200 if self.path in docs else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+
+    def sign(claims: dict, signer=key) -> str:
+        now = int(time.time())
+        return jwt.encode(
+            {"iss": issuer, "aud": "forecast-app", "iat": now, "exp": now + 300, **claims},
+            signer,
+            algorithm="RS256",
+            headers={"kid": "k1"},
+        )
+
+    try:
+        yield issuer, sign
+    finally:
+        httpd.shutdown()
+
+
+def test_the_identity_providers_bearer_tokens_map_groups_to_roles(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from forecast.access.oidc import Provider
+
+    store = Store.create(tmp_path / "st", from_reference=True)
+    with identity_provider() as (issuer, sign):
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(
+            f'[auth]\nserver_metadata_url = "{issuer}/.well-known/openid-configuration"\nclient_id = "forecast-app"\n'
+            '[forecast.roles]\nviewer = ["staff"]\nanalyst = ["budget-office"]\n',
+            encoding="utf-8",
+        )
+        provider = Provider.from_secrets(secrets_file)
+        with running(create_app(store, provider=provider)) as url:
+            staff = sign({"email": "noi@agency.go.th", "groups": ["staff"]})
+            assert httpx.get(f"{url}/v1/ranking", headers=_h(staff)).status_code == 200
+            assert httpx.post(f"{url}/v1/train", headers=_h(staff)).status_code == 403  # a viewer may not
+            nobody = sign({"email": "x@agency.go.th", "groups": ["visitors"]})
+            assert httpx.get(f"{url}/v1/ranking", headers=_h(nobody)).status_code == 401  # no mapped group
+            forged = sign(
+                {"email": "eve@agency.go.th", "groups": ["budget-office"]},
+                rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            )
+            assert httpx.get(f"{url}/v1/ranking", headers=_h(forged)).status_code == 401  # not the provider's key
+            expired = sign({"email": "noi@agency.go.th", "groups": ["staff"], "exp": int(time.time()) - 60})
+            assert httpx.get(f"{url}/v1/ranking", headers=_h(expired)).status_code == 401
+    refused = store.audit.entries().filter(pl.col("action") == "api sign-in")
+    assert refused.height >= 3 and set(refused["outcome"]) == {"refused"}
+    assert "noi@agency.go.th" in store.audit.entries().filter(pl.col("action") == "train")["user"].to_list()
