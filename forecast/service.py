@@ -164,6 +164,8 @@ class State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     ingest_lock: threading.Lock = field(default_factory=threading.Lock)
     provider: Provider | None = None  # the identity provider whose bearer tokens are accepted (single sign-on)
+    gates: dict[tuple, threading.Lock] = field(default_factory=dict)
+    seen: dict[tuple, str] = field(default_factory=dict)  # the store state each review was last computed for
 
     def idempotency_path(self) -> Path | None:
         return None if self.store.read_only else self.store.access_dir / "idempotency.json"
@@ -339,6 +341,22 @@ def _quarterly(values: list[float] | None) -> tuple[float, float, float, float] 
     if len(values) != 4:
         raise Problem(400, "bad-request", f"quarterly_targets takes four shares (Q1-Q4); got {len(values)}.")
     return values[0], values[1], values[2], values[3]
+
+
+def _review(request: Request, as_of: str, target: float | None = None, quarterly=None):
+    """The review for these parameters, one computation at a time per parameters: readers arriving while it is
+    computed (a new report's first readers) wait for it and then read it kept, instead of each computing it."""
+    state: State = request.app.state.forecast
+    key = (as_of, target, quarterly)
+    fingerprint = state.store.fingerprint()  # cheap: the newest manifest's hash
+    if state.seen.get(key) == fingerprint:  # computed before for this state: kept, read it
+        return api.review(state.store, as_of, target=target, quarterly_targets=quarterly)
+    with state.lock:
+        gate = state.gates.setdefault(key, threading.Lock())
+    with gate:
+        rv = api.review(state.store, as_of, target=target, quarterly_targets=quarterly)
+        state.seen[key] = fingerprint
+        return rv
 
 
 def _report_date(store: Store, as_of: str) -> dt.date | None:
@@ -544,7 +562,7 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """Projects by risk: probabilities, level, reasons (``compare_to``: previous, a report date or a vintage)."""
         store = request.app.state.forecast.store
-        rv = api.review(store, as_of, target=target, quarterly_targets=_quarterly(quarterly_targets))
+        rv = _review(request, as_of, target, _quarterly(quarterly_targets))
         df = rv.ranking(lang) if compare_to is None else api.rank(store, as_of, rv.policy, lang, compare_to=compare_to)
         cols = [
             c
@@ -585,7 +603,7 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """Year-end disbursed and spend per project (p10/p50/p90), model and basis."""
         store = request.app.state.forecast.store
-        rv = api.review(store, as_of, target=target)
+        rv = _review(request, as_of, target)
         df = rv.projection
         cols = [
             c
@@ -605,7 +623,7 @@ def _reads(app: FastAPI) -> None:
     def kpis(request: Request, who: Viewer, as_of: AsOf = "latest", project_id: str | None = None) -> Response:
         """Every KPI: value to date, projected year end, chance of the target, tier, status, basis."""
         store = request.app.state.forecast.store
-        rv = api.review(store, as_of)
+        rv = _review(request, as_of)
         df = rv.kpis
         return _table(
             request,
@@ -626,7 +644,7 @@ def _reads(app: FastAPI) -> None:
     ) -> Response:
         """The whole store and each group: joint range, P(miss), expected shortfall."""
         store = request.app.state.forecast.store
-        rv = api.review(store, as_of, target=target)
+        rv = _review(request, as_of, target)
         return _table(request, who, "portfolio", rv.portfolio(by), rv.snapshot.as_of, _basis_notes(store))
 
     @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
