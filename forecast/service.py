@@ -166,6 +166,7 @@ class State:
     provider: Provider | None = None  # the identity provider whose bearer tokens are accepted (single sign-on)
     gates: dict[tuple, threading.Lock] = field(default_factory=dict)
     seen: dict[tuple, str] = field(default_factory=dict)  # the store state each review was last computed for
+    answers: Answers = field(default_factory=lambda: Answers())  # noqa: PLW0108 - Answers is defined below
 
     def idempotency_path(self) -> Path | None:
         return None if self.store.read_only else self.store.access_dir / "idempotency.json"
@@ -276,6 +277,7 @@ class Table(BaseModel):
     unit: str = Field(description="the unit of every amount, e.g. 'million THB'")
     currency: str
     columns: list[str]
+    total: int = Field(0, description="rows in the whole table (``rows`` may be a page of it: limit, offset)")
     rows: list[dict[str, Any]] = Field(description="amounts are decimal strings, never floats")
     notes: list[str] = Field(default_factory=list, description="honest labels: basis, assumptions, fallbacks")
 
@@ -294,38 +296,115 @@ def _wants(request: Request) -> str:
     return JSON_TYPE
 
 
-def _table(request: Request, who: Caller, name: str, df: pl.DataFrame, as_of, notes: list[str]) -> Response:
-    """A table as JSON, or as a CSV or Parquet file (recorded as an export)."""
-    state: State = request.app.state.forecast
-    store = state.store
-    kind = _wants(request)
-    if kind != JSON_TYPE:
-        if who.user is not None and not roles.allowed(who.role, roles.EXPORT):
-            raise Problem(403, "forbidden", f"exports need the viewer role or higher; {who.user} is {who.role}.")
-        if not store.read_only:
-            store.audit.record(
-                "export",
-                who.by(),
-                OK,
-                target=name,
-                details={"format": "csv" if kind == CSV else "parquet", "rows": df.height, "path": request.url.path},
-            )
-        headers = {"Content-Disposition": f'attachment; filename="{name}.{"csv" if kind == CSV else "parquet"}"'}
-        if kind == CSV:
-            return Response(export.csv_bytes(_csv_ready(df)), media_type=f"{CSV}; charset=utf-8", headers=headers)
+Rendered = tuple[pl.DataFrame, Any, list[str]]
+COMPARED = (risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
+CACHE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class Body:
+    """A rendered answer, kept for the store state it was computed from."""
+
+    content: bytes
+    media_type: str
+    rows: int
+    headers: dict[str, str]
+
+
+class Answers:
+    """Rendered answers by request and store state (least recently used out past ``limit`` bytes): a read of
+    kept results costs a lookup, whatever the store's size."""
+
+    def __init__(self, limit: int = CACHE_BYTES):
+        self.limit, self.size = limit, 0
+        self.items: collections.OrderedDict[tuple, Body] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Body | None:
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None:
+                self.items.move_to_end(key)
+            return hit
+
+    def put(self, key: tuple, body: Body) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = body
+            self.size += len(body.content)
+            while self.size > self.limit and len(self.items) > 1:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old.content)
+
+
+def _render(store: Store, name: str, kind: str, df: pl.DataFrame, as_of, notes: list[str], total: int) -> Body:
+    if kind == CSV:
+        headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        return Body(export.csv_bytes(_csv_ready(df)), f"{CSV}; charset=utf-8", df.height, headers)
+    if kind == PARQUET:
         buf = io.BytesIO()
         df.with_columns(pl.col(pl.List(pl.String)).list.join(" | ")).write_parquet(buf)
-        return Response(buf.getvalue(), media_type=PARQUET, headers=headers)
+        return Body(
+            buf.getvalue(), PARQUET, df.height, {"Content-Disposition": f'attachment; filename="{name}.parquet"'}
+        )
     body = Table(
         table=name,
         as_of=None if as_of is None else str(as_of),
         unit=store.unit.label("en"),
         currency=store.unit.currency,
         columns=df.columns,
+        total=total,
         rows=_rows(df),
         notes=notes,
     )
-    return JSONResponse(body.model_dump())
+    return Body(json.dumps(body.model_dump(), ensure_ascii=False).encode(), JSON_TYPE, df.height, {})
+
+
+def _table(
+    request: Request,
+    who: Caller,
+    name: str,
+    produce: Callable[[], Rendered],
+    limit: int | None = None,
+    offset: int = 0,
+) -> Response:
+    """A table as JSON, or as a CSV or Parquet file (recorded as an export), rendered once per request and store
+    state (and active model set) and then read from memory."""
+    state: State = request.app.state.forecast
+    store = state.store
+    kind = _wants(request)
+    if kind != JSON_TYPE and who.user is not None and not roles.allowed(who.role, roles.EXPORT):
+        raise Problem(403, "forbidden", f"exports need the viewer role or higher; {who.user} is {who.role}.")
+    key = (
+        request.url.path,
+        tuple(sorted(request.query_params.multi_items())),
+        kind,
+        store.fingerprint(),
+        api.active_version(store),
+    )
+    body = state.answers.get(key)
+    if body is None:
+        with state.lock:
+            gate = state.gates.setdefault(("answer", *key), threading.Lock())
+        with gate:
+            body = state.answers.get(key)
+            if body is None:
+                df, as_of, notes = produce()
+                page = df.slice(offset, limit) if (limit is not None or offset) else df
+                body = _render(store, name, kind, page, as_of, notes, df.height)
+                state.answers.put(key, body)
+        with state.lock:
+            state.gates.pop(("answer", *key), None)
+    if kind != JSON_TYPE and not store.read_only:
+        store.audit.record(
+            "export",
+            who.by(),
+            OK,
+            target=name,
+            details={"format": "csv" if kind == CSV else "parquet", "rows": body.rows, "path": request.url.path},
+        )
+    return Response(body.content, media_type=body.media_type, headers=body.headers)
 
 
 def _csv_ready(df: pl.DataFrame) -> pl.DataFrame:
@@ -388,6 +467,9 @@ def _only(df: pl.DataFrame, project_id: str | None) -> pl.DataFrame:
 
 AsOf = Annotated[str, Query(description="a report date (ISO, Thai or B.E. forms) or 'latest'")]
 Lang = Annotated[str, Query(pattern="^(th|en)$")]
+Page = Annotated[int | None, Query(ge=1, description="at most this many rows (the top of the table)")]
+Skip = Annotated[int, Query(ge=0, description="rows to skip first (with limit: a page)")]
+Target = Annotated[float | None, Query(gt=0, le=1)]
 
 
 # --- the application ----------------------------------------------------------------------------------------
@@ -556,83 +638,81 @@ def _reads(app: FastAPI) -> None:
         as_of: AsOf = "latest",
         lang: Lang = "th",
         compare_to: str | None = None,
-        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+        target: Target = None,
         quarterly_targets: Annotated[list[float] | None, Query()] = None,
         project_id: str | None = None,
+        limit: Page = None,
+        offset: Skip = 0,
     ) -> Response:
         """Projects by risk: probabilities, level, reasons (``compare_to``: previous, a report date or a vintage)."""
-        store = request.app.state.forecast.store
-        rv = _review(request, as_of, target, _quarterly(quarterly_targets))
-        df = rv.ranking(lang) if compare_to is None else api.rank(store, as_of, rv.policy, lang, compare_to=compare_to)
-        cols = [
-            c
-            for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
-            if c in df.columns
-        ]
-        return _table(
-            request,
-            who,
-            "ranking",
-            _only(df.select(cols), project_id),
-            rv.snapshot.as_of,
-            _basis_notes(store),
-        )
+
+        def produce() -> Rendered:
+            store = request.app.state.forecast.store
+            rv = _review(request, as_of, target, _quarterly(quarterly_targets))
+            df = (
+                rv.ranking(lang)
+                if compare_to is None
+                else api.rank(store, as_of, rv.policy, lang, compare_to=compare_to)
+            )
+            cols = [c for c in (*risk.COLUMNS, *COMPARED) if c in df.columns]
+            return _only(df.select(cols), project_id), rv.snapshot.as_of, _basis_notes(store)
+
+        return _table(request, who, "ranking", produce, limit, offset)
 
     @app.get(f"{v}/changes", response_model=Table, tags=["read"])
     def changes(
         request: Request, who: Viewer, as_of: AsOf = "latest", lang: Lang = "th", since: str = "previous"
     ) -> Response:
         """What changed since a report: the ranking with the previous rank, the move and newly high risks."""
-        store = request.app.state.forecast.store
-        df = api.rank(store, as_of, None, lang, compare_to=since)
-        moved = df.filter((pl.col(risk.RANK_CHANGE).fill_null(0) != 0) | pl.col(risk.NEW_HIGH))
-        cols = [
-            c
-            for c in (*risk.COLUMNS, risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH, "compared_to")
-            if c in moved.columns
-        ]
-        return _table(request, who, "changes", moved.select(cols), _report_date(store, as_of), _basis_notes(store))
+
+        def produce() -> Rendered:
+            store = request.app.state.forecast.store
+            df = api.rank(store, as_of, None, lang, compare_to=since)
+            moved = df.filter((pl.col(risk.RANK_CHANGE).fill_null(0) != 0) | pl.col(risk.NEW_HIGH))
+            cols = [c for c in (*risk.COLUMNS, *COMPARED) if c in moved.columns]
+            return moved.select(cols), _report_date(store, as_of), _basis_notes(store)
+
+        return _table(request, who, "changes", produce)
 
     @app.get(f"{v}/projections", response_model=Table, tags=["read"])
     def projections(
         request: Request,
         who: Viewer,
         as_of: AsOf = "latest",
-        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+        target: Target = None,
         project_id: str | None = None,
+        limit: Page = None,
+        offset: Skip = 0,
     ) -> Response:
         """Year-end disbursed and spend per project (p10/p50/p90), model and basis."""
-        store = request.app.state.forecast.store
-        rv = _review(request, as_of, target)
-        df = rv.projection
-        cols = [
-            c
-            for c in (*engine.PROJECTION_COLUMNS, engine.P_MISS_DISBURSEMENT, engine.P_SPEND_BELOW_BUDGET)
-            if c in df.columns
-        ]
-        return _table(
-            request,
-            who,
-            "projections",
-            _only(df.select(cols), project_id),
-            rv.snapshot.as_of,
-            _basis_notes(store),
-        )
+
+        def produce() -> Rendered:
+            rv = _review(request, as_of, target)
+            df = rv.projection
+            extra = (engine.P_MISS_DISBURSEMENT, engine.P_SPEND_BELOW_BUDGET)
+            cols = [c for c in (*engine.PROJECTION_COLUMNS, *extra) if c in df.columns]
+            return _only(df.select(cols), project_id), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
+
+        return _table(request, who, "projections", produce, limit, offset)
 
     @app.get(f"{v}/kpis", response_model=Table, tags=["read"])
-    def kpis(request: Request, who: Viewer, as_of: AsOf = "latest", project_id: str | None = None) -> Response:
+    def kpis(
+        request: Request,
+        who: Viewer,
+        as_of: AsOf = "latest",
+        project_id: str | None = None,
+        limit: Page = None,
+        offset: Skip = 0,
+    ) -> Response:
         """Every KPI: value to date, projected year end, chance of the target, tier, status, basis."""
-        store = request.app.state.forecast.store
-        rv = _review(request, as_of)
-        df = rv.kpis
-        return _table(
-            request,
-            who,
-            "kpis",
-            _only(df.select([c for c in K.COLUMNS if c in df.columns]) if df.height else df, project_id),
-            rv.snapshot.as_of,
-            _basis_notes(store),
-        )
+
+        def produce() -> Rendered:
+            rv = _review(request, as_of)
+            df = rv.kpis
+            df = df.select([c for c in K.COLUMNS if c in df.columns]) if df.height else df
+            return _only(df, project_id), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
+
+        return _table(request, who, "kpis", produce, limit, offset)
 
     @app.get(f"{v}/portfolio", response_model=Table, tags=["read"])
     def portfolio(
@@ -640,36 +720,39 @@ def _reads(app: FastAPI) -> None:
         who: Viewer,
         as_of: AsOf = "latest",
         by: Annotated[str | None, Query(pattern="^(agency|plan_line|owner)$")] = None,
-        target: Annotated[float | None, Query(gt=0, le=1)] = None,
+        target: Target = None,
     ) -> Response:
         """The whole store and each group: joint range, P(miss), expected shortfall."""
-        store = request.app.state.forecast.store
-        rv = _review(request, as_of, target)
-        return _table(request, who, "portfolio", rv.portfolio(by), rv.snapshot.as_of, _basis_notes(store))
+
+        def produce() -> Rendered:
+            rv = _review(request, as_of, target)
+            return rv.portfolio(by), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
+
+        return _table(request, who, "portfolio", produce)
 
     @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
-    def revisions(request: Request, who: Viewer) -> Response:
+    def revisions(request: Request, who: Viewer, limit: Page = None, offset: Skip = 0) -> Response:
         """Every restatement, budget revision and correction."""
         store = request.app.state.forecast.store
-        return _table(request, who, "revisions", store.revisions(), None, [])
+        return _table(request, who, "revisions", lambda: (store.revisions(), None, []), limit, offset)
 
     @app.get(f"{v}/vintages", response_model=Table, tags=["read"])
     def vintages(request: Request, who: Viewer) -> Response:
         """The store's vintages: when, by whom, report dates, files."""
         store = request.app.state.forecast.store
-        return _table(request, who, "vintages", store.vintages(), None, [])
+        return _table(request, who, "vintages", lambda: (store.vintages(), None, []))
 
     @app.get(f"{v}/targets", response_model=Table, tags=["read"])
     def targets(request: Request, who: Viewer) -> Response:
         """The disbursement targets per fiscal year, every time they were set."""
         store = request.app.state.forecast.store
-        return _table(request, who, "targets", store.read("targets", "all"), None, [])
+        return _table(request, who, "targets", lambda: (store.read("targets", "all"), None, []))
 
     @app.get(f"{v}/models", response_model=Table, tags=["read"])
     def models(request: Request, who: Viewer) -> Response:
         """The saved model sets: author, basis, champions, KPI model, signature."""
         store = request.app.state.forecast.store
-        return _table(request, who, "models", api.model_sets(store), None, [])
+        return _table(request, who, "models", lambda: (api.model_sets(store), None, []))
 
     @app.get(f"{v}/jobs/{{job_id}}", tags=["write"])
     def job(request: Request, job_id: str, who: Annotated[Caller, Depends(allowed(roles.TRAIN))]) -> dict:

@@ -99,6 +99,8 @@ def test_the_ranking_is_the_clis_with_decimal_amounts(served, capsys):
         f"{url}/v1/projections", headers=_h(tokens["viewer"]), params={"project_id": "etda-digital-id"}
     ).json()
     assert len(proj["rows"]) == 1 and proj["rows"][0]["budget"] == "42.7377"  # as printed, a decimal string
+    page = httpx.get(f"{url}/v1/ranking", params={"lang": "en", "limit": 3, "offset": 2}, headers=_h(tokens["viewer"]))
+    assert page.json()["total"] == 9 and page.json()["rows"] == got["rows"][2:5]
 
 
 def test_csv_and_parquet_are_the_same_rows_and_are_audited(served):
