@@ -19,12 +19,14 @@ token's user and the client's address.
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
 import ipaddress
 import json
 import logging
+import multiprocessing
 import os
 import re
 import secrets
@@ -59,7 +61,7 @@ from forecast.data.store import Store
 from forecast.data.validate import ValidationError
 from forecast.decisions import kpi as K
 from forecast.decisions import risk
-from forecast.errors import ForecastError, HistoryError, InputError, StoreError
+from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.model import engine
 
@@ -843,16 +845,14 @@ def _writes(app: FastAPI) -> None:
             seen = _idempotent(state, who, idempotency_key, digest)
             if seen is not None:
                 return JSONResponse({**seen, "replayed": True})
-            result = api.ingest(store, paths, note=note, actor=who.actor())
-            body = {
-                "vintage": result.vintage,
-                "rows": result.rows,
-                "store": store.id,
-                "warnings": _issues(result.issues),
-                "replayed": False,
-            }
+            outcome, answer = _child(_ingest_in_child, str(store.root), [str(p) for p in paths], note, who.actor())
+            if outcome == "invalid":
+                raise Problem(422, "invalid-files", answer["summary"], problems=answer["problems"])
+            if outcome == "refused":
+                raise Problem(answer["status"], answer["kind"], answer["detail"])
+            body = {**answer, "store": store.id, "replayed": False}
             _remember(state, who, idempotency_key, digest, body)
-        return JSONResponse(body, status_code=201 if result.vintage is not None else 200)
+        return JSONResponse(body, status_code=201 if body["vintage"] is not None else 200)
 
     @app.post(f"{v}/targets", tags=["write"])
     def set_targets(
@@ -890,7 +890,7 @@ def _writes(app: FastAPI) -> None:
             state.jobs[j.id] = j
         folder = Path(tempfile.mkdtemp(prefix="forecast-train-"))
         paths = _saved(files or [], folder)
-        threading.Thread(target=_run_training, args=(state, j, who, paths, folder), daemon=True).start()
+        threading.Thread(target=_watch_training, args=(state, j, who, paths, folder), daemon=True).start()
         return JSONResponse(
             {"job": j.id, "href": f"{v}/jobs/{j.id}"}, status_code=202, headers={"Location": f"{v}/jobs/{j.id}"}
         )
@@ -908,19 +908,67 @@ def _writes(app: FastAPI) -> None:
         return {"active": version, "accepted_as_foreign": foreign}
 
 
-def _run_training(state: State, job: Job, who: Caller, paths: list[Path], folder: Path) -> None:
-    def progress(p: float, text: str) -> None:
-        job.progress, job.text = float(p), text
+# --- heavy writes run in a child process: the server's readers keep the interpreter -----------------------
+def _child(fn: Callable, *args: Any) -> Any:
+    """``fn(*args)`` in a fresh (spawned) process; returns its result."""
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(fn, *args).result()
 
+
+def _ingest_in_child(root: str, paths: list[str], note: str, actor: Actor) -> tuple[str, dict]:
+    """Validate and store files (``api.ingest``) in a child process; the outcome as plain data."""
+    try:
+        result = api.ingest(Store.open(Path(root)), [Path(p) for p in paths], note=note, actor=actor)
+    except ValidationError as exc:
+        return "invalid", {
+            "summary": f"{len(exc.errors)} error(s); nothing was stored.",
+            "problems": _issues(exc.issues),
+        }
+    except ForecastError as exc:
+        status = 400 if isinstance(exc, InputError) else 409 if isinstance(exc, StoreError) else 422
+        return "refused", {"status": status, "kind": type(exc).__name__.lower(), "detail": str(exc)}
+    return "ok", {"vintage": result.vintage, "rows": result.rows, "warnings": _issues(result.issues)}
+
+
+def _train_in_child(root: str, paths: list[str], activate: bool, actor: Actor, queue: Any) -> None:
+    """Train (``api.train``) in a child process, reporting progress and the outcome on ``queue``."""
     try:
         ms = api.train(
-            state.store, paths or None, progress=progress, activate=who.role == roles.ADMIN, actor=who.actor()
+            Store.open(Path(root)),
+            [Path(p) for p in paths] or None,
+            activate=activate,
+            actor=actor,
+            progress=lambda p, text: queue.put(("progress", float(p), text)),
         )
-        job.version, job.state, job.progress = ms.version, "done", 1.0
-    except (ForecastError, HistoryError) as exc:
-        job.state, job.error = "failed", str(exc)
+        queue.put(("done", ms.version, ""))
+    except ForecastError as exc:
+        queue.put(("failed", None, str(exc)))
     except Exception as exc:  # noqa: BLE001 - a job reports any failure instead of dying silently
-        job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+        queue.put(("failed", None, f"{type(exc).__name__}: {exc}"))
+
+
+def _watch_training(state: State, job: Job, who: Caller, paths: list[Path], folder: Path) -> None:
+    """Run a training job in a child process and follow it, so that reads keep the server's interpreter."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    args = (str(state.store.root), [str(p) for p in paths], who.role == roles.ADMIN, who.actor(), queue)
+    child = ctx.Process(target=_train_in_child, args=args, daemon=True)
+    try:
+        child.start()
+        while job.state == "running":
+            try:
+                kind, a, b = queue.get(timeout=1.0)
+            except Exception:  # noqa: BLE001 - queue.Empty: look whether the child is still alive
+                if not child.is_alive() and queue.empty():
+                    job.state, job.error = "failed", f"the training process ended (exit code {child.exitcode})."
+                continue
+            if kind == "progress":
+                job.progress, job.text = a, b
+            elif kind == "done":
+                job.version, job.state, job.progress = a, "done", 1.0
+            else:
+                job.state, job.error = "failed", b
+        child.join(30)
     finally:
         job.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         shutil.rmtree(folder, ignore_errors=True)
