@@ -19,18 +19,19 @@ token's user and the client's address.
 from __future__ import annotations
 
 import collections
-import concurrent.futures
+import dataclasses
 import datetime as dt
 import hashlib
 import io
 import ipaddress
 import json
 import logging
-import multiprocessing
 import os
 import re
 import secrets
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -845,12 +846,12 @@ def _writes(app: FastAPI) -> None:
             seen = _idempotent(state, who, idempotency_key, digest)
             if seen is not None:
                 return JSONResponse({**seen, "replayed": True})
-            outcome, answer = _child(_ingest_in_child, str(store.root), [str(p) for p in paths], note, who.actor())
-            if outcome == "invalid":
+            answer = _ingest_in_child(store, paths, note, who.actor())
+            if answer["outcome"] == "invalid":
                 raise Problem(422, "invalid-files", answer["summary"], problems=answer["problems"])
-            if outcome == "refused":
+            if answer["outcome"] != "ok":
                 raise Problem(answer["status"], answer["kind"], answer["detail"])
-            body = {**answer, "store": store.id, "replayed": False}
+            body = {k: answer[k] for k in ("vintage", "rows", "warnings")} | {"store": store.id, "replayed": False}
             _remember(state, who, idempotency_key, digest, body)
         return JSONResponse(body, status_code=201 if body["vintage"] is not None else 200)
 
@@ -909,66 +910,99 @@ def _writes(app: FastAPI) -> None:
 
 
 # --- heavy writes run in a child process: the server's readers keep the interpreter -----------------------
-def _child(fn: Callable, *args: Any) -> Any:
-    """``fn(*args)`` in a fresh (spawned) process; returns its result."""
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(fn, *args).result()
+CHILD = "from forecast.service import child_main; child_main()"
 
 
-def _ingest_in_child(root: str, paths: list[str], note: str, actor: Actor) -> tuple[str, dict]:
-    """Validate and store files (``api.ingest``) in a child process; the outcome as plain data."""
+def _spawn(payload: dict) -> subprocess.Popen:
+    """A fresh Python process running ``child_main`` on ``payload`` (JSON on its standard input)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(payload, default=str))
+    proc.stdin.close()
+    return proc
+
+
+def child_main() -> None:
+    """The child's side: one ingest or one training on the store, answering in JSON lines on standard output."""
+    payload = json.loads(sys.stdin.read())
+    store, actor = Store.open(Path(payload["root"])), Actor(**payload["actor"])
+    paths = [Path(p) for p in payload["paths"]]
+
+    def say(**message: Any) -> None:
+        print(json.dumps(message, ensure_ascii=False, default=str), flush=True)
+
     try:
-        result = api.ingest(Store.open(Path(root)), [Path(p) for p in paths], note=note, actor=actor)
+        if payload["task"] == "ingest":
+            result = api.ingest(store, paths, note=payload["note"], actor=actor)
+            say(outcome="ok", vintage=result.vintage, rows=result.rows, warnings=_issues(result.issues))
+        else:
+            ms = api.train(
+                store,
+                paths or None,
+                activate=payload["activate"],
+                actor=actor,
+                progress=lambda p, text: say(outcome="progress", progress=float(p), text=text),
+            )
+            say(outcome="done", version=ms.version)
     except ValidationError as exc:
-        return "invalid", {
-            "summary": f"{len(exc.errors)} error(s); nothing was stored.",
-            "problems": _issues(exc.issues),
-        }
+        say(outcome="invalid", summary=f"{len(exc.errors)} error(s); nothing was stored.", problems=_issues(exc.issues))
     except ForecastError as exc:
         status = 400 if isinstance(exc, InputError) else 409 if isinstance(exc, StoreError) else 422
-        return "refused", {"status": status, "kind": type(exc).__name__.lower(), "detail": str(exc)}
-    return "ok", {"vintage": result.vintage, "rows": result.rows, "warnings": _issues(result.issues)}
+        say(outcome="failed", status=status, kind=type(exc).__name__.lower(), detail=str(exc))
+    except Exception as exc:  # noqa: BLE001 - the parent reports any failure instead of a silent exit
+        say(outcome="failed", status=500, kind="server-error", detail=f"{type(exc).__name__}: {exc}")
 
 
-def _train_in_child(root: str, paths: list[str], activate: bool, actor: Actor, queue: Any) -> None:
-    """Train (``api.train``) in a child process, reporting progress and the outcome on ``queue``."""
-    try:
-        ms = api.train(
-            Store.open(Path(root)),
-            [Path(p) for p in paths] or None,
-            activate=activate,
-            actor=actor,
-            progress=lambda p, text: queue.put(("progress", float(p), text)),
-        )
-        queue.put(("done", ms.version, ""))
-    except ForecastError as exc:
-        queue.put(("failed", None, str(exc)))
-    except Exception as exc:  # noqa: BLE001 - a job reports any failure instead of dying silently
-        queue.put(("failed", None, f"{type(exc).__name__}: {exc}"))
+def _ingest_in_child(store: Store, paths: list[Path], note: str, actor: Actor) -> dict:
+    proc = _spawn(
+        {
+            "task": "ingest",
+            "root": str(store.root),
+            "paths": [str(p) for p in paths],
+            "note": note,
+            "actor": dataclasses.asdict(actor),
+        }
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    proc.wait()
+    lines = [json.loads(x) for x in out.splitlines() if x.strip()]
+    if not lines:
+        raise Problem(500, "server-error", f"the ingest process ended without an answer (exit code {proc.returncode}).")
+    return lines[-1]
 
 
 def _watch_training(state: State, job: Job, who: Caller, paths: list[Path], folder: Path) -> None:
     """Run a training job in a child process and follow it, so that reads keep the server's interpreter."""
-    ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    args = (str(state.store.root), [str(p) for p in paths], who.role == roles.ADMIN, who.actor(), queue)
-    child = ctx.Process(target=_train_in_child, args=args, daemon=True)
+    proc = _spawn(
+        {
+            "task": "train",
+            "root": str(state.store.root),
+            "paths": [str(p) for p in paths],
+            "activate": who.role == roles.ADMIN,
+            "actor": dataclasses.asdict(who.actor()),
+        }
+    )
     try:
-        child.start()
-        while job.state == "running":
-            try:
-                kind, a, b = queue.get(timeout=1.0)
-            except Exception:  # noqa: BLE001 - queue.Empty: look whether the child is still alive
-                if not child.is_alive() and queue.empty():
-                    job.state, job.error = "failed", f"the training process ended (exit code {child.exitcode})."
-                continue
-            if kind == "progress":
-                job.progress, job.text = a, b
-            elif kind == "done":
-                job.version, job.state, job.progress = a, "done", 1.0
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            m = json.loads(line)
+            if m["outcome"] == "progress":
+                job.progress, job.text = m["progress"], m["text"]
+            elif m["outcome"] == "done":
+                job.version, job.state, job.progress = m["version"], "done", 1.0
             else:
-                job.state, job.error = "failed", b
-        child.join(30)
+                job.state, job.error = "failed", m.get("detail") or m.get("summary") or "training failed"
+        proc.wait(60)
+        if job.state == "running":
+            job.state, job.error = "failed", f"the training process ended (exit code {proc.returncode})."
     finally:
         job.finished_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         shutil.rmtree(folder, ignore_errors=True)
