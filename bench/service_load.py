@@ -151,7 +151,6 @@ def run(store: Store, workers: int, clients: int, seconds: float, max_requests: 
         stop_at = time.monotonic() + seconds
         done = threading.Event()
         writes: dict = {}
-        bodies: dict[str, bytes] = {}
 
         def client(i: int) -> None:
             names = list(reads)
@@ -162,9 +161,7 @@ def run(store: Store, workers: int, clients: int, seconds: float, max_requests: 
                     t0 = time.perf_counter()
                     try:
                         r = c.get(reads[name])
-                        d = _digest(r.content)
-                        bodies.setdefault(d, r.content)
-                        log.append((name, time.perf_counter() - t0, r.status_code, d))
+                        log.append((name, time.perf_counter() - t0, r.status_code, _digest(r.content)))
                     except httpx.HTTPError as exc:
                         log.append((name, time.perf_counter() - t0, 0, type(exc).__name__))
                     n += 1
@@ -191,10 +188,6 @@ def run(store: Store, workers: int, clients: int, seconds: float, max_requests: 
         wall = time.perf_counter() - start
         with httpx.Client(base_url=server.url, headers=viewer, timeout=600) as c:
             after = {k: _digest(c.get(u).content) for k, u in reads.items()}
-        if os.environ.get("FORECAST_BENCH_DUMP"):  # the bodies of every distinct answer, to look at
-            for d, b in bodies.items():
-                (work / f"answer-{d[:12]}.json").write_bytes(b)
-            (work / "before-after.txt").write_text(f"{before}\n{after}\n")
     finally:
         server.stop()
     df = pl.DataFrame(

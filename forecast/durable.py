@@ -52,6 +52,15 @@ def write_durably(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def replace_durably(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically: written beside it, fsynced, given ``mode``, then renamed."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write_durably(tmp, data)
+    if mode is not None:
+        os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """An exclusive lock on a folder (``.lock`` inside it), for writers of users and the audit trail."""

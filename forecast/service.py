@@ -62,6 +62,7 @@ from forecast.data.store import Store
 from forecast.data.validate import ValidationError
 from forecast.decisions import kpi as K
 from forecast.decisions import risk
+from forecast.durable import replace_durably
 from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.model import engine
@@ -211,14 +212,7 @@ def _caller(request: Request) -> Caller:
         try:
             user, role, _ = state.provider.verify(token)
         except AccessError as exc:
-            _failed(state, address)
-            state.store.audit.record(
-                "api sign-in",
-                {"user": "", "host": address, "via": "api"},
-                REFUSED,
-                details={"reason": str(exc), "path": request.url.path, "via": "sso"},
-            )
-            raise Problem(401, "unauthenticated", str(exc)) from exc
+            raise _refused(state, request, address, exc, sso=True) from exc
         return Caller(user, role, address, "sso")
     if state.store.read_only:
         _failed(state, address)
@@ -226,15 +220,16 @@ def _caller(request: Request) -> Caller:
     try:
         tid, user, role = Tokens(state.store.access_dir, state.store.users).verify(token)
     except AccessError as exc:
-        _failed(state, address)
-        state.store.audit.record(
-            "api sign-in",
-            {"user": "", "host": address, "via": "api"},
-            REFUSED,
-            details={"reason": str(exc), "path": request.url.path},
-        )
-        raise Problem(401, "unauthenticated", str(exc)) from exc
+        raise _refused(state, request, address, exc) from exc
     return Caller(user, role, address, tid)
+
+
+def _refused(state: State, request: Request, address: str, exc: AccessError, sso: bool = False) -> Problem:
+    """A failed authentication: counted for throttling, audited, and the 401 to raise."""
+    _failed(state, address)
+    details = {"reason": str(exc), "path": request.url.path, **({"via": "sso"} if sso else {})}
+    state.store.audit.record("api sign-in", {"user": "", "host": address, "via": "api"}, REFUSED, details=details)
+    return Problem(401, "unauthenticated", str(exc))
 
 
 def allowed(action: str, write: bool = False) -> Callable[[Request], Caller]:
@@ -1052,9 +1047,7 @@ def _remember(state: State, who: Caller, key: str | None, digest: str, body: dic
         return
     seen = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     seen[f"{who.user}:{key}"] = {"digest": digest, "body": body, "at": dt.datetime.now(dt.UTC).isoformat()}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(seen, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
+    replace_durably(path, json.dumps(seen, ensure_ascii=False).encode("utf-8"), 0o600)
 
 
 def loopback(host: str) -> bool:

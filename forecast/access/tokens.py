@@ -13,13 +13,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from pathlib import Path
 
 import polars as pl
 
 from forecast.access.users import AccessError, Users
+from forecast.durable import replace_durably
 
 PREFIX = "fct"
 FILE = "tokens.json"
@@ -53,10 +53,7 @@ class Tokens:
 
     def _write(self, tokens: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(tokens, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        replace_durably(self.path, json.dumps(tokens, indent=1, ensure_ascii=False).encode("utf-8"), 0o600)
 
     def issue(self, user: str, days: int = DEFAULT_DAYS, by: str = "", label: str = "") -> tuple[str, str]:
         """A new token for ``user`` valid ``days`` days: (token id, the token itself, shown once)."""

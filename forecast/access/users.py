@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from forecast.access.roles import ADMIN, ROLES
-from forecast.durable import locked, write_durably
+from forecast.durable import locked, replace_durably
 from forecast.errors import ForecastError
 
 FILE = "users.json"
@@ -107,10 +106,7 @@ class Users:
 
     def _write(self, users: dict) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f".{FILE}.tmp"
-        write_durably(tmp, json.dumps({"users": users}, indent=2, ensure_ascii=False).encode("utf-8"))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)
+        replace_durably(self.path, json.dumps({"users": users}, indent=2, ensure_ascii=False).encode("utf-8"), 0o600)
 
     def __bool__(self) -> bool:
         return bool(self._read())
