@@ -12,6 +12,7 @@ from forecast.data import schema as s
 from forecast.data import units
 from forecast.decisions import kpi, risk
 from forecast.model import features as F
+from forecast.model import models as M
 from ui import actions
 
 ctx = ui.context()
@@ -55,9 +56,23 @@ c[3].metric(
     delta_color="off",
     delta_arrow="off",
 )
-c[4].metric(ctx.tr("p_miss_disbursement"), formats.chance(row[risk.P_MISS_DISBURSEMENT]))
+c[4].metric(
+    ctx.tr("p_miss_disbursement"),
+    formats.chance(row[risk.P_MISS_DISBURSEMENT]),
+    ctx.tr(
+        "share_range_final",
+        lo=formats.share(p[M.band(s.DISBURSED, 10)]),
+        hi=formats.share(p[M.band(s.DISBURSED, 90)]),
+    )
+    if p[M.band(s.DISBURSED, 10)] is not None
+    else None,
+    delta_color="off",
+    delta_arrow="off",
+)
 ui.level_badge(row[risk.LEVEL], ctx.lang)
 st.markdown("\n".join(f"- {ui.md(d)}" for d in row[ctx.drivers_col]))
+if row[risk.NOT_SCORED]:
+    st.caption(ctx.tr("not_scored", terms="; ".join(ctx.tr(f"not_scored_{c}") for c in row[risk.NOT_SCORED])))
 
 fin = rv.snapshot.finance.filter((pl.col(s.FISCAL_YEAR) == p[s.FISCAL_YEAR]) & (pl.col(s.PROJECT_ID) == pid)).sort(
     s.QUARTER
@@ -134,7 +149,8 @@ with right:
         w[0].metric(
             ctx.tr("ye_disbursed"),
             formats.money(moved["year_end"]),
-            f"{formats.share(moved['share'])} {ctx.tr('of_budget')}",
+            f"{formats.share(moved['share'])} {ctx.tr('of_budget')}; {ctx.tr('range')} "
+            f"{formats.money(moved['year_end_p10'])}–{formats.money(moved['year_end_p90'])}",
             delta_color="off",
             delta_arrow="off",
         )
@@ -142,11 +158,24 @@ with right:
             ctx.tr("per_month_plan"), formats.money(moved["per_month"]), unit, delta_color="off", delta_arrow="off"
         )
         (st.success if moved["meets_target"] else st.error)(
-            ctx.tr("plan_meets" if moved["meets_target"] else "plan_misses", target=f"{policy.target:.0%}")
+            ctx.tr(
+                "plan_meets" if moved["meets_target"] else "plan_misses",
+                target=f"{policy.target:.0%}",
+                p=formats.chance(moved[risk.P_MISS_DISBURSEMENT]),
+            )
         )
-        w = st.columns(2)
-        w[0].metric(ctx.tr("p_miss_spend"), formats.chance(moved[risk.P_MISS_SPEND]) or ctx.tr("not_reported"))
-        w[1].metric(
+        r3 = st.columns(3)
+        r3[0].metric(
+            ctx.tr("p_miss_disbursement"),
+            formats.chance(moved[risk.P_MISS_DISBURSEMENT]),
+            ctx.tr("share_range_final", lo=formats.share(moved["share_p10"]), hi=formats.share(moved["share_p90"]))
+            if moved["share_p10"] is not None
+            else None,
+            delta_color="off",
+            delta_arrow="off",
+        )
+        r3[1].metric(ctx.tr("p_miss_spend"), formats.chance(moved[risk.P_MISS_SPEND]) or ctx.tr("not_reported"))
+        r3[2].metric(
             ctx.tr("risk_score"),
             formats.score(moved[risk.RISK_SCORE]),
             ui.level_label(moved[risk.LEVEL], ctx.lang),

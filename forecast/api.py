@@ -415,13 +415,12 @@ def what_it_takes(rv: R.Review, project_id: str) -> dict:
 
 
 def what_if(rv: R.Review, project_id: str, remaining: float) -> dict:
-    """The year end, the target and the risk if exactly ``remaining`` is disbursed in the quarters left
-    (``plan.scenario``, with the project's P(miss) of its KPIs and its spend range where reported)."""
+    """The projection moved so that ``remaining`` is disbursed in the quarters left (``plan.scenario``):
+    with ``remaining`` = projected p50 - disbursed to date, the project's own figures."""
     p, _ = _project_rows(rv, project_id)
     kpi_risk = rv.risk.filter(pl.col(s.PROJECT_ID) == project_id)[risk.P_MISS_KPI]
-    spend = (p["spend_share_p10"], p["spend_share_p50"], p["spend_share_p90"]) if p[engine.COMMITMENTS] else None
     row = {**p, risk.P_MISS_KPI: kpi_risk[0] if kpi_risk.len() else None}
-    return plan.scenario(row, remaining, rv.snapshot.calendar, rv.policy, spend)
+    return plan.scenario(row, remaining, rv.snapshot.calendar, rv.policy)
 
 
 # --- what-ifs ------------------------------------------------------------------------------------

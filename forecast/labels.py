@@ -22,6 +22,10 @@ LABELS: dict[str, dict[str, str]] = {
     "spend_to_date": {"th": "ผลใช้จ่ายสะสม", "en": "Spend to date"},
     "disbursed_to_date": {"th": "เบิกจ่ายสะสม", "en": "Disbursed to date"},
     "committed_to_date": {"th": "ผูกพันสะสม", "en": "Committed to date"},
+    "share_range_final": {
+        "th": "สิ้นปี {lo}–{hi} ของงบประมาณสุดท้าย (p10–p90)",
+        "en": "year end {lo}–{hi} of the final budget (p10–p90)",
+    },
     "of_budget": {"th": "ของงบประมาณ", "en": "of budget"},
     "projects": {"th": "โครงการ", "en": "Projects"},
     "curve": {"th": "แผนและผลสะสมรายไตรมาส", "en": "Cumulative plan and actuals by quarter"},
@@ -165,6 +169,13 @@ LABELS: dict[str, dict[str, str]] = {
     "level": {"th": "ระดับ", "en": "Level"},
     "p_miss_disbursement": {"th": "โอกาสเบิกจ่ายไม่ถึงเป้า", "en": "P(miss disbursement)"},
     "p_miss_spend": {"th": "โอกาสเหลือเงิน", "en": "P(money unused)"},
+    "not_scored": {
+        "th": "ไม่นำมาคิดในคะแนนความเสี่ยง (ไม่เกี่ยวข้อง) พร้อมน้ำหนักของมัน: {terms}",
+        "en": "Left out of the risk score with its weight (does not apply): {terms}",
+    },
+    "not_scored_p_miss_disbursement": {"th": "การเบิกจ่าย: ไม่มีงบประมาณ", "en": "disbursement: no budget"},
+    "not_scored_p_miss_spend": {"th": "เงินเหลือ: ไม่ได้รายงานการก่อหนี้ผูกพัน", "en": "money unused: commitments not reported"},
+    "not_scored_p_miss_kpi": {"th": "ตัวชี้วัด: โครงการไม่มีตัวชี้วัด", "en": "KPIs: the project has none"},
     "p_miss_kpi": {"th": "โอกาสตัวชี้วัดไม่ถึงเป้า", "en": "P(a KPI misses)"},
     "drivers": {"th": "เหตุผลหลัก", "en": "Main reasons"},
     "plan_line": {"th": "แผนงาน", "en": "Plan line"},
@@ -208,8 +219,15 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "The need per quarter is more than twice the best quarter so far: implausible without a change of pace.",
     },
     "per_month_plan": {"th": "แผนต่อเดือน", "en": "Plan per month"},
-    "plan_meets": {"th": "ตามแผนนี้ถึงเป้าหมาย {target}", "en": "This plan reaches the {target} target."},
-    "plan_misses": {"th": "ตามแผนนี้ไม่ถึงเป้าหมาย {target}", "en": "This plan falls short of the {target} target."},
+    "plan_meets": {
+        "th": "ด้วยยอดนี้ สิ้นปีมีแนวโน้มถึงเป้าหมาย {target}: โอกาสไม่ถึงเป้า {p}",
+        "en": "With this amount the year end more likely than not reaches the {target} target: chance of missing {p}.",
+    },
+    "plan_misses": {
+        "th": "ด้วยยอดนี้ สิ้นปีมีแนวโน้มไม่ถึงเป้าหมาย {target}: โอกาสไม่ถึงเป้า {p}",
+        "en": "With this amount the year end more likely than not falls short of the {target} target: "
+        "chance of missing {p}.",
+    },
     "no_quarters_left": {"th": "ปีงบประมาณสิ้นสุดแล้ว", "en": "The fiscal year is over."},
     "scenario": {"th": "แผนสมมติ", "en": "What-if plan"},
     "what_if": {"th": "แผนสมมติ: เบิกจ่ายในไตรมาสที่เหลือ", "en": "What if: a plan for the remaining quarters"},
@@ -258,9 +276,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "disbursed {d}, below the Q{q} target of {due}",
     },
     "driver_projected_miss": {
-        "th": "คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณ (ช่วง {lo}–{hi}) เทียบกับเป้าหมาย {target}; โอกาสไม่ถึงเป้า {p}",
-        "en": "projected year-end disbursement {mid} of budget (p10-p90 {lo}-{hi}) vs the "
-        "{target} target; chance of missing {p}",
+        "th": "คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณสุดท้ายของปี (หลังการปรับงบ; ช่วง p10–p90 {lo}–{hi}) "
+        "เทียบกับเป้าหมาย {target}; โอกาสไม่ถึงเป้า {p}",
+        "en": "projected year-end disbursement {mid} of the year's final budget (after any revision; p10-p90 "
+        "{lo}-{hi}) vs the {target} target; chance of missing {p}",
     },
     "driver_committed_unpaid": {
         "th": "มีภาระผูกพันที่ยังไม่เบิกจ่าย {amount} {unit} ({share} ของงบประมาณ)",

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 import ui
 from forecast import config
 from forecast.data.store import Store
+from forecast.labels import t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -125,6 +126,9 @@ def test_project_page_and_what_if_plan():
     assert at.metric[1].value == "4.9960"
     what_if = at.number_input(key="what_if_etda-trust-service-trade")
     assert what_if.value == pytest.approx(float(_metric(at, "Projected year-end disbursed").value) - 4.996, abs=1e-4)
+    for label in (t("p_miss_disbursement", "en"), t("risk_score", "en")):  # untouched: the page figures
+        header, untouched = (m for m in at.metric if m.label == label)
+        assert (header.value, header.delta) == (untouched.value, untouched.delta), label
     what_if.set_value(34.0).run()  # disburse almost all that is left: 4.9960 + 34.0 = 38.9960
     assert _metric(at, "Year-end disbursed (p50)").value == "38.9960"
     assert any("reaches the 93% target" in s.value for s in at.success)  # 97.7% of 39.9254

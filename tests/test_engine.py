@@ -266,16 +266,44 @@ def test_recalibration_maps_overconfident_probabilities_toward_the_truth():
     rng = np.random.default_rng(0)
     raw = rng.uniform(0, 1, 4000)
     event = rng.uniform(0, 1, 4000) < 0.25 + 0.5 * raw  # the truth is flatter than the raw probability
-    cal = M.Calibration.fit(np.zeros(50), np.zeros(50), np.ones(50)).recalibrate(raw, event, "isotonic")
-    xs, ys = cal.recalibration
-    assert np.interp(0.05, xs, ys) == pytest.approx(0.275, abs=0.05)
-    assert np.interp(0.95, xs, ys) == pytest.approx(0.725, abs=0.05)
+    cal = M.Calibration.fit(np.zeros(50), np.zeros(50), np.ones(50)).recalibrate(raw, event, "beta")
+    assert cal.method == "beta"
+    assert cal.remap(np.array([0.05]))[0] == pytest.approx(0.275, abs=0.05)
+    assert cal.remap(np.array([0.95]))[0] == pytest.approx(0.725, abs=0.05)
+    assert np.unique(cal.remap(raw).round(6)).size > 1000  # smooth: no steps that lump lines together
+    assert (np.diff(cal.remap(np.sort(raw))) >= 0).all()
     assert (
         M.Calibration.fit(np.zeros(50), np.zeros(50), np.ones(50))
         .recalibrate(raw[:10], event[:10], "platt")
         .recalibration
         is None
     )
+
+
+def test_the_distribution_is_recalibrated_as_a_whole_so_its_range_and_its_chance_agree():
+    """P(miss) is the warped distribution's own mass below the threshold: a line whose p90 is below
+    the threshold has P(miss) >= 0.9, and one whose p10 is above it has P(miss) <= 0.1."""
+    rng = np.random.default_rng(3)
+    y = rng.normal(0.8, 0.15, 600)
+    cal = M.Calibration.fit(y, np.full(600, 0.8), np.full(600, 0.15))
+    raw = rng.uniform(0, 1, 3000)
+    cal.recalibrate(raw, rng.uniform(0, 1, 3000) < 0.04 + 0.92 * raw, "beta")  # over-confident raw chances
+    mid, spread = rng.uniform(0.3, 1.1, 400), rng.uniform(0.02, 0.3, 400)
+    grid = cal.warped(mid, spread, 0.93, M.LEVELS)
+    p = cal.cdf(mid, spread, 0.93)
+    assert (np.diff(grid, axis=1) >= -1e-12).all()
+    p10, p90 = grid[:, M.LEVELS.index(0.1)], grid[:, M.LEVELS.index(0.9)]
+    assert (p[p90 < 0.93] >= 0.9 - 1e-9).all() and (p90 < 0.93).any()
+    assert (p[p10 > 0.93] <= 0.1 + 1e-9).all() and (p10 > 0.93).any()
+    # the threshold sits at the calibrated level of each row's warped distribution
+    raw_p = cal.cdf(mid, spread, 0.93, recalibrate=False)
+    for i in rng.choice(np.flatnonzero((raw_p > 0.01) & (raw_p < 0.99)), 20, replace=False):
+        at = cal.warped(mid[i : i + 1], spread[i : i + 1], 0.93, (float(p[i]),))[0, 0]
+        assert at == pytest.approx(0.93, abs=1e-6)
+    # without a map the warp changes nothing
+    plain = M.Calibration.fit(y, np.full(600, 0.8), np.full(600, 0.15))
+    same = np.column_stack([plain.quantile(mid, spread, q) for q in M.LEVELS])
+    assert plain.warped(mid, spread, 0.93, M.LEVELS) == pytest.approx(same)
 
 
 def test_backtest_needs_three_complete_years():

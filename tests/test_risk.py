@@ -254,8 +254,7 @@ def test_a_line_with_no_budget_is_not_at_risk_of_missing_its_disbursement(tmp_pa
     assert row[risk.RISK_SCORE] == pytest.approx(row[risk.P_MISS_KPI])  # the KPIs alone
     assert "no budget to disburse this year" in row[risk.DRIVERS]
     assert row[risk.LEVEL] == policy_level(rv.policy, row)
-    assert risk.what_if(row, 5.0, rv.policy)[risk.P_MISS_DISBURSEMENT] is None  # no division by zero
-    sc = plan.scenario(row, 5.0, store.calendar, rv.policy)
+    sc = plan.scenario(row, 5.0, store.calendar, rv.policy)  # no division by zero
     assert sc[risk.P_MISS_DISBURSEMENT] is None and sc[risk.RISK_SCORE] == pytest.approx(row[risk.P_MISS_KPI])
     assert rv.portfolio()["projects"][0] == 9  # still counted in the totals
 
@@ -301,3 +300,27 @@ def test_scores_and_chances_read_the_same_everywhere():
     # halves round up, as the app's table (printf) and Excel ("0.00") show them
     assert [formats.score(x) for x in (0.625, 0.6249, 0.005, 1.0, None)] == ["0.63", "0.62", "0.01", "1.00", ""]
     assert [formats.chance(x) for x in (0.996, 0.004, 0.5, None)] == [">99%", "<1%", "50%", ""]
+
+
+@pytest.mark.parametrize("trained_models", [False, True])
+def test_an_untouched_what_if_is_the_projection_on_every_reference_project(reference, trained, trained_models):
+    """One code path: the what-if at the projected median gives the page's own P(miss), P(money
+    unused), score and level; more money lowers P(miss), less raises it."""
+    store = trained[0] if trained_models else reference
+    rv = api.review(store)
+    ranking = rv.ranking("en")
+    assert ranking.height == 9
+    for row in ranking.iter_rows(named=True):
+        pid = row[s.PROJECT_ID]
+        p = rv.projection.filter(pl.col(s.PROJECT_ID) == pid).row(0, named=True)
+        done = float(p["disbursed_to_date"])
+        untouched = api.what_if(rv, pid, float(p["disbursed_p50"]) - done)
+        for key in (risk.P_MISS_DISBURSEMENT, risk.P_MISS_SPEND, risk.RISK_SCORE):
+            assert untouched[key] == (pytest.approx(row[key]) if row[key] is not None else None), (pid, key)
+        assert untouched[risk.LEVEL] == row[risk.LEVEL], pid
+        assert untouched["year_end_p10"] == pytest.approx(float(p["disbursed_p10"]))
+        p_miss = row[risk.P_MISS_DISBURSEMENT]
+        if p_miss is not None and 0.01 < p_miss < 0.99:
+            more = api.what_if(rv, pid, float(p["disbursed_p50"]) - done + 0.1 * float(p[s.BUDGET]))
+            less = api.what_if(rv, pid, max(float(p["disbursed_p50"]) - done - 0.1 * float(p[s.BUDGET]), 0.0))
+            assert more[risk.P_MISS_DISBURSEMENT] < p_miss < less[risk.P_MISS_DISBURSEMENT], pid

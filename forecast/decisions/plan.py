@@ -2,11 +2,10 @@
 and what happens if we disburse a given amount in the quarters left.
 
 ``need`` sets the amount still needed against the pace so far and the best quarter so far, and flags
-it when it is implausible (more per quarter than twice the best quarter yet). ``scenario`` treats a
-what-if as a plan that is carried out: the year end is exactly what is disbursed to date plus the
-amount, so whether it meets the target is a yes or no; P(money unused) is read from the spend
-projection given that spend is at least the planned disbursement, and the score and level are
-recomputed with the project's KPI chance unchanged.
+it when it is implausible (more per quarter than twice the best quarter yet). ``scenario`` is the
+projection moved: the year-end distributions shift so that their median is disbursed to date plus the
+amount, and the probabilities, score and level are read off them by the ranking's own rule, so
+an untouched what-if is the projection itself.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import datetime as dt
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
@@ -67,59 +66,75 @@ def need(row: dict, quarters: pl.DataFrame, calendar: FiscalCalendar, target: fl
     }
 
 
-def _cdf(x: float, p10: float, p50: float, p90: float) -> float:
-    """P(value < x) from three quantiles (linear between them, normal tails beyond)."""
-    if not np.isfinite([p10, p50, p90]).all():
+def _below(x: float, xs: list[float], ps: list[float]) -> float:
+    """P(value < x) of a distribution known by knots (value, P(value < knot)): linear between knots
+    on the normal-score scale (exact at each knot) and extended along the outer segments beyond."""
+    v, z = np.asarray(xs, float), ndtri(np.clip(np.asarray(ps, float), 1e-9, 1 - 1e-9))
+    keep = np.isfinite(v) & np.isfinite(z)
+    v, z = v[keep], z[keep]
+    if v.size == 0:
         return float("nan")
-    if x <= p10:
-        sd = max((p50 - p10) / M.Z90, 1e-9)
-        return float(ndtr((x - p50) / sd))
-    if x >= p90:
-        sd = max((p90 - p50) / M.Z90, 1e-9)
-        return float(ndtr((x - p50) / sd))
-    return float(np.interp(x, [p10, p50, p90], [0.1, 0.5, 0.9]))
+    order = np.argsort(v, kind="stable")
+    v, z = v[order], np.maximum.accumulate(z[order])
+    hit = np.flatnonzero(v == x)
+    if hit.size:
+        return float(ndtr(z[hit[0]]))
+    if v.size == 1 or not v[0] < x < v[-1]:
+        a, b = (0, 1) if x < v[0] else (-2, -1)
+        if v.size == 1 or v[b] - v[a] <= 1e-12 or z[b] <= z[a]:
+            return float(x > v[-1]) if x > v[-1] else 0.0
+        return float(ndtr(z[a] + (z[b] - z[a]) / (v[b] - v[a]) * (x - v[a])))
+    return float(ndtr(np.interp(x, v, z)))
 
 
-def scenario(
-    row: dict, remaining: float, calendar: FiscalCalendar, policy: risk.RiskPolicy, spend_bands: tuple | None = None
-) -> dict:
-    """The year end, the target and the risk if exactly ``remaining`` is disbursed in the quarters left.
+def scenario(row: dict, remaining: float, calendar: FiscalCalendar, policy: risk.RiskPolicy) -> dict:
+    """The projection of one project (a row of ``engine.project``, with its ``p_miss_kpi``) if
+    ``remaining`` (the store's unit) is disbursed in the quarters left instead of the projected median.
 
-    ``spend_bands`` are the project's spend share p10/p50/p90 (None where commitments are not reported).
+    The year-end distributions move by the difference, as a share of the budget: the median becomes
+    disbursed to date + ``remaining``, P(miss) is the moved distribution's mass below the target and
+    P(money unused) the moved spend distribution's below full spend; the score and level are graded
+    by the same rule as the ranking. So an untouched what-if (``remaining`` = projected p50 - to date)
+    *is* the projection: the same probabilities, score and level.
     """
-    budget = float(row[s.BUDGET])
+    budget = float(row[s.BUDGET] or 0)
     done = float(row[engine.DISBURSED_TO_DATE] or 0)
     remaining = max(float(remaining), 0.0)
     year_end = done + remaining
-    share = year_end / budget if budget > 0 else float("nan")
-    meets = bool(share >= policy.target)
     q = int(row[F.ORIGIN])
     months = months_left(calendar, int(row[s.FISCAL_YEAR]), row.get(s.AS_OF), q)
-    p_unused = None
-    if spend_bands is not None and all(b is not None for b in spend_bands):
-        full = engine.FULL_SPEND
-        if share >= full:
-            p_unused = 0.0
-        else:  # spend is at least what is disbursed: P(S < full | S >= share)
-            below_full, below_share = _cdf(full, *spend_bands), _cdf(share, *spend_bands)
-            p_unused = float(np.clip((below_full - below_share) / max(1 - below_share, 1e-9), 0, 1))
-    p_miss = (0.0 if meets else 1.0) if budget > 0 else None  # no budget: no target to miss
-    score = float(
-        policy.score(
-            np.array([np.nan if p_miss is None else p_miss]),
-            np.array([np.nan if p_unused is None else p_unused]),
-            np.array([row.get(risk.P_MISS_KPI) or 0.0]),
-        )[0]
-    )
-    worst = max(p_miss or 0.0, p_unused or 0.0, row.get(risk.P_MISS_KPI) or 0.0)
+    p50 = row[engine.projected(s.DISBURSED, 50)]
+    shift = (year_end - float(p50)) / budget if budget > 0 and p50 is not None else 0.0
+    p_miss, p_unused = row.get(risk.P_MISS_DISBURSEMENT), row.get(risk.P_MISS_SPEND)
+    if budget > 0 and p_miss is not None and shift:
+        grid = [row[M.level(s.DISBURSED, lv)] for lv in M.LEVELS]
+        p_miss = (
+            0.0
+            if done / budget >= policy.target
+            else _below(policy.target - shift, [*grid, policy.target], [*M.LEVELS, p_miss])
+        )
+    if budget > 0 and p_unused is not None and shift:
+        bands = [row[M.band(s.SPEND, p)] for p in M.BANDS]
+        p_unused = _below(
+            engine.FULL_SPEND - shift, [*bands, engine.FULL_SPEND], [*(b / 100 for b in M.BANDS), p_unused]
+        )
+    p_kpi = row.get(risk.P_MISS_KPI)
+    score, level = policy.grade(p_miss, p_unused, p_kpi)
+    lo, hi = (row[engine.projected(s.DISBURSED, p)] for p in (10, 90))
+    s_lo, s_hi = (row.get(M.band(s.DISBURSED, p)) for p in (10, 90))
+    floor = done / budget if budget > 0 else 0.0
     return {
         "year_end": year_end,
-        "share": share,
-        "meets_target": meets,
+        "year_end_p10": None if lo is None else max(float(lo) + shift * budget, done),
+        "year_end_p90": None if hi is None else max(float(hi) + shift * budget, done),
+        "share": year_end / budget if budget > 0 else float("nan"),
+        "share_p10": None if s_lo is None else (max(s_lo + shift, floor) if shift else s_lo),
+        "share_p90": None if s_hi is None else (max(s_hi + shift, floor) if shift else s_hi),
+        "meets_target": bool(p_miss is not None and p_miss < 0.5),
         "per_month": remaining / months if months else None,
         "per_quarter": remaining / (4 - q) if q < 4 else None,
         risk.P_MISS_DISBURSEMENT: p_miss,
         risk.P_MISS_SPEND: p_unused,
         risk.RISK_SCORE: score,
-        risk.LEVEL: str(policy.level(np.array([score]), np.array([worst]))[0]),
+        risk.LEVEL: level,
     }

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.special import ndtr
 
 from forecast import formats
 from forecast.data import schema as s
@@ -48,6 +47,8 @@ PREVIOUS_RANK = "previous_rank"
 RANK_CHANGE = "rank_change"
 PREVIOUS_LEVEL = "previous_level"
 NEW_HIGH = "new_high"
+NOT_SCORED = "not_scored"  # the probabilities that do not apply and are left out of the score (codes)
+TERMS = (P_MISS_DISBURSEMENT, P_MISS_SPEND, P_MISS_KPI)
 HIGH, MEDIUM, LOW = "high", "medium", "low"
 
 COLUMNS = [
@@ -102,6 +103,22 @@ class RiskPolicy:
         if worst is not None:
             out = np.where((out == LOW) & (np.asarray(worst, float) >= self.near_certain), MEDIUM, out)
         return out
+
+    def grades(self, p_disbursement, p_spend, p_kpi) -> tuple[np.ndarray, np.ndarray]:
+        """Score and level of each project from its three probabilities (NaN or None: does not apply)."""
+        ps = [np.asarray(np.atleast_1d(p), dtype=float) for p in (p_disbursement, p_spend, p_kpi)]
+        ps = [np.where(np.isfinite(p), p, np.nan) for p in ps]
+        score = self.score(*ps)
+        stacked = np.column_stack(ps)
+        worst = np.where(
+            np.isfinite(stacked).any(1), np.nanmax(np.where(np.isfinite(stacked), stacked, -1.0), 1), np.nan
+        )
+        return score, self.level(score, worst)
+
+    def grade(self, p_disbursement, p_spend, p_kpi) -> tuple[float, str]:
+        """``grades`` of one project."""
+        score, level = self.grades(*(np.nan if p is None else p for p in (p_disbursement, p_spend, p_kpi)))
+        return float(score[0]), str(level[0])
 
     def describe(self, lang: str = "en") -> str:
         """The rule in words (the CLI, the app and the README show this one text)."""
@@ -272,8 +289,10 @@ def assess(
         .join(p_kpi.cast({s.FISCAL_YEAR: projection.schema[s.FISCAL_YEAR]}), on=by, how="left")
         .with_columns(pl.col(P_MISS_KPI).fill_null(np.nan))  # no KPIs: the term does not apply
     )
-    score = policy.score(
-        df[P_MISS_DISBURSEMENT].to_numpy(), df[P_MISS_SPEND].cast(pl.Float64).to_numpy(), df[P_MISS_KPI].to_numpy()
+    score, levels = policy.grades(
+        df[P_MISS_DISBURSEMENT].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        df[P_MISS_KPI].cast(pl.Float64).fill_null(np.nan).to_numpy(),
     )
     per_project: dict[str, list[dict]] = {}
     worth = (
@@ -298,20 +317,10 @@ def assess(
         th.append(_SEP.join(x.text("th") for x in found))
         en.append(_SEP.join(x.text("en") for x in found))
         codes.append(_SEP.join(x.code for x in found))
-    levels = policy.level(
-        score,
-        np.nanmax(
-            np.column_stack(
-                [
-                    df[P_MISS_DISBURSEMENT].to_numpy(),
-                    df[P_MISS_SPEND].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-                    df[P_MISS_KPI].to_numpy(),
-                ]
-            ),
-            axis=1,
-        ),
-    )
+    applies = [df[c].cast(pl.Float64).fill_null(np.nan).is_finite().to_numpy() for c in TERMS]
+    left_out = [[c for c, a in zip(TERMS, row, strict=True) if not a] for row in zip(*applies, strict=True)]
     return df.with_columns(
+        pl.Series(NOT_SCORED, left_out, dtype=pl.List(pl.String)),
         pl.Series(RISK_SCORE, score),
         pl.Series(LEVEL, levels),
         pl.Series(DRIVERS_TH, th).str.split(_SEP),
@@ -360,41 +369,3 @@ def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
         .with_columns(pl.col(RANK).cast(pl.Int32), pl.col(col).list.join(" | ").alias(DRIVERS))
         .select(*COLUMNS, pl.exclude(COLUMNS))
     )
-
-
-def what_if(row: dict, remaining: float, policy: RiskPolicy | None = None) -> dict:
-    """Year-end disbursed and risk if ``remaining`` (the store's unit) is disbursed in the quarters left.
-
-    ``row`` is one project of ``assess``/``rank``. The projected range keeps its width and
-    moves to centre on disbursed to date + ``remaining``; P(miss) is read off a normal with
-    that range as its p10-p90; the score and level are recomputed with the other two
-    probabilities unchanged.
-    """
-    policy = policy or RiskPolicy()
-    budget = float(row[s.BUDGET])
-    done = float(row[engine.DISBURSED_TO_DATE])
-    if not budget > 0:  # nothing to disburse: no range to move, no target to miss
-        kept = {k: row.get(k) for k in (RISK_SCORE, LEVEL)}
-        return {"disbursed_p10": done, "disbursed_p50": done, "disbursed_p90": done, P_MISS_DISBURSEMENT: None, **kept}
-    mid = min(done + max(remaining, 0.0), budget * 1.5)
-    lo_s, mid_s, hi_s = (row[M.band(s.DISBURSED, p)] for p in M.BANDS)
-    shift = mid / budget - mid_s
-    lo, hi = max(lo_s + shift, done / budget), hi_s + shift
-    sd = max((hi - lo) / (2 * M.Z90), 1e-6)
-    p_miss = (
-        float(ndtr((policy.target - mid / budget) / sd))
-        if row[F.QUARTERS_LEFT]
-        else float(mid / budget < policy.target)
-    )
-    spend = row[P_MISS_SPEND]
-    score = float(
-        policy.score(np.array([p_miss]), np.array([np.nan if spend is None else spend]), np.array([row[P_MISS_KPI]]))[0]
-    )
-    return {
-        "disbursed_p10": lo * budget,
-        "disbursed_p50": mid,
-        "disbursed_p90": hi * budget,
-        P_MISS_DISBURSEMENT: p_miss,
-        RISK_SCORE: score,
-        LEVEL: str(policy.level(np.array([score]))[0]),
-    }

@@ -139,7 +139,7 @@ def _fit(name: str, target: str, X: pl.DataFrame, half_life: float):
 def _calibration(
     y: np.ndarray, mid: np.ndarray, spread: np.ndarray, years: np.ndarray, half_life: float, threshold: float | None
 ) -> M.Calibration:
-    """The conformal calibration of one candidate, with its P(below threshold) recalibrated.
+    """The conformal calibration of one candidate, recalibrated at the threshold (beta calibration).
 
     Each calibration year's raw probabilities come from the other years' scores (leave one year
     out), so the map learns how a new year departs from the years before it; with a single
@@ -156,7 +156,7 @@ def _calibration(
         out = years == year
         other = M.Calibration.fit(y[~out], mid[~out], spread[~out], M.recency_weights(years[~out], half_life))
         raw[out] = other.cdf(mid[out], spread[out], threshold, recalibrate=False)
-    return cal.recalibrate(raw, y < threshold, "isotonic")
+    return cal.recalibrate(raw, y < threshold, "beta")
 
 
 def _origin(

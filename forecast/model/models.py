@@ -17,15 +17,20 @@ Mondrian conformal predictive system (Vovk et al.): out-of-sample scores
 ``(y - p50) / spread`` from the rolling backtest, in bins of the predicted p50 (the shape of
 the error differs between lines heading for full execution and lines far behind), weighted
 so that each year counts half as much as the year after it (non-exchangeable conformal
-prediction, Barber et al. 2023: real execution drifts from year to year). Its quantiles give
-p10/p50/p90, its distribution function the probability of ending below a threshold. That
-probability is then recalibrated: year-level shocks make a year's lines miss together, so the
-raw probabilities of a new year are over- or under-confident in ways the calibration years show
-when each is predicted from the others. With two or more calibration years an isotonic map is
-fitted on those leave-one-year-out probabilities; with one, a Platt curve on its own. Why this
-and not a library: we need the whole predictive distribution, with weights and bins, for P(miss)
-at any target, and the recalibration on top; the computation is a few lines of numpy (see
-``Calibration``), tested against hand-checked cases.
+prediction, Barber et al. 2023: real execution drifts from year to year).
+
+That distribution is then recalibrated *as a whole* at the target. Year-level shocks make a
+year's lines miss together, and on real data lines far behind often end at 100% of a budget cut
+late in the year, so the raw mass below the target of a new year is over-confident in ways the
+calibration years show when each is predicted from the others. A smooth monotone map (beta
+calibration, Kull et al. 2017; Platt with one calibration year) is learned on those
+leave-one-year-out masses, and each row's distribution function is warped by the piecewise-linear
+map of its levels through (raw mass, calibrated mass): ``F_cal = g(F)``. Its quantiles are the raw
+quantiles at ``g^-1(level)``. So P(miss) *is* the calibrated distribution's mass below the target,
+the p10-p90 shown comes from that same distribution, and a line whose p90 is below the target
+has P(miss) >= 0.9 by construction. Why this and not a library: we need the whole predictive
+distribution, with weights and bins, and the warp on top; the computation is a few lines of
+numpy (see ``Calibration``), tested against hand-checked cases.
 """
 
 from __future__ import annotations
@@ -240,13 +245,14 @@ class Calibration:
     def _bin(self, mid: np.ndarray) -> np.ndarray:
         return np.digitize(mid, self.edges)
 
-    def quantile(self, mid: np.ndarray, spread: np.ndarray, level: float) -> np.ndarray:
-        """The ``level`` quantile of each row's predictive distribution."""
+    def quantile(self, mid: np.ndarray, spread: np.ndarray, level: float | np.ndarray) -> np.ndarray:
+        """The ``level`` quantile of each row's predictive distribution (one level, or one per row)."""
         out = np.empty_like(mid, dtype=float)
+        levels = np.broadcast_to(np.asarray(level, float), mid.shape)
         which = self._bin(mid)
         for b in np.unique(which):
             m = which == b
-            out[m] = mid[m] + spread[m] * _weighted_quantile(self.scores[b], self.cum[b], level)
+            out[m] = mid[m] + spread[m] * np.interp(levels[m], self.cum[b], self.scores[b])
         return out
 
     def cdf(
@@ -259,35 +265,56 @@ class Calibration:
         for b in np.unique(which):
             m = which == b
             out[m] = np.interp(z[m], self.scores[b], self.cum[b], left=0.0, right=1.0)
-        if recalibrate and self.recalibration is not None:
-            out = np.interp(out, *self.recalibration)
+        return self.remap(out) if recalibrate else out
+
+    def remap(self, raw: np.ndarray) -> np.ndarray:
+        """The recalibrated probability of each raw one (unchanged without a map)."""
+        return np.interp(raw, *self.recalibration) if self.recalibration is not None else np.asarray(raw, float)
+
+    def warped(self, mid: np.ndarray, spread: np.ndarray, threshold: float, levels: tuple[float, ...]) -> np.ndarray:
+        """Quantiles (rows x ``levels``) of the distribution recalibrated at ``threshold``.
+
+        Each row's levels are warped by the piecewise-linear map through (0, 0), (raw, calibrated)
+        and (1, 1), where raw is the row's mass below ``threshold`` and calibrated its remapped
+        value; the calibrated distribution's mass below ``threshold`` is then exactly the remapped one.
+        Where the raw distribution has no mass on one side of the threshold, the calibrated mass on
+        that side is put at the threshold itself.
+        """
+        raw = self.cdf(mid, spread, threshold, recalibrate=False)
+        cal = self.remap(raw)
+        out = np.empty((mid.size, len(levels)))
+        for j, q in enumerate(levels):
+            below = q * np.divide(raw, cal, out=np.ones_like(raw), where=cal > 1e-12)
+            above = raw + (q - cal) * np.divide(1 - raw, 1 - cal, out=np.ones_like(raw), where=cal < 1 - 1e-12)
+            x = self.quantile(mid, spread, np.clip(np.where(q <= cal, below, above), 0.0, 1.0))
+            # where the raw distribution has no mass on one side, the calibrated mass there sits at the threshold
+            out[:, j] = np.where(q > cal, np.maximum(x, threshold), np.where(q < cal, np.minimum(x, threshold), x))
         return out
 
     def recalibrate(self, p: np.ndarray, event: np.ndarray, method: str) -> Calibration:
-        """Learn a monotone map from raw probabilities ``p`` to the frequency of ``event`` (0/1).
+        """Learn a smooth monotone map from raw probabilities ``p`` to the frequency of ``event`` (0/1).
 
-        ``isotonic`` (out-of-sample raw probabilities, enough rows) or ``platt`` (a logistic curve,
-        for one calibration year); kept only with both outcomes present and at least 50 rows.
+        ``beta`` (beta calibration, a logistic curve in log p and log(1 - p): out-of-sample raw
+        probabilities of two or more years) or ``platt`` (a logistic curve in logit p, for one
+        calibration year); kept only with both outcomes present and at least 50 rows, and only if
+        the map keeps the order (beta falls back to Platt when it would not).
         """
         event = np.asarray(event, dtype=float)
         p = np.clip(np.asarray(p, float), 0, 1)
         if event.size < 50 or not 0 < event.sum() < event.size:
             return self
-        if method == "isotonic":
-            from sklearn.isotonic import IsotonicRegression  # noqa: PLC0415 - lazy: scikit-learn
+        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - lazy: scikit-learn
 
-            iso = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(p, event)
-            xs, ys = np.asarray(iso.X_thresholds_, float), np.asarray(iso.y_thresholds_, float)
-        else:
-            from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - lazy: scikit-learn
+        def features(x: np.ndarray) -> np.ndarray:
+            x = np.clip(x, 1e-3, 1 - 1e-3)
+            return np.column_stack([np.log(x), -np.log1p(-x)]) if method == "beta" else logit(x)[:, None]
 
-            x = logit(np.clip(p, 1e-3, 1 - 1e-3))[:, None]
-            lr = LogisticRegression(C=1.0).fit(x, event)
-            if lr.coef_[0, 0] <= 0:  # a map that reverses the order would not be a recalibration
-                return self
-            xs = np.linspace(0, 1, 101)
-            ys = expit(lr.intercept_[0] + lr.coef_[0, 0] * logit(np.clip(xs, 1e-3, 1 - 1e-3)))
-        self.recalibration, self.method = (xs, ys), method
+        lr = LogisticRegression(C=1.0).fit(features(p), event)
+        if (lr.coef_[0] < 0).any() or lr.coef_[0].sum() <= 0:  # a map that reverses the order is no recalibration
+            return self.recalibrate(p, event, "platt") if method == "beta" else self
+        xs = np.unique(np.concatenate([np.linspace(0, 1, 201), expit(np.linspace(-7, 7, 57))]))
+        ys = lr.predict_proba(features(xs))[:, 1]
+        self.recalibration, self.method = (xs, np.maximum.accumulate(ys)), method
         return self
 
     def to_dict(self) -> dict:
@@ -313,10 +340,6 @@ class Calibration:
         )
 
 
-def _weighted_quantile(sorted_scores: np.ndarray, cum: np.ndarray, level: float) -> float:
-    return float(np.interp(level, cum, sorted_scores))
-
-
 class Calibrated:
     """A fitted estimator with its conformal calibration: p10/p50/p90 and P(share < threshold)."""
 
@@ -340,8 +363,10 @@ class Calibrated:
         cal = self.calibration
         if cal is not None:
             spread = est.spread(X) if spread is None else spread
-            grid = np.column_stack([mid if q == 0.5 else cal.quantile(mid, spread, q) for q in LEVELS])
-            below = cal.cdf(mid, spread, threshold) if threshold is not None else None
+            if threshold is not None:  # the distribution recalibrated at the threshold, its mass below it
+                grid, below = cal.warped(mid, spread, threshold, LEVELS), cal.cdf(mid, spread, threshold)
+            else:
+                grid, below = np.column_stack([cal.quantile(mid, spread, q) for q in LEVELS]), None
         elif isinstance(est, StructuralRule):
             lo, hi = est.bounds(X)
             sd = np.maximum((np.maximum(hi, mid) - np.minimum(lo, mid)) / (2 * Z90), 1e-6)
