@@ -44,7 +44,10 @@ def _goal(result: B.BacktestResult) -> pl.DataFrame:
     for q in B.ORIGINS:
         at = m.filter(pl.col(F.ORIGIN) == q)
         champ = at.filter(pl.col(B.IS_CHAMPION)).row(0, named=True)
-        base = at.filter(pl.col(B.KIND) == "baseline")
+        # a baseline is scored by its rule's own point or its calibrated median, whichever is better
+        base = at.filter(pl.col(B.KIND) == "baseline").with_columns(
+            pl.min_horizontal("medae_disbursed_pp", "medae_point_pp").alias("medae_disbursed_pp")
+        )
         best_med = base.sort("medae_disbursed_pp").row(0, named=True)
         best_pin = base.sort("pinball_disbursed_pp").row(0, named=True)
         ratio = champ["medae_disbursed_pp"] / best_med["medae_disbursed_pp"]

@@ -463,6 +463,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     "n": {"th": "จำนวน", "en": "n"},
     "mae_disbursed_pp": {"th": "ความคลาดเคลื่อนเฉลี่ย (จุด%)", "en": "Mean abs. error (pp)"},
     "medae_disbursed_pp": {"th": "ความคลาดเคลื่อนมัธยฐาน (จุด%)", "en": "Median abs. error (pp)"},
+    "medae_point_pp": {
+        "th": "คลาดเคลื่อนมัธยฐานของค่าจุดของแบบจำลอง (จุด%)",
+        "en": "Median abs. error of the model's own point (pp)",
+    },
     "pinball_disbursed_pp": {"th": "คะแนน pinball (จุด%)", "en": "Pinball loss (pp)"},
     "coverage_disbursed": {"th": "ครอบคลุม p10-p90", "en": "p10-p90 coverage"},
     "coverage_amount": {"th": "ครอบคลุมยอดเงิน p10-p90", "en": "p10-p90 coverage (amounts)"},

@@ -39,6 +39,7 @@ MODEL = "model"
 KIND = "kind"
 IS_CHAMPION = "is_champion"
 P_MISS = "p_miss"
+POINT = "disbursed_share_point"  # the estimator's own point forecast (a baseline's rule), before calibration
 BUDGET_AT_ORIGIN = "budget_at_origin"
 DISBURSED_TO_DATE = "disbursed_to_date"
 SPEND_TO_DATE = "spend_to_date"
@@ -60,6 +61,7 @@ PREDICTION_COLUMNS = [
     F.Y_DISBURSED,
     F.Y_SPEND,
     *(band(s.DISBURSED, p) for p in BANDS),
+    POINT,
     P_MISS,
     *(band(s.SPEND, p) for p in BANDS),
     BUDGET_AT_ORIGIN,
@@ -83,6 +85,7 @@ METRIC_COLUMNS = [
     "n",
     "mae_disbursed_pp",
     "medae_disbursed_pp",
+    "medae_point_pp",
     "pinball_disbursed_pp",
     "coverage_disbursed",
     "coverage_amount",
@@ -242,7 +245,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
                 )
                 cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
                 if target == s.DISBURSED:
-                    cols[P_MISS] = out["p_below"]
+                    cols[P_MISS], cols[POINT] = out["p_below"], mid
                 if target in (s.DISBURSED, M.AMOUNT):
                     cols.update({M.level(target, q): out["grid"][:, i] for i, q in enumerate(M.LEVELS)})
             if band(s.DISBURSED, 50) not in cols:
@@ -291,6 +294,7 @@ def metrics(predictions: pl.DataFrame, threshold: float) -> pl.DataFrame:
             "n": g.height,
             "mae_disbursed_pp": float(e_d.mean()),
             "medae_disbursed_pp": float(np.median(e_d)),
+            "medae_point_pp": float(np.median(np.abs(g[POINT].to_numpy() - y_d)) * 100),
             "pinball_disbursed_pp": float(pin.mean()),
             "coverage_disbursed": float(np.mean((lo <= y_d) & (y_d <= hi))),
             "coverage_amount": float(
