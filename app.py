@@ -50,6 +50,7 @@ pages = [
     ),
 ]
 page = st.navigation(pages)
+ui.after_sign_in(pages, page)
 try:
     page.run()
 except roles.PermissionDenied as exc:

@@ -53,7 +53,7 @@ event = st.dataframe(
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.session_state["rank_agencies"] = [groups["group"][rows[0]]]
-    st.switch_page("app_pages/ranking.py")
+    ui.go("app_pages/ranking.py")
 st.metric(
     ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}") + " · " + ctx.tr("all"),
     risk.chance(whole["p_miss_target"][0]),

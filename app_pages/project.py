@@ -134,14 +134,17 @@ with right:
     scenario = None
     if 0 < q < 4:
         start = max(float(p["disbursed_p50"]) - done, 0.0)  # the projection itself, unrounded
+        top = max(float(p[s.BUDGET]) * 1.5 - done, start, 0.0001)
+        key = f"{ui.WHAT_IF}_{pid}"
+        # starts at the projection; a value kept from the URL or another page stays, within the input's bounds
+        st.session_state[key] = min(max(float(st.session_state.get(key, start)), 0.0), top)
         extra = st.number_input(
             ctx.tr("what_if_help", unit=unit),
             min_value=0.0,
-            max_value=max(float(p[s.BUDGET]) * 1.5 - done, start, 0.0001),
-            value=start,
+            max_value=top,
             step=max(round(float(p[s.BUDGET]) / 100, 4), 0.0001),
             format="%.4f",
-            key=f"what_if_{pid}",
+            key=key,
         )
         moved = api.what_if(rv, pid, extra)
         scenario = {"q": [q, 4], "amount": [done, moved["year_end"]]}

@@ -22,10 +22,12 @@ ranking = rv.ranking(ctx.lang)
 
 agencies = ctx.agencies
 if len(agencies) > 1:  # a whole government: the agency filter comes first (the agencies page sets it)
+    ui.allowed("rank_agencies", agencies)
     chosen_agencies = st.multiselect(ctx.tr("filter_agency"), agencies, key="rank_agencies", placeholder=ctx.tr("all"))
     if chosen_agencies:
         ranking = ranking.filter(group_agency().is_in(chosen_agencies))
 f1, f2, f3 = st.columns([2, 2, 2])
+ui.allowed("rank_levels", [risk.HIGH, risk.MEDIUM, risk.LOW])
 levels = f1.multiselect(
     ctx.tr("filter_level"),
     [risk.HIGH, risk.MEDIUM, risk.LOW],
@@ -34,6 +36,7 @@ levels = f1.multiselect(
     placeholder=ctx.tr("all"),
 )
 lines = sorted(x for x in ranking[s.PLAN_LINE].unique().to_list() if x) if not ranking.is_empty() else []
+ui.allowed("rank_lines", lines)
 chosen = f2.multiselect(ctx.tr("filter_plan_line"), lines, key="rank_lines", placeholder=ctx.tr("all"))
 query = f3.text_input(ctx.tr("search"), key="rank_search")
 shown = ranking
@@ -85,7 +88,7 @@ event = st.dataframe(
 rows = event.selection.rows if event and event.selection else []
 if rows:
     st.session_state[ui.PROJECT] = table[s.PROJECT_ID][rows[0]]
-    st.switch_page("app_pages/project.py")
+    ui.go("app_pages/project.py")
 with st.expander(ctx.tr("drivers"), expanded=True):
     for r in page.head(20).with_columns(ctx.name().alias("__name")).iter_rows(named=True):
         st.markdown(

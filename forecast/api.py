@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast.access import roles
+from forecast.access import roles, sessions
 from forecast.access.audit import DENIED, OK, REFUSED
 from forecast.access.roles import Actor
 from forecast.access.tokens import Tokens
@@ -338,6 +338,20 @@ def add_user(store: Store, name: str, role: str, password: str | None = None, ac
     otp = store.users.add(name, role, password, by=by["user"])
     store.audit.record("user add", by, target=name, details={"role": role})
     return otp
+
+
+def remember_sign_in(store: Store, user: str) -> str | None:
+    """A signed, expiring token that keeps ``user`` signed in across reloads (``access.sessions``)."""
+    return sessions.issue(store.signing_key(), store.users, user)
+
+
+def remembered(store: Store, token: str | None) -> tuple[str, str] | None:
+    """(user, current role) of a remembered sign-in, or None when the token does not hold."""
+    if not token or store.read_only:
+        return None
+    user = sessions.check(store.signing_key(), store.users, token)
+    role = store.users.role(user) if user else None
+    return (user, role) if user and role else None
 
 
 def issue_token(

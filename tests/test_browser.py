@@ -19,6 +19,7 @@ import pytest
 
 from forecast import config
 from forecast.data.store import Store
+from tests.conftest import reference_copy
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -43,7 +44,18 @@ def server(tmp_path_factory):
     """The app served on localhost over a named store holding the reference report (never data/store)."""
     root = tmp_path_factory.mktemp("browser")
     store = Store.create(root / "store")
-    store.ingest([config.REFERENCE_DIR])
+    # two agencies, so that the Agencies page (and its row click) is there too
+    second = {"etda-digital-infrastructure", "etda-cloud-service", "etda-ai-governance"}
+    store.ingest(
+        reference_copy(
+            root / "files",
+            {
+                "projects": lambda rows: [
+                    {**r, "agency": "DGA" if r["project_id"] in second else r["agency"]} for r in rows
+                ]
+            },
+        )
+    )
     store.users.add("somchai", "planner", "correct horse battery")
     port = _free_port()
     log = open(root / "streamlit.log", "wb")  # noqa: SIM115 - open for the server's lifetime, closed after
@@ -85,13 +97,9 @@ def server(tmp_path_factory):
 PASSWORD = "correct horse battery"
 
 
-def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+def _chrome():
     from selenium import webdriver
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -108,7 +116,16 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         "--lang=th-TH",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _chrome()
     # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
     wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
 
@@ -170,5 +187,112 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         nav("Overview")
         heading("Budget execution monitor")
         assert "Signed in as" in driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
+    finally:
+        driver.quit()
+
+
+def _id_cell(driver, table: str) -> str:
+    """The text of the first data row of a grid (its accessible table)."""
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, f"{table} table tbody tr")
+    return rows[0].get_attribute("textContent") if rows else ""
+
+
+def test_row_clicks_and_reloads_keep_the_language_the_date_the_filters_and_the_sign_in(server):
+    """As a person would: sign in, English, an earlier report date; click a ranking row, reload, set a
+    what-if, leave and come back, reload; click an agency row. Nothing slips back to Thai or the latest report."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _chrome()
+    wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+
+    def heading(text: str) -> None:
+        wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
+
+    def url_has(*parts: str) -> None:
+        wait.until(lambda d: all(p in d.current_url for p in parts))
+
+    def click_first_row(testid_key: str) -> None:
+        """Click the first data row of a selectable grid (drawn on a canvas: click where the row is)."""
+        grid = f"[data-testid='stDataFrame'].st-key-{testid_key}, .st-key-{testid_key} [data-testid='stDataFrame']"
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, grid) and _id_cell(d, grid))
+        element = driver.find_elements(By.CSS_SELECTOR, grid)[0]
+        box = element.size
+        # the row-selection column is on the left; the header is one row (35 px) high
+        ActionChains(driver).move_to_element_with_offset(
+            element, -box["width"] // 2 + 18, -box["height"] // 2 + 35 + 17
+        ).click().perform()
+
+    def sidebar_text() -> str:
+        """The sidebar's text with the values its inputs show (a selectbox shows its choice in an input)."""
+        bar = driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']")
+        values = [e.get_attribute("value") or "" for e in bar.find_elements(By.TAG_NAME, "input")]
+        return " ".join([bar.get_attribute("textContent") or "", *values])
+
+    try:
+        driver.get(f"{server}/ranking?lang=en&as_of=2025-12-30")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='User name']"))
+        driver.find_element(By.CSS_SELECTOR, "input[aria-label='User name']").send_keys("somchai")
+        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']")
+        field.send_keys(PASSWORD)
+        field.send_keys(Keys.ENTER)
+        heading("Risk ranking")
+        url_has("lang=en", "as_of=2025-12-30")
+        wait.until(lambda d: "2025-12-30" in sidebar_text())
+
+        click_first_row("ranking_table")  # a row opens its project, in English, at the same report date
+        heading("Project")
+        url_has("/project", "lang=en", "as_of=2025-12-30", "project=")
+        project = driver.current_url.split("project=")[1].split("&")[0]
+        wait.until(lambda d: "2025-12-30" in sidebar_text() and "Signed in as somchai" in sidebar_text())
+
+        driver.refresh()  # a reload keeps the sign-in (a cookie, not the URL), the language, the date, the project
+        heading("Project")
+        url_has("lang=en", "as_of=2025-12-30", f"project={project}")
+        wait.until(lambda d: "Signed in as somchai" in sidebar_text())
+
+        # an unsaved what-if survives another page and a reload
+        box = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f".st-key-what_if_{project} input"))
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("12.3400", Keys.ENTER)
+        url_has("what_if=12.3400")
+        click = driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
+        next(a for a in click if "Overview" in a.text).click()
+        heading("Budget execution monitor")
+        url_has("lang=en", "as_of=2025-12-30")
+        next(
+            a for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a") if "Project" in a.text
+        ).click()
+        heading("Project")
+        wait.until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, f".st-key-what_if_{project} input").get_attribute("value") == "12.3400"
+            )
+        )
+        driver.refresh()
+        heading("Project")
+        wait.until(
+            lambda d: (
+                d.find_element(By.CSS_SELECTOR, f".st-key-what_if_{project} input").get_attribute("value") == "12.3400"
+            )
+        )
+
+        # an agency row opens the ranking filtered to it, still in English at the same date
+        next(
+            a for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a") if "Agencies" in a.text
+        ).click()
+        heading("Agencies")
+        click_first_row("agencies_table")
+        heading("Risk ranking")
+        url_has("/ranking", "lang=en", "as_of=2025-12-30", "rank_agencies=")
+        driver.refresh()
+        heading("Risk ranking")
+        url_has("rank_agencies=")
+        wait.until(lambda d: "Signed in as somchai" in sidebar_text())
     finally:
         driver.quit()

@@ -388,3 +388,33 @@ def test_downloads_by_a_signed_in_user_are_in_the_audit_trail(agency_store):
     assert not at.exception
     last = agency_store.audit.entries().row(-1, named=True)
     assert (last["action"], last["user"], last["target"]) == ("download", "malee", "forecast_report.xlsx")
+
+
+def test_a_remembered_sign_in_is_signed_expires_and_ends_with_a_new_password(tmp_path):
+    from forecast import api
+    from forecast.access import sessions
+
+    store = Store.create(tmp_path / "s")
+    store.users.add("somchai", "planner", "correct horse battery")
+    token = api.remember_sign_in(store, "somchai")
+    assert token and api.remembered(store, token) == ("somchai", "planner")
+    user, expires, nonce, sig = token.split(".")
+    forged = ".".join([sessions._name("admin"), expires, nonce, sig])  # another user's name, same signature
+    assert api.remembered(store, forged) is None
+    assert api.remembered(store, ".".join([user, str(int(expires) + 9999), nonce, sig])) is None  # a later expiry
+    assert api.remembered(store, token[:-1] + ("0" if token[-1] != "0" else "1")) is None
+    assert api.remembered(store, "") is None and api.remembered(store, "a.b.c") is None
+    key = store.signing_key()
+    late = sessions.issue(key, store.users, "somchai", ttl=60, now=0)
+    assert sessions.check(key, store.users, late, now=59) == "somchai"
+    assert sessions.check(key, store.users, late, now=61) is None  # expired
+    store.users.set_role("somchai", "analyst")
+    assert api.remembered(store, token) == ("somchai", "analyst")  # the role of now
+    store.users.passwd("somchai", "another long passphrase 2")
+    assert api.remembered(store, token) is None  # a new password ends every remembered sign-in
+    fresh = api.remember_sign_in(store, "somchai")
+    store.users.disable("somchai")
+    assert api.remembered(store, fresh) is None
+    other = Store.create(tmp_path / "t")
+    other.users.add("somchai", "planner", "another long passphrase 2")
+    assert api.remembered(other, fresh) is None  # another store's key

@@ -18,11 +18,13 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from forecast import api
-from forecast.access import audit, roles
+from forecast.access import audit, roles, sessions
 from forecast.access.roles import Actor
 from forecast.access.users import AccessError
 from forecast.data.store import Store, author
@@ -31,6 +33,9 @@ LOG = logging.getLogger("forecast.app")
 USER = "__forecast_user"
 SESSION = "__forecast_session"
 WANTS_SIGN_IN = "__forecast_wants_sign_in"
+COOKIE_TODO = "__forecast_cookie"  # the cookie to write on the next run: a token, or "" to clear it
+NEXT = "__forecast_next"  # the page a link asked for before the sign-in form, opened after it
+SIGNED_OUT = "__forecast_signed_out"  # signed out in this session: its cookie no longer counts
 LOCAL = ("127.0.0.1", "localhost", "::1")
 ANONYMOUS = "anonymous"
 _MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
@@ -113,9 +118,42 @@ def require(store: Store, action: str) -> Session:
     return current(store) or Session(ANONYMOUS, roles.VIEWER, "public")
 
 
+def _cookie() -> None:
+    """Write (or clear) the remembered sign-in's cookie in the browser: SameSite=Strict, never in the URL."""
+    token = st.session_state.pop(COOKIE_TODO, None)
+    if token is None or not all(c.isalnum() or c in "._-" for c in token):
+        return
+    age = sessions.TTL_SECONDS if token else 0
+    script = (
+        "<script>(function(){var d=window.parent.document;"
+        f"d.cookie='{sessions.COOKIE}={token}; Max-Age={age}; Path=/; SameSite=Strict'"
+        "+(window.parent.location.protocol==='https:'?'; Secure':'');})();</script>"
+    )
+    with st.sidebar:
+        components.html(script, height=0)
+
+
+def _restore(store: Store) -> Session | None:
+    """A sign-in remembered by this browser's cookie (a reload), with the role the store gives now."""
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser context (tests, bare mode): nothing to restore
+        return None
+    found = api.remembered(store, token)
+    if found is None:
+        return None
+    s = Session(*found)
+    st.session_state[USER] = s
+    store.audit.record("sign in", by(s), details={"via": "remembered session"})
+    return s
+
+
 def gate(store: Store, tr, lang: str) -> Session | None:
     """Run first on every page: the signed-in session, the public viewer, or the sign-in form (then stop)."""
-    s = current(store)
+    _cookie()
+    s = current(store) or (
+        None if st.session_state.get(WANTS_SIGN_IN) or st.session_state.get(SIGNED_OUT) else _restore(store)
+    )
     if s is None:
         s = _sso(store)
     if s is not None:
@@ -125,6 +163,8 @@ def gate(store: Store, tr, lang: str) -> Session | None:
         return s
     if public(store) and not st.session_state.get(WANTS_SIGN_IN):
         return Session(ANONYMOUS, roles.VIEWER, "public")
+    if NEXT not in st.session_state:
+        st.session_state[NEXT] = urlsplit(st.context.url or "").path.strip("/").rsplit("/", 1)[-1]
     sign_in_form(store, tr)
     st.stop()
     return None
@@ -186,6 +226,8 @@ def sign_in_form(store: Store, tr) -> None:
             st.session_state[USER] = Session(user.name, user.role)
             st.session_state["__must_change"] = user.must_change
             st.session_state.pop(WANTS_SIGN_IN, None)
+            st.session_state.pop(SIGNED_OUT, None)
+            st.session_state[COOKIE_TODO] = api.remember_sign_in(store, user.name) or ""
             store.audit.record("sign in", by(st.session_state[USER]))
             st.rerun()
     if public(store) and st.button(tr("cancel"), key="cancel_sign_in"):
@@ -210,6 +252,7 @@ def _change_password(store: Store, s: Session, tr) -> None:
                 return
             store.audit.record("user passwd", by(s), target=s.user)
             st.session_state["__must_change"] = False
+            st.session_state[COOKIE_TODO] = api.remember_sign_in(store, s.user) or ""
             st.rerun()
 
 
@@ -244,6 +287,8 @@ def sidebar(store: Store, s: Session | None, tr) -> None:
         if st.sidebar.button(tr("sign_out"), key="sign_out"):
             store.audit.record("sign out", by(s))
             st.session_state.pop(USER, None)
+            st.session_state[COOKIE_TODO] = ""  # forget the remembered sign-in in this browser
+            st.session_state[SIGNED_OUT] = True
             if s.via == "sso":
                 st.logout()
             st.rerun()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,13 +39,17 @@ __all__ = [
     "LEVEL_BADGE",
     "LEVEL_COLOUR",
     "PROJECT",
+    "WHAT_IF",
     "Context",
+    "after_sign_in",
+    "allowed",
     "basis_note",
     "coloured_levels",
     "context",
     "cumulative_chart",
     "draw",
     "fan",
+    "go",
     "level_badge",
     "level_label",
     "md",
@@ -58,7 +62,13 @@ __all__ = [
 ]
 
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
+WHAT_IF = "what_if"  # the current project's unsaved what-if amount (its widget is ``what_if_<project>``)
 LATEST = "latest"
+# The app's one state: kept in the session and in the URL, so that every link, row click, redirect
+# and reload honours it. Widgets hold it while drawn; the mirror holds it on pages that do not draw them.
+KEPT = (LANG, AS_OF, PROJECT, "rank_agencies", "rank_levels", "rank_lines", "rank_search")
+LISTS = frozenset({"rank_agencies", "rank_levels", "rank_lines"})
+_MIRROR = "__forecast_state"
 _CTX = "__forecast_context"
 LEVEL_COLOUR = {risk.HIGH: "#f4c7c3", risk.MEDIUM: "#fce8b2", risk.LOW: "#c8e6c9"}  # fills behind level cells
 LEVEL_BADGE = {risk.HIGH: "red", risk.MEDIUM: "orange", risk.LOW: "green"}
@@ -232,10 +242,72 @@ def _init_from_url(key: str, allowed) -> None:
             st.session_state[key] = value
 
 
+def _what_if_key() -> str | None:
+    pid = st.session_state.get(PROJECT)
+    return f"{WHAT_IF}_{pid}" if pid else None
+
+
+def _keep_state() -> None:
+    """Carry the kept state across pages (widgets not drawn lose theirs) and seed it from the URL on a reload."""
+    mirror: dict = st.session_state.setdefault(_MIRROR, {})
+    for key in KEPT:
+        if key in st.session_state:
+            mirror[key] = st.session_state[key]
+        elif key in mirror:
+            st.session_state[key] = mirror[key]
+        elif key not in (LANG, AS_OF):  # those two are checked against their options in ``draw``
+            value = st.query_params.get_all(key) if key in LISTS else st.query_params.get(key)
+            if value:
+                st.session_state[key] = list(value) if key in LISTS else str(value)[:200]
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(WHAT_IF + "_")]:
+        mirror[key] = st.session_state[key]
+    for key, value in mirror.items():
+        if key.startswith(WHAT_IF + "_") and key not in st.session_state:
+            st.session_state[key] = value
+    wk = _what_if_key()
+    if wk and wk not in st.session_state and st.query_params.get(WHAT_IF):
+        with suppress(ValueError):
+            st.session_state[wk] = max(float(st.query_params[WHAT_IF]), 0.0)
+
+
+def url_state() -> dict:
+    """The kept state as URL query parameters (empty values left out)."""
+    out = {k: st.session_state[k] for k in KEPT if st.session_state.get(k) not in (None, "", [])}
+    wk = _what_if_key()
+    if wk and st.session_state.get(wk) is not None:
+        out[WHAT_IF] = f"{float(st.session_state[wk]):.4f}"
+    return out
+
+
+def go(page) -> None:
+    """Open another page with the kept state (a row click, a redirect)."""
+    st.switch_page(page, query_params=url_state())
+
+
+def after_sign_in(pages: list, current) -> None:
+    """Open the page a link asked for before the sign-in form stopped it (with the kept state)."""
+    wanted = st.session_state.pop(auth.NEXT, None)
+    if not wanted or auth.current() is None:
+        return
+    page = next((p for p in pages if p.url_path == wanted), None)
+    if page is not None and page.url_path != current.url_path:
+        go(page)
+
+
+def allowed(key: str, options) -> None:
+    """Drop values of a kept multiselect that its options no longer hold (a stale or hand-edited URL)."""
+    value = st.session_state.get(key)
+    if isinstance(value, list):
+        keep = [v for v in value if v in set(options)]
+        if keep != value:
+            st.session_state[key] = keep
+
+
 def draw() -> Context:
     """The sidebar every page shares, after sign-in (the form stops the run); call once per run from ``app.py``."""
     st_ = _store()
     _init_from_url(LANG, LANGS)
+    _keep_state()
     lang = st.sidebar.radio(
         t("language", "en") + " / " + t("language", "th"),
         LANGS,
@@ -253,7 +325,8 @@ def draw() -> Context:
     as_of = st.sidebar.selectbox(
         t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d, key=AS_OF
     )
-    st.query_params.update({LANG: lang, AS_OF: as_of})
+    st.session_state.setdefault(_MIRROR, {}).update({LANG: lang, AS_OF: as_of})
+    st.query_params.from_dict(url_state())
     label = t("store_reference", lang) if st_.read_only else st_.root.name if st_.root else ""
     st.sidebar.caption(f"{t('store', lang)}: {auth.md(label)}")
     auth.sidebar(st_, session, lambda key: t(key, lang))

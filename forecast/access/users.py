@@ -241,6 +241,12 @@ class Users:
             self._write(users)
             return User(name, u["role"], bool(u.get("must_change")))
 
+    def stamp(self, name: str) -> str | None:
+        """What a browser session's sign-in is bound to: changes with the user's password (None when
+        unknown or disabled), so a new password or disabling ends every remembered sign-in."""
+        u = self._read().get(name)
+        return None if u is None or u.get("disabled") or u.get("must_change") else str(u["hash"])
+
     def role(self, name: str) -> str | None:
         """The current role of an enabled user (None when unknown or disabled): checked on every action."""
         u = self._read().get(name)
