@@ -67,20 +67,32 @@ def _quoted(df: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def width() -> int:
-    """The display cells a table and a note may take: $COLUMNS when set, else the terminal's width, else
-    (a pipe or a file) ``PIPE_WIDTH``."""
+def _columns() -> int | None:
+    """$COLUMNS, when it is set to a width."""
     columns = os.environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def width() -> int:
+    """The display cells a table may take: $COLUMNS when set, else the terminal's width, else (standard
+    output is a pipe or a file) ``PIPE_WIDTH``."""
+    if columns := _columns():
+        return columns
     if sys.stdout.isatty():
         return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
     return PIPE_WIDTH
 
 
 def note(text: str) -> None:
-    """A message for people on stderr, wrapped to the width of the tables."""
-    print(wrap(str(text), width()), file=sys.stderr)
+    """A message for people on stderr: wrapped to $COLUMNS, else to the terminal stderr writes to; off a
+    terminal, one line (never wrapped, as the rows of a table)."""
+    cells = _columns()
+    if cells is None and sys.stderr.isatty():
+        try:
+            cells = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            cells = None
+    print(str(text) if cells is None else wrap(str(text), cells), file=sys.stderr)
 
 
 def emit(
