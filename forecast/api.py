@@ -41,7 +41,7 @@ from forecast.decisions import plan, risk
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
 from forecast.durable import locked, sha256_file
-from forecast.errors import ForecastError, HistoryError, RegistryError
+from forecast.errors import ForecastError, HistoryError, InputError, RegistryError
 from forecast.model import engine, registry, synthetic
 from forecast.model.backtest import MIN_YEARS, BacktestResult, reliability
 from forecast.model.kpi import KpiBacktest
@@ -89,6 +89,7 @@ __all__ = [
     "ranked",
     "record_download",
     "refresh",
+    "reported_by",
     "review",
     "revisions",
     "revoke_token",
@@ -203,8 +204,26 @@ def create_store(
     return Store.create(path, calendar, unit, from_reference=from_reference, by=actor.by())
 
 
+def reported_by(store: Store, as_of: str | dt.date | None) -> None:
+    """Refuse a report date before the store's first report (``InputError``, naming that report's date):
+    nothing was known then. "latest", "all" and a store without reports pass."""
+    if as_of in (None, "latest", "all"):
+        return
+    day = parse_as_of(as_of)
+    dates = store.report_dates()
+    if dates and day < dates[0]:
+        raise InputError(
+            f"there is no report on or before {day}: the first report is dated {dates[0]}.",
+            key="error_as_of_before_first",
+            day=day,
+            first=dates[0],
+        )
+
+
 def table(store: Store, name: str, as_of: str = "latest", project_id: str | None = None) -> pl.DataFrame:
-    """A table as known at a report date (``all``: every vintage's figures), optionally of one project."""
+    """A table as known at a report date (``all``: every vintage's figures), optionally of one project;
+    a date before the first report is refused (``reported_by``)."""
+    reported_by(store, as_of)
     df = store.read(name, as_of)
     return df.filter(pl.col(s.PROJECT_ID) == project_id) if project_id else df
 
@@ -640,6 +659,7 @@ def train(
 
 # --- reviews: projections, KPIs, risk, portfolios ------------------------------------------------
 def _snapshot(store: Store, as_of: str | dt.date) -> Snapshot:
+    reported_by(store, as_of)
     return store.snapshot(as_of, last_years=2)
 
 

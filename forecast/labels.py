@@ -418,6 +418,112 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "ตัวชี้วัด: แบบจำลองเรียนรู้จากข้อมูลจำลอง ไม่ใช่ข้อมูลจริงของหน่วยงาน (ชุด {v})",
         "en": "KPIs: fitted on SYNTHETIC history, not this agency's past (model set {v}).",
     },
+    # the command line: the notes printed with its tables, and its messages
+    "cli_more_columns": {
+        "th": "ยังมีอีก {n} คอลัมน์ ({names}): ใช้ --wide หรือ --format csv",
+        "en": "{n} more column(s) ({names}): use --wide, or --format csv.",
+    },
+    "cli_data": {
+        "th": "ตาราง {table} ณ วันที่ {as_of} — {store}; จำนวนเงินเป็น{unit}",
+        "en": "{table} as of {as_of} — {store}; amounts in {unit}",
+    },
+    "cli_vintages": {
+        "th": "คลังข้อมูล: {store}; ปีงบประมาณเริ่มเดือนที่ {month} นับศักราช {era}; จำนวนเงินเป็น{unit}",
+        "en": "Store: {store}; calendar: start month {month}, era {era}; amounts in {unit}",
+    },
+    "cli_models": {"th": "ชุดแบบจำลองใน {folder}", "en": "Model sets in {folder}"},
+    "cli_models_none": {
+        "th": "ชุดแบบจำลองใน {folder}: ยังไม่มี คาดการณ์ด้วยแบบจำลองเชิงโครงสร้าง (ไม่มีข้อมูลย้อนหลัง) "
+        "ฝึกแบบจำลองได้ด้วย `forecast train`",
+        "en": "Model sets in {folder}: none yet; projections use the structural model (no history). Train with "
+        "`forecast train`.",
+    },
+    "cli_projection": {
+        "th": "คาดการณ์สิ้นปีงบประมาณ ณ วันที่ {as_of} หน่วย{unit} - {store}",
+        "en": "Year-end projection as of {as_of}, {unit} - {store}",
+    },
+    "cli_library": {
+        "th": "หมายเหตุ: รุ่นของไลบรารีต่างจากตอนฝึกแบบจำลอง: {w}",
+        "en": "Note: library version differs from training: {w}",
+    },
+    "cli_basis_no_history": {
+        "th": "ที่มา: ไม่มีข้อมูลย้อนหลัง - แบบจำลองเชิงโครงสร้าง (ภาระผูกพันที่แปลงเป็นการเบิกจ่าย และอัตราการเบิกจ่าย) "
+        "ของโครงการปัจจุบัน ช่วง p10-p90 เป็นสถานการณ์สมมติ ยังไม่ได้สอบเทียบ ฝึกแบบจำลองจากข้อมูลย้อนหลังด้วย "
+        "`forecast train`",
+        "en": "Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
+        "its p10-p90 range is a scenario, not calibrated. Train on history with `forecast train`.",
+    },
+    "cli_basis_synthetic": {
+        "th": "ที่มา: ข้อมูลจำลอง - ชุดแบบจำลอง {v} ฝึกจากข้อมูลสังเคราะห์ ไม่ใช่ข้อมูลในอดีตของหน่วยงาน ใช้ทดลองระบบได้ แต่ไม่ควรใช้ตัดสินใจ",
+        "en": "Basis: SYNTHETIC HISTORY - model set {v} was trained on simulated data, not on this agency's past; "
+        "use it to exercise the product, not to decide.",
+    },
+    "cli_basis_history": {"th": "ที่มา: ข้อมูลย้อนหลังจริง - ชุดแบบจำลอง {v}", "en": "Basis: history - model set {v}."},
+    "cli_word_history": {"th": "ข้อมูลย้อนหลังจริง", "en": "HISTORY"},
+    "cli_word_synthetic": {"th": "ข้อมูลจำลอง", "en": "SYNTHETIC HISTORY"},
+    "cli_kpi_fitted": {
+        "th": "ตัวชี้วัด: แบบจำลองตัวชี้วัดของชุดแบบจำลอง {v} ({basis})",
+        "en": "KPIs: fitted KPI model of model set {v} ({basis}).",
+    },
+    "cli_kpi_rules": {
+        "th": "ตัวชี้วัด: ใช้กฎที่กำหนดไว้ (ไม่มีข้อมูลย้อนหลัง) และถือว่าตัวชี้วัดของโครงการเดียวกันเคลื่อนไปด้วยกัน (สหสัมพันธ์ 0.30)",
+        "en": "KPIs: documented rules (NO HISTORY); a project's KPIs are assumed to move together (correlation 0.30).",
+    },
+    "cli_no_commitments": {
+        "th": "หน่วยงานไม่ได้รายงานภาระผูกพัน: ผลใช้จ่ายและโอกาสเหลือเงินเว้นว่างไว้",
+        "en": "Commitments not reported: spend and P(money unused) are left empty.",
+    },
+    "cli_kpi_summary": {
+        "th": "การบรรลุตัวชี้วัด ณ วันที่ {as_of} - {store}: {n} ตัวชี้วัด ({counts}) โอกาสถึงเป้า{source}",
+        "en": "KPI attainment as of {as_of} - {store}: {n} KPIs ({counts}). Chances are {source}.",
+    },
+    "cli_kpi_source_model": {
+        "th": "คำนวณจากแบบจำลองตัวชี้วัดของชุดแบบจำลอง {v} ({basis})",
+        "en": "from the KPI model of model set {v} ({basis})",
+    },
+    "cli_kpi_source_rules": {
+        "th": "คำนวณจากกฎที่กำหนดไว้ (ไม่มีข้อมูลย้อนหลัง)",
+        "en": "from documented rules (NO HISTORY)",
+    },
+    "cli_no_kpis": {"th": "ไม่มีตัวชี้วัด", "en": "no KPIs"},
+    "cli_no_projects": {
+        "th": "ไม่มีโครงการใน {store} ณ วันที่ {as_of} นำเข้ารายงานก่อน (forecast ingest)",
+        "en": "No projects in {store} as of {as_of}; ingest a report first (forecast ingest).",
+    },
+    "cli_rank": {
+        "th": "จัดอันดับความเสี่ยง ณ วันที่ {as_of} - {store}: {levels} {rule}; {source}",
+        "en": "Risk ranking as of {as_of} - {store}: {levels}. {rule}; {source}.",
+    },
+    "cli_compared": {
+        "th": "เทียบกับรายงานวันที่ {date}: อันดับเปลี่ยน {n} โครงการ; เพิ่งเข้าสู่ความเสี่ยงสูง: {ids}",
+        "en": "Compared with the report of {date}: {n} project(s) moved; newly high risk: {ids}.",
+    },
+    "cli_portfolio": {
+        "th": "ภาพรวม ณ วันที่ {as_of} หน่วย{unit} - {store}; {source} {totals} ที่มา: {basis}",
+        "en": "Portfolio as of {as_of}, {unit} - {store}; {source}. {totals} Basis: {basis}.",
+    },
+    "cli_totals_actual": {
+        "th": "ทุกรายการสิ้นปีงบประมาณแล้ว: ยอดรวมเป็นผลรวมของผลจริง",
+        "en": "Every line's year is over: totals are sums of actuals.",
+    },
+    "cli_totals_draws": {
+        "th": "ยอดรวมมาจากการจำลองทุกโครงการพร้อมกัน ไม่ใช่ผลรวมของควอนไทล์รายโครงการ",
+        "en": "Totals are sums of joint draws, not sums of quantiles.",
+    },
+    "cli_audit": {
+        "th": "บันทึกการใช้งานของ {store}: {n} รายการ{since}; {chain}",
+        "en": "Audit trail of {store}: {n} {entries}{since}; {chain}",
+    },
+    "cli_entry": {"th": "รายการ", "en": "entry"},
+    "cli_entries": {"th": "รายการ", "en": "entries"},
+    "cli_since": {"th": " ตั้งแต่วันที่ {date}", "en": " since {date}"},
+    "cli_chain_holds": {"th": "สายโซ่ของบันทึกสมบูรณ์", "en": "the chain holds."},
+    "cli_chain_broken": {"th": "สายโซ่ของบันทึกขาด (บันทึกถูกแก้ไข): {e}", "en": "THE CHAIN IS BROKEN: {e}"},
+    # errors a user can fix (``ForecastError.key``), filled with the error's ``params``
+    "error_as_of_before_first": {
+        "th": "ไม่มีรายงาน ณ วันที่ {day} หรือก่อนหน้านั้น: รายงานฉบับแรกลงวันที่ {first}",
+        "en": "there is no report on or before {day}: the first report is dated {first}.",
+    },
 }
 
 
@@ -515,6 +621,84 @@ COLUMNS: dict[str, dict[str, str]] = {
     "share": {"th": "สัดส่วนของงบประมาณ", "en": "Share of budget"},
     "p_miss": {"th": "โอกาสไม่ถึงเป้า", "en": "P(miss)"},
     "meets_target": {"th": "ถึงเป้า", "en": "Meets target"},
+    # the ranking, the projection and the portfolio (the command line's tables)
+    "rank": {"th": "อันดับ", "en": "Rank"},
+    "name": {"th": "ชื่อ", "en": "Name"},
+    "level": {"th": "ระดับความเสี่ยง", "en": "Level"},
+    "risk_score": {"th": "คะแนนความเสี่ยง", "en": "Risk score"},
+    "p_miss_disbursement": {"th": "โอกาสเบิกจ่ายไม่ถึงเป้า", "en": "P(miss disbursement)"},
+    "p_miss_spend": {"th": "โอกาสเหลือเงิน", "en": "P(money unused)"},
+    "p_miss_kpi": {"th": "โอกาสตัวชี้วัดไม่ถึงเป้า", "en": "P(a KPI misses)"},
+    "drivers": {"th": "เหตุผลหลัก", "en": "Main reasons"},
+    "previous_rank": {"th": "อันดับก่อนหน้า", "en": "Previous rank"},
+    "rank_change": {"th": "อันดับขยับ", "en": "Rank moved"},
+    "new_high": {"th": "เพิ่งเสี่ยงสูง", "en": "Newly high"},
+    "budget": {"th": "งบประมาณ", "en": "Budget"},
+    "budget_cut": {"th": "งบที่ถูกปรับลด", "en": "Budget cut"},
+    "agency": {"th": "หน่วยงาน", "en": "Agency"},
+    "plan_line": {"th": "แผนงาน", "en": "Plan line"},
+    "owner": {"th": "ผู้รับผิดชอบ", "en": "Owner"},
+    "plan_to_date": {"th": "แผนสะสม", "en": "Plan to date"},
+    "disbursed_to_date": {"th": "เบิกจ่ายสะสม", "en": "Disbursed to date"},
+    "spend_to_date": {"th": "ผลใช้จ่ายสะสม", "en": "Spend to date"},
+    "disbursed_p10": {"th": "เบิกจ่ายสิ้นปี p10", "en": "Disbursed p10"},
+    "disbursed_p50": {"th": "เบิกจ่ายสิ้นปี p50", "en": "Disbursed p50"},
+    "disbursed_p90": {"th": "เบิกจ่ายสิ้นปี p90", "en": "Disbursed p90"},
+    "spend_p10": {"th": "ใช้จ่ายสิ้นปี p10", "en": "Spend p10"},
+    "spend_p50": {"th": "ใช้จ่ายสิ้นปี p50", "en": "Spend p50"},
+    "spend_p90": {"th": "ใช้จ่ายสิ้นปี p90", "en": "Spend p90"},
+    "disbursed_share_p50": {"th": "สัดส่วนเบิกจ่าย p50", "en": "Disbursed share p50"},
+    "group_by": {"th": "จัดกลุ่มตาม", "en": "Grouped by"},
+    "group": {"th": "กลุ่ม", "en": "Group"},
+    "projects": {"th": "จำนวนโครงการ", "en": "Projects"},
+    "p_miss_target": {"th": "โอกาสทั้งกลุ่มไม่ถึงเป้า", "en": "P(the total misses)"},
+    "expected_shortfall": {"th": "ยอดที่คาดว่าจะขาดจากเป้า", "en": "Expected shortfall"},
+    "source": {"th": "แหล่งข้อมูล", "en": "Source"},
+    "comparator": {"th": "เงื่อนไข", "en": "Comparator"},
+    "measure": {"th": "ลักษณะการวัด", "en": "Measure"},
+    "status_text": {"th": "ผลการดำเนินงาน", "en": "Status text"},
+    "q1": {"th": "เป้า ไตรมาส 1", "en": "Q1"},
+    "q2": {"th": "เป้า ไตรมาส 2", "en": "Q2"},
+    "q3": {"th": "เป้า ไตรมาส 3", "en": "Q3"},
+    "q4": {"th": "เป้า ไตรมาส 4", "en": "Q4"},
+    "checks": {"th": "ตรวจสอบอะไร", "en": "Checks"},
+    "thai": {"th": "คำอธิบาย", "en": "Thai"},
+    "token": {"th": "โทเค็น", "en": "Token"},
+    "expires_at": {"th": "หมดอายุ", "en": "Expires"},
+    "revoked_at": {"th": "เพิกถอนเมื่อ", "en": "Revoked"},
+    "by": {"th": "ออกโดย", "en": "By"},
+    "label": {"th": "ใช้สำหรับ", "en": "Label"},
+    "kpi_model": {"th": "แบบจำลองตัวชี้วัด", "en": "KPI model"},
+}
+
+# Short headers of the command line's compact tables (``--wide`` shows the full ones).
+SHORT_COLUMNS: dict[str, dict[str, str]] = {
+    "p_miss_disbursement": {"th": "โอกาสพลาด", "en": "P(miss)"},
+    "p_miss_spend": {"th": "โอกาสเหลือเงิน", "en": "P(unused)"},
+    "p_miss_kpi": {"th": "ตัวชี้วัดพลาด", "en": "P(KPI miss)"},
+    "p_miss_target": {"th": "โอกาสพลาด", "en": "P(miss)"},
+    "p_attain": {"th": "โอกาสถึงเป้า", "en": "P(attain)"},
+    "risk_score": {"th": "คะแนน", "en": "score"},
+    "level": {"th": "ระดับ", "en": "level"},
+    "drivers": {"th": "เหตุผล", "en": "drivers"},
+    "rank_change": {"th": "ขยับ", "en": "moved"},
+    "new_high": {"th": "สูงใหม่", "en": "new high"},
+    "disbursed_to_date": {"th": "เบิกจ่าย", "en": "disbursed"},
+    "spend_to_date": {"th": "ใช้จ่าย", "en": "spend"},
+    "plan_to_date": {"th": "แผน", "en": "plan"},
+    "disbursed_p10": {"th": "p10", "en": "p10"},
+    "disbursed_p50": {"th": "p50", "en": "p50"},
+    "disbursed_p90": {"th": "p90", "en": "p90"},
+    "spend_p50": {"th": "ใช้จ่าย p50", "en": "spend p50"},
+    "disbursed_share_p50": {"th": "สัดส่วน p50", "en": "share p50"},
+    "expected_shortfall": {"th": "ขาดเป้า", "en": "shortfall"},
+    "value_to_date": {"th": "ผลสะสม", "en": "to date"},
+    "projected_p50": {"th": "p50", "en": "p50"},
+    "origin_quarter": {"th": "ไตรมาส", "en": "Q"},
+    "name": {"th": "ชื่อ", "en": "name"},
+    "name_th": {"th": "ชื่อ", "en": "name"},
+    "name_en": {"th": "ชื่อ", "en": "name"},
+    "projects": {"th": "โครงการ", "en": "projects"},
 }
 
 MISSING: set[tuple[str, str]] = set()  # (key, language) asked for but not translated; the app's tests read it
@@ -526,6 +710,30 @@ def column(name: str, lang: str) -> str:
     if lang not in entry:
         MISSING.add((f"column:{name}", lang))
     return entry.get(lang) or entry.get("en") or name
+
+
+def header(name: str, lang: str, short: bool = False) -> str:
+    """A column's header in a table for people: its short form in compact tables (``short``), else the full
+    one; in English a column without a short form keeps its own name (as ``--format csv`` writes it)."""
+    if short and name in SHORT_COLUMNS:
+        return SHORT_COLUMNS[name].get(lang) or SHORT_COLUMNS[name]["en"]
+    return name if lang == "en" else column(name, lang)
+
+
+def say(error: Exception, lang: str) -> str:
+    """An error in ``lang``: the label its ``key`` names, filled with its ``params``; else (and in English)
+    its message."""
+    key, params = getattr(error, "key", ""), getattr(error, "params", {})
+    if lang == "en" or not key or key not in LABELS:
+        return str(error)
+    return t(key, lang).format(**params)
+
+
+def word(value: str, lang: str) -> str:
+    """A value that is a word of the catalogue (a risk level, a KPI status, a kind of change) in ``lang``;
+    any other value as it is."""
+    entry = LABELS.get(value)
+    return entry.get(lang, value) if entry else value
 
 
 def t(key: str, lang: str) -> str:

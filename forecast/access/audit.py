@@ -30,6 +30,7 @@ LOG, HEAD = "audit.jsonl", "audit.head"
 GENESIS = "0" * 64
 OK, REFUSED, DENIED = "ok", "refused", "denied"
 COLUMNS = ["seq", "at", "user", "role", "via", "where", "action", "target", "outcome", "details"]
+SEQ, AT, USER, ROLE, VIA, WHERE, ACTION, TARGET, OUTCOME, DETAILS = COLUMNS
 
 
 def _digest(entry: dict) -> str:

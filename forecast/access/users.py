@@ -39,9 +39,8 @@ class AccessError(ForecastError):
     the English text is the message."""
 
     def __init__(self, message: str, code: str = "", **params: object):
-        super().__init__(message)
+        super().__init__(message, key=f"access_{code}" if code else "", **params)
         self.code = code
-        self.params = params
 
 
 def hash_password(password: str) -> str:

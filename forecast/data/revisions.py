@@ -25,20 +25,23 @@ from forecast.data import schema as s
 CORRECTION, RESTATEMENT, REVISION = "correction", "restatement", "revision"
 PLANNED = {s.PLAN, s.BUDGET, s.BUDGET_CUT, s.TARGET, *s.PLAN_Q, *s.TIERS.values(), s.PLAN_CUM_REPORTED}
 KEY_TEXT = "key"
+TABLE, COLUMN, KIND, CHANGE = "table", "column", "kind", "change"
+OLD_VALUE, OLD_AS_OF, OLD_VINTAGE = "old_value", "old_as_of", "old_vintage"
+NEW_VALUE, NEW_AS_OF, NEW_VINTAGE = "new_value", "new_as_of", "new_vintage"
 SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
-    "table": pl.String,
+    TABLE: pl.String,
     s.FISCAL_YEAR: pl.Int32,
     s.PROJECT_ID: pl.String,
     KEY_TEXT: pl.String,
-    "column": pl.String,
-    "old_value": pl.String,
-    "old_as_of": pl.Date,
-    "old_vintage": pl.Int32,
-    "new_value": pl.String,
-    "new_as_of": pl.Date,
-    "new_vintage": pl.Int32,
-    "change": pl.Float64,
-    "kind": pl.String,
+    COLUMN: pl.String,
+    OLD_VALUE: pl.String,
+    OLD_AS_OF: pl.Date,
+    OLD_VINTAGE: pl.Int32,
+    NEW_VALUE: pl.String,
+    NEW_AS_OF: pl.Date,
+    NEW_VINTAGE: pl.Int32,
+    CHANGE: pl.Float64,
+    KIND: pl.String,
 }
 
 

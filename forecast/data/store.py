@@ -56,6 +56,9 @@ RESULTS_DIR = "results"
 REFERENCE_ID = "reference"
 REFERENCE_LABEL = "embedded reference data (ETDA FY2569 report, read-only)"
 REFERENCE_NOTE = "embedded reference data"
+# the columns of the list of vintages (besides store_vintage and note)
+INGESTED_AT, AUTHOR, REPORT_DATES = "ingested_at", "author", "report_dates"
+FILES, ROWS, WARNINGS = "files", "rows", "warnings"
 
 __all__ = ["IngestResult", "Store", "StoreError", "author", "parse_as_of", "sha256_file"]
 
@@ -358,13 +361,13 @@ class Store:
         rows = [
             {
                 s.VINTAGE: m.get("vintage"),
-                "ingested_at": m.get("ingested_at"),
-                "author": "{user}@{host} ({via})".format(**m["author"]) if m.get("author") else "",
-                "report_dates": ", ".join(m.get("report_dates", [])),
-                "files": ", ".join(f["name"] for f in m.get("inputs", [])),
-                "rows": ", ".join(f"{k} {v['rows']}" for k, v in (m.get("stored") or {}).items()),
-                "warnings": len(m.get("warnings", [])),
-                "note": m.get("note", ""),
+                INGESTED_AT: m.get("ingested_at"),
+                AUTHOR: "{user}@{host} ({via})".format(**m["author"]) if m.get("author") else "",
+                REPORT_DATES: ", ".join(m.get("report_dates", [])),
+                FILES: ", ".join(f["name"] for f in m.get("inputs", [])),
+                ROWS: ", ".join(f"{k} {v['rows']}" for k, v in (m.get("stored") or {}).items()),
+                WARNINGS: len(m.get("warnings", [])),
+                s.NOTE: m.get("note", ""),
             }
             for m in self.manifests()
         ]
@@ -372,13 +375,13 @@ class Store:
             rows,
             schema={
                 s.VINTAGE: pl.Int32,
-                "ingested_at": pl.String,
-                "author": pl.String,
-                "report_dates": pl.String,
-                "files": pl.String,
-                "rows": pl.String,
-                "warnings": pl.Int64,
-                "note": pl.String,
+                INGESTED_AT: pl.String,
+                AUTHOR: pl.String,
+                REPORT_DATES: pl.String,
+                FILES: pl.String,
+                ROWS: pl.String,
+                WARNINGS: pl.Int64,
+                s.NOTE: pl.String,
             },
         )
 

@@ -202,11 +202,14 @@ class Issue:
         }
 
 
+RULE, CHECKS, THAI = "rule", "checks", "thai"  # the columns of the list of rules
+
+
 def rules_frame() -> pl.DataFrame:
     """Every validation rule: its code (as in messages), what it checks, and its Thai text."""
     return pl.DataFrame(
-        [{"rule": code, "checks": text, "thai": RULES_TH.get(code, "")} for code, text in RULES.items()],
-        schema={"rule": pl.String, "checks": pl.String, "thai": pl.String},
+        [{RULE: code, CHECKS: text, THAI: RULES_TH.get(code, "")} for code, text in RULES.items()],
+        schema={RULE: pl.String, CHECKS: pl.String, THAI: pl.String},
     )
 
 

@@ -53,21 +53,25 @@ BASIS_TH = {
     "actual": "ผลจริง",
 }
 
+GROUP_BY_COLUMN, GROUP, PROJECTS, BASIS = "group_by", "group", "projects", "basis"
+PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE = "plan_to_date", "disbursed_to_date", "spend_to_date"
+DISBURSED_P10, DISBURSED_P50, DISBURSED_P90 = "disbursed_p10", "disbursed_p50", "disbursed_p90"
+SHARE_P50, P_MISS_TARGET, SHORTFALL = "disbursed_share_p50", "p_miss_target", "expected_shortfall"
 COLUMNS = [
-    "group_by",
-    "group",
-    "projects",
+    GROUP_BY_COLUMN,
+    GROUP,
+    PROJECTS,
     s.BUDGET,
-    "plan_to_date",
-    "disbursed_to_date",
-    "spend_to_date",
-    "disbursed_p10",
-    "disbursed_p50",
-    "disbursed_p90",
-    "disbursed_share_p50",
-    "p_miss_target",
-    "expected_shortfall",
-    "basis",
+    PLAN_TO_DATE,
+    DISBURSED_TO_DATE,
+    SPEND_TO_DATE,
+    DISBURSED_P10,
+    DISBURSED_P50,
+    DISBURSED_P90,
+    SHARE_P50,
+    P_MISS_TARGET,
+    SHORTFALL,
+    BASIS,
 ]
 BASIS_TH_COLUMN = "basis_th"  # the basis in Thai, next to the contract's columns
 EXACT_MONEY = (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date")  # sums of reported figures

@@ -2,6 +2,11 @@
 
 Only this module speaks of flags. It catches ``ForecastError`` (a problem the user can fix:
 one message, exit 2; invalid input files: exit 1) and nothing else, so a bug shows as one.
+
+Tables for people fit the terminal, or 100 cells off a terminal ($COLUMNS wins when set), one line
+per row (``table``, ``views``); ``--wide`` gives every column. ``--format csv|tsv|json`` gives every
+column at full precision for machines. ``--lang th|en`` says the headers, the notes and the errors in
+that language (without it: names and reasons in Thai, the rest in English).
 """
 
 from __future__ import annotations
@@ -32,46 +37,113 @@ from forecast.decisions import review as R
 from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
-from forecast.labels import t
+from forecast.interfaces.views import NAME, PROSE, WORDS, view
+from forecast.labels import header, say, t, word
 from forecast.model import engine
 
-FORMATS = ("table", "csv", "json")
+FORMATS = ("table", "csv", "tsv", "json")
+PIPE_WIDTH = 100  # display cells of a table off a terminal (a pipe, a file) without $COLUMNS
 
 
 def _texts(df: pl.DataFrame) -> pl.DataFrame:
-    """Amounts as text with four decimals (six where given), as in the report (CSV and JSON)."""
+    """Amounts as text with four decimals (six where given), as in the report (CSV, TSV and JSON)."""
     return df.with_columns(*(money_text(pl.col(c)) for c, d in df.schema.items() if isinstance(d, pl.Decimal)))
 
 
-def width() -> int | None:
-    """The terminal's width in display cells ($COLUMNS when set); None when writing to a pipe or a file
-    without $COLUMNS (nothing is cut or wrapped then)."""
-    if os.environ.get("COLUMNS") or sys.stdout.isatty():
-        return max(shutil.get_terminal_size((100, 24)).columns, 40)
-    return None
+def _one_line(df: pl.DataFrame) -> pl.DataFrame:
+    """Tabs and line breaks in text cells as spaces (TSV has no quoting for them)."""
+    return df.with_columns(pl.col(c).str.replace_all(r"[\t\r\n]", " ") for c, d in df.schema.items() if d == pl.String)
+
+
+def _quoted(df: pl.DataFrame) -> pl.DataFrame:
+    """A text cell that starts with a double quote, quoted as CSV quotes it, so that CSV readers read it back."""
+    return df.with_columns(
+        pl.when(pl.col(c).str.starts_with('"'))
+        .then(pl.lit('"') + pl.col(c).str.replace_all('"', '""', literal=True) + pl.lit('"'))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, d in df.schema.items()
+        if d == pl.String
+    )
+
+
+def _columns() -> int | None:
+    """$COLUMNS, when it is set to a width."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def width() -> int:
+    """The display cells a table may take: $COLUMNS when set, else the terminal's width, else (standard
+    output is a pipe or a file) ``PIPE_WIDTH``."""
+    if columns := _columns():
+        return columns
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
+    return PIPE_WIDTH
 
 
 def note(text: str) -> None:
-    """A message for people on stderr, wrapped to the terminal."""
-    cells = width()
+    """A message for people on stderr: wrapped to $COLUMNS, else to the terminal stderr writes to; off a
+    terminal, one line (never wrapped, as the rows of a table)."""
+    cells = _columns()
+    if cells is None and sys.stderr.isatty():
+        try:
+            cells = os.get_terminal_size(sys.stderr.fileno()).columns
+        except (OSError, ValueError):
+            cells = None
     print(str(text) if cells is None else wrap(str(text), cells), file=sys.stderr)
 
 
-def emit(df: pl.DataFrame, fmt: str, out=None, *, compact: list[str] | None = None, wide: bool = False) -> None:
-    """Print a frame: for people a table within the terminal's width (``compact`` columns unless
-    ``wide``); CSV or JSON with every column and full precision for machines."""
+def emit(
+    df: pl.DataFrame, fmt: str, out=None, *, table: str | None = None, lang: str = "en", wide: bool = False
+) -> None:
+    """Print a frame: for people a table within ``width()`` (the compact columns of ``views.VIEWS[table]``
+    unless ``wide``), headed in ``lang``; CSV, TSV or JSON with every column and full precision for machines
+    (CSV and TSV cells that a spreadsheet would run as a formula are neutralised, as the app's CSV does)."""
     out = out or sys.stdout
     if fmt == "csv":
-        out.write(_texts(df).write_csv())
+        out.write(_texts(export.neutralise(df)).write_csv())
+    elif fmt == "tsv":
+        tsv = _quoted(_texts(export.neutralise(_one_line(df))))
+        out.write(tsv.write_csv(separator="\t", quote_style="never"))
     elif fmt == "json":
         out.write(_texts(df).write_json() + "\n")
     else:
-        if compact and not wide:
+        shape = None if wide else view(table)
+        compact = shape.columns if shape else None
+        if compact is not None:
             df = df.select([c for c in compact if c in df.columns])
-        text, hidden = render(df, None if wide else width(), short=bool(compact) and not wide)
+        heads = {c: header(c, lang, short=compact is not None) for c in df.columns}
+        if lang != "en":
+            df = df.with_columns(
+                pl.col(c).replace({v: word(v, lang) for v in df[c].unique().drop_nulls().to_list()})
+                for c in WORDS
+                if c in df.columns and df.schema[c] == pl.String
+            )
+        text, hidden = render(df, None if wide else width(), heads, shape, PROSE)
         out.write(text)
         if hidden:
-            note(f"{len(hidden)} more column(s) ({', '.join(hidden)}): use --wide, or --format csv.")
+            note(t("cli_more_columns", lang).format(n=len(hidden), names=", ".join(hidden)))
+
+
+def _lang(args: argparse.Namespace) -> str:
+    """The language of headers, notes and errors: the one asked for, else English."""
+    return getattr(args, "lang", None) or "en"
+
+
+def _names(args: argparse.Namespace, default: str = "th") -> str:
+    """The language of names and reasons: the one asked for, else ``default``."""
+    return getattr(args, "lang", None) or default
+
+
+def _label(store: Store, lang: str) -> str:
+    """Where the data comes from, for people: the store's path, or the reference data in ``lang``."""
+    return t("store_reference", lang) if store.read_only and lang != "en" else store.label
+
+
+def _as_of(value: str, lang: str) -> str:
+    return t("latest", lang) if value == "latest" else value
 
 
 def _print_issues(issues, fmt: str) -> None:
@@ -111,15 +183,20 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_data(args: argparse.Namespace) -> int:
     store = _open(args)
     df = api.table(store, args.table, args.as_of, args.project)
+    lang = _lang(args)
     if args.format == "table":
-        note(f"{args.table} as of {args.as_of} — {store.label}; amounts in {store.unit.label('en')}")
-    emit(df, args.format, wide=args.wide)
+        note(
+            t("cli_data", lang).format(
+                table=args.table, as_of=_as_of(args.as_of, lang), store=_label(store, lang), unit=store.unit.label(lang)
+            )
+        )
+    emit(df, args.format, table=args.table, lang=lang, wide=args.wide)
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     if args.rules:
-        emit(api.validation_rules(), args.format, wide=args.wide)
+        emit(api.validation_rules(), args.format, table="rules", lang=_lang(args), wide=args.wide)
         return 0
     if not args.paths:
         raise InputError("give the files or folders to validate (or --rules for the list of rules).")
@@ -164,18 +241,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_revisions(args: argparse.Namespace) -> int:
-    emit(api.revisions(_open(args), include_text=args.include_text), args.format, wide=args.wide)
+    emit(
+        api.revisions(_open(args), include_text=args.include_text),
+        args.format,
+        table="revisions",
+        lang=_lang(args),
+        wide=args.wide,
+    )
     return 0
 
 
 def cmd_vintages(args: argparse.Namespace) -> int:
     store = _open(args)
+    lang = _lang(args)
     if args.format == "table":
+        cal = store.calendar
         note(
-            f"Store: {store.label}; calendar: start month {store.calendar.start_month}, era {store.calendar.era}; "
-            f"amounts in {store.unit.label('en')}"
+            t("cli_vintages", lang).format(
+                store=_label(store, lang), month=cal.start_month, era=cal.era, unit=store.unit.label(lang)
+            )
         )
-    emit(api.vintages(store), args.format, wide=args.wide)
+    emit(api.vintages(store), args.format, table="vintages", lang=lang, wide=args.wide)
     return 0
 
 
@@ -222,18 +308,17 @@ def _progress(fraction: float, text: str) -> None:
     print(f"  {fraction:4.0%} of the backtest and fits done ({text})", file=sys.stderr, flush=True)
 
 
-def basis_note(basis: str, version: str | None = None) -> str:
+def basis_note(basis: str, version: str | None = None, lang: str = "en") -> str:
     if basis == engine.NO_HISTORY:
-        return (
-            "Basis: NO HISTORY - structural model (commitment conversion plus pace) of the current portfolio; "
-            "its p10-p90 range is a scenario, not calibrated. Train on history with `forecast train`."
-        )
+        return t("cli_basis_no_history", lang)
     if basis == engine.SYNTHETIC:
-        return (
-            f"Basis: SYNTHETIC HISTORY - model set {version} was trained on simulated data, not on this "
-            "agency's past; use it to exercise the product, not to decide."
-        )
-    return f"Basis: history - model set {version}."
+        return t("cli_basis_synthetic", lang).format(v=version)
+    return t("cli_basis_history", lang).format(v=version)
+
+
+def _basis_word(basis: str, lang: str) -> str:
+    """The basis of a fitted model (history or synthetic history), as the notes say it."""
+    return t("cli_word_synthetic" if basis == engine.SYNTHETIC else "cli_word_history", lang)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -310,7 +395,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             print(f"Money model not trained: {money.get('reason')}; projections use the structural rule.")
         print(_kpi_note(k))
     if (m := ms.manifest).get("money", {"trained": True}).get("trained"):
-        emit(ms.metrics, args.format, wide=args.wide)
+        emit(ms.metrics, args.format, lang=_lang(args), wide=args.wide)
     elif args.format != "table":
         emit(pl.DataFrame((m.get("kpi") or {}).get("metrics") or []), args.format, wide=args.wide)
     return 0
@@ -361,18 +446,18 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"Predictions: {args.predictions} ({result.predictions.height} rows; amounts in "
                 f"{store.unit.label('en')} of the budget known at the origin)"
             )
-    emit(result.metrics, args.format, wide=args.wide)
+    emit(result.metrics, args.format, lang=_lang(args), wide=args.wide)
     if args.format == "table":
         print("\nReliability of the champions' P(miss): predicted against observed, by probability bin")
         if report.reliability is not None:
-            emit(report.reliability, args.format, wide=args.wide)
+            emit(report.reliability, args.format, lang=_lang(args), wide=args.wide)
         kb = report.kpi
         if kb is not None:
             print(
                 "\nKPI attainment: Brier score, log loss and AUC of p_attain per origin, every candidate and both "
                 f"baselines, each year predicted from the years before it (champion: {kb.champion})"
             )
-            emit(kb.metrics, args.format, wide=args.wide)
+            emit(kb.metrics, args.format, lang=_lang(args), wide=args.wide)
     return 0
 
 
@@ -389,7 +474,7 @@ def _kpi_backtest_only(report: api.BacktestReport, args: argparse.Namespace) -> 
             f"from the years before it; Brier score, log loss and AUC of p_attain per origin, every candidate and "
             f"both baselines (champion: {kb.champion})."
         )
-    emit(kb.metrics, args.format, wide=args.wide)
+    emit(kb.metrics, args.format, lang=_lang(args), wide=args.wide)
     return 0
 
 
@@ -404,24 +489,11 @@ def cmd_models(args: argparse.Namespace) -> int:
         print(f"Active model set: {args.activate} ({store.models_dir}).")
         return 0
     listing = api.model_sets(store)
+    lang = _lang(args)
     if args.format == "table":
-        note(
-            f"Model sets in {store.models_dir}"
-            + (
-                ""
-                if listing.height
-                else ": none yet; projections use the structural model (no history). Train with `forecast train`."
-            )
-        )
-    emit(listing, args.format, wide=args.wide)
+        note(t("cli_models" if listing.height else "cli_models_none", lang).format(folder=store.models_dir))
+    emit(listing, args.format, lang=lang, wide=args.wide)
     return 0
-
-
-NAME = "name"  # tables for people: the name in the chosen language, else the other one
-
-
-def _name(lang: str) -> str:
-    return NAME
 
 
 def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
@@ -433,183 +505,148 @@ def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
 
 
 def _notes(
-    store: Store,
     bases: list[str],
     version: str | None,
     commitments: bool,
+    lang: str,
     manifest: dict | None = None,
     kpis: bool = False,
 ) -> None:
     for basis in bases:
-        note(basis_note(basis, version))
+        note(basis_note(basis, version, lang))
     if kpis:
         k = (manifest or {}).get("kpi") or {}
         note(
-            f"KPIs: fitted KPI model of model set {version} ({str(k.get('basis', 'history')).upper()})."
+            t("cli_kpi_fitted", lang).format(v=version, basis=_basis_word(str(k.get("basis", "history")), lang))
             if k.get("trained")
-            else "KPIs: documented rules (NO HISTORY); a project's KPIs are assumed to move together (correlation 0.30)."
+            else t("cli_kpi_rules", lang)
         )
     if not commitments:
-        note("Commitments not reported: spend and P(money unused) are left empty.")
+        note(t("cli_no_commitments", lang))
+
+
+def _no_projects(store: Store, as_of: str, lang: str) -> int:
+    note(t("cli_no_projects", lang).format(store=_label(store, lang), as_of=_as_of(as_of, lang)))
+    return 1
 
 
 def cmd_project(args: argparse.Namespace) -> int:
     store = _open(args)
+    lang = _lang(args)
     rv = api.review(store, args.as_of, target=None if args.target is None else _target(args.target))
     ms, snap, df = rv.models, rv.snapshot, rv.projection
     if df.is_empty():
-        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first (forecast ingest).")
-        return 1
+        return _no_projects(store, args.as_of, lang)
     cols = list(engine.PROJECTION_COLUMNS)
     if args.format == "table":
-        note(f"Year-end projection as of {snap.as_of}, {store.unit.label('en')} - {store.label}")
-        _notes(store, rv.bases, ms.version if ms else None, rv.commitments_reported)
+        note(t("cli_projection", lang).format(as_of=snap.as_of, unit=store.unit.label(lang), store=_label(store, lang)))
+        _notes(rv.bases, ms.version if ms else None, rv.commitments_reported, lang)
         for w in ms.warnings() if ms else []:
-            note(f"Note: library version differs from training: {w}")
+            note(t("cli_library", lang).format(w=w))
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
         df = df.join(snap.projects.select(*keys, s.NAME_TH).unique(keys, keep="last"), on=keys, how="left")
         cols.insert(cols.index(s.NAME_EN) + 1, s.NAME_TH)
-        df, cols = _with_name(df, args.lang), [*cols, NAME]
-    emit(
-        df.select(cols),
-        args.format,
-        compact=[
-            s.PROJECT_ID,
-            _name(args.lang),
-            s.BUDGET,
-            engine.DISBURSED_TO_DATE,
-            *(engine.projected(s.DISBURSED, p) for p in (10, 50, 90)),
-            engine.P_MISS_DISBURSEMENT,
-        ],
-        wide=args.wide,
-    )
+        df, cols = _with_name(df, _names(args)), [*cols, NAME]
+    emit(df.select(cols), args.format, table="project", lang=lang, wide=args.wide)
     return 0
 
 
 def cmd_kpi(args: argparse.Namespace) -> int:
     store = _open(args)
+    lang = _lang(args)
     report = api.kpi_report(store, args.as_of)
     df, ms, fitted = report.table, report.models, report.fitted
-    if df.is_empty():
-        note(f"No KPIs in {store.label} as of {args.as_of}.")
-        return 1
+    if df.is_empty() and args.format == "table":
+        print(t("cli_no_kpis", lang))
+        return 0
+    cols = list(kpi.COLUMNS)
     if args.format == "table":
-        counts = ", ".join(f"{n} {st}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
-        note(
-            f"KPI attainment as of {args.as_of} - {store.label}: {df.height} KPIs ({counts}). Chances are "
-            + (
-                f"from the KPI model of model set {ms.version} ({fitted.get('basis', 'history').upper()})"
-                if fitted and ms
-                else "from documented rules (NO HISTORY)"
+        counts = ", ".join(f"{n} {t(st, lang)}" for st, n in df.group_by(kpi.STATUS).len().sort(kpi.STATUS).iter_rows())
+        source = (
+            t("cli_kpi_source_model", lang).format(
+                v=ms.version, basis=_basis_word(str(fitted.get("basis", "history")), lang)
             )
-            + "."
+            if fitted and ms
+            else t("cli_kpi_source_rules", lang)
         )
-    emit(
-        df.select(kpi.COLUMNS),
-        args.format,
-        wide=args.wide,
-        compact=[
-            s.PROJECT_ID,
-            s.KPI_ID,
-            s.NAME_EN,
-            s.UNIT,
-            s.TARGET,
-            kpi.VALUE_TO_DATE,
-            kpi.projected(50),
-            kpi.P_ATTAIN,
-            kpi.STATUS,
-        ],
-    )
+        note(
+            t("cli_kpi_summary", lang).format(
+                as_of=_as_of(args.as_of, lang), store=_label(store, lang), n=df.height, counts=counts, source=source
+            )
+        )
+        df, cols = _with_name(df, _names(args, "en")), [*cols, NAME]
+    emit(df.select(c for c in cols if c in df.columns), args.format, table="kpi", lang=lang, wide=args.wide)
     return 0
 
 
 def cmd_rank(args: argparse.Namespace) -> int:
     store = _open(args)
+    lang = _lang(args)
     out = api.ranked(
         store,
         args.as_of,
-        lang=args.lang,
+        lang=_names(args),
         compare_to=args.compare_to,
         target=None if args.target is None else _target(args.target),
         quarterly_targets=_quarterly(args.quarterly_targets),
     )
     now, df = out.review, out.table
     if now.risk.is_empty():
-        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
-        return 1
+        return _no_projects(store, args.as_of, lang)
     ms, policy = now.models, now.policy
     cols = list(risk.COLUMNS)
     if out.compared_to is not None:
         cols += [risk.PREVIOUS_RANK, risk.RANK_CHANGE, risk.NEW_HIGH]
     if args.format == "table":
-        levels = ", ".join(f"{n} {lv}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
+        levels = ", ".join(f"{n} {t(lv, lang)}" for lv, n in df.group_by(risk.LEVEL).len().sort(risk.LEVEL).iter_rows())
         note(
-            f"Risk ranking as of {now.snapshot.as_of} - {store.label}: {levels}. {policy.describe('en')}; "
-            f"{policy.source}."
+            t("cli_rank", lang).format(
+                as_of=now.snapshot.as_of,
+                store=_label(store, lang),
+                levels=levels,
+                rule=policy.describe(lang),
+                source=policy.source_th if lang == "th" else policy.source,
+            )
         )
         _notes(
-            store,
             now.bases,
             ms.version if ms else None,
             now.commitments_reported,
+            lang,
             ms.manifest if ms else None,
             kpis=not now.kpis.is_empty(),
         )
         if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
-            note(
-                f"Compared with the report of {out.compared_to}: {moved} project(s) moved; newly high risk: "
-                + (", ".join(new) or "none")
-                + "."
-            )
-        df, cols = _with_name(df, args.lang), [*cols, NAME]
-    emit(
-        df.select(cols),
-        args.format,
-        wide=args.wide,
-        compact=[
-            risk.RANK,
-            _name(args.lang),
-            risk.LEVEL,
-            risk.RISK_SCORE,
-            risk.P_MISS_DISBURSEMENT,
-            risk.P_MISS_SPEND,
-            risk.P_MISS_KPI,
-            risk.RANK_CHANGE,
-            risk.NEW_HIGH,
-            risk.DRIVERS,
-        ],
-    )
+            note(t("cli_compared", lang).format(date=out.compared_to, n=moved, ids=", ".join(new) or t("none", lang)))
+        df, cols = _with_name(df, _names(args)), [*cols, NAME]
+    emit(df.select(cols), args.format, table="rank", lang=lang, wide=args.wide)
     return 0
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
     store = _open(args)
+    lang = _lang(args)
     target = None if args.target is None else _target(args.target)
     report = api.portfolio_report(store, args.by, args.as_of, target, draws=args.draws, seed=args.seed)
     rv, df = report.review, report.table
     if df.is_empty():
-        note(f"No projects in {store.label} as of {args.as_of}; ingest a report first.")
-        return 1
-    if args.lang == "th":
-        df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias("basis"))
+        return _no_projects(store, args.as_of, lang)
+    if _names(args) == "th":
+        df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias(portfolio.BASIS))
     if args.format == "table":
         note(
-            f"Portfolio as of {rv.snapshot.as_of}, {store.unit.label('en')} - {store.label}; {rv.policy.source}. "
-            + (
-                "Every line's year is over: totals are sums of actuals."
-                if not rv.bases
-                else "Totals are sums of joint draws, not sums of quantiles."
+            t("cli_portfolio", lang).format(
+                as_of=rv.snapshot.as_of,
+                unit=store.unit.label(lang),
+                store=_label(store, lang),
+                source=rv.policy.source_th if lang == "th" else rv.policy.source,
+                totals=t("cli_totals_draws" if rv.bases else "cli_totals_actual", lang),
+                basis=df[portfolio.BASIS][0],
             )
-            + f" Basis: {df['basis'][0]}."
         )
-    emit(
-        df.select(portfolio.COLUMNS),
-        args.format,
-        wide=args.wide,
-        compact=[c for c in portfolio.COLUMNS if c not in ("group_by", "plan_to_date", "spend_to_date", "basis")],
-    )
+    emit(df.select(portfolio.COLUMNS), args.format, table="portfolio", lang=lang, wide=args.wide)
     return 0
 
 
@@ -620,15 +657,16 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"the report is written as .xlsx (the Excel report) or .pdf (the one-page summary); got {args.out.name}."
         )
     store = _open(args)
-    label = t("store_reference", args.lang) if store.read_only else store.label
+    lang = _names(args)  # the report's language (Thai unless asked)
+    label = t("store_reference", lang) if store.read_only else store.label
 
     def render(rv: R.Review) -> bytes:
         if suffix == ".xlsx":
-            return export.report_workbook(rv, args.lang)
-        return export.summary_pdf(rv, args.lang, subtitle=label)
+            return export.report_workbook(rv, lang)
+        return export.summary_pdf(rv, lang, subtitle=label)
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    made = api.export(store, args.out.name, render, args.as_of, actor=_actor(), details={"lang": args.lang})
+    made = api.export(store, args.out.name, render, args.as_of, actor=_actor(), details={"lang": lang})
     args.out.write_bytes(made.data)
     print(f"Wrote {args.out} ({len(made.data):,} bytes) as of {made.review.snapshot.as_of}.")
     return 0
@@ -647,9 +685,9 @@ def cmd_targets(args: argparse.Namespace) -> int:
             f"Targets for fiscal year {args.fiscal_year} "
             + ("unchanged." if done.result.vintage is None else f"stored as vintage {done.result.vintage}.")
         )
-        emit(done.targets, args.format, wide=args.wide)
+        emit(done.targets, args.format, table="targets", lang=_lang(args), wide=args.wide)
         return 0
-    emit(api.targets(store), args.format, wide=args.wide)
+    emit(api.targets(store), args.format, table="targets", lang=_lang(args), wide=args.wide)
     return 0
 
 
@@ -690,12 +728,12 @@ def cmd_users(args: argparse.Namespace) -> int:
         print(f"API token {tid} for {args.name}, valid {args.expires} days (shown once; keep it secret):")
         print(token)
     elif args.action == "tokens":
-        emit(api.tokens(store, actor=actor), args.format, wide=args.wide)
+        emit(api.tokens(store, actor=actor), args.format, lang=_lang(args), wide=args.wide)
     elif args.action == "revoke":
         user = api.revoke_token(store, args.name, actor=actor)
         print(f"Token {args.name} of {user} is revoked.")
     else:
-        emit(api.users(store, actor=actor), args.format, wide=args.wide)
+        emit(api.users(store, actor=actor), args.format, lang=_lang(args), wide=args.wide)
     return 0
 
 
@@ -714,13 +752,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     since = None if args.since is None else parse_as_of(args.since)
     trail = api.audit_trail(store, since, actor=_actor())
     df, broken = trail.entries, trail.problems
+    lang = _lang(args)
     if args.format == "table":
         note(
-            f"Audit trail of {store.label}: {df.height} entr{'y' if df.height == 1 else 'ies'}"
-            + (f" since {since}" if since else "")
-            + ("; the chain holds." if not broken else f"; THE CHAIN IS BROKEN: {broken[0]}")
+            t("cli_audit", lang).format(
+                store=_label(store, lang),
+                n=df.height,
+                entries=t("cli_entry" if df.height == 1 else "cli_entries", lang),
+                since=t("cli_since", lang).format(date=since) if since else "",
+                chain=t("cli_chain_broken", lang).format(e=broken[0]) if broken else t("cli_chain_holds", lang),
+            )
         )
-    emit(df, args.format, wide=args.wide, compact=["seq", "at", "user", "role", "via", "action", "target", "outcome"])
+    emit(df, args.format, table="audit", lang=lang, wide=args.wide)
     return 0
 
 
@@ -739,9 +782,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def fmt(sp):
-        sp.add_argument("--format", choices=FORMATS, default="table")
+    def fmt(sp, names: str = "", names_default: str = "Thai"):
+        sp.add_argument(
+            "--format",
+            choices=FORMATS,
+            default="table",
+            help="table for people (fitted to the terminal, or 100 columns off it, $COLUMNS when set); csv, tsv "
+            "or json: every column at full precision",
+        )
         sp.add_argument("--wide", action="store_true", help="every column, however wide (tables only)")
+        sp.add_argument(
+            "--lang",
+            choices=("th", "en"),
+            default=None,
+            help="language of the headers, notes and messages (default English)"
+            + (f"; also of the {names} (default {names_default})" if names else ""),
+        )
 
     sp = sub.add_parser("init", help="make a store (empty, or holding the reference data)")
     sp.add_argument(
@@ -873,14 +929,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("project", help="year-end disbursed and spend per project, with p10/p50/p90")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the names (default th)")
     sp.add_argument("--target", type=float, default=None, help=argparse.SUPPRESS)
-    fmt(sp)
+    fmt(sp, "names")
     sp.set_defaults(func=cmd_project)
 
     sp = sub.add_parser("kpi", help="each KPI's projected year-end value and chance of reaching its target")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    fmt(sp)
+    fmt(sp, "names", "English")
     sp.set_defaults(func=cmd_kpi)
 
     sp = sub.add_parser("rank", help="projects ranked by risk, with probabilities and reasons")
@@ -906,8 +961,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("Q1", "Q2", "Q3", "Q4"),
         help="cumulative disbursement targets by quarter end for this run, e.g. 0.30 0.52 0.75 0.93",
     )
-    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the drivers (default th)")
-    fmt(sp)
+    fmt(sp, "names and reasons")
     sp.set_defaults(func=cmd_rank)
 
     sp = sub.add_parser("portfolio", help="the whole portfolio and its groups: joint range, P(miss), shortfall")
@@ -921,8 +975,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
     sp.add_argument("--seed", type=int, default=0)
-    sp.add_argument("--lang", choices=("th", "en"), default="th", help="language of the basis (default th)")
-    fmt(sp)
+    fmt(sp, "basis")
     sp.set_defaults(func=cmd_portfolio)
 
     sp = sub.add_parser("targets", help="the disbursement targets per fiscal year (or set them)")
@@ -991,7 +1044,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="write the Excel report (.xlsx) or the one-page summary (.pdf)")
     sp.add_argument("--out", type=Path, required=True, metavar="report.xlsx|summary.pdf")
     sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument("--lang", choices=("th", "en"), default="th")
+    sp.add_argument("--lang", choices=("th", "en"), default=None, help="language of the report (default th)")
     sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("template", help="write the blank Excel template")
@@ -1013,7 +1066,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {i}", file=sys.stderr)
         return 1
     except ForecastError as exc:
-        print(f"forecast: {exc}", file=sys.stderr)
+        print(f"forecast: {say(exc, _lang(args))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

@@ -40,13 +40,18 @@ MAX_WIDTH = 60
 FONT_DIR = config.DATA_DIR / "fonts"
 
 
+NUMBER = r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a number written as text ("-1.1000"): no formula
+
+
 def neutralise(df: pl.DataFrame) -> pl.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (numbers are left alone)."""
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe (numbers, and numbers
+    written as text such as a revision's "-1.1000", are left alone)."""
     out = []
     for c, d in df.schema.items():
         col = pl.col(c)
         if d == pl.String:
-            col = pl.when(col.str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + col).otherwise(col).alias(c)
+            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(NUMBER)
+            col = pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(c)
         out.append(col)
     return df.select(out)
 
