@@ -117,7 +117,8 @@ if ctx.can(roles.TRAIN) and not store.read_only:
         elif j.error:
             st.error(ctx.tr("training_failed", e=ui.md(j.error)))
         else:
-            st.success(ctx.tr("trained", v=j.version))
+            waits = api.awaits_activation(store, j.version)
+            st.success(ctx.tr("trained_waiting" if waits else "trained", v=j.version))
 
     status()
     files = st.file_uploader(

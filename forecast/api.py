@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast.access import roles, sessions
+from forecast.access import audit, roles, sessions
 from forecast.access.audit import DENIED, OK, REFUSED
 from forecast.access.roles import Actor
 from forecast.access.tokens import Tokens
@@ -193,6 +193,7 @@ def create_store(
     from_reference: bool = False,
     actor: Actor | None = None,
     current: Store | None = None,
+    activate_trained: bool = False,
 ) -> Store:
     """Make a store (empty, or holding the reference data as vintage 1); ``current`` is the store the actor
     is using, where a refusal is recorded."""
@@ -201,7 +202,9 @@ def create_store(
         permit(current, actor, roles.CREATE_STORE)
     else:
         actor.check(roles.CREATE_STORE)
-    return Store.create(path, calendar, unit, from_reference=from_reference, by=actor.by())
+    return Store.create(
+        path, calendar, unit, from_reference=from_reference, by=actor.by(), activate_trained=activate_trained
+    )
 
 
 def reported_by(store: Store, as_of: str | dt.date | None) -> None:
@@ -556,9 +559,25 @@ def load_model_set(store: Store, version: str | None) -> registry.ModelSet | Non
     return registry.load(store.models_dir, store.signing_key(), version) if version else None
 
 
+AWAITS_ACTIVATION = "awaits_activation"
+
+
+def awaits_activation(store: Store, version: str | None) -> bool:
+    """Whether a saved set was trained to go live but waits for an administrator's activation."""
+    if not version or active_version(store) == version:
+        return False
+    trail = store.audit.entries()
+    trained = trail.filter((pl.col(audit.ACTION) == "train") & (pl.col(audit.TARGET) == version))
+    return bool(trained.height and json.loads(trained[audit.DETAILS][-1] or "{}").get("awaits_activation"))
+
+
 def model_sets(store: Store) -> pl.DataFrame:
-    """Every saved model set, with whether this store's key signs it."""
-    return registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)
+    """Every saved model set, with whether this store's key signs it and whether it awaits activation."""
+    listing = registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)
+    if listing.is_empty() or "version" not in listing.columns:
+        return listing
+    waiting = [awaits_activation(store, v) for v in listing["version"].to_list()]
+    return listing.with_columns(pl.Series(AWAITS_ACTIVATION, waiting, pl.Boolean))
 
 
 def activate(store: Store, version: str, foreign: bool = False, actor: Actor | None = None) -> bool:
@@ -629,8 +648,14 @@ def train(
     activate: bool = True,
     actor: Actor | None = None,
 ) -> registry.ModelSet:
-    """Backtest, fit and save a model set signed for this store; recorded in the audit trail."""
+    """Backtest, fit and save a model set signed for this store; recorded in the audit trail.
+
+    With ``activate``, the new set becomes the active one if the actor may activate (an administrator, the
+    store's owner on the command line) or the store says trained sets go live (``activate_trained``);
+    otherwise it is saved and waits for an administrator (``awaits_activation``)."""
     by = permit(store, actor, roles.TRAIN)
+    may = _actor(actor).allowed(roles.ACTIVATE) or store.activate_trained
+    awaits, activate = activate and not may, activate and may
     files = [{"name": p.name, "sha256": sha256_file(p)} for p in templates.expand(paths or []) if p.is_file()]
     try:
         registry.check_writable(store.models_dir)
@@ -649,6 +674,7 @@ def train(
             "basis": ms.basis,
             "years": ms.manifest["years"],
             "activated": activate,
+            "awaits_activation": awaits,
             "manifest_sha256": sha256_file(store.models_dir / ms.version / registry.MANIFEST),
         },
     )

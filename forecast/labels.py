@@ -393,6 +393,11 @@ LABELS: dict[str, dict[str, str]] = {
     "retrain": {"th": "ฝึกแบบจำลองใหม่จากข้อมูลย้อนหลังที่อัปโหลด", "en": "Retrain from an uploaded history"},
     "train_button": {"th": "เริ่มฝึกแบบจำลอง", "en": "Train"},
     "trained": {"th": "บันทึกชุดแบบจำลอง {v} และตั้งเป็นชุดที่ใช้งาน", "en": "Saved model set {v} and made it active."},
+    "trained_waiting": {
+        "th": "บันทึกชุดแบบจำลอง {v} แล้ว รอผู้ดูแลระบบอนุมัติการใช้งาน (ชุดเดิมยังใช้งานอยู่)",
+        "en": "Saved model set {v}; it waits for an administrator's activation (the active set is unchanged).",
+    },
+    "awaits_activation": {"th": "รอผู้ดูแลระบบอนุมัติ", "en": "awaits an administrator's activation"},
     "switch": {"th": "เปลี่ยนชุดที่ใช้งาน", "en": "Switch the active set"},
     "activate": {"th": "ใช้งานชุดนี้", "en": "Activate"},
     "basis_no_history": {

@@ -150,6 +150,7 @@ class Job:
     progress: float = 0.0
     text: str = ""
     version: str | None = None
+    awaits_activation: bool = False  # saved, waiting for an administrator's activation
     error: str | None = None
     finished_at: str | None = None
 
@@ -945,7 +946,7 @@ def child_main() -> None:
                 actor=actor,
                 progress=lambda p, text: say(outcome="progress", progress=float(p), text=text),
             )
-            say(outcome="done", version=ms.version)
+            say(outcome="done", version=ms.version, awaits_activation=api.awaits_activation(store, ms.version))
     except ValidationError as exc:
         say(outcome="invalid", summary=f"{len(exc.errors)} error(s); nothing was stored.", problems=_issues(exc.issues))
     except ForecastError as exc:
@@ -981,7 +982,7 @@ def _watch_training(state: State, job: Job, who: Caller, paths: list[Path], fold
             "task": "train",
             "root": str(state.store.root),
             "paths": [str(p) for p in paths],
-            "activate": who.role == roles.ADMIN,
+            "activate": True,  # the door decides: an analyst's set waits for an administrator
             "actor": dataclasses.asdict(who.actor()),
         }
     )
@@ -993,6 +994,7 @@ def _watch_training(state: State, job: Job, who: Caller, paths: list[Path], fold
                 job.progress, job.text = m["progress"], m["text"]
             elif m["outcome"] == "done":
                 job.version, job.state, job.progress = m["version"], "done", 1.0
+                job.awaits_activation = bool(m.get("awaits_activation"))
             else:
                 job.state, job.error = "failed", m.get("detail") or m.get("summary") or "training failed"
         proc.wait(60)

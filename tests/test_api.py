@@ -161,3 +161,28 @@ def test_no_interface_writes_the_audit_trail_or_the_users_itself():
                 assert not (isinstance(node.value, ast.Name) and node.value.id in ("store", "st_")), (
                     f"{path.name}:{node.lineno} uses store.{node.attr} directly; go through forecast.api"
                 )
+
+
+def test_a_set_an_analyst_trains_waits_for_an_administrator_unless_the_store_says_otherwise(tmp_path, monkeypatch):
+    from forecast.model import backtest, synthetic
+
+    every = backtest.candidate_estimators()  # two rules are enough to train a set quickly
+    monkeypatch.setattr(backtest, "candidate_estimators", lambda: {k: every[k] for k in ("plan", "s_curve")})
+
+    history = synthetic.write(synthetic.simulate(projects=6, years=3, seed=5), tmp_path / "history")
+    store = Store.create(tmp_path / "s")
+    store.ingest([config.REFERENCE_DIR])
+    analyst = Actor("nok", ANALYST, "app", True, "s1")
+    seen: list[float] = []
+    ms = api.train(store, history, actor=analyst, progress=lambda p, _text: seen.append(p))
+    assert api.active_version(store) is None and api.awaits_activation(store, ms.version)
+    assert seen == sorted(seen) and len(seen) >= 6 and seen[-1] < 1  # moves with the work, in order
+    assert api.model_sets(store).filter(pl.col("version") == ms.version)[api.AWAITS_ACTIVATION].item()
+    trail = store.audit.entries().filter(pl.col("action") == "train")
+    assert '"awaits_activation": true' in trail["details"][-1] and trail["user"][-1] == "nok"
+    api.activate(store, ms.version, actor=Actor("root", ADMIN, "app", True, "s2"))
+    assert api.active_version(store) == ms.version and not api.awaits_activation(store, ms.version)
+    live = Store.create(tmp_path / "live", activate_trained=True)
+    assert Store.open(live.root).activate_trained
+    third = api.train(Store.open(live.root), history, actor=analyst)
+    assert api.active_version(live) == third.version

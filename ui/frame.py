@@ -355,7 +355,10 @@ def _job_status(st_: Store, lang: str) -> None:
         if job.error:
             st.toast(auth.md(t("training_failed", lang).format(e=job.error)), icon=":material/error:")
         else:
-            st.toast(t("trained", lang).format(v=job.version), icon=":material/check_circle:")
+            waits = api.awaits_activation(st_, job.version)
+            st.toast(
+                t("trained_waiting" if waits else "trained", lang).format(v=job.version), icon=":material/check_circle:"
+            )
 
 
 md = auth.md

@@ -134,8 +134,12 @@ class Store:
         unit: AmountUnit | None = None,
         max_amount: float = validate.DEFAULT_MAX_AMOUNT,
         store_id: str | None = None,
+        activate_trained: bool = False,
     ):
         self.root = root
+        # a model set trained by someone who may not activate (an analyst) waits for an administrator,
+        # unless the store says otherwise (store.json "activate_trained": true)
+        self.activate_trained = activate_trained
         self.id = store_id or (
             REFERENCE_ID if root is None else hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:32]
         )
@@ -174,6 +178,7 @@ class Store:
                 AmountUnit.from_dict(meta.get("unit")),
                 float(meta.get("max_amount", validate.DEFAULT_MAX_AMOUNT)),
                 meta.get("id"),
+                bool(meta.get("activate_trained", False)),
             )
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{cfg} cannot be read ({exc}); the store is damaged.") from exc
@@ -198,6 +203,7 @@ class Store:
         from_reference: bool = False,
         max_amount: float | None = None,
         by: dict | None = None,
+        activate_trained: bool = False,
     ) -> Store:
         """Make an empty store at ``path``; with ``from_reference`` it starts with the reference data."""
         path = Path(path)
@@ -221,6 +227,7 @@ class Store:
                 "calendar": calendar.to_dict(),
                 "unit": unit.to_dict(),
                 "max_amount": limit,
+                "activate_trained": activate_trained,
                 "created_at": now(),
             }
             tmp = path / f".{CONFIG_FILE}.tmp"
@@ -228,12 +235,17 @@ class Store:
             os.replace(tmp, path / CONFIG_FILE)
         except OSError as exc:
             raise StoreError(f"cannot create a store at {path} ({exc.strerror or exc}).") from exc
-        store = cls(path, calendar, unit, limit, str(meta["id"]))
+        store = cls(path, calendar, unit, limit, str(meta["id"]), activate_trained)
         store.audit.record(
             "create store",
             by or author(),
             target=str(path),
-            details={"calendar": calendar.to_dict(), "unit": unit.to_dict(), "from_reference": from_reference},
+            details={
+                "calendar": calendar.to_dict(),
+                "unit": unit.to_dict(),
+                "from_reference": from_reference,
+                "activate_trained": activate_trained,
+            },
         )
         if from_reference:
             store.ingest(reference_files(), note=REFERENCE_NOTE, by=by)

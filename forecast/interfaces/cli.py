@@ -169,7 +169,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = args.store or config.store_from_env() or config.DEFAULT_STORE_DIR
     cal = FiscalCalendar(args.fiscal_year_start, args.era, args.year_named_by)
     unit = AmountUnit(args.currency, args.unit)
-    store = api.create_store(path, cal, unit, from_reference=args.from_reference, actor=_actor())
+    store = api.create_store(
+        path, cal, unit, from_reference=args.from_reference, actor=_actor(), activate_trained=args.activate_trained
+    )
     print(
         f"Created a store at {path}. Fiscal years start in month {cal.start_month}, numbered in {cal.era}; for "
         f"example {cal.year_label(cal.fiscal_year(dt.date.today()))}. Amounts in {unit.label('en')}."
@@ -374,7 +376,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         m = ms.manifest
         print(
             f"Saved model set {ms.version} to {store.models_dir}"
-            + (" (active)." if not args.no_activate else " (not activated).")
+            + (
+                " (active)."
+                if api.active_version(store) == ms.version
+                else " (it waits for an administrator's activation)."
+                if api.awaits_activation(store, ms.version)
+                else " (not activated)."
+            )
         )
         print(basis_note(ms.basis, ms.version))
         money, k = m.get("money") or {"trained": True}, m.get("kpi") or {}
@@ -817,6 +825,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--currency", default="THB", help="ISO 4217 code of the amounts (default THB)")
     sp.add_argument(
         "--unit", choices=list(SCALES), default="million", help="scale of the amounts (default million: million baht)"
+    )
+    sp.add_argument(
+        "--activate-trained",
+        action="store_true",
+        help="a model set an analyst trains goes live at once (default: it waits for an administrator)",
     )
     sp.add_argument(
         "--from-reference",

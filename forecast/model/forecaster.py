@@ -93,6 +93,8 @@ class YearEndForecaster:
     def fit(self, history, progress: Callable[[float, str], None] | None = None) -> YearEndForecaster:
         """Backtest, choose the champions, fit every candidate on every year and calibrate it."""
         self.result_ = self._run(history, True, progress)
+        if progress:
+            progress(B.PROGRESS_SHARE, "the KPI model and the manifest")
         self.models_ = registry.ModelSet("unsaved", self._manifest(history, self.result_), self.result_.final)
         return self
 
