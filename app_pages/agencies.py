@@ -22,14 +22,14 @@ if table.is_empty():
     st.stop()
 whole, groups = table.head(1), table.slice(1)
 groups = groups.sort(["p_miss_target", "expected_shortfall"], descending=True)
-shown = groups.select(
+shown = groups.select(  # the sort key and the shortfall first, so that they stay in view
     pl.col("group").alias(ctx.tr("agency")),
+    pl.col("p_miss_target").alias(ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}")),
+    pl.col("expected_shortfall").alias(ctx.tr("expected_shortfall")),
+    pl.col("disbursed_share_p50").alias(ctx.tr("projected_ye")),
     pl.col("projects").alias(ctx.tr("projects_n")),
     pl.col("budget").alias(f"{ctx.tr('budget')} ({ctx.unit})"),
     pl.col("disbursed_to_date").alias(ctx.tr("disbursed_to_date")),
-    pl.col("disbursed_share_p50").alias(ctx.tr("projected_ye")),
-    pl.col("p_miss_target").alias(ctx.tr("p_agency_miss", target=f"{rv.policy.target:.0%}")),
-    pl.col("expected_shortfall").alias(ctx.tr("expected_shortfall")),
 )
 st.caption(ctx.tr("open_agency") + " · " + whole["basis_th" if ctx.lang == "th" else "basis"][0])
 event = st.dataframe(
@@ -45,7 +45,7 @@ event = st.dataframe(
         ),
         ctx.tr("projected_ye"): st.column_config.NumberColumn(format="percent"),
         **{
-            c: st.column_config.NumberColumn(format="%.4f")
+            c: st.column_config.NumberColumn(format=ui.MONEY_FORMAT)
             for c in (f"{ctx.tr('budget')} ({ctx.unit})", ctx.tr("disbursed_to_date"), ctx.tr("expected_shortfall"))
         },
     },

@@ -107,28 +107,29 @@ with right:
             st.caption(ctx.tr("rows_shown", n=CHANGES_SHOWN, total=changed.height))
             changed = changed.head(CHANGES_SHOWN)
         st.dataframe(
-            changed.select(
+            changed.select(  # level and reason first, so that they stay in view beside the chart
                 ctx.name().alias(ctx.tr("name")),
-                pl.col(risk.RANK).alias(ctx.tr("rank")),
-                pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
-                pl.format(
-                    "{}{}",
-                    pl.when(pl.col(risk.RANK_CHANGE) > 0).then(pl.lit("+")).otherwise(pl.lit("")),
-                    pl.col(risk.RANK_CHANGE),
-                ).alias(ctx.tr("rank_change")),
                 pl.format(
                     "{} → {}",
                     pl.col(risk.PREVIOUS_LEVEL).replace_strict(level, default=""),
                     pl.col(risk.LEVEL).replace_strict(level, default=""),
                 ).alias(ctx.tr("level_change")),
                 pl.col(R.NEW_REASON).fill_null("").alias(ctx.tr("new_reason")),
+                pl.format(
+                    "{}{}",
+                    pl.when(pl.col(risk.RANK_CHANGE) > 0).then(pl.lit("+")).otherwise(pl.lit("")),
+                    pl.col(risk.RANK_CHANGE),
+                ).alias(ctx.tr("rank_change")),
+                pl.col(risk.RANK).alias(ctx.tr("rank")),
+                pl.col(risk.PREVIOUS_RANK).alias(ctx.tr("previous_rank")),
             ),
             hide_index=True,
             width="stretch",
             height=220,
             column_config={  # the name on hover when cut, so that the ranks and levels stay in view
-                ctx.tr("name"): st.column_config.TextColumn(width="medium"),
-                ctx.tr("new_reason"): st.column_config.TextColumn(width="large"),
+                ctx.tr("name"): st.column_config.TextColumn(width="small"),
+                ctx.tr("level_change"): st.column_config.TextColumn(width="small"),
+                ctx.tr("new_reason"): st.column_config.TextColumn(width="medium"),
             },
         )
         restated = ctx.revisions.filter(pl.col("kind") == RESTATEMENT).height

@@ -9,7 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from forecast import config
+from forecast import api, config
+from forecast.access.roles import ADMIN, Actor
 from forecast.data.store import Store
 from forecast.labels import t
 
@@ -319,7 +320,10 @@ def test_retraining_runs_in_the_background_and_every_page_refreshes(agency_store
     while job.running and time.time() < deadline:
         time.sleep(0.5)
     assert job.error is None and job.version == "v0001"
-    at.run()  # the next run of any page picks the new set up
+    # an analyst's set waits for an administrator: the pages keep the active set (none) until then
+    assert api.active_version(agency_store) is None and api.awaits_activation(agency_store, "v0001")
+    api.activate(agency_store, "v0001", actor=Actor("root", ADMIN, "app", True, "s9"))
+    at.run()  # the next run of any page picks the activated set up
     assert any("Synthetic history" in w.value and "v0001" in w.value for w in at.warning)
     trained = agency_store.audit.entries().filter(pl.col("action") == "train").row(-1, named=True)
     assert trained["user"] == "analyst-user" and "projects.csv" in trained["details"]
@@ -358,3 +362,29 @@ def test_a_year_that_is_over_says_where_it_ended(tmp_path):
     quarters = next(d.value for d in at.dataframe if "Committed" in d.value.columns)
     assert set(quarters["Committed"]) == {""}  # commitments not reported: blank, not "None"
     assert "None" not in quarters.astype(str).to_numpy().ravel().tolist()
+
+
+def test_the_chart_legend_lists_only_what_is_drawn():
+    import polars as pl
+
+    class Ctx:
+        unit = "MTHB"
+
+        def tr(self, key, **kw):
+            return t(key, "en")
+
+    curve = pl.DataFrame({"quarter": [1, 2], "plan": [10.0, 20.0], "spend": [None, None], "disbursed": [5.0, 9.0]})
+    chart = ui.cumulative_chart(Ctx(), curve, ui.fan(2, 9.0, 15.0, 18.0, 21.0), 0.93, 40.0)
+    domain = chart.to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert domain == [
+        t("plan_to_date", "en"),
+        t("disbursed_to_date", "en"),
+        t("projection", "en"),
+        t("fan", "en"),
+        f"{t('target_line', 'en')} 93%",
+    ]
+    with_all = ui.cumulative_chart(
+        Ctx(), curve, None, 0.93, 40.0, (0.3, 0.5, 0.7, 0.93), {"q": [2, 4], "amount": [9, 30]}
+    )
+    names = with_all.to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
+    assert t("target_curve", "en") in names and t("scenario", "en") in names and t("fan", "en") not in names

@@ -38,6 +38,7 @@ __all__ = [
     "LANGS",
     "LEVEL_BADGE",
     "LEVEL_COLOUR",
+    "MONEY_FORMAT",
     "PROJECT",
     "WHAT_IF",
     "Context",
@@ -64,6 +65,7 @@ __all__ = [
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
 WHAT_IF = "what_if"  # the current project's unsaved what-if amount (its widget is ``what_if_<project>``)
 LATEST = "latest"
+MONEY_FORMAT = "%,.4f"  # amounts in tables: thousands separators and the four decimals of the reports
 # The app's one state: kept in the session and in the URL, so that every link, row click, redirect
 # and reload honours it. Widgets hold it while drawn; the mirror holds it on pages that do not draw them.
 KEPT = (LANG, AS_OF, PROJECT, "rank_agencies", "rank_levels", "rank_lines", "rank_search")
@@ -419,7 +421,9 @@ def show(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = (), **kw):
 
 
 def money_config(df: pl.DataFrame) -> dict:
-    return {c: st.column_config.NumberColumn(format="%.4f") for c, d in df.schema.items() if isinstance(d, pl.Decimal)}
+    return {
+        c: st.column_config.NumberColumn(format=MONEY_FORMAT) for c, d in df.schema.items() if isinstance(d, pl.Decimal)
+    }
 
 
 def level_label(level: str, lang: str) -> str:
@@ -472,7 +476,7 @@ def cumulative_chart(
 ) -> alt.LayerChart:
     """Cumulative plan, spend and disbursed by quarter, the target (and its quarterly curve), the projection fan.
 
-    Colours are fixed per series (the same in both languages); the fan and the targets are in the legend.
+    Colours are fixed per series (the same in both languages); the legend lists only the series drawn.
     """
     series = {
         s.PLAN: ctx.tr("plan_to_date"),
@@ -487,7 +491,18 @@ def cumulative_chart(
         "target_curve": ctx.tr("target_curve"),
         "scenario": ctx.tr("scenario"),
     }
-    keys = (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve", "scenario")
+    reported = {k for k in series if k in curve.columns and curve[k].drop_nulls().len()}
+    drawn = {
+        **{k: k in reported for k in series},
+        "projection": bool(projection),
+        "fan": bool(projection),
+        "target": target is not None,
+        "target_curve": bool(quarterly),
+        "scenario": bool(scenario),
+    }
+    keys = tuple(
+        k for k in (s.PLAN, s.SPEND, s.DISBURSED, "projection", "fan", "target", "target_curve", "scenario") if drawn[k]
+    )  # the legend lists only what is drawn
     domain = [names[k] for k in keys]
     colours = [SERIES_COLOURS[k] for k in keys]
     colour = alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours))
