@@ -169,6 +169,23 @@ LABELS: dict[str, dict[str, str]] = {
     "level": {"th": "ระดับ", "en": "Level"},
     "p_miss_disbursement": {"th": "โอกาสเบิกจ่ายไม่ถึงเป้า", "en": "P(miss disbursement)"},
     "p_miss_spend": {"th": "โอกาสเหลือเงิน", "en": "P(money unused)"},
+    "score_rule": {
+        "th": "คะแนนความเสี่ยง = {w_d}×P(เบิกจ่ายไม่ถึง {target}) + {w_s}×P(เหลือเงินไม่ได้ใช้) + {w_k}×P(ตัวชี้วัดไม่ถึงเป้า); "
+        "สูง ≥ {high}, ปานกลาง ≥ {medium} หรือมีโอกาสใดโอกาสหนึ่ง ≥ {certain}; โอกาสที่ไม่เกี่ยวข้อง (ไม่รายงานการก่อหนี้ "
+        "ไม่มีงบประมาณ หรือไม่มีตัวชี้วัด) ไม่นำมาคิดพร้อมน้ำหนักของมัน",
+        "en": "score = {w_d} P(miss {target} disbursed) + {w_s} P(money unused) + {w_k} P(a KPI misses); high >= {high}, "
+        "medium >= {medium} or any one probability >= {certain}; a probability that does not apply (commitments not "
+        "reported, no budget, no KPIs) is left out with its weight",
+    },
+    "dependence_assumed": {
+        "th": "สมมติความสัมพันธ์ระหว่างโครงการ {g} (ไม่มีข้อมูลย้อนหลัง)",
+        "en": "dependence assumed (no history): correlation {g} between all projects",
+    },
+    "dependence_history": {
+        "th": "ความสัมพันธ์จากข้อมูลย้อนหลัง: ทั้งรัฐบาล {g} ในหน่วยงาน {a} ในแผนงาน {line}",
+        "en": "dependence from history: correlation {g} within the government, {a} within an agency, {line} within "
+        "a plan line",
+    },
     "not_scored": {
         "th": "ไม่นำมาคิดในคะแนนความเสี่ยง (ไม่เกี่ยวข้อง) พร้อมน้ำหนักของมัน: {terms}",
         "en": "Left out of the risk score with its weight (does not apply): {terms}",

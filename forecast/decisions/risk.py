@@ -122,19 +122,14 @@ class RiskPolicy:
 
     def describe(self, lang: str = "en") -> str:
         """The rule in words (the CLI, the app and the README show this one text)."""
-        w = (self.weight_disbursement, self.weight_spend, self.weight_kpi)
-        if lang == "th":
-            return (
-                f"คะแนนความเสี่ยง = {w[0]:g}×P(เบิกจ่ายไม่ถึง {self.target:.0%}) + {w[1]:g}×P(เหลือเงินไม่ได้ใช้) "
-                f"+ {w[2]:g}×P(ตัวชี้วัดไม่ถึงเป้า); สูง ≥ {self.high_from:.2f}, ปานกลาง ≥ {self.medium_from:.2f} "
-                f"หรือมีโอกาสใดโอกาสหนึ่ง ≥ {self.near_certain:.0%}; โอกาสที่ไม่เกี่ยวข้อง (ไม่รายงานการก่อหนี้ "
-                "หรือไม่มีงบประมาณ) ไม่นำมาคิดพร้อมน้ำหนักของมัน"
-            )
-        return (
-            f"score = {w[0]:g} P(miss {self.target:.0%} disbursed) + {w[1]:g} P(money unused) + {w[2]:g} "
-            f"P(a KPI misses); high >= {self.high_from:.2f}, medium >= {self.medium_from:.2f} or any one "
-            f"probability >= {self.near_certain:.0%}; a probability that does not apply (commitments not "
-            "reported, no budget) is left out with its weight"
+        return t("score_rule", lang).format(
+            w_d=f"{self.weight_disbursement:g}",
+            w_s=f"{self.weight_spend:g}",
+            w_k=f"{self.weight_kpi:g}",
+            target=f"{self.target:.0%}",
+            high=f"{self.high_from:.2f}",
+            medium=f"{self.medium_from:.2f}",
+            certain=f"{self.near_certain:.0%}",
         )
 
 

@@ -17,6 +17,7 @@ import polars as pl
 from scipy.special import ndtri
 
 from forecast.data import schema as s
+from forecast.labels import t
 from forecast.model import features as F
 from forecast.model import models as M
 
@@ -47,19 +48,9 @@ class Dependence:
         object.__setattr__(self, "plan_line", line)
 
     def describe(self, lang: str = "en") -> str:
-        if lang == "th":
-            if self.source != "history":
-                return f"สมมติความสัมพันธ์ระหว่างโครงการ {self.government:.2f} (ไม่มีข้อมูลย้อนหลัง)"
-            return (
-                f"ความสัมพันธ์จากข้อมูลย้อนหลัง: ทั้งรัฐบาล {self.government:.2f} ในหน่วยงาน {self.agency:.2f} "
-                f"ในแผนงาน {self.plan_line:.2f}"
-            )
-        if self.source != "history":
-            return f"dependence assumed (no history): correlation {self.government:.2f} between all projects"
-        return (
-            f"dependence from history: correlation {self.government:.2f} within the government, "
-            f"{self.agency:.2f} within an agency, {self.plan_line:.2f} within a plan line"
-        )
+        """The dependence in words: assumed, or estimated from history at each level."""
+        key = "dependence_history" if self.source == "history" else "dependence_assumed"
+        return t(key, lang).format(g=f"{self.government:.2f}", a=f"{self.agency:.2f}", line=f"{self.plan_line:.2f}")
 
     def to_dict(self) -> dict:
         return {
