@@ -186,3 +186,19 @@ def test_a_set_an_analyst_trains_waits_for_an_administrator_unless_the_store_say
     assert Store.open(live.root).activate_trained
     third = api.train(Store.open(live.root), history, actor=analyst)
     assert api.active_version(live) == third.version
+
+
+def test_output_frames_keep_their_declared_schema_full_and_empty(reference, tmp_path):
+    from forecast.decisions import kpi, portfolio, risk
+    from forecast.model import engine
+
+    rv = api.review(reference)
+    assert rv.projection.schema == engine.SCHEMA and rv.projection.height == 9
+    assert rv.risk.schema == risk.SCHEMA
+    assert dict(rv.kpis.schema).items() >= {k: v for k, v in kpi.SCHEMA.items() if k in rv.kpis.columns}.items()
+    empty = api.review(Store.create(tmp_path / "empty"))  # no reports yet: typed, empty frames
+    assert empty.projection.is_empty() and empty.projection.schema == engine.SCHEMA
+    assert empty.risk.is_empty() and empty.risk.schema == risk.SCHEMA
+    assert empty.ranking("en").is_empty() and empty.ranking("en").schema[risk.RISK_SCORE] == pl.Float64
+    whole = api.portfolio(reference)
+    assert [c for c in portfolio.COLUMNS if c in whole.columns] == portfolio.COLUMNS

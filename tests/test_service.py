@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import socket
@@ -23,6 +24,14 @@ from forecast.interfaces.cli import main
 from forecast.service import create_app
 
 PASSWORD = "a-long-enough-password-1"
+
+
+# a loaded machine may take seconds to start an ingest or training child: wait for it
+TIMEOUT = 60
+_get = functools.partial(httpx.get, timeout=TIMEOUT)
+_post = functools.partial(httpx.post, timeout=TIMEOUT)
+_put = functools.partial(httpx.put, timeout=TIMEOUT)
+_delete = functools.partial(httpx.delete, timeout=TIMEOUT)
 
 
 def _free_port() -> int:
@@ -82,35 +91,33 @@ def _q3(folder: Path, store: Store, disbursed: float = 1.0) -> Path:
 
 def test_health_and_the_openapi_document(served):
     _, url, _, _ = served
-    assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
-    assert httpx.get(f"{url}/readyz").json()["status"] == "ready"
-    doc = httpx.get(f"{url}/v1/openapi.json").json()
+    assert _get(f"{url}/healthz").json() == {"status": "ok"}
+    assert _get(f"{url}/readyz").json()["status"] == "ready"
+    doc = _get(f"{url}/v1/openapi.json").json()
     assert {"/v1/ranking", "/v1/ingest", "/v1/train", "/v1/portfolio", "/v1/kpis"} <= set(doc["paths"])
-    assert httpx.get(f"{url}/v1/docs").status_code == 200
+    assert _get(f"{url}/v1/docs").status_code == 200
 
 
 def test_the_ranking_is_the_clis_with_decimal_amounts(served, capsys):
     store, url, tokens, _ = served
-    got = httpx.get(f"{url}/v1/ranking", params={"lang": "en"}, headers=_h(tokens["viewer"])).json()
+    got = _get(f"{url}/v1/ranking", params={"lang": "en"}, headers=_h(tokens["viewer"])).json()
     assert main(["--store", str(store.root), "rank", "--format", "json", "--lang", "en"]) == 0
     assert got["rows"] == json.loads(capsys.readouterr().out)
     assert got["as_of"] == "2026-03-31" and got["currency"] == "THB" and got["notes"]
-    proj = httpx.get(
-        f"{url}/v1/projections", headers=_h(tokens["viewer"]), params={"project_id": "etda-digital-id"}
-    ).json()
+    proj = _get(f"{url}/v1/projections", headers=_h(tokens["viewer"]), params={"project_id": "etda-digital-id"}).json()
     assert len(proj["rows"]) == 1 and proj["rows"][0]["budget"] == "42.7377"  # as printed, a decimal string
-    page = httpx.get(f"{url}/v1/ranking", params={"lang": "en", "limit": 3, "offset": 2}, headers=_h(tokens["viewer"]))
+    page = _get(f"{url}/v1/ranking", params={"lang": "en", "limit": 3, "offset": 2}, headers=_h(tokens["viewer"]))
     assert page.json()["total"] == 9 and page.json()["rows"] == got["rows"][2:5]
 
 
 def test_csv_and_parquet_are_the_same_rows_and_are_audited(served):
     store, url, tokens, _ = served
-    j = httpx.get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"]), params={"by": "plan_line"}).json()
-    c = httpx.get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"], Accept="text/csv"), params={"by": "plan_line"})
+    j = _get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"]), params={"by": "plan_line"}).json()
+    c = _get(f"{url}/v1/portfolio", headers=_h(tokens["viewer"], Accept="text/csv"), params={"by": "plan_line"})
     assert c.headers["content-type"].startswith("text/csv")
     csv = pl.read_csv(io.BytesIO(c.content), infer_schema=False)
     assert csv["budget"].to_list() == [r["budget"] for r in j["rows"]]
-    p = httpx.get(
+    p = _get(
         f"{url}/v1/portfolio",
         headers=_h(tokens["viewer"], Accept="application/vnd.apache.parquet"),
         params={"by": "plan_line"},
@@ -123,19 +130,17 @@ def test_csv_and_parquet_are_the_same_rows_and_are_audited(served):
 
 def test_401_and_403_are_kept_apart_and_refusals_audited(served, tmp_path):
     store, url, tokens, _ = served
-    assert httpx.get(f"{url}/v1/ranking").status_code == 401  # a real store: no anonymous reads
-    bad = httpx.get(f"{url}/v1/ranking", headers=_h("fct_00000000_nope"))
+    assert _get(f"{url}/v1/ranking").status_code == 401  # a real store: no anonymous reads
+    bad = _get(f"{url}/v1/ranking", headers=_h("fct_00000000_nope"))
     assert bad.status_code == 401 and bad.headers["content-type"] == "application/problem+json"
     path = _q3(tmp_path / "q3", store)
     before = store.vintages().height
-    r = httpx.post(
-        f"{url}/v1/ingest", headers=_h(tokens["viewer"]), files={"files": ("finance.csv", path.read_bytes())}
-    )
+    r = _post(f"{url}/v1/ingest", headers=_h(tokens["viewer"]), files={"files": ("finance.csv", path.read_bytes())})
     assert r.status_code == 403 and r.json()["type"].endswith("forbidden")
     assert store.vintages().height == before
     refused = store.audit.entries().filter((pl.col("action") == "ingest") & (pl.col("outcome") == "refused"))
     assert "vera" in refused["user"].to_list()
-    assert httpx.post(f"{url}/v1/models/v9999/activate", headers=_h(tokens["analyst"]), json={}).status_code == 403
+    assert _post(f"{url}/v1/models/v9999/activate", headers=_h(tokens["analyst"]), json={}).status_code == 403
 
 
 def test_a_bad_file_gives_located_problems_and_stores_nothing(served, tmp_path):
@@ -145,9 +150,7 @@ def test_a_bad_file_gives_located_problems_and_stores_nothing(served, tmp_path):
     text[1] = text[1].replace("2026-06-30", "2026-13-45")
     path.write_text("\n".join(text) + "\n", encoding="utf-8")
     before = store.vintages().height
-    r = httpx.post(
-        f"{url}/v1/ingest", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())}
-    )
+    r = _post(f"{url}/v1/ingest", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())})
     assert r.status_code == 422
     body = r.json()
     assert body["detail"].endswith("nothing was stored.")
@@ -155,9 +158,7 @@ def test_a_bad_file_gives_located_problems_and_stores_nothing(served, tmp_path):
     assert (p["file"], p["row"], p["column"], p["value"]) == ("finance.csv", 2, "as_of", "2026-13-45")
     assert p["message_en"] and p["message_th"] and p["message_th"] != p["message_en"]
     assert store.vintages().height == before
-    v = httpx.post(
-        f"{url}/v1/validate", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())}
-    )
+    v = _post(f"{url}/v1/validate", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", path.read_bytes())})
     assert v.status_code == 422 and v.json()["errors"] >= 1
 
 
@@ -166,13 +167,13 @@ def test_ingest_is_idempotent_on_the_clients_key(served, tmp_path):
     path = _q3(tmp_path / "q3", store, disbursed=2.0)
     files = {"files": ("finance.csv", path.read_bytes())}
     key = {"Idempotency-Key": "erp-2026-q3-1"}
-    first = httpx.post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
+    first = _post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
     assert first.status_code == 201, first.text
-    again = httpx.post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
+    again = _post(f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files=files)
     assert again.status_code == 200 and again.json()["replayed"] and again.json()["vintage"] == first.json()["vintage"]
     assert store.vintages().height == first.json()["vintage"]
     other = _q3(tmp_path / "other", store, disbursed=3.0)
-    reused = httpx.post(
+    reused = _post(
         f"{url}/v1/ingest", headers=_h(tokens["analyst"], **key), files={"files": ("finance.csv", other.read_bytes())}
     )
     assert reused.status_code == 422
@@ -182,7 +183,7 @@ def test_ingest_is_idempotent_on_the_clients_key(served, tmp_path):
 
 def test_readers_during_an_ingest_see_one_vintage_or_the_next(served, tmp_path):
     store, url, tokens, _ = served
-    old = httpx.get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
+    old = _get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
     path = _q3(tmp_path / "q3b", store, disbursed=4.0)
     answers: list = []
 
@@ -194,7 +195,7 @@ def test_readers_during_an_ingest_see_one_vintage_or_the_next(served, tmp_path):
     readers = [threading.Thread(target=read) for _ in range(3)]
     for t in readers:
         t.start()
-    r = httpx.post(
+    r = _post(
         f"{url}/v1/ingest",
         headers=_h(tokens["analyst"]),
         files={"files": ("finance.csv", path.read_bytes())},
@@ -203,42 +204,42 @@ def test_readers_during_an_ingest_see_one_vintage_or_the_next(served, tmp_path):
     for t in readers:
         t.join()
     assert r.status_code == 201
-    new = httpx.get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
+    new = _get(f"{url}/v1/projections", headers=_h(tokens["viewer"])).json()["rows"]
     assert new != old and all(a in (old, new) for a in answers)
 
 
 def test_targets_then_a_training_job_and_a_second_one_refused(served):
     store, url, tokens, _ = served
-    r = httpx.post(f"{url}/v1/targets", headers=_h(tokens["analyst"]), json={"fiscal_year": 2569, "year_end": 0.9})
+    r = _post(f"{url}/v1/targets", headers=_h(tokens["analyst"]), json={"fiscal_year": 2569, "year_end": 0.9})
     assert r.status_code == 201
     assert api.rank(store).height == 9 and store.read("targets")[s.YEAR_END].to_list() == [0.9]
-    job = httpx.post(f"{url}/v1/train", headers=_h(tokens["analyst"]))  # the store holds no complete year
+    job = _post(f"{url}/v1/train", headers=_h(tokens["analyst"]))  # the store holds no complete year
     assert job.status_code == 202
-    second = httpx.post(f"{url}/v1/train", headers=_h(tokens["analyst"]))
-    status = httpx.get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
+    second = _post(f"{url}/v1/train", headers=_h(tokens["analyst"]))
+    status = _get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
     assert second.status_code == 409 or status["state"] != "running"
     deadline = time.monotonic() + 60
     while status["state"] == "running" and time.monotonic() < deadline:
         time.sleep(0.2)
-        status = httpx.get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
+        status = _get(f"{url}{job.json()['href']}", headers=_h(tokens["analyst"])).json()
     assert status["state"] == "failed" and "complete fiscal years" in status["error"]
-    assert httpx.get(f"{url}/v1/jobs/nope", headers=_h(tokens["analyst"])).status_code == 404
+    assert _get(f"{url}/v1/jobs/nope", headers=_h(tokens["analyst"])).status_code == 404
 
 
 def test_bodies_are_capped_and_errors_carry_no_traceback(served):
     _, url, tokens, _ = served
-    big = httpx.post(
+    big = _post(
         f"{url}/v1/validate", headers=_h(tokens["analyst"]), files={"files": ("finance.csv", b"x" * (3 * 1024 * 1024))}
     )
     assert big.status_code == 413 and big.json()["status"] == 413
-    r = httpx.get(f"{url}/v1/ranking", headers=_h(tokens["viewer"]), params={"as_of": "not a date"})
+    r = _get(f"{url}/v1/ranking", headers=_h(tokens["viewer"]), params={"as_of": "not a date"})
     assert r.status_code == 400 and "Traceback" not in r.text and r.json()["title"]
 
 
 def test_failed_authentication_is_rate_limited(tmp_path):
     store = Store.create(tmp_path / "st", from_reference=True)
     with running(create_app(store)) as url:
-        codes = [httpx.get(f"{url}/v1/ranking", headers=_h(f"fct_deadbeef_{i}")).status_code for i in range(7)]
+        codes = [_get(f"{url}/v1/ranking", headers=_h(f"fct_deadbeef_{i}")).status_code for i in range(7)]
     assert codes[:5] == [401] * 5 and codes[-1] == 429
 
 
@@ -261,10 +262,10 @@ def test_tokens_expire_revoke_and_follow_the_users_role(tmp_path):
 
 def test_the_reference_data_is_readable_without_a_token_on_loopback(reference):
     with running(create_app(reference, public_reads=True)) as url:
-        assert httpx.get(f"{url}/v1/ranking").status_code == 200
-        assert httpx.post(f"{url}/v1/train").status_code == 401  # writes always need a token
+        assert _get(f"{url}/v1/ranking").status_code == 200
+        assert _post(f"{url}/v1/train").status_code == 401  # writes always need a token
     with running(create_app(reference, public_reads=False)) as url:
-        assert httpx.get(f"{url}/v1/ranking").status_code == 401
+        assert _get(f"{url}/v1/ranking").status_code == 401
 
 
 @contextlib.contextmanager
@@ -329,17 +330,17 @@ def test_the_identity_providers_bearer_tokens_map_groups_to_roles(tmp_path):
         provider = Provider.from_secrets(secrets_file)
         with running(create_app(store, provider=provider)) as url:
             staff = sign({"email": "noi@agency.go.th", "groups": ["staff"]})
-            assert httpx.get(f"{url}/v1/ranking", headers=_h(staff)).status_code == 200
-            assert httpx.post(f"{url}/v1/train", headers=_h(staff)).status_code == 403  # a viewer may not
+            assert _get(f"{url}/v1/ranking", headers=_h(staff)).status_code == 200
+            assert _post(f"{url}/v1/train", headers=_h(staff)).status_code == 403  # a viewer may not
             nobody = sign({"email": "x@agency.go.th", "groups": ["visitors"]})
-            assert httpx.get(f"{url}/v1/ranking", headers=_h(nobody)).status_code == 401  # no mapped group
+            assert _get(f"{url}/v1/ranking", headers=_h(nobody)).status_code == 401  # no mapped group
             forged = sign(
                 {"email": "eve@agency.go.th", "groups": ["budget-office"]},
                 rsa.generate_private_key(public_exponent=65537, key_size=2048),
             )
-            assert httpx.get(f"{url}/v1/ranking", headers=_h(forged)).status_code == 401  # not the provider's key
+            assert _get(f"{url}/v1/ranking", headers=_h(forged)).status_code == 401  # not the provider's key
             expired = sign({"email": "noi@agency.go.th", "groups": ["staff"], "exp": int(time.time()) - 60})
-            assert httpx.get(f"{url}/v1/ranking", headers=_h(expired)).status_code == 401
+            assert _get(f"{url}/v1/ranking", headers=_h(expired)).status_code == 401
     refused = store.audit.entries().filter(pl.col("action") == "api sign-in")
     assert refused.height >= 3 and set(refused["outcome"]) == {"refused"}
     assert "noi@agency.go.th" in store.audit.entries().filter(pl.col("action") == "train")["user"].to_list()

@@ -146,7 +146,7 @@ def review(
     projection = engine.project(snap, models, policy.target)
     kpis = kpi.attainment(snap, kpi.model_of(manifest))
     year = snap.fiscal_year
-    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else snap.projects.clear()
     table = risk.assess(projection, kpis, projects, policy, snap.unit, kpi.rho_of(manifest)[0])
     out = Review(snap, models, policy, projection, kpis, table, results if key else None, key)
     if key:

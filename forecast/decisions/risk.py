@@ -65,6 +65,25 @@ COLUMNS = [
 ]
 
 
+# the risk table, declared once: the projection's columns, then the project's names and the assessment
+SCHEMA = pl.Schema(
+    {
+        **engine.SCHEMA,
+        s.NAME_TH: pl.String(),
+        s.PLAN_LINE: pl.String(),
+        s.OWNER: pl.String(),
+        s.AGENCY: pl.String(),
+        P_MISS_KPI: pl.Float64(),
+        NOT_SCORED: pl.List(pl.String),
+        RISK_SCORE: pl.Float64(),
+        LEVEL: pl.String(),
+        DRIVERS_TH: pl.List(pl.String),
+        DRIVERS_EN: pl.List(pl.String),
+        DRIVER_CODES: pl.List(pl.String),
+    }
+)
+
+
 @dataclass(frozen=True)
 class RiskPolicy:
     """What counts as missing, how the score weighs it, and the level cut-offs.
@@ -275,7 +294,7 @@ def assess(
     """
     policy = policy or RiskPolicy()
     if projection.is_empty():
-        return pl.DataFrame(schema={c: pl.String for c in COLUMNS})
+        return pl.DataFrame(schema=SCHEMA)
     by = [s.FISCAL_YEAR, s.PROJECT_ID]
     p_kpi = kpi.p_miss_any(kpis, kpi_rho)
     names = projects.select(*by, s.NAME_TH, s.PLAN_LINE, s.OWNER, s.AGENCY)
@@ -314,13 +333,17 @@ def assess(
         codes.append(_SEP.join(x.code for x in found))
     applies = [df[c].cast(pl.Float64).fill_null(np.nan).is_finite().to_numpy() for c in TERMS]
     left_out = [[c for c, a in zip(TERMS, row, strict=True) if not a] for row in zip(*applies, strict=True)]
-    return df.with_columns(
-        pl.Series(NOT_SCORED, left_out, dtype=pl.List(pl.String)),
-        pl.Series(RISK_SCORE, score),
-        pl.Series(LEVEL, levels),
-        pl.Series(DRIVERS_TH, th).str.split(_SEP),
-        pl.Series(DRIVERS_EN, en).str.split(_SEP),
-        pl.Series(DRIVER_CODES, codes).str.split(_SEP),
+    return (
+        df.with_columns(
+            pl.Series(NOT_SCORED, left_out, dtype=pl.List(pl.String)),
+            pl.Series(RISK_SCORE, score),
+            pl.Series(LEVEL, levels),
+            pl.Series(DRIVERS_TH, th).str.split(_SEP),
+            pl.Series(DRIVERS_EN, en).str.split(_SEP),
+            pl.Series(DRIVER_CODES, codes).str.split(_SEP),
+        )
+        .select(list(SCHEMA))
+        .cast(SCHEMA)
     )
 
 

@@ -69,6 +69,32 @@ EXTRA_COLUMNS = [
     *(M.level(f, q) for f in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS),
 ]
 
+_COUNTS = (F.QUARTERS_LEFT, F.BUDGET_REVISION_COUNT)
+# the projection's frame, declared once: every column and its type (an empty projection has them too)
+SCHEMA = pl.Schema(
+    {
+        s.FISCAL_YEAR: pl.Int32(),
+        s.PROJECT_ID: pl.String(),
+        s.NAME_EN: pl.String(),
+        s.AS_OF: pl.Date(),
+        F.ORIGIN: pl.Int8(),
+        s.BUDGET: s.MONEY,
+        PLAN_TO_DATE: s.MONEY,
+        DISBURSED_TO_DATE: s.MONEY,
+        SPEND_TO_DATE: s.MONEY,
+        **{projected(f, p): s.MONEY for f in M.TARGET_FLOWS for p in B.BANDS},
+        B.MODEL: pl.String(),
+        BASIS: pl.String(),
+        P_MISS_DISBURSEMENT: pl.Float64(),
+        P_SPEND_BELOW_BUDGET: pl.Float64(),
+        COMMITMENTS: pl.Boolean(),
+        **{B.band(f, p): pl.Float64() for f in M.TARGET_FLOWS for p in B.BANDS},
+        **{c: (pl.Int32() if c in _COUNTS else pl.Float64()) for c in DRIVER_FEATURES},
+        **{M.level(f, q): pl.Float64() for f in (s.DISBURSED, M.AMOUNT) for q in M.LEVELS},
+    }
+)
+assert list(SCHEMA) == [*PROJECTION_COLUMNS, *EXTRA_COLUMNS]
+
 
 def project(
     snap: Snapshot, models: registry.ModelSet | None = None, threshold: float = s.DEFAULT_TARGET
@@ -82,7 +108,7 @@ def project(
     """
     year = snap.fiscal_year
     if year is None:
-        return pl.DataFrame(schema={c: pl.String for c in PROJECTION_COLUMNS})
+        return pl.DataFrame(schema=SCHEMA)
     current = snap.years([year - 1, year])
     X = F.build_current(F.panel(current), threshold).filter(pl.col(s.FISCAL_YEAR) == year)
     parts = []
@@ -106,6 +132,7 @@ def project(
             pl.col(F.QUARTERS_LEFT).cast(pl.Int32),
         )
         .select(*PROJECTION_COLUMNS, *EXTRA_COLUMNS)
+        .cast(SCHEMA)
         .sort(F.KEY)
     )
 
