@@ -33,7 +33,7 @@ LOG = logging.getLogger("forecast.app")
 USER = "__forecast_user"
 SESSION = "__forecast_session"
 WANTS_SIGN_IN = "__forecast_wants_sign_in"
-COOKIE_TODO = "__forecast_cookie"  # the cookie to write on the next run: a token, or "" to clear it
+COOKIE_TODO = "__forecast_cookie"  # the cookie this browser should hold: a token, or "" to clear it
 NEXT = "__forecast_next"  # the page a link asked for before the sign-in form, opened after it
 SIGNED_OUT = "__forecast_signed_out"  # signed out in this session: its cookie no longer counts
 LOCAL = ("127.0.0.1", "localhost", "::1")
@@ -120,7 +120,8 @@ def require(store: Store, action: str) -> Session:
 
 def _cookie() -> None:
     """Write (or clear) the remembered sign-in's cookie in the browser: SameSite=Strict, never in the URL."""
-    token = st.session_state.pop(COOKIE_TODO, None)
+    # kept, and drawn on every run: a run cut short (a redirect) may never reach the browser
+    token = st.session_state.get(COOKIE_TODO)
     if token is None or not all(c.isalnum() or c in "._-" for c in token):
         return
     age = sessions.TTL_SECONDS if token else 0
