@@ -326,6 +326,59 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {d} เทียบกับแผนสะสม {plan}",
         "en": "no warning sign: disbursed {d} vs {plan} planned to date",
     },
+    # validation: why a cell did not parse, and what its column takes (forecast/data/parse.py, validate.py)
+    "why_percent": {
+        "th": "ค่าร้อยละไม่ใช่จำนวนเงิน ให้กรอกจำนวนเงินเอง",
+        "en": "a percent is not an amount; give the amount itself",
+    },
+    "why_currency_word": {
+        "th": "คำบอกสกุลเงินหรือหน่วยทำให้จำนวนกำกวม ให้กรอกเฉพาะตัวเลขในหน่วยของคลังข้อมูล",
+        "en": "a currency or unit word makes the amount ambiguous; give the bare number in the store's unit",
+    },
+    "why_comma_decimal": {
+        "th": "ใช้จุลภาค (,) เป็นจุดทศนิยมหรือไม่ ให้ใช้จุด (.) เป็นจุดทศนิยม เช่น 0.5",
+        "en": "a comma used as the decimal separator? write the decimal point, e.g. 0.5",
+    },
+    "why_grouping": {
+        "th": "จุลภาคคั่นหลักพันต้องคั่นทุกสามหลัก เช่น 1,234,567.5",
+        "en": "thousands separators must group three digits, e.g. 1,234,567.5",
+    },
+    "why_grouping_int": {
+        "th": "จุลภาคคั่นหลักพันต้องคั่นทุกสามหลัก",
+        "en": "thousands separators must group three digits",
+    },
+    "why_decimals": {
+        "th": "ทศนิยมเกิน {n} ตำแหน่ง ระบบเก็บจำนวนเงินตามที่ให้มาโดยไม่ปัดเศษ",
+        "en": "more than {n} decimals; amounts are kept exactly, never rounded",
+    },
+    "why_two_digit_year": {
+        "th": "ปีสองหลักกำกวม: {d}/{m}/25{y} (พ.ศ.) หรือ {d}/{m}/20{y} (ค.ศ.) ให้เขียนปีเต็มสี่หลัก",
+        "en": "a two-digit year is ambiguous: {d}/{m}/25{y} (B.E.) or {d}/{m}/20{y} (C.E.)? Write the year in full",
+    },
+    "derived_disbursed": {"th": "คำนวณเป็น ผลใช้จ่าย − ผูกพัน = {value}", "en": "derived as spend − committed = {value}"},
+    "derived_committed": {"th": "คำนวณเป็น ผลใช้จ่าย − เบิกจ่าย = {value}", "en": "derived as spend − disbursed = {value}"},
+    "derived_spend": {"th": "คำนวณเป็น เบิกจ่าย + ผูกพัน = {value}", "en": "derived as disbursed + committed = {value}"},
+    "expected_int": {"th": "ต้องเป็นจำนวนเต็ม เช่น 2569", "en": "a whole number, e.g. 2569"},
+    "expected_quarter": {"th": "ต้องเป็นเลขไตรมาส 1-4", "en": "a quarter number 1-4"},
+    "expected_money": {
+        "th": "ต้องเป็นจำนวนเงินในหน่วยของคลังข้อมูล ทศนิยมไม่เกินหกตำแหน่ง เช่น 12.3456, 1,234.5 หรือ (0.7137)",
+        "en": "an amount in the store's unit with at most six decimals, e.g. 12.3456, 1,234.5 or (0.7137)",
+    },
+    "expected_number": {"th": "ต้องเป็นตัวเลข เช่น 1,463 หรือ 96.60", "en": "a number, e.g. 1,463 or 96.60"},
+    "expected_text": {"th": "ต้องเป็นข้อความ", "en": "text"},
+    "expected_id": {
+        "th": "ต้องยาว 1-128 ตัวอักษร ไม่มีอักขระควบคุมหรือช่องว่างหน้าและท้าย เช่น etda-digital-id",
+        "en": "1-128 characters without control characters or leading/trailing spaces, e.g. etda-digital-id",
+    },
+    "expected_name": {
+        "th": "ต้องเป็นข้อความไม่เกิน 300 ตัวอักษร ไม่มีอักขระควบคุมหรืออักขระกลับทิศทาง",
+        "en": "text of at most 300 characters without control or bidirectional-override characters",
+    },
+    "expected_date": {
+        "th": "ต้องเป็นวันที่ เช่น 2026-03-31, 31/03/2569 หรือ 31 มี.ค. 2569",
+        "en": "a date such as 2026-03-31, 31/03/2569 or 31 มี.ค. 2569",
+    },
+    "expected_bool": {"th": "ต้องเป็น true หรือ false (สะสม / รายไตรมาส)", "en": "true or false (สะสม / รายไตรมาส)"},
     # exports
     "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
     "sheet_portfolio": {"th": "ภาพรวมหน่วยงาน", "en": "Portfolio"},
