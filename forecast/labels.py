@@ -173,6 +173,7 @@ LABELS: dict[str, dict[str, str]] = {
     "all": {"th": "ทั้งหมด", "en": "All"},
     "search": {"th": "ค้นหาโครงการ", "en": "Search projects"},
     "rows_shown": {"th": "แสดง {n} จาก {total} โครงการ", "en": "Showing {n} of {total} projects"},
+    "no_match": {"th": "ไม่มีโครงการที่ตรงกับตัวกรอง", "en": "No project matches the filters."},
     "open_project": {"th": "เลือกแถวเพื่อเปิดหน้าโครงการ", "en": "Select a row to open its project page"},
     "score_formula": {
         "th": "คะแนน = 0.5×โอกาสเบิกจ่ายไม่ถึงเป้า + 0.2×โอกาสเหลือเงิน + 0.3×โอกาสตัวชี้วัดไม่ถึงเป้า; สูง ≥ 0.60, ปานกลาง ≥ 0.35",
@@ -452,8 +453,16 @@ LABELS: dict[str, dict[str, str]] = {
     "target:no change": {"th": "ไม่มีการเปลี่ยนแปลง", "en": "no change"},
     "note:embedded reference data": {"th": "ข้อมูลอ้างอิงที่มากับโปรแกรม", "en": "embedded reference data"},
     "note:uploaded in the app": {"th": "อัปโหลดผ่านแอป", "en": "uploaded in the app"},
+    "library_changed": {"th": "{lib} รุ่น {was} ตอนฝึก ตอนนี้รุ่น {now}", "en": "{lib} {was} at training, {now} now"},
+    "model_set_line": {
+        "th": "{v} · {basis} · {source} · ปีงบประมาณ {years} · {rows} แถว · {at} · {by} · รุ่นโปรแกรม {code}",
+        "en": "{v} · {basis} · {source} · {years} · {rows} rows · {at} · {by} · code {code}",
+    },
+    "source_store": {"th": "ปีงบประมาณที่ครบปีใน {label}", "en": "complete fiscal years in {label}"},
+    "ingested:embedded": {"th": "มากับโปรแกรม", "en": "embedded"},
     "targets_note": {"th": "เป้าหมายปีงบประมาณ {y}", "en": "targets for fiscal year {y}"},
-    "author_via": {"th": "{who} (ผ่าน{via})", "en": "{who} ({via})"},
+    "author_via": {"th": "{who} ({via})", "en": "{who} ({via})"},
+    "audit_target": {"th": "รายการที่ดำเนินการ", "en": "Target"},
     "details": {"th": "รายละเอียดของรายการ (ข้อมูลดิบ)", "en": "An entry's details (raw)"},
     "entry": {"th": "รายการที่", "en": "Entry"},
     "rows_word": {"th": "แถว", "en": "rows"},
@@ -465,7 +474,7 @@ LABELS: dict[str, dict[str, str]] = {
     "st:Upload directories": {"th": "อัปโหลดโฟลเดอร์", "en": "Upload directories"},
     "st:Add files": {"th": "เพิ่มไฟล์", "en": "Add files"},
     "st:Drag and drop files here": {"th": "ลากไฟล์มาวางที่นี่", "en": "Drag and drop files here"},
-    "st:Drag and drop a file here": {"th": "ลากไฟล์มาวางที่นี่", "en": "Drag and drop a file here"},
+    "st:Drag and drop a file here": {"th": "ลากไฟล์หนึ่งไฟล์มาวางที่นี่", "en": "Drag and drop a file here"},
     "st:Drag and drop directories here": {"th": "ลากโฟลเดอร์มาวางที่นี่", "en": "Drag and drop directories here"},
     "st:{size} per file": {"th": "ไม่เกิน {size} ต่อไฟล์", "en": "{size} per file"},
     "st:Press Enter to apply": {"th": "กด Enter เพื่อใช้ค่านี้", "en": "Press Enter to apply"},
@@ -476,10 +485,10 @@ LABELS: dict[str, dict[str, str]] = {
     "st:Choose options": {"th": "เลือกรายการ", "en": "Choose options"},
     "st:Clear all": {"th": "ล้างทั้งหมด", "en": "Clear all"},
     "upload_help": {
-        "th": "ลากไฟล์มาวาง หรือกดปุ่มอัปโหลด: ไฟล์ CSV, XLSX หรือ Parquet ไม่เกิน {mb} MB ต่อไฟล์ ตั้งชื่อตามตาราง "
-        "(projects, finance, kpis, kpi_results, targets)",
-        "en": "Drop files or press Upload: CSV, XLSX or Parquet files of at most {mb} MB each, named after their "
-        "table (projects, finance, kpis, kpi_results, targets)",
+        "th": "ลากไฟล์มาวาง หรือกดปุ่มอัปโหลด: ไฟล์ CSV, XLSX หรือ Parquet ไม่เกิน {mb} MB ต่อไฟล์ "
+        "ตั้งชื่อไฟล์ตามชื่อตารางในแบบฟอร์ม (หรือสมุดงานเดียวที่มีชีตตามชื่อตาราง)",
+        "en": "Drop files or press Upload: CSV, XLSX or Parquet files of at most {mb} MB each, named after the "
+        "template's tables (or one workbook with a sheet per table)",
     },
     # exports
     "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
@@ -569,7 +578,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "spend": {"th": "ผลใช้จ่าย", "en": "Spend"},
     "store_vintage": {"th": "ชุดข้อมูลที่", "en": "Vintage"},
     "ingested_at": {"th": "นำเข้าเมื่อ", "en": "Ingested at"},
-    "author": {"th": "ผู้นำเข้า", "en": "By"},
+    "author": {"th": "ผู้ดำเนินการ", "en": "By"},
     "report_dates": {"th": "วันที่รายงาน", "en": "Report dates"},
     "files": {"th": "ไฟล์", "en": "Files"},
     "rows": {"th": "จำนวนแถว", "en": "Rows"},
