@@ -45,6 +45,7 @@ def server(tmp_path_factory):
     store = Store.create(root / "store")
     store.ingest([config.REFERENCE_DIR])
     store.users.add("somchai", "planner", "correct horse battery")
+    store.users.add("wichai", "analyst", "correct horse battery")
     port = _free_port()
     log = open(root / "streamlit.log", "wb")  # noqa: SIM115 - open for the server's lifetime, closed after
     proc = subprocess.Popen(
@@ -85,12 +86,11 @@ def server(tmp_path_factory):
 PASSWORD = "correct horse battery"
 
 
-def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+def _driver():
+    """Headless Chromium in Thai, and a patient wait (Streamlit re-renders as it runs)."""
     from selenium import webdriver
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
@@ -110,7 +110,14 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
-    wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+    return driver, WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, wait = _driver()
 
     def heading(text: str) -> None:
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
@@ -170,5 +177,57 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         nav("Overview")
         heading("Budget execution monitor")
         assert "Signed in as" in driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar']").text
+    finally:
+        driver.quit()
+
+
+def test_streamlit_s_own_words_are_thai_and_a_choice_survives_a_language_switch(server):
+    """The uploader's button and size limit are in Thai (Streamlit has no parameter: ui/relabel.js), and back in
+    English after a switch; the report date chosen in Thai stays chosen in English, across pages."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, wait = _driver()
+
+    def click(selector: str, text: str) -> None:
+        def found_and_clicked(d) -> bool:
+            for e in d.find_elements(By.CSS_SELECTOR, selector):
+                if e.text.strip().endswith(text):  # a link starts with its icon's name
+                    e.click()
+                    return True
+            return False
+
+        wait.until(found_and_clicked)
+
+    def uploader() -> str:
+        return driver.find_element(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzone']").text
+
+    def report_date() -> str:
+        return driver.find_element(
+            By.CSS_SELECTOR, "[data-testid='stSidebar'] [data-testid='stSelectbox'] input"
+        ).get_attribute("value")
+
+    try:
+        driver.get(server)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']"))
+        driver.find_element(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']").send_keys("wichai")
+        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='รหัสผ่าน']")
+        field.send_keys(PASSWORD)
+        field.send_keys(Keys.ENTER)
+        click("[data-testid='stSidebarNav'] a", "ข้อมูล")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzone']"))
+        wait.until(lambda d: "อัปโหลด" in uploader() and "ไม่เกิน 50MB ต่อไฟล์" in uploader())
+        assert "Upload" not in uploader() and "per file" not in uploader()
+
+        driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar'] [data-testid='stSelectbox'] button").click()
+        click("[role='option']", "30 ธ.ค. 2568")
+        wait.until(lambda d: "as_of=2025-12-30" in d.current_url and report_date() == "30 ธ.ค. 2568")
+
+        click("[data-testid='stRadio'] label", "English")
+        wait.until(lambda d: report_date() == "30 Dec 2025")  # the choice, labelled in English
+        wait.until(lambda d: "Upload" in uploader() and "50MB per file" in uploader())  # Streamlit's own again
+        click("[data-testid='stSidebarNav'] a", "Risk ranking")
+        wait.until(lambda d: any(h.text.strip() == "Risk ranking" for h in d.find_elements(By.TAG_NAME, "h1")))
+        assert report_date() == "30 Dec 2025" and "as_of=2025-12-30" in driver.current_url  # not lost on a click
     finally:
         driver.quit()

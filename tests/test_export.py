@@ -11,8 +11,8 @@ import pytest
 from forecast import api, formats
 from forecast.data import schema as s
 from forecast.interfaces import export
-from forecast.labels import column
 from forecast.interfaces.cli import main
+from forecast.labels import column
 
 
 def test_report_workbook_leads_with_a_short_ranking_in_the_chosen_language(tmp_path, reference):
