@@ -403,10 +403,13 @@ def table(
         elif isinstance(d, pl.Decimal) and df[c].null_count():  # a quarter not reported yet: blank
             gaps.append(c)
             out.append(col.map_elements(formats.money, return_dtype=pl.String).fill_null(""))
-        elif (d.is_float() and (df[c].null_count() or df[c].is_nan().any())) or (d.is_integer() and df[c].null_count()):
+        elif d.is_float() and (df[c].null_count() or df[c].is_nan().any()):
             gaps.append(c)
-            number = through(lambda v: "" if isinstance(v, float) and math.isnan(v) else formats.number(v, 4))
+            number = through(lambda v: "" if math.isnan(v) else formats.number(v, 4))
             out.append(col.map_elements(number, return_dtype=pl.String, skip_nulls=False))
+        elif d.is_integer() and df[c].null_count():  # a year, a rank, a count: as it is
+            gaps.append(c)
+            out.append(col.cast(pl.String).fill_null(""))
         else:
             out.append(col)
     shown = df.select(out) if out else df
