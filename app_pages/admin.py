@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 import ui
-from forecast.access import roles
+from forecast.access import audit, roles, users
 from forecast.access.users import AccessError
+from forecast.labels import code
 from ui import actions, auth
 
 ctx = ui.context()
@@ -19,15 +21,42 @@ if broken:
     st.error(ctx.tr("audit_broken", e=ui.md(broken[0])), icon=":material/gpp_bad:")
 else:
     st.success(ctx.tr("audit_ok", n=entries.height), icon=":material/verified_user:")
-ui.show(ctx, entries.reverse())
+lang = ctx.lang
+
+
+def role_label(r: str) -> str:
+    return ctx.tr(f"role_{r}") if r in roles.ROLES else r
+
+
+ui.show(
+    ctx,
+    entries.reverse().drop(audit.DETAILS),
+    codes={
+        audit.ROLE: role_label,
+        audit.VIA: lambda v: code("via", v, lang),
+        audit.WHERE: lambda v: audit.where_text(v, lang),
+        audit.ACTION: lambda v: code("audit", v, lang),
+        audit.TARGET: lambda v: audit.target_text(v, lang),
+        audit.OUTCOME: lambda v: code("outcome", v, lang),
+    },
+    headers={audit.TARGET: ctx.tr("audit_target")},
+)
+if entries.height:  # the details are evidence (files and their hashes, a model's basis): shown raw, as recorded
+    with st.expander(ctx.tr("details")):
+        seqs = entries[audit.SEQ].to_list()[::-1]
+        seq = st.selectbox(ctx.tr("entry"), seqs, key="audit_entry")
+        raw = entries.filter(pl.col(audit.SEQ) == seq)[audit.DETAILS].item()
+        st.json(raw or "{}", expanded=True)
 
 st.subheader(ctx.tr("users"))
-ui.show(ctx, actions.users(store))
+ui.show(ctx, actions.users(store), codes={users.ROLE: role_label})
 left, right = st.columns(2)
 with left.form("add_user", clear_on_submit=True):
     st.markdown(f"**{ctx.tr('add_user')}**")
     name = st.text_input(ctx.tr("user_name"), key="new_user")
-    role = st.selectbox(ctx.tr("role"), roles.ROLES, format_func=lambda r: ctx.tr(f"role_{r}"), key="new_role")
+    role = st.selectbox(
+        ctx.tr("role"), roles.ROLES, format_func=lambda r: ctx.tr(f"role_{r}"), key=ui.follows_language("new_role")
+    )
     if st.form_submit_button(ctx.tr("add_user")):
         try:
             otp = actions.add_user(store, name.strip().lower(), role)
@@ -37,15 +66,17 @@ with left.form("add_user", clear_on_submit=True):
             st.success(ctx.tr("user_added", u=ui.md(name), p=f"`{otp}`"))
 with right.form("user_action"):
     st.markdown(f"**{ctx.tr('user_action')}**")
-    names = actions.users(store)["user"].to_list()
+    names = actions.users(store)[users.USER].to_list()
     who = st.selectbox(ctx.tr("user_name"), names, key="user_pick")
     what = st.selectbox(
         ctx.tr("action"),
         ("disable", "enable", "reset", "role"),
         format_func=lambda a: ctx.tr(f"action_{a}"),
-        key="user_what",
+        key=ui.follows_language("user_what"),
     )
-    new_role = st.selectbox(ctx.tr("role"), roles.ROLES, format_func=lambda r: ctx.tr(f"role_{r}"), key="user_role")
+    new_role = st.selectbox(
+        ctx.tr("role"), roles.ROLES, format_func=lambda r: ctx.tr(f"role_{r}"), key=ui.follows_language("user_role")
+    )
     if st.form_submit_button(ctx.tr("apply")) and who:
         try:
             otp = actions.set_user(store, who, what, new_role if what == "role" else None)

@@ -8,8 +8,8 @@ import streamlit as st
 import ui
 from forecast import config, formats
 from forecast.access import roles
+from forecast.data import revisions, units
 from forecast.data import schema as s
-from forecast.data import units
 from forecast.data.validate import ValidationError, issues_frame
 from forecast.decisions import kpi
 from forecast.errors import StoreError
@@ -34,7 +34,12 @@ if store.read_only:
             st.rerun()
 elif ctx.can(roles.VALIDATE):
     files = st.file_uploader(
-        ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="upload"
+        ctx.tr("upload"),
+        type=["csv", "xlsx", "parquet"],
+        accept_multiple_files=True,
+        key="upload",
+        help=ctx.tr("upload_help", mb=ui.UPLOAD_MB),
+        max_upload_size=ui.UPLOAD_MB,
     )
     if files:
         with ui.uploads(files, "forecast-upload-") as paths:
@@ -74,9 +79,9 @@ c2.download_button(
 )
 
 st.subheader(ctx.tr("vintages"))
-ui.show(ctx, store.vintages())
+ui.show(ctx, store.vintages(ctx.lang))
 st.subheader(ctx.tr("revisions"))
-ui.show(ctx, ctx.revisions.drop("old_vintage", "new_vintage"), values=("kind",))
+ui.show(ctx, ctx.revisions.drop(revisions.OLD_VINTAGE, revisions.NEW_VINTAGE), codes=ui.revision_codes(ctx))
 st.subheader(ctx.tr("kpis"))
 kpis = ctx.review.kpis
 if not kpis.is_empty():

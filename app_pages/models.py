@@ -10,7 +10,11 @@ from forecast import api
 from forecast.access import roles
 from forecast.data import schema as s
 from forecast.errors import ForecastError
+from forecast.labels import code
+from forecast.model import backtest as B
+from forecast.model import engine
 from forecast.model.backtest import MIN_YEARS
+from forecast.model.kpi import METHOD as KPI_METHOD
 from forecast.model.kpi import MIN_YEARS as KPI_MIN_YEARS
 from ui import actions, jobs
 
@@ -19,9 +23,9 @@ ctx = ui.context()
 
 def reason(part: dict, default: str) -> str:
     """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved)."""
-    code, params = part.get("reason_code"), part.get("reason_params")
-    if code and (params or "{" not in ctx.tr(code)):
-        return ctx.tr(code, **(params or {}))
+    key, params = part.get("reason_code"), part.get("reason_params")
+    if key and (params or "{" not in ctx.tr(key)):
+        return ctx.tr(key, **(params or {}))
     return part.get("reason") or ctx.tr(default)
 
 
@@ -29,7 +33,7 @@ store = ctx.store
 st.title(ctx.tr("page_models"))
 ui.basis_note(ctx)
 ms = ctx.models
-listing = api.model_sets(store)
+listing = api.model_sets(store, ctx.lang)
 
 st.subheader(ctx.tr("active_set"))
 if ms is None:
@@ -40,16 +44,29 @@ else:
     years = f"{min(m['years'])}–{max(m['years'])}" if m.get("years") else ""
     st.markdown(
         ui.md(
-            f"{ms.version} · {m['basis']} · {m['source']} · {years} · {m['rows']} · {m['created_at']} · {by} · "
-            f"{m['code_version']}"
+            ctx.tr(
+                "model_set_line",
+                v=ms.version,
+                basis=code("basis", m["basis"], ctx.lang),
+                source=engine.source_text(m["source"], ctx.lang),
+                years=years,
+                rows=m["rows"],
+                at=ctx.moment(m["created_at"]),
+                by=by,
+                code=m["code_version"],
+            )
         )
     )
-    for w in ms.warnings():
+    for w in ms.warnings(ctx.lang):
         st.warning(ui.md(w))
     money = m.get("money") or {"trained": True}
     st.subheader(ctx.tr("backtest"))
     if money.get("trained"):
-        ui.show(ctx, ms.metrics)
+        ui.show(
+            ctx,
+            ms.metrics,
+            codes={B.MODEL: lambda v: code("model", v, ctx.lang), B.KIND: lambda v: code("model_kind", v, ctx.lang)},
+        )
         if m.get("reliability"):
             ui.show(ctx, pl.DataFrame(m["reliability"]))
     else:
@@ -69,14 +86,14 @@ else:
                     "kpi_trained",
                     y=f"{min(k['years'])}–{max(k['years'])}",
                     n=k.get("kpi_years"),
-                    c=k.get("champion"),
+                    c=code("model", k.get("champion"), ctx.lang),
                     b=f"{b.get(k.get('champion'), float('nan')):.3f}",
                 )
             )
         )
         for baseline in k.get("baselines_beating_champion") or []:
-            st.warning(ctx.tr("kpi_baseline_wins", m=baseline))
-        ui.show(ctx, pl.DataFrame(k.get("metrics") or []))
+            st.warning(ctx.tr("kpi_baseline_wins", m=code("model", baseline, ctx.lang)))
+        ui.show(ctx, pl.DataFrame(k.get("metrics") or []), codes={KPI_METHOD: lambda v: code("model", v, ctx.lang)})
     else:
         st.info(ctx.tr("kpi_not_trained", r=reason(k, "history_no_kpis")))
 
@@ -122,7 +139,12 @@ if ctx.can(roles.TRAIN) and not store.read_only:
 
     status()
     files = st.file_uploader(
-        ctx.tr("upload"), type=["csv", "xlsx", "parquet"], accept_multiple_files=True, key="history"
+        ctx.tr("upload"),
+        type=["csv", "xlsx", "parquet"],
+        accept_multiple_files=True,
+        key="history",
+        help=ctx.tr("upload_help", mb=ui.UPLOAD_MB),
+        max_upload_size=ui.UPLOAD_MB,
     )
     running = job is not None and job.running
     if files and st.button(ctx.tr("train_button"), type="primary", key="train", disabled=running):

@@ -8,8 +8,8 @@ import streamlit as st
 import ui
 from forecast import api, formats
 from forecast.access import roles
+from forecast.data import revisions, units
 from forecast.data import schema as s
-from forecast.data import units
 from forecast.decisions import kpi, risk
 from forecast.model import features as F
 from forecast.model import models as M
@@ -27,7 +27,12 @@ ids = ranking.sort(s.PROJECT_ID)[s.PROJECT_ID].to_list()
 labels = dict(zip(ranking[s.PROJECT_ID], ranking.select(ctx.name()).to_series()))
 if st.session_state.get(ui.PROJECT) not in ids:
     st.session_state[ui.PROJECT] = ranking[s.PROJECT_ID][0]  # the riskiest first
-pid = st.selectbox(ctx.tr("choose_project"), ids, format_func=lambda i: f"{labels.get(i) or i} ({i})", key=ui.PROJECT)
+pid = st.selectbox(
+    ctx.tr("choose_project"),
+    ids,
+    format_func=lambda i: f"{labels.get(i) or i} ({i})",
+    key=ui.follows_language(ui.PROJECT),
+)
 row = ranking.filter(pl.col(s.PROJECT_ID) == pid).row(0, named=True)
 p = proj.filter(pl.col(s.PROJECT_ID) == pid).row(0, named=True)
 budget = float(p[s.BUDGET])
@@ -194,9 +199,8 @@ with right:
                 with st.expander(ctx.tr("my_whatifs")):
                     ui.show(
                         ctx,
-                        pl.DataFrame(saved).select(
-                            "at", "as_of", "extra", "year_end", "share", "p_miss", "meets_target"
-                        ),
+                        pl.DataFrame(saved).select(api.WHATIF_COLUMNS),
+                        codes={api.WHATIF_SHARE: formats.share, api.WHATIF_P_MISS: formats.chance},
                     )
     else:
         st.caption(ctx.tr("no_quarters_left"))
@@ -258,4 +262,8 @@ rev = ctx.revisions.filter(pl.col(s.PROJECT_ID) == pid)
 if rev.is_empty():
     st.caption(ctx.tr("none"))
 else:
-    ui.show(ctx, rev.drop(s.FISCAL_YEAR, s.PROJECT_ID, "old_vintage", "new_vintage"), values=("kind",))
+    ui.show(
+        ctx,
+        rev.drop(s.FISCAL_YEAR, s.PROJECT_ID, revisions.OLD_VINTAGE, revisions.NEW_VINTAGE),
+        codes=ui.revision_codes(ctx),
+    )

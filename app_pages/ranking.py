@@ -23,7 +23,9 @@ ranking = rv.ranking(ctx.lang)
 agencies = ctx.agencies
 if len(agencies) > 1:  # a whole government: the agency filter comes first (the agencies page sets it)
     ui.allowed("rank_agencies", agencies)
-    chosen_agencies = st.multiselect(ctx.tr("filter_agency"), agencies, key="rank_agencies", placeholder=ctx.tr("all"))
+    chosen_agencies = st.multiselect(
+        ctx.tr("filter_agency"), agencies, key="rank_agencies", placeholder=ctx.tr("all"), select_all=False
+    )
     if chosen_agencies:
         ranking = ranking.filter(group_agency().is_in(chosen_agencies))
 f1, f2, f3 = st.columns([2, 2, 2])
@@ -32,12 +34,15 @@ levels = f1.multiselect(
     ctx.tr("filter_level"),
     [risk.HIGH, risk.MEDIUM, risk.LOW],
     format_func=lambda lv: ui.level_label(lv, ctx.lang),
-    key="rank_levels",
+    key=ui.follows_language("rank_levels"),
     placeholder=ctx.tr("all"),
+    select_all=False,  # nothing chosen is all of them; Streamlit's "Select all" has no words in Thai
 )
 lines = sorted(x for x in ranking[s.PLAN_LINE].unique().to_list() if x) if not ranking.is_empty() else []
 ui.allowed("rank_lines", lines)
-chosen = f2.multiselect(ctx.tr("filter_plan_line"), lines, key="rank_lines", placeholder=ctx.tr("all"))
+chosen = f2.multiselect(
+    ctx.tr("filter_plan_line"), lines, key="rank_lines", placeholder=ctx.tr("all"), select_all=False
+)
 query = f3.text_input(ctx.tr("search"), key="rank_search")
 shown = ranking
 if levels:
@@ -70,6 +75,9 @@ table = page.select(
 prob = {
     ctx.tr(k): st.column_config.TextColumn(width="small") for k in ("p_miss_disbursement", "p_miss_spend", "p_miss_kpi")
 }
+if page.is_empty():  # said in words (Streamlit would draw its own English "empty")
+    st.info(ctx.tr("no_match"))
+    st.stop()
 event = st.dataframe(
     ui.coloured_levels(table, ctx.tr("level"), page[risk.LEVEL].to_list(), ctx.lang),
     hide_index=True,

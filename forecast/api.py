@@ -33,7 +33,7 @@ from forecast.data import schema as s
 from forecast.data import templates
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot, parse_as_of
-from forecast.data.store import IngestResult, Store
+from forecast.data.store import TARGETS_NOTE, IngestResult, Store
 from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, rules_frame
 from forecast.decisions import kpi as K
@@ -318,7 +318,7 @@ def set_targets(
     }
     frame = pl.DataFrame([row], schema=dict.fromkeys(row, pl.String)).select(s.TARGETS.names)
     result = store.ingest_tables(
-        {"targets": frame}, note=f"targets for fiscal year {fiscal_year}", by=by, source="targets set"
+        {"targets": frame}, note=TARGETS_NOTE.format(y=fiscal_year), by=by, source="targets set"
     )
     if result.vintage is not None:
         refresh(store)
@@ -463,6 +463,19 @@ def what_if(rv: R.Review, project_id: str, remaining: float) -> dict:
 WHATIFS = "whatifs.jsonl"  # in the store's access folder, one JSON line per saved what-if
 
 
+# a saved what-if, as people read it: when, for which report, the amount added, where the year ends (amount and
+# share of the budget), the chance of missing the target and whether it meets it
+WHATIF_AT, WHATIF_AS_OF, WHATIF_EXTRA, WHATIF_YEAR_END, WHATIF_SHARE, WHATIF_P_MISS, WHATIF_MEETS = WHATIF_COLUMNS = (
+    "at",
+    "as_of",
+    "extra",
+    "year_end",
+    "share",
+    "p_miss",
+    "meets_target",
+)
+
+
 def save_whatif(
     store: Store,
     project_id: str,
@@ -477,15 +490,15 @@ def save_whatif(
     by = permit(store, actor, roles.SAVE_WHATIF)
     entry = {
         "user": by["user"],
-        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        WHATIF_AT: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "project_id": project_id,
         "fiscal_year": fiscal_year,
-        "as_of": as_of,
-        "extra": round(float(extra), 4),
-        "year_end": round(float(outcome["year_end"]), 4),
-        "share": round(float(outcome["share"]), 4),
-        "p_miss": round(float(outcome["p_miss_disbursement"]), 4),
-        "meets_target": bool(outcome["meets_target"]),
+        WHATIF_AS_OF: as_of,
+        WHATIF_EXTRA: round(float(extra), 4),
+        WHATIF_YEAR_END: round(float(outcome["year_end"]), 4),
+        WHATIF_SHARE: round(float(outcome["share"]), 4),
+        WHATIF_P_MISS: round(float(outcome["p_miss_disbursement"]), 4),
+        WHATIF_MEETS: bool(outcome["meets_target"]),
         "note": note[:300],
     }
     folder = store.access_dir
@@ -571,9 +584,11 @@ def awaits_activation(store: Store, version: str | None) -> bool:
     return bool(trained.height and json.loads(trained[audit.DETAILS][-1] or "{}").get("awaits_activation"))
 
 
-def model_sets(store: Store) -> pl.DataFrame:
-    """Every saved model set, with whether this store's key signs it and whether it awaits activation."""
-    listing = registry.listing(store.models_dir, store.signing_key() if registry.versions(store.models_dir) else None)
+def model_sets(store: Store, lang: str | None = None) -> pl.DataFrame:
+    """Every saved model set, with whether this store's key signs it and whether it awaits activation (as
+    recorded, or for people in ``lang``)."""
+    key = store.signing_key() if registry.versions(store.models_dir) else None
+    listing = registry.listing(store.models_dir, key, lang, store.calendar.era)
     if listing.is_empty() or "version" not in listing.columns:
         return listing
     waiting = [awaits_activation(store, v) for v in listing["version"].to_list()]

@@ -1,10 +1,13 @@
 """One number format per quantity, the same in the app, the exports and the command line.
 
 * money: four decimals as printed in the reports (more only where the figure has them), grouped;
-* probabilities: whole percentages, "<1%" and ">99%" at the ends;
+* probabilities: whole percentages, "<1%" and ">99%" at the ends (in Excel, the same by a number format
+  on the exact number: ``CHANCE_EXCEL``);
 * scores: 0.00-1.00;
 * shares of a budget: one decimal percentage;
 * dates: "31 มี.ค. 2569" in Thai (B.E.), "31 Mar 2026" in English (C.E.);
+* moments (an ingest, a sign-in): "2 ธ.ค. 2569 10:16 น." / "2 Dec 2026 10:16" in the server's local time
+  (its ``TZ``), never ISO UTC;
 * anything missing: an empty string, never "None" or "null".
 """
 
@@ -32,12 +35,20 @@ def money(x, decimals: int = 4) -> str:
     return f"{float(x):,.{decimals}f}"
 
 
+# a probability that rounds to 100% (or 0%) as a whole percentage is shown as almost certain (or almost never):
+# a model's chance is never a certainty
+CHANCE_HIGH, CHANCE_LOW = 0.995, 0.005
+ALMOST_CERTAIN, ALMOST_NEVER = ">99%", "<1%"
+# the same in a spreadsheet: the cell keeps the exact number, its number format shows what ``chance`` shows
+CHANCE_EXCEL = f'[>={CHANCE_HIGH}]"{ALMOST_CERTAIN}";[<={CHANCE_LOW}]"{ALMOST_NEVER}";0%'
+
+
 def chance(p) -> str:
     """A probability as a whole percentage: '<1%', '57%', '>99%'."""
     if _missing(p):
         return ""
     p = float(p)
-    return ">99%" if p >= 0.995 else "<1%" if p <= 0.005 else f"{p:.0%}"
+    return ALMOST_CERTAIN if p >= CHANCE_HIGH else ALMOST_NEVER if p <= CHANCE_LOW else f"{p:.0%}"
 
 
 def score(x) -> str:
@@ -61,6 +72,22 @@ def date(d, lang: str = "th", era: str = "BE") -> str:
     if lang == "th":
         return f"{d.day} {TH_MONTHS[d.month - 1]} {d.year + (BE_OFFSET if era == 'BE' else 0)}"
     return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def moment(ts, lang: str = "th", era: str = "BE") -> str:
+    """A moment for people, in the server's local time: '2 ธ.ค. 2569 10:16 น.' or '2 Dec 2026 10:16' (an ISO
+    text or a datetime; one without a zone is taken as UTC, as the store writes them)."""
+    if _missing(ts) or ts == "":
+        return ""
+    if isinstance(ts, str):
+        try:
+            ts = dt.datetime.fromisoformat(ts)
+        except ValueError:
+            return ts  # not a moment (an old record's free text): as it is
+    if not isinstance(ts, dt.datetime):
+        return date(ts, lang, era)
+    local = (ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)).astimezone()
+    return f"{date(local.date(), lang, era)} {local:%H:%M}" + (" น." if lang == "th" else "")
 
 
 def text(x) -> str:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
+import json
+import re
+import socket
 from pathlib import Path
 
 import polars as pl
@@ -11,8 +15,9 @@ from streamlit.testing.v1 import AppTest
 import ui
 from forecast import api, config
 from forecast.access.roles import ADMIN, Actor
+from forecast.data import schema as s
 from forecast.data.store import Store
-from forecast.labels import t
+from forecast.labels import column, t
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -31,7 +36,9 @@ PASSWORD = "correct horse battery"
 def make_user(role: str, name: str | None = None) -> str:
     """A user of the store the app opens (the reference data's users live beside the default store)."""
     name = name or f"{role}-user"
-    Store.open().users.add(name, role, PASSWORD)
+    users = Store.open().users
+    if users.role(name) is None:
+        users.add(name, role, PASSWORD)
     return name
 
 
@@ -43,7 +50,11 @@ def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
 
 
 def open_page(
-    page: str | None = None, lang: str | None = None, query: dict | None = None, role: str | None = None
+    page: str | None = None,
+    lang: str | None = None,
+    query: dict | None = None,
+    role: str | None = None,
+    user: str | None = None,
 ) -> AppTest:
     """The app as a person opens it: the first page, the language, signing in (as ``role``), then ``page``."""
     at = AppTest.from_file(APP, default_timeout=120)
@@ -55,7 +66,7 @@ def open_page(
     if role:
         if not at.text_input:  # the public viewer of the reference data signs in from the sidebar
             at.sidebar.button(key="want_sign_in").click().run()
-        sign_in(at, make_user(role))
+        sign_in(at, make_user(role, user))
     if page:
         at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, at.exception
@@ -245,26 +256,27 @@ def test_pages_label_a_synthetic_model_set(trained, monkeypatch):
     assert len(at.dataframe[0].value) == 3 * 8  # the backtest: 3 origins x 8 candidates
 
 
-PAGES = ("overview", "agencies", "ranking", "project", "data", "models")
+PAGES = ("overview", "agencies", "ranking", "project", "data", "models", "admin")
 
 
 def test_every_page_in_both_languages_is_fully_translated(tmp_path):
-    """Walk every page in Thai and in English; any label or column header without a translation fails."""
+    """Walk every page in Thai and in English; any label, column header or code without a translation fails."""
     from forecast import labels
 
     labels.MISSING.clear()
     for lang in ("th", "en"):
-        at = open_page(lang=lang)
+        at = open_page(lang=lang, role="admin")
         for page in PAGES:
             if page == "agencies":
-                continue  # only in whole-government stores (tested in test_portfolio)
+                continue  # only in whole-government stores (test_thai_mode_shows_no_english_words walks one)
             at.switch_page(f"app_pages/{page}.py").run()
             assert not at.exception, (lang, page, at.exception)
     assert not labels.MISSING, sorted(labels.MISSING)
     assert all(set(v) == {"th", "en"} for v in labels.LABELS.values())
+    assert all(set(v) == {"th", "en"} for v in labels.COLUMNS.values())
 
 
-ENGLISH_OK = {
+ENGLISH_OK = {  # names in the reference data and proper names, kept in English in Thai text
     "MTHB",
     "ETDA",
     "KPI",
@@ -279,7 +291,100 @@ ENGLISH_OK = {
     "Platform",
     "Online",
     "badge",
+    "Brier",
+    "pinball",
+    "Enter",  # the key
+    "Excel",
+    "XLSX",
+    "Parquet",
+    "PARQUET",
+    "English",  # the language picker says each language in its own words
+    "Language",
+    "Guideline",
+    "Toolkits",
+    "user",
+    "Domain",
+    "Framework",
+    "Regulators",
+    "Stakeholders",
+    "Standards",
+    "store",  # the test store's folder name, in the sidebar
 }
+# the codes that reach the app and must never be shown as they are in Thai
+RAW_CODES = {
+    *s.TABLES,
+    *(c for t in s.TABLES.values() for c in t.names),
+    "quarter 1",
+    "quarter 2",
+    "kpi_id 1",
+    "correction",
+    "restatement",
+    "revision",
+    "no history",
+    "synthetic history",
+    "history",
+    "actual",
+    "high",
+    "medium",
+    "low",
+    "reached",
+    "on track",
+    "at risk",
+    "off track",
+    "missed",
+    "no data",
+    "plan",
+    "run_rate",
+    "ytd_plus_plan",
+    "pace",
+    "s_curve",
+    "structural",
+    "fractional_logit",
+    "gbm_quantile",
+    "rules",
+    "naive",
+    "naive_logistic",
+    "kpi_logit",
+    "kpi_distribution",
+    "baseline",
+    "model",
+    "viewer",
+    "planner",
+    "analyst",
+    "admin",
+    "app",
+    "api",
+    "cli",
+    "ok",
+    "refused",
+    "denied",
+    "signed",
+    "embedded",
+    "embedded reference data",
+    "uploaded in the app",
+    "sign in",
+    "sign out",
+    "user add",
+    "create store",
+    "ingest",
+    "train",
+    "activate",
+    "download",
+    "export",
+    "disable",
+    "enable",
+    "reset",
+    "role",
+    "None",
+    "none",
+    "nan",
+    "NaN",
+    "NaT",
+    "null",
+    "True",
+    "False",
+}
+ISO = re.compile(r"\d{4}-\d{2}-\d{2}")  # a date or moment as the store writes it, never as people read it
 
 
 def _visible(at: AppTest) -> list[str]:
@@ -287,19 +392,133 @@ def _visible(at: AppTest) -> list[str]:
     for kind in ("title", "header", "subheader", "caption", "markdown", "info", "warning", "success", "error"):
         out += [str(e.value) for e in getattr(at, kind)]
     out += [f"{m.label} {m.value} {m.delta or ''}" for m in at.metric]
-    out += [" ".join(str(c) for c in d.value.columns if c != "project_id") for d in at.dataframe]
+    out += [" ".join(str(c) for c in d.value.columns if c != s.PROJECT_ID) for d in at.dataframe]
     return out
 
 
-def test_thai_mode_shows_no_english_words():
-    import re
+def _widgets(at: AppTest) -> list[str]:
+    """Every widget's label, help, placeholder and option labels (what a person reads on them)."""
+    out = []
+    for kind in (
+        "selectbox",
+        "multiselect",
+        "radio",
+        "text_input",
+        "number_input",
+        "checkbox",
+        "button",
+        "file_uploader",
+        "download_button",
+    ):
+        for w in at.get(kind):
+            proto = w.proto
+            out += [str(getattr(proto, f, "") or "") for f in ("label", "help", "placeholder")]
+            options = [str(o) for o in getattr(w, "options", []) or []]
+            if getattr(w, "key", None) == ui.PROJECT:  # "name (id)": the id is a name, the name in Thai
+                assert all(re.search(r"[\u0e00-\u0e7f]", o) for o in options), options
+            elif getattr(w, "key", None) != "user_pick":  # user names are names
+                out += options
+    return [x for x in out if x]
 
+
+def _cells(at: AppTest) -> list[str]:
+    out = []
+    for d in at.dataframe:
+        frame = d.value
+        for c in frame.columns:
+            if c == s.PROJECT_ID:  # the ranking's hidden key
+                continue
+            out += [str(c), *(str(v) for v in frame[c].tolist() if not isinstance(v, bool))]
+    return out
+
+
+def _thai_everywhere(at: AppTest, where: str, names: tuple[str, ...] = ()) -> None:
+    """What a page shows in Thai: no English words in its texts, headers and widgets (``names`` aside: a
+    folder, the OS user); no raw codes, no "None", no ISO dates in its tables; Streamlit's own words on its
+    widgets translated in the browser."""
+    names = (*names, getpass.getuser(), socket.gethostname())
+    for text in _visible(at) + _widgets(at):
+        bare = re.sub("|".join(re.escape(n) for n in names), " ", text)
+        words = {w for w in re.findall(r"[A-Za-z]{4,}", bare) if w not in ENGLISH_OK}
+        assert not words, (where, words, text[:200])
+        assert text.strip() not in RAW_CODES, (where, text)
+    for cell in _cells(at):
+        assert cell.strip() not in RAW_CODES, (where, cell)
+        assert not ISO.search(cell), (where, cell)
+    mounted = [json.loads(e.proto.json)["words"] for e in at.sidebar if getattr(e, "key", None) == "relabel"]
+    assert mounted and mounted[0]["Upload"] == "อัปโหลด" and mounted[0]["{size} per file"] == "ไม่เกิน {size} ต่อไฟล์"
+    assert not [m for m in at.multiselect if m.proto.select_all], where  # Streamlit's "Select all" is English
+
+
+def test_thai_mode_shows_no_english_words():
     at = open_page()
     for page in ("overview", "ranking", "project", "data", "models"):
         at.switch_page(f"app_pages/{page}.py").run()
-        for text in _visible(at):
-            words = {w for w in re.findall(r"[A-Za-z]{4,}", text) if w not in ENGLISH_OK}
-            assert not words, (page, text[:200])
+        _thai_everywhere(at, page)
+
+
+def test_every_page_in_thai_shows_no_english_codes_no_none_and_thai_dates(trained, monkeypatch):
+    """Every page of a store with history, a trained model set, restatements and an audit trail, as an
+    administrator (every page and table), in Thai: tables' headers, codes and dates, widgets' labels."""
+    from forecast import labels
+
+    store, ms, history = trained
+    monkeypatch.setenv(config.STORE_ENV, str(store.root))
+    if store.users.role("kt01") is None:
+        store.users.add("kt01", "admin", PASSWORD)
+    labels.MISSING.clear()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    sign_in(at, "kt01")
+    for page in ("overview", "ranking", "project", "data", "models", "admin"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, (page, at.exception)
+        _thai_everywhere(at, page, names=(history[0].parent.name,))  # the model set's source: its folder
+    at.switch_page("app_pages/models.py").run()
+    assert any(m.value.startswith(f"{ms.version} · ข้อมูลจำลอง · ") for m in at.markdown)  # the set's basis in words
+    backtest = at.dataframe[0].value
+    assert "กฎเชิงโครงสร้าง" in set(backtest[column("model", "th")])  # the structural rule, in words
+    at.switch_page("app_pages/admin.py").run()
+    audit = at.dataframe[0].value
+    assert "เข้าสู่ระบบ" in set(audit[column("action", "th")]) and "สำเร็จ" in set(audit[column("outcome", "th")])
+    assert all(" น." in v for v in audit[column("at", "th")])  # a local, readable time
+    assert at.selectbox(key="user_what").label == "การดำเนินการ"
+    at.switch_page("app_pages/data.py").run()
+    vintages = at.dataframe[0].value
+    assert vintages[column("report_dates", "th")][0] == "30 ธ.ค. 2568, 31 มี.ค. 2569"
+    assert not labels.MISSING, sorted(labels.MISSING)
+
+
+def test_the_agencies_page_in_thai(tmp_path):
+    from forecast.model import synthetic
+
+    store = Store.create(config.DEFAULT_STORE_DIR)
+    synthetic.write(synthetic.simulate(projects=27, years=2, seed=4, agencies=3, as_of_quarter=2), tmp_path / "h")
+    store.ingest([tmp_path / "h"])
+    at = open_page("agencies", role="admin", user="kt02")  # a user name without English words
+    simulated = ("SIM-AGENCY",)  # the simulator's agency names
+    _thai_everywhere(at, "agencies", simulated)
+    at.switch_page("app_pages/ranking.py").run()
+    assert at.multiselect(key="rank_agencies").proto.placeholder == "ทั้งหมด"
+    _thai_everywhere(at, "ranking", simulated)
+
+
+def test_a_filter_that_matches_nothing_says_so_in_words():
+    at = open_page("ranking")
+    at.text_input(key="rank_search").input("no such project").run()
+    assert not at.dataframe and any("ไม่มีโครงการที่ตรงกับตัวกรอง" in i.value for i in at.info)
+
+
+def test_choices_follow_a_language_switch():
+    """The report date, the project and the levels are labelled in the chosen language and keep their choice."""
+    at = open_page("ranking")
+    at.sidebar.selectbox(key=ui.AS_OF).set_value("2025-12-30").run()
+    assert "30 ธ.ค. 2568" in at.sidebar.selectbox(key=ui.AS_OF).options
+    at.multiselect(key="rank_levels").set_value(["high"]).run()
+    at.sidebar.radio(key=ui.LANG).set_value("en").run()
+    assert at.sidebar.selectbox(key=ui.AS_OF).value == "2025-12-30"
+    assert "30 Dec 2025" in at.sidebar.selectbox(key=ui.AS_OF).options
+    assert at.multiselect(key="rank_levels").value == ["high"] and "high" in at.multiselect(key="rank_levels").options
 
 
 def test_retraining_runs_in_the_background_and_every_page_refreshes(agency_store, tmp_path):

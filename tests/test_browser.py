@@ -57,6 +57,7 @@ def server(tmp_path_factory):
         )
     )
     store.users.add("somchai", "planner", "correct horse battery")
+    store.users.add("wichai", "analyst", "correct horse battery")
     port = _free_port()
     log = open(root / "streamlit.log", "wb")  # noqa: SIM115 - open for the server's lifetime, closed after
     proc = subprocess.Popen(
@@ -97,9 +98,12 @@ def server(tmp_path_factory):
 PASSWORD = "correct horse battery"
 
 
-def _chrome():
+def _driver():
+    """Headless Chromium in Thai, and a patient wait (Streamlit re-renders as it runs)."""
     from selenium import webdriver
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -116,18 +120,16 @@ def _chrome():
         "--lang=th-TH",
     ):
         options.add_argument(arg)
-    return webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
+    return driver, WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = _chrome()
-    # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
-    wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+    driver, wait = _driver()
 
     def heading(text: str) -> None:
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
@@ -191,6 +193,58 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         driver.quit()
 
 
+def test_streamlit_s_own_words_are_thai_and_a_choice_survives_a_language_switch(server):
+    """The uploader's button and size limit are in Thai (Streamlit has no parameter: ui/relabel.js), and back in
+    English after a switch; the report date chosen in Thai stays chosen in English, across pages."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, wait = _driver()
+
+    def click(selector: str, text: str) -> None:
+        def found_and_clicked(d) -> bool:
+            for e in d.find_elements(By.CSS_SELECTOR, selector):
+                if e.text.strip().endswith(text):  # a link starts with its icon's name
+                    e.click()
+                    return True
+            return False
+
+        wait.until(found_and_clicked)
+
+    def uploader() -> str:
+        return driver.find_element(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzone']").text
+
+    def report_date() -> str:
+        return driver.find_element(
+            By.CSS_SELECTOR, "[data-testid='stSidebar'] [data-testid='stSelectbox'] input"
+        ).get_attribute("value")
+
+    try:
+        driver.get(server)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']"))
+        driver.find_element(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']").send_keys("wichai")
+        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='รหัสผ่าน']")
+        field.send_keys(PASSWORD)
+        field.send_keys(Keys.ENTER)
+        click("[data-testid='stSidebarNav'] a", "ข้อมูล")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzone']"))
+        wait.until(lambda d: "อัปโหลด" in uploader() and "ไม่เกิน 50MB ต่อไฟล์" in uploader())
+        assert "Upload" not in uploader() and "per file" not in uploader()
+
+        driver.find_element(By.CSS_SELECTOR, "[data-testid='stSidebar'] [data-testid='stSelectbox'] button").click()
+        click("[role='option']", "30 ธ.ค. 2568")
+        wait.until(lambda d: "as_of=2025-12-30" in d.current_url and report_date() == "30 ธ.ค. 2568")
+
+        click("[data-testid='stRadio'] label", "English")
+        wait.until(lambda d: report_date() == "30 Dec 2025")  # the choice, labelled in English
+        wait.until(lambda d: "Upload" in uploader() and "50MB per file" in uploader())  # Streamlit's own again
+        click("[data-testid='stSidebarNav'] a", "Risk ranking")
+        wait.until(lambda d: any(h.text.strip() == "Risk ranking" for h in d.find_elements(By.TAG_NAME, "h1")))
+        assert report_date() == "30 Dec 2025" and "as_of=2025-12-30" in driver.current_url  # not lost on a click
+    finally:
+        driver.quit()
+
+
 def _id_cell(driver, table: str) -> str:
     """The text of the first data row of a grid (its accessible table)."""
     from selenium.webdriver.common.by import By
@@ -202,14 +256,11 @@ def _id_cell(driver, table: str) -> str:
 def test_row_clicks_and_reloads_keep_the_language_the_date_the_filters_and_the_sign_in(server):
     """As a person would: sign in, English, an earlier report date; click a ranking row, reload, set a
     what-if, leave and come back, reload; click an agency row. Nothing slips back to Thai or the latest report."""
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    driver = _chrome()
-    wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+    driver, wait = _driver()
 
     def heading(text: str) -> None:
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
@@ -243,13 +294,13 @@ def test_row_clicks_and_reloads_keep_the_language_the_date_the_filters_and_the_s
         field.send_keys(Keys.ENTER)
         heading("Risk ranking")
         url_has("lang=en", "as_of=2025-12-30")
-        wait.until(lambda d: "2025-12-30" in sidebar_text())
+        wait.until(lambda d: "30 Dec 2025" in sidebar_text())  # the date as the sidebar shows it in English
 
         click_first_row("ranking_table")  # a row opens its project, in English, at the same report date
         heading("Project")
         url_has("/project", "lang=en", "as_of=2025-12-30", "project=")
         project = driver.current_url.split("project=")[1].split("&")[0]
-        wait.until(lambda d: "2025-12-30" in sidebar_text() and "Signed in as somchai" in sidebar_text())
+        wait.until(lambda d: "30 Dec 2025" in sidebar_text() and "Signed in as somchai" in sidebar_text())
 
         driver.refresh()  # a reload keeps the sign-in (a cookie, not the URL), the language, the date, the project
         heading("Project")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from forecast.data import schema as s
@@ -288,3 +289,59 @@ def test_every_rule_is_declared_once_in_both_languages_and_used():
     used |= {f"unknown_{kind}" for kind in s.VOCABULARIES}  # made from the vocabulary's name
     assert set(V.RULES) <= used, sorted(set(V.RULES) - used)  # no rule that nothing emits
     assert V.rules_frame().height == len(V.RULES)
+
+
+def _at(checked, row, file="finance.csv"):
+    """The issues on one spreadsheet row of one file (the reference's own warnings on other rows aside)."""
+    return [i for i in checked.issues if i.file == file and i.row == row]
+
+
+@pytest.mark.parametrize(
+    "column, given, th, en",
+    [
+        (s.DISBURSED, "21,6293", "ให้ใช้จุด (.) เป็นจุดทศนิยม เช่น 0.5", "write the decimal point, e.g. 0.5"),
+        (s.PLAN, "38,7641", "ให้ใช้จุด (.) เป็นจุดทศนิยม เช่น 0.5", "write the decimal point, e.g. 0.5"),
+        (s.SPEND, "9.5841%", "ค่าร้อยละไม่ใช่จำนวนเงิน", "a percent is not an amount"),
+        (s.COMMITTED, "12,0452 บาท", "คำบอกสกุลเงินหรือหน่วย", "a currency or unit word"),
+        (s.DISBURSED, "21.62930001", "ทศนิยมเกิน 6 ตำแหน่ง", "more than 6 decimals"),
+        (s.DISBURSED, "21.6x", "ต้องเป็นจำนวนเงินในหน่วยของคลังข้อมูล ทศนิยมไม่เกินหกตำแหน่ง", "must be an amount"),
+    ],
+)
+def test_a_refused_amount_is_one_message_as_specific_in_thai_as_in_english(tmp_path, column, given, th, en):
+    """Q2 of the online-platform project (row 12) has every figure and its printed cumulatives: a refused cell
+    is reported once, with why in both languages - not also "empty, derived", "give disbursed", a plan that
+    does not sum to the budget or a printed cumulative that differs."""
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, **{column: given})})
+    found = _at(checked, 12)
+    assert [(i.rule, i.column, i.value) for i in found] == [("type", column, given)], [str(i) for i in found]
+    i = found[0]
+    assert en in i.message and f"'{given}'" in i.message
+    assert th in i.message_th() and f"'{given}'" in i.message_th()
+    assert i.text("th").startswith("ข้อผิดพลาด: ไฟล์ finance.csv, แถว 12, คอลัมน์")
+    assert not [x for x in checked.issues if x.rule in ("plan_sum", "reported_cumulative", "actuals_incomplete")]
+
+
+def test_a_comma_decimal_in_a_kpi_number_is_refused_once_in_both_languages(tmp_path):
+    """Row 28 is a count with plan increments 200, 500, 1000, 300 for a target of 2000."""
+    checked = _check(tmp_path, {"kpis": lambda r: _set(r, 28, plan_q2="5,00")})
+    found = _at(checked, 28, "kpis.csv")
+    assert [(i.rule, i.column) for i in found] == [("type", "plan_q2")], [str(i) for i in found]
+    assert "a comma used as the decimal separator? write the decimal point" in found[0].message
+    assert "ใช้จุลภาค (,) เป็นจุดทศนิยมหรือไม่ ให้ใช้จุด (.) เป็นจุดทศนิยม" in found[0].message_th()
+
+
+def test_a_derived_cell_says_how_in_thai_too(tmp_path):
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, committed="")})
+    [i] = [x for x in _at(checked, 12) if x.rule == "derived"]
+    assert i.column == s.COMMITTED and "derived as spend − disbursed = -12.0452" in i.message
+    assert "ผลใช้จ่าย − เบิกจ่าย = -12.0452" in i.message_th()
+
+
+def test_the_api_and_the_app_get_the_specific_thai_message(tmp_path):
+    from forecast.data.validate import issues_frame
+
+    checked = _check(tmp_path, {"finance": lambda r: _set(r, 12, disbursed="21,6293")})
+    frame = issues_frame(checked.issues, "th").filter((pl.col("file") == "finance.csv") & (pl.col("row") == 12))
+    assert frame["message"].to_list() == [
+        "ค่าในเซลล์ไม่ตรงกับชนิดข้อมูลของคอลัมน์ (พบ '21,6293'): ใช้จุลภาค (,) เป็นจุดทศนิยมหรือไม่ ให้ใช้จุด (.) เป็นจุดทศนิยม เช่น 0.5"
+    ]

@@ -16,7 +16,7 @@ import polars as pl
 
 from forecast import api, config
 from forecast.access import roles
-from forecast.data.store import IngestResult, Store
+from forecast.data.store import APP_NOTE, IngestResult, Store
 from forecast.data.validate import Checked
 from ui import jobs
 from ui.auth import actor
@@ -26,7 +26,7 @@ def validate(store: Store, paths: list[Path]) -> Checked:
     return api.validate(store, paths, actor=actor(store))
 
 
-def ingest(store: Store, paths: list[Path], note: str = "uploaded in the app") -> IngestResult:
+def ingest(store: Store, paths: list[Path], note: str = APP_NOTE) -> IngestResult:
     return api.ingest(store, paths, note=note, actor=actor(store))
 
 

@@ -9,8 +9,10 @@ store fingerprint, report date and model set: nothing is trained while a page re
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +23,13 @@ import streamlit as st
 
 from forecast import api, formats
 from forecast.access import roles
+from forecast.data import revisions
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
-from forecast.labels import LANGS, column, t
+from forecast.labels import LABELS, LANGS, code, column, t
 from forecast.model import engine, registry
 from forecast.model.features import group_agency
 from ui import auth, jobs
@@ -40,6 +43,7 @@ __all__ = [
     "LEVEL_COLOUR",
     "MONEY_FORMAT",
     "PROJECT",
+    "UPLOAD_MB",
     "WHAT_IF",
     "Context",
     "after_sign_in",
@@ -50,13 +54,17 @@ __all__ = [
     "cumulative_chart",
     "draw",
     "fan",
+    "follows_language",
     "go",
     "level_badge",
     "level_label",
     "md",
     "money_config",
+    "relabel",
     "reset",
+    "revision_codes",
     "show",
+    "streamlit_words",
     "t",
     "table",
     "uploads",
@@ -64,6 +72,7 @@ __all__ = [
 
 LANG, AS_OF, PROJECT = "lang", "as_of", "project"
 WHAT_IF = "what_if"  # the current project's unsaved what-if amount (its widget is ``what_if_<project>``)
+UPLOAD_MB = 50  # the largest upload, as .streamlit/config.toml's server.maxUploadSize (also when it is not read)
 LATEST = "latest"
 MONEY_FORMAT = "%,.4f"  # amounts in tables: thousands separators and the four decimals of the reports
 # The app's one state: kept in the session and in the URL, so that every link, row click, redirect
@@ -223,6 +232,10 @@ class Context:
         """A date in the chosen language: '31 มี.ค. 2569' or '31 Mar 2026'."""
         return formats.date(d, self.lang, self.store.calendar.era)
 
+    def moment(self, ts) -> str:
+        """A moment in the chosen language, in the server's local time: '2 ธ.ค. 2569 10:16 น.'."""
+        return formats.moment(ts, self.lang, self.store.calendar.era)
+
     @property
     def unit(self) -> str:
         return self.store.unit.words(self.lang)
@@ -234,6 +247,20 @@ def _active(st_: Store) -> registry.ModelSet | None:
     except registry.RegistryError as exc:
         st.error(auth.md(str(exc)))
         return None
+
+
+# Widgets whose option labels are in the chosen language (the report date, the project, the levels, roles).
+# The browser keeps a choice by its label: after a switch it would send the old label, which no option has
+# any more, and the choice would fall back to the first option on the next click. Setting the value again
+# on the run that switches makes Streamlit send the new label to the browser.
+_FOLLOWING: set[str] = set()
+_LANG_WAS = "__forecast_lang_was"
+
+
+def follows_language(key: str) -> str:
+    """``key`` of a widget whose labels are in the chosen language, so that a switch keeps its choice."""
+    _FOLLOWING.add(key)
+    return key
 
 
 def _init_from_url(key: str, allowed) -> None:
@@ -317,21 +344,28 @@ def draw() -> Context:
         horizontal=True,
         key=LANG,
     )
+    if st.session_state.get(_LANG_WAS, lang) != lang:  # the language switched: keep every choice (see below)
+        for key in _FOLLOWING & set(st.session_state.keys()):
+            st.session_state[key] = st.session_state[key]
+    st.session_state[_LANG_WAS] = lang
     session = auth.gate(st_, lambda key: t(key, lang), lang)
     _job_status(st_, lang)
     dates = [d.isoformat() for d in st_.report_dates()]
     options = [LATEST, *reversed(dates)]
     _init_from_url(AS_OF, options)
-    # option labels must not depend on the language, or switching it would orphan the selection
-    latest = f"{t('latest', 'th')} / {t('latest', 'en')}"
+    era = st_.calendar.era  # the dates in the chosen language: a switch keeps the choice (follows_language)
     as_of = st.sidebar.selectbox(
-        t("as_of", lang), options, format_func=lambda d: latest if d == LATEST else d, key=AS_OF
+        t("as_of", lang),
+        options,
+        format_func=lambda d: t("latest", lang) if d == LATEST else formats.date(d, lang, era),
+        key=follows_language(AS_OF),
     )
     st.session_state.setdefault(_MIRROR, {}).update({LANG: lang, AS_OF: as_of})
     st.query_params.from_dict(url_state())
     label = t("store_reference", lang) if st_.read_only else st_.root.name if st_.root else ""
     st.sidebar.caption(f"{t('store', lang)}: {auth.md(label)}")
     auth.sidebar(st_, session, lambda key: t(key, lang))
+    relabel(lang)
     ctx = Context(st_, lang, as_of, _active(st_), st_.fingerprint(), session=session)
     st.session_state[_CTX] = ctx
     return ctx
@@ -394,30 +428,100 @@ def basis_note(ctx: Context) -> None:
         st.caption(ctx.tr("no_commitments"))
 
 
-def table(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = ()) -> tuple[pl.DataFrame, dict]:
-    """A frame for people in the chosen language: headers translated, dates written out ('31 มี.ค. 2569'),
-    the values of ``values`` columns translated (kind, status), empty cells blank; with its column config."""
-    out = df.with_columns(
-        *(pl.col(c).map_elements(ctx.date, return_dtype=pl.String) for c, d in df.schema.items() if d == pl.Date),
-        *(
-            pl.col(c).map_elements(lambda v: ctx.tr(v) if v else "", return_dtype=pl.String)
-            for c in values
-            if c in df.columns
-        ),
-        *(pl.col(c).fill_null("") for c, d in df.schema.items() if d == pl.String and c not in values),
-    )
-    # amounts with gaps (a quarter not reported yet) as text, so that a gap is blank rather than "None"
-    gaps = [c for c, d in out.schema.items() if isinstance(d, pl.Decimal) and out[c].null_count()]
-    out = out.with_columns(pl.col(c).map_elements(formats.money, return_dtype=pl.String).fill_null("") for c in gaps)
-    config = {**money_config(out), **{c: st.column_config.TextColumn(alignment="right") for c in gaps}}
-    names = {c: column(c, ctx.lang) for c in out.columns}
-    return out.rename(names), {names[c]: v for c, v in config.items()}
+_MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"  # an ISO moment as the store and the audit trail write them
+_DATES = r"^\d{4}-\d{2}-\d{2}(, \d{4}-\d{2}-\d{2})*$"  # ISO dates (a list of report dates)
 
 
-def show(ctx: Context, df: pl.DataFrame, values: tuple[str, ...] = (), **kw):
-    """``st.dataframe`` of a frame for people (see ``table``)."""
-    shown, config = table(ctx, df, values)
+def _written(col: pl.Series) -> str | None:
+    """Whether a text column holds ISO moments or dates (every non-empty cell): 'moment', 'dates' or None."""
+    given = col.drop_nulls().filter(col.drop_nulls() != "")
+    if given.is_empty():
+        return None
+    if given.str.contains(_MOMENT).all():
+        return "moment"
+    return "dates" if given.str.contains(_DATES).all() else None
+
+
+def table(
+    ctx: Context,
+    df: pl.DataFrame,
+    values: tuple[str, ...] = (),
+    codes: dict[str, Callable] | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[pl.DataFrame, dict]:
+    """A frame for people in the chosen language, with its column config: headers translated; dates and
+    moments written out ('31 มี.ค. 2569', '2 ธ.ค. 2569 10:16 น.'); the codes of ``values`` columns as labels
+    (kind, status) and of ``codes`` columns through their function (a table name, a role, an audit action);
+    empty cells blank, never "None" (a number column with gaps becomes right-aligned text); ``headers`` for a
+    column whose catalogue header means something else here."""
+    render = {**{c: ctx.tr for c in values}, **(codes or {})}
+
+    def through(f: Callable) -> Callable:
+        return lambda v: "" if v is None or v == "" else f(v)
+
+    out = []
+    gaps = []
+    for c, d in df.schema.items():
+        col = pl.col(c)
+        if c in render:
+            out.append(col.map_elements(through(render[c]), return_dtype=pl.String, skip_nulls=False))
+        elif d == pl.Date:
+            out.append(col.map_elements(through(ctx.date), return_dtype=pl.String, skip_nulls=False))
+        elif isinstance(d, pl.Datetime):
+            out.append(col.map_elements(through(ctx.moment), return_dtype=pl.String, skip_nulls=False))
+        elif d == pl.String:
+            written = _written(df[c])
+            if written == "moment":
+                out.append(col.map_elements(through(ctx.moment), return_dtype=pl.String, skip_nulls=False))
+            elif written == "dates":
+                dates = through(lambda v: ", ".join(ctx.date(x) for x in v.split(", ")))
+                out.append(col.map_elements(dates, return_dtype=pl.String, skip_nulls=False))
+            else:
+                out.append(col.fill_null(""))
+        elif isinstance(d, pl.Decimal) and df[c].null_count():  # a quarter not reported yet: blank
+            gaps.append(c)
+            out.append(col.map_elements(formats.money, return_dtype=pl.String).fill_null(""))
+        elif d.is_float() and (df[c].null_count() or df[c].is_nan().any()):
+            gaps.append(c)
+            number = through(lambda v: "" if math.isnan(v) else formats.number(v, 4))
+            out.append(col.map_elements(number, return_dtype=pl.String, skip_nulls=False))
+        elif d.is_integer() and df[c].null_count():  # a year, a rank, a count: as it is
+            gaps.append(c)
+            out.append(col.cast(pl.String).fill_null(""))
+        else:
+            out.append(col)
+    shown = df.select(out) if out else df
+    config = {**money_config(shown), **{c: st.column_config.TextColumn(alignment="right") for c in gaps}}
+    names = {c: (headers or {}).get(c) or column(c, ctx.lang) for c in shown.columns}
+    return shown.rename(names), {names[c]: v for c, v in config.items()}
+
+
+def show(
+    ctx: Context,
+    df: pl.DataFrame,
+    values: tuple[str, ...] = (),
+    codes: dict[str, Callable] | None = None,
+    headers: dict[str, str] | None = None,
+    **kw,
+):
+    """``st.dataframe`` of a frame for people (see ``table``); an empty one is said in words (Streamlit would
+    draw its own English "empty")."""
+    if df.is_empty():
+        return st.caption(ctx.tr("none"))
+    shown, config = table(ctx, df, values, codes, headers)
     return st.dataframe(shown, hide_index=True, width="stretch", column_config=config, **kw)
+
+
+def revision_codes(ctx: Context) -> dict[str, Callable]:
+    """How the codes of a table of changed figures read in the chosen language (``show(..., codes=...)``):
+    the table, the record ('ไตรมาส 1'), the column and the kind of change."""
+    lang = ctx.lang
+    return {
+        revisions.TABLE: lambda v: code("table", v, lang),
+        revisions.KEY_TEXT: lambda v: revisions.key_label(v, lang),
+        revisions.COLUMN: lambda v: column(v, lang),
+        revisions.KIND: ctx.tr,
+    }
 
 
 def money_config(df: pl.DataFrame) -> dict:
@@ -440,6 +544,26 @@ def coloured_levels(table: pl.DataFrame, column: str, levels: list[str], lang: s
     return table.to_pandas().style.map(
         lambda v: f"background-color: {by_label[v]}" if v in by_label else "", subset=[column]
     )
+
+
+# Streamlit's own words on its widgets (the uploader's "Upload" and "50MB per file", the "Press Enter" hints, a
+# list's "No results"), which it has no parameter for, put in the chosen language in the browser by a small
+# component of ours: ui/relabel.js, trusted code given only the catalogue's words (see its header)
+_RELABEL = st.components.v2.component("forecast_relabel", js=(Path(__file__).with_name("relabel.js")).read_text())
+STREAMLIT_WORDS = "st:"
+
+
+def streamlit_words(lang: str) -> dict[str, str]:
+    """The phrases on Streamlit's widgets in every other language (Streamlit's own English among them) and the
+    catalogue's words for them in ``lang``: a switch of language puts every one in the new language."""
+    own = [v for k, v in LABELS.items() if k.startswith(STREAMLIT_WORDS)]
+    return {v[other]: v[lang] for v in own for other in LANGS if other != lang and v[other] != v[lang]}
+
+
+def relabel(lang: str) -> None:
+    """Mount the relabelling component (in the sidebar, where it takes no room)."""
+    with st.sidebar:
+        _RELABEL(data={"words": streamlit_words(lang)}, key="relabel")
 
 
 @contextmanager

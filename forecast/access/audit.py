@@ -23,6 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
+from forecast import labels
 from forecast.durable import locked, write_durably
 from forecast.errors import StoreError
 
@@ -31,6 +32,8 @@ GENESIS = "0" * 64
 OK, REFUSED, DENIED = "ok", "refused", "denied"
 COLUMNS = ["seq", "at", "user", "role", "via", "where", "action", "target", "outcome", "details"]
 SEQ, AT, USER, ROLE, VIA, WHERE, ACTION, TARGET, OUTCOME, DETAILS = COLUMNS
+SESSION, ON = "app session ", " on "  # how ``where`` writes an app session (and its host)
+VINTAGE_TARGET, NO_CHANGE = "vintage {n}", "no change"  # the target of an ingest: the vintage it made, or none
 
 
 def _digest(entry: dict) -> str:
@@ -43,8 +46,27 @@ def _digest(entry: dict) -> str:
 def where(by: dict) -> str:
     """From where an action came: ``os_user@host`` (command line, API) or the app session."""
     if by.get("session"):
-        return f"app session {by['session']}" + (f" on {by['host']}" if by.get("host") else "")
+        return f"{SESSION}{by['session']}" + (f"{ON}{by['host']}" if by.get("host") else "")
     return f"{by.get('os_user', '?')}@{by.get('host', '?')}"
+
+
+def target_text(target: str, lang: str) -> str:
+    """An entry's target for people in ``lang``: 'vintage 4' -> 'ชุดข้อมูลที่ 4' (a user, a version, a path: as it is)."""
+    head = VINTAGE_TARGET.partition("{")[0]
+    if target and target.startswith(head) and target[len(head) :].isdigit():
+        return labels.t("target_vintage", lang).format(n=target[len(head) :])
+    return labels.code("target", target, lang) if target == NO_CHANGE else target or ""
+
+
+def where_text(where: str, lang: str) -> str:
+    """``where`` for people in ``lang``: 'app session 3f2a on vm' -> 'เซสชันแอป 3f2a บนเครื่อง vm' (``user@host``
+    and addresses are names: as they are)."""
+    if not where or not where.startswith(SESSION):
+        return where or ""
+    session, on, host = where[len(SESSION) :].partition(ON)
+    if on:
+        return labels.t("where_session_host", lang).format(session=session, host=host)
+    return labels.t("where_session", lang).format(session=session)
 
 
 class AuditLog:

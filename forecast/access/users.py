@@ -32,6 +32,9 @@ MAX_FAILURES, LOCKOUT = 5, dt.timedelta(minutes=15)
 NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 
 
+USER, ROLE = "user", "role"  # the columns of ``Users.listing`` that name a user and their role
+
+
 class AccessError(ForecastError):
     """A user cannot be added, found or signed in.
 
@@ -113,8 +116,8 @@ class Users:
     def listing(self) -> pl.DataFrame:
         rows = [
             {
-                "user": n,
-                "role": u["role"],
+                USER: n,
+                ROLE: u["role"],
                 "disabled": u.get("disabled", False),
                 "must_change_password": u.get("must_change", False),
                 "created_at": u.get("created_at", ""),
@@ -126,8 +129,8 @@ class Users:
         return pl.DataFrame(
             rows,
             schema={
-                "user": pl.String,
-                "role": pl.String,
+                USER: pl.String,
+                ROLE: pl.String,
                 "disabled": pl.Boolean,
                 "must_change_password": pl.Boolean,
                 "created_at": pl.String,

@@ -14,6 +14,7 @@ import re
 
 import polars as pl
 
+from forecast import labels
 from forecast.data import schema as s
 from forecast.data.calendar import BE_OFFSET, MONTH_NAMES
 from forecast.data.calendar import READ_EN_MONTHS as _EN_MONTHS
@@ -136,24 +137,40 @@ def shift_decimal(raw: pl.Expr, places: int) -> pl.Expr:
     return pl.when(t.is_null()).then(raw.cast(pl.String)).otherwise(out)
 
 
-def money_problem(raw: pl.Expr) -> pl.Expr:
+def say(key: str, lang: str, **parts: pl.Expr | object) -> pl.Expr:
+    """The catalogue's words for ``key`` in ``lang`` as an expression, its ``{name}`` fields filled by ``parts``
+    (an expression gives each row its own, a constant is written in)."""
+    text = labels.t(key, lang)
+    exprs: dict[str, pl.Expr] = {}
+    for name, part in parts.items():
+        if isinstance(part, pl.Expr):
+            exprs[name] = part
+        else:
+            text = text.replace(f"{{{name}}}", str(part))
+    pieces = re.split(r"\{(\w+)\}", text)
+    if len(pieces) == 1:
+        return pl.lit(text)
+    return pl.format("{}".join(pieces[::2]), *(exprs[n] for n in pieces[1::2]))
+
+
+def money_problem(raw: pl.Expr, lang: str = "en") -> pl.Expr:
     """Why a money cell did not parse, in words (null when the reason is only 'not a number')."""
     t = _digits(normalize_text(raw)).str.to_lowercase()
     bare = t.str.replace_all(r"\s", "")
     numeric = bare.str.contains(r"^\(?[-+−]?[\d,]*\.?\d*\)?$")
     return (
         pl.when(t.str.contains("%") | t.str.contains("ร้อยละ"))
-        .then(pl.lit("a percent is not an amount; give the amount itself"))
+        .then(say("why_percent", lang))
         .when(pl.any_horizontal(t.str.contains(w, literal=True) for w in CURRENCY_WORDS))
-        .then(pl.lit("a currency or unit word makes the amount ambiguous; give the bare number in the store's unit"))
+        .then(say("why_currency_word", lang))
         .when(
             numeric & (bare.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | bare.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
         )
-        .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
+        .then(say("why_comma_decimal", lang))
         .when(numeric & bare.str.contains(r"\d,\d") & ~bare.str.contains(_GROUPED_RE))
-        .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5"))
+        .then(say("why_grouping", lang))
         .when(numeric & bare.str.contains(r"\.\d{7,}\)?$"))
-        .then(pl.lit(f"more than {s.MONEY_DECIMALS} decimals; amounts are kept exactly, never rounded"))
+        .then(say("why_decimals", lang, n=s.MONEY_DECIMALS))
         .otherwise(None)
     )
 
@@ -238,38 +255,28 @@ def date(raw: pl.Expr) -> pl.Expr:
     )
 
 
-def date_problem(raw: pl.Expr) -> pl.Expr:
+def date_problem(raw: pl.Expr, lang: str = "en") -> pl.Expr:
     """Why a date did not parse, in words (null when the reason is only 'not a date')."""
     t = _digits(normalize_text(raw)).str.to_lowercase()
     two = t.str.extract_groups(r"^(?<d>\d{1,2})[/.](?<m>\d{1,2})[/.](?<y>\d{2})$")
     y, m, d = (two.struct.field(k) for k in ("y", "m", "d"))
-    return pl.when(y.is_not_null()).then(
-        pl.format(
-            "a two-digit year is ambiguous: {}/{}/25{} (B.E.) or {}/{}/20{} (C.E.)? Write the year in full",
-            d,
-            m,
-            y,
-            d,
-            m,
-            y,
-        )
-    )
+    return pl.when(y.is_not_null()).then(say("why_two_digit_year", lang, d=d, m=m, y=y))
 
 
-def integer_problem(raw: pl.Expr) -> pl.Expr:
+def integer_problem(raw: pl.Expr, lang: str = "en") -> pl.Expr:
     t = _digits(normalize_text(raw))
     return pl.when(t.str.contains(r"\d,\d") & ~t.str.replace_all(r"\s", "").str.contains(_GROUPED_RE)).then(
-        pl.lit("thousands separators must group three digits")
+        say("why_grouping_int", lang)
     )
 
 
-def number_problem(raw: pl.Expr) -> pl.Expr:
+def number_problem(raw: pl.Expr, lang: str = "en") -> pl.Expr:
     t = _digits(normalize_text(raw)).str.replace_all(_DECORATION_RE, "").str.replace_all(r"\s", "")
     return (
         pl.when(t.str.contains(r"^\(?[-+−]?\d+,\d{1,2}\)?$") | t.str.contains(r"^\(?[-+−]?\d+,\d{4,}\)?$"))
-        .then(pl.lit("a comma used as the decimal separator? write the decimal point, e.g. 0.5"))
+        .then(say("why_comma_decimal", lang))
         .when(t.str.contains(r"\d,\d") & ~t.str.contains(_GROUPED_RE))
-        .then(pl.lit("thousands separators must group three digits, e.g. 1,234,567.5"))
+        .then(say("why_grouping", lang))
     )
 
 
@@ -334,18 +341,19 @@ PROBLEMS = {
     "number": number_problem,
 }
 
-EXPECTED = {
-    "int": "a whole number, e.g. 2569",
-    "quarter": "a quarter number 1-4",
-    "money": "an amount in the store's unit with at most six decimals, e.g. 12.3456, 1,234.5 or (0.7137)",
-    "number": "a number, e.g. 1,463 or 96.60",
-    "text": "text",
-    "id": "1-128 characters without control characters or leading/trailing spaces, e.g. etda-digital-id",
-    "name": "text of at most 300 characters without control or bidirectional-override characters",
-    "date": "a date such as 2026-03-31, 31/03/2569 or 31 มี.ค. 2569",
-    "bool": "true or false (สะสม / รายไตรมาส)",
+# What a column of each kind takes, in a language (for the message of a cell that did not parse).
+VOCABULARY_EXPECTED = {
     "unit": "one of " + ", ".join(u.code for u in s.UNITS),
     "comparator": "one of >= (ไม่น้อยกว่า), > (มากกว่า), <= (ไม่เกิน) or < (น้อยกว่า)",
     "measure": "one of cumulative (สะสม), level (ระดับ) or milestone (ผลผลิต)",
     "source": "one of budget_bureau, opdc, other",
 }
+KINDS = ("int", "quarter", "money", "number", "text", "id", "name", "date", "bool")
+
+
+def expected(kind: str, lang: str = "en") -> str:
+    """What a column of ``kind`` takes: 'a whole number, e.g. 2569' (in Thai: 'ต้องเป็นจำนวนเต็ม เช่น 2569')."""
+    return labels.t(f"expected_{kind}", lang) if kind in KINDS else VOCABULARY_EXPECTED.get(kind, kind)
+
+
+EXPECTED = {kind: expected(kind) for kind in (*KINDS, *VOCABULARY_EXPECTED)}

@@ -16,10 +16,12 @@ Each change has a ``kind``:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import polars as pl
 
+from forecast import labels
 from forecast.data import schema as s
 
 CORRECTION, RESTATEMENT, REVISION = "correction", "restatement", "revision"
@@ -43,6 +45,19 @@ SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
     CHANGE: pl.Float64,
     KIND: pl.String,
 }
+
+
+KEY_PARTS = (s.QUARTER, s.KPI_ID)  # the key columns a change's ``key`` text names ("quarter 1, kpi_id 2")
+
+
+def key_label(key: str, lang: str) -> str:
+    """A change's ``key`` text for people: 'quarter 1, kpi_id 2' -> 'ไตรมาส 1, ตัวชี้วัด 2'."""
+    if not key:
+        return ""
+    parts = re.split(rf"(?:^|, )({'|'.join(map(re.escape, KEY_PARTS))}) ", key)
+    if parts[0]:  # not a key this module wrote: as it is
+        return key
+    return ", ".join(f"{labels.column(k, lang)} {v}" for k, v in zip(parts[1::2], parts[2::2], strict=True))
 
 
 def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> pl.DataFrame:
@@ -84,7 +99,7 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
         kind = (
             pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of")))
             .then(pl.lit(CORRECTION))
-            .when(pl.col("column").is_in(list(PLANNED)))
+            .when(pl.col(COLUMN).is_in(list(PLANNED)))
             .then(pl.lit(REVISION))
             .otherwise(pl.lit(RESTATEMENT))
         )
@@ -95,14 +110,14 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
                 with_old = rows.with_columns(
                     pl.col(c).shift(1).alias(f"_old_{c}"),
                     pl.col(s.AS_OF).shift(1).alias("old_as_of"),
-                    pl.col(s.VINTAGE).shift(1).alias("old_vintage"),
+                    pl.col(s.VINTAGE).shift(1).alias(OLD_VINTAGE),
                 )
                 kept = pl.col("_same") & pl.col(c).ne_missing(old)
             else:  # an actual or an as-printed figure: a blank is "not reported again", never a change
                 with_old = rows.with_columns(
                     last_given(c, pl.col(c)).alias(f"_old_{c}"),
                     pl.coalesce(last_given(c, pl.col(s.AS_OF)), pl.col(s.AS_OF).shift(1)).alias("old_as_of"),
-                    pl.coalesce(last_given(c, pl.col(s.VINTAGE)), pl.col(s.VINTAGE).shift(1)).alias("old_vintage"),
+                    pl.coalesce(last_given(c, pl.col(s.VINTAGE)), pl.col(s.VINTAGE).shift(1)).alias(OLD_VINTAGE),
                 )
                 kept = pl.col("_same") & pl.col(c).is_not_null() & pl.col(c).ne_missing(old)
                 if c not in PLANNED:  # an actual given for the first time is news, not a change
@@ -114,17 +129,17 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
             found_all.append(
                 found.select(
                     *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
-                    pl.lit(name).alias("table"),
+                    pl.lit(name).alias(TABLE),
                     pl.col(s.FISCAL_YEAR).cast(pl.Int32),
                     s.PROJECT_ID,
                     KEY_TEXT,
-                    pl.lit(c).alias("column"),
+                    pl.lit(c).alias(COLUMN),
                     _text(old, kind_c).alias("old_value"),
                     "old_as_of",
-                    "old_vintage",
+                    OLD_VINTAGE,
                     _text(pl.col(c), kind_c).alias("new_value"),
                     pl.col(s.AS_OF).alias("new_as_of"),
-                    pl.col(s.VINTAGE).alias("new_vintage"),
+                    pl.col(s.VINTAGE).alias(NEW_VINTAGE),
                 ).with_columns(
                     (
                         pl.col("new_value").cast(pl.Float64, strict=False)
@@ -132,13 +147,13 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
                     )
                     .round(6)
                     .alias("change"),
-                    kind.alias("kind"),
+                    kind.alias(KIND),
                 )
             )
         if found_all:
             frames.append(
                 pl.concat(found_all)
-                .sort([*t.key, "column", "new_as_of", "new_vintage"], nulls_last=False)
+                .sort([*t.key, COLUMN, "new_as_of", NEW_VINTAGE], nulls_last=False)
                 .select(list(SCHEMA))
             )
     if not frames:
@@ -161,4 +176,4 @@ def money_text(col: pl.Expr) -> pl.Expr:
 
 def counts(changes_: pl.DataFrame) -> dict[str, int]:
     """How many changes of each kind."""
-    return {k: changes_.filter(pl.col("kind") == k).height for k in (CORRECTION, RESTATEMENT, REVISION)}
+    return {k: changes_.filter(pl.col(KIND) == k).height for k in (CORRECTION, RESTATEMENT, REVISION)}

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast import config
+from forecast import config, formats, labels
 from forecast.access import signing
-from forecast.access.audit import OK, REFUSED, AuditLog
+from forecast.access.audit import NO_CHANGE, OK, REFUSED, VINTAGE_TARGET, AuditLog
 from forecast.access.roles import author
 from forecast.access.users import Users
 from forecast.data import revisions as R
@@ -59,6 +59,20 @@ REFERENCE_NOTE = "embedded reference data"
 # the columns of the list of vintages (besides store_vintage and note)
 INGESTED_AT, AUTHOR, REPORT_DATES = "ingested_at", "author", "report_dates"
 FILES, ROWS, WARNINGS = "files", "rows", "warnings"
+EMBEDDED = "embedded"  # when the reference data was "ingested": it comes with the program
+APP_NOTE = "uploaded in the app"  # the note of an upload in the app (ui/actions.py)
+TARGETS_NOTE = "targets for fiscal year {y}"  # the note of ``forecast targets set`` (api.set_targets)
+
+
+def note_text(note: str, lang: str) -> str:
+    """A vintage's note for people: the store's own notes in ``lang``, a person's note as written."""
+    if note in (REFERENCE_NOTE, APP_NOTE):
+        return labels.code("note", note, lang)
+    head, _, year = note.rpartition(" ")
+    if head == TARGETS_NOTE.rpartition(" ")[0] and year.isdigit():
+        return labels.t("targets_note", lang).format(y=year)
+    return note
+
 
 __all__ = ["IngestResult", "Store", "StoreError", "author", "parse_as_of", "sha256_file"]
 
@@ -100,7 +114,7 @@ def _reference(stamp: tuple) -> tuple[dict[str, pl.DataFrame], dict]:
             )
     manifest = {
         "vintage": 1,
-        "ingested_at": "embedded",
+        "ingested_at": EMBEDDED,
         "note": REFERENCE_NOTE,
         "author": {},
         "report_dates": [d.isoformat() for d in report_dates(tables)],
@@ -368,18 +382,37 @@ class Store:
             out = latest(known_at(v, None if as_of in (None, "latest") else parse_as_of(as_of), self.calendar), table)
         return out.select(*t.names, s.VINTAGE)
 
-    def vintages(self) -> pl.DataFrame:
-        """One row per store vintage: when, by whom, the report dates and files it holds."""
+    def vintages(self, lang: str | None = None) -> pl.DataFrame:
+        """One row per store vintage: when, by whom, the report dates and files it holds; as recorded, or for
+        people in ``lang`` (moments and dates written out, the channel, tables and the store's own notes
+        in words)."""
+        era = self.calendar.era
+
+        def author_of(a: dict) -> str:
+            who = f"{a.get('user', '?')}@{a.get('host', '?')}"
+            if lang is None:
+                return f"{who} ({a.get('via', '?')})"
+            return labels.t("author_via", lang).format(who=who, via=labels.code("via", a.get("via"), lang))
+
         rows = [
             {
                 s.VINTAGE: m.get("vintage"),
-                INGESTED_AT: m.get("ingested_at"),
-                AUTHOR: "{user}@{host} ({via})".format(**m["author"]) if m.get("author") else "",
-                REPORT_DATES: ", ".join(m.get("report_dates", [])),
+                INGESTED_AT: m.get("ingested_at")
+                if lang is None
+                else labels.code("ingested", EMBEDDED, lang)
+                if m.get("ingested_at") == EMBEDDED
+                else formats.moment(m.get("ingested_at"), lang, era),
+                AUTHOR: author_of(m["author"]) if m.get("author") else "",
+                REPORT_DATES: ", ".join(
+                    d if lang is None else formats.date(d, lang, era) for d in m.get("report_dates", [])
+                ),
                 FILES: ", ".join(f["name"] for f in m.get("inputs", [])),
-                ROWS: ", ".join(f"{k} {v['rows']}" for k, v in (m.get("stored") or {}).items()),
+                ROWS: ", ".join(
+                    f"{k if lang is None else labels.code('table', k, lang)} {v['rows']}"
+                    for k, v in (m.get("stored") or {}).items()
+                ),
                 WARNINGS: len(m.get("warnings", [])),
-                s.NOTE: m.get("note", ""),
+                s.NOTE: m.get("note", "") if lang is None else note_text(m.get("note", ""), lang),
             }
             for m in self.manifests()
         ]
@@ -486,7 +519,7 @@ class Store:
                     new[name], before[name] = fresh, have
             result = IngestResult(None, {k: v.height for k, v in new.items()}, checked.issues, str(self.root))
             if not new:
-                self.audit.record("ingest", by, OK, target="no change", details={"files": files})
+                self.audit.record("ingest", by, OK, target=NO_CHANGE, details={"files": files})
                 return result
             dates = report_dates(checked.tables)
             manifest = {
@@ -505,7 +538,11 @@ class Store:
                 )
                 self.disk.write_cache(name, dedupe(merged, name), state)
             self.audit.record(
-                "ingest", by, OK, target=f"vintage {n}", details={"files": files, "rows": result.rows, "note": note}
+                "ingest",
+                by,
+                OK,
+                target=VINTAGE_TARGET.format(n=n),
+                details={"files": files, "rows": result.rows, "note": note},
             )
         result.vintage = n
         return result

@@ -154,6 +154,7 @@ class Issue:
     row: int | None = None
     column: str | None = None
     value: str | None = None
+    detail_th: str | None = None  # what the English message says beyond the rule (why a cell was refused), in Thai
 
     def location(self) -> str:
         parts = [self.file or "input"]
@@ -186,8 +187,8 @@ class Issue:
         return f"{level}: {self.location_th()}: {self.message_th()}"
 
     def message_th(self) -> str:
-        rule = RULES_TH.get(self.rule, self.rule)
-        return rule.format(value=self.value if self.value is not None else "ว่าง")
+        rule = RULES_TH.get(self.rule, self.rule).format(value=self.value if self.value is not None else "ว่าง")
+        return f"{rule}: {self.detail_th}" if self.detail_th else rule
 
     def as_dict(self) -> dict:
         return {
@@ -287,8 +288,10 @@ def _flag(
     message: pl.Expr,
     severity: str = ERROR,
     value: pl.Expr | None = None,
+    detail_th: pl.Expr | None = None,
 ) -> list[Issue]:
-    """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression."""
+    """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression (and, with
+    ``detail_th``, the Thai words for what the message says beyond the rule)."""
     hit = df.with_columns(mask.fill_null(False).alias("__hit")).filter(pl.col("__hit"))
     if hit.is_empty():
         return []
@@ -299,10 +302,15 @@ def _flag(
             else (_money_text(pl.col(column)) if isinstance(df.schema.get(column), pl.Decimal) else pl.col(column))
         )
     shown = hit.head(MAX_PER_RULE).select(
-        pl.col(FILE), pl.col(SHEET), pl.col(ROW), message.alias("__m"), value.cast(pl.String).alias("__v")
+        pl.col(FILE),
+        pl.col(SHEET),
+        pl.col(ROW),
+        message.alias("__m"),
+        value.cast(pl.String).alias("__v"),
+        (pl.lit(None, pl.String) if detail_th is None else detail_th).alias("__th"),
     )
     out = [
-        Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"])
+        Issue(severity, rule, r["__m"], r[FILE], r[SHEET], r[ROW], column, r["__v"], r["__th"])
         for r in shown.iter_rows(named=True)
     ]
     if hit.height > MAX_PER_RULE:
@@ -336,6 +344,13 @@ def _m(name: str) -> pl.Expr:
 
 # --- per-table parsing ------------------------------------------------------------
 KEY_OK = "__key_ok"  # the row's key parsed: only such rows take part in cross-row rules (no cascades)
+REFUSED = "__refused"  # the columns whose cell was refused (reported once, with why): rules reading them skip the row
+
+
+def _refused(*columns: str) -> pl.Expr:
+    """Whether the row's cell of any of ``columns`` was refused: a rule reading it would only repeat that
+    message in other words (an empty cell "derived", a sum that "does not add up")."""
+    return pl.any_horizontal(pl.col(REFUSED).list.contains(pl.lit(c)) for c in columns)
 
 
 def _unit_columns(
@@ -469,10 +484,12 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
         rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
         empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
         expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
-        why = parse.PROBLEMS[c.kind](raw_col) if c.kind in parse.PROBLEMS else None
-        if why is not None:
+        expected_th = pl.lit(parse.expected(c.kind, "th")) if rule == "type" else None  # vocabularies: the rule says
+        if c.kind in parse.PROBLEMS:
+            why, why_th = (parse.PROBLEMS[c.kind](raw_col, lang) for lang in ("en", "th"))
             expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
-        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col)
+            expected_th = pl.when(why_th.is_not_null()).then(why_th).otherwise(expected_th)
+        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col, detail_th=expected_th)
         if c.required:
             issues += _flag(
                 empty,
@@ -510,10 +527,16 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
             th,
             pl.lit(f"a name is required: give {th} or {en}."),
         )
+    refused = [
+        pl.when(pl.col(c.name).is_null() & ~parse.is_none(pl.col(f"__raw_{c.name}"))).then(pl.lit(c.name)) for c in cols
+    ]
+    typed = typed.with_columns(
+        (pl.concat_list(refused).list.drop_nulls() if refused else pl.lit([], pl.List(pl.String))).alias(REFUSED)
+    )
     typed = typed.with_columns(
         *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None),
         pl.all_horizontal([pl.col(k).is_not_null() for k in table.key]).alias(KEY_OK),
-    ).select(*table.names, FILE, SHEET, ROW, KEY_OK)
+    ).select(*table.names, FILE, SHEET, ROW, KEY_OK, REFUSED)
     return typed, issues
 
 
@@ -700,7 +723,7 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     )
     issues += _flag(
         df,
-        d.is_null() & (c.is_not_null() ^ sp.is_not_null()),
+        d.is_null() & (c.is_not_null() ^ sp.is_not_null()) & ~_refused(*s.ACTUALS),
         "actuals_incomplete",
         None,
         pl.lit(
@@ -728,13 +751,17 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         return issues
     k = [s.FISCAL_YEAR, s.PROJECT_ID]
     cols = [*k, s.QUARTER, s.AS_OF, s.PLAN, *s.ACTUALS, *s.CUM_REPORTED.values()]
-    mine = up.select(*cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"))
+    read = list(dict.fromkeys([s.PLAN, s.DISBURSED, *s.CUM_REPORTED, *s.CUM_REPORTED.values()]))  # refused: not summed
+    mine = up.select(
+        *cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"), *(_refused(c).alias(f"__bad_{c}") for c in read)
+    )
     store_rows = known.join(up.select(k).unique(), on=k, how="semi").select(
         *cols,
         pl.lit(None, pl.String).alias(FILE),
         pl.lit(None, pl.String).alias(SHEET),
         pl.lit(None, pl.Int64).alias(ROW),
         pl.lit(False).alias("__mine"),
+        *(pl.lit(False).alias(f"__bad_{c}") for c in read),
     )
     merged = pl.concat([store_rows, mine], how="vertical_relaxed").unique(
         [*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True
@@ -778,6 +805,7 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         ),
         *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
         pl.col("__mine").any().over(group).alias("__group_mine"),
+        *(pl.col(f"__bad_{c}").any().over(group).alias(f"__bad_{c}") for c in read),
     )
     # a group-level problem is shown once, on the upload's last row of the group
     last_mine = pl.col(ROW) == pl.col(ROW).filter(pl.col("__mine")).last().over(group, order_by=s.QUARTER)
@@ -788,6 +816,7 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         mine_row
         & last_mine
         & has_budget
+        & ~pl.col(f"__bad_{s.PLAN}")
         & (pl.col("__nq") == 4)
         & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
         "plan_sum",
@@ -806,6 +835,7 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         g,
         mine_row
         & has_budget
+        & ~pl.col(f"__bad_{s.PLAN}")
         & (pl.col("__nq") < 4)
         & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
         "plan_over_budget",
@@ -820,7 +850,7 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     )
     issues += _flag(
         g,
-        mine_row & (pl.col("__disb_cum").cast(pl.Float64) < -tol),
+        mine_row & ~pl.col(f"__bad_{s.DISBURSED}") & (pl.col("__disb_cum").cast(pl.Float64) < -tol),
         "cumulative_negative",
         s.DISBURSED,
         pl.format(
@@ -832,7 +862,10 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     )
     issues += _flag(
         g,
-        mine_row & has_budget & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+        mine_row
+        & has_budget
+        & ~pl.col(f"__bad_{s.DISBURSED}")
+        & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
         "cumulative_over_budget",
         s.DISBURSED,
         pl.format(
@@ -849,6 +882,8 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             g,
             mine_row
             & pl.col("__contiguous")
+            & ~pl.col(f"__bad_{flow}")
+            & ~pl.col(f"__bad_{printed}")
             & pl.col(printed).is_not_null()
             & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
             "reported_cumulative",
@@ -866,22 +901,23 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
 
 
 def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
-    """Derive the one missing of disbursed, committed, spend from the other two (with a warning)."""
+    """Derive the one missing of disbursed, committed, spend from the other two (with a warning); a cell
+    that was given but refused is not "missing": nothing is derived in its row."""
     d, c, sp = (pl.col(x) for x in s.ACTUALS)
+    given = ~_refused(*s.ACTUALS)
     derive = {
-        s.DISBURSED: (d.is_null() & c.is_not_null() & sp.is_not_null(), sp - c, "spend − committed"),
-        s.COMMITTED: (c.is_null() & d.is_not_null() & sp.is_not_null(), sp - d, "spend − disbursed"),
-        s.SPEND: (sp.is_null() & d.is_not_null() & c.is_not_null(), d + c, "disbursed + committed"),
+        s.DISBURSED: (given & d.is_null() & c.is_not_null() & sp.is_not_null(), sp - c),
+        s.COMMITTED: (given & c.is_null() & d.is_not_null() & sp.is_not_null(), sp - d),
+        s.SPEND: (given & sp.is_null() & d.is_not_null() & c.is_not_null(), d + c),
     }
     issues: list[Issue] = []
-    for col, (mask, expr, how) in derive.items():
-        issues += _flag(
-            df, mask, "derived", col, pl.format(f"empty; derived as {how} = {{}}.", _money_text(expr)), WARNING
-        )
+    for col, (mask, expr) in derive.items():
+        how = {lang: parse.say(f"derived_{col}", lang, value=_money_text(expr)) for lang in ("en", "th")}
+        issues += _flag(df, mask, "derived", col, pl.format("empty; {}.", how["en"]), WARNING, detail_th=how["th"])
     df = df.with_columns(
         *(
             pl.when(mask).then(expr.cast(s.MONEY)).otherwise(pl.col(col)).alias(col)
-            for col, (mask, expr, _) in derive.items()
+            for col, (mask, expr) in derive.items()
         )
     )
     return df, issues
@@ -974,6 +1010,7 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
         df,
         ~pl.col(s.PLAN_IS_CUMULATIVE)
         & any_plan
+        & ~_refused(*s.PLAN_Q, s.TARGET)
         & ((total - pl.col(s.TARGET)).abs() > 1e-9 * pl.col(s.TARGET).abs().clip(1)),
         "kpi_plan_sum",
         s.TARGET,
@@ -988,7 +1025,10 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
     levels = pl.concat_list(plans).list.drop_nulls()
     issues += _flag(
         df,
-        pl.col(s.PLAN_IS_CUMULATIVE) & (pl.col(s.MEASURE) == s.CUMULATIVE) & (levels.list.diff().list.min() < 0),
+        pl.col(s.PLAN_IS_CUMULATIVE)
+        & (pl.col(s.MEASURE) == s.CUMULATIVE)
+        & ~_refused(*s.PLAN_Q)
+        & (levels.list.diff().list.min() < 0),
         "kpi_plan_decreasing",
         s.PLAN_Q[0],
         pl.lit("cumulative plan levels decrease from one quarter to the next."),
@@ -1139,4 +1179,4 @@ def check(
             i.column or "",
         )
     )
-    return Checked({name: df.drop(KEY_OK) for name, df in tables.items()}, issues)
+    return Checked({name: df.drop(KEY_OK, REFUSED) for name, df in tables.items()}, issues)

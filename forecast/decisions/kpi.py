@@ -21,6 +21,7 @@ import polars as pl
 from forecast.data import measure as ms
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
+from forecast.labels import code
 from forecast.model import kpi as KM
 from forecast.model import kpi_features as KF
 
@@ -148,7 +149,8 @@ def _texts(r: dict, pr_p: float, fitted: bool, basis_label: str) -> tuple[str, s
     inferred_en = f" (measure {m}, inferred)" if r[MEASURE_INFERRED] else ""
     inferred_th = f" (ลักษณะค่า{_MEASURE_TH.get(m, m)} อนุมาน)" if r[MEASURE_INFERRED] else ""
     if fitted:
-        how_en, how_th = f"fitted KPI model ({basis_label})", f"แบบจำลองตัวชี้วัดที่เรียนรู้จากข้อมูลย้อนหลัง ({basis_label})"
+        how_en = f"fitted KPI model ({basis_label})"
+        how_th = f"แบบจำลองตัวชี้วัดที่เรียนรู้จากข้อมูลย้อนหลัง ({code('basis', basis_label, 'th')})"
     else:
         how_en, how_th = "rule (no history)", "กฎ (ไม่มีข้อมูลย้อนหลัง)"
     if r[REACHED_QUARTER] is not None and r[KF.DIRECTION] > 0 and m != LEVEL:

@@ -32,6 +32,7 @@ from scipy.special import ndtr
 
 from forecast.data import schema as s
 from forecast.errors import InputError
+from forecast.labels import code
 from forecast.model import engine
 from forecast.model import features as F
 from forecast.model import models as M
@@ -46,14 +47,10 @@ SAMPLES = 20_000_000  # draws x projects per portfolio, at most (then fewer draw
 CHUNK = 5_000_000  # draws x projects per chunk
 GROUP_BY = {"agency": s.AGENCY, "plan_line": s.PLAN_LINE, "owner": s.OWNER}
 ALL = "all"
-BASIS_TH = {
-    "no history": "ไม่มีข้อมูลย้อนหลัง",
-    "synthetic history": "ข้อมูลจำลอง",
-    "history": "ข้อมูลย้อนหลังจริง",
-    "actual": "ผลจริง",
-}
+BASIS_TH = {b: code("basis", b, "th") for b in ("no history", "synthetic history", "history", "actual")}
 
 GROUP_BY_COLUMN, GROUP, PROJECTS, BASIS = "group_by", "group", "projects", "basis"
+GROUP_COLUMN = GROUP  # what a row is grouped by (agency, ...; all) and its group
 PLAN_TO_DATE, DISBURSED_TO_DATE, SPEND_TO_DATE = "plan_to_date", "disbursed_to_date", "spend_to_date"
 DISBURSED_P10, DISBURSED_P50, DISBURSED_P90 = "disbursed_p10", "disbursed_p50", "disbursed_p90"
 SHARE_P50, P_MISS_TARGET, SHORTFALL = "disbursed_share_p50", "p_miss_target", "expected_shortfall"
@@ -76,7 +73,7 @@ COLUMNS = [
 BASIS_TH_COLUMN = "basis_th"  # the basis in Thai, next to the contract's columns
 EXACT_MONEY = (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date")  # sums of reported figures
 DRAWN_MONEY = ("disbursed_p10", "disbursed_p50", "disbursed_p90", "expected_shortfall")  # from the draws
-TEXT = ("group_by", "group", "basis", BASIS_TH_COLUMN)
+TEXT = (GROUP_BY_COLUMN, GROUP_COLUMN, "basis", BASIS_TH_COLUMN)
 
 
 # --- joint draws --------------------------------------------------------------------------------------
@@ -263,8 +260,8 @@ def _row(
     settled = basis == engine.ACTUAL
     lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
     return {
-        "group_by": group_by,
-        "group": group,
+        GROUP_BY_COLUMN: group_by,
+        GROUP_COLUMN: group,
         "projects": n,
         **money,
         "disbursed_p10": float(lo),

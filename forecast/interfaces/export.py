@@ -1,8 +1,12 @@
 """Exports management can hand on: the Excel report, the re-ingestible data workbook, CSV and the one-page PDF.
 
-* The Excel report leads with a short ranking sheet in the chosen language (about ten columns, money
-  as #,##0.0000, probabilities as 0%, wrapped and capped widths, frozen header, a filter), then the
-  portfolio, the projections and the KPIs; every internal column goes to the last sheet.
+* The Excel report leads with a short ranking sheet, then the portfolio, the projections, the KPIs and the
+  data; every internal column goes to the last sheet. Every sheet is in the chosen language: sheet names
+  and headers from the catalogue (``labels``), the names of projects and KPIs in that language, codes
+  (levels, statuses, models, units) and dates as the app writes them. Numbers are numbers: counts, years
+  and quarters whole, money #,##0.0000, shares 0.0%, chances with ``formats.CHANCE_EXCEL`` (the exact
+  probability, shown ">99%" / "<1%" at the ends as the app shows it, never "100%"); ids stay text and
+  Excel is told not to flag them. Widths are wrapped and capped, the header frozen, a filter set.
 * Text is never written as a formula (xlsxwriter's ``strings_to_formulas`` is off), so a name that
   starts with "=" stays text; CSV cells that start with = + - @, a tab or a carriage return are
   neutralised with a leading apostrophe (OWASP's CSV-injection guidance), which ingest takes off again.
@@ -18,12 +22,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
+from decimal import Decimal
 from pathlib import PurePosixPath, PureWindowsPath
 
 import polars as pl
@@ -32,8 +39,11 @@ from forecast import config, formats
 from forecast.data import schema as s
 from forecast.data import units
 from forecast.decisions import kpi, risk, summary
-from forecast.labels import column, t
+from forecast.decisions import portfolio as pf
+from forecast.labels import code, column, t
+from forecast.model import backtest as B
 from forecast.model import engine
+from forecast.model import features as F
 
 BOM = "\ufeff"
 MAX_WIDTH = 60
@@ -67,11 +77,74 @@ def _plain(df: pl.DataFrame) -> pl.DataFrame:
 
 
 # --- the Excel report ---------------------------------------------------------------------------
-MONEY, PERCENT, SCORE, TEXT, WIDE = "money", "percent", "score", "text", "wide"
+MONEY, CHANCE, SHARE, SCORE, INT, NUMBER, TEXT, WIDE = (
+    "money",
+    "chance",
+    "share",
+    "score",
+    "int",
+    "number",
+    "text",
+    "wide",
+)
+NUMBER_FORMATS = {
+    MONEY: "#,##0.0000",  # as printed in the reports
+    CHANCE: formats.CHANCE_EXCEL,  # whole percentages, ">99%" and "<1%" at the ends, as the app shows them
+    SHARE: "0.0%",  # a share of the budget, as formats.share
+    SCORE: "0.00",
+    INT: "0",
+    NUMBER: "General",  # KPI figures: as many decimals as they have
+}
+# amounts that are floats (sums and projections; the stored figures are decimals, money by their type)
+MONEY_COLUMNS = {
+    s.BUDGET,
+    summary.PLAN_TO_DATE,
+    summary.DISBURSED_TO_DATE,
+    summary.COMMITTED_TO_DATE,
+    summary.SPEND_TO_DATE,
+    F.cum(s.COMMITTED),
+    *pf.EXACT_MONEY,
+    *pf.DRAWN_MONEY,
+    *(engine.projected(f, p) for f in (s.DISBURSED, s.SPEND) for p in (10, 50, 90)),
+}
+SHARES = (F.CONVERSION, F.pace(s.DISBURSED), F.momentum(s.DISBURSED))
+
+
+def _kind(name: str, dtype: pl.DataType) -> str:
+    """How a report column is written: a number with its format, or text."""
+    if isinstance(dtype, pl.Decimal) or (dtype.is_float() and name in MONEY_COLUMNS):
+        return MONEY
+    if dtype.is_integer():
+        return INT
+    if not dtype.is_float():
+        return TEXT
+    if name.startswith("p_"):
+        return CHANCE
+    if "_share" in name or name.startswith("coverage") or name in SHARES:
+        return SHARE
+    return SCORE if name == risk.RISK_SCORE else NUMBER
+
+
+def _codes(lang: str) -> dict[str, Callable[[str], str]]:
+    """The columns of codes and how each is written in ``lang`` (a level, a status, a unit, a model)."""
+    term = functools.partial(units.term_label, lang=lang)
+    return {
+        risk.LEVEL: lambda v: t(v, lang),
+        kpi.STATUS: lambda v: t(v, lang),
+        B.MODEL: lambda v: code("model", v, lang),
+        kpi.MODEL: lambda v: code("model", v, lang),
+        engine.BASIS: lambda v: code("basis", v, lang),
+        s.UNIT: term,
+        s.COMPARATOR: term,
+        s.SOURCE: term,
+        s.MEASURE: term,
+        pf.GROUP_BY_COLUMN: lambda v: t(pf.ALL, lang) if v == pf.ALL else column(v, lang),
+        pf.GROUP_COLUMN: lambda v: t(pf.ALL, lang) if v == pf.ALL else v,
+    }
 
 
 def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The short ranking for management: about ten columns in ``lang`` and each column's format."""
+    """The short ranking for management: about ten columns in ``lang`` and each column's kind."""
     name = s.NAME_TH if lang == "th" else s.NAME_EN
     drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
     amounts = projection.select(s.PROJECT_ID, engine.DISBURSED_TO_DATE, engine.projected(s.DISBURSED, 50))
@@ -90,83 +163,121 @@ def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) ->
         pl.col(engine.projected(s.DISBURSED, 50)).cast(pl.Float64).alias(t("projected_ye", lang)),
         pl.col(drivers).list.join("\n").alias(t("drivers", lang)),
     )
-    kinds = [SCORE, TEXT, TEXT, TEXT, SCORE, PERCENT, PERCENT, PERCENT, MONEY, MONEY, WIDE]
-    kinds[0] = "int"
+    kinds = [INT, TEXT, TEXT, TEXT, SCORE, CHANCE, CHANCE, CHANCE, MONEY, MONEY, WIDE]
     return df, dict(zip(df.columns, kinds))
 
 
-def _formats(frame: pl.DataFrame) -> dict[str, str]:
-    out = {}
-    for c, d in frame.schema.items():
-        if (
-            isinstance(d, pl.Decimal)
-            or c in (s.BUDGET, "plan_to_date", "disbursed_to_date", "spend_to_date", "expected_shortfall")
-            or c.startswith(("disbursed_p", "spend_p"))
-        ):
-            out[c] = MONEY
-        elif c.startswith("p_") or c.endswith("_share_p50") or c.startswith("coverage"):
-            out[c] = PERCENT
-        else:
-            out[c] = TEXT
+def _in_language(frame: pl.DataFrame, names: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """A report table for ``lang``: its name (Thai, else English, else the id) in one column, the basis in
+    ``lang``, drivers of the other language left out."""
+    name, other = (s.NAME_TH, s.NAME_EN) if lang == "th" else (s.NAME_EN, s.NAME_TH)
+    if s.NAME_EN in frame.columns or s.NAME_TH in frame.columns:
+        at = frame.columns.index(s.NAME_EN if s.NAME_EN in frame.columns else s.NAME_TH)
+        if name not in frame.columns or other not in frame.columns:
+            key = [k for k in (s.FISCAL_YEAR, s.PROJECT_ID) if k in frame.columns and k in names.columns]
+            frame = frame.drop(s.NAME_TH, s.NAME_EN, strict=False).join(
+                names.unique(key), on=key, how="left", maintain_order="left"
+            )
+        chosen = pl.coalesce(pl.col(name).replace("", None), pl.col(other).replace("", None), pl.col(s.PROJECT_ID))
+        frame = frame.with_columns(chosen.alias(name)).drop(other)
+        cols = [c for c in frame.columns if c != name]
+        frame = frame.select([*cols[:at], name, *cols[at:]])
+    if lang == "th" and kpi.BASIS_TH in frame.columns:
+        frame = frame.with_columns(pl.col(kpi.BASIS_TH).alias(kpi.BASIS)).drop(kpi.BASIS_TH)
+    return frame.drop(kpi.BASIS_TH, risk.DRIVERS_TH, risk.DRIVERS_EN, strict=False)
+
+
+def _cell(ws, i: int, j: int, v, kind: str, fmt: dict, lang: str, era: str, translate=None) -> None:
+    """One cell: numbers as numbers in their format, dates and yes/no in ``lang``, everything else as text."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return
+    if isinstance(v, bool):
+        ws.write_string(i, j, t("yes" if v else "no", lang), fmt[TEXT])
+    elif isinstance(v, (int, float, Decimal)) and kind in NUMBER_FORMATS:
+        ws.write_number(i, j, float(v), fmt[kind])
+    elif isinstance(v, dt.datetime):
+        ws.write_string(i, j, formats.moment(v, lang, era), fmt[TEXT])
+    elif isinstance(v, dt.date):
+        ws.write_string(i, j, formats.date(v, lang, era), fmt[TEXT])
+    else:
+        ws.write_string(i, j, translate(str(v)) if translate else str(v), fmt[WIDE if kind == WIDE else TEXT])
+
+
+def _letters(j: int) -> str:
+    """A column's name in a spreadsheet: 0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        out = chr(65 + r) + out
     return out
 
 
-def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
-    """A sheet with number formats, capped and wrapped widths, a frozen header and a filter."""
+def _write(
+    wb,
+    name: str,
+    frame: pl.DataFrame,
+    lang: str,
+    era: str = "BE",
+    kinds: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """A sheet in ``lang``: translated headers and codes, numbers as numbers with their formats (money
+    #,##0.0000, chances as the app shows them, integers whole), capped and wrapped widths, a frozen
+    header and a filter."""
     ws = wb.add_worksheet(name[:31])
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#eeeeee", "border": 1})
-    fmt = {
-        MONEY: wb.add_format({"num_format": "#,##0.0000", "valign": "top"}),
-        PERCENT: wb.add_format({"num_format": "0%", "valign": "top"}),
-        SCORE: wb.add_format({"num_format": "0.00", "valign": "top"}),
-        "int": wb.add_format({"num_format": "0", "valign": "top"}),
-        TEXT: wb.add_format({"text_wrap": True, "valign": "top"}),
-        WIDE: wb.add_format({"text_wrap": True, "valign": "top"}),
-    }
+    fmt = {k: wb.add_format({"num_format": f, "valign": "top"}) for k, f in NUMBER_FORMATS.items()}
+    fmt[TEXT] = fmt[WIDE] = wb.add_format({"text_wrap": True, "valign": "top"})
+    codes = _codes(lang)
     frame = _plain(frame)
+    text: list[str] = []  # the text columns, as Excel names them (A, B, ..., AA)
     for j, c in enumerate(frame.columns):
-        ws.write_string(0, j, str(c), head)
-        kind = kinds.get(c, TEXT)
+        header = (headers or {}).get(c) or column(c, lang)
+        ws.write_string(0, j, header, head)
+        kind = (kinds or {}).get(c) or _kind(c, frame.schema[c])
         values = frame[c].to_list()
-        longest = max([len(str(c))] + [len(str(v)) for v in values[:500] if v is not None] or [8])
+        translate = codes.get(c) if frame.schema[c] == pl.String else None
+        longest = max([len(header)] + [len(str(v)) for v in values[:500] if v is not None] or [8])
         width = 64 if kind == WIDE else min(MAX_WIDTH, max(8, longest + 2)) if kind == TEXT else 14
         ws.set_column(j, j, width)
+        if kind in (TEXT, WIDE):
+            text.append(_letters(j))
         for i, v in enumerate(values, start=1):
-            if v is None or (isinstance(v, float) and math.isnan(v)):
-                continue
-            if (kind in (MONEY, PERCENT, SCORE, "int") and isinstance(v, (int, float))) or hasattr(v, "as_tuple"):
-                ws.write_number(i, j, float(v), fmt.get(kind, fmt[MONEY]))
-            else:
-                ws.write_string(i, j, str(v), fmt[kind if kind in fmt else TEXT])
+            _cell(ws, i, j, v, kind, fmt, lang, era, translate)
+    if text and frame.height:  # ids and codes such as "2.1" are text on purpose: Excel is not to flag them
+        ws.ignore_errors({"number_stored_as_text": " ".join(f"{c}2:{c}{frame.height + 1}" for c in text)})
     ws.freeze_panes(1, 0)
     if frame.width:
         ws.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
 
 
 def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None) -> bytes:
-    """The Excel report: ranking (short, in ``lang``), portfolio, projections, KPIs, data, then the internals."""
+    """The Excel report, every sheet in ``lang``: ranking (short), portfolio, projections, KPIs, the data, then
+    the internals."""
     import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter
 
     ranking = review.ranking(lang)
     short, kinds = ranking_sheet(ranking, review.projection, lang)
-    portfolio = portfolio if portfolio is not None else review.portfolio()
+    whole = portfolio if portfolio is not None else review.portfolio()
+    era = review.snapshot.calendar.era
+    names = ranking.select(s.FISCAL_YEAR, s.PROJECT_ID, s.NAME_TH, s.NAME_EN)
     buf = io.BytesIO()
     with xlsxwriter.Workbook(
         buf, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     ) as wb:
-        _write(wb, t("sheet_ranking", lang), short, kinds)
-        port = portfolio.drop("basis_th" if lang != "th" else "basis", strict=False)
-        port = port.rename({c: column(c, lang) if c in ("group_by", "group") else c for c in port.columns})
-        _write(wb, t("sheet_portfolio", lang), port, _formats(port))
-        proj = review.projection.select(engine.PROJECTION_COLUMNS)
-        _write(wb, t("sheet_projections", lang), proj, _formats(proj))
+        _write(wb, t("sheet_ranking", lang), short, lang, era, kinds, {c: c for c in short.columns})
+        port = whole.drop(pf.BASIS_TH_COLUMN if lang != "th" else engine.BASIS, strict=False)
+        port = port.rename({pf.BASIS_TH_COLUMN: engine.BASIS}, strict=False)
+        _write(wb, t("sheet_portfolio", lang), port, lang, era)
+        proj = _in_language(review.projection.select(engine.PROJECTION_COLUMNS), names, lang)
+        _write(wb, t("sheet_projections", lang), proj, lang, era)
         if not review.kpis.is_empty():
-            kp = review.kpis.select(kpi.COLUMNS)
-            _write(wb, t("sheet_kpis", lang), kp, _formats(kp))
+            kp = review.kpis.select(*kpi.COLUMNS, s.NAME_TH, kpi.BASIS_TH)
+            _write(wb, t("sheet_kpis", lang), _in_language(kp, names, lang), lang, era)
         for name, table in s.TABLES.items():
-            frame = review.snapshot.table(name).select(table.names)
-            _write(wb, name, frame, _formats(frame))
-        _write(wb, t("sheet_internals", lang), ranking, _formats(ranking))
+            _write(wb, code("table", name, lang), review.snapshot.table(name).select(table.names), lang, era)
+        _write(wb, t("sheet_internals", lang), _in_language(ranking, names, lang), lang, era)
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ from forecast.data import templates, validate
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot, provenance
 from forecast.errors import HistoryError
+from forecast.labels import t
 from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import kpi as KM
@@ -45,6 +46,16 @@ from forecast.model.projection import (
     project,
     projected,
 )
+
+STORE_SOURCE = "complete fiscal years in {label}"  # a history taken from the store (else: the files' names)
+
+
+def source_text(source: str, lang: str) -> str:
+    """Where a model set's history came from, for people in ``lang`` (the files' names as they are)."""
+    head = STORE_SOURCE.partition("{")[0]
+    if source.startswith(head):
+        return t("source_store", lang).format(label=source[len(head) :])
+    return source
 
 
 @dataclass
@@ -91,7 +102,7 @@ def history(snap: Snapshot, source: str | None = None) -> History:
     return History(
         rows,
         snap.provenance,
-        source or f"complete fiscal years in {snap.label}",
+        source or STORE_SOURCE.format(label=snap.label),
         _fingerprint(snap),
         years,
         in_years.height,
@@ -209,5 +220,6 @@ __all__ = [
     "project",
     "projected",
     "read_history",
+    "source_text",
     "train",
 ]

@@ -42,10 +42,11 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast import config
+from forecast import config, formats
 from forecast.access import signing
 from forecast.durable import sha256_file
 from forecast.errors import RegistryError
+from forecast.labels import code, t
 from forecast.model.models import Calibrated, Calibration
 
 ACTIVE = "ACTIVE"
@@ -124,11 +125,11 @@ class ModelSet:
     def metrics(self) -> pl.DataFrame:
         return pl.DataFrame(self.manifest["metrics"])
 
-    def warnings(self) -> list[str]:
+    def warnings(self, lang: str = "en") -> list[str]:
         """Library versions that differ from the ones the set was trained with."""
         now = library_versions()
         return [
-            f"{lib} {was} at training, {now.get(lib)} now"
+            t("library_changed", lang).format(lib=lib, was=was, now=now.get(lib))
             for lib, was in self.manifest["libraries"].items()
             if lib != "forecast" and now.get(lib) != was
         ]
@@ -352,9 +353,14 @@ class _Origins(Mapping[int, dict]):
         return sio.loads(data, trusted=sorted(allowed))
 
 
-def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
+def listing(root: Path, key: bytes | None = None, lang: str | None = None, era: str = "BE") -> pl.DataFrame:
     """One row per saved version: when, by whom, on what, champions, backtest error and whether this
-    store's key signs it (``key`` given)."""
+    store's key signs it (``key`` given); as recorded, or for people in ``lang`` (the moment written out,
+    the basis, models and signature in words)."""
+
+    def say(kind: str, value, **kw) -> str:  # the English words are the recorded codes
+        return t(f"{kind}:{value}", lang or "en").format(**kw) if kw else code(kind, value, lang or "en")
+
     active = active_version(root)
     rows = []
     for v in versions(root):
@@ -367,7 +373,7 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
                     "active": v == active,
                     "created_at": "",
                     "author": "",
-                    "basis": f"unreadable: {exc}",
+                    "basis": f"unreadable: {exc}" if lang is None else t("unreadable", lang).format(e=exc),
                     "years": "",
                     "rows": None,
                     "champions": "",
@@ -384,32 +390,34 @@ def listing(root: Path, key: bytes | None = None) -> pl.DataFrame:
         )
         k = m.get("kpi") or {}
         kpi_model = (
-            f"{k.get('champion')} (Brier {(k.get('brier') or {}).get(k.get('champion'), float('nan')):.3f})"
+            f"{say('model', k.get('champion'))} (Brier {(k.get('brier') or {}).get(k.get('champion'), float('nan')):.3f})"
             if k.get("trained")
             else "rules (no KPI history)"
+            if lang is None
+            else t("kpi_rules_only", lang)
         )
         taken = accepted(root, v)
         signature = (
             ""
             if key is None
             else (
-                "not signed by this store"
+                say("signature", "not signed")
                 if not _signed(root, v, key)
-                else f"foreign, accepted by {taken.get('accepted_by') or '?'}"
+                else say("signature", "foreign", who=taken.get("accepted_by") or "?")
                 if taken
-                else "signed"
+                else say("signature", "signed")
             )
         )
         rows.append(
             {
                 "version": v,
                 "active": v == active,
-                "created_at": m["created_at"],
+                "created_at": m["created_at"] if lang is None else formats.moment(m["created_at"], lang, era),
                 "author": (m.get("author") or {}).get("user", ""),
-                "basis": m["basis"],
+                "basis": say("basis", m["basis"]),
                 "years": f"{min(m['years'])}-{max(m['years'])}" if m.get("years") else "",
                 "rows": m.get("rows"),
-                "champions": ", ".join(f"Q{q}: {c}" for q, c in sorted(m["champions"].items())),
+                "champions": ", ".join(f"Q{q}: {say('model', c)}" for q, c in sorted(m["champions"].items())),
                 "mae_disbursed_pp": ", ".join(
                     f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}" for r in metrics.iter_rows(named=True)
                 ),
