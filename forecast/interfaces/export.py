@@ -50,7 +50,7 @@ MAX_WIDTH = 60
 FONT_DIR = config.DATA_DIR / "fonts"
 
 
-NUMBER = r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a number written as text ("-1.1000"): no formula
+NUMERIC_TEXT = r"^[+-]?(\d[\d,]*\.?\d*|\.\d+)([eE][+-]?\d+)?$"  # a number written as text ("-1.1000"): no formula
 
 
 def neutralise(df: pl.DataFrame) -> pl.DataFrame:
@@ -60,7 +60,7 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
     for c, d in df.schema.items():
         col = pl.col(c)
         if d == pl.String:
-            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(NUMBER)
+            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(NUMERIC_TEXT)
             col = pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(c)
         out.append(col)
     return df.select(out)
