@@ -15,6 +15,11 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "หน่วยงานไม่ได้รายงานภาระผูกพัน: ไม่ได้ประเมินผลใช้จ่ายและโอกาสเหลือเงิน",
         "en": "Commitments not reported: spend and P(money unused) are not assessed.",
     },
+    "commitments_missing": {
+        "th": "ไม่ได้รายงานภาระผูกพันของ{quarters} ({n} โครงการ): ผลใช้จ่ายสะสมและโอกาสเหลือเงินนับภาระผูกพันของไตรมาสนั้นเป็น 0",
+        "en": "Commitments not reported for {quarters} ({n} project(s)): spend to date and P(money unused) count "
+        "that quarter's commitments as 0.",
+    },
     "as_of": {"th": "ข้อมูล ณ วันที่", "en": "As of report date"},
     "latest": {"th": "ล่าสุด", "en": "latest"},
     "budget": {"th": "งบประมาณ", "en": "Budget"},
@@ -340,6 +345,12 @@ LABELS: dict[str, dict[str, str]] = {
     "driver_no_budget": {
         "th": "ไม่มีงบประมาณให้เบิกจ่ายในปีนี้ (ปิดรายการหรือไม่ได้รับจัดสรร): ไม่มีเป้าเบิกจ่ายให้พลาด",
         "en": "no budget to disburse this year (line closed or not funded): no disbursement target to miss",
+    },
+    "driver_over_budget": {
+        "th": "เบิกจ่ายแล้ว {amount} {unit} ({d} ของงบประมาณ {budget} {unit}) เกินงบประมาณ: งบประมาณถูกปรับลดต่ำกว่า"
+        "ยอดที่เบิกจ่ายไปแล้วหรือยังไม่ได้บันทึกการโอนงบ ตรวจสอบงบประมาณ โอกาสไม่ถึงเป้าคิดจากงบประมาณตามที่รายงาน",
+        "en": "disbursed {amount} {unit} ({d} of its budget of {budget} {unit}), more than the budget: revised below "
+        "what was already paid, or a transfer not recorded? Check the budget; P(miss) takes it as reported",
     },
     "driver_no_warning": {
         "th": "ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {d} เทียบกับแผนสะสม {plan}",
@@ -742,3 +753,16 @@ def t(key: str, lang: str) -> str:
     if lang not in entry:
         MISSING.add((key, lang))
     return entry.get(lang) or entry.get("en") or key
+
+
+def commitments_missing(quarters: dict[int, int], lang: str) -> str:
+    """The sentence "Commitments not reported for Q3 (2 project(s)): ..." for the quarters (and how many projects each) of
+    ``Snapshot.quarters_without_commitments``; empty when there are none."""
+    if not quarters:
+        return ""
+    qs = sorted(quarters)
+    if lang == "th":
+        named = "ไตรมาส " + (str(qs[0]) if len(qs) == 1 else ", ".join(map(str, qs[:-1])) + f" และ {qs[-1]}")
+    else:
+        named = f"Q{qs[0]}" if len(qs) == 1 else ", ".join(f"Q{q}" for q in qs[:-1]) + f" and Q{qs[-1]}"
+    return t("commitments_missing", lang).format(quarters=named, n=max(quarters.values()))

@@ -79,7 +79,24 @@ def _known_columns() -> set[str]:
     return {c for t in s.TABLES.values() for c in t.names} | set(s.STORE_COLUMNS)
 
 
-def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[FileProblem]) -> pl.DataFrame:
+# A leading apostrophe that our CSV exports put before a cell a spreadsheet would run as a formula
+# (``interfaces.export.neutralise``): one apostrophe, then any more, then = + - @ or a tab or carriage return.
+NEUTRALISED = r"^'('*[=+\-@\t\r])"
+
+
+def exported(header: Sequence[str]) -> bool:
+    """Whether a CSV was written by forecast: its header holds a column only the store writes (``store_vintage``,
+    ``valid_from``, ``source_file``, ``source_row``), as every table it exports does (``forecast data``, the
+    service's tables). Only there is the apostrophe of ``NEUTRALISED`` ours to take off; in any other file a
+    leading apostrophe is the user's, and kept as typed."""
+    return any(_clean_header(h) in s.STORE_COLUMNS for h in header)
+
+
+def _as_text(
+    frame: pl.DataFrame, file: str, sheet: str | None, problems: list[FileProblem], ours: bool = False
+) -> pl.DataFrame:
+    """Every cell as text; with ``ours`` (a file forecast exported) the apostrophe it put before a formula-like
+    cell is taken off again."""
     keep, seen = [], set()
     for c in frame.columns:
         clean = _clean_header(c)
@@ -102,8 +119,8 @@ def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[F
         if dtype.is_float():  # NaN is not "no figure": it is kept as text so that validation refuses it
             col = pl.when(col.is_nan()).then(pl.lit("NaN")).otherwise(col.cast(pl.String))
         col = col.cast(pl.String)
-        # a cell our exports neutralised ('=..., '+..., '@...) is read back as it was
-        col = pl.when(col.str.contains(r"^'[=+\-@\t\r]")).then(col.str.slice(1)).otherwise(col)
+        if ours:  # a cell our export neutralised ('=..., ''=... for a typed '=...) is read back as it was
+            col = col.str.replace(NEUTRALISED, "$1")
         keep.append(col.alias(clean))
     frame = frame.select(keep)
     if frame.width:  # blank spreadsheet rows carry no record
@@ -398,8 +415,10 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
         if _one_per_table(table, str(path), name, None, seen_tables, problems):
             _refused(problems, since, table)
             continue
+        ours = False
         if suffix == ".csv":
             frame = _read_csv(path, problems)
+            ours = frame is not None and exported(frame.columns)
         else:
             try:
                 frame = pl.read_parquet(path)
@@ -419,7 +438,7 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
             continue
         if suffix == ".parquet":
             problems += _header_problems(frame.columns, name, None)
-        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
+        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems, ours)), name))
     return tables, problems
 
 

@@ -38,7 +38,7 @@ from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
 from forecast.interfaces.views import NAME, PROSE, WORDS, view
-from forecast.labels import header, say, t, word
+from forecast.labels import commitments_missing, header, say, t, word
 from forecast.model import engine
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -511,6 +511,7 @@ def _notes(
     lang: str,
     manifest: dict | None = None,
     kpis: bool = False,
+    missing: dict[int, int] | None = None,
 ) -> None:
     for basis in bases:
         note(basis_note(basis, version, lang))
@@ -523,6 +524,8 @@ def _notes(
         )
     if not commitments:
         note(t("cli_no_commitments", lang))
+    elif missing:
+        note(commitments_missing(missing, lang))
 
 
 def _no_projects(store: Store, as_of: str, lang: str) -> int:
@@ -540,7 +543,9 @@ def cmd_project(args: argparse.Namespace) -> int:
     cols = list(engine.PROJECTION_COLUMNS)
     if args.format == "table":
         note(t("cli_projection", lang).format(as_of=snap.as_of, unit=store.unit.label(lang), store=_label(store, lang)))
-        _notes(rv.bases, ms.version if ms else None, rv.commitments_reported, lang)
+        _notes(
+            rv.bases, ms.version if ms else None, rv.commitments_reported, lang, missing=rv.quarters_without_commitments
+        )
         for w in ms.warnings() if ms else []:
             note(t("cli_library", lang).format(w=w))
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
@@ -615,6 +620,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
             lang,
             ms.manifest if ms else None,
             kpis=not now.kpis.is_empty(),
+            missing=now.quarters_without_commitments,
         )
         if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
@@ -646,6 +652,8 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
                 basis=df[portfolio.BASIS][0],
             )
         )
+        if rv.quarters_without_commitments:
+            note(commitments_missing(rv.quarters_without_commitments, lang))
     emit(df.select(portfolio.COLUMNS), args.format, table="portfolio", lang=lang, wide=args.wide)
     return 0
 
