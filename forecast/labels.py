@@ -325,6 +325,33 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป: บัญชีถูกล็อกถึง {until} UTC หรือจนกว่าผู้ดูแลระบบจะปลดล็อก",
         "en": "Too many failed sign-ins: the account is locked until {until} UTC, or until an administrator unlocks it.",
     },
+    "access_otp_used": {
+        "th": "รหัสผ่านใช้ครั้งเดียวนี้ถูกใช้เข้าสู่ระบบไปแล้ว ใช้ได้ครั้งเดียว โปรดขอรหัสใหม่จากผู้ดูแลระบบ",
+        "en": "This one-time password was used to sign in already; it works once. Ask an administrator for a new one.",
+    },
+    "access_unrecorded": {
+        "th": "บันทึกการเข้าสู่ระบบไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) จึงยังไม่ได้เข้าสู่ระบบ โปรดติดต่อผู้ดูแลระบบ",
+        "en": "The sign-in cannot be recorded ({reason}: the store's disk is full or read-only); you are not signed "
+        "in. Ask an administrator.",
+    },
+    "error_audit_unwritable": {
+        "th": "เขียนบันทึกการตรวจสอบไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) ไม่ได้บันทึกรายการนี้",
+        "en": "The audit trail cannot be written ({reason}; is the disk full or read-only?); the action was not "
+        "recorded.",
+    },
+    "error_draws": {
+        "th": "จำนวนการจำลองร่วมต้องเป็นจำนวนเต็มตั้งแต่ 1 ถึง {most} (ค่าเริ่มต้น 10,000) แต่ได้ {got}",
+        "en": "The number of joint draws is a whole number from 1 to {most} (10,000 by default); got {got}.",
+    },
+    "error_results_unwritable": {
+        "th": "เก็บผลการคำนวณของ {store} ไม่ได้ ({reason}) จึงไม่ได้เก็บไว้ ให้เพิ่มพื้นที่ว่างหรือตรวจสอบสิทธิ์ของโฟลเดอร์ ระหว่างนี้ทุกคำสั่งจะคำนวณใหม่เอง",
+        "en": "The results of {store} cannot be kept ({reason}); nothing was kept. Free space or check the folder's "
+        "permissions; meanwhile every command computes what it shows.",
+    },
+    "error_unwritable": {
+        "th": "เขียนไฟล์ {path} ไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) ไม่มีการเปลี่ยนแปลงใด",
+        "en": "{path} cannot be written ({reason}; is the disk full or read-only?); nothing changed.",
+    },
     "access_disabled": {
         "th": "บัญชี {name} ถูกระงับ โปรดติดต่อผู้ดูแลระบบ",
         "en": "The account {name} is disabled; ask an administrator.",
