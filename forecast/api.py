@@ -17,9 +17,10 @@ for every door::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,18 +36,19 @@ from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot, parse_as_of
 from forecast.data.store import TARGETS_NOTE, IngestResult, Store
 from forecast.data.units import AmountUnit
-from forecast.data.validate import Checked, rules_frame
+from forecast.data.validate import Checked, ValidationError, rules_frame
 from forecast.decisions import kpi as K
 from forecast.decisions import plan, risk
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
-from forecast.durable import locked, sha256_file
-from forecast.errors import ForecastError, HistoryError, InputError, RegistryError
+from forecast.durable import locked, publish, sha256_file
+from forecast.errors import ForecastError, HistoryError, InputError, RegistryError, StoreError
 from forecast.model import engine, registry, synthetic
 from forecast.model.backtest import MIN_YEARS, BacktestResult, reliability
 from forecast.model.kpi import KpiBacktest
 
 ACTIVE = "active"
+MAX_DRAWS = 1_000_000  # joint draws of a portfolio (each draws every project's year end)
 Quarterly = tuple[float, float, float, float]
 Models = registry.ModelSet | str | None
 
@@ -88,6 +90,7 @@ __all__ = [
     "rank",
     "ranked",
     "record_download",
+    "record_export",
     "refresh",
     "reported_by",
     "review",
@@ -109,6 +112,7 @@ __all__ = [
     "what_if",
     "what_it_takes",
     "whatifs",
+    "write_export",
     "write_template",
 ]
 
@@ -120,13 +124,30 @@ def _actor(actor: Actor | None) -> Actor:
 
 def permit(store: Store, actor: Actor | None, action: str) -> dict:
     """The author record of ``actor`` if their role may do ``action`` (``access.roles.NEEDS``); otherwise
-    the refusal of a signed-in user is recorded in the audit trail and ``PermissionDenied`` raised."""
+    the refusal is recorded in the audit trail, whoever asked (signed in or nobody), and ``PermissionDenied``
+    raised. A refusal stands where it cannot be recorded (a read-only store)."""
     actor = _actor(actor)
     if not actor.allowed(action):
-        if actor.signed_in:
-            store.audit.record(action, actor.by(), DENIED, details={"role": actor.role})
+        with contextlib.suppress(StoreError):
+            store.audit.record(
+                action, actor.by(), DENIED, details={"role": actor.role or "", "signed_in": actor.signed_in}
+            )
         actor.check(action)
     return actor.by()
+
+
+@contextlib.contextmanager
+def _refusals(store: Store, action: str, by: dict, target: str = "") -> Iterator[None]:
+    """Record ``action`` as refused when it raises a ``ForecastError`` (a validation error is recorded where it
+    is found); the error goes on, and stands where it cannot be recorded."""
+    try:
+        yield
+    except ValidationError:
+        raise
+    except ForecastError as exc:
+        with contextlib.suppress(StoreError):
+            store.audit.record(action, by, REFUSED, target=target, details={"reason": str(exc)[:500]})
+        raise
 
 
 # --- results -------------------------------------------------------------------------------------
@@ -267,7 +288,8 @@ def validate(store: Store, paths: Sequence[Path | str], actor: Actor | None = No
 def ingest(store: Store, paths: Sequence[Path | str], note: str = "", actor: Actor | None = None) -> IngestResult:
     """Validate and store files as one vintage (see ``Store.ingest``), then refresh the kept review."""
     by = permit(store, actor, roles.INGEST)
-    result = store.ingest(paths, note=note, by=by)
+    with _refusals(store, "ingest", by):
+        result = store.ingest(paths, note=note, by=by)
     if result.vintage is not None:
         refresh(store)
     return result
@@ -317,9 +339,10 @@ def set_targets(
         s.NOTE: note,
     }
     frame = pl.DataFrame([row], schema=dict.fromkeys(row, pl.String)).select(s.TARGETS.names)
-    result = store.ingest_tables(
-        {"targets": frame}, note=TARGETS_NOTE.format(y=fiscal_year), by=by, source="targets set"
-    )
+    with _refusals(store, "set targets", by, str(fiscal_year)):
+        result = store.ingest_tables(
+            {"targets": frame}, note=TARGETS_NOTE.format(y=fiscal_year), by=by, source="targets set"
+        )
     if result.vintage is not None:
         refresh(store)
     return TargetsSet(result, targets(store))
@@ -357,7 +380,8 @@ def users(store: Store, actor: Actor | None = None) -> pl.DataFrame:
 def add_user(store: Store, name: str, role: str, password: str | None = None, actor: Actor | None = None) -> str | None:
     """Add a user; returns their one-time password (None when ``password`` was given)."""
     by = permit(store, actor, roles.MANAGE_USERS)
-    otp = store.users.add(name, role, password, by=by["user"])
+    with _refusals(store, "user add", by, name):
+        otp = store.users.add(name, role, password, by=by["user"])
     store.audit.record("user add", by, target=name, details={"role": role})
     return otp
 
@@ -381,7 +405,8 @@ def issue_token(
 ) -> tuple[str, str]:
     """An API token for a user (for the HTTP service): its id and the secret, shown once, stored hashed."""
     by = permit(store, actor, roles.MANAGE_USERS)
-    tid, token = Tokens(store.access_dir, store.users).issue(name, days, by=by["user"], label=label)
+    with _refusals(store, "token issue", by, name):
+        tid, token = Tokens(store.access_dir, store.users).issue(name, days, by=by["user"], label=label)
     store.audit.record("token issue", by, target=name, details={"token": tid, "days": days})
     return tid, token
 
@@ -395,7 +420,8 @@ def tokens(store: Store, actor: Actor | None = None) -> pl.DataFrame:
 def revoke_token(store: Store, token_id: str, actor: Actor | None = None) -> str:
     """Revoke an API token by its id; returns the user it was for."""
     by = permit(store, actor, roles.MANAGE_USERS)
-    user = Tokens(store.access_dir, store.users).revoke(token_id)
+    with _refusals(store, "token revoke", by, token_id):
+        user = Tokens(store.access_dir, store.users).revoke(token_id)
     store.audit.record("token revoke", by, target=user, details={"token": token_id})
     return user
 
@@ -417,14 +443,15 @@ def set_user(
         raise ValueError(f"unknown user action {action!r}")
     by = permit(store, actor, roles.MANAGE_USERS)
     otp = None
-    if action == "disable":
-        store.users.disable(name)
-    elif action == "enable":
-        store.users.enable(name)
-    elif action == "role":
-        store.users.set_role(name, role)  # type: ignore[arg-type]
-    else:
-        otp = store.users.passwd(name, password)
+    with _refusals(store, f"user {action}", by, name):
+        if action == "disable":
+            store.users.disable(name)
+        elif action == "enable":
+            store.users.enable(name)
+        elif action == "role":
+            store.users.set_role(name, role)  # type: ignore[arg-type]
+        else:
+            otp = store.users.passwd(name, password)
     store.audit.record(f"user {action}", by, target=name, details={"role": role} if role else {})
     return otp
 
@@ -534,16 +561,40 @@ def export(
     as_of: str | dt.date = "latest",
     actor: Actor | None = None,
     details: dict | None = None,
+    out: Path | str | None = None,
 ) -> Export:
     """An export of a report date's review, made by ``render`` (the Excel report, the PDF summary, a CSV)
-    and recorded in the audit trail with its name, report date and size."""
+    and recorded in the audit trail with its name, report date and size; with ``out`` also written there, and
+    only once the record is (``durable.publish``)."""
     by = permit(store, actor, roles.EXPORT)
     rv = review(store, as_of)
     data = render(rv)
-    store.audit.record(
-        "export", by, target=name, details={"as_of": str(rv.snapshot.as_of), **(details or {}), "bytes": len(data)}
-    )
+
+    def record() -> None:
+        store.audit.record(
+            "export", by, target=name, details={"as_of": str(rv.snapshot.as_of), **(details or {}), "bytes": len(data)}
+        )
+
+    if out is None:
+        record()
+    else:  # the file appears only once its audit record is written (and neither when the file cannot be)
+        publish(Path(out), data, record)
     return Export(data, rv)
+
+
+def record_export(store: Store, name: str, details: dict | None = None, actor: Actor | None = None) -> None:
+    """An export a door writes itself (the command line's ``--format csv|tsv|json``, a predictions file), in the
+    audit trail before it is written: when the record cannot be written (a full disk, a read-only store),
+    ``StoreError`` says so and the door writes nothing. The public, read-only reference data is not recorded
+    (as the public viewer's downloads are not)."""
+    by = permit(store, actor, roles.EXPORT)
+    if store.root is not None:
+        store.audit.record("export", by, target=name, details=details or {})
+
+
+def write_export(store: Store, out: Path | str, data: bytes, details: dict | None = None, actor: Actor | None = None):
+    """Write an export file (``out``) only once its audit record is written (``record_export``)."""
+    publish(Path(out), data, lambda: record_export(store, Path(out).name, details, actor))
 
 
 def record_download(store: Store, name: str, as_of: str, actor: Actor | None = None) -> None:
@@ -784,7 +835,15 @@ def portfolio_report(
     draws: int = 10_000,
     seed: int = 0,
 ) -> PortfolioReport:
-    """The whole portfolio and each group (agency, plan_line or owner), with the review it came from."""
+    """The whole portfolio and each group (agency, plan_line or owner), with the review it came from;
+    ``draws`` is 1 to ``MAX_DRAWS`` (``InputError`` otherwise)."""
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+        raise InputError(
+            f"the number of joint draws is a whole number from 1 to {MAX_DRAWS:,} (10,000 by default); got {draws}.",
+            key="error_draws",
+            got=draws,
+            most=f"{MAX_DRAWS:,}",
+        )
     rv = review(store, as_of, models=models, target=target)
     return PortfolioReport(rv.portfolio(by, draws, seed), rv)
 

@@ -10,8 +10,10 @@ import contextlib
 import fcntl
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from forecast.errors import StoreError
 
 LOCK = ".lock"
 
@@ -61,11 +63,51 @@ def replace_durably(path: Path, data: bytes, mode: int | None = None) -> None:
     os.replace(tmp, path)
 
 
+def unwritable(path: Path, exc: OSError) -> StoreError:
+    """The error for a file or folder that cannot be written (a full disk, a read-only store), in the user's
+    terms: which file, and the system's reason; nothing was changed by the write that failed."""
+    reason = exc.strerror or str(exc)
+    return StoreError(
+        f"{path} cannot be written ({reason}; is the disk full or read-only?); nothing changed.",
+        key="error_unwritable",
+        path=Path(path).name,
+        reason=reason,
+    )
+
+
+def publish(path: Path, data: bytes, record: Callable[[], object]) -> None:
+    """Write ``data`` to ``path`` only once ``record()`` (its audit entry) has succeeded: written beside it and
+    fsynced first (a full disk fails there, before anything is recorded), then recorded, then renamed into
+    place. When either fails nothing is left at ``path`` (nor beside it) and the error goes on; a file that
+    cannot be written raises ``StoreError`` in the user's terms."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_durably(tmp, data)
+        except OSError as exc:
+            raise unwritable(path, exc) from exc
+        record()
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise unwritable(path, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
 @contextlib.contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """An exclusive lock on a folder (``.lock`` inside it), for writers of users and the audit trail."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / LOCK, "a+") as f:
+    """An exclusive lock on a folder (``.lock`` inside it), for writers of users and the audit trail; a folder
+    where the lock cannot be made (read-only, full) raises ``StoreError`` saying so."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        f = open(folder / LOCK, "a+")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as exc:
+        raise unwritable(folder, exc) from exc
+    with f:
         fcntl.flock(f.fileno(), fcntl.LOCK_EX)
         try:
             yield

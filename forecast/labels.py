@@ -15,6 +15,11 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "หน่วยงานไม่ได้รายงานภาระผูกพัน: ไม่ได้ประเมินผลใช้จ่ายและโอกาสเหลือเงิน",
         "en": "Commitments not reported: spend and P(money unused) are not assessed.",
     },
+    "commitments_missing": {
+        "th": "ไม่ได้รายงานภาระผูกพันของ{quarters} ({n} โครงการ): ผลใช้จ่ายสะสมและโอกาสเหลือเงินนับภาระผูกพันของไตรมาสนั้นเป็น 0",
+        "en": "Commitments not reported for {quarters} ({n} project(s)): spend to date and P(money unused) count "
+        "that quarter's commitments as 0.",
+    },
     "as_of": {"th": "ข้อมูล ณ วันที่", "en": "As of report date"},
     "latest": {"th": "ล่าสุด", "en": "latest"},
     "budget": {"th": "งบประมาณ", "en": "Budget"},
@@ -338,6 +343,33 @@ LABELS: dict[str, dict[str, str]] = {
         "th": "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป: บัญชีถูกล็อกถึง {until} UTC หรือจนกว่าผู้ดูแลระบบจะปลดล็อก",
         "en": "Too many failed sign-ins: the account is locked until {until} UTC, or until an administrator unlocks it.",
     },
+    "access_otp_used": {
+        "th": "รหัสผ่านใช้ครั้งเดียวนี้ถูกใช้เข้าสู่ระบบไปแล้ว ใช้ได้ครั้งเดียว โปรดขอรหัสใหม่จากผู้ดูแลระบบ",
+        "en": "This one-time password was used to sign in already; it works once. Ask an administrator for a new one.",
+    },
+    "access_unrecorded": {
+        "th": "บันทึกการเข้าสู่ระบบไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) จึงยังไม่ได้เข้าสู่ระบบ โปรดติดต่อผู้ดูแลระบบ",
+        "en": "The sign-in cannot be recorded ({reason}: the store's disk is full or read-only); you are not signed "
+        "in. Ask an administrator.",
+    },
+    "error_audit_unwritable": {
+        "th": "เขียนบันทึกการตรวจสอบไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) ไม่ได้บันทึกรายการนี้",
+        "en": "The audit trail cannot be written ({reason}; is the disk full or read-only?); the action was not "
+        "recorded.",
+    },
+    "error_draws": {
+        "th": "จำนวนการจำลองร่วมต้องเป็นจำนวนเต็มตั้งแต่ 1 ถึง {most} (ค่าเริ่มต้น 10,000) แต่ได้ {got}",
+        "en": "The number of joint draws is a whole number from 1 to {most} (10,000 by default); got {got}.",
+    },
+    "error_results_unwritable": {
+        "th": "เก็บผลการคำนวณของ {store} ไม่ได้ ({reason}) จึงไม่ได้เก็บไว้ ให้เพิ่มพื้นที่ว่างหรือตรวจสอบสิทธิ์ของโฟลเดอร์ ระหว่างนี้ทุกคำสั่งจะคำนวณใหม่เอง",
+        "en": "The results of {store} cannot be kept ({reason}); nothing was kept. Free space or check the folder's "
+        "permissions; meanwhile every command computes what it shows.",
+    },
+    "error_unwritable": {
+        "th": "เขียนไฟล์ {path} ไม่ได้ ({reason}: พื้นที่ดิสก์เต็มหรืออ่านได้อย่างเดียว) ไม่มีการเปลี่ยนแปลงใด",
+        "en": "{path} cannot be written ({reason}; is the disk full or read-only?); nothing changed.",
+    },
     "access_disabled": {
         "th": "บัญชี {name} ถูกระงับ โปรดติดต่อผู้ดูแลระบบ",
         "en": "The account {name} is disabled; ask an administrator.",
@@ -358,6 +390,12 @@ LABELS: dict[str, dict[str, str]] = {
     "driver_no_budget": {
         "th": "ไม่มีงบประมาณให้เบิกจ่ายในปีนี้ (ปิดรายการหรือไม่ได้รับจัดสรร): ไม่มีเป้าเบิกจ่ายให้พลาด",
         "en": "no budget to disburse this year (line closed or not funded): no disbursement target to miss",
+    },
+    "driver_over_budget": {
+        "th": "เบิกจ่ายแล้ว {amount} {unit} ({d} ของงบประมาณ {budget} {unit}) เกินงบประมาณ: งบประมาณถูกปรับลดต่ำกว่า"
+        "ยอดที่เบิกจ่ายไปแล้วหรือยังไม่ได้บันทึกการโอนงบ ตรวจสอบงบประมาณ โอกาสไม่ถึงเป้าคิดจากงบประมาณตามที่รายงาน",
+        "en": "disbursed {amount} {unit} ({d} of its budget of {budget} {unit}), more than the budget: revised below "
+        "what was already paid, or a transfer not recorded? Check the budget; P(miss) takes it as reported",
     },
     "driver_no_warning": {
         "th": "ไม่พบสัญญาณเสี่ยง: เบิกจ่าย {d} เทียบกับแผนสะสม {plan}",
@@ -988,3 +1026,16 @@ def t(key: str, lang: str) -> str:
     if lang not in entry:
         MISSING.add((key, lang))
     return entry.get(lang) or entry.get("en") or key
+
+
+def commitments_missing(quarters: dict[int, int], lang: str) -> str:
+    """The sentence "Commitments not reported for Q3 (2 project(s)): ..." for the quarters (and how many projects each) of
+    ``Snapshot.quarters_without_commitments``; empty when there are none."""
+    if not quarters:
+        return ""
+    qs = sorted(quarters)
+    if lang == "th":
+        named = "ไตรมาส " + (str(qs[0]) if len(qs) == 1 else ", ".join(map(str, qs[:-1])) + f" และ {qs[-1]}")
+    else:
+        named = f"Q{qs[0]}" if len(qs) == 1 else ", ".join(f"Q{q}" for q in qs[:-1]) + f" and Q{qs[-1]}"
+    return t("commitments_missing", lang).format(quarters=named, n=max(quarters.values()))

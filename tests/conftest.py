@@ -17,11 +17,15 @@ from pathlib import Path
 import pytest
 
 from forecast import config
+from forecast.access import users
 from forecast.data.store import Store
 
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory, monkeypatch):
+    # passwords are hashed at scrypt N=2^14 in tests (128 MiB and 1-2 s a check at the real cost, 2^17, on a
+    # loaded 2-core machine); test_sign_in checks the real cost and the rehash from a lower one
+    monkeypatch.setattr(users, "N", 2**14)
     monkeypatch.delenv(config.STORE_ENV, raising=False)
     monkeypatch.setattr(config, "DEFAULT_STORE_DIR", tmp_path_factory.mktemp("default") / "store")
     monkeypatch.setattr(config, "MODELS_DIR", tmp_path_factory.mktemp("models"))

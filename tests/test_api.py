@@ -68,7 +68,10 @@ def test_the_public_viewer_may_view_and_export_only(kept):
     api.record_download(kept, "risk_ranking.csv", "latest", actor=public)  # allowed, and not recorded
     with pytest.raises(PermissionDenied):
         api.ingest(kept, [config.REFERENCE_DIR], actor=public)
-    assert kept.audit.entries().filter(pl.col("action").is_in(["download", "ingest"])).height == 1  # the create
+    found = kept.audit.entries().filter(pl.col("action").is_in(["download", "ingest"]))
+    # the create's ingest, and the refusal: recorded although nobody is signed in (no download is)
+    assert list(zip(found["action"], found["outcome"])) == [("ingest", "ok"), ("ingest", "denied")]
+    assert found["user"][-1] == "anonymous"
 
 
 def test_an_export_is_rendered_by_the_caller_and_recorded(kept):

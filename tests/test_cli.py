@@ -275,7 +275,11 @@ def test_tsv_round_trips_to_the_values_of_csv(ref_store, capsys):
         csv_text, _ = _run(capsys, ref_store, *command, "--format", "csv")
         tsv_text, _ = _run(capsys, ref_store, *command, "--format", "tsv")
         tsv = pl.read_csv(io.StringIO(tsv_text), separator="\t")
-        same(pl.read_csv(io.StringIO(csv_text)), tsv)
+        csv = pl.read_csv(io.StringIO(csv_text))
+        if command == ["audit"]:  # the trail printed as TSV holds the CSV export just recorded, as one more entry
+            assert tsv.row(-1, named=True)["action"] == "export" and "audit --format csv" in tsv["target"][-1]
+            tsv = tsv.head(csv.height)
+        same(csv, tsv)
         assert tsv.height >= 1 and tsv.width == len(tsv_text.splitlines()[0].split("\t"))
     rank = pl.read_csv(io.StringIO(_run(capsys, ref_store, "rank", "--format", "tsv")[0]), separator="\t")
     assert (

@@ -61,8 +61,10 @@ def test_csv_has_a_bom_and_neutralised_formulas_that_ingest_back():
     assert "'=HYPERLINK" in text and "'@SUM" in text and "'-minus" in text and ",-2.0" in text
     from forecast.data.templates import _as_text
 
-    back = _as_text(pl.read_csv(io.BytesIO(raw), infer_schema=False), "x.csv", None, [])
+    read = pl.read_csv(io.BytesIO(raw), infer_schema=False)
+    back = _as_text(read, "x.csv", None, [], ours=True)  # a file forecast wrote (templates.exported)
     assert back["name"].to_list() == df["name"].to_list()
+    assert _as_text(read, "x.csv", None, [])["name"].to_list()[0] == '\'=HYPERLINK("http://x")'  # anyone else's
 
 
 @pytest.mark.parametrize(

@@ -462,4 +462,4 @@ def test_a_workbook_sheet_with_too_many_rows_is_refused(tmp_path, monkeypatch):
         ws.write_row(r, 0, [2569, "etda-digital-id", 1, "2026-03-31", 1, 1, 0, 1])
     wb.close()
     tables, problems = templates.read_files([path])
-    assert not tables and "61 rows, more than the 50" in problems[0].message
+    assert not tables and "more than the 50 rows a workbook sheet may hold" in problems[0].message

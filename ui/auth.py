@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ from forecast.access import audit, roles, sessions
 from forecast.access.roles import Actor
 from forecast.access.users import AccessError
 from forecast.data.store import Store, author
+from forecast.errors import StoreError
 
 LOG = logging.getLogger("forecast.app")
 USER = "__forecast_user"
@@ -216,20 +218,25 @@ def sign_in_form(store: Store, tr) -> None:
             try:
                 user = store.users.authenticate(name.strip().lower(), password)
             except AccessError as exc:
-                store.audit.record(
-                    "sign in",
-                    author("app", name.strip()[:64] or "?", session=session_id()),
-                    audit.REFUSED,
-                    details={"reason": str(exc)},
-                )
+                with suppress(StoreError):  # the refusal stands where it cannot be recorded (a read-only store)
+                    store.audit.record(
+                        "sign in",
+                        author("app", name.strip()[:64] or "?", session=session_id()),
+                        audit.REFUSED,
+                        details={"reason": str(exc)},
+                    )
                 st.error(said(exc, tr))
+                return
+            try:  # a sign-in that cannot be recorded does not happen (fail closed)
+                store.audit.record("sign in", by(Session(user.name, user.role)))
+            except StoreError as exc:
+                st.error(md(tr(exc.key, **exc.params)) if exc.key else md(str(exc)))
                 return
             st.session_state[USER] = Session(user.name, user.role)
             st.session_state["__must_change"] = user.must_change
             st.session_state.pop(WANTS_SIGN_IN, None)
             st.session_state.pop(SIGNED_OUT, None)
             st.session_state[COOKIE_TODO] = api.remember_sign_in(store, user.name) or ""
-            store.audit.record("sign in", by(st.session_state[USER]))
             st.rerun()
     if public(store) and st.button(tr("cancel"), key="cancel_sign_in"):
         st.session_state.pop(WANTS_SIGN_IN, None)

@@ -29,7 +29,7 @@ from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
-from forecast.labels import LABELS, LANGS, code, column, t
+from forecast.labels import LABELS, LANGS, code, column, commitments_missing, t
 from forecast.model import engine, registry
 from forecast.model.features import group_agency
 from ui import auth, jobs
@@ -426,6 +426,8 @@ def basis_note(ctx: Context) -> None:
             st.caption(ctx.tr("kpi_basis_history", v=ctx.version or ""))
     if not rv.commitments_reported and not rv.projection.is_empty():
         st.caption(ctx.tr("no_commitments"))
+    elif rv.quarters_without_commitments:
+        st.caption(commitments_missing(rv.quarters_without_commitments, ctx.lang))
 
 
 _MOMENT = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"  # an ISO moment as the store and the audit trail write them

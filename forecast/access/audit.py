@@ -15,16 +15,19 @@ hold the folder's lock, so concurrent appends keep one order.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 
 from forecast import labels
-from forecast.durable import locked, write_durably
+from forecast.durable import locked, replace_durably
 from forecast.errors import StoreError
 
 LOG, HEAD = "audit.jsonl", "audit.head"
@@ -41,6 +44,26 @@ def _digest(entry: dict) -> str:
     return hashlib.sha256(
         json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
     ).hexdigest()
+
+
+# control characters (C0, C1, DEL), format characters (the bidirectional embeddings, overrides and isolates
+# U+202A-U+202E, U+2066-U+2069, zero-width joiners ...), line and paragraph separators and surrogates
+_UNSAFE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
+
+def inert(value: object) -> object:
+    """``value`` with every control, format (bidirectional) and separator character in its text written out as
+    ``\\uXXXX``, in strings, keys and nested lists and mappings: a record that reads as what it holds, and
+    cannot reorder or hide what is shown around it ('gnp.exe' written backwards by U+202E stays visible)."""
+    if isinstance(value, str):
+        return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+    if isinstance(value, dict):
+        return {str(inert(str(k))): inert(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [inert(v) for v in value]
+    return value
 
 
 def where(by: dict) -> str:
@@ -93,38 +116,61 @@ class AuditLog:
     ) -> dict:
         """Append one entry (under the folder's lock) and return it."""
         by = by or {}
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with locked(self.folder):
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+        with self._locked():
             seq, prev = self._head()
             entry = {
                 "seq": seq + 1,
                 "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "user": by.get("user", ""),
-                "role": by.get("role", ""),
-                "via": by.get("via", ""),
-                "where": where(by),
-                "action": action,
-                "target": str(target),
-                "details": details or {},
+                "user": inert(str(by.get("user", ""))),
+                "role": inert(str(by.get("role", ""))),
+                "via": inert(str(by.get("via", ""))),
+                "where": inert(where(by)),
+                "action": inert(action),
+                "target": inert(str(target)),
+                "details": inert(json.loads(json.dumps(details or {}, default=str))),
                 "outcome": outcome,
                 "prev": prev,
             }
             entry["hash"] = _digest(entry)
-            line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
-            try:
-                with open(self.path, "a", encoding="utf-8") as f:
-                    f.write(line)
-                    f.flush()
-                    os.fsync(f.fileno())
-                tmp = self.folder / f".{HEAD}.tmp"
-                write_durably(tmp, f"{entry['seq']} {entry['hash']}\n".encode())
-                os.replace(tmp, self.folder / HEAD)
+            line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+            try:  # owner only (0600), also a trail made before this rule; written whole with os.write
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.fchmod(fd, 0o600)
+                    view = memoryview(line)
+                    while view:
+                        view = view[os.write(fd, view) :]
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                replace_durably(self.folder / HEAD, f"{entry['seq']} {entry['hash']}\n".encode(), 0o600)
             except OSError as exc:
-                raise StoreError(
-                    f"the audit trail {self.path} cannot be written ({exc.strerror or exc}); "
-                    "the action was not recorded."
-                ) from exc
+                raise self._unwritable(exc) from exc
         return entry
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        held = contextlib.ExitStack()
+        try:
+            held.enter_context(locked(self.folder))
+        except StoreError as exc:  # the folder cannot be written: the trail cannot be either
+            cause = exc.__cause__
+            raise self._unwritable(cause if isinstance(cause, OSError) else OSError(str(exc))) from exc
+        with held:
+            yield
+
+    def _unwritable(self, exc: OSError) -> StoreError:
+        reason = exc.strerror or str(exc)
+        return StoreError(
+            f"the audit trail {self.path} cannot be written ({reason}; is the disk full or read-only?); the "
+            "action was not recorded.",
+            key="error_audit_unwritable",
+            reason=reason,
+        )
 
     def entries(self, since: dt.date | None = None) -> pl.DataFrame:
         """The entries (oldest first), from ``since`` on; details as JSON text."""

@@ -17,6 +17,7 @@ from forecast.errors import ForecastError
 
 VIEWER, PLANNER, ANALYST, ADMIN = "viewer", "planner", "analyst", "admin"
 ROLES = (VIEWER, PLANNER, ANALYST, ADMIN)
+NOBODY = "(nobody signed in)"  # the user an action of nobody signed in is recorded under
 
 VIEW, EXPORT, SAVE_WHATIF = "view", "export", "save_whatif"
 VALIDATE, INGEST, TRAIN = "validate", "ingest", "train"
@@ -132,4 +133,6 @@ class Actor:
         """The author record of manifests and the audit trail."""
         if self.record is not None:
             return dict(self.record)
+        if not self.signed_in and not self.owner and self.user is None:
+            return author(self.via, NOBODY, self.role, self.session)  # not the server's OS user
         return author(self.via, self.user, self.role, self.session)

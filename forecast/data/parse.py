@@ -10,7 +10,9 @@ because those are where a figure is silently misread by a factor of 10 or a mill
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 
 import polars as pl
 
@@ -53,9 +55,37 @@ CURRENCY_WORDS = (
 )
 
 
+# Thai and Lao SARA AM (ำ, ຳ) typed as NIKHAHIT + SARA AA (ํ + า), perhaps with a tone mark between them,
+# looks the same but is other text, and Unicode's NFC does not unify the two (only NFKC does, the other way):
+# both spellings become the one a keyboard types.
+_SARA_AM = (
+    ("\u0e4d([\u0e48-\u0e4b])\u0e32", "${1}\u0e33"),
+    ("\u0e4d\u0e32", "\u0e33"),
+    ("\u0ecd([\u0ec8-\u0ecb])\u0eb2", "${1}\u0eb3"),
+    ("\u0ecd\u0eb2", "\u0eb3"),
+)
+
+
+def canonical(raw: pl.Expr) -> pl.Expr:
+    """Text in one spelling: NFC, with Thai and Lao SARA AM composed (``_SARA_AM``); at the door, so that two
+    cells that look the same are the same (one plan line, one name, one id)."""
+    out = raw.cast(pl.String).str.normalize("NFC")
+    for pattern, to in _SARA_AM:
+        out = out.str.replace_all(pattern, to)
+    return out
+
+
+def canonical_text(text: str) -> str:
+    """``canonical`` of one string."""
+    out = unicodedata.normalize("NFC", text)
+    for pattern, to in _SARA_AM:
+        out = re.sub(pattern, to.replace("${1}", "\\1"), out)
+    return out
+
+
 def normalize_text(raw: pl.Expr) -> pl.Expr:
-    """Trim, map Thai digits and odd spaces, NFC-normalise; empty becomes null."""
-    out = raw.cast(pl.String).str.normalize("NFC").str.replace_all("[\u00a0\u200b\u2009\ufeff]", " ").str.strip_chars()
+    """Trim, map Thai digits and odd spaces, NFC-normalise (``canonical``); empty becomes null."""
+    out = canonical(raw).str.replace_all("[\u00a0\u200b\u2009\ufeff]", " ").str.strip_chars()
     return pl.when(out == "").then(None).otherwise(out)
 
 
@@ -176,15 +206,81 @@ def money_problem(raw: pl.Expr, lang: str = "en") -> pl.Expr:
 
 
 def identifier(raw: pl.Expr) -> pl.Expr:
-    """Any text of 1-128 characters, case kept, without control characters or leading/trailing spaces."""
-    t = raw.cast(pl.String).str.normalize("NFC")
+    """Any text of 1-128 characters, case kept, without control characters or leading/trailing spaces, in one
+    script and without look-alike characters (``id_problem``)."""
+    t = canonical(raw)
     bad = (
         t.str.contains(r"[\p{Cc}\p{Cf}]")
         | (t != t.str.strip_chars())
         | (t.str.len_chars() > s.ID_MAX)
         | (t.str.len_chars() == 0)
     )
-    return pl.when(bad).then(None).otherwise(t)
+    return pl.when(bad).then(None).otherwise(t).map_batches(_one_script, return_dtype=pl.String)
+
+
+# Scripts of letters, by the first word of their Unicode names ("CYRILLIC SMALL LETTER I" -> CYRILLIC); the
+# ideographic scripts of one language are one group. Mixing is refused as in Unicode's "moderately restrictive"
+# profile (UTS #39): one script, or Latin with one other that is not Greek or Cyrillic (Thai project codes such
+# as "โครงการ-A1" pass, "etda-digital-іd" with a Cyrillic і does not).
+_CJK = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN", "BOPOMOFO": "HAN", "IDEOGRAPHIC": "HAN"}
+_NOT_A_SCRIPT = {"MODIFIER", "LETTERLIKE", "SMALL", "FEMININE", "MASCULINE"}
+_LOOK_ALIKES_OF_LATIN = {"GREEK", "CYRILLIC"}
+_COMPOSED = {"\u0e33", "\u0eb3"}  # SARA AM: changed by NFKC, but the spelling we keep (``canonical``)
+
+
+def _script(ch: str) -> str | None:
+    if not unicodedata.category(ch).startswith("L"):
+        return None  # digits, punctuation, symbols and marks belong to every script
+    word = unicodedata.name(ch, "").split(" ", 1)[0]
+    return None if not word or word in _NOT_A_SCRIPT else _CJK.get(word, word)
+
+
+def _char(ch: str) -> str:
+    return f"U+{ord(ch):04X} {unicodedata.name(ch, 'UNNAMED')} ('{ch}')"
+
+
+@functools.lru_cache(maxsize=4096)
+def id_problem(text: str | None) -> str | None:
+    """Why an id is refused although its characters are allowed, naming them (code point and name): a
+    look-alike (compatibility) character such as a fullwidth 'ｅ', or letters of two scripts that are not
+    meant to mix, such as a Cyrillic 'і' among Latin letters. None when it is fine."""
+    if text is None or text.isascii():
+        return None
+    text = canonical_text(text)
+    odd = [ch for ch in dict.fromkeys(text) if ch not in _COMPOSED and unicodedata.normalize("NFKC", ch) != ch]
+    if odd:
+        return (
+            "look-alike characters: "
+            + "; ".join(f"{_char(ch)} stands for '{unicodedata.normalize('NFKC', ch)}'" for ch in odd[:5])
+            + "; type the plain characters"
+        )
+    letters: dict[str, list[str]] = {}
+    for ch in text:
+        script = _script(ch)
+        if script is not None:
+            letters.setdefault(script, []).append(ch)
+    scripts = set(letters)
+    if len(scripts) < 2 or (len(scripts) == 2 and "LATIN" in scripts and not scripts & _LOOK_ALIKES_OF_LATIN):
+        return None
+    main = max(letters, key=lambda k: (len(letters[k]), k == "LATIN"))
+    others = [ch for k, chars in letters.items() if k != main for ch in dict.fromkeys(chars)]
+    return (
+        f"letters of {' and '.join(sorted(k.title() for k in scripts))} mixed: "
+        + ", ".join(_char(ch) for ch in others[:5])
+        + f" among {main.title()} letters; an id that looks the same would be another id — type it in one script"
+    )
+
+
+def _one_script(ids: pl.Series) -> pl.Series:
+    """``ids`` with those ``id_problem`` refuses made null (checked once per distinct non-ASCII id)."""
+    odd = ids.filter(~ids.str.contains(r"^[\x00-\x7f]*$").fill_null(True)).unique()
+    bad = [v for v in odd.to_list() if id_problem(v) is not None]
+    return ids if not bad else ids.set(ids.is_in(bad).fill_null(False), None)
+
+
+def identifier_problem(raw: pl.Expr) -> pl.Expr:
+    """``id_problem`` of each cell (null where there is none)."""
+    return raw.cast(pl.String).map_elements(id_problem, return_dtype=pl.String, skip_nulls=True)
 
 
 # Bidirectional overrides and isolates can make a name display as something else ('gnp.exe' as 'exe.png').

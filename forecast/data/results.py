@@ -19,6 +19,7 @@ unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -83,6 +84,25 @@ class Results:
         except (OSError, ValueError, KeyError, pl.exceptions.PolarsError):
             return None
         return frames
+
+    def problem(self) -> str | None:
+        """Why nothing can be kept here (the system's reason: a full disk, a read-only folder), else None."""
+        if not self.enabled:
+            return "no results folder"
+        folder: Path = self.folder  # type: ignore[assignment]
+        probe = folder / f".probe-{uuid.uuid4().hex}"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(probe, "wb") as f:
+                f.write(b"probe")
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
+        return None
 
     def put(self, key: str, frames: dict[str, pl.DataFrame], about: dict | None = None) -> bool:
         """Keep ``frames`` under ``key`` (atomic: written aside, then renamed); False when it cannot be written."""

@@ -237,6 +237,23 @@ class Snapshot:
         f = self.versions["finance"]
         return not f.is_empty() and f[s.COMMITTED].is_not_null().any()
 
+    @property
+    def quarters_without_commitments(self) -> dict[int, int]:
+        """In a store that reports commitments, the quarters of the current fiscal year with disbursements but
+        no commitments (nor spend), and how many projects each: their spend to date counts those commitments
+        as 0, and outputs say so ("commitments not reported for Q3"). Empty when none is missing."""
+        fy = self.fiscal_year
+        if fy is None or not self.commitments_reported:
+            return {}
+        f = self.finance.filter(
+            (pl.col(s.FISCAL_YEAR) == fy)
+            & pl.col(s.DISBURSED).is_not_null()
+            & pl.col(s.COMMITTED).is_null()
+            & pl.col(s.SPEND).is_null()
+        )
+        counts = f.group_by(s.QUARTER).agg(pl.col(s.PROJECT_ID).n_unique()).sort(s.QUARTER)
+        return {int(q): int(n) for q, n in counts.iter_rows()}
+
     def years(self, years: list[int]) -> Snapshot:
         """The same snapshot restricted to some fiscal years."""
         keep = {n: v.filter(pl.col(s.FISCAL_YEAR).is_in(years)) for n, v in self.versions.items()}

@@ -298,8 +298,21 @@ class Store:
             return Results(None, None)
         try:
             return Results(self.root / RESULTS_DIR, self.signing_key())
-        except OSError:  # a store this user may read but not write: results are computed, not kept
+        except (OSError, StoreError):  # a store this user may read but not write: results are computed, not kept
             return Results(None, None)
+
+    def results_problem(self) -> str | None:
+        """Why results cannot be kept in this store on disk (a full disk, a read-only folder: the system's
+        reason), else None; None for the reference data too, which keeps none."""
+        if self.root is None:
+            return None
+        try:
+            key = self.signing_key()
+        except OSError as exc:
+            return exc.strerror or str(exc)
+        except StoreError as exc:
+            return str(exc.params.get("reason") or exc)
+        return Results(self.root / RESULTS_DIR, key).problem()
 
     @property
     def models_dir(self) -> Path:

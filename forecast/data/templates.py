@@ -14,10 +14,14 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import polars as pl
 
@@ -29,8 +33,11 @@ GUIDE_SHEET = "columns"
 MAX_SCAN_ROWS = 10  # a header is looked for in the first rows when the first one is not it
 OLE2 = b"\xd0\xcf\x11\xe0"  # legacy .xls (and other OLE2 documents)
 ZIP = b"PK\x03\x04"
-MAX_UNZIPPED = 500 << 20  # a workbook whose parts unzip to more than this is refused (a zip bomb)
-MAX_SHEET_ROWS = 500_000  # rows per workbook sheet; larger tables come as CSV or Parquet
+MAX_UNZIPPED = 500 << 20  # a workbook whose parts unzip (as read, not as declared) to more than this is refused
+MAX_SHARED_STRINGS = 64 << 20  # the text of a workbook's cells (sharedStrings.xml), as read
+MAX_SHEET_ROWS = 500_000  # rows per workbook sheet, as read (not the declared <dimension>); larger: CSV or Parquet
+MAX_COLUMNS = 200  # columns of a table in any file (the template has at most 22)
+CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,24 @@ def _known_columns() -> set[str]:
     return {c for t in s.TABLES.values() for c in t.names} | set(s.STORE_COLUMNS)
 
 
-def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[FileProblem]) -> pl.DataFrame:
+# A leading apostrophe that our CSV exports put before a cell a spreadsheet would run as a formula
+# (``interfaces.export.neutralise``): one apostrophe, then any more, then = + - @ or a tab or carriage return.
+NEUTRALISED = r"^'('*[=+\-@\t\r])"
+
+
+def exported(header: Sequence[str]) -> bool:
+    """Whether a CSV was written by forecast: its header holds a column only the store writes (``store_vintage``,
+    ``valid_from``, ``source_file``, ``source_row``), as every table it exports does (``forecast data``, the
+    service's tables). Only there is the apostrophe of ``NEUTRALISED`` ours to take off; in any other file a
+    leading apostrophe is the user's, and kept as typed."""
+    return any(_clean_header(h) in s.STORE_COLUMNS for h in header)
+
+
+def _as_text(
+    frame: pl.DataFrame, file: str, sheet: str | None, problems: list[FileProblem], ours: bool = False
+) -> pl.DataFrame:
+    """Every cell as text; with ``ours`` (a file forecast exported) the apostrophe it put before a formula-like
+    cell is taken off again."""
     keep, seen = [], set()
     for c in frame.columns:
         clean = _clean_header(c)
@@ -102,13 +126,26 @@ def _as_text(frame: pl.DataFrame, file: str, sheet: str | None, problems: list[F
         if dtype.is_float():  # NaN is not "no figure": it is kept as text so that validation refuses it
             col = pl.when(col.is_nan()).then(pl.lit("NaN")).otherwise(col.cast(pl.String))
         col = col.cast(pl.String)
-        # a cell our exports neutralised ('=..., '+..., '@...) is read back as it was
-        col = pl.when(col.str.contains(r"^'[=+\-@\t\r]")).then(col.str.slice(1)).otherwise(col)
+        if ours:  # a cell our export neutralised ('=..., ''=... for a typed '=...) is read back as it was
+            col = col.str.replace(NEUTRALISED, "$1")
         keep.append(col.alias(clean))
     frame = frame.select(keep)
     if frame.width:  # blank spreadsheet rows carry no record
         frame = frame.filter(~pl.all_horizontal(pl.all().is_null() | (pl.all().str.strip_chars() == "")))
     return frame
+
+
+def _too_wide(file: str, sheet: str | None, width: int, table: str) -> FileProblem:
+    """One message for a table with more columns than any template table could need (not one per column)."""
+    return FileProblem(
+        file,
+        sheet,
+        "too_many_columns",
+        f"{width:,} columns, more than the {MAX_COLUMNS} a table may have (the template has at most "
+        f"{max(len(t.names) for t in s.TABLES.values())}); keep the template's columns and delete the others.",
+        row=1,
+        table=table,
+    )
 
 
 def _header_problems(header: list[str], file: str, sheet: str | None) -> list[FileProblem]:
@@ -213,6 +250,8 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                 "warning",
             )
         )
+    if "\r" in text and "\n" not in text:  # old Mac line endings (CR only): the rows are the same
+        text = text.replace("\r", "\n")
     sep = sniff_separator(text)
     if sep != ",":
         shown = {"\t": "tab", ";": "semicolon (;)", "|": "bar (|)"}[sep]
@@ -256,6 +295,9 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                         )
                     )
                     return None
+                if len(header) > MAX_COLUMNS:
+                    problems.append(_too_wide(name, None, len(header), ANY_TABLE))
+                    return None
                 problems += _header_problems(header, name, None)
                 continue
             if len(row) != len(header) and any(cell.strip() for cell in row):
@@ -294,8 +336,16 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
             raise_if_empty=False,
         )
         return frame.select(pl.exclude("^__duplicate_.*$"))
-    except pl.exceptions.PolarsError as exc:
-        problems.append(FileProblem(name, None, "file_unreadable", f"cannot be read ({str(exc).splitlines()[0]})."))
+    except pl.exceptions.PolarsError:
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_unreadable",
+                "cannot be read as CSV (its rows or quotes are not as a spreadsheet writes them); save it again "
+                "from the spreadsheet as CSV UTF-8.",
+            )
+        )
         return None
 
 
@@ -323,6 +373,9 @@ def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given") -> tu
                     name, None, "file_name", "the table must be one of " + ", ".join(s.TABLES) + ".", table=ANY_TABLE
                 )
             )
+            continue
+        if frame.width > MAX_COLUMNS:
+            problems.append(_too_wide(name, None, frame.width, table))
             continue
         problems += _header_problems(frame.columns, name, None)
         tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
@@ -362,6 +415,18 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
                 )
             )
             continue
+        if suffix != ".parquet" and _encrypted(path):
+            problems.append(
+                FileProblem(
+                    name,
+                    None,
+                    "file_encrypted",
+                    "the workbook is protected with a password, so it cannot be read; in Excel remove the password "
+                    "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and load that.",
+                    table=ANY_TABLE,
+                )
+            )
+            continue
         if suffix == ".xls" or (suffix != ".parquet" and _starts_with(path, OLE2)):
             problems.append(
                 FileProblem(
@@ -395,11 +460,13 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
                 )
             )
             continue
-        if _one_per_table(table, str(path), name, None, seen_tables, problems):
+        if _one_per_table(table, name, name, None, seen_tables, problems):  # the file's name, never a server path
             _refused(problems, since, table)
             continue
+        ours = False
         if suffix == ".csv":
             frame = _read_csv(path, problems)
+            ours = frame is not None and exported(frame.columns)
         else:
             try:
                 frame = pl.read_parquet(path)
@@ -417,9 +484,12 @@ def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FilePr
         if frame is None:
             _refused(problems, since, table)
             continue
+        if frame.width > MAX_COLUMNS:
+            problems.append(_too_wide(name, None, frame.width, table))
+            continue
         if suffix == ".parquet":
             problems += _header_problems(frame.columns, name, None)
-        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems)), name))
+        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems, ours)), name))
     return tables, problems
 
 
@@ -483,38 +553,41 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
             )
         )
         return
-    too_big = [(sheet, n) for sheet, n in _sheet_rows(path).items() if n > MAX_SHEET_ROWS]
-    for sheet, n in too_big:
-        problems.append(
-            FileProblem(
-                name,
-                sheet,
-                "file_unreadable",
-                f"{n:,} rows, more than the {MAX_SHEET_ROWS:,} a workbook sheet may hold here; "
-                "give a table this large as CSV or Parquet.",
-                table=ANY_TABLE,
-            )
-        )
-    if too_big:
-        return
-    inspected = _inspect_workbook(path, problems)
     try:
-        sheets = pl.read_excel(
-            path, sheet_id=0, infer_schema_length=0, raise_if_empty=False, read_options={"header_row": None}
-        )
-    except Exception as exc:  # noqa: BLE001 - any reader failure of an untrusted file is reported to the user
+        scanned = scan(path)
+    except WorkbookTooBig as exc:
+        problems.append(FileProblem(name, exc.sheet, exc.rule, str(exc), table=ANY_TABLE))
+        return
+    except (zipfile.BadZipFile, zlib.error, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError) as exc:
         problems.append(
             FileProblem(
                 name,
                 None,
                 "file_unreadable",
-                f"cannot be read as an Excel workbook ({str(exc).splitlines()[0]}).",
+                f"not a workbook Excel can open ({type(exc).__name__}); save it again from Excel as a workbook.",
+                table=ANY_TABLE,
+            )
+        )
+        return
+    try:
+        sheets = pl.read_excel(
+            path, sheet_id=0, infer_schema_length=0, raise_if_empty=False, read_options={"header_row": None}
+        )
+    except Exception:  # noqa: BLE001 - any reader failure of an untrusted file is reported to the user
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_unreadable",
+                "cannot be read as an Excel workbook (a part of it is damaged or not as Excel writes it); open it "
+                "in Excel and save it again as a workbook (.xlsx).",
                 table=ANY_TABLE,
             )
         )
         return
     found = False
     for sheet, raw in sheets.items():
+        info = scanned.get(sheet, {})
         table = sheet.strip().lower()
         if table not in s.TABLES:
             if table != GUIDE_SHEET:
@@ -522,7 +595,7 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
             continue
         found = True
         since = len(problems)
-        if inspected.get(sheet, {}).get("hidden"):
+        if info.get("hidden"):
             problems.append(
                 FileProblem(
                     name,
@@ -536,13 +609,23 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
         if _one_per_table(table, str(path), name, sheet, seen, problems) or raw.height == 0:
             _refused(problems, since, table)
             continue
+        if raw.width > MAX_COLUMNS:  # cells without a reference, which the scan could not place
+            problems.append(_too_wide(name, sheet, raw.width, table))
+            continue
         frame = _sheet_frame(raw, name, sheet, problems)
         if frame is None:
             _refused(problems, since, table)
             continue
-        for r in inspected.get(sheet, {}).get("hidden_rows", [])[:25]:
+        inspected = (
+            inspect_sheet(path, info["member"])
+            if info.get("hidden_rows") or info.get("formulas")
+            else {"hidden_rows": [], "uncached": []}
+        )
+        header = [str(c) if c is not None else "" for c in raw.row(0)] if raw.height else []
+        for r in inspected["hidden_rows"][:25]:
             problems.append(FileProblem(name, sheet, "hidden_row", "the row is hidden; unhide it or delete it.", row=r))
-        for r, col, formula in inspected.get(sheet, {}).get("uncached", [])[:25]:
+        for r, index, formula in inspected["uncached"][:25]:
+            col = _clean_header(header[index]) if index < len(header) and header[index] else f"column {index + 1}"
             problems.append(
                 FileProblem(
                     name,
@@ -598,48 +681,159 @@ def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FilePr
     return frame
 
 
-def _sheet_rows(path: Path) -> dict[str, int]:
-    """Rows per sheet as the workbook declares them (read-only: nothing is loaded)."""
-    try:
-        from openpyxl import load_workbook  # noqa: PLC0415 - lazy: openpyxl, only for workbooks
-
-        wb = load_workbook(path, read_only=True)
-        try:
-            return {ws.title: int(ws.max_row or 0) for ws in wb.worksheets}
-        finally:
-            wb.close()
-    except Exception:  # noqa: BLE001 - a workbook openpyxl cannot open is reported by the reader
-        return {}
+# --- what a workbook holds, read with bounds ---------------------------------------------------------
+_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ROW = re.compile(rb"<(?:\w{1,16}:)?row[\s>/]")
+_HIDDEN_ROW = re.compile(rb"<(?:\w{1,16}:)?row\s[^>]{0,400}?\bhidden=\"(?:1|true)\"")
+_FORMULA = re.compile(rb"<(?:\w{1,16}:)?f[\s>/]")
+_CELL_COLUMN = re.compile(rb"<(?:\w{1,16}:)?c\s[^>]{0,400}?\br=\"([A-Z]{1,3})[0-9]+\"")
+_TAIL = 512  # bytes carried from one chunk to the next, longer than any match above
 
 
-def _inspect_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict]:
-    """Per sheet: hidden or not, hidden rows, formula cells without a saved value (openpyxl)."""
-    try:
-        from openpyxl import load_workbook  # noqa: PLC0415 - lazy: openpyxl, only for workbooks
+class WorkbookTooBig(Exception):
+    """A bound of ``scan`` was passed; the message says which, in the user's terms (``rule``, ``sheet``: where)."""
 
-        formulas = load_workbook(path, read_only=False, data_only=False)
-        values = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - a workbook openpyxl cannot open is reported by the reader
-        return {}
-    out: dict[str, dict] = {}
-    for ws in formulas.worksheets:
-        info: dict = {"hidden": ws.sheet_state != "visible", "hidden_rows": [], "uncached": []}
-        if ws.title.strip().lower() in s.TABLES:
-            info["hidden_rows"] = sorted(r for r, d in ws.row_dimensions.items() if d.hidden and r > 1)
-            cached = values[ws.title]
-            cached_rows = {i: row for i, row in enumerate(cached.iter_rows(values_only=True), start=1)}
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":
-                        saved = cached_rows.get(cell.row, ())
-                        value = saved[cell.column - 1] if cell.column - 1 < len(saved) else None
-                        if value is None:
-                            header = ws.cell(row=1, column=cell.column).value
-                            info["uncached"].append(
-                                (cell.row, _clean_header(header or cell.column_letter), str(cell.value))
-                            )
-        out[ws.title] = info
+    def __init__(self, message: str, rule: str = "file_unreadable", sheet: str | None = None):
+        super().__init__(message)
+        self.rule, self.sheet = rule, sheet
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _stream(z: zipfile.ZipFile, member: str, budget: list[int], limit: int, what: str):
+    """The decompressed bytes of ``member``, chunk by chunk, counting what is actually read against ``budget``
+    (the workbook's) and ``limit`` (this part's): the sizes a zip declares are not trusted."""
+    read = 0
+    with z.open(member) as f:
+        while chunk := f.read(CHUNK):
+            read += len(chunk)
+            budget[0] += len(chunk)
+            if read > limit:
+                raise WorkbookTooBig(f"{what} unpacks to more than {limit / 2**20:,.0f} MB; split it or use CSV.")
+            if budget[0] > MAX_UNZIPPED:
+                raise WorkbookTooBig(
+                    f"unpacks to more than the {MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV."
+                )
+            yield chunk
+
+
+def _xml(z: zipfile.ZipFile, member: str, budget: list[int]) -> ElementTree.Element:
+    data = b"".join(_stream(z, member, budget, 16 << 20, member))
+    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
+        raise WorkbookTooBig(f"{member} declares entities, which a workbook never needs; save it again from Excel.")
+    return ElementTree.fromstring(data)
+
+
+def _sheet_parts(z: zipfile.ZipFile, budget: list[int]) -> list[tuple[str, str, bool]]:
+    """(sheet name, zip member, hidden) for every sheet, from the workbook's own list (``xl/workbook.xml``)."""
+    book = _xml(z, "xl/workbook.xml", budget)
+    rels = _xml(z, "xl/_rels/workbook.xml.rels", budget)
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = []
+    for sheet in book.iter(f"{{{_NS_MAIN}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_NS_REL}}}id"), "")
+        member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        out.append((sheet.get("name", ""), member, sheet.get("state", "visible") != "visible"))
     return out
+
+
+def scan(path: Path) -> dict[str, dict]:
+    """Per sheet, read once with bounds on what is actually unpacked (never the declared ``<dimension>`` or
+    zip sizes): its rows, widest column, whether it is hidden, and whether it has hidden rows or formulas
+    (then ``inspect_sheet`` looks closer). ``WorkbookTooBig`` when a sheet passes ``MAX_SHEET_ROWS`` or
+    ``MAX_COLUMNS``, the cells' text ``MAX_SHARED_STRINGS``, or the workbook ``MAX_UNZIPPED``: it stops there,
+    so a crafted file costs at most that much reading."""
+    budget = [0]
+    out: dict[str, dict] = {}
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        if "xl/sharedStrings.xml" in names:
+            for _ in _stream(z, "xl/sharedStrings.xml", budget, MAX_SHARED_STRINGS, "the text of its cells"):
+                pass
+        for sheet, member, hidden in _sheet_parts(z, budget):
+            info: dict[str, Any] = {
+                "member": member,
+                "hidden": hidden,
+                "rows": 0,
+                "columns": 0,
+                "hidden_rows": False,
+                "formulas": False,
+            }
+            out[sheet] = info
+            if member not in names:
+                continue
+            tail = b""
+            for chunk in _stream(z, member, budget, MAX_UNZIPPED, f"sheet {sheet!r}"):
+                buf = tail + chunk
+                fresh = len(tail)
+                info["rows"] += sum(1 for m in _ROW.finditer(buf) if m.end() > fresh)
+                for m in _CELL_COLUMN.finditer(buf):
+                    if m.end() > fresh:
+                        info["columns"] = max(info["columns"], _column_number(m.group(1)))
+                info["hidden_rows"] = info["hidden_rows"] or bool(_HIDDEN_ROW.search(buf))
+                info["formulas"] = info["formulas"] or bool(_FORMULA.search(buf))
+                if info["rows"] > MAX_SHEET_ROWS:
+                    raise WorkbookTooBig(
+                        f"sheet {sheet!r} has more than the {MAX_SHEET_ROWS:,} rows a workbook sheet may hold "
+                        "here (counted as read, whatever its declared size); give a table this large as CSV or "
+                        "Parquet."
+                    )
+                if info["columns"] > MAX_COLUMNS and sheet.strip().lower() in s.TABLES:
+                    raise WorkbookTooBig(
+                        f"cells in column {info['columns']:,}, more than the {MAX_COLUMNS} columns a table may "
+                        "have; keep the template's columns and delete the others.",
+                        "too_many_columns",
+                        sheet,
+                    )
+                tail = buf[-_TAIL:]
+    return out
+
+
+def inspect_sheet(path: Path, member: str) -> dict:
+    """Hidden rows and formula cells without a saved value of one sheet (already bounded by ``scan``):
+    ``{"hidden_rows": [row, ...], "uncached": [(row, column index from 0, formula), ...]}``."""
+    hidden: list[int] = []
+    uncached: list[tuple[int, int, str]] = []
+    row_no = 0
+    with zipfile.ZipFile(path) as z, z.open(member) as f:
+        for _, el in ElementTree.iterparse(f, events=("end",)):
+            tag = el.tag.rpartition("}")[2]
+            if tag == "c":
+                formula = value = None
+                for child in el:
+                    kind = child.tag.rpartition("}")[2]
+                    if kind == "f":
+                        formula = "=" + (child.text or "")  # as Excel shows it
+                    elif kind in ("v", "is"):
+                        value = child.text if kind == "v" else "".join(child.itertext())
+                ref = el.get("r") or ""
+                if formula is not None and not value and len(uncached) < 25:
+                    letters = re.match(r"[A-Z]+", ref)
+                    col = _column_number(letters.group().encode()) - 1 if letters else 0
+                    uncached.append((int(ref[len(letters.group()) :]) if letters else row_no, col, formula))
+                el.clear()
+            elif tag == "row":
+                row_no = int(el.get("r") or row_no + 1)
+                if el.get("hidden") in ("1", "true") and row_no > 1 and len(hidden) < 25:
+                    hidden.append(row_no)
+                el.clear()
+    return {"hidden_rows": hidden, "uncached": uncached}
+
+
+def _encrypted(path: Path) -> bool:
+    """A workbook protected with a password: Excel writes it as an OLE2 file holding an ``EncryptedPackage``."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(64 << 20)
+    except OSError:
+        return False
+    return data.startswith(OLE2) and "EncryptedPackage".encode("utf-16-le") in data
 
 
 # --- writing ------------------------------------------------------------------------------------

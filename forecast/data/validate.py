@@ -33,6 +33,8 @@ RULES: dict[str, str] = {
     "file_name": "CSV/Parquet files are named after their table",
     "file_unreadable": "the file cannot be read (encoding, format)",
     "file_empty": "a workbook has no sheet named after a table",
+    "file_encrypted": "a workbook protected with a password cannot be read",
+    "too_many_columns": "a table with more than 200 columns",
     "file_encoding": "a CSV that is not UTF-8 (UTF-16, Thai Windows cp874) was read and converted",
     "file_separator": "a CSV separated by ';', tab or '|' was read that way",
     "header_row": "the header is not the first row (a title above it)",
@@ -46,6 +48,7 @@ RULES: dict[str, str] = {
     "missing_column": "a column of the template is missing",
     "unknown_column": "a column that is not in the template",
     "type": "a cell does not parse as its column's type",
+    "confusable_id": "an id mixes scripts (a Cyrillic і among Latin letters) or holds a look-alike character",
     "unknown_unit": "unit is not in the vocabulary",
     "unknown_comparator": "comparator is not >=, >, <= or <",
     "unknown_measure": "measure is not cumulative, level or milestone",
@@ -65,12 +68,14 @@ RULES: dict[str, str] = {
     "negative_flow": "a quarterly disbursement is negative (a refund?)",
     "negative_plan_flow": "a quarterly plan is negative (a downward plan revision?)",
     "actuals_incomplete": "committed or spend is given without disbursed",
+    "commitments_missing": "a quarter gives disbursed without commitments in a store that reports commitments",
     "derived": "one of disbursed, committed, spend was derived from the other two",
     "spend_identity": "spend differs from disbursed + committed",
     "plan_sum": "the quarterly plans do not sum to the budget",
     "plan_over_budget": "the plan to date exceeds the budget",
     "cumulative_negative": "cumulative disbursement below zero",
     "cumulative_over_budget": "cumulative disbursement above the budget (budget transferred?)",
+    "budget_below_disbursed": "a budget (a revision) below what was already disbursed by its date",
     "reported_cumulative": "a printed cumulative differs from the sum of the quarterly flows",
     "unknown_project": "a row refers to a project not in projects",
     "unknown_kpi": "a result refers to a KPI not in kpis",
@@ -91,6 +96,8 @@ RULES_TH: dict[str, str] = {
     "file_name": "ชื่อไฟล์ต้องเป็นชื่อตาราง เช่น projects.csv, finance.csv, kpis.csv, kpi_results.csv, targets.csv",
     "file_unreadable": "อ่านไฟล์ไม่ได้ (รูปแบบหรือรหัสอักขระ) ให้บันทึกเป็น CSV UTF-8 หรือ .xlsx",
     "file_empty": "สมุดงานไม่มีชีตที่ชื่อตรงกับตาราง",
+    "file_encrypted": "สมุดงานถูกตั้งรหัสผ่านไว้จึงอ่านไม่ได้ ให้เอารหัสผ่านออกใน Excel แล้วบันทึกใหม่",
+    "too_many_columns": "ตารางมีคอลัมน์เกิน 200 คอลัมน์ ให้เหลือเฉพาะคอลัมน์ในแบบฟอร์ม",
     "file_encoding": "ไฟล์ไม่ใช่ UTF-8 (เช่น UTF-16 หรือ TIS-620) ระบบแปลงให้ครบถ้วนแล้ว",
     "file_separator": "ไฟล์คั่นด้วยอักขระอื่นที่ไม่ใช่จุลภาค ระบบอ่านตามที่พบ",
     "header_row": "แถวแรกต้องเป็นหัวคอลัมน์ ให้ลบแถวชื่อเรื่องด้านบนออก",
@@ -104,6 +111,7 @@ RULES_TH: dict[str, str] = {
     "missing_column": "ขาดคอลัมน์ที่กำหนดในแบบฟอร์ม ให้เพิ่มในแถวหัวตาราง",
     "unknown_column": "คอลัมน์นี้ไม่อยู่ในแบบฟอร์ม ตรวจสอบการสะกด",
     "type": "ค่าในเซลล์ไม่ตรงกับชนิดข้อมูลของคอลัมน์ (พบ '{value}')",
+    "confusable_id": "รหัสมีตัวอักษรต่างชุดปนกัน (เช่น і ของซีริลลิกในรหัสอักษรละติน) หรือมีอักขระที่หน้าตาเหมือนอักขระอื่น ให้พิมพ์รหัสด้วยอักษรชุดเดียว (พบ '{value}')",
     "unknown_unit": "หน่วยนับไม่อยู่ในรายการที่กำหนด (พบ '{value}')",
     "unknown_comparator": "เงื่อนไขต้องเป็น >= (ไม่น้อยกว่า) > (มากกว่า) <= (ไม่เกิน) หรือ < (น้อยกว่า) (พบ '{value}')",
     "unknown_measure": "ลักษณะค่าต้องเป็น cumulative (สะสม) level (ระดับ) หรือ milestone (ผลผลิต) (พบ '{value}')",
@@ -123,12 +131,14 @@ RULES_TH: dict[str, str] = {
     "negative_flow": "เบิกจ่ายในไตรมาสติดลบ (พบ {value}) ตรวจสอบว่าเป็นการคืนเงิน",
     "negative_plan_flow": "แผนในไตรมาสติดลบ (พบ {value}) อาจเป็นการปรับลดแผนสะสม บันทึกตามที่ให้มา",
     "actuals_incomplete": "ต้องมีผลเบิกจ่าย (ภาระผูกพันและผลใช้จ่ายเว้นว่างได้หากไม่ได้รายงาน)",
+    "commitments_missing": "ไตรมาสนี้มีผลเบิกจ่ายแต่ไม่มีภาระผูกพัน ขณะที่คลังข้อมูลรายงานภาระผูกพัน ผลใช้จ่ายของไตรมาสนี้จะนับภาระผูกพันเป็น 0 ให้ระบุ committed หรือ spend",
     "derived": "ค่าว่างถูกคำนวณจากอีกสองค่า (ผลใช้จ่าย = เบิกจ่าย + ผูกพัน)",
     "spend_identity": "ผลใช้จ่ายต้องเท่ากับเบิกจ่ายบวกภาระผูกพัน",
     "plan_sum": "แผนรายไตรมาสทั้งสี่รวมกันไม่เท่ากับงบประมาณในรายงานฉบับเดียวกัน (งบที่ปรับให้เพิ่มแถวโครงการใหม่พร้อมวันที่)",
     "plan_over_budget": "แผนสะสมเกินงบประมาณ",
     "cumulative_negative": "เบิกจ่ายสะสมติดลบเมื่อรวมกับข้อมูลเดิม",
     "cumulative_over_budget": "เบิกจ่ายสะสมเกินงบประมาณ (ถูกต้องหากมีการโอนงบเข้า)",
+    "budget_below_disbursed": "งบประมาณ (ที่ปรับ) ต่ำกว่ายอดที่เบิกจ่ายไปแล้ว ณ วันที่นั้น (พบ {value}) บันทึกตามที่ให้มา การจัดอันดับความเสี่ยงจะแจ้งไว้ ตรวจสอบงบประมาณหรือตัวเลขเบิกจ่าย",
     "reported_cumulative": "ยอดสะสมที่พิมพ์ไม่ตรงกับผลรวมรายไตรมาส บันทึกทั้งสองค่า ให้ตรวจสอบ",
     "unknown_project": "ไม่พบโครงการนี้ในตารางโครงการ ให้เพิ่มก่อน",
     "unknown_kpi": "ไม่พบตัวชี้วัดนี้ในตารางตัวชี้วัด ให้เพิ่มก่อน",
@@ -485,11 +495,25 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
         empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
         expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
         expected_th = pl.lit(parse.expected(c.kind, "th")) if rule == "type" else None  # vocabularies: the rule says
+        why = why_th = None
         if c.kind in parse.PROBLEMS:
             why, why_th = (parse.PROBLEMS[c.kind](raw_col, lang) for lang in ("en", "th"))
+        keep = ~parse.is_none(raw_col)
+        if c.kind == "id":  # an id in two scripts or with a look-alike: its own rule, the characters named
+            bad = parse.identifier_problem(raw_col)
+            issues += _flag(
+                empty,
+                bad.is_not_null(),
+                "confusable_id",
+                c.name,
+                pl.format("got '{}': {}.", raw_col, bad),
+                value=raw_col,
+            )
+            keep = keep & bad.is_null()
+        if why is not None and why_th is not None:
             expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
             expected_th = pl.when(why_th.is_not_null()).then(why_th).otherwise(expected_th)
-        issues += _flag(empty, ~parse.is_none(raw_col), rule, c.name, expected, value=raw_col, detail_th=expected_th)
+        issues += _flag(empty, keep, rule, c.name, expected, value=raw_col, detail_th=expected_th)
         if c.required:
             issues += _flag(
                 empty,
@@ -900,6 +924,78 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
     return issues
 
 
+def _budget_rules(upload: pl.DataFrame, projects: pl.DataFrame, finance: pl.DataFrame) -> list[Issue]:
+    """A budget given in the upload (a revision, most often) below what the store says the project had already
+    disbursed while it is in force: at its own date and at every stored report after it until the next revision. A warning, not an
+    error: real histories hold budgets cut or closed after payments, and the figures are the agency's as
+    reported; the ranking then names it as a reason (``decisions.risk``, ``over_budget``), so that a project
+    with "730% of its budget disbursed" is not read as safe without a word. A budget of 0 is a closed line,
+    treated on its own (no disbursement target)."""
+    tol = s.MONEY_TOLERANCE + 1e-9
+    k = [s.FISCAL_YEAR, s.PROJECT_ID]
+    up = upload.filter(pl.col(KEY_OK) & (pl.col(s.BUDGET).cast(pl.Float64) > 0)).with_columns(
+        pl.col(s.AS_OF).fill_null(EPOCH).alias("__from")
+    )
+    fin = finance.join(up.select(k).unique(), on=k, how="semi").filter(pl.col(s.QUARTER).is_between(1, 4))
+    if up.is_empty() or fin.is_empty():
+        return []
+    rows = up.select(*k, "__from", s.BUDGET, FILE, SHEET, ROW)
+    later = rows.join(fin.select(*k, pl.col(s.AS_OF).alias("__view")).unique(), on=k).filter(
+        pl.col("__view") >= pl.col("__from")
+    )
+    views = pl.concat([rows.with_columns(pl.col("__from").alias("__view")), later], how="vertical_relaxed")
+    budgets = projects.select(*k, pl.col(s.AS_OF).fill_null(EPOCH).alias("__in_force")).unique().sort("__in_force")
+    views = (
+        views.sort("__view")
+        .join_asof(budgets, left_on="__view", right_on="__in_force", by=k, strategy="backward", check_sortedness=False)
+        .filter(pl.col("__in_force") == pl.col("__from"))  # this row's budget is the one in force then
+    )
+    quarters = pl.DataFrame({s.QUARTER: list(s.QUARTERS)}, schema={s.QUARTER: fin.schema[s.QUARTER]})
+    cum = (
+        views.select(*k, "__view")
+        .unique()
+        .join(quarters, how="cross")
+        .sort("__view")
+        .join_asof(
+            fin.select(*k, s.QUARTER, s.AS_OF, s.DISBURSED).sort(s.AS_OF),
+            left_on="__view",
+            right_on=s.AS_OF,
+            by=[*k, s.QUARTER],
+            strategy="backward",
+            check_sortedness=False,
+        )
+        .group_by([*k, "__view"])
+        .agg(
+            pl.col(s.DISBURSED).sum().alias("__disbursed"),
+            pl.col(s.QUARTER).filter(pl.col(s.DISBURSED).is_not_null()).max().alias("__q"),
+        )
+    )
+    hit = (
+        views.join(cum, on=[*k, "__view"])
+        .filter((pl.col("__disbursed") - pl.col(s.BUDGET)).cast(pl.Float64) > tol)
+        .sort("__view")
+        .unique([FILE, SHEET, ROW], keep="first", maintain_order=True)
+        .sort(ROW)
+    )
+    return _flag(
+        hit,
+        pl.lit(True),
+        "budget_below_disbursed",
+        s.BUDGET,
+        pl.format(
+            "the budget {} of {} is below the {} it had already disbursed to Q{} as of {}; kept as given, and the "
+            "ranking names it as a reason. Check the budget (a cut or a revision in another unit?) or the "
+            "disbursements.",
+            _m(s.BUDGET),
+            pl.col(s.PROJECT_ID),
+            _m("__disbursed"),
+            pl.col("__q"),
+            pl.col("__view"),
+        ),
+        WARNING,
+    )
+
+
 def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
     """Derive the one missing of disbursed, committed, spend from the other two (with a warning); a cell
     that was given but refused is not "missing": nothing is derived in its row."""
@@ -921,6 +1017,53 @@ def _complete_actuals(df: pl.DataFrame) -> tuple[pl.DataFrame, list[Issue]]:
         )
     )
     return df, issues
+
+
+def _commitments_rule(df: pl.DataFrame, known: pl.DataFrame) -> list[Issue]:
+    """Disbursements without commitments (nor spend) for a quarter, in a fiscal year whose other figures give
+    commitments: spend to date would count that quarter's commitments as 0. One warning per file, quarter and
+    report date, naming the projects (an agency that reports no commitments at all is not warned: its outputs
+    say "commitments not reported")."""
+    years = pl.concat([known.select(s.FISCAL_YEAR, s.COMMITTED), df.select(s.FISCAL_YEAR, s.COMMITTED)]).filter(
+        pl.col(s.COMMITTED).is_not_null()
+    )[s.FISCAL_YEAR]
+    gaps = df.filter(
+        pl.col(KEY_OK)
+        & pl.col(s.FISCAL_YEAR).is_in(years.unique().implode())
+        & pl.col(s.DISBURSED).is_not_null()
+        & pl.col(s.COMMITTED).is_null()
+        & pl.col(s.SPEND).is_null()
+    )
+    if gaps.is_empty():
+        return []
+    by = [FILE, SHEET, s.FISCAL_YEAR, s.QUARTER, s.AS_OF]
+    groups = (
+        gaps.sort(ROW)
+        .group_by(by, maintain_order=True)
+        .agg(pl.col(ROW).first(), pl.col(s.PROJECT_ID).unique(maintain_order=True).alias("__ids"))
+    )
+    return _flag(
+        groups,
+        pl.lit(True),
+        "commitments_missing",
+        s.COMMITTED,
+        pl.format(
+            "Q{} of the report of {} gives disbursed but no committed (nor spend) for {} project(s) ({}), while "
+            "fiscal year {} reports commitments elsewhere: spend to date will count Q{}'s commitments as 0 and "
+            "outputs say 'commitments not reported for Q{}'. Give committed (or spend) for Q{} if it is known.",
+            pl.col(s.QUARTER),
+            pl.col(s.AS_OF),
+            pl.col("__ids").list.len(),
+            pl.col("__ids").list.head(5).list.join(", ")
+            + pl.when(pl.col("__ids").list.len() > 5).then(pl.lit(", ...")).otherwise(pl.lit("")),
+            pl.col(s.FISCAL_YEAR),
+            pl.col(s.QUARTER),
+            pl.col(s.QUARTER),
+            pl.col(s.QUARTER),
+        ),
+        WARNING,
+        value=pl.lit(None, pl.String),
+    )
 
 
 def _target_rules(df: pl.DataFrame) -> list[Issue]:
@@ -1156,6 +1299,10 @@ def check(
         # budgets of a refused projects table are unknown: the rules that need them wait for it
         budgets = projects if whole("projects") else projects.clear()
         issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), budgets)
+        issues += _commitments_rule(tables["finance"], known_finance)
+    if "projects" in tables:  # against the disbursements stored before (the upload's own: cumulative_over_budget)
+        stored = known.get("finance", s.empty(s.FINANCE)).select(s.FINANCE.names)
+        issues += _budget_rules(tables["projects"], projects, stored)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
     if "targets" in tables:

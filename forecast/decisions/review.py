@@ -72,6 +72,12 @@ class Review:
         p = self.projection
         return not p.is_empty() and bool(p[engine.COMMITMENTS].any())
 
+    @property
+    def quarters_without_commitments(self) -> dict[int, int]:
+        """Quarters of the year with disbursements but no commitments in a store that reports them (and how
+        many projects each): outputs say "commitments not reported for Q3"."""
+        return self.snapshot.quarters_without_commitments
+
     def dependence(self) -> portfolio.Dependence:
         """How lines of one year miss together: from the model set's history, else the stated assumption."""
         if self.models is None or self.projection.is_empty():

@@ -188,8 +188,25 @@ def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) ->
     if policy.quarterly_targets and 1 <= q <= 4 and d < policy.quarterly_targets[q - 1]:
         due = policy.quarterly_targets[q - 1]
         out.append(Driver("below_quarter_target", due - d, {"d": _pct(d), "q": q, "due": _pct(due)}))
-    if not (r[s.BUDGET] or 0) > 0:
+    budget = float(r[s.BUDGET] or 0)
+    if not budget > 0:
         out.append(Driver("no_budget", 0.05, {}))
+    elif float(r["disbursed_to_date"] or 0) - budget > s.MONEY_TOLERANCE:
+        # more disbursed than the budget (a budget revised below the payments, a transfer not recorded):
+        # every share of this budget is off (and weighs more than it should), so it leads the reasons whatever
+        # their weights (validation warned: budget_below_disbursed)
+        out.append(
+            Driver(
+                "over_budget",
+                float("inf"),
+                {
+                    "amount": formats.money(r["disbursed_to_date"]),
+                    "budget": formats.money(r[s.BUDGET]),
+                    "unit": units_,
+                    "d": _pct(float(r["disbursed_to_date"]) / budget),
+                },
+            )
+        )
     p_d = r[P_MISS_DISBURSEMENT]
     if q < 4 and p_d is not None and p_d >= 0.2:
         lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)

@@ -38,10 +38,11 @@ from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
 from forecast.interfaces.views import NAME, PROSE, WORDS, view
-from forecast.labels import header, say, t, word
+from forecast.labels import commitments_missing, header, say, t, word
 from forecast.model import engine
 
 FORMATS = ("table", "csv", "tsv", "json")
+MACHINE = ("csv", "tsv", "json")  # exports: recorded in the audit trail before they are printed
 PIPE_WIDTH = 100  # display cells of a table off a terminal (a pipe, a file) without $COLUMNS
 
 
@@ -102,6 +103,8 @@ def emit(
     unless ``wide``), headed in ``lang``; CSV, TSV or JSON with every column and full precision for machines
     (CSV and TSV cells that a spreadsheet would run as a formula are neutralised, as the app's CSV does)."""
     out = out or sys.stdout
+    if fmt in MACHINE and out is sys.stdout:
+        _record(df, fmt, table)
     if fmt == "csv":
         out.write(_texts(export.neutralise(df)).write_csv())
     elif fmt == "tsv":
@@ -156,8 +159,30 @@ def _print_issues(issues, fmt: str) -> None:
         emit(issues_frame(issues), fmt)
 
 
+# the store and command of this run, so that an export the command line writes (--format csv|tsv|json, a
+# predictions file) is recorded in that store's audit trail first (``api.record_export``)
+_RUN: dict = {}
+
+
 def _open(args: argparse.Namespace) -> Store:
-    return Store.open(args.store)
+    store = Store.open(args.store)
+    _RUN.update(store=store, command=getattr(args, "command", ""))
+    return store
+
+
+def _record(df: pl.DataFrame, fmt: str, table: str | None = None) -> None:
+    """Record an export of ``df`` in the open store's audit trail before it is printed (``StoreError``, and
+    nothing printed, when it cannot be recorded)."""
+    store = _RUN.get("store")
+    if store is None:
+        return
+    command = _RUN.get("command") or "output"
+    api.record_export(
+        store,
+        f"{command} --format {fmt}",
+        {"command": command, "table": table or command, "format": fmt, "rows": df.height, "columns": df.width},
+        actor=_actor(),
+    )
 
 
 def _actor() -> api.Actor:
@@ -284,9 +309,18 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     store = _open(args)
-    if not store.results.enabled:
+    if store.read_only:
         note(f"Nothing to keep for {store.label}: it is read-only and small enough to compute each time.")
         return 0
+    problem = store.results_problem()
+    if problem:  # a full disk is not "read-only": the system's own reason
+        raise StoreError(
+            f"the results of {store.label} cannot be kept ({problem}); nothing was "
+            "kept. Free space or check the folder's permissions; meanwhile every command computes what it shows.",
+            key="error_results_unwritable",
+            store=store.label,
+            reason=problem,
+        )
     start = time.perf_counter()
     rv = api.refresh(store)
     if rv is None:
@@ -439,7 +473,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         return _kpi_backtest_only(report, args)
     result, h = report.result, report.history
     if args.predictions:
-        result.predictions.write_csv(args.predictions)
+        _predictions(store, args.predictions, result.predictions)
     if args.format == "table":
         print(
             f"Rolling-origin backtest on {h.source} ({h.basis}): fiscal years {h.years[0]}-{h.years[-1]}; "
@@ -469,12 +503,18 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predictions(store: Store, path: Path, df: pl.DataFrame) -> None:
+    """The backtest's predictions as CSV at ``path``, written once the export is in the audit trail."""
+    details = {"command": "backtest", "rows": df.height}
+    api.write_export(store, path, df.write_csv().encode("utf-8"), details, actor=_actor())
+
+
 def _kpi_backtest_only(report: api.BacktestReport, args: argparse.Namespace) -> int:
     """A history with too few finance years for the money model: the KPI backtest alone."""
     kb, h, money = report.kpi, report.history, report.money_reason
     assert kb is not None  # the api raises when there is nothing to backtest
     if args.predictions:
-        kb.predictions.write_csv(args.predictions)
+        _predictions(_RUN["store"], args.predictions, kb.predictions)
     if args.format == "table":
         print(f"Money model not backtested: {money}.")
         print(
@@ -519,6 +559,7 @@ def _notes(
     lang: str,
     manifest: dict | None = None,
     kpis: bool = False,
+    missing: dict[int, int] | None = None,
 ) -> None:
     for basis in bases:
         note(basis_note(basis, version, lang))
@@ -531,6 +572,8 @@ def _notes(
         )
     if not commitments:
         note(t("cli_no_commitments", lang))
+    elif missing:
+        note(commitments_missing(missing, lang))
 
 
 def _no_projects(store: Store, as_of: str, lang: str) -> int:
@@ -548,7 +591,9 @@ def cmd_project(args: argparse.Namespace) -> int:
     cols = list(engine.PROJECTION_COLUMNS)
     if args.format == "table":
         note(t("cli_projection", lang).format(as_of=snap.as_of, unit=store.unit.label(lang), store=_label(store, lang)))
-        _notes(rv.bases, ms.version if ms else None, rv.commitments_reported, lang)
+        _notes(
+            rv.bases, ms.version if ms else None, rv.commitments_reported, lang, missing=rv.quarters_without_commitments
+        )
         for w in ms.warnings() if ms else []:
             note(t("cli_library", lang).format(w=w))
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
@@ -623,6 +668,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
             lang,
             ms.manifest if ms else None,
             kpis=not now.kpis.is_empty(),
+            missing=now.quarters_without_commitments,
         )
         if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
@@ -654,6 +700,8 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
                 basis=df[portfolio.BASIS][0],
             )
         )
+        if rv.quarters_without_commitments:
+            note(commitments_missing(rv.quarters_without_commitments, lang))
     emit(df.select(portfolio.COLUMNS), args.format, table="portfolio", lang=lang, wide=args.wide)
     return 0
 
@@ -673,9 +721,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             return export.report_workbook(rv, lang)
         return export.summary_pdf(rv, lang, subtitle=label)
 
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    made = api.export(store, args.out.name, render, args.as_of, actor=_actor(), details={"lang": lang})
-    args.out.write_bytes(made.data)
+    # written only once the export is in the audit trail (nothing at --out when it cannot be recorded)
+    made = api.export(store, args.out.name, render, args.as_of, actor=_actor(), details={"lang": lang}, out=args.out)
     print(f"Wrote {args.out} ({len(made.data):,} bytes) as of {made.review.snapshot.as_of}.")
     return 0
 
@@ -1071,6 +1118,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
+    _RUN.clear()
     try:
         return args.func(args)
     except ValidationError as exc:

@@ -9,7 +9,8 @@
   Excel is told not to flag them. Widths are wrapped and capped, the header frozen, a filter set.
 * Text is never written as a formula (xlsxwriter's ``strings_to_formulas`` is off), so a name that
   starts with "=" stays text; CSV cells that start with = + - @, a tab or a carriage return are
-  neutralised with a leading apostrophe (OWASP's CSV-injection guidance), which ingest takes off again.
+  neutralised with a leading apostrophe (OWASP's CSV-injection guidance), which ingest takes off again in
+  a CSV forecast exported (its header holds a column the store writes, ``templates.exported``) and only there.
 * CSV downloads carry a UTF-8 byte-order mark so that Excel shows Thai.
 * The one-page summary is a PDF made on the server with the bundled Sarabun font (SIL OFL) and Noto
   fallbacks (SIL OFL: Latin, Greek, Cyrillic, Armenian, Georgian, mathematical symbols such as "≥"),
@@ -60,7 +61,11 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
     for c, d in df.schema.items():
         col = pl.col(c)
         if d == pl.String:
-            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(NUMERIC_TEXT)
+            # and a cell that already starts with apostrophes before one of those (typed so), so that ingest,
+            # which takes one apostrophe off our exports (``templates.NEUTRALISED``), gives it back as typed
+            risky = (col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(NUMERIC_TEXT)) | col.str.contains(
+                r"^'+[=+\-@\t\r]"
+            )
             col = pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(c)
         out.append(col)
     return df.select(out)

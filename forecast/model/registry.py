@@ -24,6 +24,7 @@ sha256 and types are checked again on the bytes read.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -201,13 +202,28 @@ def activate(root: Path, version: str, key: bytes, foreign: bool = False, by: di
             "trained_for_store": manifest.get("store"),
             "training_fingerprint": manifest.get("training_fingerprint"),
         }
-        (folder / ACCEPTED).write_text(json.dumps(note, indent=2, ensure_ascii=False), encoding="utf-8")
-        (folder / SIGNATURE).write_text(signing.sign(key, (folder / MANIFEST).read_bytes()), encoding="ascii")
+        try:
+            (folder / ACCEPTED).write_text(json.dumps(note, indent=2, ensure_ascii=False), encoding="utf-8")
+            (folder / SIGNATURE).write_text(signing.sign(key, (folder / MANIFEST).read_bytes()), encoding="ascii")
+        except OSError as exc:
+            raise _unwritable(root, exc) from exc
         was_foreign = True
     tmp = root / f".{ACTIVE}.{uuid.uuid4().hex}"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    os.replace(tmp, root / ACTIVE)
+    try:
+        tmp.write_text(version + "\n", encoding="utf-8")
+        os.replace(tmp, root / ACTIVE)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _unwritable(root, exc) from exc
     return was_foreign
+
+
+def _unwritable(root: Path, exc: OSError) -> RegistryError:
+    return RegistryError(
+        f"the models folder {root} cannot be written ({exc.strerror or exc}; is the disk full or read-only?); "
+        "the active model set did not change."
+    )
 
 
 def _now() -> str:
