@@ -533,6 +533,14 @@ LABELS: dict[str, dict[str, str]] = {
         "committed beyond its budget and disburses {rate} a month (assumption, no history: {share} of what it "
         "gets is disbursed)",
     },
+    "realloc_reason_pace": {
+        "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
+        "เบิกจ่ายเดือนละ {rate} {unit} ซึ่งจะเกินงบ {excess} {unit} ภายในสิ้นปี (ข้อสมมติ: ไม่มีข้อมูลย้อนหลัง "
+        "คาดว่าเบิกจ่ายได้ {share} ของเงินที่ได้รับ)",
+        "en": "{donor} will leave {unused} {unit} unused with {certainty} certainty; {receiver} disburses {rate} a "
+        "month, which would pass its budget by {excess} by the year end (assumption, no history: {share} of what "
+        "it gets is disbursed)",
+    },
     "realloc_reason_model": {
         "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
         "เบิกจ่ายเดือนละ {rate} {unit} และคาดว่าจะเบิกจ่ายได้ {share} ของเงินที่เพิ่มให้ (เรียนรู้จากการเพิ่มงบ "

@@ -139,7 +139,7 @@ ALL = P.ALL
 
 # why there is no transfer (labels ``realloc_none_<code>``)
 NONE_RELEASABLE, NONE_ABSORBABLE, NONE_PAIR = "releasable", "absorbable", "pair"
-REASON_MODEL, REASON_RULE = "realloc_reason_model", "realloc_reason_rule"
+REASON_MODEL, REASON_RULE, REASON_PACE = "realloc_reason_model", "realloc_reason_rule", "realloc_reason_pace"
 
 
 @dataclass(frozen=True)
@@ -426,6 +426,10 @@ def _reason(cap: pl.DataFrame, i: int, j: int, appetite: float, unit: AmountUnit
     }
     if r[ABSORB_BASIS] == HISTORY:
         return Note(REASON_MODEL, {**common, "raises": (absorption or {}).get("raises", 0)})
+    if float(r[BEYOND] or 0) <= 0:  # the pace alone: it would pass its budget by the year end
+        ahead = float(r[engine.DISBURSED_TO_DATE] or 0) + float(r[MONTHLY] or 0) * int(r[MONTHS_LEFT] or 0)
+        excess = formats.money(max(ahead - float(r[s.BUDGET]), 0.0), 1)
+        return Note(REASON_PACE, {**common, "excess": excess})
     return Note(REASON_RULE, common)
 
 
