@@ -873,32 +873,15 @@ def reallocate(
     draws: int = RA.DRAWS,
     seed: int = 0,
     actor: Actor | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Reallocation:
     """Mid-year transfers from the projects that will leave money unused (at the risk ``appetite``) to those
     that can disburse more, within each ``within`` group (``decisions.reallocation``); with ``transfers``
     (from_id, to_id, amount) the effect of a person's own plan instead, and the limits it breaks. ``needs``
     (project id -> additional need, the store's unit) caps what a project is offered."""
     permit(store, actor, roles.VIEW)
-    rv = review(store, as_of, models=models, target=target)
-    snap = rv.snapshot
-    year = snap.fiscal_year
-    projects = snap.projects.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else snap.projects.clear()
-    absorption = (rv.models.manifest.get("absorption") if rv.models else None) or None
-    out = RA.plan(
-        rv.projection,
-        projects,
-        rv.policy.target,
-        rv.dependence(),
-        within,
-        appetite,
-        max_transfer_share,
-        absorption,
-        needs,
-        snap.unit,
-        transfers,
-        draws,
-        seed,
-    )
+    rv = review(store, as_of, models=models, target=target, snapshot=snapshot)
+    out = rv.reallocation(within, appetite, max_transfer_share, needs, transfers, draws, seed)
     return Reallocation(out, rv)
 
 

@@ -348,6 +348,8 @@ LABELS: dict[str, dict[str, str]] = {
     # exports
     "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
     "sheet_portfolio": {"th": "ภาพรวมหน่วยงาน", "en": "Portfolio"},
+    "sheet_reallocation": {"th": "ข้อเสนอการโอน", "en": "reallocation"},
+    "sheet_reallocation_effect": {"th": "ผลของการโอน", "en": "reallocation effect"},
     "sheet_projections": {"th": "คาดการณ์รายโครงการ", "en": "Projections"},
     "sheet_kpis": {"th": "คาดการณ์ตัวชี้วัด", "en": "KPI projections"},
     "sheet_internals": {"th": "ข้อมูลประกอบ", "en": "Internals"},
@@ -525,6 +527,31 @@ LABELS: dict[str, dict[str, str]] = {
     "cli_chain_holds": {"th": "สายโซ่ของบันทึกสมบูรณ์", "en": "the chain holds."},
     "cli_chain_broken": {"th": "สายโซ่ของบันทึกขาด (บันทึกถูกแก้ไข): {e}", "en": "THE CHAIN IS BROKEN: {e}"},
     # reallocation advice (``decisions.reallocation``)
+    "realloc_title": {"th": "ข้อเสนอการโอนเปลี่ยนแปลงงบประมาณ", "en": "Where the money should go: proposed transfers"},
+    "realloc_caption": {
+        "th": "โอนจากโครงการที่จะเหลือเงินไม่ได้ใช้ (ความมั่นใจ 90%) ไปยังโครงการที่ใช้เงินเพิ่มได้ ภายในแผนงานเดียวกัน "
+        "ไม่เกิน 20% ของงบโครงการที่โอน; ผลคำนวณจากการจำลองทุกโครงการพร้อมกัน เป็นข้อเสนอเท่านั้น ไม่ได้เปลี่ยนงบประมาณ",
+        "en": "From projects that will leave money unused (90% certainty) to projects that can disburse more, within "
+        "each plan line, at most 20% of a donor's budget; the effect from joint draws of every project. Advice "
+        "only: no budget is changed.",
+    },
+    "realloc_pmiss": {"th": "โอกาสทั้งหน่วยงานไม่ถึงเป้า ก่อน → หลังโอน", "en": "P(the agency misses) before → after"},
+    "realloc_unused": {"th": "เงินเหลือไม่ได้ใช้ที่คาด ก่อน → หลังโอน", "en": "Expected unused money before → after"},
+    "realloc_unused_range": {"th": "ช่วง p10–p90: ก่อน {b} หลัง {a}", "en": "p10–p90: before {b}, after {a}"},
+    "realloc_whatif": {"th": "ลองปรับการโอนเอง", "en": "What if: edit the transfers"},
+    "realloc_from": {"th": "โอนจาก", "en": "From"},
+    "realloc_to": {"th": "โอนให้", "en": "To"},
+    "realloc_amount": {"th": "จำนวนเงิน", "en": "Amount"},
+    "realloc_save": {"th": "บันทึกแผนการโอนนี้", "en": "Save this plan"},
+    "realloc_saved": {
+        "th": "บันทึกแผนการโอนแล้ว (บันทึกในประวัติการใช้งาน)",
+        "en": "Plan saved (recorded in the audit trail).",
+    },
+    "realloc_sign_in": {"th": "เข้าสู่ระบบเพื่อบันทึกแผนการโอน", "en": "Sign in to save a plan."},
+    "realloc_pdf": {
+        "th": "ข้อเสนอการโอน: {n} รายการ รวม {amount} {unit}; โอกาสไม่ถึงเป้า {before} → {after}",
+        "en": "Proposed transfers: {n}, {amount} {unit} in all; P(miss) {before} → {after}",
+    },
     "realloc_reason_rule": {
         "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
         "มีภาระผูกพันเกินงบ {beyond} {unit} และเบิกจ่ายเดือนละ {rate} {unit} (ข้อสมมติ: ไม่มีข้อมูลย้อนหลัง "

@@ -32,6 +32,7 @@ from forecast import config, formats
 from forecast.data import schema as s
 from forecast.data import units
 from forecast.decisions import kpi, risk, summary
+from forecast.decisions import reallocation as RA
 from forecast.labels import column, t
 from forecast.model import engine
 
@@ -143,8 +144,22 @@ def _write(wb, name: str, frame: pl.DataFrame, kinds: dict[str, str]) -> None:
         ws.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
 
 
-def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None) -> bytes:
-    """The Excel report: ranking (short, in ``lang``), portfolio, projections, KPIs, data, then the internals."""
+def reallocation_sheets(plan, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The proposed transfers (reason in ``lang``; the notes when there are none) and their effect, for a sheet."""
+    reason = RA.REASON_TH if lang == "th" else RA.REASON_EN
+    moves = plan.transfers.select(
+        RA.GROUP, RA.FROM_ID, RA.FROM_NAME, RA.TO_ID, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason
+    )
+    notes = pl.DataFrame({reason: plan.notes_text(lang)}, schema={reason: pl.String})
+    moves = pl.concat([moves, notes], how="diagonal_relaxed") if notes.height else moves
+    return moves.rename({c: column(c, lang) for c in moves.columns}), plan.effect.rename(
+        {c: column(c, lang) for c in plan.effect.columns}
+    )
+
+
+def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None, reallocation=None) -> bytes:
+    """The Excel report: ranking (short, in ``lang``), portfolio, reallocation advice, projections, KPIs, data,
+    then the internals."""
     import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter
 
     ranking = review.ranking(lang)
@@ -158,6 +173,20 @@ def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = N
         port = portfolio.drop("basis_th" if lang != "th" else "basis", strict=False)
         port = port.rename({c: column(c, lang) if c in ("group_by", "group") else c for c in port.columns})
         _write(wb, t("sheet_portfolio", lang), port, _formats(port))
+        if not review.projection.is_empty():
+            moves, effect = reallocation_sheets(reallocation or review.reallocation(), lang)
+            _write(
+                wb,
+                t("sheet_reallocation", lang),
+                moves,
+                {c: MONEY if d == s.MONEY else TEXT for c, d in moves.schema.items()},
+            )
+            _write(
+                wb,
+                t("sheet_reallocation_effect", lang),
+                effect,
+                _formats(effect) | {c: PERCENT for c in effect.columns if "P(" in c or "โอกาส" in c},
+            )
         proj = review.projection.select(engine.PROJECTION_COLUMNS)
         _write(wb, t("sheet_projections", lang), proj, _formats(proj))
         if not review.kpis.is_empty():
@@ -399,6 +428,7 @@ def summary_pdf(
     subtitle: str = "",
     portfolio: pl.DataFrame | None = None,
     top: int = 8,
+    reallocation=None,
 ) -> bytes:
     """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
     snap = review.snapshot
@@ -440,6 +470,21 @@ def summary_pdf(
     _risks(pdf, review.ranking(lang), lang, x=128, y=y0 + 20, w=157, top=top)
     basis = whole.get("basis_th" if lang == "th" else "basis") or ""
     footer = f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
+    plan = (
+        reallocation
+        if reallocation is not None
+        else (review.reallocation() if year and not review.projection.is_empty() else None)
+    )
+    if plan is not None and plan.transfers.height:  # the plan in one line, above the footer
+        w_ = plan.effect.row(0, named=True)
+        line = t("realloc_pdf", lang).format(
+            n=plan.transfers.height,
+            amount=formats.money(float(w_[RA.MOVED])),
+            unit=unit,
+            before=formats.chance(w_[RA.P_MISS_BEFORE]),
+            after=formats.chance(w_[RA.P_MISS_AFTER]),
+        )
+        _text(pdf, 12, 188, 273, line, 8, 6, max_lines=1, h=5, shrink=False)
     _text(pdf, 12, 194, 273, footer, 7, 5.5, max_lines=3, h=12, shrink=False)
     return bytes(pdf.output())
 
