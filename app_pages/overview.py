@@ -175,26 +175,26 @@ if not moves.is_empty():
 effect_cards(proposal.plan.effect)
 ids = proposal.plan.capacity[s.PROJECT_ID].to_list()
 with st.expander(ctx.tr("realloc_whatif")):
-    start = moves.select(RA.FROM_ID, RA.TO_ID, pl.col(RA.AMOUNT).cast(pl.Float64)) if moves.height else None
-    editable = (
-        start
-        if start is not None
-        else pl.DataFrame(schema={RA.FROM_ID: pl.String, RA.TO_ID: pl.String, RA.AMOUNT: pl.Float64})
-    )
-    edited = st.data_editor(
-        editable,
+    heads = {
+        RA.FROM_ID: ctx.tr("realloc_from"),
+        RA.TO_ID: ctx.tr("realloc_to"),
+        RA.AMOUNT: f"{ctx.tr('realloc_amount')} ({ctx.unit})",
+    }
+    empty = pl.DataFrame(schema={RA.FROM_ID: pl.String, RA.TO_ID: pl.String, RA.AMOUNT: pl.Float64})
+    start = moves.select(RA.FROM_ID, RA.TO_ID, pl.col(RA.AMOUNT).cast(pl.Float64)) if moves.height else empty
+    edited = st.data_editor(  # headers in the chosen language; read back by position
+        start.rename(heads),
         num_rows="dynamic",
         hide_index=True,
         key="realloc_editor",
         column_config={
-            RA.FROM_ID: st.column_config.SelectboxColumn(ctx.tr("realloc_from"), options=ids, required=True),
-            RA.TO_ID: st.column_config.SelectboxColumn(ctx.tr("realloc_to"), options=ids, required=True),
-            RA.AMOUNT: st.column_config.NumberColumn(
-                f"{ctx.tr('realloc_amount')} ({ctx.unit})", min_value=0.0, format="%.4f"
-            ),
+            heads[RA.FROM_ID]: st.column_config.SelectboxColumn(options=ids, required=True),
+            heads[RA.TO_ID]: st.column_config.SelectboxColumn(options=ids, required=True),
+            heads[RA.AMOUNT]: st.column_config.NumberColumn(min_value=0.0, format="%.4f"),
         },
     )
-    rows = [r for r in pl.DataFrame(edited).to_dicts() if r.get(RA.FROM_ID) and r.get(RA.TO_ID)]
+    back = pl.DataFrame(edited).rename({v: k for k, v in heads.items()})
+    rows = [r for r in back.to_dicts() if r.get(RA.FROM_ID) and r.get(RA.TO_ID)]
     mine = actions.reallocate(ctx.store, ctx.as_of, rows, target=ctx.target, models=ctx.models, snapshot=ctx.snapshot)
     for text in mine.plan.notes_text(ctx.lang):
         st.caption(text)
