@@ -174,7 +174,7 @@ if not moves.is_empty():
     ui.show(ctx, moves.select(RA.FROM_NAME, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason))
 effect_cards(proposal.plan.effect)
 ids = proposal.plan.capacity[s.PROJECT_ID].to_list()
-with st.expander(ctx.tr("realloc_whatif")):
+if st.toggle(ctx.tr("realloc_whatif"), key="realloc_what_if"):  # the editor and its draws only when asked for
     heads = {
         RA.FROM_ID: ctx.tr("realloc_from"),
         RA.TO_ID: ctx.tr("realloc_to"),
