@@ -141,6 +141,6 @@ def test_a_multi_agency_store_ranks_its_agencies(tmp_path):
     assert not at.exception
     shown = at.dataframe[0].value
     assert len(shown) == 3
-    chances = list(shown.iloc[:, 5])
+    chances = list(shown.iloc[:, 1])  # P(miss) is the second column (after the agency)
     assert chances == sorted(chances, reverse=True)
     ui.reset()
