@@ -6,8 +6,10 @@ import polars as pl
 import streamlit as st
 
 import ui
+from forecast.access import roles
 from forecast.data import schema as s
 from forecast.data.revisions import RESTATEMENT
+from forecast.decisions import reallocation as RA
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces import export
@@ -136,12 +138,84 @@ with right:
         st.metric(ctx.tr("restated_n"), restated)
 
 st.divider()
+st.subheader(ctx.tr("realloc_title"))
+st.caption(ctx.tr("realloc_caption"))
+
+
+def effect_cards(effect: pl.DataFrame) -> None:
+    """P(the agency misses) and the expected unused money, before and after, with the p10-p90 of unused."""
+    w = effect.row(0, named=True)
+    e = st.columns(2)
+    e[0].metric(
+        ctx.tr("realloc_pmiss"),
+        f"{risk.chance(w[RA.P_MISS_BEFORE])} → {risk.chance(w[RA.P_MISS_AFTER])}",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    e[1].metric(
+        f"{ctx.tr('realloc_unused')} ({ctx.unit})",
+        f"{float(w[RA.UNUSED_BEFORE]):,.4f} → {float(w[RA.UNUSED_AFTER]):,.4f}",
+        ctx.tr(
+            "realloc_unused_range",
+            b=f"{float(w[RA.UNUSED_P10_BEFORE]):,.1f}–{float(w[RA.UNUSED_P90_BEFORE]):,.1f}",
+            a=f"{float(w[RA.UNUSED_P10_AFTER]):,.1f}–{float(w[RA.UNUSED_P90_AFTER]):,.1f}",
+        ),
+        delta_color="off",
+        delta_arrow="off",
+    )
+
+
+proposal = ctx.reallocation()
+for text in proposal.plan.notes_text(ctx.lang):
+    st.caption(text)
+moves = proposal.transfers
+reason = RA.REASON_TH if ctx.lang == "th" else RA.REASON_EN
+if not moves.is_empty():
+    ui.show(ctx, moves.select(RA.FROM_NAME, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason))
+effect_cards(proposal.plan.effect)
+ids = proposal.plan.capacity[s.PROJECT_ID].to_list()
+if st.toggle(ctx.tr("realloc_whatif"), key="realloc_what_if"):  # the editor and its draws only when asked for
+    heads = {
+        RA.FROM_ID: ctx.tr("realloc_from"),
+        RA.TO_ID: ctx.tr("realloc_to"),
+        RA.AMOUNT: f"{ctx.tr('realloc_amount')} ({ctx.unit})",
+    }
+    empty = pl.DataFrame(schema={RA.FROM_ID: pl.String, RA.TO_ID: pl.String, RA.AMOUNT: pl.Float64})
+    start = moves.select(RA.FROM_ID, RA.TO_ID, pl.col(RA.AMOUNT).cast(pl.Float64)) if moves.height else empty
+    edited = st.data_editor(  # headers in the chosen language; read back by position
+        start.rename(heads),
+        num_rows="dynamic",
+        hide_index=True,
+        key="realloc_editor",
+        column_config={
+            heads[RA.FROM_ID]: st.column_config.SelectboxColumn(options=ids, required=True),
+            heads[RA.TO_ID]: st.column_config.SelectboxColumn(options=ids, required=True),
+            heads[RA.AMOUNT]: st.column_config.NumberColumn(min_value=0.0, format="%.4f"),
+        },
+    )
+    back = pl.DataFrame(edited).rename({v: k for k, v in heads.items()})
+    rows = [r for r in back.to_dicts() if r.get(RA.FROM_ID) and r.get(RA.TO_ID)]
+    mine = actions.reallocate(ctx.store, ctx.as_of, rows, target=ctx.target, models=ctx.models, snapshot=ctx.snapshot)
+    for text in mine.plan.notes_text(ctx.lang):
+        st.caption(text)
+    effect_cards(mine.plan.effect)
+    if ctx.can(roles.SAVE_WHATIF) and st.button(ctx.tr("realloc_save"), key="realloc_save"):
+        actions.save_reallocation(ctx.store, mine)
+        st.success(ctx.tr("realloc_saved"))
+    elif not ctx.can(roles.SAVE_WHATIF):
+        st.caption(ctx.tr("realloc_sign_in"))
+
+st.divider()
 c1, c2 = st.columns(2)
 by = "agency" if len(ctx.agencies) > 1 else "plan_line"
 c1.download_button(
     ctx.tr("download_pdf"),  # built only when clicked
     lambda: export.summary_pdf(
-        rv, ctx.lang, portfolio=ctx.portfolio(), subtitle=ctx.tr("store_reference") if ctx.store.read_only else ""
+        rv,
+        ctx.lang,
+        portfolio=ctx.portfolio(),
+        subtitle=ctx.tr("store_reference") if ctx.store.read_only else "",
+        reallocation=proposal.plan,
     ),
     "forecast_summary.pdf",
     "application/pdf",
@@ -150,7 +224,7 @@ c1.download_button(
 )
 c2.download_button(
     ctx.tr("download_report"),
-    lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by)),
+    lambda: export.report_workbook(rv, ctx.lang, ctx.portfolio(by=by), reallocation=proposal.plan),
     "forecast_report.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     on_click=actions.record_download,

@@ -39,6 +39,7 @@ from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, ValidationError, rules_frame
 from forecast.decisions import kpi as K
 from forecast.decisions import plan, risk
+from forecast.decisions import reallocation as RA
 from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
 from forecast.durable import locked, publish, sha256_file
@@ -61,6 +62,7 @@ __all__ = [
     "KpiReport",
     "PortfolioReport",
     "Ranked",
+    "Reallocation",
     "TargetsSet",
     "Verified",
     "activate",
@@ -89,6 +91,8 @@ __all__ = [
     "project",
     "rank",
     "ranked",
+    "reallocate",
+    "reallocations",
     "record_download",
     "record_export",
     "refresh",
@@ -96,6 +100,7 @@ __all__ = [
     "review",
     "revisions",
     "revoke_token",
+    "save_reallocation",
     "save_whatif",
     "set_targets",
     "set_user",
@@ -912,3 +917,98 @@ def rank(
     if out.compared_to is None:
         return out.table
     return out.table.with_columns(pl.lit(out.compared_to).alias("compared_to"))
+
+
+# --- reallocation advice -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reallocation:
+    """Proposed transfers (or a person's what-if), what each project can give and take, the effect before and
+    after, and the review they came from. Advice only: no budget is changed."""
+
+    plan: RA.Plan
+    review: R.Review
+
+    @property
+    def transfers(self) -> pl.DataFrame:
+        return self.plan.transfers
+
+
+def reallocate(
+    store: Store,
+    as_of: str | dt.date = "latest",
+    within: str = RA.DEFAULT_WITHIN,
+    appetite: float = RA.APPETITE,
+    target: float | None = None,
+    max_transfer_share: float = RA.MAX_TRANSFER_SHARE,
+    *,
+    needs: dict[str, float] | None = None,
+    transfers: pl.DataFrame | Sequence[dict] | None = None,
+    models: Models = ACTIVE,
+    draws: int = RA.DRAWS,
+    seed: int = 0,
+    actor: Actor | None = None,
+    snapshot: Snapshot | None = None,
+) -> Reallocation:
+    """Mid-year transfers from the projects that will leave money unused (at the risk ``appetite``) to those
+    that can disburse more, within each ``within`` group (``decisions.reallocation``); with ``transfers``
+    (from_id, to_id, amount) the effect of a person's own plan instead, and the limits it breaks. ``needs``
+    (project id -> additional need, the store's unit) caps what a project is offered."""
+    permit(store, actor, roles.VIEW)
+    rv = review(store, as_of, models=models, target=target, snapshot=snapshot)
+    out = rv.reallocation(within, appetite, max_transfer_share, needs, transfers, draws, seed)
+    return Reallocation(out, rv)
+
+
+REALLOCATIONS = "reallocations.jsonl"  # in the store's access folder, one JSON line per saved plan
+
+
+def save_reallocation(store: Store, made: Reallocation, note: str = "", actor: Actor | None = None) -> dict:
+    """Keep a reallocation plan (proposed or edited) under the user's name, in the audit trail too. The plan is
+    advice: no budget changes."""
+    by = permit(store, actor, roles.SAVE_WHATIF)
+    p, whole = made.plan, made.plan.effect.row(0, named=True) if made.plan.effect.height else {}
+    entry = {
+        "user": by["user"],
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "as_of": str(made.review.snapshot.as_of),
+        "fiscal_year": made.review.snapshot.fiscal_year,
+        "within": p.within,
+        "appetite": p.appetite,
+        "target": p.target,
+        "max_transfer_share": p.max_transfer_share,
+        "transfers": [
+            {RA.FROM_ID: r[RA.FROM_ID], RA.TO_ID: r[RA.TO_ID], RA.AMOUNT: str(r[RA.AMOUNT])}
+            for r in p.transfers.iter_rows(named=True)
+        ],
+        "p_miss_before": whole.get(RA.P_MISS_BEFORE),
+        "p_miss_after": whole.get(RA.P_MISS_AFTER),
+        "unused_before": str(whole.get(RA.UNUSED_BEFORE)),
+        "unused_after": str(whole.get(RA.UNUSED_AFTER)),
+        "note": note[:300],
+    }
+    folder = store.access_dir
+    with locked(folder), open(folder / REALLOCATIONS, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    store.audit.record(
+        "save reallocation",
+        by,
+        target=entry["as_of"],
+        details={k: entry[k] for k in ("within", "transfers", "p_miss_before", "p_miss_after")},
+    )
+    return entry
+
+
+def reallocations(store: Store, user: str | None = None) -> list[dict]:
+    """Saved reallocation plans (newest first), of one user or everyone's."""
+    path = store.access_dir / REALLOCATIONS
+    if store.root is None or not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if user is None or e.get("user") == user:
+            out.append(e)
+    return out[::-1]

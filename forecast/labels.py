@@ -567,6 +567,8 @@ LABELS: dict[str, dict[str, str]] = {
     # exports
     "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
     "sheet_portfolio": {"th": "ภาพรวมหน่วยงาน", "en": "Portfolio"},
+    "sheet_reallocation": {"th": "ข้อเสนอการโอน", "en": "reallocation"},
+    "sheet_reallocation_effect": {"th": "ผลของการโอน", "en": "reallocation effect"},
     "sheet_projections": {"th": "คาดการณ์รายโครงการ", "en": "Projections"},
     "sheet_kpis": {"th": "คาดการณ์ตัวชี้วัด", "en": "KPI projections"},
     "sheet_internals": {"th": "ข้อมูลประกอบ", "en": "Internals"},
@@ -743,6 +745,104 @@ LABELS: dict[str, dict[str, str]] = {
     "cli_since": {"th": " ตั้งแต่วันที่ {date}", "en": " since {date}"},
     "cli_chain_holds": {"th": "สายโซ่ของบันทึกสมบูรณ์", "en": "the chain holds."},
     "cli_chain_broken": {"th": "สายโซ่ของบันทึกขาด (บันทึกถูกแก้ไข): {e}", "en": "THE CHAIN IS BROKEN: {e}"},
+    # reallocation advice (``decisions.reallocation``)
+    "realloc_title": {"th": "ข้อเสนอการโอนเปลี่ยนแปลงงบประมาณ", "en": "Where the money should go: proposed transfers"},
+    "realloc_caption": {
+        "th": "โอนจากโครงการที่จะเหลือเงินไม่ได้ใช้ (ความมั่นใจ 90%) ไปยังโครงการที่ใช้เงินเพิ่มได้ ภายในแผนงานเดียวกัน "
+        "ไม่เกิน 20% ของงบโครงการที่โอน; ผลคำนวณจากการจำลองทุกโครงการพร้อมกัน เป็นข้อเสนอเท่านั้น ไม่ได้เปลี่ยนงบประมาณ",
+        "en": "From projects that will leave money unused (90% certainty) to projects that can disburse more, within "
+        "each plan line, at most 20% of a donor's budget; the effect from joint draws of every project. Advice "
+        "only: no budget is changed.",
+    },
+    "realloc_pmiss": {"th": "โอกาสทั้งหน่วยงานไม่ถึงเป้า ก่อน → หลังโอน", "en": "P(the agency misses) before → after"},
+    "realloc_unused": {"th": "เงินเหลือไม่ได้ใช้ที่คาด ก่อน → หลังโอน", "en": "Expected unused money before → after"},
+    "realloc_unused_range": {"th": "ช่วง p10–p90: ก่อน {b} หลัง {a}", "en": "p10–p90: before {b}, after {a}"},
+    "realloc_whatif": {"th": "ลองปรับการโอนเอง", "en": "What if: edit the transfers"},
+    "realloc_from": {"th": "โอนจาก", "en": "From"},
+    "realloc_to": {"th": "โอนให้", "en": "To"},
+    "realloc_amount": {"th": "จำนวนเงิน", "en": "Amount"},
+    "realloc_save": {"th": "บันทึกแผนการโอนนี้", "en": "Save this plan"},
+    "realloc_saved": {
+        "th": "บันทึกแผนการโอนแล้ว (บันทึกในประวัติการใช้งาน)",
+        "en": "Plan saved (recorded in the audit trail).",
+    },
+    "realloc_sign_in": {"th": "เข้าสู่ระบบเพื่อบันทึกแผนการโอน", "en": "Sign in to save a plan."},
+    "realloc_pdf": {
+        "th": "ข้อเสนอการโอน: {n} รายการ รวม {amount} {unit}; โอกาสไม่ถึงเป้า {before} → {after}",
+        "en": "Proposed transfers: {n}, {amount} {unit} in all; P(miss) {before} → {after}",
+    },
+    "realloc_reason_rule": {
+        "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
+        "มีภาระผูกพันเกินงบ {beyond} {unit} และเบิกจ่ายเดือนละ {rate} {unit} (ข้อสมมติ: ไม่มีข้อมูลย้อนหลัง "
+        "คาดว่าเบิกจ่ายได้ {share} ของเงินที่ได้รับ)",
+        "en": "{donor} will leave {unused} {unit} unused with {certainty} certainty; {receiver} has {beyond} {unit} "
+        "committed beyond its budget and disburses {rate} a month (assumption, no history: {share} of what it "
+        "gets is disbursed)",
+    },
+    "realloc_reason_pace": {
+        "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
+        "เบิกจ่ายเดือนละ {rate} {unit} ซึ่งจะเกินงบ {excess} {unit} ภายในสิ้นปี (ข้อสมมติ: ไม่มีข้อมูลย้อนหลัง "
+        "คาดว่าเบิกจ่ายได้ {share} ของเงินที่ได้รับ)",
+        "en": "{donor} will leave {unused} {unit} unused with {certainty} certainty; {receiver} disburses {rate} a "
+        "month, which would pass its budget by {excess} by the year end (assumption, no history: {share} of what "
+        "it gets is disbursed)",
+    },
+    "realloc_reason_model": {
+        "th": "{donor} จะเหลือเงินไม่ได้ใช้อย่างน้อย {unused} {unit} ด้วยความมั่นใจ {certainty}; {receiver} "
+        "เบิกจ่ายเดือนละ {rate} {unit} และคาดว่าจะเบิกจ่ายได้ {share} ของเงินที่เพิ่มให้ (เรียนรู้จากการเพิ่มงบ "
+        "{raises} ครั้งในข้อมูลย้อนหลัง)",
+        "en": "{donor} will leave {unused} {unit} unused with {certainty} certainty; {receiver} disburses {rate} a "
+        "month and is expected to disburse {share} of an increase (learned from {raises} budget raises in the "
+        "history)",
+    },
+    "realloc_none_releasable": {
+        "th": "ไม่เสนอการโอน: ไม่มีโครงการใดที่จะเหลือเงินไม่ได้ใช้ด้วยความมั่นใจ {certainty}",
+        "en": "No transfer proposed: no project will leave money unused with {certainty} certainty.",
+    },
+    "realloc_none_absorbable": {
+        "th": "ไม่เสนอการโอน: มีเงินที่โอนออกได้ {releasable} แต่ไม่มีโครงการใดที่ใช้เงินเพิ่มได้ทันสิ้นปี",
+        "en": "No transfer proposed: {releasable} could be released, but no project could disburse more by "
+        "the year end.",
+    },
+    "realloc_none_pair": {
+        "th": "ไม่เสนอการโอน: โครงการที่โอนออกได้และโครงการที่รับได้อยู่ต่าง{within}กัน",
+        "en": "No transfer proposed: the projects that could give and those that could take are in different "
+        "{within} groups.",
+    },
+    "realloc_assumption": {
+        "th": "เงินที่รับเพิ่มได้คำนวณจากกฎที่กำหนดไว้ (ข้อสมมติ: ไม่มีข้อมูลย้อนหลังของการเพิ่มงบ): ภาระผูกพันเกินงบ "
+        "บวกส่วนที่เบิกจ่ายตามอัตราปัจจุบันจะเกินงบ ไม่เกินครึ่งหนึ่งของงบ",
+        "en": "What a project can take is a documented rule (assumption, no history of budget raises): commitments "
+        "beyond its budget plus what its monthly pace would disburse beyond it, at most half its budget.",
+    },
+    "realloc_break_group": {
+        "th": "การโอนจาก {donor} ไป {receiver} ข้ามกลุ่ม",
+        "en": "the transfer from {donor} to {receiver} leaves the group",
+    },
+    "realloc_break_share": {
+        "th": "การโอนจาก {donor} เกิน {share} ของงบของโครงการที่โอน",
+        "en": "a transfer from {donor} is more than {share} of its budget",
+    },
+    "realloc_break_releasable": {
+        "th": "{project} โอนออกเกินเงินที่โอนออกได้ ({amount})",
+        "en": "{project} gives more than its releasable ({amount})",
+    },
+    "realloc_break_absorbable": {
+        "th": "{project} รับเกินเงินที่รับเพิ่มได้ ({amount})",
+        "en": "{project} takes more than its absorbable ({amount})",
+    },
+    "within_agency": {"th": "หน่วยงาน", "en": "agency"},
+    "within_plan_line": {"th": "แผนงาน", "en": "plan line"},
+    "within_owner": {"th": "ผู้รับผิดชอบ", "en": "owner"},
+    "cli_reallocate": {
+        "th": "ข้อเสนอการโอนงบประมาณ ณ วันที่ {as_of} หน่วย{unit} - {store}: โอนภายใน{within} ความมั่นใจ {certainty} "
+        "โอนได้ไม่เกิน {share} ของงบโครงการที่โอน; {source}. ทั้งหมด: โอกาสไม่ถึงเป้า {before} -> {after}, "
+        "เงินเหลือไม่ได้ใช้ที่คาด {unused_before} -> {unused_after}. เป็นข้อเสนอเท่านั้น ไม่ได้เปลี่ยนงบประมาณ",
+        "en": "Reallocation advice as of {as_of}, {unit} - {store}: transfers within each {within}, {certainty} "
+        "certainty, at most {share} of a donor's budget; {source}. Whole: P(miss) {before} -> {after}, expected "
+        "unused {unused_before} -> {unused_after}. Advice only: no budget is changed.",
+    },
+    "cli_reallocate_none": {"th": "ไม่มีข้อเสนอการโอน", "en": "no transfers"},
     # errors a user can fix (``ForecastError.key``), filled with the error's ``params``
     "error_as_of_before_first": {
         "th": "ไม่มีรายงาน ณ วันที่ {day} หรือก่อนหน้านั้น: รายงานฉบับแรกลงวันที่ {first}",
@@ -920,6 +1020,36 @@ COLUMNS: dict[str, dict[str, str]] = {
     "log_loss": {"th": "ค่าสูญเสียลอการิทึม", "en": "Log loss"},
     "auc": {"th": "AUC", "en": "AUC"},
     "sign_in_via": {"th": "เข้าระบบด้วย", "en": "Signs in with"},
+    "releasable": {"th": "โอนออกได้", "en": "Releasable"},
+    "absorbable": {"th": "รับเพิ่มได้", "en": "Absorbable"},
+    "absorb_share": {"th": "สัดส่วนที่คาดว่าเบิกจ่ายได้ของเงินที่รับ", "en": "Share of an increase disbursed"},
+    "absorb_basis": {"th": "ที่มาของเงินที่รับเพิ่มได้", "en": "Absorbable from"},
+    "disbursed_at_appetite": {"th": "เบิกจ่ายสิ้นปีที่ระดับความมั่นใจ", "en": "Disbursed at the appetite"},
+    "headroom": {"th": "งบคงเหลือหลังหักเบิกจ่ายและผูกพัน", "en": "Budget less disbursed and committed"},
+    "disbursed_per_month": {"th": "เบิกจ่ายต่อเดือน", "en": "Disbursed a month"},
+    "months_left": {"th": "เดือนที่เหลือ", "en": "Months left"},
+    "committed_beyond_budget": {"th": "ผูกพันเกินงบ", "en": "Committed beyond budget"},
+    "need": {"th": "ความต้องการเพิ่มที่ระบุ", "en": "Stated need"},
+    "from_id": {"th": "โอนจาก (รหัส)", "en": "From (id)"},
+    "from_name": {"th": "โอนจาก", "en": "From"},
+    "to_id": {"th": "โอนให้ (รหัส)", "en": "To (id)"},
+    "to_name": {"th": "โอนให้", "en": "To"},
+    "amount": {"th": "จำนวนเงิน", "en": "Amount"},
+    "expected_gain": {"th": "เบิกจ่ายเพิ่มที่คาด", "en": "Expected extra disbursed"},
+    "reason_code": {"th": "รหัสเหตุผล", "en": "Reason code"},
+    "reason_th": {"th": "เหตุผล", "en": "Reason (Thai)"},
+    "reason_en": {"th": "เหตุผล (อังกฤษ)", "en": "Reason"},
+    "moved": {"th": "ยอดโอน", "en": "Moved"},
+    "disbursed_p50_before": {"th": "เบิกจ่ายสิ้นปี p50 ก่อนโอน", "en": "Disbursed p50 before"},
+    "disbursed_p50_after": {"th": "เบิกจ่ายสิ้นปี p50 หลังโอน", "en": "Disbursed p50 after"},
+    "p_miss_before": {"th": "โอกาสไม่ถึงเป้า ก่อนโอน", "en": "P(miss) before"},
+    "p_miss_after": {"th": "โอกาสไม่ถึงเป้า หลังโอน", "en": "P(miss) after"},
+    "unused_before": {"th": "เงินเหลือที่คาด ก่อนโอน", "en": "Expected unused before"},
+    "unused_p10_before": {"th": "เงินเหลือ p10 ก่อนโอน", "en": "Unused p10 before"},
+    "unused_p90_before": {"th": "เงินเหลือ p90 ก่อนโอน", "en": "Unused p90 before"},
+    "unused_after": {"th": "เงินเหลือที่คาด หลังโอน", "en": "Expected unused after"},
+    "unused_p10_after": {"th": "เงินเหลือ p10 หลังโอน", "en": "Unused p10 after"},
+    "unused_p90_after": {"th": "เงินเหลือ p90 หลังโอน", "en": "Unused p90 after"},
 }
 
 # Short headers of the command line's compact tables (``--wide`` shows the full ones).
@@ -950,6 +1080,14 @@ SHORT_COLUMNS: dict[str, dict[str, str]] = {
     "name_th": {"th": "ชื่อ", "en": "name"},
     "name_en": {"th": "ชื่อ", "en": "name"},
     "projects": {"th": "โครงการ", "en": "projects"},
+    "releasable": {"th": "โอนออกได้", "en": "releasable"},
+    "absorbable": {"th": "รับได้", "en": "absorbable"},
+    "from_name": {"th": "จาก", "en": "from"},
+    "to_name": {"th": "ให้", "en": "to"},
+    "amount": {"th": "จำนวน", "en": "amount"},
+    "expected_gain": {"th": "เพิ่มที่คาด", "en": "gain"},
+    "reason_th": {"th": "เหตุผล", "en": "reason"},
+    "reason_en": {"th": "เหตุผล", "en": "reason"},
 }
 for _q in (1, 2, 3, 4):
     COLUMNS[f"plan_q{_q}"] = {"th": f"แผนไตรมาส {_q}", "en": f"Plan Q{_q}"}

@@ -61,6 +61,7 @@ from forecast.data.snapshot import resolve
 from forecast.data.store import Store
 from forecast.data.validate import ValidationError
 from forecast.decisions import kpi as K
+from forecast.decisions import reallocation as RA
 from forecast.decisions import risk
 from forecast.durable import replace_durably
 from forecast.errors import ForecastError, InputError, StoreError
@@ -728,6 +729,30 @@ def _reads(app: FastAPI) -> None:
             return rv.portfolio(by), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
 
         return _table(request, who, "portfolio", produce)
+
+    @app.get(f"{v}/reallocation", response_model=Table, tags=["read"])
+    def reallocation(
+        request: Request,
+        who: Viewer,
+        as_of: AsOf = "latest",
+        within: Annotated[str, Query(pattern="^(agency|plan_line|owner)$")] = RA.DEFAULT_WITHIN,
+        appetite: Annotated[float, Query(ge=0.5, lt=1)] = RA.APPETITE,
+        target: Target = None,
+        max_transfer_share: Annotated[float, Query(gt=0, le=1)] = RA.MAX_TRANSFER_SHARE,
+        table: Annotated[str, Query(pattern="^(transfers|effect|capacity)$")] = "transfers",
+        lang: Lang = "th",
+    ) -> Response:
+        """Reallocation advice (``forecast reallocate``): proposed transfers with their reasons, the effect before
+        and after (``table=effect``) or what each project can give and take (``table=capacity``). Advice only."""
+
+        def produce() -> Rendered:
+            store = request.app.state.forecast.store
+            made = api.reallocate(store, as_of, within, appetite, target, max_transfer_share, actor=who.actor())
+            frames = {"transfers": made.plan.transfers, "effect": made.plan.effect, "capacity": made.plan.capacity}
+            notes = [*_basis_notes(store), *made.plan.notes_text(lang)]
+            return frames[table], made.review.snapshot.as_of, notes
+
+        return _table(request, who, "reallocation", produce)
 
     @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
     def revisions(request: Request, who: Viewer, limit: Page = None, offset: Skip = 0) -> Response:

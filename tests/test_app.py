@@ -607,3 +607,26 @@ def test_the_chart_legend_lists_only_what_is_drawn():
     )
     names = with_all.to_dict()["layer"][0]["encoding"]["color"]["scale"]["domain"]
     assert t("target_curve", "en") in names and t("scenario", "en") in names and t("fan", "en") not in names
+
+
+def test_overview_proposes_transfers_with_their_effect():
+    at = open_page(lang="en")
+    assert any(s.value == t("realloc_title", "en") for s in at.subheader)
+    moves = next(d for d in at.dataframe if "Amount" in d.value.columns)
+    assert len(moves.value) >= 1 and "Cloud" in str(moves.value["To"][0])
+    assert t("realloc_pmiss", "en") in [m.label for m in at.metric]
+    at.toggle(key="realloc_what_if").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label == t("realloc_save", "en")]  # saving needs sign-in
+    assert any(t("realloc_sign_in", "en") in c.value for c in at.caption)
+
+
+def test_a_planner_saves_a_reallocation_plan_and_it_is_audited(agency_store):
+    at = open_page(lang="en", role="planner")
+    at.toggle(key="realloc_what_if").set_value(True).run()
+    assert not at.exception, at.exception
+    assert len([m for m in at.metric if m.label == t("realloc_pmiss", "en")]) == 2  # proposed, and the what-if
+    next(b for b in at.button if b.label == t("realloc_save", "en")).click().run()
+    assert not at.exception, at.exception
+    assert any(t("realloc_saved", "en") in s.value for s in at.success)
+    assert "save reallocation" in agency_store.audit.entries()["action"].to_list()

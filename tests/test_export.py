@@ -22,7 +22,14 @@ def test_report_workbook_leads_with_a_short_ranking_in_the_chosen_language(tmp_p
     path = tmp_path / "report.xlsx"
     path.write_bytes(export.report_workbook(rv, "th"))
     wb = load_workbook(path)
-    assert wb.sheetnames[:4] == ["จัดอันดับความเสี่ยง", "ภาพรวมหน่วยงาน", "คาดการณ์รายโครงการ", "คาดการณ์ตัวชี้วัด"]
+    assert wb.sheetnames[:6] == [
+        "จัดอันดับความเสี่ยง",
+        "ภาพรวมหน่วยงาน",
+        "ข้อเสนอการโอน",  # the reallocation advice and its effect, after the portfolio
+        "ผลของการโอน",
+        "คาดการณ์รายโครงการ",
+        "คาดการณ์ตัวชี้วัด",
+    ]
     assert wb.sheetnames[-1] == "ข้อมูลประกอบ"  # the internals go last
     ws = wb["จัดอันดับความเสี่ยง"]
     header = [c.value for c in ws[1]]

@@ -107,3 +107,13 @@ def set_user(store: Store, name: str, action: str, role: str | None = None) -> s
     if action not in ("disable", "enable", "role", "reset"):
         raise ValueError(f"unknown user action {action!r}")
     return api.set_user(store, name, action, role, actor=actor(store))
+
+
+def reallocate(store: Store, as_of: str, transfers: list[dict] | None = None, **kw) -> api.Reallocation:
+    """Reallocation advice, or the effect of the transfers a person edited (a what-if)."""
+    return api.reallocate(store, as_of, transfers=transfers, actor=actor(store), **kw)
+
+
+def save_reallocation(store: Store, made: api.Reallocation, note: str = "") -> dict:
+    """Keep a reallocation plan under the user's name (needs sign-in; audited)."""
+    return api.save_reallocation(store, made, note, actor=actor(store))

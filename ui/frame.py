@@ -119,6 +119,13 @@ def _portfolio(fingerprint: str, as_of: str, version: str | None, by: str | None
     return _review(fingerprint, as_of, version, None).portfolio(by) if snap.fiscal_year is not None else pl.DataFrame()
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _reallocation(fingerprint: str, as_of: str, version: str | None, target: float | None) -> api.Reallocation:
+    st_ = _store()
+    ms = _model_set(str(st_.models_dir), version) if version else None
+    return api.reallocate(st_, as_of, target=target, models=ms, snapshot=_snapshot(fingerprint, as_of))
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _progress(fingerprint: str, as_of: str) -> pl.DataFrame:
     return summary.progress(_snapshot(fingerprint, as_of))
@@ -180,6 +187,10 @@ class Context:
     def portfolio(self, by: str | None = None) -> pl.DataFrame:
         """The portfolio (joint draws) and, with ``by``, one row per group."""
         return _portfolio(self.fingerprint, self.as_of, self.version, by)
+
+    def reallocation(self) -> api.Reallocation:
+        """The proposed transfers (within plan lines, the default appetite) and their effect."""
+        return _reallocation(self.fingerprint, self.as_of, self.version, self.target)
 
     @property
     def agencies(self) -> list[str]:

@@ -16,6 +16,7 @@ from forecast.data import schema as s
 from forecast.data.results import Results, code_digest, key_of
 from forecast.data.snapshot import Snapshot, parse_as_of
 from forecast.decisions import kpi, portfolio, risk
+from forecast.decisions import reallocation as RA
 from forecast.errors import InputError
 from forecast.model import engine
 from forecast.model.registry import ModelSet, library_versions
@@ -106,6 +107,38 @@ class Review:
         if self.results is not None and key:
             self.results.put(key, {"portfolio": out}, {"kind": "portfolio", "review": self.key, "by": by})
         return out
+
+    def reallocation(
+        self,
+        within: str = RA.DEFAULT_WITHIN,
+        appetite: float = RA.APPETITE,
+        max_transfer_share: float = RA.MAX_TRANSFER_SHARE,
+        needs: dict[str, float] | None = None,
+        transfers=None,
+        draws: int = RA.DRAWS,
+        seed: int = 0,
+    ) -> RA.Plan:
+        """Reallocation advice for this review (``decisions.reallocation.plan``): the model set's absorption
+        model where it has one, else the documented rule; the same joint draws' dependence as the portfolio."""
+        year = self.snapshot.fiscal_year
+        every = self.snapshot.projects
+        projects = every.filter(pl.col(s.FISCAL_YEAR) == year) if year is not None else every.clear()
+        absorption = (self.models.manifest.get("absorption") if self.models else None) or None
+        return RA.plan(
+            self.projection,
+            projects,
+            self.policy.target,
+            self.dependence(),
+            within,
+            appetite,
+            max_transfer_share,
+            absorption,
+            needs,
+            self.snapshot.unit,
+            transfers,
+            draws,
+            seed,
+        )
 
     @property
     def bases(self) -> list[str]:

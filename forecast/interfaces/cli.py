@@ -23,7 +23,7 @@ from pathlib import Path
 
 import polars as pl
 
-from forecast import api, config
+from forecast import api, config, formats
 from forecast.access.roles import ROLES
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
@@ -33,6 +33,7 @@ from forecast.data.store import Store
 from forecast.data.units import SCALES, AmountUnit
 from forecast.data.validate import ValidationError, issues_frame
 from forecast.decisions import kpi, portfolio, risk
+from forecast.decisions import reallocation as RA
 from forecast.decisions import review as R
 from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
@@ -706,6 +707,85 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     return 0
 
 
+REALLOCATE_TABLES = ("transfers", "effect", "capacity")
+
+
+def _amounts_csv(path: Path | None, columns: tuple[str, ...]) -> pl.DataFrame | None:
+    """A small CSV a planner fills (needs: project_id, need; a what-if: from_id, to_id, amount)."""
+    if path is None:
+        return None
+    try:
+        df = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InputError(f"{path} cannot be read as CSV: {exc}") from exc
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise InputError(f"{path.name} needs the columns {', '.join(columns)}; missing: {', '.join(missing)}.")
+    amount = columns[-1]
+    bad = df.filter(pl.col(amount).cast(pl.Float64, strict=False).is_null())
+    if bad.height:
+        raise InputError(f"{path.name}: {amount} must be a number; got {bad[amount][0]!r}.")
+    return df.with_columns(pl.col(amount).cast(pl.Float64))
+
+
+def cmd_reallocate(args: argparse.Namespace) -> int:
+    store = _open(args)
+    lang = _lang(args)
+    needs = _amounts_csv(args.needs, (s.PROJECT_ID, RA.NEED))
+    made = api.reallocate(
+        store,
+        args.as_of,
+        args.within,
+        args.appetite,
+        None if args.target is None else _target(args.target),
+        args.max_transfer_share,
+        needs=None if needs is None else dict(zip(needs[s.PROJECT_ID], needs[RA.NEED])),
+        transfers=_amounts_csv(args.transfers, (RA.FROM_ID, RA.TO_ID, RA.AMOUNT)),
+        draws=args.draws,
+        seed=args.seed,
+        actor=_actor(),
+    )
+    rv, plan = made.review, made.plan
+    if rv.projection.is_empty():
+        return _no_projects(store, args.as_of, lang)
+    if args.format == "table":
+        whole = plan.effect.row(0, named=True)
+        note(
+            t("cli_reallocate", lang).format(
+                as_of=rv.snapshot.as_of,
+                unit=store.unit.label(lang),
+                store=_label(store, lang),
+                within=t(f"within_{plan.within}", lang),
+                certainty=f"{plan.appetite:.0%}",
+                share=f"{plan.max_transfer_share:.0%}",
+                source=rv.policy.source_th if lang == "th" else rv.policy.source,
+                before=formats.chance(whole[RA.P_MISS_BEFORE]),
+                after=formats.chance(whole[RA.P_MISS_AFTER]),
+                unused_before=formats.money(whole[RA.UNUSED_BEFORE]),
+                unused_after=formats.money(whole[RA.UNUSED_AFTER]),
+            )
+        )
+        for basis in rv.bases:
+            note(basis_note(basis, rv.models.version if rv.models else None, lang))
+        for text in plan.notes_text(lang):
+            note(text)
+    if args.table == "effect":
+        emit(plan.effect, args.format, table="reallocate_effect", lang=lang, wide=args.wide)
+        return 0
+    if args.table == "capacity":
+        emit(plan.capacity, args.format, table="reallocate_capacity", lang=lang, wide=args.wide)
+        return 0
+    df = plan.transfers
+    if args.format == "table":
+        if df.is_empty():
+            print(t("cli_reallocate_none", lang))
+            return 0
+        drop = RA.REASON_EN if _names(args) == "th" else RA.REASON_TH
+        df = df.drop(drop)
+    emit(df, args.format, table="reallocate", lang=lang, wide=args.wide)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".xlsx", ".pdf"):
@@ -1037,6 +1117,42 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     fmt(sp, "basis")
     sp.set_defaults(func=cmd_portfolio)
+
+    sp = sub.add_parser(
+        "reallocate",
+        help="advice: transfers from projects that will leave money unused to projects that can disburse more",
+    )
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    sp.add_argument(
+        "--within", choices=RA.WITHIN, default=RA.DEFAULT_WITHIN, help="transfers stay inside (default plan_line)"
+    )
+    sp.add_argument(
+        "--appetite",
+        type=float,
+        default=RA.APPETITE,
+        help="the risk appetite: releasable = budget - the projected year end at this quantile (default 0.9)",
+    )
+    sp.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help=f"year-end disbursement target for this run (default: the store's, else {s.DEFAULT_TARGET})",
+    )
+    sp.add_argument(
+        "--max-transfer-share",
+        type=float,
+        default=RA.MAX_TRANSFER_SHARE,
+        help="each transfer at most this share of the donor's budget (default 0.2)",
+    )
+    sp.add_argument("--needs", type=Path, default=None, metavar="CSV", help="planners' stated needs: project_id,need")
+    sp.add_argument(
+        "--transfers", type=Path, default=None, metavar="CSV", help="a what-if: from_id,to_id,amount (your own plan)"
+    )
+    sp.add_argument("--table", choices=REALLOCATE_TABLES, default="transfers", help="which table to print")
+    sp.add_argument("--draws", type=int, default=RA.DRAWS, help="joint draws (default 4,000)")
+    sp.add_argument("--seed", type=int, default=0)
+    fmt(sp, "reasons")
+    sp.set_defaults(func=cmd_reallocate)
 
     sp = sub.add_parser("targets", help="the disbursement targets per fiscal year (or set them)")
     tsub = sp.add_subparsers(dest="action", metavar="set")

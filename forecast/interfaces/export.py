@@ -41,6 +41,7 @@ from forecast.data import schema as s
 from forecast.data import units
 from forecast.decisions import kpi, risk, summary
 from forecast.decisions import portfolio as pf
+from forecast.decisions import reallocation as RA
 from forecast.labels import code, column, t
 from forecast.model import backtest as B
 from forecast.model import engine
@@ -257,9 +258,20 @@ def _write(
         ws.autofilter(0, 0, max(frame.height, 1), frame.width - 1)
 
 
-def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None) -> bytes:
-    """The Excel report, every sheet in ``lang``: ranking (short), portfolio, projections, KPIs, the data, then
-    the internals."""
+def reallocation_sheets(plan, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The proposed transfers (reason in ``lang``; the notes when there are none) and their effect, for a sheet."""
+    reason = RA.REASON_TH if lang == "th" else RA.REASON_EN
+    moves = plan.transfers.select(
+        RA.GROUP, RA.FROM_ID, RA.FROM_NAME, RA.TO_ID, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason
+    )
+    notes = pl.DataFrame({reason: plan.notes_text(lang)}, schema={reason: pl.String})
+    moves = pl.concat([moves, notes], how="diagonal_relaxed") if notes.height else moves
+    return moves, plan.effect
+
+
+def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = None, reallocation=None) -> bytes:
+    """The Excel report, every sheet in ``lang``: ranking (short), portfolio, reallocation advice, projections,
+    KPIs, the data, then the internals."""
     import xlsxwriter  # noqa: PLC0415 - lazy: xlsxwriter
 
     ranking = review.ranking(lang)
@@ -275,6 +287,10 @@ def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = N
         port = whole.drop(pf.BASIS_TH_COLUMN if lang != "th" else engine.BASIS, strict=False)
         port = port.rename({pf.BASIS_TH_COLUMN: engine.BASIS}, strict=False)
         _write(wb, t("sheet_portfolio", lang), port, lang, era)
+        if not review.projection.is_empty():
+            moves, effect = reallocation_sheets(reallocation or review.reallocation(), lang)
+            _write(wb, t("sheet_reallocation", lang), moves, lang, era)
+            _write(wb, t("sheet_reallocation_effect", lang), effect, lang, era)
         proj = _in_language(review.projection.select(engine.PROJECTION_COLUMNS), names, lang)
         _write(wb, t("sheet_projections", lang), proj, lang, era)
         if not review.kpis.is_empty():
@@ -515,6 +531,7 @@ def summary_pdf(
     subtitle: str = "",
     portfolio: pl.DataFrame | None = None,
     top: int = 8,
+    reallocation=None,
 ) -> bytes:
     """One A4 landscape page: totals, the cumulative chart with the fan and targets, the top risks."""
     snap = review.snapshot
@@ -556,6 +573,21 @@ def summary_pdf(
     _risks(pdf, review.ranking(lang), lang, x=128, y=y0 + 20, w=157, top=top)
     basis = whole.get("basis_th" if lang == "th" else "basis") or ""
     footer = f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
+    plan = (
+        reallocation
+        if reallocation is not None
+        else (review.reallocation() if year and not review.projection.is_empty() else None)
+    )
+    if plan is not None and plan.transfers.height:  # the plan in one line, above the footer
+        w_ = plan.effect.row(0, named=True)
+        line = t("realloc_pdf", lang).format(
+            n=plan.transfers.height,
+            amount=formats.money(float(w_[RA.MOVED])),
+            unit=unit,
+            before=formats.chance(w_[RA.P_MISS_BEFORE]),
+            after=formats.chance(w_[RA.P_MISS_AFTER]),
+        )
+        _text(pdf, 12, 188, 273, line, 8, 6, max_lines=1, h=5, shrink=False)
     _text(pdf, 12, 194, 273, footer, 7, 5.5, max_lines=3, h=12, shrink=False)
     return bytes(pdf.output())
 

@@ -14,6 +14,7 @@ from forecast.data import revisions as rev
 from forecast.data import schema as s
 from forecast.data import store, validate
 from forecast.decisions import kpi, portfolio, risk
+from forecast.decisions import reallocation as ra
 from forecast.interfaces.table import View
 from forecast.model import engine
 
@@ -34,6 +35,10 @@ PROSE = frozenset(
         kpi.BASIS,
         portfolio.GROUP,
         portfolio.BASIS,
+        ra.FROM_NAME,
+        ra.TO_NAME,
+        ra.REASON_TH,
+        ra.REASON_EN,
         audit.DETAILS,
         store.REPORT_DATES,
         store.FILES,
@@ -107,6 +112,30 @@ VIEWS: dict[str, View] = {
             portfolio.DISBURSED_P90,
             portfolio.PROJECTS,
         ),
+    ),
+    "reallocate": View(
+        columns=(ra.FROM_ID, ra.TO_ID, ra.AMOUNT, ra.EXPECTED_GAIN, ra.REASON_TH, ra.REASON_EN),
+        keep=(ra.FROM_ID, ra.TO_ID, ra.AMOUNT),
+        then=(ra.REASON_TH, ra.REASON_EN, ra.EXPECTED_GAIN),
+    ),
+    "reallocate_effect": View(
+        columns=(
+            ra.GROUP,
+            ra.MOVED,
+            ra.P_MISS_BEFORE,
+            ra.P_MISS_AFTER,
+            ra.UNUSED_BEFORE,
+            ra.UNUSED_AFTER,
+            ra.UNUSED_P10_AFTER,
+            ra.UNUSED_P90_AFTER,
+        ),
+        keep=(ra.GROUP, ra.P_MISS_BEFORE, ra.P_MISS_AFTER),
+        then=(ra.UNUSED_BEFORE, ra.UNUSED_AFTER, ra.MOVED, ra.UNUSED_P10_AFTER, ra.UNUSED_P90_AFTER),
+    ),
+    "reallocate_capacity": View(
+        columns=(s.PROJECT_ID, ra.GROUP, s.BUDGET, ra.RELEASABLE, ra.ABSORBABLE, ra.ABSORB_SHARE, ra.ABSORB_BASIS),
+        keep=(s.PROJECT_ID, ra.RELEASABLE, ra.ABSORBABLE),
+        then=(ra.ABSORB_SHARE, s.BUDGET, ra.GROUP, ra.ABSORB_BASIS),
     ),
     "revisions": View(
         keep=(s.PROJECT_ID, rev.COLUMN, rev.NEW_VALUE, rev.OLD_VALUE, rev.KEY_TEXT),

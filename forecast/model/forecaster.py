@@ -27,6 +27,7 @@ import polars as pl
 from forecast.data import schema as s
 from forecast.data.snapshot import Snapshot
 from forecast.errors import HistoryError
+from forecast.model import absorption as AB
 from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import kpi as KM
@@ -123,6 +124,7 @@ class YearEndForecaster:
             "dependence": {str(q): d for q, d in result.dependence.items()},
             "money": {"trained": True, "reason": ""},
             "kpi": KM.train(h.kpis, h.kpi_results, h.basis, self.half_life),
+            "absorption": AB.fit(h.rows, h.basis),
         }
 
     def predict(self, snapshot: Snapshot) -> pl.DataFrame:
