@@ -299,10 +299,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "disbursed {d}, below the Q{q} target of {due}",
     },
     "driver_projected_miss": {
-        "th": "คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณสุดท้ายของปี (หลังการปรับงบ; ช่วง p10–p90 {lo}–{hi}) "
-        "เทียบกับเป้าหมาย {target}; โอกาสไม่ถึงเป้า {p}",
-        "en": "projected year-end disbursement {mid} of the year's final budget (after any revision; p10-p90 "
-        "{lo}-{hi}) vs the {target} target; chance of missing {p}",
+        "th": "โอกาสไม่ถึงเป้าหมาย {target} {p}: คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณสุดท้ายของปี "
+        "(ช่วง p10–p90 {lo}–{hi})",
+        "en": "chance of missing the {target} target {p}: projected year-end disbursement {mid} of the final "
+        "budget (p10-p90 {lo}-{hi})",
     },
     "driver_committed_unpaid": {
         "th": "มีภาระผูกพันที่ยังไม่เบิกจ่าย {amount} {unit} ({share} ของงบประมาณ)",
@@ -567,8 +567,8 @@ LABELS: dict[str, dict[str, str]] = {
     # exports
     "sheet_ranking": {"th": "จัดอันดับความเสี่ยง", "en": "Risk ranking"},
     "sheet_portfolio": {"th": "ภาพรวมหน่วยงาน", "en": "Portfolio"},
-    "sheet_reallocation": {"th": "ข้อเสนอการโอน", "en": "reallocation"},
-    "sheet_reallocation_effect": {"th": "ผลของการโอน", "en": "reallocation effect"},
+    "sheet_reallocation": {"th": "ข้อเสนอการโอน", "en": "Reallocation"},
+    "sheet_reallocation_effect": {"th": "ผลของการโอน", "en": "Reallocation effect"},
     "sheet_projections": {"th": "คาดการณ์รายโครงการ", "en": "Projections"},
     "sheet_kpis": {"th": "คาดการณ์ตัวชี้วัด", "en": "KPI projections"},
     "sheet_internals": {"th": "ข้อมูลประกอบ", "en": "Internals"},

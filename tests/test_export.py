@@ -136,6 +136,8 @@ def test_every_sheet_of_the_thai_report_is_in_thai(thai_report):
     assert wb.sheetnames == [
         "จัดอันดับความเสี่ยง",
         "ภาพรวมหน่วยงาน",
+        "ข้อเสนอการโอน",
+        "ผลของการโอน",
         "คาดการณ์รายโครงการ",
         "คาดการณ์ตัวชี้วัด",
         "โครงการ",
@@ -247,7 +249,14 @@ def test_the_english_report_is_in_english(tmp_path, reference):
     path = tmp_path / "report.xlsx"
     path.write_bytes(export.report_workbook(api.review(reference), "en"))
     wb = load_workbook(path)
-    assert wb.sheetnames[:4] == ["Risk ranking", "Portfolio", "Projections", "KPI projections"]
+    assert wb.sheetnames[:6] == [
+        "Risk ranking",
+        "Portfolio",
+        "Reallocation",
+        "Reallocation effect",
+        "Projections",
+        "KPI projections",
+    ]
     header = [c.value for c in wb["Projections"][1]]
     assert header[:4] == ["Fiscal year", "Project id", "Name (English)", "As of"] and "Name (Thai)" not in header
     assert not re.search(r"[\u0e00-\u0e7f]", " ".join(header))
