@@ -51,6 +51,9 @@ BASIS_TH = {
     "synthetic history": "ข้อมูลจำลอง",
     "history": "ข้อมูลย้อนหลังจริง",
     "actual": "ผลจริง",
+    engine.FOREIGN_UNVERIFIED: "ชุดแบบจำลองจากคลังข้อมูลอื่น (ตรวจสอบที่มาไม่ได้)",
+    engine.FOREIGN_SYNTHETIC: "ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลจำลอง",
+    engine.FOREIGN_HISTORY: "ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลย้อนหลังของคลังนี้",
 }
 
 GROUP_BY_COLUMN, GROUP, PROJECTS, BASIS = "group_by", "group", "projects", "basis"
@@ -277,7 +280,10 @@ def _row(
         "basis": "; ".join(x for x in (basis, *(() if settled else (dep.describe(), f"{k:,} joint draws"))) if x),
         BASIS_TH_COLUMN: "; ".join(
             x
-            for x in (BASIS_TH.get(basis, basis), *(() if settled else (dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง")))
+            for x in (
+                ", ".join(BASIS_TH.get(b, b) for b in basis.split(", ")),
+                *(() if settled else (dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง")),
+            )
             if x
         ),
     }

@@ -28,6 +28,7 @@ from forecast.model.forecaster import YearEndForecaster
 from forecast.model.projection import (
     ACTUAL,
     BASIS,
+    BASIS_KINDS,
     COMMITMENTS,
     DISBURSED_TO_DATE,
     DRIVER_FEATURES,
@@ -41,9 +42,11 @@ from forecast.model.projection import (
     PROJECTION_COLUMNS,
     SPEND_TO_DATE,
     SYNTHETIC,
+    basis_kind,
     project,
     projected,
 )
+from forecast.model.registry import FOREIGN_HISTORY, FOREIGN_SYNTHETIC, FOREIGN_UNVERIFIED, is_foreign
 
 
 @dataclass
@@ -187,10 +190,14 @@ def train(
 __all__ = [
     "ACTUAL",
     "BASIS",
+    "BASIS_KINDS",
     "COMMITMENTS",
     "DISBURSED_TO_DATE",
     "DRIVER_FEATURES",
     "EXTRA_COLUMNS",
+    "FOREIGN_HISTORY",
+    "FOREIGN_SYNTHETIC",
+    "FOREIGN_UNVERIFIED",
     "FULL_SPEND",
     "HISTORY",
     "NO_HISTORY",
@@ -202,7 +209,9 @@ __all__ = [
     "SYNTHETIC",
     "History",
     "backtest",
+    "basis_kind",
     "history",
+    "is_foreign",
     "kpi_backtest",
     "project",
     "projected",
