@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import pickle
 import re
@@ -18,9 +20,11 @@ from forecast.access import roles
 from forecast.access.audit import AuditLog
 from forecast.access.users import AccessError, Users
 from forecast.data.store import Store
+from forecast.interfaces import export
 from forecast.interfaces.cli import main
 from forecast.model import registry
 from tests.test_app import APP, PASSWORD, open_page, sign_in
+from ui.auth import JOINER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -512,26 +516,125 @@ def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
 
 
 # --- outputs --------------------------------------------------------------------------------------------
+J = JOINER  # the invisible word joiner that breaks what Markdown finds in the text itself
+INERT = [  # what would become a link, math, an icon, an emoji or coloured text if a page let it through
+    "www.attacker.example/phish",
+    "http://attacker\u3002example/login",
+    "http://2130706433/phish",
+    "helpdesk@attacker.example",
+    "$x^2$",
+    ":material/home:",
+    ":red[alarm] :smile:",
+    "http&#58;//entity.attacker.example",
+    "[คลิกเพื่อยืนยันตัวตน](http://attacker.example) ![](http://beacon.example/x.png)",
+]
+LIVE = re.compile(  # in a Markdown body after ui.md: none of these may be left
+    r"(?i)[a-z]:/|www\.|[\w.+-]@[\w-]|(?<!\\)\$|(?<!\\)&#?\w+;|:[\w/+-]+:|:[\w-]+\[|(?<!\\)\]\("
+)
+
+
 def test_names_reach_the_page_as_plain_text():
     assert ui.md("[verify](http://attacker.example) ![x](http://b.example/p.png)") == (
-        "\\[verify\\]\\(http://attacker\\.example\\) \\!\\[x\\]\\(http://b\\.example/p\\.png\\)"
+        f"\\[verify\\]\\(http\\:{J}\\/\\/attacker\\.example\\) \\!\\[x\\]\\(http\\:{J}\\/\\/b\\.example\\/p\\.png\\)"
     )
     assert ui.md("**bold** # title <b>") == "\\*\\*bold\\*\\* \\# title \\<b\\>"
+    assert ui.md("www.a.example") == f"www{J}\\.a\\.example" and ui.md("x@y.z") == f"x{J}\\@y\\.z"
+    assert ui.md("$x^2$ :material/home:") == f"\\$x\\^2\\$ \\:{J}material\\/home\\:{J}"
+    for name in INERT:
+        shown = ui.md(name)
+        assert not LIVE.search(shown), (name, shown)
+        assert re.sub(r"\\(.)", r"\1", shown).replace(J, "") == name  # it reads as typed
 
 
-def test_a_markdown_name_is_inert_on_the_ranking_page(tmp_path):
+def _inert_store(tmp_path) -> Store:
+    """The default store with the reference report, its projects, plan line, owner and KPIs renamed with ``INERT``."""
     from tests.conftest import reference_copy
 
     def rename(rows):
-        rows[0]["name_th"] = "[คลิกเพื่อยืนยันตัวตน](http://attacker.example) ![](http://beacon.example/x.png)"
+        for r, name in zip(rows, INERT):
+            r["name_th"] = r["name_en"] = name
+        rows[0]["owner"], rows[1]["plan_line"] = "owner@attacker.example", "www.plan.attacker.example"
+        if "agency" in rows[0]:  # a second agency, so that the Agencies page is there, with a name of its own
+            for r in rows[2:5]:
+                r["agency"] = "helpdesk@agency.example :material/home:"
         return rows
 
     store = Store.create(config.DEFAULT_STORE_DIR)
+
+    def kpis(rows):
+        keys = sorted({(r["project_id"], r["kpi_id"]) for r in rows})
+        for r in rows:  # every vintage of a KPI under the same name
+            r["name_th"] = r["name_en"] = INERT[keys.index((r["project_id"], r["kpi_id"])) % len(INERT)]
+        return rows
+
+    store.ingest(reference_copy(tmp_path / "in", {"projects": rename, "kpis": kpis}))
+    api.set_targets(store, 2569, 0.93, note="see www.attacker.example/targets or $x$ :smile:")  # a free-text note
+    return store
+
+
+def _markdown(at: AppTest) -> list[str]:
+    """Every body the page sends through Markdown: text, captions, alerts, metrics (label, value, delta), toasts."""
+    bodies = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success") for e in at.get(kind)]
+    for m in at.metric:
+        bodies += [m.label, m.value, m.proto.delta]
+    badges = {f":{c}-badge[{ui.level_label(lv, lang)}]" for lv, c in ui.LEVEL_BADGE.items() for lang in ("th", "en")}
+    return [b for b in bodies if b and b not in badges]  # the level badge is ours
+
+
+def test_names_are_inert_on_every_page_that_shows_them(tmp_path):
+    store = _inert_store(tmp_path)
+    ids = store.read("projects")["project_id"].to_list()
+    at = open_page(role="viewer")
+    for lang in ("th", "en"):
+        at.sidebar.radio(key=ui.LANG).set_value(lang).run()
+        for page in ("overview", "ranking", "agencies", "data", *ids[:4]):
+            if page in ids:
+                at.switch_page("app_pages/project.py").run()
+                at.selectbox(key=ui.PROJECT).set_value(page).run()
+            else:
+                at.switch_page(f"app_pages/{page}.py").run()
+            assert not at.exception, (page, at.exception)
+            bodies = _markdown(at)
+            for body in bodies:
+                assert not LIVE.search(body), (lang, page, body)
+            readable = " ".join(re.sub(r"\\(.)", r"\1", b).replace(J, "") for b in bodies)
+            if page == "ranking":  # the reasons under the table name every project, as typed
+                assert all(name in readable for name in INERT), readable
+            if page in ("etda-digital-id", "etda-digital-infrastructure"):  # its KPIs, by name
+                assert any(name in readable for name in INERT), readable
+
+
+FORMULAS = ['=HYPERLINK("http://attacker.example","open")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0"]
+
+
+def test_the_clis_csv_follows_the_apps_rule_for_formulas(tmp_path, capsys):
+    """rank, data, project and portfolio --format csv: a cell a spreadsheet would run starts with ' (OWASP), as the
+    app's download does; numbers, negative ones too, are left as they are."""
+    from tests.conftest import reference_copy
+
+    def rename(rows):
+        for r, name in zip(rows, FORMULAS):
+            r["name_th"] = r["name_en"] = name
+        rows[3]["agency"] = "-1+cmd|' /C calc'!A0"  # a group of the portfolio
+        return rows
+
+    store = Store.create(tmp_path / "store")
     store.ingest(reference_copy(tmp_path / "in", {"projects": rename}))
-    at = open_page("ranking", role="viewer")
-    shown = " ".join(m.value for m in at.markdown)
-    assert "\\[คลิกเพื่อยืนยันตัวตน\\]\\(http://attacker\\.example\\)" in shown
-    assert "](http" not in shown.replace("\\](", "")
+    seen = set()
+    commands = (
+        ["rank"],
+        ["data", "--table", "projects"],
+        ["project"],
+        ["portfolio", "--by", "agency", "--draws", "1000"],
+    )
+    for command in commands:
+        assert main(["--store", str(store.root), *command, "--format", "csv"]) == 0
+        out = capsys.readouterr().out
+        rows = list(csv.reader(io.StringIO(out)))
+        for cell in (c for row in rows[1:] for c in row):
+            assert not re.match(r"[=+\-@\t\r]", cell) or re.fullmatch(export.NUMBER, cell), (command, cell)
+            seen.add(cell)
+    assert {f"'{f}" for f in FORMULAS} <= seen and "'-1+cmd|' /C calc'!A0" in seen
 
 
 def test_streamlit_is_configured_for_production():
