@@ -18,11 +18,15 @@ ctx = ui.context()
 
 
 def reason(part: dict, default: str) -> str:
-    """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved)."""
+    """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved),
+    as inert Markdown: a manifest may come from another store."""
     code, params = part.get("reason_code"), part.get("reason_params")
-    if code and (params or "{" not in ctx.tr(code)):
-        return ctx.tr(code, **(params or {}))
-    return part.get("reason") or ctx.tr(default)
+    try:
+        if code and (params or "{" not in ctx.tr(code)):
+            return ui.md(ctx.tr(code, **(params or {})))
+    except (KeyError, IndexError, TypeError, ValueError):  # a code or parameters this version does not know
+        pass
+    return ui.md(part.get("reason") or ctx.tr(default))
 
 
 store = ctx.store
@@ -75,7 +79,7 @@ else:
             )
         )
         for baseline in k.get("baselines_beating_champion") or []:
-            st.warning(ctx.tr("kpi_baseline_wins", m=baseline))
+            st.warning(ctx.tr("kpi_baseline_wins", m=ui.md(baseline)))
         ui.show(ctx, pl.DataFrame(k.get("metrics") or []))
     else:
         st.info(ctx.tr("kpi_not_trained", r=reason(k, "history_no_kpis")))
