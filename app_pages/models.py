@@ -22,11 +22,15 @@ ctx = ui.context()
 
 
 def reason(part: dict, default: str) -> str:
-    """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved)."""
+    """Why a model was not trained, in the chosen language (a set saved before reasons had codes: as saved),
+    as inert Markdown: a manifest may come from another store."""
     key, params = part.get("reason_code"), part.get("reason_params")
-    if key and (params or "{" not in ctx.tr(key)):
-        return ctx.tr(key, **(params or {}))
-    return part.get("reason") or ctx.tr(default)
+    try:
+        if key and (params or "{" not in ctx.tr(key)):
+            return ui.md(ctx.tr(key, **(params or {})))
+    except (KeyError, IndexError, TypeError, ValueError):  # a code or parameters this version does not know
+        pass
+    return ui.md(part.get("reason") or ctx.tr(default))
 
 
 store = ctx.store
@@ -92,7 +96,7 @@ else:
             )
         )
         for baseline in k.get("baselines_beating_champion") or []:
-            st.warning(ctx.tr("kpi_baseline_wins", m=code("model", baseline, ctx.lang)))
+            st.warning(ctx.tr("kpi_baseline_wins", m=ui.md(code("model", baseline, ctx.lang))))
         ui.show(ctx, pl.DataFrame(k.get("metrics") or []), codes={KPI_METHOD: lambda v: code("model", v, ctx.lang)})
     else:
         st.info(ctx.tr("kpi_not_trained", r=reason(k, "history_no_kpis")))

@@ -73,7 +73,9 @@ m[2].metric(
     delta_color="off",
     delta_arrow="off",
 )
-st.caption(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" else whole["basis"] + " · " + policy.source)
+st.caption(
+    ui.md(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" else whole["basis"] + " · " + policy.source)
+)
 
 left, right = st.columns([3, 2])
 with left:

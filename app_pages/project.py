@@ -239,8 +239,10 @@ for chunk in range(0, kp.height, 3):
             st.metric(
                 ctx.tr("value_to_date"),
                 formats.number(value),
-                f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {formats.number(k[s.TARGET])} "
-                f"{units.term_label(k[s.UNIT], ctx.lang)}",
+                ui.md(  # a KPI's unit is free text, and a metric's delta is Markdown
+                    f"{ctx.tr('target')} {units.term_label(k[s.COMPARATOR], ctx.lang)} {formats.number(k[s.TARGET])} "
+                    f"{units.term_label(k[s.UNIT], ctx.lang)}"
+                ),
                 delta_color="off",
                 delta_arrow="off",
             )

@@ -655,7 +655,9 @@ def activate(store: Store, version: str, foreign: bool = False, actor: Actor | N
     """Make a model set the active one, recorded in the audit trail; True when it was accepted as foreign."""
     by = permit(store, actor, roles.ACTIVATE)
     try:
-        was_foreign = registry.activate(store.models_dir, version, store.signing_key(), foreign, by)
+        was_foreign = registry.activate(
+            store.models_dir, version, store.signing_key(), foreign, by, verify=lambda fp: _own_history(store, fp)
+        )
     except RegistryError as exc:
         store.audit.record("activate", by, REFUSED, target=version, details={"reason": str(exc)})
         raise
@@ -668,6 +670,16 @@ def activate(store: Store, version: str, foreign: bool = False, actor: Actor | N
     )
     refresh(store)
     return was_foreign
+
+
+def _own_history(store: Store, fingerprint: str) -> str | None:
+    """The provenance of this store's own history (history, synthetic history) when a model set's training
+    fingerprint is that history's; None when it is not, or the store has no complete year to compare."""
+    try:
+        h = engine.history(store.snapshot())
+    except ForecastError:
+        return None
+    return h.basis if h.project_years and h.fingerprint == fingerprint else None
 
 
 def history(store: Store, paths: Sequence[Path | str] | None = None) -> engine.History:

@@ -299,8 +299,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "disbursed {d}, below the Q{q} target of {due}",
     },
     "driver_projected_miss": {
-        "th": "โอกาสไม่ถึงเป้าหมาย {target} {p}: คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณสุดท้ายของปี "
-        "(ช่วง p10–p90 {lo}–{hi})",
+        "th": "โอกาสไม่ถึงเป้าหมาย {target} {p}: คาดว่าสิ้นปีจะเบิกจ่ายได้ {mid} ของงบประมาณสุดท้ายของปี (ช่วง p10–p90 {lo}–{hi})",
         "en": "chance of missing the {target} target {p}: projected year-end disbursement {mid} of the final "
         "budget (p10-p90 {lo}-{hi})",
     },
@@ -632,6 +631,21 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Synthetic history: model set {v} was trained on simulated data, not this agency's past.",
     },
     "basis_history": {"th": "ฝึกจากข้อมูลย้อนหลังจริง (ชุด {v})", "en": "Trained on real history (model set {v})."},
+    "basis_foreign_unverified": {
+        "th": "ชุดแบบจำลองจากคลังข้อมูลอื่น (ตรวจสอบที่มาไม่ได้): ชุด {v} ฝึกสำหรับคลังข้อมูลอื่นและได้รับการยอมรับในคลังนี้ "
+        "ไม่สามารถตรวจสอบได้ว่าฝึกจากข้อมูลใด",
+        "en": "Foreign (unverified): model set {v} was trained for another store and accepted here; where its "
+        "training data came from cannot be verified.",
+    },
+    "basis_foreign_synthetic": {
+        "th": "ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลจำลอง: ชุด {v} ไม่ได้ฝึกจากข้อมูลจริงของหน่วยงาน",
+        "en": "Foreign, synthetic history: model set {v} was trained for another store on simulated data, not this "
+        "agency's past.",
+    },
+    "basis_foreign_history": {
+        "th": "ชุดแบบจำลองจากคลังข้อมูลอื่น: ชุด {v} ฝึกสำหรับคลังข้อมูลอื่น จากข้อมูลย้อนหลังของคลังนี้เอง",
+        "en": "Foreign: model set {v} was trained for another store, on this store's own history.",
+    },
     "kpi_basis_rules": {
         "th": "ตัวชี้วัด: ใช้กฎที่กำหนดไว้ (ไม่มีข้อมูลย้อนหลัง) และถือว่าตัวชี้วัดของโครงการเดียวกันเคลื่อนไปด้วยกัน (สหสัมพันธ์ 0.30)",
         "en": "KPIs: documented rules (no history); a project's KPIs are assumed to move together (correlation 0.30).",
@@ -643,6 +657,10 @@ LABELS: dict[str, dict[str, str]] = {
     "kpi_basis_synthetic": {
         "th": "ตัวชี้วัด: แบบจำลองเรียนรู้จากข้อมูลจำลอง ไม่ใช่ข้อมูลจริงของหน่วยงาน (ชุด {v})",
         "en": "KPIs: fitted on SYNTHETIC history, not this agency's past (model set {v}).",
+    },
+    "kpi_basis_foreign": {
+        "th": "ตัวชี้วัด: แบบจำลองของชุด {v} ซึ่งฝึกสำหรับคลังข้อมูลอื่น ({basis})",
+        "en": "KPIs: fitted by model set {v}, trained for another store ({basis}).",
     },
     # the command line: the notes printed with its tables, and its messages
     "cli_more_columns": {
@@ -685,8 +703,27 @@ LABELS: dict[str, dict[str, str]] = {
         "use it to exercise the product, not to decide.",
     },
     "cli_basis_history": {"th": "ที่มา: ข้อมูลย้อนหลังจริง - ชุดแบบจำลอง {v}", "en": "Basis: history - model set {v}."},
+    "cli_basis_foreign_unverified": {
+        "th": "ที่มา: ชุดแบบจำลองจากคลังข้อมูลอื่น (ตรวจสอบที่มาไม่ได้) - ชุดแบบจำลอง {v} ฝึกสำหรับคลังข้อมูลอื่นและได้รับการยอมรับ"
+        "ในคลังนี้ ไม่สามารถตรวจสอบได้ว่าฝึกจากข้อมูลใด",
+        "en": "Basis: FOREIGN (UNVERIFIED) - model set {v} was trained for another store and accepted here; where "
+        "its training data came from cannot be verified.",
+    },
+    "cli_basis_foreign_synthetic": {
+        "th": "ที่มา: ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลจำลอง - ชุดแบบจำลอง {v} ไม่ได้ฝึกจากข้อมูลในอดีตของหน่วยงาน "
+        "ใช้ทดลองระบบได้ แต่ไม่ควรใช้ตัดสินใจ",
+        "en": "Basis: FOREIGN, SYNTHETIC HISTORY - model set {v} was trained for another store on simulated data, not "
+        "on this agency's past; use it to exercise the product, not to decide.",
+    },
+    "cli_basis_foreign_history": {
+        "th": "ที่มา: ชุดแบบจำลองจากคลังข้อมูลอื่น - ชุดแบบจำลอง {v} ฝึกสำหรับคลังข้อมูลอื่น จากข้อมูลย้อนหลังของคลังนี้เอง",
+        "en": "Basis: FOREIGN - model set {v} was trained for another store, on this store's own history.",
+    },
     "cli_word_history": {"th": "ข้อมูลย้อนหลังจริง", "en": "HISTORY"},
     "cli_word_synthetic": {"th": "ข้อมูลจำลอง", "en": "SYNTHETIC HISTORY"},
+    "cli_word_foreign_unverified": {"th": "ชุดจากคลังข้อมูลอื่น ตรวจสอบที่มาไม่ได้", "en": "FOREIGN, UNVERIFIED"},
+    "cli_word_foreign_synthetic": {"th": "ชุดจากคลังข้อมูลอื่น ข้อมูลจำลอง", "en": "FOREIGN, SYNTHETIC HISTORY"},
+    "cli_word_foreign_history": {"th": "ชุดจากคลังข้อมูลอื่น ข้อมูลย้อนหลังของคลังนี้", "en": "FOREIGN, this store's history"},
     "cli_kpi_fitted": {
         "th": "ตัวชี้วัด: แบบจำลองตัวชี้วัดของชุดแบบจำลอง {v} ({basis})",
         "en": "KPIs: fitted KPI model of model set {v} ({basis}).",

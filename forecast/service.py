@@ -449,6 +449,10 @@ def _basis_notes(store: Store) -> list[str]:
         notes.append("money: NO HISTORY - structural model; its range is a scenario, not calibrated")
     elif ms.basis == engine.SYNTHETIC:
         notes.append(f"money: SYNTHETIC HISTORY - model set {ms.version} was trained on simulated data")
+    elif engine.basis_kind(ms.basis) != "history":  # a foreign set: its basis is what this store could verify
+        notes.append(
+            f"money: {ms.basis.upper()} - model set {ms.version} was trained for another store and accepted here"
+        )
     else:
         notes.append(f"money: history - model set {ms.version}")
     k = (ms.manifest.get("kpi") if ms else None) or {}

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,25 +40,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app served on localhost over a named store holding the reference report (never data/store)."""
-    root = tmp_path_factory.mktemp("browser")
-    store = Store.create(root / "store")
-    # two agencies, so that the Agencies page (and its row click) is there too
-    second = {"etda-digital-infrastructure", "etda-cloud-service", "etda-ai-governance"}
-    store.ingest(
-        reference_copy(
-            root / "files",
-            {
-                "projects": lambda rows: [
-                    {**r, "agency": "DGA" if r["project_id"] in second else r["agency"]} for r in rows
-                ]
-            },
-        )
-    )
-    store.users.add("somchai", "planner", "correct horse battery")
-    store.users.add("wichai", "analyst", "correct horse battery")
+@contextmanager
+def _serving(store: Store, root: Path):
+    """The app served on localhost over ``store`` (never data/store), its log in ``root``; yields its URL."""
     port = _free_port()
     log = open(root / "streamlit.log", "wb")  # noqa: SIM115 - open for the server's lifetime, closed after
     proc = subprocess.Popen(
@@ -89,10 +74,35 @@ def server(tmp_path_factory):
     else:
         proc.terminate()
         pytest.fail(f"the app did not start: {(root / 'streamlit.log').read_text(errors='replace')[-2000:]}")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served on localhost over a named store holding the reference report (never data/store)."""
+    root = tmp_path_factory.mktemp("browser")
+    store = Store.create(root / "store")
+    # two agencies, so that the Agencies page (and its row click) is there too
+    second = {"etda-digital-infrastructure", "etda-cloud-service", "etda-ai-governance"}
+    store.ingest(
+        reference_copy(
+            root / "files",
+            {
+                "projects": lambda rows: [
+                    {**r, "agency": "DGA" if r["project_id"] in second else r["agency"]} for r in rows
+                ]
+            },
+        )
+    )
+    store.users.add("somchai", "planner", "correct horse battery")
+    store.users.add("wichai", "analyst", "correct horse battery")
+    with _serving(store, root) as url:
+        yield url
 
 
 PASSWORD = "correct horse battery"
@@ -345,5 +355,111 @@ def test_row_clicks_and_reloads_keep_the_language_the_date_the_filters_and_the_s
         heading("Risk ranking")
         url_has("rank_agencies=")
         wait.until(lambda d: "Signed in as somchai" in sidebar_text())
+    finally:
+        driver.quit()
+
+
+# names that a page must show as text: never a link, math or an icon (the names of tests/test_security.py)
+INERT = [
+    "www.attacker.example/phish",
+    "http://attacker\u3002example/login",
+    "http://2130706433/phish",
+    "helpdesk@attacker.example",
+    "สูตร $x^2$ ลับ",
+    ":material/home: บ้าน",
+    "[คลิก](http://md.attacker.example)",
+    "<https://angle.attacker.example>",
+    "http&#58;//entity.attacker.example",
+]
+
+
+@pytest.fixture(scope="module")
+def inert_server(tmp_path_factory):
+    """The app over a store whose projects, owners, plan lines and KPIs carry ``INERT`` names, and a viewer."""
+    root = tmp_path_factory.mktemp("browser-inert")
+
+    def projects(rows):
+        for r, name in zip(rows, INERT):
+            r["name_th"] = r["name_en"] = name
+        rows[0]["owner"], rows[1]["plan_line"] = "owner@attacker.example", "www.plan.attacker.example"
+        return rows
+
+    def kpis(rows):
+        for i, r in enumerate(rows):
+            r["name_th"] = r["name_en"] = INERT[i % len(INERT)]
+        return rows
+
+    store = Store.create(root / "store")
+    store.ingest(reference_copy(root / "files", {"projects": projects, "kpis": kpis}))
+    store.users.add("vera", "viewer", PASSWORD)
+    with _serving(store, root) as url:
+        yield url
+
+
+def test_names_render_as_text_never_as_links_math_or_icons(inert_server):
+    """As a viewer: the ranking (its table and the reasons under it) and every project's page show the names as
+    typed, with no <a> but the app's own, no typeset math and no icon drawn from a name."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver, wait = _driver()
+
+    def foreign_links() -> list:
+        return [
+            (a.get_attribute("href"), a.get_attribute("textContent"))
+            for a in driver.find_elements(By.TAG_NAME, "a")
+            if not (a.get_attribute("href") or "").startswith(inert_server)
+        ]
+
+    def inert(page: str) -> str:
+        """The page's text (word joiners taken out) once nothing on it is a link, math or a name's icon."""
+        assert foreign_links() == [], (page, foreign_links())
+        assert not driver.find_elements(By.CSS_SELECTOR, ".katex, .katex-display, mjx-container"), page
+        icons = driver.find_elements(
+            By.CSS_SELECTOR, "[data-testid='stMain'] [data-testid='stMarkdownContainer'] span[role='img']"
+        )
+        assert not icons, (page, [i.get_attribute("aria-label") for i in icons])
+        body = driver.find_element(By.TAG_NAME, "body").get_attribute("textContent") or ""
+        return body.replace("\u2060", "")
+
+    def heading(text: str) -> None:
+        wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
+
+    def settled() -> None:
+        """Streamlit has finished the run (its status widget gone) and drawn the grid's rows."""
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
+        time.sleep(1)
+
+    try:
+        driver.get(f"{inert_server}/ranking?lang=en")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='User name']"))
+        driver.find_element(By.CSS_SELECTOR, "input[aria-label='User name']").send_keys("vera")
+        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']")
+        field.send_keys(PASSWORD)
+        field.send_keys(Keys.ENTER)
+        heading("Risk ranking")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")) >= 9)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] li")) >= 9)
+        settled()
+        text = inert("ranking")
+        grid = driver.find_element(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table").get_attribute("textContent")
+        for name in INERT:
+            assert name in text, name  # the reasons under the table, as typed
+            assert name[:25] in grid, name  # and the table's cells
+        next(
+            a for a in driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a") if "Project" in a.text
+        ).click()
+        heading("Project")
+        box = "[data-testid='stMain'] [data-testid='stSelectbox'] input"
+        for i in range(len(INERT)):
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, box))
+            driver.find_element(By.CSS_SELECTOR, box).click()
+            options = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[role='option']"))
+            if i == 0:  # the choices are plain text too
+                assert all(any(n in o.text for o in options) for n in INERT)
+                inert("the project choices")
+            options[i].click()
+            settled()
+            inert(f"project {i}")
     finally:
         driver.quit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import pickle
 import re
@@ -19,9 +21,11 @@ from forecast.access import users as users_module
 from forecast.access.audit import AuditLog
 from forecast.access.users import AccessError, Users
 from forecast.data.store import Store
+from forecast.interfaces import export
 from forecast.interfaces.cli import main
 from forecast.model import registry
 from tests.test_app import APP, PASSWORD, open_page, sign_in
+from ui.auth import JOINER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -325,6 +329,176 @@ def test_a_set_from_another_store_needs_foreign(trained, tmp_path, capsys):
     assert last["action"] == "activate" and "trained elsewhere" in last["details"]
     refused = other.audit.entries().row(-2, named=True)
     assert (refused["action"], refused["outcome"]) == ("activate", "refused")
+    # the set says it was simulated: foreign, synthetic, wherever its numbers appear
+    assert loaded.foreign and loaded.basis == "foreign: synthetic history"
+    assert set(api.review(other).projection["basis"]) - {"actual"} == {"foreign: synthetic history"}
+
+
+def test_a_foreign_set_claiming_history_is_labelled_foreign_unverified(trained, tmp_path, capsys):
+    import io
+
+    import openpyxl
+
+    from forecast import service
+    from forecast.interfaces import export
+
+    store, ms, _ = trained
+    other = Store.create(config.DEFAULT_STORE_DIR, from_reference=True)  # the app's store
+    shutil.copytree(store.models_dir / ms.version, other.models_dir / ms.version)
+    path = other.models_dir / ms.version / "manifest.json"  # a simulated training, claimed as history
+    path.write_text(path.read_text().replace('"basis": "synthetic history"', '"basis": "history"'))
+    assert main(["--store", str(other.root), "models", "--activate", ms.version, "--foreign"]) == 0
+    capsys.readouterr()
+    loaded = registry.load(other.models_dir, other.signing_key())
+    assert (loaded.basis, loaded.manifest["claimed_basis"]) == ("foreign (unverified)", "history")
+    assert main(["--store", str(other.root), "rank", "--lang", "en"]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "Basis: FOREIGN (UNVERIFIED) - model set" in err and "Basis: history" not in err
+    assert "KPIs: fitted KPI model of model set v0001 (FOREIGN, UNVERIFIED)" in err
+    assert main(["--store", str(other.root), "project", "--lang", "en"]) == 0
+    assert "Basis: FOREIGN (UNVERIFIED)" in " ".join(capsys.readouterr().err.split())
+    assert main(["--store", str(other.root), "project", "--format", "csv"]) == 0
+    assert "foreign (unverified)" in capsys.readouterr().out  # the basis column of the export
+    assert service._basis_notes(other)[0].startswith("money: FOREIGN (UNVERIFIED) - model set v0001")
+    rv = api.review(other)
+    assert set(rv.projection["basis"]) - {"actual"} == {"foreign (unverified)"}
+    assert rv.portfolio()["basis"][0].startswith("foreign (unverified)")
+    book = openpyxl.load_workbook(io.BytesIO(export.report_workbook(rv, "en")), read_only=True)
+    cells = {c for ws in book.worksheets for row in ws.iter_rows(values_only=True) for c in row}
+    assert "foreign (unverified)" in cells and not {"history", "synthetic history"} & cells
+    listing = api.model_sets(other).row(0, named=True)
+    assert listing["basis"] == "foreign (unverified) (its manifest says history)"
+    assert listing["signature"].startswith("foreign, accepted by")
+    at = open_page("ranking", lang="en", role="viewer")
+    warned = " ".join(w.value for w in at.warning)
+    assert "Foreign (unverified): model set v0001" in warned and "Trained on real history" not in str(at.caption)
+    # the acceptance is signed with the manifest: removing it does not make the set native
+    (other.models_dir / ms.version / "accepted.json").unlink()
+    with pytest.raises(registry.RegistryError, match="not signed by this store"):
+        registry.load(other.models_dir, other.signing_key())
+
+
+def _crafted(trained, tmp_path, edit_origin, champion: str = "gbm_quantile") -> tuple[Store, str]:
+    """A store whose active set is a copy of the trained one (v0001, signed here) beside v0002: its origin 1 only,
+    rewritten by ``edit_origin`` and saved again with its sha256 fixed - what someone without the key can make."""
+    import zipfile
+
+    import skops.io as sio
+
+    from forecast.durable import sha256_file
+    from forecast.model import vetting
+
+    store, ms, _ = trained
+    other = Store.create(tmp_path / "other", from_reference=True)
+    good, bad = other.models_dir / "v0001", other.models_dir / "v0002"
+    shutil.copytree(store.models_dir / ms.version, good)
+    _resign(other.models_dir, "v0001", other.signing_key(), lambda m: None)  # as if trained here
+    (other.models_dir / "ACTIVE").write_text("v0001\n")
+    bad.mkdir()
+    manifest = json.loads((good / "manifest.json").read_text())
+    artifact = bad / "origin-1.skops"
+    origin = vetting.read_artifact(good / "origin-1.skops", manifest["artifacts"]["origin-1.skops"])
+    sio.dump(edit_origin(origin), artifact, compression=zipfile.ZIP_DEFLATED)
+    manifest.update(artifacts={"origin-1.skops": sha256_file(artifact)}, champions={"1": champion}, version="v0002")
+    (bad / "manifest.json").write_text(json.dumps(manifest))
+    (bad / "manifest.sig").write_text((good / "manifest.sig").read_text())  # another store's signature
+    return other, "v0002"
+
+
+def _out_of_range(origin: dict) -> dict:
+    """Every gradient-boosting tree's root pointing far outside its nodes (left = right = feature = 2**30)."""
+    for model in origin["gbm_quantile"].values():
+        for gbm in model.estimator.models_:
+            for (tree,) in gbm._predictors:
+                tree.nodes[0:1][["left", "right", "feature_idx", "is_leaf"]] = (2**30, 2**30, 2**30, 0)
+    return origin
+
+
+def test_a_crafted_tree_set_is_refused_before_activation_and_readers_keep_working(trained, tmp_path, capsys):
+    other, bad = _crafted(trained, tmp_path, _out_of_range)
+    before = api.review(other).projection
+    signature = (other.models_dir / bad / "manifest.sig").read_text()
+    assert main(["--store", str(other.root), "models", "--activate", bad, "--foreign"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "origin-1.skops" in err and "left child 1073741824 is outside nodes" in err
+    assert "splits on feature 1073741824" in err and "was not activated; the active set is still v0001" in err
+    assert registry.active_version(other.models_dir) == "v0001"  # nothing changed
+    assert not (other.models_dir / bad / "accepted.json").exists()
+    assert (other.models_dir / bad / "manifest.sig").read_text() == signature
+    last = other.audit.entries().row(-1, named=True)
+    assert (last["action"], last["target"], last["outcome"]) == ("activate", bad, "refused")
+    ui.reset()
+    after = api.review(other).projection  # the readers keep working, on the active set
+    assert after.equals(before) and set(after["basis"]) <= {"synthetic history", "actual"}
+    assert main(["--store", str(other.root), "rank"]) == 0
+    # even a set signed by someone holding the key is checked before a tree can run: refused, not a crash
+    _resign(other.models_dir, bad, other.signing_key(), lambda m: None)
+    loaded = registry.load(other.models_dir, other.signing_key(), bad)
+    with pytest.raises(registry.RegistryError, match="node 0's right child 1073741824 is outside nodes"):
+        loaded.origins[1]
+
+
+def test_a_process_that_crashes_is_a_refusal_not_a_crash(monkeypatch, tmp_path):
+    from forecast.model import vetting
+
+    monkeypatch.setattr(vetting, "CHILD", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    with pytest.raises(registry.RegistryError, match=re.escape("crashed the process (SIGSEGV)")):
+        vetting.probe(tmp_path, {"origin-1.skops": "0" * 64}, {"1": "plan"})
+
+
+@pytest.mark.parametrize("kind", ["DummyRegressor", "FunctionTransformer"])
+def test_only_the_types_the_readme_lists_are_loaded(trained, tmp_path, capsys, kind):
+    import numpy as np
+    import skops.io as sio
+    from sklearn.dummy import DummyRegressor
+    from sklearn.preprocessing import FunctionTransformer
+
+    from forecast.model.models import Calibrated
+
+    def swap(origin: dict) -> dict:
+        model = origin["plan"]["disbursed"]
+        if kind == "DummyRegressor":
+            origin["plan"]["disbursed"] = Calibrated(DummyRegressor().fit([[0.0]], [0.5]), model.calibration)
+        else:
+            origin["plan"]["disbursed"] = FunctionTransformer(func=np.exp)
+        return origin
+
+    other, bad = _crafted(trained, tmp_path, swap, champion="plan")
+    data = (other.models_dir / bad / "origin-1.skops").read_bytes()
+    named = "sklearn.dummy.DummyRegressor" if kind == "DummyRegressor" else "FunctionTransformer"
+    assert not any(named in u for u in sio.get_untrusted_types(data=data))  # skops alone would load it
+    assert main(["--store", str(other.root), "models", "--activate", bad, "--foreign"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "holds types that a model set never holds" in err and named in err and "origin-1.skops" in err
+    assert kind == "DummyRegressor" or "numpy.exp" in err  # a function, named too
+    assert registry.active_version(other.models_dir) == "v0001"
+    _resign(other.models_dir, bad, other.signing_key(), lambda m: None)  # nor does a reader load it
+    with pytest.raises(registry.RegistryError, match="holds types that a model set never holds"):
+        registry.load(other.models_dir, other.signing_key(), bad).origins[1]
+
+
+def test_the_allow_list_is_the_readmes_and_the_checks_match_the_libraries():
+    import skops.io._protocol as protocol
+    from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+
+    from forecast.model import vetting
+    from forecast.model.estimators import CANDIDATES
+    from forecast.model.models import Calibrated, Calibration
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("**Model files cannot run code")[1].split("```text\n")[1].split("\n```")[0]
+    assert tuple(block.splitlines()) == vetting.TRUSTED_TYPES
+    ours = {f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)}
+    assert ours <= set(vetting.TRUSTED_TYPES)
+    assert vetting.SKOPS_PROTOCOL == protocol.PROTOCOL and vetting.NODE_DTYPE == PREDICTOR_RECORD_DTYPE
+
+
+def test_a_foreign_basis_is_what_the_store_can_verify():
+    claims = {"basis": "history", "kpi": {"trained": True, "basis": "history"}}
+    assert registry.foreign_basis(claims) == "foreign (unverified)"  # a claim of real history is not taken
+    assert registry.foreign_basis(claims, verified="history") == "foreign: history"
+    assert registry.foreign_basis({"basis": "synthetic history"}) == "foreign: synthetic history"
+    assert registry.foreign_basis({**claims, "kpi": {"basis": "synthetic history"}}) == "foreign: synthetic history"
 
 
 def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
@@ -344,26 +518,125 @@ def test_the_basis_comes_from_recorded_provenance_not_from_ids(tmp_path):
 
 
 # --- outputs --------------------------------------------------------------------------------------------
+J = JOINER  # the invisible word joiner that breaks what Markdown finds in the text itself
+INERT = [  # what would become a link, math, an icon, an emoji or coloured text if a page let it through
+    "www.attacker.example/phish",
+    "http://attacker\u3002example/login",
+    "http://2130706433/phish",
+    "helpdesk@attacker.example",
+    "$x^2$",
+    ":material/home:",
+    ":red[alarm] :smile:",
+    "http&#58;//entity.attacker.example",
+    "[คลิกเพื่อยืนยันตัวตน](http://attacker.example) ![](http://beacon.example/x.png)",
+]
+LIVE = re.compile(  # in a Markdown body after ui.md: none of these may be left
+    r"(?i)[a-z]:/|www\.|[\w.+-]@[\w-]|(?<!\\)\$|(?<!\\)&#?\w+;|:[\w/+-]+:|:[\w-]+\[|(?<!\\)\]\("
+)
+
+
 def test_names_reach_the_page_as_plain_text():
     assert ui.md("[verify](http://attacker.example) ![x](http://b.example/p.png)") == (
-        "\\[verify\\]\\(http://attacker\\.example\\) \\!\\[x\\]\\(http://b\\.example/p\\.png\\)"
+        f"\\[verify\\]\\(http\\:{J}\\/\\/attacker\\.example\\) \\!\\[x\\]\\(http\\:{J}\\/\\/b\\.example\\/p\\.png\\)"
     )
     assert ui.md("**bold** # title <b>") == "\\*\\*bold\\*\\* \\# title \\<b\\>"
+    assert ui.md("www.a.example") == f"www{J}\\.a\\.example" and ui.md("x@y.z") == f"x{J}\\@y\\.z"
+    assert ui.md("$x^2$ :material/home:") == f"\\$x\\^2\\$ \\:{J}material\\/home\\:{J}"
+    for name in INERT:
+        shown = ui.md(name)
+        assert not LIVE.search(shown), (name, shown)
+        assert re.sub(r"\\(.)", r"\1", shown).replace(J, "") == name  # it reads as typed
 
 
-def test_a_markdown_name_is_inert_on_the_ranking_page(tmp_path):
+def _inert_store(tmp_path) -> Store:
+    """The default store with the reference report, its projects, plan line, owner and KPIs renamed with ``INERT``."""
     from tests.conftest import reference_copy
 
     def rename(rows):
-        rows[0]["name_th"] = "[คลิกเพื่อยืนยันตัวตน](http://attacker.example) ![](http://beacon.example/x.png)"
+        for r, name in zip(rows, INERT):
+            r["name_th"] = r["name_en"] = name
+        rows[0]["owner"], rows[1]["plan_line"] = "owner@attacker.example", "www.plan.attacker.example"
+        if "agency" in rows[0]:  # a second agency, so that the Agencies page is there, with a name of its own
+            for r in rows[2:5]:
+                r["agency"] = "helpdesk@agency.example :material/home:"
         return rows
 
     store = Store.create(config.DEFAULT_STORE_DIR)
+
+    def kpis(rows):
+        keys = sorted({(r["project_id"], r["kpi_id"]) for r in rows})
+        for r in rows:  # every vintage of a KPI under the same name
+            r["name_th"] = r["name_en"] = INERT[keys.index((r["project_id"], r["kpi_id"])) % len(INERT)]
+        return rows
+
+    store.ingest(reference_copy(tmp_path / "in", {"projects": rename, "kpis": kpis}))
+    api.set_targets(store, 2569, 0.93, note="see www.attacker.example/targets or $x$ :smile:")  # a free-text note
+    return store
+
+
+def _markdown(at: AppTest) -> list[str]:
+    """Every body the page sends through Markdown: text, captions, alerts, metrics (label, value, delta), toasts."""
+    bodies = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success") for e in at.get(kind)]
+    for m in at.metric:
+        bodies += [m.label, m.value, m.proto.delta]
+    badges = {f":{c}-badge[{ui.level_label(lv, lang)}]" for lv, c in ui.LEVEL_BADGE.items() for lang in ("th", "en")}
+    return [b for b in bodies if b and b not in badges]  # the level badge is ours
+
+
+def test_names_are_inert_on_every_page_that_shows_them(tmp_path):
+    store = _inert_store(tmp_path)
+    ids = store.read("projects")["project_id"].to_list()
+    at = open_page(role="viewer")
+    for lang in ("th", "en"):
+        at.sidebar.radio(key=ui.LANG).set_value(lang).run()
+        for page in ("overview", "ranking", "agencies", "data", *ids[:4]):
+            if page in ids:
+                at.switch_page("app_pages/project.py").run()
+                at.selectbox(key=ui.PROJECT).set_value(page).run()
+            else:
+                at.switch_page(f"app_pages/{page}.py").run()
+            assert not at.exception, (page, at.exception)
+            bodies = _markdown(at)
+            for body in bodies:
+                assert not LIVE.search(body), (lang, page, body)
+            readable = " ".join(re.sub(r"\\(.)", r"\1", b).replace(J, "") for b in bodies)
+            if page == "ranking":  # the reasons under the table name every project, as typed
+                assert all(name in readable for name in INERT), readable
+            if page in ("etda-digital-id", "etda-digital-infrastructure"):  # its KPIs, by name
+                assert any(name in readable for name in INERT), readable
+
+
+FORMULAS = ['=HYPERLINK("http://attacker.example","open")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0"]
+
+
+def test_the_clis_csv_follows_the_apps_rule_for_formulas(tmp_path, capsys):
+    """rank, data, project and portfolio --format csv: a cell a spreadsheet would run starts with ' (OWASP), as the
+    app's download does; numbers, negative ones too, are left as they are."""
+    from tests.conftest import reference_copy
+
+    def rename(rows):
+        for r, name in zip(rows, FORMULAS):
+            r["name_th"] = r["name_en"] = name
+        rows[3]["agency"] = "-1+cmd|' /C calc'!A0"  # a group of the portfolio
+        return rows
+
+    store = Store.create(tmp_path / "store")
     store.ingest(reference_copy(tmp_path / "in", {"projects": rename}))
-    at = open_page("ranking", role="viewer")
-    shown = " ".join(m.value for m in at.markdown)
-    assert "\\[คลิกเพื่อยืนยันตัวตน\\]\\(http://attacker\\.example\\)" in shown
-    assert "](http" not in shown.replace("\\](", "")
+    seen = set()
+    commands = (
+        ["rank"],
+        ["data", "--table", "projects"],
+        ["project"],
+        ["portfolio", "--by", "agency", "--draws", "1000"],
+    )
+    for command in commands:
+        assert main(["--store", str(store.root), *command, "--format", "csv"]) == 0
+        out = capsys.readouterr().out
+        rows = list(csv.reader(io.StringIO(out)))
+        for cell in (c for row in rows[1:] for c in row):
+            assert not re.match(r"[=+\-@\t\r]", cell) or re.fullmatch(export.NUMBER, cell), (command, cell)
+            seen.add(cell)
+    assert {f"'{f}" for f in FORMULAS} <= seen and "'-1+cmd|' /C calc'!A0" in seen
 
 
 def test_streamlit_is_configured_for_production():

@@ -40,13 +40,22 @@ NEXT = "__forecast_next"  # the page a link asked for before the sign-in form, o
 SIGNED_OUT = "__forecast_signed_out"  # signed out in this session: its cookie no longer counts
 LOCAL = ("127.0.0.1", "localhost", "::1")
 ANONYMOUS = "anonymous"
-_MD = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+_MD = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character: each may be escaped in Markdown
+JOINER = "\u2060"  # WORD JOINER: invisible, and breaks what Streamlit's Markdown finds in the text itself
+_WWW = re.compile(r"(?i)(www)(?=\\\.)")
 
 
 def md(text) -> str:
-    """Text shown through Markdown as itself: every Markdown character escaped, so that a name cannot
-    become a link, an image or a heading."""
-    return _MD.sub(r"\\\1", "" if text is None else str(text))
+    """Text shown through Markdown as itself, inert: never a link, an image, a heading, math, an icon, an emoji
+    or coloured text.
+
+    Every ASCII punctuation character is escaped (so ``[x](url)``, ``**``, ``$x^2$``, ``&#58;`` and ``<b>``
+    stay text). Escapes are not enough where Streamlit's Markdown looks at the text after it is parsed: GitHub's
+    autolinks (``www.``, ``http://``, ``x@y.z``), ``:material/home:`` icons, ``:smile:`` emoji and ``:red[...]``
+    directives. An invisible word joiner after every ``:``, after ``www`` and before ``@`` breaks each of those,
+    and the text reads the same."""
+    out = _MD.sub(r"\\\1", "" if text is None else str(text))
+    return _WWW.sub(r"\1" + JOINER, out).replace(":", ":" + JOINER).replace("\\@", JOINER + "\\@")
 
 
 @dataclass(frozen=True)

@@ -421,16 +421,20 @@ def basis_note(ctx: Context) -> None:
     """The honest label of where the projections come from."""
     rv = ctx.review
     for b in rv.bases:
-        if b == engine.NO_HISTORY:
+        kind = engine.basis_kind(b)
+        if kind == "no_history":
             st.warning(ctx.tr("basis_no_history"), icon=":material/info:")
-        elif b == engine.SYNTHETIC:
-            st.warning(ctx.tr("basis_synthetic", v=ctx.version or ""), icon=":material/warning:")
-        else:
+        elif kind == "history":
             st.caption(ctx.tr("basis_history", v=ctx.version or ""))
+        else:  # synthetic or foreign: said as a warning on every page with its numbers
+            st.warning(ctx.tr(f"basis_{kind}", v=ctx.version or ""), icon=":material/warning:")
     if not rv.kpis.is_empty():
         k = (ctx.models.manifest.get("kpi") if ctx.models else None) or {}
         if not k.get("trained"):
             st.caption(ctx.tr("kpi_basis_rules"))
+        elif engine.is_foreign(k.get("basis")):
+            word = ctx.tr(f"cli_word_{engine.basis_kind(k.get('basis'))}")
+            st.warning(ctx.tr("kpi_basis_foreign", v=ctx.version or "", basis=word), icon=":material/warning:")
         elif k.get("basis") == engine.SYNTHETIC:
             st.warning(ctx.tr("kpi_basis_synthetic", v=ctx.version or ""), icon=":material/warning:")
         else:

@@ -47,7 +47,12 @@ SAMPLES = 20_000_000  # draws x projects per portfolio, at most (then fewer draw
 CHUNK = 5_000_000  # draws x projects per chunk
 GROUP_BY = {"agency": s.AGENCY, "plan_line": s.PLAN_LINE, "owner": s.OWNER}
 ALL = "all"
-BASIS_TH = {b: code("basis", b, "th") for b in ("no history", "synthetic history", "history", "actual")}
+BASIS_TH = {
+    **{b: code("basis", b, "th") for b in ("no history", "synthetic history", "history", "actual")},
+    engine.FOREIGN_UNVERIFIED: "ชุดแบบจำลองจากคลังข้อมูลอื่น (ตรวจสอบที่มาไม่ได้)",
+    engine.FOREIGN_SYNTHETIC: "ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลจำลอง",
+    engine.FOREIGN_HISTORY: "ชุดแบบจำลองจากคลังข้อมูลอื่น ฝึกจากข้อมูลย้อนหลังของคลังนี้",
+}
 
 GROUP_BY_COLUMN, GROUP, PROJECTS, BASIS = "group_by", "group", "projects", "basis"
 GROUP_COLUMN = GROUP  # what a row is grouped by (agency, ...; all) and its group
@@ -274,7 +279,10 @@ def _row(
         "basis": "; ".join(x for x in (basis, *(() if settled else (dep.describe(), f"{k:,} joint draws"))) if x),
         BASIS_TH_COLUMN: "; ".join(
             x
-            for x in (BASIS_TH.get(basis, basis), *(() if settled else (dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง")))
+            for x in (
+                ", ".join(BASIS_TH.get(b, b) for b in basis.split(", ")),
+                *(() if settled else (dep.describe("th"), f"จำลองร่วม {k:,} ครั้ง")),
+            )
             if x
         ),
     }

@@ -346,16 +346,14 @@ def _progress(fraction: float, text: str) -> None:
 
 
 def basis_note(basis: str, version: str | None = None, lang: str = "en") -> str:
-    if basis == engine.NO_HISTORY:
-        return t("cli_basis_no_history", lang)
-    if basis == engine.SYNTHETIC:
-        return t("cli_basis_synthetic", lang).format(v=version)
-    return t("cli_basis_history", lang).format(v=version)
+    """Where a projection's numbers come from, said in full (a foreign set always says it is foreign)."""
+    return t(f"cli_basis_{engine.basis_kind(basis)}", lang).format(v=version)
 
 
 def _basis_word(basis: str, lang: str) -> str:
-    """The basis of a fitted model (history or synthetic history), as the notes say it."""
-    return t("cli_word_synthetic" if basis == engine.SYNTHETIC else "cli_word_history", lang)
+    """The basis of a fitted model (history, synthetic history, foreign ...), as the notes say it."""
+    kind = engine.basis_kind(basis)
+    return t(f"cli_word_{kind if kind != 'no_history' else 'history'}", lang)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:

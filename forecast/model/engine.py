@@ -29,6 +29,7 @@ from forecast.model.forecaster import YearEndForecaster
 from forecast.model.projection import (
     ACTUAL,
     BASIS,
+    BASIS_KINDS,
     COMMITMENTS,
     DISBURSED_TO_DATE,
     DRIVER_FEATURES,
@@ -43,9 +44,11 @@ from forecast.model.projection import (
     SCHEMA,
     SPEND_TO_DATE,
     SYNTHETIC,
+    basis_kind,
     project,
     projected,
 )
+from forecast.model.registry import FOREIGN_HISTORY, FOREIGN_SYNTHETIC, FOREIGN_UNVERIFIED, is_foreign
 
 STORE_SOURCE = "complete fiscal years in {label}"  # a history taken from the store (else: the files' names)
 
@@ -199,10 +202,14 @@ def train(
 __all__ = [
     "ACTUAL",
     "BASIS",
+    "BASIS_KINDS",
     "COMMITMENTS",
     "DISBURSED_TO_DATE",
     "DRIVER_FEATURES",
     "EXTRA_COLUMNS",
+    "FOREIGN_HISTORY",
+    "FOREIGN_SYNTHETIC",
+    "FOREIGN_UNVERIFIED",
     "FULL_SPEND",
     "HISTORY",
     "NO_HISTORY",
@@ -215,7 +222,9 @@ __all__ = [
     "SYNTHETIC",
     "History",
     "backtest",
+    "basis_kind",
     "history",
+    "is_foreign",
     "kpi_backtest",
     "project",
     "projected",

@@ -19,8 +19,18 @@ from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import models as M
 from forecast.model import registry
+from forecast.model.registry import FOREIGN_HISTORY, FOREIGN_SYNTHETIC, FOREIGN_UNVERIFIED
 
 HISTORY, SYNTHETIC, NO_HISTORY = HISTORY_BASIS, SYNTHETIC_BASIS, "no history"
+# each basis a projection may carry, and the suffix of the labels that say it (basis_..., cli_basis_..., cli_word_...)
+BASIS_KINDS = {
+    NO_HISTORY: "no_history",
+    SYNTHETIC: "synthetic",
+    HISTORY: "history",
+    FOREIGN_HISTORY: "foreign_history",
+    FOREIGN_SYNTHETIC: "foreign_synthetic",
+    FOREIGN_UNVERIFIED: "foreign_unverified",
+}
 ACTUAL = "actual"
 BASIS = "basis"
 P_MISS_DISBURSEMENT = "p_miss_disbursement"
@@ -94,6 +104,11 @@ SCHEMA = pl.Schema(
     }
 )
 assert list(SCHEMA) == [*PROJECTION_COLUMNS, *EXTRA_COLUMNS]
+
+
+def basis_kind(basis: object) -> str:
+    """The label suffix of a basis; anything not known here reads as unverified, never as history."""
+    return BASIS_KINDS.get(basis, BASIS_KINDS[FOREIGN_UNVERIFIED]) if isinstance(basis, str) else "foreign_unverified"
 
 
 def project(

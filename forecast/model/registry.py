@@ -9,17 +9,26 @@ for a named store)::
                             metrics, each artifact's sha256
     v0001/manifest.sig      HMAC-SHA256 of manifest.json with the store's key (``access/signing.key``)
     v0001/origin-1.skops    the calibrated candidates of origin quarter 1 ...
-    v0001/accepted.json     only for a set trained elsewhere and accepted with ``--foreign``
+    v0001/accepted.json     only for a set trained elsewhere and accepted with ``--foreign``: who, when,
+                            and the basis this store derived for it (signed with the manifest)
 
 Why skops and a signature: a pickle (joblib) runs whatever code its bytes name when it is loaded,
 so a model file that anyone could replace would be a way to run code on the server. skops stores
-the same objects as data and rebuilds only the types on an explicit allow-list (our estimators,
-their calibration and scikit-learn's tree predictor); any other type is refused before loading.
+the same objects as data; ``vetting`` lets it rebuild only the types of ``vetting.TRUSTED_TYPES``
+and checks every gradient-boosting tree against its shapes before it can predict (see there).
 The signature, with a key kept outside ``models/``, makes an edited manifest (its basis, its
 artifacts' sha256) or a set copied from another store fail to load until an administrator accepts
 it. A version is written to a hidden folder and renamed into place; ``load`` checks the signature,
 each artifact's name and sha256, and an origin's file is deserialised on first use, after its
-sha256 and types are checked again on the bytes read.
+sha256, types and trees are checked again on the bytes read.
+
+Activation is atomic: ``activate`` loads the whole set and projects synthetic rows in a child
+process (``vetting.probe``) before anything is written, so a set that cannot load or predict is
+refused and ACTIVE, the signature and the acceptance stay as they were. A set accepted as foreign
+is labelled so wherever its numbers appear: its basis is not its manifest's claim but what this
+store can verify (``foreign_basis``): "foreign: history" only when its training fingerprint is
+this store's own history, "foreign: synthetic history" when it says it was simulated, else
+"foreign (unverified)".
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ import subprocess
 import threading
 import uuid
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -45,10 +54,11 @@ import polars as pl
 
 from forecast import config, formats
 from forecast.access import signing
+from forecast.data.snapshot import HISTORY, SYNTHETIC
 from forecast.durable import sha256_file
 from forecast.errors import RegistryError
 from forecast.labels import code, t
-from forecast.model.models import Calibrated, Calibration
+from forecast.model import vetting
 
 ACTIVE = "ACTIVE"
 MANIFEST = "manifest.json"
@@ -56,7 +66,11 @@ SIGNATURE = "manifest.sig"
 ACCEPTED = "accepted.json"
 ARTIFACT = re.compile(r"^origin-[1-4]\.skops$")
 VERSION = re.compile(r"^v[0-9]{4,6}$")
-TREE_PREDICTOR = "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"
+# the basis of a set trained for another store: never its manifest's word, what this store can check
+FOREIGN = "foreign"
+FOREIGN_HISTORY = f"{FOREIGN}: {HISTORY}"  # its training fingerprint is this store's own history
+FOREIGN_SYNTHETIC = f"{FOREIGN}: {SYNTHETIC}"  # it says it was trained on simulated data
+FOREIGN_UNVERIFIED = "foreign (unverified)"  # trained elsewhere, on data this store cannot vouch for
 LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scipy", "skops")
 
 
@@ -109,11 +123,15 @@ def code_version() -> str:
 
 @dataclass
 class ModelSet:
-    """A loaded (or just trained) model set: per origin, the calibrated candidates and the champion."""
+    """A loaded (or just trained) model set: per origin, the calibrated candidates and the champion.
+
+    For a set accepted as foreign, ``manifest["basis"]`` (and its KPI section's) is the basis this store
+    derived (``foreign_basis``), and ``manifest["claimed_basis"]`` what the set said of itself."""
 
     version: str
     manifest: dict
     origins: Mapping[int, dict]  # origin -> {candidate: {target: Calibrated}}, loaded on first use
+    foreign: bool = False
 
     @property
     def basis(self) -> str:
@@ -150,25 +168,87 @@ def active_version(root: Path) -> str | None:
     return name or None
 
 
-def trusted_types() -> list[str]:
-    """The only types a saved set may hold: our estimators, their calibration, scikit-learn's trees."""
-    from forecast.model.estimators import CANDIDATES  # noqa: PLC0415 - lazy: scikit-learn, statsmodels
+def is_foreign(basis: object) -> bool:
+    """Whether a basis is that of a set trained elsewhere ("foreign: history", "foreign (unverified)", ...)."""
+    return isinstance(basis, str) and basis.startswith(FOREIGN)
 
-    return sorted(
-        {f"{c.__module__}.{c.__qualname__}" for c in (*CANDIDATES.values(), Calibrated, Calibration)} | {TREE_PREDICTOR}
+
+def underlying(basis: str) -> str | None:
+    """The basis of a (foreign) set's training data where it is known (history, synthetic history), else None."""
+    return {FOREIGN_HISTORY: HISTORY, FOREIGN_SYNTHETIC: SYNTHETIC, HISTORY: HISTORY, SYNTHETIC: SYNTHETIC}.get(basis)
+
+
+def foreign_basis(manifest: dict, verified: str | None = None) -> str:
+    """The basis of a set trained elsewhere, from what this store can check rather than from its manifest.
+
+    ``verified`` is the provenance of this store's own history when the set's training fingerprint is that
+    history's ("foreign: history" or "foreign: synthetic history"). Otherwise only a claim against the set's
+    interest is taken: a set saying it was trained on simulated data is "foreign: synthetic history"; any
+    other claim cannot be verified here ("foreign (unverified)")."""
+    if verified in (HISTORY, SYNTHETIC):
+        return FOREIGN_HISTORY if verified == HISTORY else FOREIGN_SYNTHETIC
+    kpi = manifest.get("kpi") if isinstance(manifest.get("kpi"), dict) else {}
+    if SYNTHETIC in (manifest.get("basis"), (kpi or {}).get("basis")):
+        return FOREIGN_SYNTHETIC
+    return FOREIGN_UNVERIFIED
+
+
+def _as_accepted(manifest: dict, note: dict | None) -> dict:
+    """A foreign set's manifest as this store reads it: the basis it derived at acceptance (unverified when the
+    acceptance is not signed), the set's own claim kept as ``claimed_basis``."""
+    basis = (note or {}).get("basis")
+    if basis not in (FOREIGN_HISTORY, FOREIGN_SYNTHETIC, FOREIGN_UNVERIFIED):
+        basis = foreign_basis(manifest)
+    out = {**manifest, "basis": basis, "claimed_basis": manifest.get("basis"), FOREIGN: True}
+    kpi = manifest.get("kpi")
+    if isinstance(kpi, dict):
+        out["kpi"] = {
+            **kpi,
+            "basis": FOREIGN_SYNTHETIC if kpi.get("basis") == SYNTHETIC else basis,
+            "claimed_basis": kpi.get("basis"),
+        }
+    return out
+
+
+NATIVE = "native"
+
+
+def _acceptance(manifest: bytes, note: bytes) -> bytes:
+    """What a foreign set's signature covers: its manifest and the acceptance beside it, together."""
+    return b"\n".join(
+        [
+            b"forecast model set accepted as foreign",
+            hashlib.sha256(manifest).hexdigest().encode(),
+            hashlib.sha256(note).hexdigest().encode(),
+        ]
     )
 
 
-def _signed(root: Path, version: str, key: bytes) -> bool:
+def _trust(root: Path, version: str, key: bytes | None) -> tuple[str | None, dict | None]:
+    """(NATIVE, None) for a set this store's key signs, (FOREIGN, acceptance) for one it accepted, (None, None)
+    for any other. An acceptance signed before it was covered by the signature reads as unverified."""
     folder = root / version
+    if key is None:
+        return None, None
     try:
-        return signing.verify(key, (folder / MANIFEST).read_bytes(), (folder / SIGNATURE).read_text("ascii"))
+        manifest, sig = (folder / MANIFEST).read_bytes(), (folder / SIGNATURE).read_text("ascii")
+        note = (folder / ACCEPTED).read_bytes() if (folder / ACCEPTED).exists() else None
+        if note is None:
+            return (NATIVE, None) if signing.verify(key, manifest, sig) else (None, None)
+        if signing.verify(key, _acceptance(manifest, note), sig):
+            return FOREIGN, json.loads(note.decode("utf-8"))
+        return (FOREIGN, None) if signing.verify(key, manifest, sig) else (None, None)
     except (OSError, ValueError):
-        return False
+        return None, None
+
+
+def _signed(root: Path, version: str, key: bytes) -> bool:
+    return _trust(root, version, key)[0] is not None
 
 
 def accepted(root: Path, version: str) -> dict | None:
-    """Who accepted a set trained elsewhere, when, and for which store it was trained (None: native)."""
+    """Who accepted a set trained elsewhere, when, for which store it was trained and the basis this store
+    derived for it (None: native)."""
     path = root / version / ACCEPTED
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
@@ -176,47 +256,90 @@ def accepted(root: Path, version: str) -> dict | None:
         return None
 
 
-def activate(root: Path, version: str, key: bytes, foreign: bool = False, by: dict | None = None) -> bool:
+def activate(
+    root: Path,
+    version: str,
+    key: bytes,
+    foreign: bool = False,
+    by: dict | None = None,
+    verify: Callable[[str], str | None] | None = None,
+) -> bool:
     """Make ``version`` the active model set (atomic); returns True when it was accepted as foreign.
 
-    A set whose manifest this store's key does not sign (trained for another store, or edited) is
-    refused unless ``foreign``: it is then accepted - signed with this key, with the acceptance kept
-    beside it - and the caller records a warning in the audit trail.
+    The whole set is loaded and projects synthetic rows in a child process first (``vetting.probe``): a
+    set that cannot load or predict is refused, and nothing is written. A set whose manifest this store's
+    key does not sign (trained for another store, or edited) is refused unless ``foreign``: it is then
+    accepted - its acceptance kept beside it with the basis derived by ``foreign_basis`` (``verify`` gives
+    this store's provenance of a training fingerprint that is its own history), and both signed with this
+    key - and the caller records a warning in the audit trail.
     """
     if version not in versions(root):
         have = ", ".join(versions(root)) or "none"
         raise RegistryError(f"no model set {version!r} in {root}; versions there: {have}.")
-    was_foreign = False
-    if not _signed(root, version, key):
-        if not foreign:
-            raise RegistryError(
-                f"model set {version} is not signed by this store: it was trained for another "
-                "store or its manifest was edited after training. It was not activated. To use it "
-                "anyway, an administrator accepts it explicitly as foreign."
-            )
-        folder = root / version
+    trust, _ = _trust(root, version, key)
+    if trust is None and not foreign:
+        raise RegistryError(
+            f"model set {version} is not signed by this store: it was trained for another "
+            "store or its manifest was edited after training. It was not activated. To use it "
+            "anyway, an administrator accepts it explicitly as foreign."
+        )
+    folder = root / version
+    try:
         manifest = read_manifest(root, version)
+        paths = _artifacts(root, version, manifest)
+        for path in paths.values():
+            vetting.audit(path.read_bytes(), path)  # the types first, in this process: nothing is rebuilt
+        champions = manifest.get("champions")
+        if not isinstance(champions, dict) or set(map(str, paths)) != set(map(str, champions)):
+            raise RegistryError(
+                f"model set {version}: its champions ({champions!r}) do not name one candidate for each of its "
+                f"origins ({', '.join(f'Q{q}' for q in sorted(paths)) or 'none'})."
+            )
+        if paths:
+            vetting.probe(folder, {p.name: manifest["artifacts"][p.name] for p in paths.values()}, champions)
+    except RegistryError as exc:
+        now = active_version(root)
+        raise RegistryError(
+            f"{exc} Model set {version} was not activated; the active set is still {now or 'none'}."
+        ) from exc
+    if trust is None:
         note = {
             "accepted_by": (by or {}).get("user", ""),
             "accepted_at": _now(),
             "trained_for_store": manifest.get("store"),
             "training_fingerprint": manifest.get("training_fingerprint"),
+            "claimed_basis": manifest.get("basis"),
+            "basis": foreign_basis(manifest, verify(str(manifest.get("training_fingerprint"))) if verify else None),
         }
+        data = json.dumps(note, indent=2, ensure_ascii=False).encode("utf-8")
         try:
-            (folder / ACCEPTED).write_text(json.dumps(note, indent=2, ensure_ascii=False), encoding="utf-8")
-            (folder / SIGNATURE).write_text(signing.sign(key, (folder / MANIFEST).read_bytes()), encoding="ascii")
+            _replace(folder / ACCEPTED, data)
+            _replace(
+                folder / SIGNATURE, signing.sign(key, _acceptance((folder / MANIFEST).read_bytes(), data)).encode()
+            )
         except OSError as exc:
             raise _unwritable(root, exc) from exc
-        was_foreign = True
-    tmp = root / f".{ACTIVE}.{uuid.uuid4().hex}"
     try:
-        tmp.write_text(version + "\n", encoding="utf-8")
-        os.replace(tmp, root / ACTIVE)
+        _point(root, version)
     except OSError as exc:
+        raise _unwritable(root, exc) from exc
+    return trust is None
+
+
+def _replace(path: Path, data: bytes) -> None:
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex}"
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise _unwritable(root, exc) from exc
-    return was_foreign
+        raise
+
+
+def _point(root: Path, version: str) -> None:
+    """ACTIVE names ``version`` (one rename: a reader sees the old name or the new one)."""
+    _replace(root / ACTIVE, (version + "\n").encode("utf-8"))
 
 
 def _unwritable(root: Path, exc: OSError) -> RegistryError:
@@ -231,7 +354,10 @@ def _now() -> str:
 
 
 def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_active: bool = True) -> ModelSet:
-    """Write a new version (one skops artifact per origin, the manifest and its signature); returns it."""
+    """Write a new version (one skops artifact per origin, the manifest and its signature); returns it.
+
+    Each origin's models pass ``vetting.check_origin`` before they are written and the written bytes pass
+    ``vetting.audit``, so a set this product saves is one it can load."""
     import skops.io as sio  # noqa: PLC0415 - lazy: skops
 
     root.mkdir(parents=True, exist_ok=True)
@@ -243,7 +369,9 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
         artifacts = {}
         for q, fitted in origins.items():
             name = f"origin-{q}.skops"
+            vetting.check_origin(fitted, f"origin {q} of the new model set")
             sio.dump(fitted, tmp / name, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+            vetting.audit((tmp / name).read_bytes(), f"origin {q} of the new model set")
             artifacts[name] = sha256_file(tmp / name)
         manifest = {
             "version": version,
@@ -258,11 +386,13 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
         (tmp / MANIFEST).write_bytes(data)
         (tmp / SIGNATURE).write_text(signing.sign(key, data), encoding="ascii")
         os.rename(tmp, root / version)
-    except OSError as exc:
+    except (OSError, RegistryError) as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, RegistryError):
+            raise
         raise RegistryError(f"could not write a model set to {root} ({exc}); nothing was saved.") from exc
     if make_active:
-        activate(root, version, key)
+        _point(root, version)  # its models were checked in memory and its files as written
     return ModelSet(version, manifest, origins)
 
 
@@ -271,29 +401,16 @@ def read_manifest(root: Path, version: str) -> dict:
     if not path.exists():
         raise RegistryError(f"model set {version} in {root} has no {MANIFEST}; it cannot be trusted.")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RegistryError(f"{path} cannot be read ({exc}); the model set cannot be trusted.") from exc
+    if not isinstance(manifest, dict):
+        raise RegistryError(f"{path} is not a model set's manifest; the model set cannot be trusted.")
+    return manifest
 
 
-def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet | None:
-    """The given (or active) model set after checking its signature and every artifact's name and sha256;
-    None if there is none. An origin's models are deserialised when first used, after their sha256
-    and types are checked again on the very bytes that are read."""
-    version = version or active_version(root)
-    if version is None:
-        return None
-    if version not in versions(root):
-        raise RegistryError(
-            f"the active model set {version!r} is missing from {root}; choose another version or retrain."
-        )
-    if key is None or not _signed(root, version, key):
-        raise RegistryError(
-            f"model set {version} in {root} is not signed by this store (trained for another store, "
-            "or its manifest was edited after training); it will not be loaded. Retrain, or have an "
-            "administrator accept it as foreign."
-        )
-    manifest = read_manifest(root, version)
+def _artifacts(root: Path, version: str, manifest: dict) -> dict[int, Path]:
+    """Each origin's file, after its name and sha256 are checked against the manifest."""
     if manifest.get("format") != "skops":
         raise RegistryError(
             f"model set {version} was saved in an older format (pickle), which can run code when "
@@ -301,7 +418,10 @@ def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet 
         )
     folder = (root / version).resolve()
     paths: dict[int, Path] = {}
-    for name, expected in manifest["artifacts"].items():
+    artifacts = manifest.get("artifacts")
+    if not isinstance(artifacts, dict):
+        raise RegistryError(f"model set {version}: its manifest lists no artifacts; the set will not be loaded.")
+    for name, expected in artifacts.items():
         path = (folder / name).resolve()
         if not ARTIFACT.match(name) or path.parent != folder:
             raise RegistryError(
@@ -310,26 +430,42 @@ def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet 
             )
         if not path.exists():
             raise RegistryError(f"{path} is missing; retrain.")
-        _check_sha(path, path.read_bytes(), expected)
+        vetting.check_sha(path, path.read_bytes(), str(expected))
         paths[int(name.split("-")[1].split(".")[0])] = path
-    return ModelSet(version, manifest, _Origins(paths, {p.name: manifest["artifacts"][p.name] for p in paths.values()}))
+    return paths
 
 
-def _check_sha(path: Path, data: bytes, expected: str) -> None:
-    got = hashlib.sha256(data).hexdigest()
-    if got != expected:
+def load(root: Path, key: bytes | None, version: str | None = None) -> ModelSet | None:
+    """The given (or active) model set after checking its signature and every artifact's name and sha256;
+    None if there is none. An origin's models are deserialised when first used, after their sha256,
+    types and trees are checked again on the very bytes that are read."""
+    version = version or active_version(root)
+    if version is None:
+        return None
+    if version not in versions(root):
         raise RegistryError(
-            f"{path}: sha256 {got[:12]}… does not match the manifest ({expected[:12]}…); "
-            "the file was changed after training and will not be loaded. Retrain or activate "
-            "another version."
+            f"the active model set {version!r} is missing from {root}; choose another version or retrain."
         )
+    trust, note = _trust(root, version, key)
+    if trust is None:
+        raise RegistryError(
+            f"model set {version} in {root} is not signed by this store (trained for another store, "
+            "or its manifest was edited after training); it will not be loaded. Retrain, or have an "
+            "administrator accept it as foreign."
+        )
+    manifest = read_manifest(root, version)
+    if trust == FOREIGN:
+        manifest = _as_accepted(manifest, note)
+    paths = _artifacts(root, version, manifest)
+    sha = {p.name: manifest["artifacts"][p.name] for p in paths.values()}
+    return ModelSet(version, manifest, _Origins(paths, sha), foreign=trust == FOREIGN)
 
 
 class _Origins(Mapping[int, dict]):
     """A set's origins, each deserialised on first use (a projection at Q2 needs only origin 2's models).
 
-    The bytes that are deserialised are the bytes whose sha256 and types are checked, so a file
-    replaced after ``load`` is refused, not run."""
+    The bytes that are deserialised are the bytes whose sha256, types and trees are checked
+    (``vetting.read_artifact``), so a file replaced after ``load`` is refused, not run."""
 
     def __init__(self, paths: dict[int, Path], sha256: dict[str, str]):
         self._paths = paths
@@ -340,7 +476,8 @@ class _Origins(Mapping[int, dict]):
     def __getitem__(self, origin: int) -> dict:
         with self._lock:
             if origin not in self._loaded:
-                self._loaded[origin] = self._load(self._paths[origin])
+                path = self._paths[origin]
+                self._loaded[origin] = vetting.read_artifact(path, self._sha256[path.name])
             return self._loaded[origin]
 
     def __iter__(self) -> Iterator[int]:
@@ -351,22 +488,6 @@ class _Origins(Mapping[int, dict]):
 
     def __contains__(self, origin: object) -> bool:
         return origin in self._paths
-
-    def _load(self, path: Path) -> dict:
-        import skops.io as sio  # noqa: PLC0415 - lazy: skops
-
-        data = path.read_bytes()
-        _check_sha(path, data, self._sha256[path.name])
-        allowed = set(trusted_types())
-        try:
-            extra = set(sio.get_untrusted_types(data=data)) - allowed
-        except Exception as exc:
-            raise RegistryError(f"{path} cannot be read as a model file ({type(exc).__name__}); retrain.") from exc
-        if extra:
-            raise RegistryError(
-                f"{path} holds types that a model set never holds ({', '.join(sorted(extra))}); it will not be loaded."
-            )
-        return sio.loads(data, trusted=sorted(allowed))
 
 
 def listing(root: Path, key: bytes | None = None, lang: str | None = None, era: str = "BE") -> pl.DataFrame:
@@ -412,25 +533,32 @@ def listing(root: Path, key: bytes | None = None, lang: str | None = None, era: 
             if lang is None
             else t("kpi_rules_only", lang)
         )
-        taken = accepted(root, v)
+        trust, note = _trust(root, v, key)
+        if trust == FOREIGN:
+            m = _as_accepted(m, note)
+        taken = accepted(root, v) or {}
         signature = (
             ""
             if key is None
             else (
                 say("signature", "not signed")
-                if not _signed(root, v, key)
+                if trust is None
                 else say("signature", "foreign", who=taken.get("accepted_by") or "?")
-                if taken
+                if trust == FOREIGN
                 else say("signature", "signed")
             )
         )
+        claimed = m.get("claimed_basis")
+        basis = str(m.get("basis"))
+        if trust == FOREIGN and claimed and claimed != underlying(basis):
+            basis += f" (its manifest says {claimed})"
         rows.append(
             {
                 "version": v,
                 "active": v == active,
                 "created_at": m["created_at"] if lang is None else formats.moment(m["created_at"], lang, era),
                 "author": (m.get("author") or {}).get("user", ""),
-                "basis": say("basis", m["basis"]),
+                "basis": say("basis", basis),
                 "years": f"{min(m['years'])}-{max(m['years'])}" if m.get("years") else "",
                 "rows": m.get("rows"),
                 "champions": ", ".join(f"Q{q}: {say('model', c)}" for q, c in sorted(m["champions"].items())),
