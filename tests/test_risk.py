@@ -195,7 +195,7 @@ def test_cli_rank_and_kpi(capsys):
     assert out.height == 9
     assert main(["rank"]) == 0
     captured = capsys.readouterr()
-    assert "NO HISTORY" in captured.err and "คาดว่าสิ้นปีจะเบิกจ่ายได้" in captured.out  # the reasons, in Thai
+    assert "NO HISTORY" in captured.err and "โอกาสไม่ถึงเป้าหมาย" in captured.out  # the reasons, in Thai
     assert main(["kpi", "--format", "json"]) == 0
     k = pl.read_json(capsys.readouterr().out.encode())
     assert k.columns == kpi.COLUMNS and k.height == 32
