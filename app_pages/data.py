@@ -33,14 +33,7 @@ if store.read_only:
             ui.reset()
             st.rerun()
 elif ctx.can(roles.VALIDATE):
-    files = st.file_uploader(
-        ctx.tr("upload"),
-        type=["csv", "xlsx", "parquet"],
-        accept_multiple_files=True,
-        key="upload",
-        help=ctx.tr("upload_help", mb=ui.UPLOAD_MB),
-        max_upload_size=ui.UPLOAD_MB,
-    )
+    files = ui.uploader(ctx, "upload")
     if files:
         with ui.uploads(files, "forecast-upload-") as paths:
             checked = actions.validate(store, paths)

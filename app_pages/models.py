@@ -142,14 +142,7 @@ if ctx.can(roles.TRAIN) and not store.read_only:
             st.success(ctx.tr("trained_waiting" if waits else "trained", v=j.version))
 
     status()
-    files = st.file_uploader(
-        ctx.tr("upload"),
-        type=["csv", "xlsx", "parquet"],
-        accept_multiple_files=True,
-        key="history",
-        help=ctx.tr("upload_help", mb=ui.UPLOAD_MB),
-        max_upload_size=ui.UPLOAD_MB,
-    )
+    files = ui.uploader(ctx, "history")
     running = job is not None and job.running
     if files and st.button(ctx.tr("train_button"), type="primary", key="train", disabled=running):
         with ui.uploads(files, "forecast-check-") as paths:  # check the history before starting

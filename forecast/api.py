@@ -508,6 +508,27 @@ WHATIF_AT, WHATIF_AS_OF, WHATIF_EXTRA, WHATIF_YEAR_END, WHATIF_SHARE, WHATIF_P_M
 )
 
 
+def _append_line(store: Store, name: str, entry: dict) -> None:
+    """One JSON line appended to a file of the store's access folder, under its lock."""
+    folder = store.access_dir
+    with locked(folder), open(folder / name, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
+def _read_lines(store: Store, name: str) -> list[dict]:
+    """The JSON lines of a file of the store's access folder, oldest first (a damaged line is skipped)."""
+    path = store.access_dir / name
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return out
+
+
 def save_whatif(
     store: Store,
     project_id: str,
@@ -533,9 +554,7 @@ def save_whatif(
         WHATIF_MEETS: bool(outcome["meets_target"]),
         "note": note[:300],
     }
-    folder = store.access_dir
-    with locked(folder), open(folder / WHATIFS, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    _append_line(store, WHATIFS, entry)
     store.audit.record(
         "save what-if", by, target=project_id, details={k: entry[k] for k in ("extra", "year_end", "p_miss")}
     )
@@ -544,18 +563,10 @@ def save_whatif(
 
 def whatifs(store: Store, user: str, project_id: str | None = None) -> list[dict]:
     """A user's saved what-ifs (newest first)."""
-    path = store.access_dir / WHATIFS
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            e = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if e.get("user") == user and (project_id is None or e.get("project_id") == project_id):
-            out.append(e)
-    return out[::-1]
+    lines = _read_lines(store, WHATIFS)
+    return [e for e in lines if e.get("user") == user and (project_id is None or e.get("project_id") == project_id)][
+        ::-1
+    ]
 
 
 # --- exports -------------------------------------------------------------------------------------
@@ -631,13 +642,21 @@ def load_model_set(store: Store, version: str | None) -> registry.ModelSet | Non
 AWAITS_ACTIVATION = "awaits_activation"
 
 
+def _awaiting(store: Store) -> set[str]:
+    """The saved sets trained to go live that wait for an administrator (not active), from one read of the trail."""
+    trail = store.audit.entries()
+    trained = trail.filter(pl.col(audit.ACTION) == "train").unique(audit.TARGET, keep="last", maintain_order=True)
+    waiting = {
+        v
+        for v, d in trained.select(audit.TARGET, audit.DETAILS).iter_rows()
+        if json.loads(d or "{}").get(AWAITS_ACTIVATION)
+    }
+    return waiting - {active_version(store)}
+
+
 def awaits_activation(store: Store, version: str | None) -> bool:
     """Whether a saved set was trained to go live but waits for an administrator's activation."""
-    if not version or active_version(store) == version:
-        return False
-    trail = store.audit.entries()
-    trained = trail.filter((pl.col(audit.ACTION) == "train") & (pl.col(audit.TARGET) == version))
-    return bool(trained.height and json.loads(trained[audit.DETAILS][-1] or "{}").get("awaits_activation"))
+    return bool(version) and version in _awaiting(store)
 
 
 def model_sets(store: Store, lang: str | None = None) -> pl.DataFrame:
@@ -647,8 +666,7 @@ def model_sets(store: Store, lang: str | None = None) -> pl.DataFrame:
     listing = registry.listing(store.models_dir, key, lang, store.calendar.era)
     if listing.is_empty() or "version" not in listing.columns:
         return listing
-    waiting = [awaits_activation(store, v) for v in listing["version"].to_list()]
-    return listing.with_columns(pl.Series(AWAITS_ACTIVATION, waiting, pl.Boolean))
+    return listing.with_columns(pl.col("version").is_in(sorted(_awaiting(store))).alias(AWAITS_ACTIVATION))
 
 
 def activate(store: Store, version: str, foreign: bool = False, actor: Actor | None = None) -> bool:
@@ -998,9 +1016,7 @@ def save_reallocation(store: Store, made: Reallocation, note: str = "", actor: A
         "unused_after": str(whole.get(RA.UNUSED_AFTER)),
         "note": note[:300],
     }
-    folder = store.access_dir
-    with locked(folder), open(folder / REALLOCATIONS, "a", encoding="utf-8") as f:
-        f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+    _append_line(store, REALLOCATIONS, entry)
     store.audit.record(
         "save reallocation",
         by,
@@ -1012,15 +1028,6 @@ def save_reallocation(store: Store, made: Reallocation, note: str = "", actor: A
 
 def reallocations(store: Store, user: str | None = None) -> list[dict]:
     """Saved reallocation plans (newest first), of one user or everyone's."""
-    path = store.access_dir / REALLOCATIONS
-    if store.root is None or not path.exists():
+    if store.root is None:
         return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            e = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if user is None or e.get("user") == user:
-            out.append(e)
-    return out[::-1]
+    return [e for e in _read_lines(store, REALLOCATIONS) if user is None or e.get("user") == user][::-1]

@@ -67,6 +67,7 @@ __all__ = [
     "streamlit_words",
     "t",
     "table",
+    "uploader",
     "uploads",
 ]
 
@@ -332,6 +333,18 @@ def after_sign_in(pages: list, current) -> None:
     page = next((p for p in pages if p.url_path == wanted), None)
     if page is not None and page.url_path != current.url_path:
         go(page)
+
+
+def uploader(ctx: Context, key: str):
+    """The uploader of template files (CSV, Excel, Parquet), several at once, within the upload limit."""
+    return st.file_uploader(
+        ctx.tr("upload"),
+        type=["csv", "xlsx", "parquet"],
+        accept_multiple_files=True,
+        key=key,
+        help=ctx.tr("upload_help", mb=UPLOAD_MB),
+        max_upload_size=UPLOAD_MB,
+    )
 
 
 def allowed(key: str, options) -> None:
