@@ -43,7 +43,7 @@ def markdown(df: pl.DataFrame, digits: int = 3) -> str:
     from forecast.interfaces.cli import emit
 
     buf = io.StringIO()
-    emit(df.with_columns(pl.selectors.float().round(digits)), "table", out=buf)
+    emit(df.with_columns(pl.selectors.float().round(digits)), "table", out=buf, wide=True)  # every column
     return buf.getvalue().strip()
 
 
