@@ -34,7 +34,7 @@ from forecast.data import schema as s
 from forecast.data import templates
 from forecast.data.calendar import FiscalCalendar
 from forecast.data.snapshot import Snapshot, parse_as_of
-from forecast.data.store import TARGETS_NOTE, IngestResult, Store
+from forecast.data.store import TARGETS_NOTE, Anchor, IngestResult, Store
 from forecast.data.units import AmountUnit
 from forecast.data.validate import Checked, ValidationError, rules_frame
 from forecast.decisions import kpi as K
@@ -68,6 +68,7 @@ __all__ = [
     "activate",
     "active_version",
     "add_user",
+    "anchor",
     "audit_trail",
     "backtest",
     "backtest_report",
@@ -102,6 +103,7 @@ __all__ = [
     "revoke_token",
     "save_reallocation",
     "save_whatif",
+    "seal",
     "set_targets",
     "set_user",
     "simulate",
@@ -266,12 +268,35 @@ def revisions(store: Store, include_text: bool = False) -> pl.DataFrame:
     return store.revisions(include_text=include_text)
 
 
-def verify(store: Store) -> Verified:
-    """Every vintage, manifest and file, and the audit trail's chain; the first broken link comes first."""
-    problems = store.verify(full=True)
+def verify(store: Store, against: str | None = None) -> Verified:
+    """Every vintage, manifest and file, HEAD, the latest view, the audit trail's chain and seals, and each
+    vintage against its audit entry; the first broken link comes first. ``against`` (the text ``anchor``
+    printed, kept elsewhere) also proves that nothing up to those digests changed or was cut off."""
+    anchor = Anchor.parse(against) if against is not None else None
+    problems = store.verify(full=True, against=anchor)
     if problems:  # a damaged store: its manifests and trail are not read further
         return Verified(problems, 0, 0)
     return Verified(problems, len(store.manifests()), store.audit.entries().height if store.root is not None else 0)
+
+
+def anchor(store: Store) -> Anchor:
+    """The digests that pin the store as it is now (after verifying it): keep ``.text`` elsewhere, and prove
+    later with ``verify(store, against=...)`` that nothing up to it changed."""
+    if store.disk is None:
+        raise StoreError("the embedded reference data ships with the program; it has no chain to anchor.")
+    problems = store.verify(full=True)
+    if problems:
+        raise StoreError(
+            "the store does not verify, so it cannot be anchored:\n" + "\n".join(f"  {p}" for p in problems)
+        )
+    return store.anchor()
+
+
+def seal(store: Store, actor: Actor | None = None) -> int:
+    """Seal a store written before keyed chains, as it is now (administrators); the vintages sealed."""
+    by = permit(store, actor, roles.SEAL)
+    with _refusals(store, "seal", by):
+        return store.seal(by)
 
 
 def validation_rules() -> pl.DataFrame:

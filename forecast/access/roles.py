@@ -21,12 +21,13 @@ NOBODY = "(nobody signed in)"  # the user an action of nobody signed in is recor
 
 VIEW, EXPORT, SAVE_WHATIF = "view", "export", "save_whatif"
 VALIDATE, INGEST, TRAIN = "validate", "ingest", "train"
-ACTIVATE, MANAGE_USERS, READ_AUDIT, CREATE_STORE, SET_TARGETS = (
+ACTIVATE, MANAGE_USERS, READ_AUDIT, CREATE_STORE, SET_TARGETS, SEAL = (
     "activate",
     "manage_users",
     "read_audit",
     "create_store",
     "set_targets",
+    "seal",
 )
 
 # the least role an action needs
@@ -42,6 +43,7 @@ NEEDS: dict[str, str] = {
     MANAGE_USERS: ADMIN,
     READ_AUDIT: ADMIN,
     CREATE_STORE: ADMIN,
+    SEAL: ADMIN,
 }
 
 

@@ -6,7 +6,8 @@ ingest, training and activation (and on first use otherwise), written under ``ST
 and read back by the CLI, the API and the app::
 
     results/<key>/meta.json     what the frames were computed from (the key's inputs) and each file's sha256
-    results/<key>/meta.sig      HMAC-SHA256 of meta.json with the store's signing key
+    results/<key>/meta.sig      HMAC-SHA256 of meta.json with the store's key (meta.json holds <key>: an
+                                entry moved or swapped under another key is not used)
     results/<key>/<frame>.parquet
 
 The key is a hash of everything the numbers depend on: the snapshot's fingerprint (which changes
@@ -72,9 +73,11 @@ class Results:
         entry = self.folder / key  # type: ignore[operator]
         try:
             meta_bytes = (entry / META).read_bytes()
-            if not signing.verify(self._secret, meta_bytes, (entry / SIGNATURE).read_text("ascii")):  # type: ignore[arg-type]
+            if not signing.sealed(self._secret, "result", meta_bytes, (entry / SIGNATURE).read_text("ascii")):  # type: ignore[arg-type]
                 return None
             meta = json.loads(meta_bytes)
+            if meta.get("key") != key:  # validly sealed, but kept under another key (moved or swapped)
+                return None
             frames = {}
             for name, digest in meta["files"].items():
                 data = (entry / f"{name}.parquet").read_bytes()
@@ -119,7 +122,7 @@ class Results:
                 files[name] = hashlib.sha256(path.read_bytes()).hexdigest()
             meta = json.dumps({"key": key, "about": about or {}, "files": files}, default=str, ensure_ascii=False)
             (tmp / META).write_text(meta, encoding="utf-8")
-            (tmp / SIGNATURE).write_text(signing.sign(self._secret, meta.encode("utf-8")), encoding="ascii")  # type: ignore[arg-type]
+            (tmp / SIGNATURE).write_text(signing.seal(self._secret, "result", meta.encode("utf-8")), encoding="ascii")  # type: ignore[arg-type]
             target = folder / key
             if target.exists():
                 shutil.rmtree(target, ignore_errors=True)

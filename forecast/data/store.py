@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import polars as pl
 
 from forecast import config, formats, labels
 from forecast.access import signing
-from forecast.access.audit import NO_CHANGE, OK, REFUSED, VINTAGE_TARGET, AuditLog
+from forecast.access.audit import NO_CHANGE, OK, REFUSED, ROLLED_BACK, VINTAGE_TARGET, AuditLog
 from forecast.access.roles import author
 from forecast.access.users import Users
 from forecast.data import revisions as R
@@ -160,7 +161,7 @@ class Store:
         self.calendar = calendar or FiscalCalendar()
         self.unit = unit or AmountUnit()
         self.max_amount = max_amount
-        self.disk = DiskVintages(root) if root is not None else None
+        self.disk = DiskVintages(root, root / ACCESS_DIR) if root is not None else None
 
     # --- location and creation -----------------------------------------------------------
     @classmethod
@@ -197,6 +198,7 @@ class Store:
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise StoreError(f"{cfg} cannot be read ({exc}); the store is damaged.") from exc
         if verify:
+            store.recover(wait=False)
             problems = store.verify(full=False)
             if problems:
                 raise StoreError(
@@ -449,12 +451,142 @@ class Store:
             return hashlib.sha256(repr(_stamp()).encode()).hexdigest()
         return self.disk.state() or "empty"
 
-    def verify(self, full: bool = True) -> list[str]:
-        """Every sign of damage or tampering ([] for a sound store); ``full`` hashes every stored file
-        and checks the audit trail's chain too."""
+    def verify(self, full: bool = True, against: Anchor | None = None) -> list[str]:
+        """Every sign of damage or tampering ([] for a sound store): the vintages' chain and seals, HEAD, the
+        latest view, the audit trail's chain and seals, and that every vintage is the one its audit entry
+        records. ``full`` hashes every stored file (otherwise only small stores are hashed, and a trail over
+        ``QUICK_AUDIT_BYTES`` is left to the full check). ``against`` (digests kept elsewhere, from
+        ``anchor``) also proves that nothing up to them changed, and that nothing was cut off or deleted."""
         if self.disk is None:
             return []
-        return self.disk.problems(full) + (self.audit.problems() if full else [])
+        out = self.disk.problems(full)
+        trail = self.audit
+        if full or against is not None or _size(trail.path) <= QUICK_AUDIT_BYTES:
+            out += trail.problems(against.audit if against else None)
+            if not out:
+                out += self._trail_problems()
+        if against is not None:
+            out += self._anchor_problems(against)
+        return out
+
+    def _recorded(self) -> dict[int, dict]:
+        """Each vintage the audit trail records as stored: its latest ingest entry, unless rolled back."""
+        standing: dict[int, dict] = {}
+        for e in self.audit.ingests():
+            if e["outcome"] == OK:
+                standing[e["vintage"]] = e
+            elif e["outcome"] == ROLLED_BACK and e["vintage"] in standing:
+                del standing[e["vintage"]]
+        return standing
+
+    def _trail_problems(self) -> list[str]:
+        assert self.disk is not None
+        standing = self._recorded()
+        manifests = {int(d.name): sha256_bytes(self.disk._manifest_bytes(d)) for d in self.disk.dirs()}
+        out = []
+        for n, digest in manifests.items():
+            e = standing.get(n)
+            if e is None:
+                out.append(
+                    f"vintage {n}: no entry of the audit trail records it (it was written outside forecast, or its "
+                    "entry was removed)."
+                )
+            elif e["manifest"] is not None and e["manifest"] != digest:
+                out.append(f"vintage {n}: it is not the vintage that audit entry {e['seq']} records (it was replaced).")
+        newest = max(manifests, default=0)
+        for n, e in standing.items():
+            if n not in manifests and n != newest + 1:  # newest + 1: an ingest a crash interrupted (``recover``)
+                out.append(f"audit entry {e['seq']} records vintage {n}, which is not in the store (it was deleted).")
+        return out
+
+    def anchor(self) -> Anchor:
+        """The digests that pin this store as it is now: kept elsewhere, ``verify(against=...)`` later proves
+        that nothing up to them changed, even for someone holding the key."""
+        assert self.disk is not None
+        dirs = [d for d in self.disk.dirs() if d.name.isdigit()]
+        vintage = (int(dirs[-1].name), sha256_bytes(self.disk._manifest_bytes(dirs[-1]))) if dirs else (0, "")
+        return Anchor(self.id, vintage, self.audit.anchor())
+
+    def _anchor_problems(self, against: Anchor) -> list[str]:
+        assert self.disk is not None
+        out = []
+        if against.store != self.id:
+            out.append(f"the digests are of another store ({against.store}), not of {self.root} ({self.id}).")
+        n, digest = against.vintage
+        dirs = {int(d.name): d for d in self.disk.dirs() if d.name.isdigit()}
+        if n and n not in dirs:
+            out.append(f"vintage {n}, anchored, is not in the store (vintages were deleted).")
+        elif n and sha256_bytes(self.disk._manifest_bytes(dirs[n])) != digest:
+            out.append(f"vintage {n}: it is not the vintage anchored (the vintages up to it were rewritten).")
+        return out
+
+    def recover(self, wait: bool = True) -> list[str]:
+        """Finish what a killed writer left, under the store's lock: a vintage its audit entry already records is
+        put in place, or the entry is rolled back (recorded) when the vintage was never completed; then the
+        temp files are removed. Returns what was done; nothing on a store that cannot be written, or (``wait``
+        False) while another writer holds the lock."""
+        if self.disk is None:
+            return []
+        self._clean_stale()
+        if not self.disk.prepared():
+            return []
+        try:
+            with self.disk.lock(wait=wait):
+                return self._recover()
+        except (StoreError, BlockingIOError):
+            return []
+
+    def _clean_stale(self) -> None:
+        """Remove what killed model saves and result writes left (``.tmp-*`` folders older than ``STALE``
+        seconds: one in use is younger); best effort."""
+        cutoff = dt.datetime.now().timestamp() - STALE
+        for folder in (self.models_dir, self.root / RESULTS_DIR) if self.root is not None else ():
+            with contextlib.suppress(OSError):
+                for tmp in folder.glob(".tmp-*"):
+                    if tmp.stat().st_mtime < cutoff:
+                        shutil.rmtree(tmp, ignore_errors=True)
+
+    def _recover(self) -> list[str]:
+        """Under the lock (see ``recover``)."""
+        assert self.disk is not None
+        done: list[str] = []
+        standing = self._recorded()
+        newest = max((int(d.name) for d in self.disk.dirs() if d.name.isdigit()), default=0)
+        pending = standing.get(newest + 1)
+        if pending is not None:
+            ready = self.disk.find_prepared(pending["manifest"]) if pending["manifest"] else None
+            target = VINTAGE_TARGET.format(n=newest + 1)
+            if ready is not None and ready.vintage == newest + 1:
+                self.disk.commit(ready)
+                self.audit.record("recover", {}, OK, target=target, details={"completed": "ingest"})
+                done.append(f"completed {target}")
+            else:
+                self.audit.record("ingest", {}, ROLLED_BACK, target=target, details={"manifest": pending["manifest"]})
+                done.append(f"rolled back {target}")
+        self.disk.clean()
+        return done
+
+    def seal(self, by: dict | None = None) -> int:
+        """Seal a store written before keyed chains as it is now (trust on first use: an administrator's
+        decision, recorded); refused when its unkeyed chains do not hold. Returns the vintages sealed."""
+        if self.disk is None:
+            raise StoreError("the embedded reference data is read-only; there is nothing to seal.")
+        with self.disk.lock():
+            broken = [p for p in self.disk.problems(full=True) + self.audit.problems() if not _unsealed(p)]
+            if self.disk.any_sealed() or self.audit.any_sealed():  # a store partly sealed was changed by hand
+                broken.insert(
+                    0,
+                    "parts of this store are sealed with its key and others are not: what is not was written or "
+                    "stripped by hand since, and is not sealed over.",
+                )
+            if broken:
+                raise StoreError(
+                    "the store's chain is broken, so it cannot be sealed as it is:\n"
+                    + "\n".join(f"  {p}" for p in broken)
+                )
+            n = self.disk.seal()
+            self.audit.record("seal", by or author(), OK, target=str(self.root), details={"vintages": n})
+        return n
 
     def revisions(self, include_text: bool = False) -> pl.DataFrame:
         """Every figure that changed between versions of the same record (see ``revisions.changes``);
@@ -513,6 +645,7 @@ class Store:
             )
         by = by or author()
         with self.disk.lock():
+            self._recover()
             checked = self._check(*read())
             if checked.errors:
                 self.audit.record("ingest", by, REFUSED, details={"files": files, "errors": len(checked.errors)})
@@ -544,21 +677,84 @@ class Store:
                 "warnings": [str(i) for i in checked.warnings],
                 "provenance": provenance(checked.tables.get("projects", s.empty(s.PROJECTS)), paths),
             }
-            n, state = self.disk.append(new, manifest)
+            # written aside, then recorded, then put in place: a crash between leaves an entry that ``recover``
+            # completes (the vintage is there, sealed) or rolls back, never a vintage no entry records
+            ready = self.disk.prepare(new, manifest)
+            target = VINTAGE_TARGET.format(n=ready.vintage)
+            try:
+                self.audit.record(
+                    "ingest",
+                    by,
+                    OK,
+                    target=target,
+                    details={"files": files, "rows": result.rows, "note": note, "manifest": ready.manifest},
+                )
+            except StoreError:
+                shutil.rmtree(ready.folder, ignore_errors=True)
+                raise
+            try:
+                self.disk.commit(ready)
+            except StoreError:
+                with contextlib.suppress(StoreError):
+                    self.audit.record("ingest", by, ROLLED_BACK, target=target, details={"manifest": ready.manifest})
+                raise
+            n = ready.vintage
             for name, fresh in new.items():  # keep the latest cache in step with the new vintage
                 merged = pl.concat(
                     [before[name], fresh.with_columns(pl.lit(n, pl.Int32).alias(s.VINTAGE))], how="vertical_relaxed"
                 )
-                self.disk.write_cache(name, dedupe(merged, name), state)
-            self.audit.record(
-                "ingest",
-                by,
-                OK,
-                target=VINTAGE_TARGET.format(n=n),
-                details={"files": files, "rows": result.rows, "note": note},
-            )
+                self.disk.write_cache(name, dedupe(merged, name), ready.manifest)
         result.vintage = n
         return result
+
+
+STALE = 3600  # a temp folder older than this (seconds) was left by a killed writer
+QUICK_AUDIT_BYTES = 16 << 20  # opening a store checks the audit trail's chain when it is no larger than this
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Digests that pin a store: its id, its newest vintage (number, manifest sha256), its audit trail's last
+    entry (number, hash). ``text`` is one line to keep elsewhere; ``parse`` reads it back."""
+
+    store: str
+    vintage: tuple[int, str]
+    audit: tuple[int, str]
+
+    PREFIX = "forecast-anchor"
+
+    @property
+    def text(self) -> str:
+        (v, vd), (a, ad) = self.vintage, self.audit
+        return f"{self.PREFIX} store={self.store} vintage={v}:{vd} audit={a}:{ad}"
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        """From ``text`` (as ``text`` writes it, anywhere in the given text); ``StoreError`` when it is not."""
+        for line in text.splitlines():
+            fields = dict(f.partition("=")[::2] for f in line.split()[1:]) if line.startswith(cls.PREFIX) else {}
+            try:
+                v, _, vd = fields["vintage"].partition(":")
+                a, _, ad = fields["audit"].partition(":")
+                return cls(fields["store"], (int(v), vd), (int(a), ad))
+            except (KeyError, ValueError):
+                continue
+        raise StoreError(
+            f"no digests found: expected a line as `forecast verify --anchor` prints it ({cls.PREFIX} store=... "
+            "vintage=N:... audit=N:...)."
+        )
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _unsealed(problem: str) -> bool:
+    """A problem that only says a seal is missing (what ``seal`` adds), not that anything was changed."""
+    return "forecast verify --seal" in problem
 
 
 def unit_factor_ratio(unit: AmountUnit) -> float:

@@ -3,18 +3,21 @@
 Layout of a store directory::
 
     store.json                 format, fiscal calendar, amount unit (never rewritten)
-    HEAD                       the newest vintage and its manifest's sha256
+    HEAD                       the newest vintage, its manifest's sha256 and their seal
     vintages/000001/           one folder per ingest, written to a hidden folder, fsynced and renamed
         manifest.json          who, when, input files (sha256), stored files (sha256, bytes, rows),
                                report dates, warnings, the previous manifest's sha256, store.json's sha256
+        manifest.mac           the manifest's seal: HMAC-SHA256 with the store's key (access/signing.key)
         finance.parquet ...    only the rows that were new or changed
     latest/                    every (key, report date) at its newest vintage: a cache rebuilt from the
-                               vintages whenever it does not match HEAD
+                               vintages whenever it does not match HEAD; STATE.json is sealed too
 
 Nothing is ever rewritten. Each manifest holds the sha256 of the one before it, so a deleted,
-renamed, reordered or edited vintage breaks the chain; ``problems`` names the damaged file and
-vintage. Opening a store checks the chain and every file's size (and its sha256 when the store
-is small); ``problems(full=True)`` (``forecast verify``) hashes every file.
+renamed, reordered or edited vintage breaks the chain, and its seal means that one written or
+re-hashed by hand does not verify; ``problems`` names the damaged file and vintage. Opening a store
+checks the chain, the seals and every file's size (and its sha256 when the store is small);
+``problems(full=True)`` (``forecast verify``) hashes every file. A vintage is written aside
+(``prepare``), recorded by the caller, then put in place (``commit``): see ``Store.recover``.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import shutil
 import threading
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from forecast.access import signing
 from forecast.data import schema as s
 from forecast.durable import fsync_dir, fsync_file, sha256_bytes, sha256_file, write_durably
 from forecast.errors import StoreError
@@ -42,7 +47,9 @@ HEAD_FILE = "HEAD"
 VINTAGES_DIR = "vintages"
 LATEST_DIR = "latest"
 MANIFEST = "manifest.json"
+SEAL = "manifest.mac"  # the manifest's HMAC with the store's key: a vintage written by hand does not verify
 STATE = "STATE.json"
+STATE_SEAL = "seal"  # STATE.json's own HMAC (over its other keys)
 LOCK = ".lock"
 FULL_CHECK_BYTES = 64 << 20  # below this many stored bytes, opening a store hashes every file
 
@@ -56,8 +63,9 @@ def vintage_name(n: int) -> str:
 class DiskVintages:
     """The vintages of a store directory: reading, verifying and appending."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, access: Path | None = None):
         self.root = root
+        self.access = access if access is not None else root / "access"  # where the store's key is kept
         self.base = root / VINTAGES_DIR
         self._held: dict[str, tuple[str, pl.DataFrame]] = {}
         self._pin = threading.local()  # per thread: the newest vintage a read in progress may see
@@ -111,9 +119,13 @@ class DiskVintages:
         if not f.exists():
             return None
         try:
-            return json.loads(f.read_text(encoding="utf-8"))
+            head = json.loads(f.read_text(encoding="utf-8"))
+            return head if isinstance(head, dict) else {"vintage": -1, "manifest": ""}
         except (OSError, ValueError):
             return {"vintage": -1, "manifest": ""}
+
+    def _secret(self) -> bytes | None:
+        return signing.existing(self.access)
 
     def state(self) -> str:
         """The newest manifest's sha256 (it chains every vintage before it); '' when empty."""
@@ -187,7 +199,10 @@ class DiskVintages:
     def _read_cache(self, table: str, state: str) -> pl.DataFrame | None:
         folder = self.root / LATEST_DIR
         try:
-            entry = json.loads((folder / STATE).read_text(encoding="utf-8"))[table]
+            meta = json.loads((folder / STATE).read_text(encoding="utf-8"))
+            if not _state_sealed(self._secret(), meta):  # edited by hand: not used (and verify names it)
+                return None
+            entry = meta[table]
             path = folder / f"{table}.parquet"
             if entry["head"] != state or path.stat().st_size != entry["bytes"] or _checked(path) != entry["sha256"]:
                 return None
@@ -196,8 +211,12 @@ class DiskVintages:
             return None
 
     def write_cache(self, table: str, df: pl.DataFrame, state: str) -> None:
-        """Best effort (a read-only store recomputes its views); a cache that does not match is rebuilt."""
+        """Best effort (a read-only store recomputes its views); a cache that does not match is rebuilt. Its state
+        is sealed with the store's key, so a view edited by hand (its file and its sha256 both) is never used."""
         folder = self.root / LATEST_DIR
+        secret = self._secret()
+        if secret is None:
+            return
         try:
             folder.mkdir(exist_ok=True)
             tmp = folder / f".{table}.{uuid.uuid4().hex}.parquet"
@@ -206,10 +225,12 @@ class DiskVintages:
             os.replace(tmp, path)
             try:
                 meta = json.loads((folder / STATE).read_text(encoding="utf-8"))
-                meta = meta if isinstance(meta, dict) else {}
+                meta = meta if _state_sealed(secret, meta) else {}
             except (OSError, ValueError):
                 meta = {}
+            meta.pop(STATE_SEAL, None)
             meta[table] = {"head": state, "sha256": sha256_file(path), "bytes": path.stat().st_size}
+            meta[STATE_SEAL] = signing.seal(secret, "latest", _canonical(meta))
             tmp_state = folder / f".{STATE}.{uuid.uuid4().hex}"
             tmp_state.write_text(json.dumps(meta, indent=1), encoding="utf-8")
             os.replace(tmp_state, folder / STATE)
@@ -219,15 +240,37 @@ class DiskVintages:
     # --- verifying --------------------------------------------------------------------
     def problems(self, full: bool = False) -> list[str]:
         """Every sign of damage or tampering, each naming the file and vintage; [] for a sound store."""
-        out: list[str] = []
         try:
             config_sha = sha256_file(self.root / CONFIG_FILE)
         except OSError as exc:
             return [f"{self.root / CONFIG_FILE} cannot be read ({exc.strerror or exc})."]
-        dirs = self.dirs()
-        total = 0
+        out, manifests = self._read_manifests()
+        total = sum(int(f.get("bytes", 0)) for _, m, _ in manifests if m for f in (m.get("stored") or {}).values())
+        full = full or total <= FULL_CHECK_BYTES
+        secret = self._secret()
+        if secret is None and (manifests or (self.root / HEAD_FILE).exists()):
+            out.append(
+                f"the store's key ({self.access / signing.KEY_FILE}) is missing, so its seals cannot be checked "
+                "(the access folder was deleted or moved)."
+            )
+        previous = None
+        for i, (d, m, raw) in enumerate(manifests, start=1):
+            if int(d.name) != i:
+                out.append(
+                    f"vintage {i} is missing (found {d.name} in its place): a vintage folder was deleted or renamed."
+                )
+            if m is not None:
+                out += self._vintage_problems(d, m, raw, previous, config_sha, secret)
+                out += _file_problems(d, m, full)
+            previous = sha256_bytes(raw) if m is not None else None
+        out += self._head_problems(manifests, secret)
+        out += self._state_problems(secret)
+        return out
+
+    def _read_manifests(self) -> tuple[list[str], list[tuple[Path, dict | None, bytes]]]:
+        out: list[str] = []
         manifests: list[tuple[Path, dict | None, bytes]] = []
-        for d in dirs:
+        for d in self.dirs():
             if not d.name.isdigit() or len(d.name) != 6:
                 out.append(f"{d}: a folder that is not a vintage (renamed?); vintages are numbered 000001, 000002, ...")
                 continue
@@ -245,81 +288,87 @@ class DiskVintages:
                 manifests.append((d, None, b""))
                 continue
             manifests.append((d, m, raw))
-            total += sum(int(f.get("bytes", 0)) for f in (m.get("stored") or {}).values())
-        full = full or total <= FULL_CHECK_BYTES
-        previous = None
-        for i, (d, m, raw) in enumerate(manifests, start=1):
-            n = int(d.name)
-            if n != i:
-                out.append(
-                    f"vintage {i} is missing (found {d.name} in its place): a vintage folder was deleted or renamed."
-                )
-            if m is None:
-                previous = None
-                continue
-            if m.get("vintage") != n:
-                out.append(
-                    f"vintage {n}: {d / MANIFEST} says vintage {m.get('vintage')!r}; the manifest was "
-                    "edited or the folder renamed."
-                )
-            if m.get("previous") != previous and not (i == 1 and m.get("previous") is None):
-                out.append(
-                    f"vintage {n}: the chain is broken: {d / MANIFEST} does not hold the sha256 of "
-                    f"vintage {n - 1}'s manifest (one of them was edited, deleted or replaced)."
-                )
-            if m.get("config") != config_sha:
-                out.append(
-                    f"vintage {n}: {self.root / CONFIG_FILE} differs from the one this vintage was "
-                    "written under (the calendar or unit was edited; every date would be reread)."
-                )
-            stored = m.get("stored") or {}
-            for f in stored.values():
-                path = d / f.get("file", "")
-                if not path.is_file():
-                    out.append(f"vintage {n}: {path} is missing.")
-                    continue
-                if path.stat().st_size != f.get("bytes"):
-                    out.append(
-                        f"vintage {n}: {path} has {path.stat().st_size} bytes, the manifest says "
-                        f"{f.get('bytes')}: the file was changed after it was written."
-                    )
-                elif full and _checked(path) != f.get("sha256"):
-                    out.append(
-                        f"vintage {n}: {path}: sha256 does not match the manifest: the file was changed "
-                        "after it was written."
-                    )
-            listed = {f.get("file") for f in stored.values()}
-            for extra in sorted(p.name for p in d.iterdir() if p.name != MANIFEST and p.name not in listed):
-                out.append(f"vintage {n}: {d / extra} is not in the manifest (added after the vintage was written).")
-            previous = sha256_bytes(raw)
-        head = self.head()
-        n = len(manifests)
-        if head is not None and n:
-            hv = head.get("vintage")
-            if not isinstance(hv, int) or hv > n:
-                out.append(
-                    f"{self.root / HEAD_FILE} names vintage {hv!r} but the newest is {n}: vintages were "
-                    "deleted (or HEAD edited)."
-                )
-            elif (
-                hv >= 1
-                and manifests[hv - 1][1] is not None
-                and head.get("manifest") != sha256_bytes(manifests[hv - 1][2])
-            ):
-                out.append(f"vintage {hv}: its manifest does not match {self.root / HEAD_FILE} (edited).")
-            elif hv < n - 1:
-                out.append(f"{self.root / HEAD_FILE} names vintage {hv} but the newest is {n}.")
-        elif head is not None and head.get("vintage", 0) > 0 and not n:
+        return out, manifests
+
+    def _vintage_problems(
+        self, d: Path, m: dict, raw: bytes, previous: str | None, config_sha: str, secret: bytes | None
+    ) -> list[str]:
+        n, out = int(d.name), []
+        if m.get("vintage") != n:
             out.append(
-                f"{self.root / HEAD_FILE} names vintage {head.get('vintage')} but there are no vintages: "
-                "they were deleted."
+                f"vintage {n}: {d / MANIFEST} says vintage {m.get('vintage')!r}; the manifest was "
+                "edited or the folder renamed."
+            )
+        if m.get("previous") != previous and not (n == 1 and m.get("previous") is None):
+            out.append(
+                f"vintage {n}: the chain is broken: {d / MANIFEST} does not hold the sha256 of "
+                f"vintage {n - 1}'s manifest (one of them was edited, deleted or replaced)."
+            )
+        if m.get("config") != config_sha:
+            out.append(
+                f"vintage {n}: {self.root / CONFIG_FILE} differs from the one this vintage was "
+                "written under (the calendar or unit was edited; every date would be reread)."
+            )
+        if secret is not None:
+            try:
+                seal = (d / SEAL).read_text(encoding="ascii")
+            except (OSError, UnicodeDecodeError):
+                out.append(
+                    f"vintage {n}: {d / SEAL} is missing: the vintage carries no seal (written by hand, or before "
+                    "keyed chains: an administrator can seal the store as it is now with `forecast verify --seal`)."
+                )
+            else:
+                if not signing.sealed(secret, "vintage", raw, seal):
+                    out.append(
+                        f"vintage {n}: its manifest's seal does not verify with this store's key (the vintage was "
+                        "written or re-hashed by hand)."
+                    )
+        return out
+
+    def _head_problems(self, manifests: list[tuple[Path, dict | None, bytes]], secret: bytes | None) -> list[str]:
+        head, n = self.head(), len(manifests)
+        if head is None:
+            return []
+        hv, out = head.get("vintage"), []
+        if not n:
+            if isinstance(hv, int) and hv > 0:
+                out.append(f"{self.root / HEAD_FILE} names vintage {hv} but there are no vintages: they were deleted.")
+            return out
+        if not isinstance(hv, int) or hv > n or hv < 1:
+            return [
+                f"{self.root / HEAD_FILE} names vintage {hv!r} but the newest is {n}: vintages were "
+                "deleted (or HEAD edited)."
+            ]
+        if manifests[hv - 1][1] is not None and head.get("manifest") != sha256_bytes(manifests[hv - 1][2]):
+            out.append(f"vintage {hv}: its manifest does not match {self.root / HEAD_FILE} (edited).")
+        elif hv < n - 1:
+            out.append(f"{self.root / HEAD_FILE} names vintage {hv} but the newest is {n}.")
+        elif secret is not None and not signing.sealed(secret, "head", _head_text(head), head.get("seal")):
+            out.append(
+                f"{self.root / HEAD_FILE} is not sealed with this store's key (written by hand, or before keyed "
+                "chains: an administrator can seal the store as it is now with `forecast verify --seal`)."
             )
         return out
 
+    def _state_problems(self, secret: bytes | None) -> list[str]:
+        path = self.root / LATEST_DIR / STATE
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
+        except (OSError, ValueError):
+            return [f"{path} cannot be read (it was edited); the latest view is not used."]
+        if secret is not None and not _state_sealed(secret, meta):
+            return [
+                f"{path} is not sealed with this store's key: the latest view was edited (its files or their sha256), "
+                "or written before keyed chains (`forecast verify --seal` rebuilds it)."
+            ]
+        return []
+
     # --- appending --------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """One writer at a time (readers never wait); orphans of killed writers are removed under it."""
+    def lock(self, wait: bool = True) -> Iterator[None]:
+        """One writer at a time (readers never wait); ``wait`` False raises ``BlockingIOError`` when it is held."""
         try:
             self.base.mkdir(parents=True, exist_ok=True)
             handle = open(self.root / LOCK, "a+")  # noqa: SIM115 - opened here to report OSError; closed by the with below
@@ -329,16 +378,31 @@ class DiskVintages:
                 "stored. Check the folder's permissions and free space."
             ) from exc
         with handle as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             try:
-                for orphan in self.base.glob(".tmp-*"):
-                    shutil.rmtree(orphan, ignore_errors=True)
                 yield
             finally:
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
-    def append(self, frames: dict[str, pl.DataFrame], manifest: dict) -> tuple[int, str]:
-        """Write one vintage atomically; returns its number and its manifest's sha256. The caller holds ``lock``."""
+    def prepared(self) -> list[Path]:
+        """Vintages written aside by a writer that did not finish (``.tmp-*``); under ``lock`` none is in use."""
+        return sorted(self.base.glob(".tmp-*")) if self.base.exists() else []
+
+    def clean(self) -> None:
+        """Remove what killed writers left (vintages written aside, the latest view's and HEAD's temp files).
+        The caller holds ``lock`` and has first completed any vintage the audit trail already records."""
+        for orphan in self.prepared():
+            shutil.rmtree(orphan, ignore_errors=True)
+        for pattern, folder in ((f".{HEAD_FILE}.*", self.root), (".*", self.root / LATEST_DIR)):
+            if folder.exists():
+                for f in folder.glob(pattern):
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+
+    def prepare(self, frames: dict[str, pl.DataFrame], manifest: dict) -> Prepared:
+        """Write the next vintage aside, complete and sealed, but not yet in place (``commit`` puts it there).
+        The caller holds ``lock``."""
+        secret = signing.key(self.access)
         dirs = [d for d in self.dirs() if d.name.isdigit()]
         n = int(dirs[-1].name) + 1 if dirs else 1
         previous = self.state() if dirs else None
@@ -366,23 +430,125 @@ class DiskVintages:
             }
             raw = json.dumps(body, indent=2, ensure_ascii=False, default=str).encode("utf-8")
             write_durably(tmp / MANIFEST, raw)
+            write_durably(tmp / SEAL, signing.seal(secret, "vintage", raw).encode("ascii"))
             fsync_dir(tmp)
-            os.rename(tmp, self.base / vintage_name(n))
-            fsync_dir(self.base)
         except (OSError, pl.exceptions.PolarsError) as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
-            raise StoreError(
-                f"could not write vintage {n} to {self.base} ({why}); the store is unchanged. Check "
-                "the free space and permissions, then ingest again."
-            ) from exc
-        head = json.dumps({"vintage": n, "manifest": sha256_bytes(raw)}).encode()
+            raise _unwritten(n, self.base, exc) from exc
+        return Prepared(n, sha256_bytes(raw), tmp)
+
+    def commit(self, ready: Prepared) -> None:
+        """Put a prepared vintage in place (one rename) and move HEAD to it."""
+        try:
+            os.rename(ready.folder, self.base / vintage_name(ready.vintage))
+            fsync_dir(self.base)
+        except OSError as exc:
+            shutil.rmtree(ready.folder, ignore_errors=True)
+            raise _unwritten(ready.vintage, self.base, exc) from exc
+        self._move_head(ready.vintage, ready.manifest)
+
+    def _move_head(self, n: int, manifest: str) -> None:
+        secret = signing.existing(self.access)
+        head = {"vintage": n, "manifest": manifest}
+        if secret is not None:
+            head["seal"] = signing.seal(secret, "head", _head_text(head))
         with contextlib.suppress(OSError):  # HEAD one behind the newest vintage is read as a crash, not damage
             tmp_head = self.root / f".{HEAD_FILE}.{uuid.uuid4().hex}"
-            write_durably(tmp_head, head)
+            write_durably(tmp_head, json.dumps(head).encode())
             os.replace(tmp_head, self.root / HEAD_FILE)
             fsync_dir(self.root)
-        return n, sha256_bytes(raw)
+
+    def find_prepared(self, manifest: str) -> Prepared | None:
+        """The vintage a killed writer prepared whose manifest has sha256 ``manifest`` (and a valid seal)."""
+        secret = self._secret()
+        for folder in self.prepared():
+            try:
+                raw = (folder / MANIFEST).read_bytes()
+                seal = (folder / SEAL).read_text(encoding="ascii")
+                n = json.loads(raw).get("vintage")
+            except (OSError, ValueError, AttributeError):
+                continue
+            if sha256_bytes(raw) == manifest and secret and signing.sealed(secret, "vintage", raw, seal):
+                return Prepared(int(n), manifest, folder)
+        return None
+
+    def any_sealed(self) -> bool:
+        """Whether any vintage or HEAD carries a seal (a store written before keyed chains has none)."""
+        head = self.head() or {}
+        return "seal" in head or any((d / SEAL).exists() for d in self.dirs())
+
+    def seal(self) -> int:
+        """Seal every vintage, HEAD and the latest view as they are now (a store written before keyed chains);
+        returns the number of vintages sealed. The caller holds ``lock`` and has verified the unkeyed chain."""
+        secret = signing.key(self.access)
+        sealed = 0
+        for d in self.dirs():
+            if d.name.isdigit() and not (d / SEAL).exists():
+                write_durably(d / SEAL, signing.seal(secret, "vintage", (d / MANIFEST).read_bytes()).encode("ascii"))
+                sealed += 1
+        dirs = [d for d in self.dirs() if d.name.isdigit()]
+        if dirs:
+            self._move_head(int(dirs[-1].name), sha256_bytes((dirs[-1] / MANIFEST).read_bytes()))
+        shutil.rmtree(self.root / LATEST_DIR, ignore_errors=True)  # rebuilt, sealed, on first read
+        return sealed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A vintage written aside: its number, its manifest's sha256 and the folder it waits in."""
+
+    vintage: int
+    manifest: str
+    folder: Path
+
+
+def _unwritten(n: int, base: Path, exc: Exception) -> StoreError:
+    why = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+    return StoreError(
+        f"could not write vintage {n} to {base} ({why}); the store is unchanged. Check "
+        "the free space and permissions, then ingest again."
+    )
+
+
+def _head_text(head: dict) -> bytes:
+    return f"{head.get('vintage')} {head.get('manifest')}".encode()
+
+
+def _canonical(meta: dict) -> bytes:
+    body = {k: v for k, v in meta.items() if k != STATE_SEAL}
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def _state_sealed(secret: bytes | None, meta: object) -> bool:
+    return (
+        secret is not None
+        and isinstance(meta, dict)
+        and signing.sealed(secret, "latest", _canonical(meta), meta.get(STATE_SEAL))
+    )
+
+
+def _file_problems(d: Path, m: dict, full: bool) -> list[str]:
+    """Each stored file of vintage ``d`` against its manifest: there, of its size, of its sha256 (``full``)."""
+    n, out = int(d.name), []
+    stored = m.get("stored") or {}
+    for f in stored.values():
+        path = d / f.get("file", "")
+        if not path.is_file():
+            out.append(f"vintage {n}: {path} is missing.")
+            continue
+        if path.stat().st_size != f.get("bytes"):
+            out.append(
+                f"vintage {n}: {path} has {path.stat().st_size} bytes, the manifest says "
+                f"{f.get('bytes')}: the file was changed after it was written."
+            )
+        elif full and _checked(path) != f.get("sha256"):
+            out.append(
+                f"vintage {n}: {path}: sha256 does not match the manifest: the file was changed after it was written."
+            )
+    listed = {f.get("file") for f in stored.values()} | {MANIFEST, SEAL}
+    for extra in sorted(p.name for p in d.iterdir() if p.name not in listed):
+        out.append(f"vintage {n}: {d / extra} is not in the manifest (added after the vintage was written).")
+    return out
 
 
 def _checked(path: Path) -> str:

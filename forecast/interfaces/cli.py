@@ -295,17 +295,39 @@ def cmd_vintages(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     store = Store.open(args.store, verify=False)
-    checked = api.verify(store)
+    if args.seal:
+        n = api.seal(store)
+        print(f"{store.label}: sealed as it is now ({n} vintage(s) sealed, and the audit trail); recorded.")
+        return 0
+    if args.anchor:
+        print(api.anchor(store).text)
+        note(
+            "Keep this line elsewhere (a ticket, an e-mail, the agency's records); `forecast verify --against` it later."
+        )
+        return 0
+    against = _read_against(args.against) if args.against else None
+    checked = api.verify(store, against)
     if not checked.problems:
         print(
             f"{store.label}: every vintage, manifest and file checks out ({checked.vintages} vintage(s)), "
-            f"and the audit trail's chain holds ({checked.audit_entries} entries)."
+            f"and the audit trail's chain holds ({checked.audit_entries} entries)"
+            + ("; nothing up to the digests given changed." if against else ".")
         )
         return 0
     note(f"{store.label}: {len(checked.problems)} problem(s); the first broken link comes first:")
     for p in checked.problems:
         print(f"  {p}", file=sys.stderr)
     return 1
+
+
+def _read_against(given: str) -> str:
+    """The digests given: a file holding them (``-`` for standard input), or the line itself."""
+    if given == "-":
+        return sys.stdin.read()
+    path = Path(given)
+    if len(given) < 256 and path.is_file():
+        return path.read_text(encoding="utf-8", errors="replace")[: 1 << 16]
+    return given
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -991,7 +1013,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_vintages)
 
     sp = sub.add_parser(
-        "verify", help="check every vintage, manifest and stored file against its sha256, and the audit trail's chain"
+        "verify",
+        help="check every vintage, manifest and stored file against its sha256 and seal, and the audit trail's chain",
+    )
+    how = sp.add_mutually_exclusive_group()
+    how.add_argument(
+        "--anchor", action="store_true", help="print the current head digests, to keep elsewhere (verify first)"
+    )
+    how.add_argument(
+        "--against",
+        metavar="DIGESTS",
+        help="also prove that nothing up to these digests (the line --anchor printed, or a file holding it) changed",
+    )
+    how.add_argument(
+        "--seal", action="store_true", help="seal a store written before keyed chains, as it is now (administrators)"
     )
     sp.set_defaults(func=cmd_verify)
 
