@@ -16,11 +16,15 @@ store = ctx.store
 st.title(ctx.tr("page_admin"))
 
 st.subheader(ctx.tr("audit_trail"))
-entries, broken = actions.audit_trail(store)
+trail = actions.audit_trail(store)
+entries, broken = trail.entries, trail.problems
 if broken:
     st.error(ctx.tr("audit_broken", e=ui.md(broken[0])), icon=":material/gpp_bad:")
 else:
     st.success(ctx.tr("audit_ok", n=entries.height), icon=":material/verified_user:")
+if trail.anchor:
+    st.caption(ctx.tr("audit_anchor"))
+    st.code(trail.anchor, language=None, wrap_lines=True)
 lang = ctx.lang
 
 

@@ -204,6 +204,7 @@ class Export:
 class AuditTrail:
     entries: pl.DataFrame
     problems: list[str]
+    anchor: str = ""  # the digests that pin the store now (``anchor``), when it verifies
 
 
 @dataclass(frozen=True)
@@ -487,9 +488,14 @@ def set_user(
 
 
 def audit_trail(store: Store, since: str | dt.date | None = None, actor: Actor | None = None) -> AuditTrail:
-    """The audit trail (since a date) and the problems of its chain (empty when it holds)."""
+    """The audit trail (since a date), the problems of the store's chains and seals (vintages and trail; empty
+    when they hold) and, when they hold, the digests to keep elsewhere."""
     permit(store, actor, roles.READ_AUDIT)
-    return AuditTrail(store.audit.entries(None if since is None else parse_as_of(since)), store.audit.problems())
+    entries = store.audit.entries(None if since is None else parse_as_of(since))
+    if store.disk is None:
+        return AuditTrail(entries, store.audit.problems())
+    problems = store.verify(full=True)
+    return AuditTrail(entries, problems, "" if problems else store.anchor().text)
 
 
 # --- one project: what it takes, what if --------------------------------------------------------

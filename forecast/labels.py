@@ -78,7 +78,13 @@ LABELS: dict[str, dict[str, str]] = {
     "page_admin": {"th": "ผู้ดูแลระบบ", "en": "Administration"},
     "audit_trail": {"th": "บันทึกการใช้งาน (ตรวจสอบย้อนหลังได้)", "en": "Audit trail"},
     "audit_ok": {"th": "สายโซ่ของบันทึกสมบูรณ์ ({n} รายการ)", "en": "The chain holds ({n} entries)."},
-    "audit_broken": {"th": "บันทึกถูกแก้ไข: {e}", "en": "The audit trail was tampered with: {e}"},
+    "audit_broken": {"th": "คลังข้อมูลหรือบันทึกถูกแก้ไข: {e}", "en": "The store or its audit trail was changed: {e}"},
+    "audit_anchor": {
+        "th": "ค่าย่อยล่าสุดของคลังข้อมูล: เก็บไว้นอกระบบ (ตั๋วงาน อีเมล หรือเอกสารของหน่วยงาน) เพื่อพิสูจน์ภายหลังด้วย "
+        "`forecast verify --against` ว่าไม่มีสิ่งใดก่อนหน้านี้ถูกแก้ไข ตัดทิ้ง หรือลบ",
+        "en": "The store's head digests: keep them elsewhere (a ticket, an e-mail, the agency's records) to prove "
+        "later with `forecast verify --against` that nothing before them was changed, cut off or deleted.",
+    },
     "users": {"th": "ผู้ใช้", "en": "Users"},
     "add_user": {"th": "เพิ่มผู้ใช้", "en": "Add a user"},
     "role": {"th": "บทบาท", "en": "Role"},

@@ -89,9 +89,8 @@ def whatifs(store: Store, user: str, project_id: str | None = None) -> list[dict
     return api.whatifs(store, user, project_id)
 
 
-def audit_trail(store: Store, since: dt.date | None = None) -> tuple[pl.DataFrame, list[str]]:
-    trail = api.audit_trail(store, since, actor=actor(store))
-    return trail.entries, trail.problems
+def audit_trail(store: Store, since: dt.date | None = None) -> api.AuditTrail:
+    return api.audit_trail(store, since, actor=actor(store))
 
 
 def users(store: Store) -> pl.DataFrame:
