@@ -236,7 +236,8 @@ def _refused(state: State, request: Request, address: str, exc: AccessError, sso
 
 def allowed(action: str, write: bool = False) -> Callable[[Request], Caller]:
     """A dependency: the caller, when their role may do ``action``; 401 without a token (unless anonymous
-    reads are allowed), 403 with a role that may not (a refused write is audited)."""
+    reads are allowed), 403 with a role that may not (``api.permit``: the refusal is audited, as in the CLI
+    and the app)."""
 
     def check(request: Request) -> Caller:
         state: State = request.app.state.forecast
@@ -250,16 +251,14 @@ def allowed(action: str, write: bool = False) -> Callable[[Request], Caller]:
                 f"{action.replace('_', ' ')} needs a token: "
                 "`Authorization: Bearer fct_...` (forecast users token NAME).",
             )
-        if not roles.allowed(who.role, action):
-            if write or action == roles.EXPORT:
-                state.store.audit.record(
-                    action, who.by(), REFUSED, details={"path": request.url.path, "reason": "role"}
-                )
+        try:  # the one role check, with its audit record, that the CLI and the app make too
+            api.permit(state.store, who.actor(), action)
+        except roles.PermissionDenied as exc:
             raise Problem(
                 403,
                 "forbidden",
                 f"{action.replace('_', ' ')} needs the {roles.NEEDS[action]} role or higher; {who.user} is {who.role}.",
-            )
+            ) from exc
         return who
 
     return check
