@@ -441,6 +441,8 @@ def basis_note(ctx: Context) -> None:
             st.caption(ctx.tr("basis_history", v=ctx.version or ""))
         else:  # synthetic or foreign: said as a warning on every page with its numbers
             st.warning(ctx.tr(f"basis_{kind}", v=ctx.version or ""), icon=":material/warning:")
+    for text in api.unusual_notes(rv, ctx.lang):  # an unusual year, or lines unlike the training history
+        st.warning(md(text), icon=":material/warning:")
     if not rv.kpis.is_empty():
         k = (ctx.models.manifest.get("kpi") if ctx.models else None) or {}
         if not k.get("trained"):
