@@ -67,6 +67,7 @@ from forecast.decisions import risk
 from forecast.durable import replace_durably
 from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
+from forecast.labels import note_text
 from forecast.model import engine
 
 VERSION = "v1"
@@ -468,7 +469,7 @@ def _basis_notes(store: Store) -> list[str]:
 
 def _notes(store: Store, rv: R.Review) -> list[str]:
     """The basis notes and the review's unusual-year and drift notes (in English, as every JSON note)."""
-    return [*_basis_notes(store), *api.unusual_notes(rv, "en")]
+    return [*_basis_notes(store), *(note_text(n.code, n.params, "en") for n in rv.unusual)]
 
 
 def _only(df: pl.DataFrame, project_id: str | None) -> pl.DataFrame:

@@ -39,7 +39,7 @@ from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
 from forecast.interfaces.views import NAME, PROSE, WORDS, view
-from forecast.labels import commitments_missing, header, say, t, word
+from forecast.labels import commitments_missing, header, note_text, say, t, word
 from forecast.model import engine
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -577,8 +577,8 @@ def _notes(
 
 def _unusual(rv: R.Review, lang: str) -> None:
     """An unusual year (the store, its agencies) or lines unlike the training history, said on stderr."""
-    for text in api.unusual_notes(rv, lang):
-        note(text)
+    for n in rv.unusual:
+        note(note_text(n.code, n.params, lang))
 
 
 def _no_projects(store: Store, as_of: str, lang: str) -> int:
