@@ -44,6 +44,7 @@ from forecast.decisions import review as R
 from forecast.decisions.risk import RiskPolicy
 from forecast.durable import locked, publish, sha256_file
 from forecast.errors import ForecastError, HistoryError, InputError, RegistryError, StoreError
+from forecast.labels import note_text
 from forecast.model import engine, registry, synthetic
 from forecast.model.backtest import MIN_YEARS, BacktestResult, reliability
 from forecast.model.kpi import KpiBacktest
@@ -111,6 +112,7 @@ __all__ = [
     "targets",
     "tokens",
     "train",
+    "unusual_notes",
     "users",
     "validate",
     "validation_rules",
@@ -880,6 +882,12 @@ def refresh(store: Store) -> R.Review | None:
         return rv
     except ForecastError:
         return None  # best effort: a reader computes what is not kept, and says why a set cannot be loaded
+
+
+def unusual_notes(rv: R.Review, lang: str = "th") -> list[str]:
+    """The review's unusual-year and drift notes (``decisions.unusual``: the codes are ``rv.unusual``) as
+    sentences in ``lang``, each saying how the ranges were handled; empty in an ordinary year."""
+    return [note_text(n.code, n.params, lang) for n in rv.unusual]
 
 
 def project(

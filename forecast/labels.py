@@ -580,6 +580,7 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet_projections": {"th": "คาดการณ์รายโครงการ", "en": "Projections"},
     "sheet_kpis": {"th": "คาดการณ์ตัวชี้วัด", "en": "KPI projections"},
     "sheet_internals": {"th": "ข้อมูลประกอบ", "en": "Internals"},
+    "sheet_notes": {"th": "ข้อสังเกต", "en": "Notes"},
     "top_risks": {"th": "โครงการที่มีความเสี่ยงสูงสุด", "en": "The riskiest projects"},
     "download_pdf": {"th": "สรุปหนึ่งหน้าสำหรับผู้บริหาร (PDF)", "en": "One-page summary for management (PDF)"},
     # models
@@ -893,6 +894,38 @@ LABELS: dict[str, dict[str, str]] = {
     "error_as_of_before_first": {
         "th": "ไม่มีรายงาน ณ วันที่ {day} หรือก่อนหน้านั้น: รายงานฉบับแรกลงวันที่ {first}",
         "en": "there is no report on or before {day}: the first report is dated {first}.",
+    },
+    # an unusual year and drift (``decisions.unusual``): codes and figures, said by ``note_text``
+    "unusual_year": {
+        "th": "ปีนี้ผิดปกติ: ณ ไตรมาส {q} โครงการที่อยู่กึ่งกลาง (มัธยฐานของ {lines} โครงการ) เบิกจ่ายแล้ว {value} "
+        "ของงบประมาณ เทียบกับ {seen_lo}–{seen_hi} ณ จุดเดียวกันของ {years} ปีอื่นในประวัติของชุดแบบจำลอง "
+        "({first}–{last}) ช่วงปกติของปีใหม่คือ {lo}–{hi} (95% ของปี)",
+        "en": "An unusual year: at Q{q} the median line (of {lines}) has disbursed {value} of its budget, against "
+        "{seen_lo}–{seen_hi} at this point in the model set's {years} other years of history ({first}–{last}); "
+        "an ordinary year would lie within {lo}–{hi} (95% of years).",
+    },
+    "unusual_agencies": {
+        "th": "{n} จาก {of} หน่วยงานผิดปกติ ณ ไตรมาส {q} (โดยบังเอิญราว {expected:g} หน่วยงาน): {agencies}",
+        "en": "{n} of {of} agencies are unusual at Q{q} (about {expected:g} would be by chance): {agencies}.",
+    },
+    "unusual_agency": {
+        "th": "{agency} {value} (ปกติ {lo}–{hi})",
+        "en": "{agency} {value} (usual {lo}–{hi})",
+    },
+    "unusual_more": {"th": "และอีก {n} หน่วยงาน", "en": "and {n} more"},
+    "unusual_not_widened": {
+        "th": "ไม่ได้ขยายช่วงคาดการณ์และโอกาสไม่บรรลุเป้า: ประวัติไม่เคยมีปีเช่นนี้ ช่วงจึงอาจแคบเกินไป",
+        "en": "Ranges and P(miss) not widened: the history held no such year, so they may be too narrow.",
+    },
+    "drift": {
+        "th": "โครงการปีนี้ต่างจากประวัติที่ชุดแบบจำลองเรียนรู้ ณ ไตรมาส {q}: {features} (คาดไว้ {expected}) "
+        "การคาดการณ์ในส่วนนี้เป็นการประมาณนอกช่วงที่เคยเห็น ควรใช้อย่างระมัดระวัง",
+        "en": "The lines look unlike the model set's training history at Q{q}: {features} ({expected} expected). "
+        "The projections extrapolate there; use them with care.",
+    },
+    "drift_feature": {
+        "th": "{feature} อยู่นอกช่วงของประวัติ ({lo} ถึง {hi}) {outside} ของ {n} โครงการ",
+        "en": "{feature} outside the training range ({lo} to {hi}) for {outside} of {n} lines",
     },
 }
 
@@ -1223,3 +1256,47 @@ def commitments_missing(quarters: dict[int, int], lang: str) -> str:
     else:
         named = f"Q{qs[0]}" if len(qs) == 1 else ", ".join(f"Q{q}" for q in qs[:-1]) + f" and Q{qs[-1]}"
     return t("commitments_missing", lang).format(quarters=named, n=max(quarters.values()))
+
+
+def _pct(v: float, digits: int = 0) -> str:
+    return f"{v:.{digits}%}"
+
+
+def _digits(value: float, lo: float, hi: float) -> int:
+    """Whole percents, unless the value would then read as one of the bounds of the range it lies outside."""
+    return 1 if round(value * 100) in (round(lo * 100), round(hi * 100)) else 0
+
+
+def note_text(code: str, params: dict, lang: str, most: int = 5) -> str:
+    """The sentence of an unusual-year or drift note (``decisions.unusual.Note``: its code and figures) in
+    ``lang``, with how the ranges were handled; at most ``most`` agencies or features are named."""
+    p = dict(params)
+    if code == "unusual_year":
+        d = _digits(params["value"], params["lo"], params["hi"])
+        p.update({k: _pct(params[k], d) for k in ("value", "lo", "hi", "seen_lo", "seen_hi")})
+    if code == "unusual_agencies":
+        found = params["agencies"]
+        named = []
+        for a in found[:most]:
+            d = _digits(a["value"], a["lo"], a["hi"])
+            figures = {k: _pct(a[k], d) for k in ("value", "lo", "hi")}
+            named.append(t("unusual_agency", lang).format(agency=a["agency"], **figures))
+        if len(found) > most:
+            named.append(t("unusual_more", lang).format(n=len(found) - most))
+        p["agencies"] = ", ".join(named)
+    if code == "drift":
+        p["expected"] = _pct(params["expected"])
+        p["features"] = "; ".join(
+            t("drift_feature", lang).format(
+                feature=column(f["feature"], lang),
+                lo=f"{f['lo']:.2f}",
+                hi=f"{f['hi']:.2f}",
+                outside=_pct(f["outside"]),
+                n=f["n"],
+            )
+            for f in params["features"][:most]
+        )
+    text = t(code, lang).format(**p)
+    if code in ("unusual_year", "unusual_agencies") and not params.get("widened"):
+        text += " " + t("unusual_not_widened", lang)
+    return text

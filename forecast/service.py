@@ -62,10 +62,12 @@ from forecast.data.store import Store
 from forecast.data.validate import ValidationError
 from forecast.decisions import kpi as K
 from forecast.decisions import reallocation as RA
+from forecast.decisions import review as R
 from forecast.decisions import risk
 from forecast.durable import replace_durably
 from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
+from forecast.labels import note_text
 from forecast.model import engine
 
 VERSION = "v1"
@@ -464,6 +466,11 @@ def _basis_notes(store: Store) -> list[str]:
     return notes
 
 
+def _notes(store: Store, rv: R.Review) -> list[str]:
+    """The basis notes and the review's unusual-year and drift notes (in English, as every JSON note)."""
+    return [*_basis_notes(store), *(note_text(n.code, n.params, "en") for n in rv.unusual)]
+
+
 def _only(df: pl.DataFrame, project_id: str | None) -> pl.DataFrame:
     return df if project_id is None or s.PROJECT_ID not in df.columns else df.filter(pl.col(s.PROJECT_ID) == project_id)
 
@@ -658,7 +665,7 @@ def _reads(app: FastAPI) -> None:
                 else api.rank(store, as_of, rv.policy, lang, compare_to=compare_to)
             )
             cols = [c for c in (*risk.COLUMNS, *COMPARED) if c in df.columns]
-            return _only(df.select(cols), project_id), rv.snapshot.as_of, _basis_notes(store)
+            return _only(df.select(cols), project_id), rv.snapshot.as_of, _notes(store, rv)
 
         return _table(request, who, "ranking", produce, limit, offset)
 
@@ -694,7 +701,7 @@ def _reads(app: FastAPI) -> None:
             df = rv.projection
             extra = (engine.P_MISS_DISBURSEMENT, engine.P_SPEND_BELOW_BUDGET)
             cols = [c for c in (*engine.PROJECTION_COLUMNS, *extra) if c in df.columns]
-            return _only(df.select(cols), project_id), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
+            return _only(df.select(cols), project_id), rv.snapshot.as_of, _notes(request.app.state.forecast.store, rv)
 
         return _table(request, who, "projections", produce, limit, offset)
 
@@ -729,7 +736,7 @@ def _reads(app: FastAPI) -> None:
 
         def produce() -> Rendered:
             rv = _review(request, as_of, target)
-            return rv.portfolio(by), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
+            return rv.portfolio(by), rv.snapshot.as_of, _notes(request.app.state.forecast.store, rv)
 
         return _table(request, who, "portfolio", produce)
 
@@ -752,7 +759,7 @@ def _reads(app: FastAPI) -> None:
             store = request.app.state.forecast.store
             made = api.reallocate(store, as_of, within, appetite, target, max_transfer_share, actor=who.actor())
             frames = {"transfers": made.plan.transfers, "effect": made.plan.effect, "capacity": made.plan.capacity}
-            notes = [*_basis_notes(store), *made.plan.notes_text(lang)]
+            notes = [*_notes(store, made.review), *made.plan.notes_text(lang)]
             return frames[table], made.review.snapshot.as_of, notes
 
         return _table(request, who, "reallocation", produce)

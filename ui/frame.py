@@ -29,7 +29,7 @@ from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
-from forecast.labels import LABELS, LANGS, code, column, commitments_missing, t
+from forecast.labels import LABELS, LANGS, code, column, commitments_missing, note_text, t
 from forecast.model import engine, registry
 from forecast.model.features import group_agency
 from ui import auth, jobs
@@ -441,6 +441,8 @@ def basis_note(ctx: Context) -> None:
             st.caption(ctx.tr("basis_history", v=ctx.version or ""))
         else:  # synthetic or foreign: said as a warning on every page with its numbers
             st.warning(ctx.tr(f"basis_{kind}", v=ctx.version or ""), icon=":material/warning:")
+    for n in rv.unusual:  # an unusual year, or lines unlike the training history
+        st.warning(md(note_text(n.code, n.params, ctx.lang)), icon=":material/warning:")
     if not rv.kpis.is_empty():
         k = (ctx.models.manifest.get("kpi") if ctx.models else None) or {}
         if not k.get("trained"):

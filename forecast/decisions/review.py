@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,6 +18,7 @@ from forecast.data.results import Results, code_digest, key_of
 from forecast.data.snapshot import Snapshot, parse_as_of
 from forecast.decisions import kpi, portfolio, risk
 from forecast.decisions import reallocation as RA
+from forecast.decisions import unusual as U
 from forecast.errors import InputError
 from forecast.model import engine
 from forecast.model.registry import ModelSet, library_versions
@@ -139,6 +141,16 @@ class Review:
             draws,
             seed,
         )
+
+    @functools.cached_property
+    def unusual(self) -> list[U.Note]:
+        """Whether this year's execution to date is unlike the model set's history (the whole store, each
+        agency) and whether its lines look unlike the training history (drift): ``decisions.unusual``."""
+        year = self.snapshot.fiscal_year
+        if self.models is None or year is None or self.projection.is_empty():
+            return []
+        projects = self.snapshot.projects.filter(pl.col(s.FISCAL_YEAR) == year)
+        return U.check(self.projection, projects, self.models.manifest, year)
 
     @property
     def bases(self) -> list[str]:

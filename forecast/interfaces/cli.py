@@ -39,7 +39,7 @@ from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
 from forecast.interfaces.views import NAME, PROSE, WORDS, view
-from forecast.labels import commitments_missing, header, say, t, word
+from forecast.labels import commitments_missing, header, note_text, say, t, word
 from forecast.model import engine
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -597,6 +597,12 @@ def _notes(
         note(commitments_missing(missing, lang))
 
 
+def _unusual(rv: R.Review, lang: str) -> None:
+    """An unusual year (the store, its agencies) or lines unlike the training history, said on stderr."""
+    for n in rv.unusual:
+        note(note_text(n.code, n.params, lang))
+
+
 def _no_projects(store: Store, as_of: str, lang: str) -> int:
     note(t("cli_no_projects", lang).format(store=_label(store, lang), as_of=_as_of(as_of, lang)))
     return 1
@@ -615,6 +621,7 @@ def cmd_project(args: argparse.Namespace) -> int:
         _notes(
             rv.bases, ms.version if ms else None, rv.commitments_reported, lang, missing=rv.quarters_without_commitments
         )
+        _unusual(rv, lang)
         for w in ms.warnings() if ms else []:
             note(t("cli_library", lang).format(w=w))
         keys = [s.FISCAL_YEAR, s.PROJECT_ID]
@@ -691,6 +698,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
             kpis=not now.kpis.is_empty(),
             missing=now.quarters_without_commitments,
         )
+        _unusual(now, lang)
         if out.compared_to is not None:
             moved = df.filter(pl.col(risk.RANK_CHANGE).fill_null(0) != 0).height
             new = df.filter(pl.col(risk.NEW_HIGH))[s.PROJECT_ID].to_list()
@@ -723,6 +731,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
         )
         if rv.quarters_without_commitments:
             note(commitments_missing(rv.quarters_without_commitments, lang))
+        _unusual(rv, lang)
     emit(df.select(portfolio.COLUMNS), args.format, table="portfolio", lang=lang, wide=args.wide)
     return 0
 

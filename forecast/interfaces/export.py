@@ -42,7 +42,7 @@ from forecast.data import units
 from forecast.decisions import kpi, risk, summary
 from forecast.decisions import portfolio as pf
 from forecast.decisions import reallocation as RA
-from forecast.labels import code, column, t
+from forecast.labels import code, column, note_text, t
 from forecast.model import backtest as B
 from forecast.model import engine
 from forecast.model import features as F
@@ -287,6 +287,11 @@ def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = N
         port = whole.drop(pf.BASIS_TH_COLUMN if lang != "th" else engine.BASIS, strict=False)
         port = port.rename({pf.BASIS_TH_COLUMN: engine.BASIS}, strict=False)
         _write(wb, t("sheet_portfolio", lang), port, lang, era)
+        unusual = [
+            note_text(n.code, n.params, lang) for n in review.unusual
+        ]  # an unusual year or drift: said before the figures it qualifies
+        if unusual:
+            _write(wb, t("sheet_notes", lang), pl.DataFrame({t("sheet_notes", lang): unusual}), lang, era)
         if not review.projection.is_empty():
             moves, effect = reallocation_sheets(reallocation or review.reallocation(), lang)
             _write(wb, t("sheet_reallocation", lang), moves, lang, era)
@@ -588,6 +593,9 @@ def summary_pdf(
             after=formats.chance(w_[RA.P_MISS_AFTER]),
         )
         _text(pdf, 12, 188, 273, line, 8, 6, max_lines=1, h=5, shrink=False)
+    unusual = [note_text(n.code, n.params, lang) for n in review.unusual]
+    if unusual:  # an unusual year or drift, above the plan and the footer
+        _text(pdf, 12, 175, 273, " ".join(unusual), 8, 6, max_lines=3, h=13, shrink=False)
     _text(pdf, 12, 194, 273, footer, 7, 5.5, max_lines=3, h=12, shrink=False)
     return bytes(pdf.output())
 

@@ -418,14 +418,17 @@ def run(
     units = [(q, name) for q in origins for name in candidates]
     cost = {name: COST.get(candidate_estimators()[name].kind, 1.0) for name in candidates}
     total = sum(cost[name] for _, name in units)
+    # the costliest tasks first (longest processing time first), so that no core waits alone on a
+    # gradient boosting at the end; the results are put back in the order of ``units``
+    rank = {name: i for i, name in enumerate(candidates)}  # among equal costs the later (boosting) first
+    order = sorted(units, key=lambda u: (-cost[u[1]], -rank[u[1]], u[0]))
     results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_origin)(per[q], threshold, [name], targets, fit_final, half_life) for q, name in units
+        delayed(_origin)(per[q], threshold, [name], targets, fit_final, half_life) for q, name in order
     )
-    preds, spent = [], 0.0
-    final: dict[int, Fitted] = {}
-    for k, ((q, name), (p, fitted, c)) in enumerate(zip(units, results, strict=True), start=1):
-        preds.append(p)
-        final.setdefault(q, {}).update(fitted)
+    spent = 0.0
+    done_units: dict[tuple[int, str], tuple[pl.DataFrame, Fitted]] = {}
+    for k, ((q, name), (p, fitted, c)) in enumerate(zip(order, results, strict=True), start=1):
+        done_units[(q, name)] = (p, fitted)
         for key, v in c.items():
             clock[key] = clock.get(key, 0.0) + v
         spent += cost[name]
@@ -433,6 +436,10 @@ def run(
             progress(
                 min(PROGRESS_SHARE, PROGRESS_SHARE * spent / total), f"origin Q{q}: {name} done ({k}/{len(units)})"
             )
+    preds = [done_units[u][0] for u in units]
+    final: dict[int, Fitted] = {}
+    for q, name in units:
+        final.setdefault(q, {}).update(done_units[(q, name)][1])
     predictions = pl.concat(preds, how="diagonal_relaxed")
     for c in [
         *(band(f, p) for f in (*M.TARGET_FLOWS, M.AMOUNT) for p in BANDS),

@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import _check_sample_weight, check_array, check_is_fitted, column_or_1d
 
 from forecast.data import schema as s
+from forecast.model import fastpath
 from forecast.model import features as F
 from forecast.model.models import FLOW, MAX_ROWS, MIN_SCALE, MIN_SPREAD, STRUCTURAL, StructuralRule, _col, to_date
 
@@ -365,6 +366,7 @@ class QuantileGBM(ShareModel):
     def fit(self, X, y=None, sample_weight=None):
         from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415 - lazy: scikit-learn
 
+        fastpath.install()  # the same numbers, sooner (``model.fastpath``)
         X, y, w = self._validate(X, y, sample_weight)
         self.n_train_ = X.height
         if w is not None and X.height > self.resample_above:

@@ -32,6 +32,7 @@ from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import kpi as KM
 from forecast.model import models as M
+from forecast.model import profile as PR
 from forecast.model import projection as P
 from forecast.model import registry
 
@@ -125,6 +126,8 @@ class YearEndForecaster:
             "money": {"trained": True, "reason": ""},
             "kpi": KM.train(h.kpis, h.kpi_results, h.basis, self.half_life),
             "absorption": AB.fit(h.rows, h.basis),
+            "year_profile": PR.year_profile(h.rows),
+            "feature_ranges": PR.feature_ranges(h.rows),
         }
 
     def predict(self, snapshot: Snapshot) -> pl.DataFrame:
