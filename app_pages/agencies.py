@@ -7,13 +7,14 @@ import streamlit as st
 
 import ui
 from forecast.decisions import risk
+from forecast.labels import pick
 
 ctx = ui.context()
 rv = ctx.review
 st.title(ctx.tr("page_agencies"))
 st.caption(
     f"{ctx.fy_caption()} · {ctx.tr('as_of')} {ctx.date(rv.snapshot.as_of)} · "
-    + ui.md(rv.policy.source_th if ctx.lang == "th" else rv.policy.source)  # the targets' note is free text
+    + ui.md(rv.policy.source_in(ctx.lang))  # the targets' note is free text
 )
 ui.basis_note(ctx)
 table = ctx.portfolio(by="agency")
@@ -31,7 +32,7 @@ shown = groups.select(  # the sort key and the shortfall first, so that they sta
     pl.col("budget").alias(f"{ctx.tr('budget')} ({ctx.unit})"),
     pl.col("disbursed_to_date").alias(ctx.tr("disbursed_to_date")),
 )
-st.caption(ctx.tr("open_agency") + " · " + ui.md(whole["basis_th" if ctx.lang == "th" else "basis"][0]))
+st.caption(ctx.tr("open_agency") + " · " + ui.md(whole[pick(ctx.lang, th="basis_th", en="basis")][0]))
 event = st.dataframe(
     shown,
     hide_index=True,

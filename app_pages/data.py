@@ -14,6 +14,7 @@ from forecast.data.validate import ValidationError, issues_frame
 from forecast.decisions import kpi
 from forecast.errors import StoreError
 from forecast.interfaces import export
+from forecast.labels import pick
 from ui import actions
 
 ctx = ui.context()
@@ -79,7 +80,7 @@ st.subheader(ctx.tr("kpis"))
 kpis = ctx.review.kpis
 if not kpis.is_empty():
     name = ctx.name_col
-    basis = kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS
+    basis = pick(ctx.lang, th=kpi.BASIS_TH, en=kpi.BASIS)
     shown = kpis.select(
         s.PROJECT_ID,
         s.KPI_ID,

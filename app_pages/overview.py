@@ -13,6 +13,7 @@ from forecast.decisions import reallocation as RA
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
 from forecast.interfaces import export
+from forecast.labels import pick
 from forecast.model import features as F
 from ui import actions
 
@@ -73,9 +74,7 @@ m[2].metric(
     delta_color="off",
     delta_arrow="off",
 )
-st.caption(
-    ui.md(whole["basis_th"] + " · " + policy.source_th if ctx.lang == "th" else whole["basis"] + " · " + policy.source)
-)
+st.caption(ui.md(whole[pick(ctx.lang, th="basis_th", en="basis")] + " · " + policy.source_in(ctx.lang)))
 
 left, right = st.columns([3, 2])
 with left:
@@ -171,7 +170,7 @@ proposal = ctx.reallocation()
 for text in proposal.plan.notes_text(ctx.lang):
     st.caption(text)
 moves = proposal.transfers
-reason = RA.REASON_TH if ctx.lang == "th" else RA.REASON_EN
+reason = pick(ctx.lang, th=RA.REASON_TH, en=RA.REASON_EN)
 if not moves.is_empty():
     ui.show(ctx, moves.select(RA.FROM_NAME, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason))
 effect_cards(proposal.plan.effect)

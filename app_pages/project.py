@@ -11,6 +11,7 @@ from forecast.access import roles
 from forecast.data import revisions, units
 from forecast.data import schema as s
 from forecast.decisions import kpi, risk
+from forecast.labels import pick
 from forecast.model import features as F
 from forecast.model import models as M
 from ui import actions
@@ -257,7 +258,7 @@ for chunk in range(0, kp.height, 3):
                     + ", ".join(tiers)
                     + (f" → {k[kpi.TIER_EXPECTED]}" if k[kpi.TIER_EXPECTED] is not None else "")
                 )
-            st.caption(ui.md(k[kpi.BASIS_TH if ctx.lang == "th" else kpi.BASIS]))
+            st.caption(ui.md(k[pick(ctx.lang, th=kpi.BASIS_TH, en=kpi.BASIS)]))
 
 st.subheader(ctx.tr("restatements"))
 rev = ctx.revisions.filter(pl.col(s.PROJECT_ID) == pid)

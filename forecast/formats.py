@@ -17,6 +17,7 @@ import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
+from forecast import labels
 from forecast.data.calendar import BE_OFFSET, EN_MONTHS, TH_MONTHS
 
 
@@ -69,9 +70,9 @@ def date(d, lang: str = "th", era: str = "BE") -> str:
         return ""
     if isinstance(d, str):
         d = dt.date.fromisoformat(d[:10])
-    if lang == "th":
-        return f"{d.day} {TH_MONTHS[d.month - 1]} {d.year + (BE_OFFSET if era == 'BE' else 0)}"
-    return f"{d.day} {EN_MONTHS[d.month - 1]} {d.year}"
+    months = labels.pick(lang, th=TH_MONTHS, en=EN_MONTHS)
+    shift = labels.pick(lang, th=BE_OFFSET if era == "BE" else 0, en=0)  # English months: C.E. years
+    return f"{d.day} {months[d.month - 1]} {d.year + shift}"
 
 
 def moment(ts, lang: str = "th", era: str = "BE") -> str:
@@ -87,7 +88,7 @@ def moment(ts, lang: str = "th", era: str = "BE") -> str:
     if not isinstance(ts, dt.datetime):
         return date(ts, lang, era)
     local = (ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)).astimezone()
-    return f"{date(local.date(), lang, era)} {local:%H:%M}" + (" น." if lang == "th" else "")
+    return f"{date(local.date(), lang, era)} {local:%H:%M}" + labels.pick(lang, th=" น.", en="")
 
 
 def text(x) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 LANGS = ("th", "en")
+T = TypeVar("T")
 
 LABELS: dict[str, dict[str, str]] = {
     "title": {"th": "ติดตามการใช้จ่ายงบประมาณ", "en": "Budget execution monitor"},
@@ -506,6 +509,11 @@ LABELS: dict[str, dict[str, str]] = {
     "outcome:rolled back": {"th": "ยกเลิกการบันทึกที่ค้าง", "en": "rolled back"},
     "audit:recover": {"th": "กู้คืนการบันทึกที่ค้าง", "en": "recover"},
     "audit:seal": {"th": "ผนึกคลังข้อมูลด้วยกุญแจ", "en": "seal"},
+    "severity:error": {"th": "ข้อผิดพลาด", "en": "error"},
+    "severity:warning": {"th": "คำเตือน", "en": "warning"},
+    "era:BE": {"th": "พ.ศ.", "en": "B.E."},
+    "era:CE": {"th": "ค.ศ.", "en": "C.E."},
+    "fiscal_year_label": {"th": "ปีงบประมาณ {era} {fy} ({span})", "en": "FY {fy} {era} ({span})"},
     "audit:sign in": {"th": "เข้าสู่ระบบ", "en": "sign in"},
     "audit:sign out": {"th": "ออกจากระบบ", "en": "sign out"},
     "audit:api sign-in": {"th": "เข้าสู่ระบบผ่าน API", "en": "api sign-in"},
@@ -1245,16 +1253,28 @@ def t(key: str, lang: str) -> str:
     return entry.get(lang) or entry.get("en") or key
 
 
+def pick(lang: str, *, th: T, en: T) -> T:
+    """Of a pair kept in both languages (two columns, two fields of a record, two month tables), the one for
+    ``lang``: the Thai one in Thai, else the English one. The one place that asks which language it is."""
+    return th if lang == "th" else en
+
+
+def pair(lang: str, *, th: T, en: T) -> tuple[T, T]:
+    """The one for ``lang`` first, then the other (a name in ``lang``, else in the other language)."""
+    return pick(lang, th=(th, en), en=(en, th))
+
+
 def commitments_missing(quarters: dict[int, int], lang: str) -> str:
     """The sentence "Commitments not reported for Q3 (2 project(s)): ..." for the quarters (and how many projects each) of
     ``Snapshot.quarters_without_commitments``; empty when there are none."""
     if not quarters:
         return ""
     qs = sorted(quarters)
-    if lang == "th":
-        named = "ไตรมาส " + (str(qs[0]) if len(qs) == 1 else ", ".join(map(str, qs[:-1])) + f" และ {qs[-1]}")
-    else:
-        named = f"Q{qs[0]}" if len(qs) == 1 else ", ".join(f"Q{q}" for q in qs[:-1]) + f" and Q{qs[-1]}"
+    named = pick(
+        lang,
+        th="ไตรมาส " + (str(qs[0]) if len(qs) == 1 else ", ".join(map(str, qs[:-1])) + f" และ {qs[-1]}"),
+        en=f"Q{qs[0]}" if len(qs) == 1 else ", ".join(f"Q{q}" for q in qs[:-1]) + f" and Q{qs[-1]}",
+    )
     return t("commitments_missing", lang).format(quarters=named, n=max(quarters.values()))
 
 

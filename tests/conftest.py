@@ -12,6 +12,9 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import csv  # the imports below come after the thread limit, which must precede scikit-learn
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,38 @@ import pytest
 from forecast import config
 from forecast.access import users
 from forecast.data.store import Store
+
+
+def _defaults(fn: Callable, **values) -> tuple:
+    """``fn.__defaults__`` with the named parameters' defaults replaced."""
+    names = [n for n, p in inspect.signature(fn).parameters.items() if p.default is not inspect.Parameter.empty]
+    assert set(values) <= set(names), values
+    return tuple(values.get(n, d) for n, d in zip(names, fn.__defaults__ or (), strict=True))
+
+
+@contextmanager
+def _training(gbm: dict, run: dict) -> Iterator[None]:
+    """Trainings with other defaults of ``QuantileGBM`` (``gbm``) and ``backtest.run`` (``run``)."""
+    from forecast.model import backtest
+    from forecast.model.estimators import QuantileGBM
+
+    saved = QuantileGBM.__init__.__defaults__, backtest.run.__defaults__
+    QuantileGBM.__init__.__defaults__ = _defaults(QuantileGBM.__init__, **gbm)
+    backtest.run.__defaults__ = _defaults(backtest.run, **run)
+    try:
+        yield
+    finally:
+        QuantileGBM.__init__.__defaults__, backtest.run.__defaults__ = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _light_training() -> Iterator[None]:
+    """Trainings in tests fit the boosted model with 10 rounds (200 in production) and the backtest's origins in
+    this process, so that the smaller setting reaches them (``test_engine`` checks that origins fitted in
+    parallel give the same backtest). The champions of the ``trained`` set are the same (the fractional logit
+    at every origin, with the same metrics); the boosted model's accuracy at 200 rounds is the benchmarks'."""
+    with _training({"max_iter": 10}, {"n_jobs": 1}):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -312,6 +312,15 @@ def test_backtest_needs_three_complete_years():
         B.run(F.build_all(F.panel(Snapshot.from_tables(t))))
 
 
+def test_origins_fitted_in_worker_processes_give_the_same_backtest():
+    """In production the origins are fitted in worker processes; the tests fit them in this one (conftest)."""
+    rows = F.build_all(F.panel(Snapshot.from_tables(synthetic.simulate(projects=12, years=3, seed=5))))
+    here, workers = (B.run(rows, candidates=["plan", "pace"], n_jobs=n) for n in (1, 2))
+    assert_frame_equal(here.predictions, workers.predictions)
+    assert_frame_equal(here.metrics, workers.metrics)
+    assert here.champions == workers.champions and set(here.final) == set(workers.final) == set(B.ORIGINS)
+
+
 # --- training on a small seeded history ---------------------------------------------------
 def test_trained_models_beat_every_baseline_at_every_origin(trained):
     _, ms, _ = trained

@@ -29,7 +29,7 @@ from forecast.data.snapshot import Snapshot
 from forecast.data.store import Store
 from forecast.decisions import review as R
 from forecast.decisions import risk, summary
-from forecast.labels import LABELS, LANGS, code, column, commitments_missing, note_text, t
+from forecast.labels import LABELS, LANGS, code, column, commitments_missing, note_text, pick, t
 from forecast.model import engine, registry
 from forecast.model.features import group_agency
 from ui import auth, jobs
@@ -223,18 +223,18 @@ class Context:
 
     @property
     def name_col(self) -> str:
-        return s.NAME_TH if self.lang == "th" else s.NAME_EN
+        return pick(self.lang, th=s.NAME_TH, en=s.NAME_EN)
 
     def name(self) -> pl.Expr:
         """A project's name in the chosen language, else in the other, else its id."""
-        other = s.NAME_EN if self.lang == "th" else s.NAME_TH
+        other = pick(self.lang, th=s.NAME_EN, en=s.NAME_TH)
         return pl.coalesce(
             pl.col(self.name_col).replace("", None), pl.col(other).replace("", None), pl.col(s.PROJECT_ID)
         )
 
     @property
     def drivers_col(self) -> str:
-        return risk.DRIVERS_TH if self.lang == "th" else risk.DRIVERS_EN
+        return pick(self.lang, th=risk.DRIVERS_TH, en=risk.DRIVERS_EN)
 
     def fy_caption(self) -> str:
         fy = self.snapshot.fiscal_year

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 
 import polars as pl
 
+from forecast import labels
+
 BE_OFFSET = 543
 # month names for people: Thai abbreviations (as printed in the reports) and English
 TH_MONTHS = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
@@ -115,14 +117,11 @@ class FiscalCalendar:
     def year_label(self, fiscal_year: int, lang: str = "en") -> str:
         """E.g. 'FY 2569 B.E. (Oct 2025 - Sep 2026)' or 'ปีงบประมาณ พ.ศ. 2569'."""
         start, end = self.year_start(fiscal_year), self.year_end(fiscal_year)
-        span = f"{start:%b %Y} - {end:%b %Y}"
-        if lang == "th":
-            era = "พ.ศ." if self.era == "BE" else "ค.ศ."
-            shift = BE_OFFSET if self.era == "BE" else 0
-            span = f"{TH_MONTHS[start.month - 1]} {start.year + shift} - {TH_MONTHS[end.month - 1]} {end.year + shift}"
-            return f"ปีงบประมาณ {era} {fiscal_year} ({span})"
-        era = "B.E." if self.era == "BE" else "C.E."
-        return f"FY {fiscal_year} {era} ({span})"
+        months = labels.pick(lang, th=TH_MONTHS, en=EN_MONTHS)
+        shift = labels.pick(lang, th=BE_OFFSET if self.era == "BE" else 0, en=0)  # English months: C.E. years
+        span = f"{months[start.month - 1]} {start.year + shift} - {months[end.month - 1]} {end.year + shift}"
+        era = labels.t(f"era:{self.era}", lang)
+        return labels.t("fiscal_year_label", lang).format(era=era, fy=fiscal_year, span=span)
 
     # --- vectorised ------------------------------------------------------------
     def fiscal_year_expr(self, date: pl.Expr) -> pl.Expr:

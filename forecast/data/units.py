@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from forecast import labels
 from forecast.data import schema as s
 from forecast.errors import InputError
 
@@ -60,15 +61,12 @@ class AmountUnit:
         """'million baht', 'ล้านบาท', 'million AMD'."""
         en, th = CURRENCIES.get(self.currency, (self.currency, self.currency))
         _, word_en, word_th, _ = SCALES[self.scale]
-        if lang == "th":
-            return f"{word_th}{th}"
-        return f"{word_en} {en}".strip()
+        return labels.pick(lang, th=f"{word_th}{th}", en=f"{word_en} {en}".strip())
 
     def words(self, lang: str = "en") -> str:
         """How amounts are labelled in running text: 'ล้านบาท' / 'MTHB', 'million AMD'."""
-        if lang == "th":
-            return self.label("th")
-        return self.short if self.currency == "THB" and self.scale == "million" else self.label("en")
+        english = self.short if self.currency == "THB" and self.scale == "million" else self.label("en")
+        return labels.pick(lang, th=self.label("th"), en=english)
 
     @property
     def short(self) -> str:
@@ -91,5 +89,5 @@ def term_label(code: str | None, lang: str) -> str:
     for terms in s.VOCABULARIES.values():
         for term in terms:
             if term.code == code:
-                return term.th if lang == "th" else term.en
+                return labels.pick(lang, th=term.th, en=term.en)
     return code or ""

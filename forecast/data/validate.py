@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from forecast import labels
 from forecast.data import measure, parse
 from forecast.data import schema as s
 from forecast.data.calendar import FiscalCalendar
@@ -191,10 +192,18 @@ class Issue:
 
     def text(self, lang: str = "en") -> str:
         """The issue in a language: Thai gives the rule and the value in Thai, English the full message."""
-        if lang != "th":
-            return str(self)
-        level = "ข้อผิดพลาด" if self.severity == ERROR else "คำเตือน"
-        return f"{level}: {self.location_th()}: {self.message_th()}"
+        return labels.pick(lang, th=self._text_th, en=self.__str__)()
+
+    def _text_th(self) -> str:
+        return f"{self.severity_in('th')}: {self.location_th()}: {self.message_th()}"
+
+    def severity_in(self, lang: str) -> str:
+        """'error' or 'warning' in ``lang``."""
+        return labels.t(f"severity:{ERROR if self.severity == ERROR else WARNING}", lang)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang``: the rule and the value in Thai, the full message in English."""
+        return labels.pick(lang, th=self.message_th, en=lambda: self.message)()
 
     def message_th(self) -> str:
         rule = RULES_TH.get(self.rule, self.rule).format(value=self.value if self.value is not None else "ว่าง")
@@ -238,11 +247,7 @@ def issues_frame(issues: list[Issue], lang: str = "en") -> pl.DataFrame:
     }
     rows = [
         i.as_dict()
-        | (
-            {"severity": "ข้อผิดพลาด" if i.severity == ERROR else "คำเตือน", "message": i.message_th()}
-            if lang == "th"
-            else {}
-        )
+        | {"severity": labels.pick(lang, th=i.severity_in("th"), en=i.severity), "message": i.message_in(lang)}
         for i in issues
     ]
     return pl.DataFrame(rows, schema=schema)

@@ -20,6 +20,7 @@ from forecast.decisions import kpi, portfolio, risk
 from forecast.decisions import reallocation as RA
 from forecast.decisions import unusual as U
 from forecast.errors import InputError
+from forecast.labels import pick
 from forecast.model import engine
 from forecast.model.registry import ModelSet, library_versions
 
@@ -241,7 +242,7 @@ def compare(now: Review, before: Review, lang: str = "th") -> pl.DataFrame:
         )
     out = risk.changes(current, earlier)
     before_codes = dict(zip(earlier[s.PROJECT_ID].to_list(), earlier[risk.DRIVER_CODES].to_list()))
-    texts = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
+    texts = pick(lang, th=risk.DRIVERS_TH, en=risk.DRIVERS_EN)
     reasons = []
     for pid, codes, said in out.select(s.PROJECT_ID, risk.DRIVER_CODES, texts).iter_rows():
         old = set(before_codes.get(pid) or [])

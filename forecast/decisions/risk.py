@@ -29,7 +29,7 @@ from forecast.data import schema as s
 from forecast.data.units import MTHB, AmountUnit
 from forecast.decisions import kpi
 from forecast.formats import chance
-from forecast.labels import t
+from forecast.labels import pick, t
 from forecast.model import engine
 from forecast.model import features as F
 from forecast.model import models as M
@@ -138,6 +138,10 @@ class RiskPolicy:
         """``grades`` of one project."""
         score, level = self.grades(*(np.nan if p is None else p for p in (p_disbursement, p_spend, p_kpi)))
         return float(score[0]), str(level[0])
+
+    def source_in(self, lang: str) -> str:
+        """Where the target comes from, in ``lang``."""
+        return pick(lang, th=self.source_th, en=self.source)
 
     def describe(self, lang: str = "en") -> str:
         """The rule in words (the CLI, the app and the README show this one text)."""
@@ -397,7 +401,7 @@ def changes(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
 
 def ranked(risk: pl.DataFrame, lang: str) -> pl.DataFrame:
     """An ``assess`` table in rank order (ties: p_miss_disbursement, then project_id), drivers joined in ``lang``."""
-    col = DRIVERS_TH if lang == "th" else DRIVERS_EN
+    col = pick(lang, th=DRIVERS_TH, en=DRIVERS_EN)
     return (
         risk.sort([RISK_SCORE, P_MISS_DISBURSEMENT, s.PROJECT_ID], descending=[True, True, False], nulls_last=True)
         .with_row_index(RANK, offset=1)

@@ -39,7 +39,7 @@ from forecast.errors import ForecastError, InputError, StoreError
 from forecast.interfaces import export
 from forecast.interfaces.table import render, wrap
 from forecast.interfaces.views import NAME, PROSE, WORDS, view
-from forecast.labels import commitments_missing, header, note_text, say, t, word
+from forecast.labels import commitments_missing, header, note_text, pair, pick, say, t, word
 from forecast.model import engine
 
 FORMATS = ("table", "csv", "tsv", "json")
@@ -119,12 +119,12 @@ def emit(
         if compact is not None:
             df = df.select([c for c in compact if c in df.columns])
         heads = {c: header(c, lang, short=compact is not None) for c in df.columns}
-        if lang != "en":
-            df = df.with_columns(
-                pl.col(c).replace({v: word(v, lang) for v in df[c].unique().drop_nulls().to_list()})
-                for c in WORDS
-                if c in df.columns and df.schema[c] == pl.String
-            )
+        worded = pick(lang, th=WORDS, en=())  # in English the words are the codes themselves
+        df = df.with_columns(
+            pl.col(c).replace({v: word(v, lang) for v in df[c].unique().drop_nulls().to_list()})
+            for c in worded
+            if c in df.columns and df.schema[c] == pl.String
+        )
         text, hidden = render(df, None if wide else width(), heads, shape, PROSE)
         out.write(text)
         if hidden:
@@ -143,7 +143,7 @@ def _names(args: argparse.Namespace, default: str = "th") -> str:
 
 def _label(store: Store, lang: str) -> str:
     """Where the data comes from, for people: the store's path, or the reference data in ``lang``."""
-    return t("store_reference", lang) if store.read_only and lang != "en" else store.label
+    return pick(lang, th=t("store_reference", lang), en=store.label) if store.read_only else store.label
 
 
 def _as_of(value: str, lang: str) -> str:
@@ -566,7 +566,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _with_name(df: pl.DataFrame, lang: str) -> pl.DataFrame:
-    first, other = (s.NAME_TH, s.NAME_EN) if lang == "th" else (s.NAME_EN, s.NAME_TH)
+    first, other = pair(lang, th=s.NAME_TH, en=s.NAME_EN)
     have = [c for c in (first, other) if c in df.columns]
     if not have:
         return df
@@ -686,7 +686,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
                 store=_label(store, lang),
                 levels=levels,
                 rule=policy.describe(lang),
-                source=policy.source_th if lang == "th" else policy.source,
+                source=policy.source_in(lang),
             )
         )
         _notes(
@@ -716,15 +716,15 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     rv, df = report.review, report.table
     if df.is_empty():
         return _no_projects(store, args.as_of, lang)
-    if _names(args) == "th":
-        df = df.with_columns(pl.col(portfolio.BASIS_TH_COLUMN).alias(portfolio.BASIS))
+    basis = pick(_names(args), th=portfolio.BASIS_TH_COLUMN, en=portfolio.BASIS)
+    df = df.with_columns(pl.col(basis).alias(portfolio.BASIS))
     if args.format == "table":
         note(
             t("cli_portfolio", lang).format(
                 as_of=rv.snapshot.as_of,
                 unit=store.unit.label(lang),
                 store=_label(store, lang),
-                source=rv.policy.source_th if lang == "th" else rv.policy.source,
+                source=rv.policy.source_in(lang),
                 totals=t("cli_totals_draws" if rv.bases else "cli_totals_actual", lang),
                 basis=df[portfolio.BASIS][0],
             )
@@ -787,7 +787,7 @@ def cmd_reallocate(args: argparse.Namespace) -> int:
                 within=t(f"within_{plan.within}", lang),
                 certainty=f"{plan.appetite:.0%}",
                 share=f"{plan.max_transfer_share:.0%}",
-                source=rv.policy.source_th if lang == "th" else rv.policy.source,
+                source=rv.policy.source_in(lang),
                 before=formats.chance(whole[RA.P_MISS_BEFORE]),
                 after=formats.chance(whole[RA.P_MISS_AFTER]),
                 unused_before=formats.money(whole[RA.UNUSED_BEFORE]),
@@ -809,7 +809,7 @@ def cmd_reallocate(args: argparse.Namespace) -> int:
         if df.is_empty():
             print(t("cli_reallocate_none", lang))
             return 0
-        drop = RA.REASON_EN if _names(args) == "th" else RA.REASON_TH
+        drop = pick(_names(args), th=RA.REASON_EN, en=RA.REASON_TH)
         df = df.drop(drop)
     emit(df, args.format, table="reallocate", lang=lang, wide=args.wide)
     return 0

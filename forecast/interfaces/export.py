@@ -42,7 +42,7 @@ from forecast.data import units
 from forecast.decisions import kpi, risk, summary
 from forecast.decisions import portfolio as pf
 from forecast.decisions import reallocation as RA
-from forecast.labels import code, column, note_text, t
+from forecast.labels import code, column, note_text, pair, pick, t
 from forecast.model import backtest as B
 from forecast.model import engine
 from forecast.model import features as F
@@ -151,8 +151,8 @@ def _codes(lang: str) -> dict[str, Callable[[str], str]]:
 
 def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) -> tuple[pl.DataFrame, dict[str, str]]:
     """The short ranking for management: about ten columns in ``lang`` and each column's kind."""
-    name = s.NAME_TH if lang == "th" else s.NAME_EN
-    drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
+    name = pick(lang, th=s.NAME_TH, en=s.NAME_EN)
+    drivers = pick(lang, th=risk.DRIVERS_TH, en=risk.DRIVERS_EN)
     amounts = projection.select(s.PROJECT_ID, engine.DISBURSED_TO_DATE, engine.projected(s.DISBURSED, 50))
     df = ranking.join(amounts, on=s.PROJECT_ID, how="left", suffix="__p").select(
         pl.col(risk.RANK).alias(t("rank", lang)),
@@ -176,7 +176,7 @@ def ranking_sheet(ranking: pl.DataFrame, projection: pl.DataFrame, lang: str) ->
 def _in_language(frame: pl.DataFrame, names: pl.DataFrame, lang: str) -> pl.DataFrame:
     """A report table for ``lang``: its name (Thai, else English, else the id) in one column, the basis in
     ``lang``, drivers of the other language left out."""
-    name, other = (s.NAME_TH, s.NAME_EN) if lang == "th" else (s.NAME_EN, s.NAME_TH)
+    name, other = pair(lang, th=s.NAME_TH, en=s.NAME_EN)
     if s.NAME_EN in frame.columns or s.NAME_TH in frame.columns:
         at = frame.columns.index(s.NAME_EN if s.NAME_EN in frame.columns else s.NAME_TH)
         if name not in frame.columns or other not in frame.columns:
@@ -188,8 +188,9 @@ def _in_language(frame: pl.DataFrame, names: pl.DataFrame, lang: str) -> pl.Data
         frame = frame.with_columns(chosen.alias(name)).drop(other)
         cols = [c for c in frame.columns if c != name]
         frame = frame.select([*cols[:at], name, *cols[at:]])
-    if lang == "th" and kpi.BASIS_TH in frame.columns:
-        frame = frame.with_columns(pl.col(kpi.BASIS_TH).alias(kpi.BASIS)).drop(kpi.BASIS_TH)
+    basis = pick(lang, th=kpi.BASIS_TH, en=kpi.BASIS)
+    if basis in frame.columns:
+        frame = frame.with_columns(pl.col(basis).alias(kpi.BASIS))
     return frame.drop(kpi.BASIS_TH, risk.DRIVERS_TH, risk.DRIVERS_EN, strict=False)
 
 
@@ -260,7 +261,7 @@ def _write(
 
 def reallocation_sheets(plan, lang: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The proposed transfers (reason in ``lang``; the notes when there are none) and their effect, for a sheet."""
-    reason = RA.REASON_TH if lang == "th" else RA.REASON_EN
+    reason = pick(lang, th=RA.REASON_TH, en=RA.REASON_EN)
     moves = plan.transfers.select(
         RA.GROUP, RA.FROM_ID, RA.FROM_NAME, RA.TO_ID, RA.TO_NAME, RA.AMOUNT, RA.EXPECTED_GAIN, reason
     )
@@ -284,7 +285,7 @@ def report_workbook(review, lang: str = "th", portfolio: pl.DataFrame | None = N
         buf, {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     ) as wb:
         _write(wb, t("sheet_ranking", lang), short, lang, era, kinds, {c: c for c in short.columns})
-        port = whole.drop(pf.BASIS_TH_COLUMN if lang != "th" else engine.BASIS, strict=False)
+        port = whole.drop(pick(lang, th=engine.BASIS, en=pf.BASIS_TH_COLUMN), strict=False)
         port = port.rename({pf.BASIS_TH_COLUMN: engine.BASIS}, strict=False)
         _write(wb, t("sheet_portfolio", lang), port, lang, era)
         unusual = [
@@ -576,8 +577,8 @@ def summary_pdf(
         _text(pdf, x + 1, y0 + 6.8, w - 2, v, 12, 5, max_lines=2, h=8.6, style="B", middle=True)
     _chart(pdf, curve, whole, policy, budget, lang, x=12, y=y0 + 20, w=110, h=78)
     _risks(pdf, review.ranking(lang), lang, x=128, y=y0 + 20, w=157, top=top)
-    basis = whole.get("basis_th" if lang == "th" else "basis") or ""
-    footer = f"{policy.describe(lang)} · {policy.source_th if lang == 'th' else policy.source} · {basis}"
+    basis = whole.get(pick(lang, th="basis_th", en="basis")) or ""
+    footer = f"{policy.describe(lang)} · {policy.source_in(lang)} · {basis}"
     plan = (
         reallocation
         if reallocation is not None
@@ -676,8 +677,8 @@ def _chart(
 def _risks(pdf, ranking: pl.DataFrame, lang: str, x: float, y: float, w: float, top: int) -> None:
     """The riskiest projects with their level, chance of missing and main reasons (fitted to the page):
     names wrap on up to three lines (then "…" at a word), each reason on up to three."""
-    name = s.NAME_TH if lang == "th" else s.NAME_EN
-    drivers = risk.DRIVERS_TH if lang == "th" else risk.DRIVERS_EN
+    name = pick(lang, th=s.NAME_TH, en=s.NAME_EN)
+    drivers = pick(lang, th=risk.DRIVERS_TH, en=risk.DRIVERS_EN)
     _text(pdf, x, y, w, t("top_risks", lang), 10, 8, style="B", shrink=False)
     cols = [
         (t("rank", lang), 9),
