@@ -83,8 +83,8 @@ LABELS: dict[str, dict[str, str]] = {
     "audit_ok": {"th": "สายโซ่ของบันทึกสมบูรณ์ ({n} รายการ)", "en": "The chain holds ({n} entries)."},
     "audit_broken": {"th": "คลังข้อมูลหรือบันทึกถูกแก้ไข: {e}", "en": "The store or its audit trail was changed: {e}"},
     "audit_anchor": {
-        "th": "ค่าย่อยล่าสุดของคลังข้อมูล: เก็บไว้นอกระบบ (ตั๋วงาน อีเมล หรือเอกสารของหน่วยงาน) เพื่อพิสูจน์ภายหลังด้วย "
-        "`forecast verify --against` ว่าไม่มีสิ่งใดก่อนหน้านี้ถูกแก้ไข ตัดทิ้ง หรือลบ",
+        "th": "ค่าย่อยล่าสุดของคลังข้อมูล: เก็บไว้นอกระบบ (ตั๋วงาน อีเมล หรือเอกสารของหน่วยงาน) เพื่อใช้พิสูจน์ภายหลังว่า"
+        "ไม่มีสิ่งใดก่อนหน้านี้ถูกแก้ไข ตัดทิ้ง หรือลบ",
         "en": "The store's head digests: keep them elsewhere (a ticket, an e-mail, the agency's records) to prove "
         "later with `forecast verify --against` that nothing before them was changed, cut off or deleted.",
     },
