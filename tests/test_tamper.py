@@ -214,30 +214,27 @@ def test_a_store_written_before_keyed_chains_is_refused_until_an_administrator_s
     assert "cannot be sealed" in capsys.readouterr().err
 
 
-def test_an_ingest_recorded_but_never_put_in_place_is_completed_or_rolled_back(two, tmp_path):
-    fix = reference_copy(tmp_path / "fix2", {"projects": lambda r: [r[0] | {"owner": "อีกครั้ง"}, *r[1:]]})
-    real_commit = type(two.disk).commit
+def _killed_before_commit(store: Store, files: list[Path], monkeypatch) -> None:
+    """Ingest ``files`` in a process that dies after the audit entry, before the vintage's rename."""
 
-    def killed(self, ready):  # the process dies after the entry, before the rename
+    def killed(self, ready):
         raise SystemExit(137)
 
-    type(two.disk).commit = killed
-    try:
+    with monkeypatch.context() as m:
+        m.setattr(type(store.disk), "commit", killed)
         with pytest.raises(SystemExit):
-            two.ingest(fix)
-    finally:
-        type(two.disk).commit = real_commit
+            store.ingest(files)
+
+
+def test_an_ingest_recorded_but_never_put_in_place_is_completed_or_rolled_back(two, tmp_path, monkeypatch):
+    fix = reference_copy(tmp_path / "fix2", {"projects": lambda r: [r[0] | {"owner": "อีกครั้ง"}, *r[1:]]})
+    _killed_before_commit(two, fix, monkeypatch)
     assert Store.open(two.root, verify=False).verify() == []  # an interrupted write, not damage
     assert Store.open(two.root).verify() == [] and len(two.disk.dirs()) == 3  # completed at the next open
     assert two.audit.entries()["action"].to_list()[-1] == "recover"
     # the same, with the prepared vintage lost: the entry is rolled back, recorded, and a retry stores it
     fix3 = reference_copy(tmp_path / "fix3", {"projects": lambda r: [r[0] | {"owner": "สาม"}, *r[1:]]})
-    type(two.disk).commit = killed
-    try:
-        with pytest.raises(SystemExit):
-            two.ingest(fix3)
-    finally:
-        type(two.disk).commit = real_commit
+    _killed_before_commit(two, fix3, monkeypatch)
     for tmp in two.disk.prepared():
         shutil.rmtree(tmp)
     (two.disk.base / ".tmp-lost").mkdir()  # a trace that sets recovery off

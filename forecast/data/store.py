@@ -504,8 +504,7 @@ class Store:
         that nothing up to them changed, even for someone holding the key."""
         assert self.disk is not None
         dirs = [d for d in self.disk.dirs() if d.name.isdigit()]
-        vintage = (int(dirs[-1].name), sha256_bytes(self.disk._manifest_bytes(dirs[-1]))) if dirs else (0, "")
-        return Anchor(self.id, vintage, self.audit.anchor())
+        return Anchor(self.id, (int(dirs[-1].name) if dirs else 0, self.disk.state()), self.audit.anchor())
 
     def _anchor_problems(self, against: Anchor) -> list[str]:
         assert self.disk is not None
