@@ -62,6 +62,7 @@ def _isolated(tmp_path_factory, monkeypatch):
     # loaded 2-core machine); test_sign_in checks the real cost and the rehash from a lower one
     monkeypatch.setattr(users, "N", 2**14)
     monkeypatch.delenv(config.STORE_ENV, raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)  # pytest-xdist sets it in its workers; the CLI wraps to it
     monkeypatch.setattr(config, "DEFAULT_STORE_DIR", tmp_path_factory.mktemp("default") / "store")
     monkeypatch.setattr(config, "MODELS_DIR", tmp_path_factory.mktemp("models"))
 

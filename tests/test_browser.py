@@ -135,9 +135,21 @@ def _driver():
     return driver, WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
 
 
-def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+def _sign_in(driver, wait, user: str, english: bool = False) -> None:
+    """Type ``user``'s name and the password into the sign-in form (Thai labels unless ``english``) and press Enter."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+
+    name, password = ("User name", "Password") if english else ("ชื่อผู้ใช้", "รหัสผ่าน")
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, f"input[aria-label='{name}']"))
+    driver.find_element(By.CSS_SELECTOR, f"input[aria-label='{name}']").send_keys(user)
+    field = driver.find_element(By.CSS_SELECTOR, f"input[aria-label='{password}']")
+    field.send_keys(PASSWORD)
+    field.send_keys(Keys.ENTER)
+
+
+def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_path):
+    from selenium.webdriver.common.by import By
 
     driver, wait = _driver()
 
@@ -161,11 +173,7 @@ def test_a_person_signs_in_walks_the_pages_and_switches_language(server, tmp_pat
         driver.get(server)
         heading("เข้าสู่ระบบ")  # a real store: sign in first
         assert not driver.find_elements(By.CSS_SELECTOR, "[data-testid='stSidebarNav'] a")
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']"))
-        driver.find_element(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']").send_keys("somchai")
-        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='รหัสผ่าน']")
-        field.send_keys(PASSWORD)
-        field.send_keys(Keys.ENTER)
+        _sign_in(driver, wait, "somchai")
         heading("ติดตามการใช้จ่ายงบประมาณ")
 
         nav("จัดอันดับความเสี่ยง")
@@ -207,7 +215,6 @@ def test_streamlit_s_own_words_are_thai_and_a_choice_survives_a_language_switch(
     """The uploader's button and size limit are in Thai (Streamlit has no parameter: ui/relabel.js), and back in
     English after a switch; the report date chosen in Thai stays chosen in English, across pages."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     driver, wait = _driver()
 
@@ -231,11 +238,7 @@ def test_streamlit_s_own_words_are_thai_and_a_choice_survives_a_language_switch(
 
     try:
         driver.get(server)
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']"))
-        driver.find_element(By.CSS_SELECTOR, "input[aria-label='ชื่อผู้ใช้']").send_keys("wichai")
-        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='รหัสผ่าน']")
-        field.send_keys(PASSWORD)
-        field.send_keys(Keys.ENTER)
+        _sign_in(driver, wait, "wichai")
         click("[data-testid='stSidebarNav'] a", "ข้อมูล")
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "[data-testid='stFileUploaderDropzone']"))
         wait.until(lambda d: "อัปโหลด" in uploader() and "ไม่เกิน 50MB ต่อไฟล์" in uploader())
@@ -297,11 +300,7 @@ def test_row_clicks_and_reloads_keep_the_language_the_date_the_filters_and_the_s
 
     try:
         driver.get(f"{server}/ranking?lang=en&as_of=2025-12-30")
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='User name']"))
-        driver.find_element(By.CSS_SELECTOR, "input[aria-label='User name']").send_keys("somchai")
-        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']")
-        field.send_keys(PASSWORD)
-        field.send_keys(Keys.ENTER)
+        _sign_in(driver, wait, "somchai", english=True)
         heading("Risk ranking")
         url_has("lang=en", "as_of=2025-12-30")
         wait.until(lambda d: "30 Dec 2025" in sidebar_text())  # the date as the sidebar shows it in English
@@ -400,7 +399,6 @@ def test_names_render_as_text_never_as_links_math_or_icons(inert_server):
     """As a viewer: the ranking (its table and the reasons under it) and every project's page show the names as
     typed, with no <a> but the app's own, no typeset math and no icon drawn from a name."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     driver, wait = _driver()
 
@@ -432,11 +430,7 @@ def test_names_render_as_text_never_as_links_math_or_icons(inert_server):
 
     try:
         driver.get(f"{inert_server}/ranking?lang=en")
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "input[aria-label='User name']"))
-        driver.find_element(By.CSS_SELECTOR, "input[aria-label='User name']").send_keys("vera")
-        field = driver.find_element(By.CSS_SELECTOR, "input[aria-label='Password']")
-        field.send_keys(PASSWORD)
-        field.send_keys(Keys.ENTER)
+        _sign_in(driver, wait, "vera", english=True)
         heading("Risk ranking")
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid='stDataFrame'] table tbody tr")) >= 9)
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "[data-testid='stExpander'] li")) >= 9)

@@ -18,22 +18,16 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.model import features as F
+from forecast.model.projection import DRIVER_FEATURES
 
 SHARE = F.share(F.cum(s.DISBURSED))  # execution to date: disbursed to the origin / budget at the origin
 ORIGINS = (1, 2, 3)
 MIN_LINES = 3  # an agency's year counts when it has at least this many lines with a budget
 TAILS = (0.01, 0.99)  # the central 98% of a feature's training values
-# features compared with the training history (drift): shares and paces, whose scale does not depend on the size
-DRIFT_FEATURES = (
-    F.share(F.cum(s.PLAN)),
-    SHARE,
-    F.share(F.cum(s.SPEND)),
-    F.share(F.cum(s.COMMITTED)),
-    F.pace(s.DISBURSED),
-    F.CONVERSION,
-    F.momentum(s.DISBURSED),
-    F.RESTATED_SHARE,
-    F.BUDGET_REVISION,
+# features compared with the training history (drift): the ranking's driver features whose scale does not depend on
+# the size of a line or on the quarter (shares and paces; not amounts, counts or quarters left)
+DRIFT_FEATURES = tuple(
+    f for f in DRIVER_FEATURES if f not in (F.cum(s.COMMITTED), F.QUARTERS_LEFT, F.BUDGET_REVISION_COUNT)
 )
 DIGITS = 6
 
