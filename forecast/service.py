@@ -616,7 +616,17 @@ def _errors(app: FastAPI) -> None:
 
 
 def _reads(app: FastAPI) -> None:
-    v = f"/{VERSION}"
+    """The read routes, in the order they are matched and documented."""
+    _health(app)
+    _risk_reads(app)
+    _projection_reads(app)
+    _portfolio_reads(app)
+    _store_reads(app)
+    _job_reads(app)
+
+
+def _health(app: FastAPI) -> None:
+    """``/healthz`` and ``/readyz``: the process answers; the store and the model set load."""
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
@@ -640,6 +650,11 @@ def _reads(app: FastAPI) -> None:
                 "model_set": ms.version if ms else None,
             }
         )
+
+
+def _risk_reads(app: FastAPI) -> None:
+    """The risk ranking and what changed since a report."""
+    v = f"/{VERSION}"
 
     @app.get(f"{v}/ranking", response_model=Table, tags=["read"])
     def ranking(
@@ -684,6 +699,11 @@ def _reads(app: FastAPI) -> None:
 
         return _table(request, who, "changes", produce)
 
+
+def _projection_reads(app: FastAPI) -> None:
+    """Year-end projections per project and per KPI."""
+    v = f"/{VERSION}"
+
     @app.get(f"{v}/projections", response_model=Table, tags=["read"])
     def projections(
         request: Request,
@@ -723,6 +743,11 @@ def _reads(app: FastAPI) -> None:
             return _only(df, project_id), rv.snapshot.as_of, _basis_notes(request.app.state.forecast.store)
 
         return _table(request, who, "kpis", produce, limit, offset)
+
+
+def _portfolio_reads(app: FastAPI) -> None:
+    """The portfolio's joint range and the reallocation advice."""
+    v = f"/{VERSION}"
 
     @app.get(f"{v}/portfolio", response_model=Table, tags=["read"])
     def portfolio(
@@ -764,6 +789,11 @@ def _reads(app: FastAPI) -> None:
 
         return _table(request, who, "reallocation", produce)
 
+
+def _store_reads(app: FastAPI) -> None:
+    """What the store keeps: revisions, vintages, targets, model sets."""
+    v = f"/{VERSION}"
+
     @app.get(f"{v}/revisions", response_model=Table, tags=["read"])
     def revisions(request: Request, who: Viewer, limit: Page = None, offset: Skip = 0) -> Response:
         """Every restatement, budget revision and correction."""
@@ -787,6 +817,11 @@ def _reads(app: FastAPI) -> None:
         """The saved model sets: author, basis, champions, KPI model, signature."""
         store = request.app.state.forecast.store
         return _table(request, who, "models", lambda: (api.model_sets(store), None, []))
+
+
+def _job_reads(app: FastAPI) -> None:
+    """A training job's progress (for those who may train)."""
+    v = f"/{VERSION}"
 
     @app.get(f"{v}/jobs/{{job_id}}", tags=["write"])
     def job(request: Request, job_id: str, who: Annotated[Caller, Depends(allowed(roles.TRAIN))]) -> dict:
@@ -833,6 +868,14 @@ class ActivateIn(BaseModel):
 
 
 def _writes(app: FastAPI) -> None:
+    """The write routes, in the order they are matched and documented."""
+    _file_writes(app)
+    _targets_write(app)
+    _model_writes(app)
+
+
+def _file_writes(app: FastAPI) -> None:
+    """``validate`` and ``ingest``: uploaded template files, checked or stored as a vintage."""
     v = f"/{VERSION}"
 
     @app.post(f"{v}/validate", tags=["write"])
@@ -886,6 +929,11 @@ def _writes(app: FastAPI) -> None:
             _remember(state, who, idempotency_key, digest, body)
         return JSONResponse(body, status_code=201 if body["vintage"] is not None else 200)
 
+
+def _targets_write(app: FastAPI) -> None:
+    """Setting a fiscal year's disbursement targets."""
+    v = f"/{VERSION}"
+
     @app.post(f"{v}/targets", tags=["write"])
     def set_targets(
         request: Request, body: TargetsIn, who: Annotated[Caller, Depends(allowed(roles.SET_TARGETS, write=True))]
@@ -902,6 +950,11 @@ def _writes(app: FastAPI) -> None:
             {"vintage": result.vintage, "fiscal_year": body.fiscal_year},
             status_code=201 if result.vintage is not None else 200,
         )
+
+
+def _model_writes(app: FastAPI) -> None:
+    """Training a model set in the background and activating one."""
+    v = f"/{VERSION}"
 
     @app.post(f"{v}/train", status_code=202, tags=["write"])
     def train(

@@ -931,38 +931,60 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="forecast",
-        description="Budget-execution forecasting and risk scoring. Amounts in the store's unit (million baht "
-        "by default).",
+def _output_options(sp: argparse.ArgumentParser, names: str = "", names_default: str = "Thai") -> None:
+    """The --format, --wide and --lang options of a command that prints a table."""
+    sp.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="table",
+        help="table for people (fitted to the terminal, or 100 columns off it, $COLUMNS when set); csv, tsv "
+        "or json: every column at full precision",
     )
-    p.add_argument(
-        "--store",
+    sp.add_argument("--wide", action="store_true", help="every column, however wide (tables only)")
+    sp.add_argument(
+        "--lang",
+        choices=("th", "en"),
+        default=None,
+        help="language of the headers, notes and messages (default English)"
+        + (f"; also of the {names} (default {names_default})" if names else ""),
+    )
+
+
+def _as_of_option(sp: argparse.ArgumentParser) -> None:
+    """The --as-of report date of a command that reads one snapshot."""
+    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+
+
+def _run_target_option(sp: argparse.ArgumentParser) -> None:
+    """The --target of a portfolio-wide command, for this run only."""
+    sp.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help=f"year-end disbursement target for this run (default: the store's, else {s.DEFAULT_TARGET})",
+    )
+
+
+def _history_options(sp: argparse.ArgumentParser) -> None:
+    """The --history and --target options of a command that learns from past fiscal years."""
+    sp.add_argument(
+        "--history",
+        nargs="+",
         type=Path,
         default=None,
-        help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
-        "if created, else the embedded reference data, read-only)",
+        metavar="PATH",
+        help="history files or folders in the template (default: the complete fiscal years in the store)",
     )
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sp.add_argument(
+        "--target",
+        type=float,
+        default=s.DEFAULT_TARGET,
+        help=f"year-end disbursement target as a share of budget (default {s.DEFAULT_TARGET}, the cabinet's)",
+    )
 
-    def fmt(sp, names: str = "", names_default: str = "Thai"):
-        sp.add_argument(
-            "--format",
-            choices=FORMATS,
-            default="table",
-            help="table for people (fitted to the terminal, or 100 columns off it, $COLUMNS when set); csv, tsv "
-            "or json: every column at full precision",
-        )
-        sp.add_argument("--wide", action="store_true", help="every column, however wide (tables only)")
-        sp.add_argument(
-            "--lang",
-            choices=("th", "en"),
-            default=None,
-            help="language of the headers, notes and messages (default English)"
-            + (f"; also of the {names} (default {names_default})" if names else ""),
-        )
 
+def _add_init(sub: argparse._SubParsersAction) -> None:
+    """``forecast init``: make a store."""
     sp = sub.add_parser("init", help="make a store (empty, or holding the reference data)")
     sp.add_argument(
         "--fiscal-year-start",
@@ -994,33 +1016,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_init)
 
+
+def _add_data(sub: argparse._SubParsersAction) -> None:
+    """``forecast data``: show a stored table."""
     sp = sub.add_parser("data", help="show a table as of a report date")
     sp.add_argument("--table", choices=list(s.TABLES), required=True)
     sp.add_argument("--as-of", default="latest", metavar="latest|all|YYYY-MM-DD")
     sp.add_argument("--project", default=None, help="only this project_id")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_data)
 
+
+def _add_validate(sub: argparse._SubParsersAction) -> None:
+    """``forecast validate``: check files without storing them."""
     sp = sub.add_parser("validate", help="check files in the template without storing them")
     sp.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     sp.add_argument("--rules", action="store_true", help="list every rule the files are checked against")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_validate)
 
+
+def _add_ingest(sub: argparse._SubParsersAction) -> None:
+    """``forecast ingest``: store files as a new vintage."""
     sp = sub.add_parser("ingest", help="validate files and append them as one new vintage")
     sp.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     sp.add_argument("--note", default=None, help="a note kept in the vintage's manifest")
     sp.set_defaults(func=cmd_ingest)
 
+
+def _add_revisions(sub: argparse._SubParsersAction) -> None:
+    """``forecast revisions``: list the restatements."""
     sp = sub.add_parser("revisions", help="list every restatement, revision and correction")
     sp.add_argument("--include-text", action="store_true", help="also list changed names and status words")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_revisions)
 
+
+def _add_vintages(sub: argparse._SubParsersAction) -> None:
+    """``forecast vintages``: list the vintages."""
     sp = sub.add_parser("vintages", help="list the store's vintages")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_vintages)
 
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    """``forecast verify``: check the store's integrity (or anchor or seal it)."""
     sp = sub.add_parser(
         "verify",
         help="check every vintage, manifest and stored file against its sha256 and seal, and the audit trail's chain",
@@ -1039,6 +1079,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_verify)
 
+
+def _add_refresh(sub: argparse._SubParsersAction) -> None:
+    """``forecast refresh``: recompute the kept results."""
     sp = sub.add_parser(
         "refresh",
         help="compute and keep the latest review, portfolios and revisions (done at ingest, training and "
@@ -1046,6 +1089,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sp.set_defaults(func=cmd_refresh)
 
+
+def _add_simulate(sub: argparse._SubParsersAction) -> None:
+    """``forecast simulate``: write a synthetic history."""
     sp = sub.add_parser("simulate", help="write a SYNTHETIC multi-year history in the template")
     sp.add_argument("--projects", type=int, required=True, help="projects per fiscal year")
     sp.add_argument("--years", type=int, required=True, help="fiscal years")
@@ -1069,36 +1115,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--file-format", choices=("csv", "parquet"), default="csv")
     sp.set_defaults(func=cmd_simulate)
 
-    def history(sp):
-        sp.add_argument(
-            "--history",
-            nargs="+",
-            type=Path,
-            default=None,
-            metavar="PATH",
-            help="history files or folders in the template (default: the complete fiscal years in the store)",
-        )
-        sp.add_argument(
-            "--target",
-            type=float,
-            default=s.DEFAULT_TARGET,
-            help=f"year-end disbursement target as a share of budget (default {s.DEFAULT_TARGET}, the cabinet's)",
-        )
 
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    """``forecast train``: fit and save a model set."""
     sp = sub.add_parser("train", help="backtest, fit and save a versioned model set")
-    history(sp)
+    _history_options(sp)
     sp.add_argument("--no-activate", action="store_true", help="save without making it the active set")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_train)
 
+
+def _add_backtest(sub: argparse._SubParsersAction) -> None:
+    """``forecast backtest``: rolling-origin backtest."""
     sp = sub.add_parser("backtest", help="rolling-origin backtest of every model and baseline")
-    history(sp)
+    _history_options(sp)
     sp.add_argument(
         "--predictions", type=Path, default=None, metavar="OUT.csv", help="write every out-of-sample prediction here"
     )
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_backtest)
 
+
+def _add_models(sub: argparse._SubParsersAction) -> None:
+    """``forecast models``: list or activate model sets."""
     sp = sub.add_parser("models", help="list the saved model sets (or switch the active one)")
     sp.add_argument("--activate", default=None, metavar="VERSION")
     sp.add_argument(
@@ -1106,22 +1145,31 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a set trained for another store (recorded as a warning in the audit trail)",
     )
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_models)
 
+
+def _add_project(sub: argparse._SubParsersAction) -> None:
+    """``forecast project``: year-end projections per project."""
     sp = sub.add_parser("project", help="year-end disbursed and spend per project, with p10/p50/p90")
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    _as_of_option(sp)
     sp.add_argument("--target", type=float, default=None, help=argparse.SUPPRESS)
-    fmt(sp, "names")
+    _output_options(sp, "names")
     sp.set_defaults(func=cmd_project)
 
+
+def _add_kpi(sub: argparse._SubParsersAction) -> None:
+    """``forecast kpi``: projected KPI values."""
     sp = sub.add_parser("kpi", help="each KPI's projected year-end value and chance of reaching its target")
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    fmt(sp, "names", "English")
+    _as_of_option(sp)
+    _output_options(sp, "names", "English")
     sp.set_defaults(func=cmd_kpi)
 
+
+def _add_rank(sub: argparse._SubParsersAction) -> None:
+    """``forecast rank``: projects ranked by risk."""
     sp = sub.add_parser("rank", help="projects ranked by risk, with probabilities and reasons")
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    _as_of_option(sp)
     sp.add_argument(
         "--compare-to",
         default=None,
@@ -1143,28 +1191,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar=("Q1", "Q2", "Q3", "Q4"),
         help="cumulative disbursement targets by quarter end for this run, e.g. 0.30 0.52 0.75 0.93",
     )
-    fmt(sp, "names and reasons")
+    _output_options(sp, "names and reasons")
     sp.set_defaults(func=cmd_rank)
 
+
+def _add_portfolio(sub: argparse._SubParsersAction) -> None:
+    """``forecast portfolio``: the joint range of the portfolio and its groups."""
     sp = sub.add_parser("portfolio", help="the whole portfolio and its groups: joint range, P(miss), shortfall")
     sp.add_argument("--by", choices=("agency", "plan_line", "owner"), default=None, help="one row per group too")
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
-    sp.add_argument(
-        "--target",
-        type=float,
-        default=None,
-        help=f"year-end disbursement target for this run (default: the store's, else {s.DEFAULT_TARGET})",
-    )
+    _as_of_option(sp)
+    _run_target_option(sp)
     sp.add_argument("--draws", type=int, default=10_000, help="joint draws (default 10,000; fewer for big stores)")
     sp.add_argument("--seed", type=int, default=0)
-    fmt(sp, "basis")
+    _output_options(sp, "basis")
     sp.set_defaults(func=cmd_portfolio)
 
+
+def _add_reallocate(sub: argparse._SubParsersAction) -> None:
+    """``forecast reallocate``: advice on budget transfers."""
     sp = sub.add_parser(
         "reallocate",
         help="advice: transfers from projects that will leave money unused to projects that can disburse more",
     )
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    _as_of_option(sp)
     sp.add_argument(
         "--within", choices=RA.WITHIN, default=RA.DEFAULT_WITHIN, help="transfers stay inside (default plan_line)"
     )
@@ -1174,12 +1223,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=RA.APPETITE,
         help="the risk appetite: releasable = budget - the projected year end at this quantile (default 0.9)",
     )
-    sp.add_argument(
-        "--target",
-        type=float,
-        default=None,
-        help=f"year-end disbursement target for this run (default: the store's, else {s.DEFAULT_TARGET})",
-    )
+    _run_target_option(sp)
     sp.add_argument(
         "--max-transfer-share",
         type=float,
@@ -1193,9 +1237,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--table", choices=REALLOCATE_TABLES, default="transfers", help="which table to print")
     sp.add_argument("--draws", type=int, default=RA.DRAWS, help="joint draws (default 4,000)")
     sp.add_argument("--seed", type=int, default=0)
-    fmt(sp, "reasons")
+    _output_options(sp, "reasons")
     sp.set_defaults(func=cmd_reallocate)
 
+
+def _add_targets(sub: argparse._SubParsersAction) -> None:
+    """``forecast targets [set]``: show or set the disbursement targets."""
     sp = sub.add_parser("targets", help="the disbursement targets per fiscal year (or set them)")
     tsub = sp.add_subparsers(dest="action", metavar="set")
     ts = tsub.add_parser("set", help="set a fiscal year's targets (kept in the store as a new vintage)")
@@ -1210,10 +1257,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="cumulative targets by quarter end, e.g. 0.30 0.52 0.75 0.93",
     )
     ts.add_argument("--note", default=None, help="where the targets come from (e.g. a cabinet resolution)")
-    fmt(ts)
-    fmt(sp)
+    _output_options(ts)
+    _output_options(sp)
     sp.set_defaults(func=cmd_targets)
 
+
+def _add_users(sub: argparse._SubParsersAction) -> None:
+    """``forecast users [ACTION]``: list or manage users and API tokens."""
     sp = sub.add_parser(
         "users",
         help="the store's users, roles and API tokens (list, or add, passwd, disable, enable, role, token, "
@@ -1225,7 +1275,7 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--expires", type=int, default=90, metavar="DAYS", help="days the token is valid (1-366)")
     us.add_argument("--label", default="", help="what the token is for (e.g. the e-budget system)")
     us = usub.add_parser("tokens", help="list the API tokens (never the secrets)")
-    fmt(us)
+    _output_options(us)
     us = usub.add_parser("revoke", help="revoke an API token by its id")
     us.add_argument("name", metavar="TOKEN_ID")
     for action, text in (
@@ -1241,9 +1291,12 @@ def build_parser() -> argparse.ArgumentParser:
             us.add_argument("--role", choices=ROLES, required=True)
         if action in ("add", "passwd"):
             us.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_users)
 
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    """``forecast serve``: the HTTP JSON API."""
     sp = sub.add_parser("serve", help="the HTTP JSON API under /v1 (FastAPI on uvicorn; docs at /v1/docs)")
     sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default: this machine only)")
     sp.add_argument("--port", type=int, default=8000)
@@ -1254,20 +1307,76 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     sp.set_defaults(func=cmd_serve)
 
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
+    """``forecast audit``: the audit trail."""
     sp = sub.add_parser("audit", help="the audit trail: who did what, when, from where, and the outcome")
     sp.add_argument("--since", default=None, metavar="YYYY-MM-DD")
-    fmt(sp)
+    _output_options(sp)
     sp.set_defaults(func=cmd_audit)
 
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    """``forecast report``: the Excel report or the PDF summary."""
     sp = sub.add_parser("report", help="write the Excel report (.xlsx) or the one-page summary (.pdf)")
     sp.add_argument("--out", type=Path, required=True, metavar="report.xlsx|summary.pdf")
-    sp.add_argument("--as-of", default="latest", metavar="latest|YYYY-MM-DD")
+    _as_of_option(sp)
     sp.add_argument("--lang", choices=("th", "en"), default=None, help="language of the report (default th)")
     sp.set_defaults(func=cmd_report)
 
+
+def _add_template(sub: argparse._SubParsersAction) -> None:
+    """``forecast template``: the blank Excel template."""
     sp = sub.add_parser("template", help="write the blank Excel template")
     sp.add_argument("--out", type=Path, default=Path("forecast_template.xlsx"))
     sp.set_defaults(func=cmd_template)
+
+
+# The commands in the order ``forecast --help`` lists them.
+_COMMANDS = (
+    _add_init,
+    _add_data,
+    _add_validate,
+    _add_ingest,
+    _add_revisions,
+    _add_vintages,
+    _add_verify,
+    _add_refresh,
+    _add_simulate,
+    _add_train,
+    _add_backtest,
+    _add_models,
+    _add_project,
+    _add_kpi,
+    _add_rank,
+    _add_portfolio,
+    _add_reallocate,
+    _add_targets,
+    _add_users,
+    _add_serve,
+    _add_audit,
+    _add_report,
+    _add_template,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``forecast`` parser: the global --store option and one subcommand per command."""
+    p = argparse.ArgumentParser(
+        prog="forecast",
+        description="Budget-execution forecasting and risk scoring. Amounts in the store's unit (million baht "
+        "by default).",
+    )
+    p.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help=f"store directory (default: ${config.STORE_ENV}, else {config.DEFAULT_STORE_DIR} "
+        "if created, else the embedded reference data, read-only)",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in _COMMANDS:
+        add(sub)
     return p
 
 

@@ -490,98 +490,117 @@ class _Origins(Mapping[int, dict]):
         return origin in self._paths
 
 
+LISTING_SCHEMA = {
+    "version": pl.String,
+    "active": pl.Boolean,
+    "created_at": pl.String,
+    "author": pl.String,
+    "basis": pl.String,
+    "years": pl.String,
+    "rows": pl.Int64,
+    "champions": pl.String,
+    "mae_disbursed_pp": pl.String,
+    "kpi_model": pl.String,
+    "signature": pl.String,
+}
+
+
+def _say(kind: str, value, lang: str | None, **kw) -> str:
+    """A recorded code in words for ``lang`` (the English words are the recorded codes)."""
+    return t(f"{kind}:{value}", lang or "en").format(**kw) if kw else code(kind, value, lang or "en")
+
+
+def _unreadable_row(version: str, active: str | None, exc: RegistryError, lang: str | None) -> dict:
+    """The listing's row for a version whose manifest cannot be read."""
+    return {
+        "version": version,
+        "active": version == active,
+        "created_at": "",
+        "author": "",
+        "basis": f"unreadable: {exc}" if lang is None else t("unreadable", lang).format(e=exc),
+        "years": "",
+        "rows": None,
+        "champions": "",
+        "mae_disbursed_pp": "",
+        "kpi_model": "",
+        "signature": "",
+    }
+
+
+def _champion_errors(manifest: dict) -> str:
+    """The champions' backtest error per origin quarter, as recorded in the manifest."""
+    metrics = (
+        pl.DataFrame(manifest["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
+        if manifest.get("metrics")
+        else pl.DataFrame({"origin_quarter": [], "mae_disbursed_pp": []})
+    )
+    return ", ".join(f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}" for r in metrics.iter_rows(named=True))
+
+
+def _kpi_model_text(manifest: dict, lang: str | None) -> str:
+    """The KPI model and its Brier score, or that the KPIs are judged by rules alone."""
+    k = manifest.get("kpi") or {}
+    return (
+        f"{_say('model', k.get('champion'), lang)} (Brier {(k.get('brier') or {}).get(k.get('champion'), float('nan')):.3f})"
+        if k.get("trained")
+        else "rules (no KPI history)"
+        if lang is None
+        else t("kpi_rules_only", lang)
+    )
+
+
+def _signature_text(trust: str | None, taken: dict, key: bytes | None, lang: str | None) -> str:
+    """Whether this store's key signs the set, who accepted it as foreign, or "" when no key is given."""
+    if key is None:
+        return ""
+    if trust is None:
+        return _say("signature", "not signed", lang)
+    if trust == FOREIGN:
+        return _say("signature", "foreign", lang, who=taken.get("accepted_by") or "?")
+    return _say("signature", "signed", lang)
+
+
+def _listed_row(
+    root: Path, version: str, m: dict, active: str | None, key: bytes | None, lang: str | None, era: str
+) -> dict:
+    """The listing's row for a version whose manifest ``m`` reads."""
+    mae = _champion_errors(m)
+    kpi_model = _kpi_model_text(m, lang)
+    trust, note = _trust(root, version, key)
+    if trust == FOREIGN:
+        m = _as_accepted(m, note)
+    taken = accepted(root, version) or {}
+    signature = _signature_text(trust, taken, key, lang)
+    claimed = m.get("claimed_basis")
+    basis = str(m.get("basis"))
+    if trust == FOREIGN and claimed and claimed != underlying(basis):
+        basis += f" (its manifest says {claimed})"
+    return {
+        "version": version,
+        "active": version == active,
+        "created_at": m["created_at"] if lang is None else formats.moment(m["created_at"], lang, era),
+        "author": (m.get("author") or {}).get("user", ""),
+        "basis": _say("basis", basis, lang),
+        "years": f"{min(m['years'])}-{max(m['years'])}" if m.get("years") else "",
+        "rows": m.get("rows"),
+        "champions": ", ".join(f"Q{q}: {_say('model', c, lang)}" for q, c in sorted(m["champions"].items())),
+        "mae_disbursed_pp": mae,
+        "kpi_model": kpi_model,
+        "signature": signature,
+    }
+
+
 def listing(root: Path, key: bytes | None = None, lang: str | None = None, era: str = "BE") -> pl.DataFrame:
     """One row per saved version: when, by whom, on what, champions, backtest error and whether this
     store's key signs it (``key`` given); as recorded, or for people in ``lang`` (the moment written out,
     the basis, models and signature in words)."""
-
-    def say(kind: str, value, **kw) -> str:  # the English words are the recorded codes
-        return t(f"{kind}:{value}", lang or "en").format(**kw) if kw else code(kind, value, lang or "en")
-
     active = active_version(root)
     rows = []
     for v in versions(root):
         try:
             m = read_manifest(root, v)
         except RegistryError as exc:
-            rows.append(
-                {
-                    "version": v,
-                    "active": v == active,
-                    "created_at": "",
-                    "author": "",
-                    "basis": f"unreadable: {exc}" if lang is None else t("unreadable", lang).format(e=exc),
-                    "years": "",
-                    "rows": None,
-                    "champions": "",
-                    "mae_disbursed_pp": "",
-                    "kpi_model": "",
-                    "signature": "",
-                }
-            )
+            rows.append(_unreadable_row(v, active, exc, lang))
             continue
-        metrics = (
-            pl.DataFrame(m["metrics"]).filter(pl.col("is_champion")).sort("origin_quarter")
-            if m.get("metrics")
-            else pl.DataFrame({"origin_quarter": [], "mae_disbursed_pp": []})
-        )
-        k = m.get("kpi") or {}
-        kpi_model = (
-            f"{say('model', k.get('champion'))} (Brier {(k.get('brier') or {}).get(k.get('champion'), float('nan')):.3f})"
-            if k.get("trained")
-            else "rules (no KPI history)"
-            if lang is None
-            else t("kpi_rules_only", lang)
-        )
-        trust, note = _trust(root, v, key)
-        if trust == FOREIGN:
-            m = _as_accepted(m, note)
-        taken = accepted(root, v) or {}
-        signature = (
-            ""
-            if key is None
-            else (
-                say("signature", "not signed")
-                if trust is None
-                else say("signature", "foreign", who=taken.get("accepted_by") or "?")
-                if trust == FOREIGN
-                else say("signature", "signed")
-            )
-        )
-        claimed = m.get("claimed_basis")
-        basis = str(m.get("basis"))
-        if trust == FOREIGN and claimed and claimed != underlying(basis):
-            basis += f" (its manifest says {claimed})"
-        rows.append(
-            {
-                "version": v,
-                "active": v == active,
-                "created_at": m["created_at"] if lang is None else formats.moment(m["created_at"], lang, era),
-                "author": (m.get("author") or {}).get("user", ""),
-                "basis": say("basis", basis),
-                "years": f"{min(m['years'])}-{max(m['years'])}" if m.get("years") else "",
-                "rows": m.get("rows"),
-                "champions": ", ".join(f"Q{q}: {say('model', c)}" for q, c in sorted(m["champions"].items())),
-                "mae_disbursed_pp": ", ".join(
-                    f"Q{r['origin_quarter']}: {r['mae_disbursed_pp']:.2f}" for r in metrics.iter_rows(named=True)
-                ),
-                "kpi_model": kpi_model,
-                "signature": signature,
-            }
-        )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "version": pl.String,
-            "active": pl.Boolean,
-            "created_at": pl.String,
-            "author": pl.String,
-            "basis": pl.String,
-            "years": pl.String,
-            "rows": pl.Int64,
-            "champions": pl.String,
-            "mae_disbursed_pp": pl.String,
-            "kpi_model": pl.String,
-            "signature": pl.String,
-        },
-    )
+        rows.append(_listed_row(root, v, m, active, key, lang, era))
+    return pl.DataFrame(rows, schema=LISTING_SCHEMA)
