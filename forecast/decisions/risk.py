@@ -217,16 +217,19 @@ def _below_quarter_target(f: _Facts) -> Iterator[Driver]:
         yield Driver("below_quarter_target", due - f.d, {"d": _pct(f.d), "q": f.q, "due": _pct(due)})
 
 
-def _budget_problem(f: _Facts) -> Iterator[Driver]:
-    """No budget to disburse, or more disbursed than the budget."""
-    budget = float(f.r[s.BUDGET] or 0)
-    paid = f.r["disbursed_to_date"]
-    if not budget > 0:
+def _no_budget(f: _Facts) -> Iterator[Driver]:
+    """No budget to disburse."""
+    if not float(f.r[s.BUDGET] or 0) > 0:
         yield Driver("no_budget", 0.05, {})
-    elif float(paid or 0) - budget > s.MONEY_TOLERANCE:
-        # more disbursed than the budget (a budget revised below the payments, a transfer not recorded):
-        # every share of this budget is off (and weighs more than it should), so it leads the reasons whatever
-        # their weights (validation warned: budget_below_disbursed)
+
+
+def _over_budget(f: _Facts) -> Iterator[Driver]:
+    """More disbursed than the budget."""
+    budget, paid = float(f.r[s.BUDGET] or 0), f.r["disbursed_to_date"]
+    if budget > 0 and float(paid or 0) - budget > s.MONEY_TOLERANCE:
+        # a budget revised below the payments, a transfer not recorded: every share of this budget is off (and
+        # weighs more than it should), so it leads the reasons whatever their weights (validation warned:
+        # budget_below_disbursed)
         params = {
             "amount": formats.money(paid),
             "budget": formats.money(f.r[s.BUDGET]),
@@ -322,7 +325,8 @@ DRIVER_RULES: tuple[Callable[[_Facts], Iterator[Driver]], ...] = (
     _not_reported,
     _behind_plan,
     _below_quarter_target,
-    _budget_problem,
+    _no_budget,
+    _over_budget,
     _projected_miss,
     _committed_unpaid,
     _money_unused,
