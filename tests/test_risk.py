@@ -9,6 +9,7 @@ from polars.testing import assert_frame_equal
 
 from forecast import api
 from forecast.data import schema as s
+from forecast.data.units import MTHB
 from forecast.decisions import kpi, risk
 from forecast.errors import InputError
 from forecast.interfaces.cli import main
@@ -324,3 +325,71 @@ def test_an_untouched_what_if_is_the_projection_on_every_reference_project(refer
             more = api.what_if(rv, pid, float(p["disbursed_p50"]) - done + 0.1 * float(p[s.BUDGET]))
             less = api.what_if(rv, pid, max(float(p["disbursed_p50"]) - done - 0.1 * float(p[s.BUDGET]), 0.0))
             assert more[risk.P_MISS_DISBURSEMENT] < p_miss < less[risk.P_MISS_DISBURSEMENT], pid
+
+
+# a project in Q2 on plan (disbursed 60% of 10 against 60% planned), no projection: no reason fires
+_QUIET = {
+    s.PROJECT_ID: "p",
+    s.BUDGET: 10.0,
+    "origin_quarter": 2,
+    "disbursed_to_date": 6.0,
+    risk.P_MISS_DISBURSEMENT: None,
+    risk.P_MISS_SPEND: None,
+    "disbursed_cum_share": 0.6,
+    "plan_cum_share": 0.6,
+    "committed_cum": 0.0,
+    "committed_cum_share": 0.0,
+    "conversion_last_q": None,
+    "quarters_left": 2,
+    "disbursed_momentum_1q": 0.0,
+    "restated_share": 0.0,
+    "budget_revision_log": None,
+    "budget_revisions": 0,
+    **{f"{f}_share_p{p}": None for f in ("disbursed", "spend") for p in (10, 50, 90)},
+}
+_AT_RISK_KPI = {
+    s.KPI_ID: "1",
+    kpi.STATUS: kpi.AT_RISK,
+    kpi.P_ATTAIN: 0.4,
+    s.NAME_TH: "ก",
+    s.NAME_EN: "A",
+    kpi.BASIS: "b",
+    kpi.BASIS_TH: "ข",
+}
+# each rule of DRIVER_RULES, in order: what makes it fire, and the code it gives
+_FIRES = [
+    ({"origin_quarter": 0}, "not_reported"),
+    ({"plan_cum_share": 0.7}, "behind_plan"),
+    ({"disbursed_cum_share": 0.4, "plan_cum_share": 0.4, "quarters_left": 0}, "below_quarter_target"),
+    ({s.BUDGET: 0.0}, "no_budget"),
+    ({"disbursed_to_date": 11.0}, "over_budget"),
+    (
+        {
+            risk.P_MISS_DISBURSEMENT: 0.5,
+            "disbursed_share_p10": 0.7,
+            "disbursed_share_p50": 0.8,
+            "disbursed_share_p90": 0.9,
+        },
+        "projected_miss",
+    ),
+    ({"committed_cum": 2.0, "committed_cum_share": 0.2, "conversion_last_q": 0.5}, "committed_unpaid_slow"),
+    ({risk.P_MISS_SPEND: 0.6, "spend_share_p50": 0.9}, "money_unused"),
+    ({"budget_revision_log": -0.3, "budget_revisions": 1}, "budget_revised"),
+    ({"disbursed_cum_share": 0.1, "plan_cum_share": 0.1, "quarters_left": 1}, "required_pace"),
+    ({"disbursed_momentum_1q": -0.1}, "slowing"),
+    ({"restated_share": 0.05}, "restated"),
+    ({}, "kpi_at_risk"),
+]
+
+
+def test_each_reason_is_one_rule():
+    policy = risk.RiskPolicy(quarterly_targets=(0.30, 0.52, 0.75, 0.93))
+    quiet = risk._Facts.of(_QUIET, [], policy, MTHB)
+    assert [list(rule(quiet)) for rule in risk.DRIVER_RULES] == [[]] * len(risk.DRIVER_RULES)
+    assert [d.code for d in risk._drivers(_QUIET, [], policy, MTHB)] == ["no_warning"]
+    assert len(_FIRES) == len(risk.DRIVER_RULES)
+    for rule, (edit, code) in zip(risk.DRIVER_RULES, _FIRES, strict=True):
+        kpis = [_AT_RISK_KPI] if code == "kpi_at_risk" else []
+        found = list(rule(risk._Facts.of(_QUIET | edit, kpis, policy, MTHB)))
+        assert [d.code for d in found] == [code], rule.__name__
+        assert all(d.text("th") and d.text("en") for d in found)

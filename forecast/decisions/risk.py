@@ -19,6 +19,7 @@ are broken the same way every time.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,128 +174,177 @@ def _pct(x: float) -> str:
     return formats.share(x)
 
 
-def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> list[Driver]:
-    """Every reason that applies, largest weight first; amounts in the store's unit (``DRIVER_RULES``)."""
-    units_ = {"th": unit.words("th"), "en": unit.words("en")}
-    out: list[Driver] = []
-    q = int(r[F.ORIGIN])
-    if q == 0:
-        out.append(Driver("not_reported", 0.5, {}))
-    d, plan = r[F.share(F.cum(s.DISBURSED))] or 0.0, r[F.share(F.cum(s.PLAN))] or 0.0
-    if q and plan - d > 0.05:
-        out.append(
-            Driver(
-                "behind_plan",
-                plan - d,
-                {"d": _pct(d), "plan": _pct(plan), "unit": units_, "amount": formats.money(r["disbursed_to_date"])},
-            )
+@dataclass(frozen=True)
+class _Facts:
+    """What every reason reads of one project: its row, its KPIs worth a reason, the policy and the unit's words."""
+
+    r: dict
+    kpis: list[dict]
+    policy: RiskPolicy
+    units: dict[str, str]
+    q: int  # the last reported quarter (0: nothing reported yet)
+    d: float  # disbursed share of budget to date
+    plan: float  # planned share of budget to date
+
+    @classmethod
+    def of(cls, r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> _Facts:
+        """The facts of a ``_DRIVER_INPUTS`` row."""
+        units = {"th": unit.words("th"), "en": unit.words("en")}
+        d, plan = r[F.share(F.cum(s.DISBURSED))] or 0.0, r[F.share(F.cum(s.PLAN))] or 0.0
+        return cls(r, kpis, policy, units, int(r[F.ORIGIN]), d, plan)
+
+
+def _not_reported(f: _Facts) -> Iterator[Driver]:
+    """Nothing reported for the year yet."""
+    if f.q == 0:
+        yield Driver("not_reported", 0.5, {})
+
+
+def _behind_plan(f: _Facts) -> Iterator[Driver]:
+    """Disbursed more than 5 points of budget behind the plan to date."""
+    if f.q and f.plan - f.d > 0.05:
+        amount = formats.money(f.r["disbursed_to_date"])
+        yield Driver(
+            "behind_plan", f.plan - f.d, {"d": _pct(f.d), "plan": _pct(f.plan), "unit": f.units, "amount": amount}
         )
-    if policy.quarterly_targets and 1 <= q <= 4 and d < policy.quarterly_targets[q - 1]:
-        due = policy.quarterly_targets[q - 1]
-        out.append(Driver("below_quarter_target", due - d, {"d": _pct(d), "q": q, "due": _pct(due)}))
-    budget = float(r[s.BUDGET] or 0)
-    if not budget > 0:
-        out.append(Driver("no_budget", 0.05, {}))
-    elif float(r["disbursed_to_date"] or 0) - budget > s.MONEY_TOLERANCE:
-        # more disbursed than the budget (a budget revised below the payments, a transfer not recorded):
-        # every share of this budget is off (and weighs more than it should), so it leads the reasons whatever
-        # their weights (validation warned: budget_below_disbursed)
-        out.append(
-            Driver(
-                "over_budget",
-                float("inf"),
-                {
-                    "amount": formats.money(r["disbursed_to_date"]),
-                    "budget": formats.money(r[s.BUDGET]),
-                    "unit": units_,
-                    "d": _pct(float(r["disbursed_to_date"]) / budget),
-                },
-            )
-        )
-    p_d = r[P_MISS_DISBURSEMENT]
-    if q < 4 and p_d is not None and p_d >= 0.2:
-        lo, mid, hi = (r[M.band(s.DISBURSED, p)] for p in M.BANDS)
-        out.append(
-            Driver(
-                "projected_miss",
-                p_d,
-                {"mid": _pct(mid), "lo": _pct(lo), "hi": _pct(hi), "target": _pct(policy.target), "p": chance(p_d)},
-            )
-        )
-    owed = r[F.share(F.cum(s.COMMITTED))] or 0.0
-    if q < 4 and owed > 0.15:
-        conv = r[F.CONVERSION]
+
+
+def _below_quarter_target(f: _Facts) -> Iterator[Driver]:
+    """Disbursed below the policy's cumulative target for the quarter reported."""
+    targets = f.policy.quarterly_targets
+    if targets and 1 <= f.q <= 4 and f.d < targets[f.q - 1]:
+        due = targets[f.q - 1]
+        yield Driver("below_quarter_target", due - f.d, {"d": _pct(f.d), "q": f.q, "due": _pct(due)})
+
+
+def _no_budget(f: _Facts) -> Iterator[Driver]:
+    """No budget to disburse."""
+    if not float(f.r[s.BUDGET] or 0) > 0:
+        yield Driver("no_budget", 0.05, {})
+
+
+def _over_budget(f: _Facts) -> Iterator[Driver]:
+    """More disbursed than the budget."""
+    budget, paid = float(f.r[s.BUDGET] or 0), f.r["disbursed_to_date"]
+    if budget > 0 and float(paid or 0) - budget > s.MONEY_TOLERANCE:
+        # a budget revised below the payments, a transfer not recorded: every share of this budget is off (and
+        # weighs more than it should), so it leads the reasons whatever their weights (validation warned:
+        # budget_below_disbursed)
+        params = {
+            "amount": formats.money(paid),
+            "budget": formats.money(f.r[s.BUDGET]),
+            "unit": f.units,
+            "d": _pct(float(paid) / budget),
+        }
+        yield Driver("over_budget", float("inf"), params)
+
+
+def _projected_miss(f: _Facts) -> Iterator[Driver]:
+    """The year-end projection has at least a 20% chance of missing the disbursement target."""
+    p_d = f.r[P_MISS_DISBURSEMENT]
+    if f.q < 4 and p_d is not None and p_d >= 0.2:
+        lo, mid, hi = (f.r[M.band(s.DISBURSED, p)] for p in M.BANDS)
+        params = {"mid": _pct(mid), "lo": _pct(lo), "hi": _pct(hi), "target": _pct(f.policy.target), "p": chance(p_d)}
+        yield Driver("projected_miss", p_d, params)
+
+
+def _committed_unpaid(f: _Facts) -> Iterator[Driver]:
+    """More than 15% of the budget committed but not yet paid (slow: the quarter paid less than was owed at its start)."""
+    owed = f.r[F.share(F.cum(s.COMMITTED))] or 0.0
+    if f.q < 4 and owed > 0.15:
+        conv = f.r[F.CONVERSION]
         slow = conv is not None and np.isfinite(conv) and conv < 1
-        code = "committed_unpaid_slow" if slow else "committed_unpaid"
-        out.append(
-            Driver(
-                code,
-                0.6 * owed,
-                {
-                    "amount": formats.money(r[F.cum(s.COMMITTED)]),
-                    "unit": units_,
-                    "share": _pct(owed),
-                    "q": q,
-                    "conv": f"{conv:.0%}" if slow else "",
-                },
-            )
-        )
-    p_s, spend = r[P_MISS_SPEND], r[M.band(s.SPEND, 50)]
+        params = {
+            "amount": formats.money(f.r[F.cum(s.COMMITTED)]),
+            "unit": f.units,
+            "share": _pct(owed),
+            "q": f.q,
+            "conv": f"{conv:.0%}" if slow else "",
+        }
+        yield Driver("committed_unpaid_slow" if slow else "committed_unpaid", 0.6 * owed, params)
+
+
+def _money_unused(f: _Facts) -> Iterator[Driver]:
+    """Likely (50% or more) to leave money unused: the median spend below 99.5% of the budget."""
+    p_s, spend = f.r[P_MISS_SPEND], f.r[M.band(s.SPEND, 50)]
     if p_s is not None and spend is not None and p_s >= 0.5 and spend < 0.995:
-        unused = (1 - spend) * float(r[s.BUDGET])
-        out.append(
-            Driver(
-                "money_unused",
-                p_s * (1 - spend) * 2,
-                {"spend": _pct(spend), "unused": f"{unused:,.1f}", "unit": units_},
-            )
-        )
-    revised = r[F.BUDGET_REVISION]
+        unused = (1 - spend) * float(f.r[s.BUDGET])
+        params = {"spend": _pct(spend), "unused": f"{unused:,.1f}", "unit": f.units}
+        yield Driver("money_unused", p_s * (1 - spend) * 2, params)
+
+
+def _budget_revised(f: _Facts) -> Iterator[Driver]:
+    """The budget was revised by more than 0.1 in log ratio (about 10%)."""
+    revised = f.r[F.BUDGET_REVISION]
     if revised is not None and np.isfinite(revised) and abs(revised) > 0.1:
-        out.append(
-            Driver(
-                "budget_revised",
-                min(0.5, abs(revised) / 2),
-                {"n": int(r[F.BUDGET_REVISION_COUNT] or 0), "ratio": f"{float(np.exp(revised)):.0%}"},
-            )
-        )
-    left = r[F.QUARTERS_LEFT] or 0
-    if q and left > 0 and d < policy.target:
-        need, so_far = (policy.target - d) / left, d / q
+        params = {"n": int(f.r[F.BUDGET_REVISION_COUNT] or 0), "ratio": f"{float(np.exp(revised)):.0%}"}
+        yield Driver("budget_revised", min(0.5, abs(revised) / 2), params)
+
+
+def _required_pace(f: _Facts) -> Iterator[Driver]:
+    """Reaching the target needs a quarterly pace over 1.5 times the pace so far (and over 10 points)."""
+    left = f.r[F.QUARTERS_LEFT] or 0
+    if f.q and left > 0 and f.d < f.policy.target:
+        need, so_far = (f.policy.target - f.d) / left, f.d / f.q
         if need > 1.5 * so_far and need > 0.1:
-            out.append(
-                Driver(
-                    "required_pace",
-                    min(0.9, need),
-                    {"need": _pct(need), "target": _pct(policy.target), "so_far": _pct(so_far)},
-                )
-            )
-    mom = r[F.momentum(s.DISBURSED)]
-    if q >= 2 and mom is not None and mom < -0.05:
-        out.append(Driver("slowing", -mom, {"q": q, "drop": _pct(-mom)}))
-    restated = r[F.RESTATED_SHARE] or 0.0
+            params = {"need": _pct(need), "target": _pct(f.policy.target), "so_far": _pct(so_far)}
+            yield Driver("required_pace", min(0.9, need), params)
+
+
+def _slowing(f: _Facts) -> Iterator[Driver]:
+    """From Q2, the quarter's disbursement fell by more than 5 points of budget from the quarter before."""
+    mom = f.r[F.momentum(s.DISBURSED)]
+    if f.q >= 2 and mom is not None and mom < -0.05:
+        yield Driver("slowing", -mom, {"q": f.q, "drop": _pct(-mom)})
+
+
+def _restated(f: _Facts) -> Iterator[Driver]:
+    """Disbursement to date restated between reports by more than 1% of the budget."""
+    restated = f.r[F.RESTATED_SHARE] or 0.0
     if restated > 0.01:
-        out.append(
-            Driver("restated", 0.1 + restated, {"amount": formats.money(restated * float(r[s.BUDGET])), "unit": units_})
-        )
-    for k in kpis:
+        amount = formats.money(restated * float(f.r[s.BUDGET]))
+        yield Driver("restated", 0.1 + restated, {"amount": amount, "unit": f.units})
+
+
+def _kpi_at_risk(f: _Facts) -> Iterator[Driver]:
+    """Each KPI at risk (or without data) with less than a 75% chance of attainment."""
+    for k in f.kpis:
         if k[kpi.STATUS] in (kpi.AT_RISK, kpi.NO_DATA) and k[kpi.P_ATTAIN] < 0.75:
             p = k[kpi.P_ATTAIN]
-            out.append(
-                Driver(
-                    "kpi_at_risk",
-                    0.9 * (1 - p),
-                    {
-                        "id": k[s.KPI_ID],
-                        "p": chance(p),
-                        "name": {"th": k[s.NAME_TH] or k[s.NAME_EN], "en": k[s.NAME_EN] or k[s.NAME_TH]},
-                        "basis": {"th": k[kpi.BASIS_TH], "en": k[kpi.BASIS]},
-                    },
-                )
-            )
+            params = {
+                "id": k[s.KPI_ID],
+                "p": chance(p),
+                "name": {"th": k[s.NAME_TH] or k[s.NAME_EN], "en": k[s.NAME_EN] or k[s.NAME_TH]},
+                "basis": {"th": k[kpi.BASIS_TH], "en": k[kpi.BASIS]},
+            }
+            yield Driver("kpi_at_risk", 0.9 * (1 - p), params)
+
+
+# every reason, in the order they are found (equal weights keep this order); a new reason is a function here
+DRIVER_RULES: tuple[Callable[[_Facts], Iterator[Driver]], ...] = (
+    _not_reported,
+    _behind_plan,
+    _below_quarter_target,
+    _no_budget,
+    _over_budget,
+    _projected_miss,
+    _committed_unpaid,
+    _money_unused,
+    _budget_revised,
+    _required_pace,
+    _slowing,
+    _restated,
+    _kpi_at_risk,
+)
+
+
+def _drivers(r: dict, kpis: list[dict], policy: RiskPolicy, unit: AmountUnit) -> list[Driver]:
+    """Every reason that applies, largest weight first; amounts in the store's unit (``DRIVER_RULES``)."""
+    f = _Facts.of(r, kpis, policy, unit)
+    out = [driver for rule in DRIVER_RULES for driver in rule(f)]
     out.sort(key=lambda x: -x.weight)
     top = out[: policy.max_drivers]
-    return top or [Driver("no_warning", 0.0, {"d": _pct(d), "plan": _pct(plan)})]
+    return top or [Driver("no_warning", 0.0, {"d": _pct(f.d), "plan": _pct(f.plan)})]
 
 
 def assess(

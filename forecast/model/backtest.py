@@ -181,11 +181,49 @@ def _origin(
         return _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start)
 
 
+_OutOfSample = dict[
+    tuple[str, str], dict[int, tuple[np.ndarray, np.ndarray]]
+]  # (candidate, target) -> year -> mid, spread
+
+# what a prediction row carries beside the predictions (the truth, the budget and the amounts to date)
+_PREDICTION_INPUTS = [
+    s.FISCAL_YEAR,
+    s.PROJECT_ID,
+    F.ORIGIN,
+    F.Y_DISBURSED,
+    F.Y_SPEND,
+    F.Y_RATIO,
+    s.BUDGET,
+    F.BUDGET_FINAL,
+    s.AGENCY,
+    s.PLAN_LINE,
+    F.cum(s.DISBURSED),
+    F.cum(s.SPEND),
+    F.AMOUNT[s.DISBURSED],
+    F.AMOUNT[s.SPEND],
+    *(F.share(F.cum(f)) for f in M.TARGET_FLOWS),
+]
+
+
 def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start):
+    """One origin's calibrated out-of-sample predictions and (with ``fit_final``) final fits, timed in ``clock``."""
     years = sorted(X[s.FISCAL_YEAR].unique().to_list())
-    fy = X[s.FISCAL_YEAR].to_numpy()
-    rows_of = {t: X[F.TARGETS[t]].is_not_null().to_numpy() for t in targets}
-    oos: dict[tuple[str, str], dict[int, tuple[np.ndarray, np.ndarray]]] = {}
+    oos = _out_of_sample(X, years, candidates, targets, half_life)
+    scores = _Scores(X, years, targets, oos, threshold, half_life)
+    frames = _predictions(X, scores, candidates, targets)
+    clock["backtest"] = time.perf_counter() - start
+    start = time.perf_counter()
+    final = _final_fits(X, scores, candidates, targets) if fit_final else {}
+    clock["fit"] = time.perf_counter() - start
+    preds = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if frames else pl.DataFrame()
+    return preds, final, clock
+
+
+def _out_of_sample(
+    X: pl.DataFrame, years: list[int], candidates: list[str], targets: tuple[str, ...], half_life: float
+) -> _OutOfSample:
+    """Every candidate's predictions of each year from the second, fitted on the years before it."""
+    oos: _OutOfSample = {}
     for i in range(1, len(years)):
         for target in targets:
             train = X.filter((pl.col(s.FISCAL_YEAR) < years[i]) & pl.col(F.TARGETS[target]).is_not_null())
@@ -195,79 +233,93 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
             for name in candidates:
                 est = _fit(name, target, train, half_life)
                 oos.setdefault((name, target), {})[years[i]] = (est.predict(test), est.spread(test))
-    truth = {t: X[F.TARGETS[t]].to_numpy() for t in targets}
+    return oos
 
-    def calibration(name: str, target: str, upto: int) -> M.Calibration | None:
+
+class _Scores:
+    """One origin's out-of-sample scores and the calibrations they give."""
+
+    def __init__(
+        self,
+        X: pl.DataFrame,
+        years: list[int],
+        targets: tuple[str, ...],
+        oos: _OutOfSample,
+        threshold: float,
+        half_life: float,
+    ):
+        self.years, self.oos, self.threshold, self.half_life = years, oos, threshold, half_life
+        self.fy = X[s.FISCAL_YEAR].to_numpy()
+        self.rows_of = {t: X[F.TARGETS[t]].is_not_null().to_numpy() for t in targets}
+        self.truth = {t: X[F.TARGETS[t]].to_numpy() for t in targets}
+
+    def threshold_of(self, target: str) -> float | None:
+        """The miss threshold a target is calibrated at (the disbursed share only)."""
+        return self.threshold if target == s.DISBURSED else None
+
+    def calibration(self, name: str, target: str, upto: int) -> M.Calibration | None:
         """From the out-of-sample scores of years 1..upto-1 (rows with an outcome)."""
-        have = [y for y in years[1:upto] if y in oos.get((name, target), {})]
+        have = [y for y in self.years[1:upto] if y in self.oos.get((name, target), {})]
         if not have:
             return None
-        rows = np.isin(fy, have) & rows_of[target]
-        mid = np.concatenate([oos[(name, target)][y][0] for y in have])
-        spread = np.concatenate([oos[(name, target)][y][1] for y in have])
-        keep = rows_of[target][np.isin(fy, have)]
+        rows = np.isin(self.fy, have) & self.rows_of[target]
+        mid = np.concatenate([self.oos[(name, target)][y][0] for y in have])
+        spread = np.concatenate([self.oos[(name, target)][y][1] for y in have])
+        keep = self.rows_of[target][np.isin(self.fy, have)]
         return _calibration(
-            truth[target][rows],
-            mid[keep],
-            spread[keep],
-            fy[rows],
-            half_life,
-            threshold if target == s.DISBURSED else None,
+            self.truth[target][rows], mid[keep], spread[keep], self.fy[rows], self.half_life, self.threshold_of(target)
         )
 
-    inputs = [
-        s.FISCAL_YEAR,
-        s.PROJECT_ID,
-        F.ORIGIN,
-        F.Y_DISBURSED,
-        F.Y_SPEND,
-        F.Y_RATIO,
-        s.BUDGET,
-        F.BUDGET_FINAL,
-        s.AGENCY,
-        s.PLAN_LINE,
-        F.cum(s.DISBURSED),
-        F.cum(s.SPEND),
-        F.AMOUNT[s.DISBURSED],
-        F.AMOUNT[s.SPEND],
-        *(F.share(F.cum(f)) for f in M.TARGET_FLOWS),
-    ]
-    frames = []  # built in output order (candidate, fiscal year, project): no sort of millions of rows
+
+def _predictions(
+    X: pl.DataFrame, scores: _Scores, candidates: list[str], targets: tuple[str, ...]
+) -> list[pl.DataFrame]:
+    """The calibrated out-of-sample predictions of each year from the third, in output order (candidate, year,
+    project): no sort of millions of rows."""
+    years, frames = scores.years, []
     for name in candidates:
         for i in range(2, len(years)):
-            test = X.filter(pl.col(s.FISCAL_YEAR) == years[i]).select(inputs)
-            cols: dict[str, np.ndarray] = {}
-            for target in targets:
-                cal = calibration(name, target, i)
-                if cal is None or years[i] not in oos.get((name, target), {}):
-                    continue
-                mid, spread = oos[(name, target)][years[i]]
-                out = M.Calibrated(candidate_estimators()[name](target=target), cal).predict(
-                    test, threshold if target == s.DISBURSED else None, mid=mid, spread=spread
-                )
-                cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
-                if target == s.DISBURSED:
-                    cols[P_MISS], cols[POINT] = out["p_below"], mid
-                if target in (s.DISBURSED, M.AMOUNT):
-                    cols.update({M.level(target, q): out["grid"][:, i] for i, q in enumerate(M.LEVELS)})
+            test = X.filter(pl.col(s.FISCAL_YEAR) == years[i]).select(_PREDICTION_INPUTS)
+            cols = _calibrated_columns(test, scores, name, targets, i)
             if band(s.DISBURSED, 50) not in cols:
                 continue
             M.coherent(cols)
             frames.append(test.with_columns(pl.lit(name).alias(MODEL), *(pl.Series(k, v) for k, v in cols.items())))
-    clock["backtest"] = time.perf_counter() - start
-    start = time.perf_counter()
+    return frames
+
+
+def _calibrated_columns(
+    test: pl.DataFrame, scores: _Scores, name: str, targets: tuple[str, ...], i: int
+) -> dict[str, np.ndarray]:
+    """One candidate's bands, P(miss), point and levels for year ``i``, calibrated on the years before it."""
+    year, cols = scores.years[i], {}
+    for target in targets:
+        cal = scores.calibration(name, target, i)
+        if cal is None or year not in scores.oos.get((name, target), {}):
+            continue
+        mid, spread = scores.oos[(name, target)][year]
+        out = M.Calibrated(candidate_estimators()[name](target=target), cal).predict(
+            test, scores.threshold_of(target), mid=mid, spread=spread
+        )
+        cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
+        if target == s.DISBURSED:
+            cols[P_MISS], cols[POINT] = out["p_below"], mid
+        if target in (s.DISBURSED, M.AMOUNT):
+            cols.update({M.level(target, q): out["grid"][:, j] for j, q in enumerate(M.LEVELS)})
+    return cols
+
+
+def _final_fits(X: pl.DataFrame, scores: _Scores, candidates: list[str], targets: tuple[str, ...]) -> Fitted:
+    """Every candidate fitted on every year, calibrated on all its out-of-sample scores."""
     final: Fitted = {}
-    if fit_final:
-        for name in candidates:
-            final[name] = {}
-            for target in targets:
-                train = X.filter(pl.col(F.TARGETS[target]).is_not_null())
-                final[name][target] = M.Calibrated(
-                    _fit(name, target, train, half_life), calibration(name, target, len(years))
-                )
-    clock["fit"] = time.perf_counter() - start
-    preds = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if frames else pl.DataFrame()
-    return preds, final, clock
+    for name in candidates:
+        final[name] = {}
+        for target in targets:
+            train = X.filter(pl.col(F.TARGETS[target]).is_not_null())
+            final[name][target] = M.Calibrated(
+                _fit(name, target, train, scores.half_life), scores.calibration(name, target, len(scores.years))
+            )
+    return final
 
 
 def _pinball(y: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:

@@ -37,6 +37,7 @@ in Q1, 32% in Q2, 1.5% in Q3, 18% in Q4 - contracts run far ahead of payments
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -97,27 +98,57 @@ def simulate(
     if profile != "default":
         raise InputError(f"the simulation profile is 'default' or 'real'; got {profile!r}.")
     cal = calendar or FiscalCalendar()
+    # every draw below comes from this one generator in a fixed order: reordering them changes every table
     rng = np.random.default_rng(seed)
     n_ag = agencies or max(1, round(projects / 9))
-    if last_year is None:
-        ref = cal.from_ce(2026) if cal.era == "CE" else 2569
-        last_year = ref if as_of_quarter else ref - 1
+    last_year = last_year if last_year is not None else realistic.default_last_year(cal, as_of_quarter)
     fys = np.arange(last_year - years + 1, last_year + 1)
-    Y, P = years, projects
-    agency = np.arange(P) % n_ag
+    agency = np.arange(projects) % n_ag
+    theta, c_p, b_p = _execution(rng, agency, n_ag, years)
+    budget_u, plan_u, P_cum = _plans(rng, b_p, years)
+    spend_u, disb_u = _flows(rng, theta, c_p, P_cum, budget_u / 10_000)
+    restated = _restatements(rng, theta.shape)
+
+    last_q = np.full(years, 4)
+    if as_of_quarter:
+        last_q[-1] = as_of_quarter
+
+    kpi_draws = _KpiDraws.of(rng, theta)
+    ids = np.array([f"{SYNTHETIC_PREFIX}a{g:03d}-p{p:05d}" for p, g in zip(range(projects), agency)])
+    frames = {
+        "projects": _projects(fys, ids, agency, budget_u, rng),
+        "finance": _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, *restated),
+        **_kpis(cal, fys, ids, last_q, kpi_draws, rng),
+    }
+    return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES if name in frames}
+
+
+def _execution(rng, agency: np.ndarray, n_ag: int, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Execution θ (years x projects), the persistent payment speed c_p and the base budgets b_p."""
+    P = agency.size
     a = rng.normal(0, 0.35, n_ag)[agency]
     u = rng.normal(0, 0.45, P)
     c_p = rng.normal(0, 0.35, P)
     b_p = np.clip(rng.lognormal(np.log(35), 0.9, P), 0.5, 3000)
+    theta = a + u + rng.normal(0, 0.40, (years, P))
+    return theta, c_p, b_p
 
-    theta = a + u + rng.normal(0, 0.40, (Y, P))
+
+def _plans(rng, b_p: np.ndarray, years: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Budgets and quarterly plans in 1/10,000ths, and the cumulative plan shares."""
+    Y, P = years, b_p.size
     budget_u = _units(b_p * np.exp(rng.normal(0, 0.15, (Y, P))))
     budget = budget_u / 10_000
     w = rng.dirichlet(PLAN_CONCENTRATION * np.asarray(PLAN_MEAN), (Y, P))
     plan_u = _units(budget[..., None] * w)
     plan_u[..., 3] = budget_u - plan_u[..., :3].sum(-1)
     P_cum = np.cumsum(plan_u, -1) / np.maximum(budget_u, 1)[..., None]
+    return budget_u, plan_u, P_cum
 
+
+def _flows(rng, theta, c_p, P_cum, budget) -> tuple[np.ndarray, np.ndarray]:
+    """Quarterly spend (contracts) and disbursements in 1/10,000ths: contracts lead the plan, payments follow."""
+    Y, P = theta.shape
     S = _sigmoid(3.0 + 1.3 * theta)
     kappa = np.exp(0.3 + 0.4 * theta + rng.normal(0, 0.2, (Y, P)))
     C = S[..., None] * (1 - (1 - np.clip(P_cum, 0, 1)) ** kappa[..., None])
@@ -135,33 +166,39 @@ def simulate(
         prev_d, prev_c = D[..., q], C[..., q]
     c_cum_u = _units(C * budget[..., None])
     d_cum_u = np.minimum(_units(D * budget[..., None]), c_cum_u)
-    spend_u = np.diff(c_cum_u, axis=-1, prepend=0)
-    disb_u = np.diff(d_cum_u, axis=-1, prepend=0)
+    return np.diff(c_cum_u, axis=-1, prepend=0), np.diff(d_cum_u, axis=-1, prepend=0)
 
-    restated = rng.random((Y, P)) < RESTATED_RATE
-    late_q = rng.integers(0, 2, (Y, P))
-    late_frac = rng.uniform(0.1, 0.7, (Y, P))
 
-    last_q = np.full(Y, 4)
-    if as_of_quarter:
-        last_q[-1] = as_of_quarter
+def _restatements(rng, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which project-years' mid-year reports book payments late, in which quarter (0: Q1, 1: Q2) and how much."""
+    restated = rng.random(shape) < RESTATED_RATE
+    late_q = rng.integers(0, 2, shape)
+    late_frac = rng.uniform(0.1, 0.7, shape)
+    return restated, late_q, late_frac
 
-    theta_k = 0.6 * theta[..., None] + rng.normal(0, 0.5, (Y, P, 3))
-    has_survey = rng.random(P) < 0.6
-    has_milestone = rng.random(P) < 0.5
-    count_target = np.maximum(5, np.rint(rng.lognormal(np.log(200), 1.0, P))).astype(np.int64)
-    milestone_q = rng.integers(2, 5, P)
-    survey_target = rng.choice([70, 75, 80, 85], P)
 
-    ids = np.array([f"{SYNTHETIC_PREFIX}a{g:03d}-p{p:05d}" for p, g in zip(range(P), agency)])
-    frames = {
-        "projects": _projects(fys, ids, agency, budget_u, rng),
-        "finance": _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, late_frac),
-        **_kpis(
-            cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q, survey_target, rng
-        ),
-    }
-    return {name: frames[name].select(s.TABLES[name].names) for name in s.TABLES if name in frames}
+@dataclass(frozen=True)
+class _KpiDraws:
+    """The KPIs' random make-up: execution per KPI, which projects have a survey and a milestone, the targets."""
+
+    theta_k: np.ndarray  # years x projects x 3 KPIs
+    has_survey: np.ndarray
+    has_milestone: np.ndarray
+    count_target: np.ndarray
+    milestone_q: np.ndarray
+    survey_target: np.ndarray
+
+    @classmethod
+    def of(cls, rng, theta: np.ndarray) -> _KpiDraws:
+        """Drawn from ``rng`` (after the finance draws) around the projects' execution ``theta``."""
+        Y, P = theta.shape
+        theta_k = 0.6 * theta[..., None] + rng.normal(0, 0.5, (Y, P, 3))
+        has_survey = rng.random(P) < 0.6
+        has_milestone = rng.random(P) < 0.5
+        count_target = np.maximum(5, np.rint(rng.lognormal(np.log(200), 1.0, P))).astype(np.int64)
+        milestone_q = rng.integers(2, 5, P)
+        survey_target = rng.choice([70, 75, 80, 85], P)
+        return cls(theta_k, has_survey, has_milestone, count_target, milestone_q, survey_target)
 
 
 def _projects(fys, ids, agency, budget_u, rng) -> pl.DataFrame:
@@ -217,150 +254,163 @@ def _finance(cal, fys, ids, plan_u, disb_u, spend_u, last_q, restated, late_q, l
     return pl.concat(frames).with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in s.CUM_REPORTED.values()))
 
 
-def _kpis(
-    cal, fys, ids, last_q, theta_k, has_survey, has_milestone, count_target, milestone_q, survey_target, rng
-) -> dict[str, pl.DataFrame]:
-    _Y, P, _ = theta_k.shape
+_COUNT_LEVELS = (0.15, 0.45, 0.70, 1.0)  # the count KPI's cumulative plan by quarter, as shares of its target
+_KPI_CAST = {s.QUARTER: pl.Int8, s.FISCAL_YEAR: pl.Int32}
+_Kpi = tuple[pl.DataFrame, list[pl.DataFrame]]  # a KPI's definitions and its results, a frame per quarter
+
+
+def _kpis(cal, fys, ids, last_q, draws: _KpiDraws, rng) -> dict[str, pl.DataFrame]:
+    """The three KPIs of every year (a count, a survey, a milestone) and their results up to the last quarter."""
     kpis, results = [], []
-    levels = np.array([0.15, 0.45, 0.70, 1.0])
     for yi, fy in enumerate(fys):
         L = int(last_q[yi])
         as_of = cal.quarter_end(int(fy), L) if L < 4 else cal.year_end(int(fy))
         base = {s.FISCAL_YEAR: int(fy), s.AS_OF: as_of, s.SOURCE_TEXT: None}
-        # 1: a count with cumulative levels and tiers
-        T = count_target
-        plan = np.ceil(T[:, None] * levels).astype(np.int64)
-        r = np.exp(0.35 * theta_k[yi, :, 0] + rng.normal(0, 0.25, P))
-        prog = np.maximum.accumulate(
-            np.floor(T[:, None] * levels * r[:, None] * np.exp(rng.normal(0, 0.08, (P, 4)))), axis=1
+        for make in (_count_kpi, _survey_kpi, _milestone_kpi):  # in this order: each draws from rng
+            defined, measured = make(base, ids, draws, yi, L, rng)
+            kpis.append(defined)
+            results.extend(measured)
+    return {
+        "kpis": pl.concat([_cast_kpi(k) for k in kpis], how="diagonal_relaxed"),
+        "kpi_results": pl.concat([_cast_kpi(r) for r in results], how="diagonal_relaxed"),
+    }
+
+
+def _cast_kpi(df: pl.DataFrame) -> pl.DataFrame:
+    """The quarter and fiscal year in the template's types, where the frame has them."""
+    return df.cast({c: t for c, t in _KPI_CAST.items() if c in df.columns})
+
+
+def _count_kpi(base: dict, ids: np.ndarray, draws: _KpiDraws, yi: int, L: int, rng) -> _Kpi:
+    """KPI 1: a count with cumulative levels and tiers, progress ∝ exp(0.35 θ_k)."""
+    P = ids.size
+    T = draws.count_target
+    levels = np.array(_COUNT_LEVELS)
+    plan = np.ceil(T[:, None] * levels).astype(np.int64)
+    r = np.exp(0.35 * draws.theta_k[yi, :, 0] + rng.normal(0, 0.25, P))
+    prog = np.maximum.accumulate(
+        np.floor(T[:, None] * levels * r[:, None] * np.exp(rng.normal(0, 0.08, (P, 4)))), axis=1
+    )
+    defined = pl.DataFrame(
+        {
+            **base,
+            s.PROJECT_ID: ids,
+            s.KPI_ID: "1",
+            s.NAME_TH: "จำนวนผู้ได้รับประโยชน์จากโครงการ",
+            s.NAME_EN: "People reached by the project",
+            s.SOURCE: "budget_bureau",
+            s.UNIT: "person",
+            s.COMPARATOR: ">=",
+            s.MEASURE: s.CUMULATIVE,
+            s.TARGET: T.astype(float),
+            **{p: plan[:, i].astype(float) for i, p in enumerate(s.PLAN_Q)},
+            s.PLAN_IS_CUMULATIVE: True,
+            s.TIER_50: np.rint(0.6 * T).astype(float),
+            s.TIER_75: np.rint(0.8 * T).astype(float),
+            s.TIER_100: T.astype(float),
+        }
+    )
+    measured = [
+        pl.DataFrame(
+            {
+                **base,
+                s.PROJECT_ID: ids,
+                s.KPI_ID: "1",
+                s.QUARTER: q + 1,
+                s.VALUE: prog[:, q],
+                s.STATUS_TEXT: [f"ผลสะสม {int(x):,} ราย" for x in prog[:, q]],
+            }
         )
-        kpis.append(
-            pl.DataFrame(
-                {
-                    **base,
-                    s.PROJECT_ID: ids,
-                    s.KPI_ID: "1",
-                    s.NAME_TH: "จำนวนผู้ได้รับประโยชน์จากโครงการ",
-                    s.NAME_EN: "People reached by the project",
-                    s.SOURCE: "budget_bureau",
-                    s.UNIT: "person",
-                    s.COMPARATOR: ">=",
-                    s.MEASURE: s.CUMULATIVE,
-                    s.TARGET: T.astype(float),
-                    **{p: plan[:, i].astype(float) for i, p in enumerate(s.PLAN_Q)},
-                    s.PLAN_IS_CUMULATIVE: True,
-                    s.TIER_50: np.rint(0.6 * T).astype(float),
-                    s.TIER_75: np.rint(0.8 * T).astype(float),
-                    s.TIER_100: T.astype(float),
-                }
-            )
-        )
-        for q in range(L):
-            v = prog[:, q]
-            results.append(
-                pl.DataFrame(
-                    {
-                        **base,
-                        s.PROJECT_ID: ids,
-                        s.KPI_ID: "1",
-                        s.QUARTER: q + 1,
-                        s.VALUE: v,
-                        s.STATUS_TEXT: [f"ผลสะสม {int(x):,} ราย" for x in v],
-                    }
-                )
-            )
-        # 2: an annual survey, measured in Q4
-        sv = np.flatnonzero(has_survey)
-        tgt = survey_target[sv].astype(float)
-        kpis.append(
-            pl.DataFrame(
-                {
-                    **base,
-                    s.PROJECT_ID: ids[sv],
-                    s.KPI_ID: "2",
-                    s.NAME_TH: "ร้อยละความพึงพอใจของผู้รับบริการ",
-                    s.NAME_EN: "Service users satisfied (survey)",
-                    s.SOURCE: "opdc",
-                    s.UNIT: "percent",
-                    s.COMPARATOR: ">=",
-                    s.MEASURE: s.LEVEL,
-                    s.TARGET: tgt,
-                    s.PLAN_Q[0]: None,
-                    s.PLAN_Q[1]: None,
-                    s.PLAN_Q[2]: None,
-                    s.PLAN_Q[3]: tgt,
-                    s.PLAN_IS_CUMULATIVE: True,
-                    s.TIER_50: None,
-                    s.TIER_75: None,
-                    s.TIER_100: None,
-                }
-            )
-        )
-        score = np.clip(np.round(tgt + 6 * theta_k[yi, sv, 1] + rng.normal(0, 5, sv.size), 1), 0, 100)
-        for q in range(L):
-            done = q == 3
-            results.append(
-                pl.DataFrame(
-                    {
-                        **base,
-                        s.PROJECT_ID: ids[sv],
-                        s.KPI_ID: "2",
-                        s.QUARTER: q + 1,
-                        s.VALUE: score if done else np.full(sv.size, np.nan),
-                        s.STATUS_TEXT: [f"ผลสำรวจร้อยละ {x:.1f}" for x in score]
-                        if done
-                        else ["อยู่ระหว่างดำเนินการสำรวจ"] * sv.size,
-                    }
-                ).with_columns(pl.col(s.VALUE).fill_nan(None))
-            )
-        # 3: a milestone, at least one item
-        ms = np.flatnonzero(has_milestone)
-        due = milestone_q[ms]
-        late = np.maximum(0, np.rint(rng.normal(0.3 - 0.8 * theta_k[yi, ms, 2], 0.8))).astype(np.int64)
-        kpis.append(
+        for q in range(L)
+    ]
+    return defined, measured
+
+
+def _survey_kpi(base: dict, ids: np.ndarray, draws: _KpiDraws, yi: int, L: int, rng) -> _Kpi:
+    """KPI 2: an annual satisfaction survey (percent), measured in Q4 around target + 6 θ_k."""
+    sv = np.flatnonzero(draws.has_survey)
+    tgt = draws.survey_target[sv].astype(float)
+    defined = pl.DataFrame(
+        {
+            **base,
+            s.PROJECT_ID: ids[sv],
+            s.KPI_ID: "2",
+            s.NAME_TH: "ร้อยละความพึงพอใจของผู้รับบริการ",
+            s.NAME_EN: "Service users satisfied (survey)",
+            s.SOURCE: "opdc",
+            s.UNIT: "percent",
+            s.COMPARATOR: ">=",
+            s.MEASURE: s.LEVEL,
+            s.TARGET: tgt,
+            s.PLAN_Q[0]: None,
+            s.PLAN_Q[1]: None,
+            s.PLAN_Q[2]: None,
+            s.PLAN_Q[3]: tgt,
+            s.PLAN_IS_CUMULATIVE: True,
+            s.TIER_50: None,
+            s.TIER_75: None,
+            s.TIER_100: None,
+        }
+    )
+    score = np.clip(np.round(tgt + 6 * draws.theta_k[yi, sv, 1] + rng.normal(0, 5, sv.size), 1), 0, 100)
+    measured = [
+        pl.DataFrame(
+            {
+                **base,
+                s.PROJECT_ID: ids[sv],
+                s.KPI_ID: "2",
+                s.QUARTER: q + 1,
+                s.VALUE: score if q == 3 else np.full(sv.size, np.nan),
+                s.STATUS_TEXT: [f"ผลสำรวจร้อยละ {x:.1f}" for x in score]
+                if q == 3
+                else ["อยู่ระหว่างดำเนินการสำรวจ"] * sv.size,
+            }
+        ).with_columns(pl.col(s.VALUE).fill_nan(None))
+        for q in range(L)
+    ]
+    return defined, measured
+
+
+def _milestone_kpi(base: dict, ids: np.ndarray, draws: _KpiDraws, yi: int, L: int, rng) -> _Kpi:
+    """KPI 3: a milestone of one item, planned in Q2-Q4, late by about -0.8 θ_k quarters."""
+    ms = np.flatnonzero(draws.has_milestone)
+    due = draws.milestone_q[ms]
+    late = np.maximum(0, np.rint(rng.normal(0.3 - 0.8 * draws.theta_k[yi, ms, 2], 0.8))).astype(np.int64)
+    defined = pl.DataFrame(
+        {
+            **base,
+            s.PROJECT_ID: ids[ms],
+            s.KPI_ID: "3",
+            s.NAME_TH: "แนวทางหรือมาตรการที่แล้วเสร็จ",
+            s.NAME_EN: "Guideline or measure completed",
+            s.SOURCE: "budget_bureau",
+            s.UNIT: "item",
+            s.COMPARATOR: ">=",
+            s.MEASURE: s.MILESTONE,
+            s.TARGET: 1.0,
+            **{p: np.where(due == i + 1, 1.0, np.nan) for i, p in enumerate(s.PLAN_Q)},
+            s.PLAN_IS_CUMULATIVE: False,
+            s.TIER_50: None,
+            s.TIER_75: None,
+            s.TIER_100: None,
+        }
+    ).with_columns(*(pl.col(p).fill_nan(None) for p in s.PLAN_Q))
+    measured = []
+    for q in range(L):
+        v = (q + 1 >= due + late).astype(float)
+        measured.append(
             pl.DataFrame(
                 {
                     **base,
                     s.PROJECT_ID: ids[ms],
                     s.KPI_ID: "3",
-                    s.NAME_TH: "แนวทางหรือมาตรการที่แล้วเสร็จ",
-                    s.NAME_EN: "Guideline or measure completed",
-                    s.SOURCE: "budget_bureau",
-                    s.UNIT: "item",
-                    s.COMPARATOR: ">=",
-                    s.MEASURE: s.MILESTONE,
-                    s.TARGET: 1.0,
-                    **{p: np.where(due == i + 1, 1.0, np.nan) for i, p in enumerate(s.PLAN_Q)},
-                    s.PLAN_IS_CUMULATIVE: False,
-                    s.TIER_50: None,
-                    s.TIER_75: None,
-                    s.TIER_100: None,
+                    s.QUARTER: q + 1,
+                    s.VALUE: v,
+                    s.STATUS_TEXT: np.where(v > 0, "แล้วเสร็จ 1 เรื่อง", "อยู่ระหว่างดำเนินการ"),
                 }
-            ).with_columns(*(pl.col(p).fill_nan(None) for p in s.PLAN_Q))
-        )
-        for q in range(L):
-            v = (q + 1 >= due + late).astype(float)
-            results.append(
-                pl.DataFrame(
-                    {
-                        **base,
-                        s.PROJECT_ID: ids[ms],
-                        s.KPI_ID: "3",
-                        s.QUARTER: q + 1,
-                        s.VALUE: v,
-                        s.STATUS_TEXT: np.where(v > 0, "แล้วเสร็จ 1 เรื่อง", "อยู่ระหว่างดำเนินการ"),
-                    }
-                )
             )
-    cast = {s.QUARTER: pl.Int8, s.FISCAL_YEAR: pl.Int32}
-    return {
-        "kpis": pl.concat(
-            [k.cast({c: t for c, t in cast.items() if c in k.columns}) for k in kpis], how="diagonal_relaxed"
-        ),
-        "kpi_results": pl.concat(
-            [r.cast({c: t for c, t in cast.items() if c in r.columns}) for r in results], how="diagonal_relaxed"
-        ),
-    }
+        )
+    return defined, measured
 
 
 def describe(frames: dict[str, pl.DataFrame], args: dict) -> str:
