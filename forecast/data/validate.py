@@ -1371,15 +1371,40 @@ def check(
         Typed tables, one per table found (with source file, sheet and row), and every issue.
     """
     cal = calendar or FiscalCalendar()
-    known = known or {}
-    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems or []]
+    problems = problems or []
+    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems]
     # tables (or sources of them) refused whole: rows of other tables are not checked against them, so that
     # a missing column or an unreadable file is one message, not one more per row that refers to it
-    refused = {p.table for p in problems or [] if p.table and p.severity == ERROR}
+    refused = {p.table for p in problems if p.table and p.severity == ERROR}
+    tables, found, missing = _parse_tables(raw, max_amount, unit or AmountUnit())
+    issues += found
+    refused |= missing
+    # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
+    formula_cells = {(p.file, p.sheet, p.row) for p in problems if p.rule == "formula"}
+    if formula_cells:
+        issues = [
+            i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells
+        ]
+        tables = _without_formula_keys(tables, formula_cells)
+    for name, given in tables.items():
+        tables[name], found = _table_rules(name, given, cal)
+        issues += found
+    upload = _Upload(tables, known or {}, refused, cal)
+    issues += _cross_table_rules(upload)
+    issues.sort(key=_issue_order)
+    return Checked({name: df.drop(KEY_OK, REFUSED) for name, df in upload.tables.items()}, issues)
+
+
+def _parse_tables(
+    raw: list[RawTable], max_amount: float, unit: AmountUnit
+) -> tuple[dict[str, pl.DataFrame], list[Issue], set[str]]:
+    """Every raw table parsed (``raw`` drained): the typed tables, their issues, and the tables refused."""
+    issues: list[Issue] = []
+    refused: set[str] = set()
     parts: dict[str, list[pl.DataFrame]] = {}
     while raw:  # drained, so that each table's raw text is freed once parsed (large files)
         r = raw.pop(0)
-        typed, found = _parse_table(r, max_amount, unit or AmountUnit())
+        typed, found = _parse_table(r, max_amount, unit)
         name = r.table
         del r
         issues += found
@@ -1387,100 +1412,137 @@ def check(
             parts.setdefault(name, []).append(typed)
         else:
             refused.add(name)
-    tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
-    # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
-    formula_cells = {(p.file, p.sheet, p.row) for p in problems or [] if p.rule == "formula"}
-    if formula_cells:
-        issues = [
-            i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells
-        ]
-        bad = pl.DataFrame(
-            [{"f": f, "s": sh, "r": r} for f, sh, r in formula_cells],
-            schema={"f": pl.String, "s": pl.String, "r": pl.Int64},
-        )
-        for name, df in tables.items():
-            hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
-            if hit.height:
-                marked = pl.struct(FILE, SHEET, ROW).is_in(
-                    hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode()
-                )
-                tables[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
+    return {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}, issues, refused
 
-    for name, given in tables.items():
-        table = s.TABLES[name]
-        issues += _era_rule(given, cal)
-        df = tables[name] = given.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
-        issues += _duplicate_rule(df, table)
-        if s.QUARTER in table:
-            issues += _quarter_rule(df)
-        if table.vintage and name not in s.POLICY_TABLES:
-            issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
 
-    def current(name: str) -> pl.DataFrame:
+def _without_formula_keys(
+    tables: dict[str, pl.DataFrame], cells: set[tuple[str, str | None, int | None]]
+) -> dict[str, pl.DataFrame]:
+    """The tables with the rows of formula ``cells`` (file, sheet, row) kept out of the cross-row rules."""
+    bad = pl.DataFrame(
+        [{"f": f, "s": sh, "r": r} for f, sh, r in cells],
+        schema={"f": pl.String, "s": pl.String, "r": pl.Int64},
+    )
+    out = dict(tables)
+    for name, df in tables.items():
+        hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
+        if hit.height:
+            marked = pl.struct(FILE, SHEET, ROW).is_in(hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode())
+            out[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
+    return out
+
+
+def _table_rules(name: str, given: pl.DataFrame, cal: FiscalCalendar) -> tuple[pl.DataFrame, list[Issue]]:
+    """The key rules of one table (era, duplicates, quarter, report date); rows off the era lose their key."""
+    table = s.TABLES[name]
+    issues = _era_rule(given, cal)
+    df = given.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
+    issues += _duplicate_rule(df, table)
+    if s.QUARTER in table:
+        issues += _quarter_rule(df)
+    if table.vintage and name not in s.POLICY_TABLES:
+        issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
+    return df, issues
+
+
+@dataclass
+class _Upload:
+    """The parsed tables of an upload, what the store holds, and which tables were refused whole."""
+
+    tables: dict[str, pl.DataFrame]
+    known: dict[str, pl.DataFrame]
+    refused: set[str]
+    cal: FiscalCalendar
+
+    def current(self, name: str) -> pl.DataFrame:
+        """A table as the store would hold it after the ingest (stored rows and the upload's)."""
         t = s.TABLES[name]
-        frames = [f.select(t.names) for f in (known.get(name), tables.get(name)) if f is not None]
+        frames = [f.select(t.names) for f in (self.known.get(name), self.tables.get(name)) if f is not None]
         if not frames:
             return s.empty(t)
         # the upload wins over a stored row with the same key and report date
         return pl.concat(frames).unique(t.record_key, keep="last", maintain_order=True)
 
-    def whole(name: str) -> bool:
+    def whole(self, name: str) -> bool:
         """Whether every given source of a table was read (rows may be checked against it)."""
-        return name not in refused and ANY_TABLE not in refused
+        return name not in self.refused and ANY_TABLE not in self.refused
 
-    def unsure(name: str) -> pl.DataFrame | None:
-        return _unsure(tables[name], list(s.TABLES[name].key), cal) if name in tables else None
+    def unsure(self, name: str) -> pl.DataFrame | None:
+        """The uploaded rows of a table whose key did not parse (see ``_unsure``)."""
+        return _unsure(self.tables[name], list(s.TABLES[name].key), self.cal) if name in self.tables else None
 
-    projects = current("projects")
-    if "projects" in tables:
-        p = tables["projects"]
-        issues += _flag(
-            p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET, pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET))
-        )
-        issues += _flag(
-            p,
-            pl.col(s.BUDGET_CUT) < 0,
-            "negative",
-            s.BUDGET_CUT,
-            pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.", pl.col(s.BUDGET_CUT)),
-        )
-    project_key = [s.FISCAL_YEAR, s.PROJECT_ID]
-    for name in ("finance", "kpis", "kpi_results"):
-        if name in tables and whole("projects"):
-            issues += _reference_rule(
-                tables[name], projects, project_key, "unknown_project", "project", unsure("projects")
-            )
+
+def _cross_table_rules(upload: _Upload) -> list[Issue]:
+    """The rules of each table that read other tables or the store; finance gets its derived actuals."""
+    tables = upload.tables
+    projects = upload.current("projects")
+    issues = _budget_sign_rules(tables["projects"]) if "projects" in tables else []
+    issues += _project_reference_rules(upload, projects)
     if "finance" in tables:
         tables["finance"], derived = _complete_actuals(tables["finance"])
-        known_finance = known.get("finance", s.empty(s.FINANCE))
+        known_finance = upload.known.get("finance", s.empty(s.FINANCE))
         # budgets of a refused projects table are unknown: the rules that need them wait for it
-        budgets = projects if whole("projects") else projects.clear()
+        budgets = projects if upload.whole("projects") else projects.clear()
         issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), budgets)
         issues += _commitments_rule(tables["finance"], known_finance)
     if "projects" in tables:  # against the disbursements stored before (the upload's own: cumulative_over_budget)
-        stored = known.get("finance", s.empty(s.FINANCE)).select(s.FINANCE.names)
+        stored = upload.known.get("finance", s.empty(s.FINANCE)).select(s.FINANCE.names)
         issues += _budget_rules(tables["projects"], projects, stored)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
     if "targets" in tables:
         issues += _target_rules(tables["targets"])
-    if "kpi_results" in tables and whole("kpis"):
+    if "kpi_results" in tables and upload.whole("kpis"):
         issues += _reference_rule(
             tables["kpi_results"],
-            current("kpis"),
+            upload.current("kpis"),
             [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID],
             "unknown_kpi",
             "KPI",
-            unsure("kpis"),
+            upload.unsure("kpis"),
         )
-    order = {ERROR: 0, WARNING: 1}
-    issues.sort(
-        key=lambda i: (
-            order[i.severity],
-            i.file or "",
-            i.sheet or "",
-            1 << 62 if i.row is None else i.row,
-            i.column or "",
-        )
+    return issues
+
+
+def _budget_sign_rules(p: pl.DataFrame) -> list[Issue]:
+    """A negative budget or budget cut in the projects table."""
+    issues = _flag(p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET, pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET)))
+    return issues + _flag(
+        p,
+        pl.col(s.BUDGET_CUT) < 0,
+        "negative",
+        s.BUDGET_CUT,
+        pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.", pl.col(s.BUDGET_CUT)),
     )
-    return Checked({name: df.drop(KEY_OK, REFUSED) for name, df in tables.items()}, issues)
+
+
+def _project_reference_rules(upload: _Upload, projects: pl.DataFrame) -> list[Issue]:
+    """Rows of finance, kpis and kpi_results that refer to a project not in projects."""
+    if not upload.whole("projects"):
+        return []
+    issues: list[Issue] = []
+    for name in ("finance", "kpis", "kpi_results"):
+        if name in upload.tables:
+            issues += _reference_rule(
+                upload.tables[name],
+                projects,
+                [s.FISCAL_YEAR, s.PROJECT_ID],
+                "unknown_project",
+                "project",
+                upload.unsure("projects"),
+            )
+    return issues
+
+
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
+
+
+def _issue_order(i: Issue) -> tuple[int, str, str, int, str]:
+    """Errors first, then by file, sheet, row (file-level last) and column."""
+    return (
+        SEVERITY_ORDER[i.severity],
+        i.file or "",
+        i.sheet or "",
+        1 << 62 if i.row is None else i.row,
+        i.column or "",
+    )
