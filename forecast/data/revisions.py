@@ -73,92 +73,106 @@ def changes(records: Mapping[str, pl.DataFrame], include_text: bool = False) -> 
         ]
         if recs is None or recs.is_empty() or not cols:
             continue
-        extra = [k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)]
-        key_text = (
-            pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra], separator=", ")
-            if extra
-            else pl.lit("")
-        )
-        # one row per distinct version of a record, in order; only records with two or more can change
-        rows = (
-            recs.sort(s.VINTAGE)
-            .unique([*t.key, s.AS_OF, *cols], keep="first")
-            .filter(pl.len().over(t.key) > 1)
-            .sort([*t.key, s.AS_OF, s.VINTAGE], nulls_last=False)
-        )
-        if rows.is_empty():
-            continue
-        same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in t.key])
-        group = (~same).cum_sum().alias("_group")  # one number per key (the rows are sorted by key)
-        rows = rows.with_columns(same.alias("_same"), group, key_text.alias(KEY_TEXT))
-
-        def last_given(c: str, what: pl.Expr) -> pl.Expr:
-            """``what`` at the last earlier row of the same key where ``c`` was given (not blank)."""
-            return pl.when(pl.col(c).is_not_null()).then(what).shift(1).forward_fill().over("_group")
-
-        kind = (
-            pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of")))
-            .then(pl.lit(CORRECTION))
-            .when(pl.col(COLUMN).is_in(list(PLANNED)))
-            .then(pl.lit(REVISION))
-            .otherwise(pl.lit(RESTATEMENT))
-        )
-        found_all = []
-        for c in cols:
-            old = pl.col(f"_old_{c}")
-            if c in PLANNED and not t.column(c).optional:  # a plan is given whole: a blank moves it
-                with_old = rows.with_columns(
-                    pl.col(c).shift(1).alias(f"_old_{c}"),
-                    pl.col(s.AS_OF).shift(1).alias("old_as_of"),
-                    pl.col(s.VINTAGE).shift(1).alias(OLD_VINTAGE),
-                )
-                kept = pl.col("_same") & pl.col(c).ne_missing(old)
-            else:  # an actual or an as-printed figure: a blank is "not reported again", never a change
-                with_old = rows.with_columns(
-                    last_given(c, pl.col(c)).alias(f"_old_{c}"),
-                    pl.coalesce(last_given(c, pl.col(s.AS_OF)), pl.col(s.AS_OF).shift(1)).alias("old_as_of"),
-                    pl.coalesce(last_given(c, pl.col(s.VINTAGE)), pl.col(s.VINTAGE).shift(1)).alias(OLD_VINTAGE),
-                )
-                kept = pl.col("_same") & pl.col(c).is_not_null() & pl.col(c).ne_missing(old)
-                if c not in PLANNED:  # an actual given for the first time is news, not a change
-                    kept = kept & old.is_not_null()
-            found = with_old.filter(kept)
-            if found.is_empty():
-                continue
-            kind_c = t.column(c).kind
-            found_all.append(
-                found.select(
-                    *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
-                    pl.lit(name).alias(TABLE),
-                    pl.col(s.FISCAL_YEAR).cast(pl.Int32),
-                    s.PROJECT_ID,
-                    KEY_TEXT,
-                    pl.lit(c).alias(COLUMN),
-                    _text(old, kind_c).alias("old_value"),
-                    "old_as_of",
-                    OLD_VINTAGE,
-                    _text(pl.col(c), kind_c).alias("new_value"),
-                    pl.col(s.AS_OF).alias("new_as_of"),
-                    pl.col(s.VINTAGE).alias(NEW_VINTAGE),
-                ).with_columns(
-                    (
-                        pl.col("new_value").cast(pl.Float64, strict=False)
-                        - pl.col("old_value").cast(pl.Float64, strict=False)
-                    )
-                    .round(6)
-                    .alias("change"),
-                    kind.alias(KIND),
-                )
-            )
-        if found_all:
-            frames.append(
-                pl.concat(found_all)
-                .sort([*t.key, COLUMN, "new_as_of", NEW_VINTAGE], nulls_last=False)
-                .select(list(SCHEMA))
-            )
+        found = _table_changes(t, _versions(t, recs, cols), cols)
+        if found is not None:
+            frames.append(found)
     if not frames:
         return pl.DataFrame(schema=SCHEMA)
     return pl.concat([f.cast(pl.Schema(SCHEMA)) for f in frames])
+
+
+def _versions(t: s.Table, recs: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+    """One row per distinct version of a record with two or more, in order, with its key group and text."""
+    extra = [k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)]
+    key_text = (
+        pl.concat_str([pl.format(f"{k} {{}}", pl.col(k).cast(pl.String)) for k in extra], separator=", ")
+        if extra
+        else pl.lit("")
+    )
+    rows = (
+        recs.sort(s.VINTAGE)
+        .unique([*t.key, s.AS_OF, *cols], keep="first")
+        .filter(pl.len().over(t.key) > 1)
+        .sort([*t.key, s.AS_OF, s.VINTAGE], nulls_last=False)
+    )
+    if rows.is_empty():
+        return rows
+    same = pl.all_horizontal([pl.col(k).eq_missing(pl.col(k).shift(1)) for k in t.key])
+    group = (~same).cum_sum().alias("_group")  # one number per key (the rows are sorted by key)
+    return rows.with_columns(same.alias("_same"), group, key_text.alias(KEY_TEXT))
+
+
+def _table_changes(t: s.Table, rows: pl.DataFrame, cols: list[str]) -> pl.DataFrame | None:
+    """The changes of one table's versioned ``rows``, column by column, in key order; None when none."""
+    if rows.is_empty():
+        return None
+    found_all = [found for c in cols if (found := _column_changes(t, rows, c)) is not None]
+    if not found_all:
+        return None
+    return pl.concat(found_all).sort([*t.key, COLUMN, "new_as_of", NEW_VINTAGE], nulls_last=False).select(list(SCHEMA))
+
+
+def _with_old(t: s.Table, rows: pl.DataFrame, c: str) -> tuple[pl.DataFrame, pl.Expr]:
+    """``rows`` with the earlier figure of ``c`` it is compared with, and the filter of the rows that changed it."""
+    old = pl.col(f"_old_{c}")
+    if c in PLANNED and not t.column(c).optional:  # a plan is given whole: a blank moves it
+        with_old = rows.with_columns(
+            pl.col(c).shift(1).alias(f"_old_{c}"),
+            pl.col(s.AS_OF).shift(1).alias("old_as_of"),
+            pl.col(s.VINTAGE).shift(1).alias(OLD_VINTAGE),
+        )
+        return with_old, pl.col("_same") & pl.col(c).ne_missing(old)
+
+    def last_given(what: pl.Expr) -> pl.Expr:
+        """``what`` at the last earlier row of the same key where ``c`` was given (not blank)."""
+        return pl.when(pl.col(c).is_not_null()).then(what).shift(1).forward_fill().over("_group")
+
+    # an actual or an as-printed figure: a blank is "not reported again", never a change
+    with_old = rows.with_columns(
+        last_given(pl.col(c)).alias(f"_old_{c}"),
+        pl.coalesce(last_given(pl.col(s.AS_OF)), pl.col(s.AS_OF).shift(1)).alias("old_as_of"),
+        pl.coalesce(last_given(pl.col(s.VINTAGE)), pl.col(s.VINTAGE).shift(1)).alias(OLD_VINTAGE),
+    )
+    kept = pl.col("_same") & pl.col(c).is_not_null() & pl.col(c).ne_missing(old)
+    if c not in PLANNED:  # an actual given for the first time is news, not a change
+        kept = kept & old.is_not_null()
+    return with_old, kept
+
+
+def _column_changes(t: s.Table, rows: pl.DataFrame, c: str) -> pl.DataFrame | None:
+    """The changes of column ``c`` of one table, one row each, with its kind; None when none."""
+    with_old, kept = _with_old(t, rows, c)
+    found = with_old.filter(kept)
+    if found.is_empty():
+        return None
+    old = pl.col(f"_old_{c}")
+    kind_c = t.column(c).kind
+    kind = (
+        pl.when(pl.col("new_as_of").eq_missing(pl.col("old_as_of")))
+        .then(pl.lit(CORRECTION))
+        .when(pl.col(COLUMN).is_in(list(PLANNED)))
+        .then(pl.lit(REVISION))
+        .otherwise(pl.lit(RESTATEMENT))
+    )
+    return found.select(
+        *[k for k in t.key if k not in (s.FISCAL_YEAR, s.PROJECT_ID)],
+        pl.lit(t.name).alias(TABLE),
+        pl.col(s.FISCAL_YEAR).cast(pl.Int32),
+        s.PROJECT_ID,
+        KEY_TEXT,
+        pl.lit(c).alias(COLUMN),
+        _text(old, kind_c).alias("old_value"),
+        "old_as_of",
+        OLD_VINTAGE,
+        _text(pl.col(c), kind_c).alias("new_value"),
+        pl.col(s.AS_OF).alias("new_as_of"),
+        pl.col(s.VINTAGE).alias(NEW_VINTAGE),
+    ).with_columns(
+        (pl.col("new_value").cast(pl.Float64, strict=False) - pl.col("old_value").cast(pl.Float64, strict=False))
+        .round(6)
+        .alias("change"),
+        kind.alias(KIND),
+    )
 
 
 def _text(col: pl.Expr, kind: str) -> pl.Expr:

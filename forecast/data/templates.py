@@ -234,6 +234,22 @@ def sniff_separator(text: str) -> str:
 
 
 def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
+    """A CSV file as text columns; None (the problems said) when it cannot be read as a table."""
+    name = path.name
+    text = _csv_text(path, problems)
+    if text is None:
+        return None
+    sep = _csv_separator(text, name, problems)
+    readable, header = _csv_rows(text, sep, name, problems)
+    if not readable:
+        return None
+    if header is None:
+        return pl.DataFrame()
+    return _csv_frame(text, sep, header, name, problems)
+
+
+def _csv_text(path: Path, problems: list[FileProblem]) -> str | None:
+    """The text of a CSV file, with a note when it was not UTF-8; None when it cannot be decoded."""
     name = path.name
     try:
         text, encoding = decode(path.read_bytes())
@@ -252,6 +268,11 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
         )
     if "\r" in text and "\n" not in text:  # old Mac line endings (CR only): the rows are the same
         text = text.replace("\r", "\n")
+    return text
+
+
+def _csv_separator(text: str, name: str, problems: list[FileProblem]) -> str:
+    """The separator of a CSV's text, with a note when it is not a comma."""
     sep = sniff_separator(text)
     if sep != ",":
         shown = {"\t": "tab", ";": "semicolon (;)", "|": "bar (|)"}[sep]
@@ -264,8 +285,14 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                 "warning",
             )
         )
+    return sep
+
+
+def _csv_rows(text: str, sep: str, name: str, problems: list[FileProblem]) -> tuple[bool, list[str] | None]:
+    """The structure of a CSV, row by row, with numbers (polars would pad short rows silently): whether it
+    can be read (no header problem, no ragged row), and its header (None when the file holds no rows)."""
     found = len(problems)
-    try:  # the structure, row by row, with numbers (polars would pad short rows silently)
+    try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True)
         header: list[str] | None = None
         known = _known_columns()
@@ -274,30 +301,10 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                 if not any(cell.strip() for cell in row):
                     continue
                 header = row
-                if line_no > 1 or not any(_clean_header(c) in known for c in row):
-                    later = _header_below(text, sep, known)
-                    if later:
-                        problems.append(
-                            FileProblem(
-                                name,
-                                None,
-                                "header_row",
-                                f"the header must be the first row; the column names are on "
-                                f"row {later} (delete the title rows above them).",
-                                row=later,
-                            )
-                        )
-                        return None
-                if line_no > 1:
-                    problems.append(
-                        FileProblem(
-                            name, None, "header_row", "the header must be the first row; row 1 is empty.", row=1
-                        )
-                    )
-                    return None
-                if len(header) > MAX_COLUMNS:
-                    problems.append(_too_wide(name, None, len(header), ANY_TABLE))
-                    return None
+                refusal = _csv_header_refusal(header, line_no, text, sep, known, name)
+                if refusal is not None:
+                    problems.append(refusal)
+                    return False, None
                 problems += _header_problems(header, name, None)
                 continue
             if len(row) != len(header) and any(cell.strip() for cell in row):
@@ -315,11 +322,34 @@ def _read_csv(path: Path, problems: list[FileProblem]) -> pl.DataFrame | None:
                     break
     except csv.Error as exc:
         problems.append(FileProblem(name, None, "file_unreadable", f"{exc} (an unclosed quote?).", row=reader.line_num))
-        return None
-    if any(p.rule in ("ragged_row",) for p in problems[found:]):
-        return None
-    if header is None:
-        return pl.DataFrame()
+        return False, None
+    return not any(p.rule in ("ragged_row",) for p in problems[found:]), header
+
+
+def _csv_header_refusal(
+    header: list[str], line_no: int, text: str, sep: str, known: set[str], name: str
+) -> FileProblem | None:
+    """Why the first non-empty row (``line_no``) cannot be the header: a title above it, or too many columns."""
+    if line_no > 1 or not any(_clean_header(c) in known for c in header):
+        later = _header_below(text, sep, known)
+        if later:
+            return FileProblem(
+                name,
+                None,
+                "header_row",
+                f"the header must be the first row; the column names are on "
+                f"row {later} (delete the title rows above them).",
+                row=later,
+            )
+    if line_no > 1:
+        return FileProblem(name, None, "header_row", "the header must be the first row; row 1 is empty.", row=1)
+    if len(header) > MAX_COLUMNS:
+        return _too_wide(name, None, len(header), ANY_TABLE)
+    return None
+
+
+def _csv_frame(text: str, sep: str, header: list[str], name: str, problems: list[FileProblem]) -> pl.DataFrame | None:
+    """The cells of a CSV whose structure was checked, as text; a repeated column is dropped."""
     names, seen = [], set()
     for i, h in enumerate(header):  # a repeated column is read under a private name and dropped
         clean = _clean_header(h)
@@ -385,112 +415,124 @@ def read_frames(frames: Mapping[str, pl.DataFrame], source: str = "given") -> tu
 def read_files(paths: Sequence[Path | str]) -> tuple[list[RawTable], list[FileProblem]]:
     """Read template files (or folders of them) into raw text tables; problems are returned, never raised."""
     tables: list[RawTable] = []
-    problems: list[FileProblem] = []
-    for given in map(Path, paths):
-        if given.is_dir() and not expand([given]):
-            problems.append(
-                FileProblem(
-                    given.name,
-                    None,
-                    "file_missing",
-                    f"the folder {given} holds no template files ("
-                    + ", ".join(f"{t}.csv" for t in s.TABLES)
-                    + ", Parquet or one .xlsx).",
-                )
-            )
+    problems = _empty_folders(paths)
     seen_tables: dict[str, str] = {}
     for path in expand(paths):
-        name = path.name
-        table = path.stem.strip().lower()
-        suffix = path.suffix.lower()
-        since = len(problems)
-        if not path.exists():
-            problems.append(
-                FileProblem(
-                    name,
-                    None,
-                    "file_missing",
-                    f"no such file ({path}); check the path.",
-                    table=table if table in s.TABLES and suffix != ".xlsx" else ANY_TABLE,
-                )
-            )
-            continue
-        if suffix != ".parquet" and _encrypted(path):
-            problems.append(
-                FileProblem(
-                    name,
-                    None,
-                    "file_encrypted",
-                    "the workbook is protected with a password, so it cannot be read; in Excel remove the password "
-                    "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and load that.",
-                    table=ANY_TABLE,
-                )
-            )
-            continue
-        if suffix == ".xls" or (suffix != ".parquet" and _starts_with(path, OLE2)):
-            problems.append(
-                FileProblem(
-                    name,
-                    None,
-                    "file_type",
-                    "a legacy Excel 97-2003 (.xls) file; save it as .xlsx (Excel: Save As > "
-                    "Excel Workbook) and load that.",
-                    table=ANY_TABLE,
-                )
-            )
-            continue
-        if suffix not in SUFFIXES:
-            problems.append(
-                FileProblem(
-                    name, None, "file_type", f"must be .csv, .parquet or .xlsx, got '{path.suffix}'.", table=ANY_TABLE
-                )
-            )
-            continue
-        if suffix == ".xlsx":
+        refusal = _file_refusal(path)
+        if refusal is not None:
+            problems.append(refusal)
+        elif path.suffix.lower() == ".xlsx":
             _read_workbook(path, tables, problems, seen_tables)
-            continue
-        if table not in s.TABLES:
-            problems.append(
-                FileProblem(
-                    name,
-                    None,
-                    "file_name",
-                    "the file name must be the table it holds: " + ", ".join(f"{t}{suffix}" for t in s.TABLES) + ".",
-                    table=ANY_TABLE,
-                )
-            )
-            continue
-        if _one_per_table(table, name, name, None, seen_tables, problems):  # the file's name, never a server path
-            _refused(problems, since, table)
-            continue
-        ours = False
-        if suffix == ".csv":
-            frame = _read_csv(path, problems)
-            ours = frame is not None and exported(frame.columns)
         else:
-            try:
-                frame = pl.read_parquet(path)
-            except (pl.exceptions.PolarsError, OSError) as exc:
-                problems.append(
-                    FileProblem(
-                        name,
-                        None,
-                        "file_unreadable",
-                        f"cannot be read as Parquet ({str(exc).splitlines()[0]}); the file may be cut short.",
-                        table=table,
-                    )
-                )
-                continue
-        if frame is None:
-            _refused(problems, since, table)
-            continue
-        if frame.width > MAX_COLUMNS:
-            problems.append(_too_wide(name, None, frame.width, table))
-            continue
-        if suffix == ".parquet":
-            problems += _header_problems(frame.columns, name, None)
-        tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems, ours)), name))
+            _read_table_file(path, tables, problems, seen_tables)
     return tables, problems
+
+
+def _empty_folders(paths: Sequence[Path | str]) -> list[FileProblem]:
+    """A problem per folder given that holds no template files."""
+    return [
+        FileProblem(
+            given.name,
+            None,
+            "file_missing",
+            f"the folder {given} holds no template files ("
+            + ", ".join(f"{t}.csv" for t in s.TABLES)
+            + ", Parquet or one .xlsx).",
+        )
+        for given in map(Path, paths)
+        if given.is_dir() and not expand([given])
+    ]
+
+
+def _file_refusal(path: Path) -> FileProblem | None:
+    """Why a file is not read at all: missing, encrypted, a legacy .xls, or not a template's type."""
+    name = path.name
+    table = path.stem.strip().lower()
+    suffix = path.suffix.lower()
+    if not path.exists():
+        return FileProblem(
+            name,
+            None,
+            "file_missing",
+            f"no such file ({path}); check the path.",
+            table=table if table in s.TABLES and suffix != ".xlsx" else ANY_TABLE,
+        )
+    if suffix != ".parquet" and _encrypted(path):
+        return FileProblem(
+            name,
+            None,
+            "file_encrypted",
+            "the workbook is protected with a password, so it cannot be read; in Excel remove the password "
+            "(File > Info > Protect Workbook > Encrypt with Password, clear it), save, and load that.",
+            table=ANY_TABLE,
+        )
+    if suffix == ".xls" or (suffix != ".parquet" and _starts_with(path, OLE2)):
+        return FileProblem(
+            name,
+            None,
+            "file_type",
+            "a legacy Excel 97-2003 (.xls) file; save it as .xlsx (Excel: Save As > Excel Workbook) and load that.",
+            table=ANY_TABLE,
+        )
+    if suffix not in SUFFIXES:
+        return FileProblem(
+            name, None, "file_type", f"must be .csv, .parquet or .xlsx, got '{path.suffix}'.", table=ANY_TABLE
+        )
+    return None
+
+
+def _read_table_file(path: Path, tables: list[RawTable], problems: list[FileProblem], seen: dict[str, str]) -> None:
+    """A CSV or Parquet file named after its table, read into ``tables`` unless it is refused."""
+    name = path.name
+    table = path.stem.strip().lower()
+    suffix = path.suffix.lower()
+    since = len(problems)
+    if table not in s.TABLES:
+        problems.append(
+            FileProblem(
+                name,
+                None,
+                "file_name",
+                "the file name must be the table it holds: " + ", ".join(f"{t}{suffix}" for t in s.TABLES) + ".",
+                table=ANY_TABLE,
+            )
+        )
+        return
+    if _one_per_table(table, name, name, None, seen, problems):  # the file's name, never a server path
+        _refused(problems, since, table)
+        return
+    ours = False
+    if suffix == ".csv":
+        frame = _read_csv(path, problems)
+        ours = frame is not None and exported(frame.columns)
+    else:
+        frame = _read_parquet(path, table, problems)
+    if frame is None:
+        _refused(problems, since, table)  # a Parquet problem names its table already
+        return
+    if frame.width > MAX_COLUMNS:
+        problems.append(_too_wide(name, None, frame.width, table))
+        return
+    if suffix == ".parquet":
+        problems += _header_problems(frame.columns, name, None)
+    tables.append(RawTable(table, _with_rows(_as_text(frame, name, None, problems, ours)), name))
+
+
+def _read_parquet(path: Path, table: str, problems: list[FileProblem]) -> pl.DataFrame | None:
+    """A Parquet file as it is; None (the problem said) when it cannot be read."""
+    try:
+        return pl.read_parquet(path)
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        problems.append(
+            FileProblem(
+                path.name,
+                None,
+                "file_unreadable",
+                f"cannot be read as Parquet ({str(exc).splitlines()[0]}); the file may be cut short.",
+                table=table,
+            )
+        )
+        return None
 
 
 def _starts_with(path: Path, magic: bytes) -> bool:
@@ -528,55 +570,84 @@ def _unzipped_size(path: Path) -> int:
 
 
 def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProblem], seen: dict[str, str]) -> None:
+    """The template sheets of a workbook, each read into ``tables`` unless refused; other sheets are noted."""
     name = path.name
+    refusal = _workbook_refusal(path)
+    if refusal is not None:
+        problems.append(refusal)
+        return
+    scanned = _scan_workbook(path, problems)
+    if scanned is None:
+        return
+    sheets = _excel_sheets(path, problems)
+    if sheets is None:
+        return
+    found = False
+    for sheet, raw in sheets.items():
+        table = sheet.strip().lower()
+        if table not in s.TABLES:
+            if table != GUIDE_SHEET:
+                problems.append(FileProblem(name, sheet, "sheet_name", "not a template table; ignored.", "warning"))
+            continue
+        found = True
+        _read_sheet(path, sheet, raw, scanned.get(sheet, {}), tables, problems, seen)
+    if not found:
+        problems.append(FileProblem(name, None, "file_empty", "no sheet named " + ", ".join(s.TABLES) + "."))
+
+
+def _workbook_refusal(path: Path) -> FileProblem | None:
+    """Why a file is not opened as a workbook: not a zip, or one that unpacks too large."""
     size = _unzipped_size(path)
     if size < 0 or not _starts_with(path, ZIP):
-        problems.append(
-            FileProblem(
-                name,
-                None,
-                "file_unreadable",
-                "not an Excel workbook (.xlsx); save it from Excel as a workbook.",
-                table=ANY_TABLE,
-            )
+        return FileProblem(
+            path.name,
+            None,
+            "file_unreadable",
+            "not an Excel workbook (.xlsx); save it from Excel as a workbook.",
+            table=ANY_TABLE,
         )
-        return
     if size > MAX_UNZIPPED:
-        problems.append(
-            FileProblem(
-                name,
-                None,
-                "file_unreadable",
-                f"unpacks to {size / 2**20:,.0f} MB, more than the "
-                f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV.",
-                table=ANY_TABLE,
-            )
+        return FileProblem(
+            path.name,
+            None,
+            "file_unreadable",
+            f"unpacks to {size / 2**20:,.0f} MB, more than the "
+            f"{MAX_UNZIPPED / 2**20:,.0f} MB a template can hold; split it or use CSV.",
+            table=ANY_TABLE,
         )
-        return
+    return None
+
+
+def _scan_workbook(path: Path, problems: list[FileProblem]) -> dict[str, dict] | None:
+    """``scan`` of a workbook; None (the problem said) when a bound is passed or it is not a workbook."""
     try:
-        scanned = scan(path)
+        return scan(path)
     except WorkbookTooBig as exc:
-        problems.append(FileProblem(name, exc.sheet, exc.rule, str(exc), table=ANY_TABLE))
-        return
+        problems.append(FileProblem(path.name, exc.sheet, exc.rule, str(exc), table=ANY_TABLE))
+        return None
     except (zipfile.BadZipFile, zlib.error, ElementTree.ParseError, KeyError, ValueError, OSError, EOFError) as exc:
         problems.append(
             FileProblem(
-                name,
+                path.name,
                 None,
                 "file_unreadable",
                 f"not a workbook Excel can open ({type(exc).__name__}); save it again from Excel as a workbook.",
                 table=ANY_TABLE,
             )
         )
-        return
+        return None
+
+
+def _excel_sheets(path: Path, problems: list[FileProblem]) -> dict[str, pl.DataFrame] | None:
+    """Every sheet of a workbook as text cells, without a header; None (the problem said) when it cannot be read."""
     try:
-        sheets = pl.read_excel(
+        return pl.read_excel(
             path, sheet_id=0, infer_schema_length=0, raise_if_empty=False, read_options={"header_row": None}
         )
     except Exception:  # noqa: BLE001 - any reader failure of an untrusted file is reported to the user
         problems.append(
             FileProblem(
-                name,
+                path.name,
                 None,
                 "file_unreadable",
                 "cannot be read as an Excel workbook (a part of it is damaged or not as Excel writes it); open it "
@@ -584,62 +655,73 @@ def _read_workbook(path: Path, tables: list[RawTable], problems: list[FileProble
                 table=ANY_TABLE,
             )
         )
-        return
-    found = False
-    for sheet, raw in sheets.items():
-        info = scanned.get(sheet, {})
-        table = sheet.strip().lower()
-        if table not in s.TABLES:
-            if table != GUIDE_SHEET:
-                problems.append(FileProblem(name, sheet, "sheet_name", "not a template table; ignored.", "warning"))
-            continue
-        found = True
-        since = len(problems)
-        if info.get("hidden"):
-            problems.append(
-                FileProblem(
-                    name,
-                    sheet,
-                    "hidden_sheet",
-                    "the sheet is hidden; unhide it (or delete it) so that what is loaded is what people see.",
-                    table=table,
-                )
+        return None
+
+
+def _read_sheet(
+    path: Path,
+    sheet: str,
+    raw: pl.DataFrame,
+    info: dict,
+    tables: list[RawTable],
+    problems: list[FileProblem],
+    seen: dict[str, str],
+) -> None:
+    """One template sheet (``info``: what ``scan`` found of it) read into ``tables`` unless it is refused."""
+    name = path.name
+    table = sheet.strip().lower()
+    since = len(problems)
+    if info.get("hidden"):
+        problems.append(
+            FileProblem(
+                name,
+                sheet,
+                "hidden_sheet",
+                "the sheet is hidden; unhide it (or delete it) so that what is loaded is what people see.",
+                table=table,
             )
-            continue
-        if _one_per_table(table, str(path), name, sheet, seen, problems) or raw.height == 0:
-            _refused(problems, since, table)
-            continue
-        if raw.width > MAX_COLUMNS:  # cells without a reference, which the scan could not place
-            problems.append(_too_wide(name, sheet, raw.width, table))
-            continue
-        frame = _sheet_frame(raw, name, sheet, problems)
-        if frame is None:
-            _refused(problems, since, table)
-            continue
-        inspected = (
-            inspect_sheet(path, info["member"])
-            if info.get("hidden_rows") or info.get("formulas")
-            else {"hidden_rows": [], "uncached": []}
         )
-        header = [str(c) if c is not None else "" for c in raw.row(0)] if raw.height else []
-        for r in inspected["hidden_rows"][:25]:
-            problems.append(FileProblem(name, sheet, "hidden_row", "the row is hidden; unhide it or delete it.", row=r))
-        for r, index, formula in inspected["uncached"][:25]:
-            col = _clean_header(header[index]) if index < len(header) and header[index] else f"column {index + 1}"
-            problems.append(
-                FileProblem(
-                    name,
-                    sheet,
-                    "formula",
-                    f"a formula ({formula}) with no saved value; open the workbook in Excel and "
-                    "save it (or paste values).",
-                    row=r,
-                    column=col,
-                )
+        return
+    if _one_per_table(table, str(path), name, sheet, seen, problems) or raw.height == 0:
+        _refused(problems, since, table)
+        return
+    if raw.width > MAX_COLUMNS:  # cells without a reference, which the scan could not place
+        problems.append(_too_wide(name, sheet, raw.width, table))
+        return
+    frame = _sheet_frame(raw, name, sheet, problems)
+    if frame is None:
+        _refused(problems, since, table)
+        return
+    problems += _sheet_cell_problems(path, sheet, raw, info)
+    tables.append(RawTable(table, frame, name, sheet))
+
+
+def _sheet_cell_problems(path: Path, sheet: str, raw: pl.DataFrame, info: dict) -> list[FileProblem]:
+    """The hidden rows and the formulas without a saved value of a sheet (25 of each at most)."""
+    name = path.name
+    inspected = (
+        inspect_sheet(path, info["member"])
+        if info.get("hidden_rows") or info.get("formulas")
+        else {"hidden_rows": [], "uncached": []}
+    )
+    header = [str(c) if c is not None else "" for c in raw.row(0)] if raw.height else []
+    problems = [
+        FileProblem(name, sheet, "hidden_row", "the row is hidden; unhide it or delete it.", row=r)
+        for r in inspected["hidden_rows"][:25]
+    ]
+    for r, index, formula in inspected["uncached"][:25]:
+        col = _clean_header(header[index]) if index < len(header) and header[index] else f"column {index + 1}"
+        problems.append(
+            FileProblem(
+                name,
+                sheet,
+                "formula",
+                f"a formula ({formula}) with no saved value; open the workbook in Excel and save it (or paste values).",
+                row=r,
+                column=col,
             )
-        tables.append(RawTable(table, frame, name, sheet))
-    if not found:
-        problems.append(FileProblem(name, None, "file_empty", "no sheet named " + ", ".join(s.TABLES) + "."))
+        )
+    return problems
 
 
 def _sheet_frame(raw: pl.DataFrame, name: str, sheet: str, problems: list[FileProblem]) -> pl.DataFrame | None:

@@ -413,6 +413,7 @@ def _unit_columns(
 
 
 def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl.DataFrame | None, list[Issue]]:
+    """One raw table typed, with its header and cell issues; no table when a column of the template is missing."""
     table = s.TABLES[raw.table]
     issues: list[Issue] = []
     frame = _unit_columns(raw.frame, table, unit, raw, issues)
@@ -424,19 +425,53 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
         for c in table.columns
         if c.name not in present and not c.optional and not (c.name in names and present & set(names))
     ]
-    for name in sorted(present & set(s.STORE_COLUMNS)):
-        issues.append(
-            Issue(
-                WARNING,
-                "store_column",
-                f"column `{name}` is written by the store (in exports); it is ignored on input.",
-                raw.file,
-                raw.sheet,
-                1,
-                name,
-            )
-        )
+    issues += _store_column_issues(raw, present)
     present -= set(s.STORE_COLUMNS)
+    meant, unknown = _unknown_column_issues(raw, table, present, missing, names)
+    issues += unknown
+    issues += _missing_column_issues(raw, table, missing, meant, names)
+    if missing:  # the table is refused: rows without a column of the template are not read
+        return None, issues
+
+    frame = frame.with_columns(pl.lit(raw.file).alias(FILE), pl.lit(raw.sheet, dtype=pl.String).alias(SHEET))
+    cols = [c for c in table.columns if c.name in present]
+    typed = frame.with_columns(
+        *(parse.column(frame, c.name, c.kind).cast(c.dtype).alias(c.name) for c in cols),
+        *(pl.lit(None, dtype=c.dtype).alias(c.name) for c in table.columns if c.name not in present),
+        *(pl.col(c.name).alias(f"__raw_{c.name}") for c in cols),
+    )
+    for c in cols:
+        empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
+        issues += _cell_type_issues(empty, c)
+        issues += _required_issues(empty, c)
+        if c.kind == "money":
+            typed, amounts = _amount_issues(typed, c, max_amount)
+            issues += amounts
+    issues += _name_issues(typed, table, present)
+    return _typed_table(typed, table, cols), issues
+
+
+def _store_column_issues(raw: RawTable, present: set[str]) -> list[Issue]:
+    """A warning per column the store writes itself (in exports): it is ignored on input."""
+    return [
+        Issue(
+            WARNING,
+            "store_column",
+            f"column `{name}` is written by the store (in exports); it is ignored on input.",
+            raw.file,
+            raw.sheet,
+            1,
+            name,
+        )
+        for name in sorted(present & set(s.STORE_COLUMNS))
+    ]
+
+
+def _unknown_column_issues(
+    raw: RawTable, table: s.Table, present: set[str], missing: list[str], names: tuple[str, ...]
+) -> tuple[set[str], list[Issue]]:
+    """An error per column not in the template, and the missing columns it was likely meant as."""
+    issues: list[Issue] = []
     meant: set[str] = set()  # missing columns given under another name: reported once, at that name
     for name in sorted(present - set(table.names)):
         near = difflib.get_close_matches(name, table.names, n=1, cutoff=0.75)
@@ -456,6 +491,14 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
             continue
         hint = f" Did you mean `{near[0]}`?" if near else f" Columns of {table.name}: {', '.join(table.names)}."
         issues.append(Issue(ERROR, "unknown_column", f"unknown column `{name}`.{hint}", raw.file, raw.sheet, 1, name))
+    return meant, issues
+
+
+def _missing_column_issues(
+    raw: RawTable, table: s.Table, missing: list[str], meant: set[str], names: tuple[str, ...]
+) -> list[Issue]:
+    """An error per missing column not reported at an unknown one; one for both name columns."""
+    issues: list[Issue] = []
     for col in missing:
         if col in meant or (col in names and col != names[0]):
             continue
@@ -484,89 +527,101 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
                 col,
             )
         )
-    if missing:  # the table is refused: rows without a column of the template are not read
-        return None, issues
+    return issues
 
-    frame = frame.with_columns(pl.lit(raw.file).alias(FILE), pl.lit(raw.sheet, dtype=pl.String).alias(SHEET))
-    cols = [c for c in table.columns if c.name in present]
-    typed = frame.with_columns(
-        *(parse.column(frame, c.name, c.kind).cast(c.dtype).alias(c.name) for c in cols),
-        *(pl.lit(None, dtype=c.dtype).alias(c.name) for c in table.columns if c.name not in present),
-        *(pl.col(c.name).alias(f"__raw_{c.name}") for c in cols),
-    )
-    for c in cols:
-        raw_col = pl.col(f"__raw_{c.name}")
-        rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
-        empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
-        expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
-        expected_th = pl.lit(parse.expected(c.kind, "th")) if rule == "type" else None  # vocabularies: the rule says
-        why = why_th = None
-        if c.kind in parse.PROBLEMS:
-            why, why_th = (parse.PROBLEMS[c.kind](raw_col, lang) for lang in ("en", "th"))
-        keep = ~parse.is_none(raw_col)
-        if c.kind == "id":  # an id in two scripts or with a look-alike: its own rule, the characters named
-            bad = parse.identifier_problem(raw_col)
-            issues += _flag(
-                empty,
-                bad.is_not_null(),
-                "confusable_id",
-                c.name,
-                pl.format("got '{}': {}.", raw_col, bad),
-                value=raw_col,
-            )
-            keep = keep & bad.is_null()
-        if why is not None and why_th is not None:
-            expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
-            expected_th = pl.when(why_th.is_not_null()).then(why_th).otherwise(expected_th)
-        issues += _flag(empty, keep, rule, c.name, expected, value=raw_col, detail_th=expected_th)
-        if c.required:
-            issues += _flag(
-                empty,
-                parse.is_none(raw_col),
-                "required",
-                c.name,
-                pl.lit(f"is required ({c.doc_en}); the cell is empty."),
-                value=raw_col,
-            )
-        if c.kind == "money":
-            big = pl.col(c.name).cast(pl.Float64).abs() > max_amount
-            issues += _flag(
-                typed,
-                big,
-                "implausible_amount",
-                c.name,
-                pl.format(
-                    f"{{}} is beyond {max_amount:,.0f}, the largest plausible amount in the "
-                    "store's unit; check the unit (a figure in baht where million baht is "
-                    "expected?).",
-                    raw_col,
-                ),
-                value=raw_col,
-            )
-            typed = typed.with_columns(pl.when(big).then(None).otherwise(pl.col(c.name)).alias(c.name))
-    if table.name in s.NAMED:
-        th, en = s.NAMED[table.name]
+
+def _cell_type_issues(empty: pl.DataFrame, c: s.Column) -> list[Issue]:
+    """The cells of column ``c`` that do not parse as its type (or vocabulary), with why where known."""
+    raw_col = pl.col(f"__raw_{c.name}")
+    rule = f"unknown_{c.kind}" if c.kind in s.VOCABULARIES else "type"
+    expected = pl.format(f"must be {parse.EXPECTED[c.kind]}; got '{{}}'.", raw_col)
+    expected_th = pl.lit(parse.expected(c.kind, "th")) if rule == "type" else None  # vocabularies: the rule says
+    why = why_th = None
+    if c.kind in parse.PROBLEMS:
+        why, why_th = (parse.PROBLEMS[c.kind](raw_col, lang) for lang in ("en", "th"))
+    issues: list[Issue] = []
+    keep = ~parse.is_none(raw_col)
+    if c.kind == "id":  # an id in two scripts or with a look-alike: its own rule, the characters named
+        bad = parse.identifier_problem(raw_col)
         issues += _flag(
-            typed,
-            pl.col(th).is_null()
-            & pl.col(en).is_null()
-            & parse.is_none(pl.col(f"__raw_{th}") if th in present else pl.lit(None))
-            & parse.is_none(pl.col(f"__raw_{en}") if en in present else pl.lit(None)),
-            "name_required",
-            th,
-            pl.lit(f"a name is required: give {th} or {en}."),
+            empty,
+            bad.is_not_null(),
+            "confusable_id",
+            c.name,
+            pl.format("got '{}': {}.", raw_col, bad),
+            value=raw_col,
         )
+        keep = keep & bad.is_null()
+    if why is not None and why_th is not None:
+        expected = pl.when(why.is_not_null()).then(pl.format("got '{}': {}.", raw_col, why)).otherwise(expected)
+        expected_th = pl.when(why_th.is_not_null()).then(why_th).otherwise(expected_th)
+    return issues + _flag(empty, keep, rule, c.name, expected, value=raw_col, detail_th=expected_th)
+
+
+def _required_issues(empty: pl.DataFrame, c: s.Column) -> list[Issue]:
+    """The empty cells of a required column ``c``."""
+    if not c.required:
+        return []
+    raw_col = pl.col(f"__raw_{c.name}")
+    return _flag(
+        empty,
+        parse.is_none(raw_col),
+        "required",
+        c.name,
+        pl.lit(f"is required ({c.doc_en}); the cell is empty."),
+        value=raw_col,
+    )
+
+
+def _amount_issues(typed: pl.DataFrame, c: s.Column, max_amount: float) -> tuple[pl.DataFrame, list[Issue]]:
+    """The amounts of money column ``c`` beyond ``max_amount``, reported and emptied."""
+    raw_col = pl.col(f"__raw_{c.name}")
+    big = pl.col(c.name).cast(pl.Float64).abs() > max_amount
+    issues = _flag(
+        typed,
+        big,
+        "implausible_amount",
+        c.name,
+        pl.format(
+            f"{{}} is beyond {max_amount:,.0f}, the largest plausible amount in the "
+            "store's unit; check the unit (a figure in baht where million baht is "
+            "expected?).",
+            raw_col,
+        ),
+        value=raw_col,
+    )
+    return typed.with_columns(pl.when(big).then(None).otherwise(pl.col(c.name)).alias(c.name)), issues
+
+
+def _name_issues(typed: pl.DataFrame, table: s.Table, present: set[str]) -> list[Issue]:
+    """The rows of a named table with neither name given."""
+    if table.name not in s.NAMED:
+        return []
+    th, en = s.NAMED[table.name]
+    return _flag(
+        typed,
+        pl.col(th).is_null()
+        & pl.col(en).is_null()
+        & parse.is_none(pl.col(f"__raw_{th}") if th in present else pl.lit(None))
+        & parse.is_none(pl.col(f"__raw_{en}") if en in present else pl.lit(None)),
+        "name_required",
+        th,
+        pl.lit(f"a name is required: give {th} or {en}."),
+    )
+
+
+def _typed_table(typed: pl.DataFrame, table: s.Table, cols: list[s.Column]) -> pl.DataFrame:
+    """The typed table with its defaults, which cells were refused, and whether its key parsed."""
     refused = [
         pl.when(pl.col(c.name).is_null() & ~parse.is_none(pl.col(f"__raw_{c.name}"))).then(pl.lit(c.name)) for c in cols
     ]
     typed = typed.with_columns(
         (pl.concat_list(refused).list.drop_nulls() if refused else pl.lit([], pl.List(pl.String))).alias(REFUSED)
     )
-    typed = typed.with_columns(
+    return typed.with_columns(
         *(pl.col(c.name).fill_null(pl.lit(c.default).cast(c.dtype)) for c in table.columns if c.default is not None),
         pl.all_horizontal([pl.col(k).is_not_null() for k in table.key]).alias(KEY_OK),
     ).select(*table.names, FILE, SHEET, ROW, KEY_OK, REFUSED)
-    return typed, issues
 
 
 # --- rules ------------------------------------------------------------------------
@@ -722,15 +777,30 @@ def _reference_rule(
 EPOCH = dt.date(1, 1, 1)  # a projects row without as_of holds from the start of its fiscal year
 
 
+TOL = s.MONEY_TOLERANCE + 1e-9  # money rules: a difference within the tolerance is none
+# the columns a view sums: a group with a refused cell in one of them is not judged on that sum
+SUMMED = list(dict.fromkeys([s.PLAN, s.DISBURSED, *s.CUM_REPORTED, *s.CUM_REPORTED.values()]))
+VIEW_KEY = [s.FISCAL_YEAR, s.PROJECT_ID]
+VIEW_GROUP = [*VIEW_KEY, "__view"]  # one project-year as of one report date of the upload
+
+
 def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame) -> list[Issue]:
     """Row rules on the upload; cumulative and plan rules on the store's view merged with the upload.
 
     For every project and report date in the upload, the view is what the store would hold as of that
     date after the ingest: each quarter's latest figure dated on or before it, from the upload or the store.
     """
-    tol = s.MONEY_TOLERANCE + 1e-9
-    d, c, sp = (pl.col(x) for x in s.ACTUALS)
-    issues = _flag(
+    issues = [i for rule in FINANCE_ROW_RULES for i in rule(df)]
+    up = df.filter(pl.col(KEY_OK) & pl.col(s.QUARTER).is_between(1, 4))
+    if up.is_empty():
+        return issues
+    view = _cumulated(_with_budget(_finance_view(up, known), projects))
+    return issues + [i for rule in FINANCE_VIEW_RULES for i in rule(view)]
+
+
+def _negative_plan_rule(df: pl.DataFrame) -> list[Issue]:
+    """A negative quarterly plan: a downward revision, kept with a warning."""
+    return _flag(
         df,
         pl.col(s.PLAN) < 0,
         "negative_plan_flow",
@@ -742,15 +812,24 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         ),
         WARNING,
     )
-    issues += _flag(
+
+
+def _negative_flow_rule(df: pl.DataFrame) -> list[Issue]:
+    """A negative quarterly disbursement: a refund, kept with a warning."""
+    return _flag(
         df,
-        d < 0,
+        pl.col(s.DISBURSED) < 0,
         "negative_flow",
         s.DISBURSED,
         pl.format("disbursed in Q{} is negative ({}); check it is a refund.", pl.col(s.QUARTER), _m(s.DISBURSED)),
         WARNING,
     )
-    issues += _flag(
+
+
+def _actuals_incomplete_rule(df: pl.DataFrame) -> list[Issue]:
+    """Committed or spend given without disbursed (nothing to derive it from)."""
+    d, c, sp = (pl.col(x) for x in s.ACTUALS)
+    return _flag(
         df,
         d.is_null() & (c.is_not_null() ^ sp.is_not_null()) & ~_refused(*s.ACTUALS),
         "actuals_incomplete",
@@ -760,10 +839,14 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             "reported, but not disbursed (spend = disbursed + committed)."
         ),
     )
-    gap = (sp - d - c).cast(pl.Float64).abs()
-    issues += _flag(
+
+
+def _spend_identity_rule(df: pl.DataFrame) -> list[Issue]:
+    """Spend that is not disbursed + committed."""
+    d, c, sp = (pl.col(x) for x in s.ACTUALS)
+    return _flag(
         df,
-        gap > tol,
+        (sp - d - c).cast(pl.Float64).abs() > TOL,
         "spend_identity",
         s.SPEND,
         pl.format(
@@ -775,14 +858,17 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         ),
     )
 
-    up = df.filter(pl.col(KEY_OK) & pl.col(s.QUARTER).is_between(1, 4))
-    if up.is_empty():
-        return issues
-    k = [s.FISCAL_YEAR, s.PROJECT_ID]
+
+FINANCE_ROW_RULES = (_negative_plan_rule, _negative_flow_rule, _actuals_incomplete_rule, _spend_identity_rule)
+
+
+def _finance_view(up: pl.DataFrame, known: pl.DataFrame) -> pl.DataFrame:
+    """Each quarter's latest figure dated on or before each report date of the upload ``up``, from the upload or
+    the store (the upload wins); the upload's own rows only at their own date."""
+    k = VIEW_KEY
     cols = [*k, s.QUARTER, s.AS_OF, s.PLAN, *s.ACTUALS, *s.CUM_REPORTED.values()]
-    read = list(dict.fromkeys([s.PLAN, s.DISBURSED, *s.CUM_REPORTED, *s.CUM_REPORTED.values()]))  # refused: not summed
     mine = up.select(
-        *cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"), *(_refused(c).alias(f"__bad_{c}") for c in read)
+        *cols, FILE, SHEET, ROW, pl.lit(True).alias("__mine"), *(_refused(c).alias(f"__bad_{c}") for c in SUMMED)
     )
     store_rows = known.join(up.select(k).unique(), on=k, how="semi").select(
         *cols,
@@ -790,16 +876,15 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         pl.lit(None, pl.String).alias(SHEET),
         pl.lit(None, pl.Int64).alias(ROW),
         pl.lit(False).alias("__mine"),
-        *(pl.lit(False).alias(f"__bad_{c}") for c in read),
+        *(pl.lit(False).alias(f"__bad_{c}") for c in SUMMED),
     )
     merged = pl.concat([store_rows, mine], how="vertical_relaxed").unique(
         [*k, s.QUARTER, s.AS_OF], keep="last", maintain_order=True
     )  # the upload wins
-    # each quarter's latest figure dated on or before each report date of the upload (an as-of join:
-    # one row per project-year, date and quarter, rather than every stored row per date)
+    # an as-of join: one row per project-year, date and quarter, rather than every stored row per date
     dates = up.select(*k, pl.col(s.AS_OF).alias("__view")).unique()
     quarters = pl.DataFrame({s.QUARTER: list(s.QUARTERS)}, schema={s.QUARTER: up.schema[s.QUARTER]})
-    view = (
+    return (
         dates.join(quarters, how="cross")
         .sort("__view")
         .join_asof(
@@ -814,17 +899,25 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         # the upload's own rows are judged at their own date
         .filter(~pl.col("__mine") | (pl.col(s.AS_OF) == pl.col("__view")))
     )
-    del up, mine, store_rows, merged, dates  # a whole government's history: free what is no longer needed
+
+
+def _with_budget(view: pl.DataFrame, projects: pl.DataFrame) -> pl.DataFrame:
+    """The view with the budget in force at its date."""
+    k = VIEW_KEY
     budgets = (
         projects.select(*k, pl.col(s.AS_OF).fill_null(EPOCH).alias("__p_as_of"), s.BUDGET)
         .unique([*k, "__p_as_of"], keep="last", maintain_order=True)
         .sort("__p_as_of")
     )
-    view = view.join_asof(
+    return view.join_asof(
         budgets, left_on="__view", right_on="__p_as_of", by=k, strategy="backward", check_sortedness=False
-    ).drop("__p_as_of")  # the budget in force at the view's date
-    group = [*k, "__view"]
-    g = view.sort([*group, s.QUARTER]).with_columns(
+    ).drop("__p_as_of")
+
+
+def _cumulated(view: pl.DataFrame) -> pl.DataFrame:
+    """The view in quarter order with its totals and cumulative sums per project-year and date."""
+    group = VIEW_GROUP
+    return view.sort([*group, s.QUARTER]).with_columns(
         pl.col(s.PLAN).sum().over(group).alias("__plan_total"),
         pl.col(s.QUARTER).n_unique().over(group).alias("__nq"),
         pl.col(s.PLAN).cum_sum().over(group).alias("__plan_cum"),
@@ -834,20 +927,21 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         ),
         *(pl.col(x).cum_sum().over(group).alias(f"__cum_{x}") for x in s.CUM_REPORTED),
         pl.col("__mine").any().over(group).alias("__group_mine"),
-        *(pl.col(f"__bad_{c}").any().over(group).alias(f"__bad_{c}") for c in read),
+        *(pl.col(f"__bad_{c}").any().over(group).alias(f"__bad_{c}") for c in SUMMED),
     )
-    # a group-level problem is shown once, on the upload's last row of the group
-    last_mine = pl.col(ROW) == pl.col(ROW).filter(pl.col("__mine")).last().over(group, order_by=s.QUARTER)
-    has_budget = pl.col(s.BUDGET).is_not_null()
-    mine_row = pl.col("__mine")
-    issues += _flag(
+
+
+def _plan_sum_rule(g: pl.DataFrame) -> list[Issue]:
+    """Four quarterly plans that do not sum to the budget in force; shown once, on the upload's last row."""
+    last_mine = pl.col(ROW) == pl.col(ROW).filter(pl.col("__mine")).last().over(VIEW_GROUP, order_by=s.QUARTER)
+    return _flag(
         g,
-        mine_row
+        pl.col("__mine")
         & last_mine
-        & has_budget
+        & pl.col(s.BUDGET).is_not_null()
         & ~pl.col(f"__bad_{s.PLAN}")
         & (pl.col("__nq") == 4)
-        & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > tol),
+        & ((pl.col("__plan_total") - pl.col(s.BUDGET)).cast(pl.Float64).abs() > TOL),
         "plan_sum",
         s.PLAN,
         pl.format(
@@ -860,13 +954,17 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             _m(s.BUDGET),
         ),
     )
-    issues += _flag(
+
+
+def _plan_over_budget_rule(g: pl.DataFrame) -> list[Issue]:
+    """A plan to date, of fewer than four quarters, above the budget in force."""
+    return _flag(
         g,
-        mine_row
-        & has_budget
+        pl.col("__mine")
+        & pl.col(s.BUDGET).is_not_null()
         & ~pl.col(f"__bad_{s.PLAN}")
         & (pl.col("__nq") < 4)
-        & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+        & ((pl.col("__plan_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > TOL),
         "plan_over_budget",
         s.PLAN,
         pl.format(
@@ -877,9 +975,13 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             pl.col("__view"),
         ),
     )
-    issues += _flag(
+
+
+def _cumulative_negative_rule(g: pl.DataFrame) -> list[Issue]:
+    """Cumulative disbursement below zero."""
+    return _flag(
         g,
-        mine_row & ~pl.col(f"__bad_{s.DISBURSED}") & (pl.col("__disb_cum").cast(pl.Float64) < -tol),
+        pl.col("__mine") & ~pl.col(f"__bad_{s.DISBURSED}") & (pl.col("__disb_cum").cast(pl.Float64) < -TOL),
         "cumulative_negative",
         s.DISBURSED,
         pl.format(
@@ -889,12 +991,16 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             _m("__disb_cum"),
         ),
     )
-    issues += _flag(
+
+
+def _cumulative_over_budget_rule(g: pl.DataFrame) -> list[Issue]:
+    """Cumulative disbursement above the budget in force: a warning (budget transferred in?)."""
+    return _flag(
         g,
-        mine_row
-        & has_budget
+        pl.col("__mine")
+        & pl.col(s.BUDGET).is_not_null()
         & ~pl.col(f"__bad_{s.DISBURSED}")
-        & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > tol),
+        & ((pl.col("__disb_cum") - pl.col(s.BUDGET)).cast(pl.Float64) > TOL),
         "cumulative_over_budget",
         s.DISBURSED,
         pl.format(
@@ -906,15 +1012,20 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
         ),
         WARNING,
     )
+
+
+def _reported_cumulative_rules(g: pl.DataFrame) -> list[Issue]:
+    """Printed cumulatives that differ from the sum of their quarterly flows, one rule per printed column."""
+    issues: list[Issue] = []
     for flow, printed in s.CUM_REPORTED.items():
         issues += _flag(
             g,
-            mine_row
+            pl.col("__mine")
             & pl.col("__contiguous")
             & ~pl.col(f"__bad_{flow}")
             & ~pl.col(f"__bad_{printed}")
             & pl.col(printed).is_not_null()
-            & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > tol),
+            & ((pl.col(printed) - pl.col(f"__cum_{flow}")).cast(pl.Float64).abs() > TOL),
             "reported_cumulative",
             printed,
             pl.format(
@@ -927,6 +1038,15 @@ def _finance_rules(df: pl.DataFrame, known: pl.DataFrame, projects: pl.DataFrame
             WARNING,
         )
     return issues
+
+
+FINANCE_VIEW_RULES = (
+    _plan_sum_rule,
+    _plan_over_budget_rule,
+    _cumulative_negative_rule,
+    _cumulative_over_budget_rule,
+    _reported_cumulative_rules,
+)
 
 
 def _budget_rules(upload: pl.DataFrame, projects: pl.DataFrame, finance: pl.DataFrame) -> list[Issue]:
@@ -1111,9 +1231,15 @@ def _target_rules(df: pl.DataFrame) -> list[Issue]:
 
 
 def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
-    plans = [pl.col(p) for p in s.PLAN_Q]
+    """The rules of the kpis table, on its rows with the measure filled (given, else inferred)."""
+    df = measure.with_measure(df)
+    return [i for rule in KPI_RULES for i in rule(df)]
+
+
+def _tier_order_rules(df: pl.DataFrame) -> list[Issue]:
+    """Tier thresholds that do not increase (or, where lower is better, decrease), pair by pair."""
     tiers = [pl.col(t) for t in s.TIERS.values()]
-    issues = []
+    issues: list[Issue] = []
     lower = pl.col(s.COMPARATOR).is_in(list(s.LOWER_IS_BETTER))
     for lo, hi in itertools.pairwise(tiers):
         issues += _flag(
@@ -1136,8 +1262,12 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
             ),
             WARNING,
         )
-    df = measure.with_measure(df)
-    issues += _flag(
+    return issues
+
+
+def _measure_inferred_rule(df: pl.DataFrame) -> list[Issue]:
+    """A KPI whose measure was left empty and is inferred."""
+    return _flag(
         df,
         pl.col(measure.MEASURE_INFERRED),
         "measure_inferred",
@@ -1152,9 +1282,14 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
         WARNING,
         value=pl.col(s.MEASURE),
     )
+
+
+def _kpi_plan_sum_rule(df: pl.DataFrame) -> list[Issue]:
+    """Quarterly plan increments that do not sum to the target."""
+    plans = [pl.col(p) for p in s.PLAN_Q]
     total = pl.sum_horizontal(plans)
     any_plan = pl.any_horizontal(p.is_not_null() for p in plans)
-    issues += _flag(
+    return _flag(
         df,
         ~pl.col(s.PLAN_IS_CUMULATIVE)
         & any_plan
@@ -1170,8 +1305,12 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
         ),
         WARNING,
     )
-    levels = pl.concat_list(plans).list.drop_nulls()
-    issues += _flag(
+
+
+def _kpi_plan_decreasing_rule(df: pl.DataFrame) -> list[Issue]:
+    """Cumulative plan levels of a cumulative KPI that decrease."""
+    levels = pl.concat_list([pl.col(p) for p in s.PLAN_Q]).list.drop_nulls()
+    return _flag(
         df,
         pl.col(s.PLAN_IS_CUMULATIVE)
         & (pl.col(s.MEASURE) == s.CUMULATIVE)
@@ -1182,7 +1321,11 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
         pl.lit("cumulative plan levels decrease from one quarter to the next."),
         WARNING,
     )
-    issues += _flag(
+
+
+def _percent_range_rule(df: pl.DataFrame) -> list[Issue]:
+    """A percent target above 100."""
+    return _flag(
         df,
         (pl.col(s.UNIT) == "percent") & (pl.col(s.TARGET) > 100),
         "percent_range",
@@ -1190,7 +1333,16 @@ def _kpi_rules(df: pl.DataFrame) -> list[Issue]:
         pl.format("a percent target of {} is above 100.", pl.col(s.TARGET)),
         WARNING,
     )
-    return issues
+
+
+# tier_order reads no measure: judging it with the measure filled changes nothing
+KPI_RULES = (
+    _tier_order_rules,
+    _measure_inferred_rule,
+    _kpi_plan_sum_rule,
+    _kpi_plan_decreasing_rule,
+    _percent_range_rule,
+)
 
 
 # --- entry point -------------------------------------------------------------------
@@ -1219,15 +1371,40 @@ def check(
         Typed tables, one per table found (with source file, sheet and row), and every issue.
     """
     cal = calendar or FiscalCalendar()
-    known = known or {}
-    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems or []]
+    problems = problems or []
+    issues = [Issue(p.severity, p.rule, p.message, p.file, p.sheet, p.row, p.column) for p in problems]
     # tables (or sources of them) refused whole: rows of other tables are not checked against them, so that
     # a missing column or an unreadable file is one message, not one more per row that refers to it
-    refused = {p.table for p in problems or [] if p.table and p.severity == ERROR}
+    refused = {p.table for p in problems if p.table and p.severity == ERROR}
+    tables, found, missing = _parse_tables(raw, max_amount, unit or AmountUnit())
+    issues += found
+    refused |= missing
+    # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
+    formula_cells = {(p.file, p.sheet, p.row) for p in problems if p.rule == "formula"}
+    if formula_cells:
+        issues = [
+            i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells
+        ]
+        tables = _without_formula_keys(tables, formula_cells)
+    for name, given in tables.items():
+        tables[name], found = _table_rules(name, given, cal)
+        issues += found
+    upload = _Upload(tables, known or {}, refused, cal)
+    issues += _cross_table_rules(upload)
+    issues.sort(key=_issue_order)
+    return Checked({name: df.drop(KEY_OK, REFUSED) for name, df in upload.tables.items()}, issues)
+
+
+def _parse_tables(
+    raw: list[RawTable], max_amount: float, unit: AmountUnit
+) -> tuple[dict[str, pl.DataFrame], list[Issue], set[str]]:
+    """Every raw table parsed (``raw`` drained): the typed tables, their issues, and the tables refused."""
+    issues: list[Issue] = []
+    refused: set[str] = set()
     parts: dict[str, list[pl.DataFrame]] = {}
     while raw:  # drained, so that each table's raw text is freed once parsed (large files)
         r = raw.pop(0)
-        typed, found = _parse_table(r, max_amount, unit or AmountUnit())
+        typed, found = _parse_table(r, max_amount, unit)
         name = r.table
         del r
         issues += found
@@ -1235,100 +1412,137 @@ def check(
             parts.setdefault(name, []).append(typed)
         else:
             refused.add(name)
-    tables = {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}
-    # a cell with a formula but no saved value is reported once: not again as empty, nor its row's sums
-    formula_cells = {(p.file, p.sheet, p.row) for p in problems or [] if p.rule == "formula"}
-    if formula_cells:
-        issues = [
-            i for i in issues if i.rule not in ("required", "type") or (i.file, i.sheet, i.row) not in formula_cells
-        ]
-        bad = pl.DataFrame(
-            [{"f": f, "s": sh, "r": r} for f, sh, r in formula_cells],
-            schema={"f": pl.String, "s": pl.String, "r": pl.Int64},
-        )
-        for name, df in tables.items():
-            hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
-            if hit.height:
-                marked = pl.struct(FILE, SHEET, ROW).is_in(
-                    hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode()
-                )
-                tables[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
+    return {name: pl.concat(frames, how="vertical") for name, frames in parts.items()}, issues, refused
 
-    for name, given in tables.items():
-        table = s.TABLES[name]
-        issues += _era_rule(given, cal)
-        df = tables[name] = given.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
-        issues += _duplicate_rule(df, table)
-        if s.QUARTER in table:
-            issues += _quarter_rule(df)
-        if table.vintage and name not in s.POLICY_TABLES:
-            issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
 
-    def current(name: str) -> pl.DataFrame:
+def _without_formula_keys(
+    tables: dict[str, pl.DataFrame], cells: set[tuple[str, str | None, int | None]]
+) -> dict[str, pl.DataFrame]:
+    """The tables with the rows of formula ``cells`` (file, sheet, row) kept out of the cross-row rules."""
+    bad = pl.DataFrame(
+        [{"f": f, "s": sh, "r": r} for f, sh, r in cells],
+        schema={"f": pl.String, "s": pl.String, "r": pl.Int64},
+    )
+    out = dict(tables)
+    for name, df in tables.items():
+        hit = df.join(bad, left_on=[FILE, SHEET, ROW], right_on=["f", "s", "r"], how="semi", nulls_equal=True)
+        if hit.height:
+            marked = pl.struct(FILE, SHEET, ROW).is_in(hit.select(pl.struct(FILE, SHEET, ROW)).to_series().implode())
+            out[name] = df.with_columns((pl.col(KEY_OK) & ~marked).alias(KEY_OK))
+    return out
+
+
+def _table_rules(name: str, given: pl.DataFrame, cal: FiscalCalendar) -> tuple[pl.DataFrame, list[Issue]]:
+    """The key rules of one table (era, duplicates, quarter, report date); rows off the era lose their key."""
+    table = s.TABLES[name]
+    issues = _era_rule(given, cal)
+    df = given.with_columns((pl.col(KEY_OK) & era_ok(cal).fill_null(False)).alias(KEY_OK))
+    issues += _duplicate_rule(df, table)
+    if s.QUARTER in table:
+        issues += _quarter_rule(df)
+    if table.vintage and name not in s.POLICY_TABLES:
+        issues += _as_of_rules(df.filter(pl.col(KEY_OK)), cal)
+    return df, issues
+
+
+@dataclass
+class _Upload:
+    """The parsed tables of an upload, what the store holds, and which tables were refused whole."""
+
+    tables: dict[str, pl.DataFrame]
+    known: dict[str, pl.DataFrame]
+    refused: set[str]
+    cal: FiscalCalendar
+
+    def current(self, name: str) -> pl.DataFrame:
+        """A table as the store would hold it after the ingest (stored rows and the upload's)."""
         t = s.TABLES[name]
-        frames = [f.select(t.names) for f in (known.get(name), tables.get(name)) if f is not None]
+        frames = [f.select(t.names) for f in (self.known.get(name), self.tables.get(name)) if f is not None]
         if not frames:
             return s.empty(t)
         # the upload wins over a stored row with the same key and report date
         return pl.concat(frames).unique(t.record_key, keep="last", maintain_order=True)
 
-    def whole(name: str) -> bool:
+    def whole(self, name: str) -> bool:
         """Whether every given source of a table was read (rows may be checked against it)."""
-        return name not in refused and ANY_TABLE not in refused
+        return name not in self.refused and ANY_TABLE not in self.refused
 
-    def unsure(name: str) -> pl.DataFrame | None:
-        return _unsure(tables[name], list(s.TABLES[name].key), cal) if name in tables else None
+    def unsure(self, name: str) -> pl.DataFrame | None:
+        """The uploaded rows of a table whose key did not parse (see ``_unsure``)."""
+        return _unsure(self.tables[name], list(s.TABLES[name].key), self.cal) if name in self.tables else None
 
-    projects = current("projects")
-    if "projects" in tables:
-        p = tables["projects"]
-        issues += _flag(
-            p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET, pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET))
-        )
-        issues += _flag(
-            p,
-            pl.col(s.BUDGET_CUT) < 0,
-            "negative",
-            s.BUDGET_CUT,
-            pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.", pl.col(s.BUDGET_CUT)),
-        )
-    project_key = [s.FISCAL_YEAR, s.PROJECT_ID]
-    for name in ("finance", "kpis", "kpi_results"):
-        if name in tables and whole("projects"):
-            issues += _reference_rule(
-                tables[name], projects, project_key, "unknown_project", "project", unsure("projects")
-            )
+
+def _cross_table_rules(upload: _Upload) -> list[Issue]:
+    """The rules of each table that read other tables or the store; finance gets its derived actuals."""
+    tables = upload.tables
+    projects = upload.current("projects")
+    issues = _budget_sign_rules(tables["projects"]) if "projects" in tables else []
+    issues += _project_reference_rules(upload, projects)
     if "finance" in tables:
         tables["finance"], derived = _complete_actuals(tables["finance"])
-        known_finance = known.get("finance", s.empty(s.FINANCE))
+        known_finance = upload.known.get("finance", s.empty(s.FINANCE))
         # budgets of a refused projects table are unknown: the rules that need them wait for it
-        budgets = projects if whole("projects") else projects.clear()
+        budgets = projects if upload.whole("projects") else projects.clear()
         issues += derived + _finance_rules(tables["finance"], known_finance.select(s.FINANCE.names), budgets)
         issues += _commitments_rule(tables["finance"], known_finance)
     if "projects" in tables:  # against the disbursements stored before (the upload's own: cumulative_over_budget)
-        stored = known.get("finance", s.empty(s.FINANCE)).select(s.FINANCE.names)
+        stored = upload.known.get("finance", s.empty(s.FINANCE)).select(s.FINANCE.names)
         issues += _budget_rules(tables["projects"], projects, stored)
     if "kpis" in tables:
         issues += _kpi_rules(tables["kpis"])
     if "targets" in tables:
         issues += _target_rules(tables["targets"])
-    if "kpi_results" in tables and whole("kpis"):
+    if "kpi_results" in tables and upload.whole("kpis"):
         issues += _reference_rule(
             tables["kpi_results"],
-            current("kpis"),
+            upload.current("kpis"),
             [s.FISCAL_YEAR, s.PROJECT_ID, s.KPI_ID],
             "unknown_kpi",
             "KPI",
-            unsure("kpis"),
+            upload.unsure("kpis"),
         )
-    order = {ERROR: 0, WARNING: 1}
-    issues.sort(
-        key=lambda i: (
-            order[i.severity],
-            i.file or "",
-            i.sheet or "",
-            1 << 62 if i.row is None else i.row,
-            i.column or "",
-        )
+    return issues
+
+
+def _budget_sign_rules(p: pl.DataFrame) -> list[Issue]:
+    """A negative budget or budget cut in the projects table."""
+    issues = _flag(p, pl.col(s.BUDGET) < 0, "negative", s.BUDGET, pl.format("must be ≥ 0, got {}.", pl.col(s.BUDGET)))
+    return issues + _flag(
+        p,
+        pl.col(s.BUDGET_CUT) < 0,
+        "negative",
+        s.BUDGET_CUT,
+        pl.format("must be ≥ 0 (a cut is written as a positive amount), got {}.", pl.col(s.BUDGET_CUT)),
     )
-    return Checked({name: df.drop(KEY_OK, REFUSED) for name, df in tables.items()}, issues)
+
+
+def _project_reference_rules(upload: _Upload, projects: pl.DataFrame) -> list[Issue]:
+    """Rows of finance, kpis and kpi_results that refer to a project not in projects."""
+    if not upload.whole("projects"):
+        return []
+    issues: list[Issue] = []
+    for name in ("finance", "kpis", "kpi_results"):
+        if name in upload.tables:
+            issues += _reference_rule(
+                upload.tables[name],
+                projects,
+                [s.FISCAL_YEAR, s.PROJECT_ID],
+                "unknown_project",
+                "project",
+                upload.unsure("projects"),
+            )
+    return issues
+
+
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1}
+
+
+def _issue_order(i: Issue) -> tuple[int, str, str, int, str]:
+    """Errors first, then by file, sheet, row (file-level last) and column."""
+    return (
+        SEVERITY_ORDER[i.severity],
+        i.file or "",
+        i.sheet or "",
+        1 << 62 if i.row is None else i.row,
+        i.column or "",
+    )
