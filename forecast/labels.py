@@ -482,6 +482,8 @@ LABELS: dict[str, dict[str, str]] = {
     "model:structural": {"th": "กฎเชิงโครงสร้าง", "en": "structural"},
     "model:fractional_logit": {"th": "การถดถอยโลจิตของสัดส่วน", "en": "fractional_logit"},
     "model:gbm_quantile": {"th": "ต้นไม้ตัดสินใจบูสต์แบบควอนไทล์", "en": "gbm_quantile"},
+    "model:direct_gbm": {"th": "ต้นไม้บูสต์แบบตรงจากตัวแปรไม่กี่ตัว", "en": "direct_gbm"},
+    "model:blend": {"th": "แบบจำลองผสม", "en": "blend"},
     "model:rules": {"th": "กฎที่กำหนดไว้", "en": "rules"},
     "model:naive": {"th": "กฎอย่างง่าย", "en": "naive"},
     "model:naive_logistic": {"th": "โลจิสติกอย่างง่าย", "en": "naive_logistic"},

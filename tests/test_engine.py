@@ -321,6 +321,26 @@ def test_origins_fitted_in_worker_processes_give_the_same_backtest():
     assert here.champions == workers.champions and set(here.final) == set(workers.final) == set(B.ORIGINS)
 
 
+def test_the_blend_is_its_members_mean_and_the_backtest_fits_nothing_for_it():
+    """The combination's median and spread are the mean of its members'; in the backtest it holds the members'
+    own final fits (no second fit) and predicts as a blend fitted afresh on the same rows."""
+    rows = F.build_all(F.panel(Snapshot.from_tables(synthetic.simulate(projects=12, years=3, seed=5))))
+    members = list(E.BLEND_MEMBERS)
+    result = B.run(rows, candidates=[*members, "blend"], origins=(2,))
+    assert set(result.predictions[B.MODEL].unique()) == {*members, "blend"}
+    X = B.training_rows(rows, 2)
+    for target in result.targets:
+        blend = result.final[2]["blend"][target].estimator
+        assert [id(m) for m in blend.members_] == [id(result.final[2][m][target].estimator) for m in members]
+        assert np.allclose(blend.predict(X), np.mean([m.predict(X) for m in blend.members_], axis=0))
+        assert np.allclose(blend.spread(X), np.mean([m.spread(X) for m in blend.members_], axis=0))
+        y = X[F.TARGETS[target]].to_numpy()
+        keep = np.isfinite(y)
+        w = M.recency_weights(X[s.FISCAL_YEAR].to_numpy(), M.HALF_LIFE)
+        fresh = E.Blend(target=target).fit(X.filter(pl.Series(keep)), y[keep], sample_weight=w[keep])
+        assert np.allclose(fresh.predict(X), blend.predict(X))
+
+
 # --- training on a small seeded history ---------------------------------------------------
 def test_trained_models_beat_every_baseline_at_every_origin(trained):
     _, ms, _ = trained

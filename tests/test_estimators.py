@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from forecast.model.estimators import CANDIDATES, QuantileGBM
+from forecast.model.estimators import CANDIDATES, DirectGBM, QuantileGBM
 
-SMALL = {QuantileGBM: {"max_iter": 10}}
+SMALL = {QuantileGBM: {"max_iter": 10}, DirectGBM: {"max_iter": 10}}
 
 
 @parametrize_with_checks([cls(**SMALL.get(cls, {})) for cls in CANDIDATES.values()])

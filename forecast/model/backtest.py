@@ -171,8 +171,8 @@ def _origin(
     targets: tuple[str, ...],
     fit_final: bool,
     half_life: float,
-) -> tuple[pl.DataFrame, Fitted, dict[str, float]]:
-    """Backtest (and final fits) of one origin quarter."""
+) -> tuple[pl.DataFrame, Fitted, dict[str, float], _OutOfSample]:
+    """Backtest (and final fits) of one origin quarter, and its raw out-of-sample predictions."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415 - lazy: scikit-learn's thread pools
 
     clock: dict[str, float] = {}
@@ -216,7 +216,7 @@ def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock
     final = _final_fits(X, scores, candidates, targets) if fit_final else {}
     clock["fit"] = time.perf_counter() - start
     preds = pl.concat(frames, how="diagonal_relaxed", rechunk=False) if frames else pl.DataFrame()
-    return preds, final, clock
+    return preds, final, clock, oos
 
 
 def _out_of_sample(
@@ -320,6 +320,54 @@ def _final_fits(X: pl.DataFrame, scores: _Scores, candidates: list[str], targets
                 _fit(name, target, train, scores.half_life), scores.calibration(name, target, len(scores.years))
             )
     return final
+
+
+def combined(candidates: list[str]) -> dict[str, tuple[str, ...]]:
+    """The candidates that combine others (``estimators.Blend``) whose members are all candidates too: their
+    predictions are computed from the members' out-of-sample predictions and fits, never fitted again."""
+    out = {}
+    for name in candidates:
+        members = getattr(candidate_estimators()[name](), "members", None)
+        if members and set(members) <= set(candidates) - {name}:
+            out[name] = tuple(members)
+    return out
+
+
+def _combine(
+    X: pl.DataFrame,
+    oos: _OutOfSample,
+    final: Fitted,
+    blends: dict[str, tuple[str, ...]],
+    targets: tuple[str, ...],
+    threshold: float,
+    half_life: float,
+) -> tuple[list[pl.DataFrame], Fitted]:
+    """One origin's combined candidates: the mean of the members' medians and spreads, calibrated on their own
+    out-of-sample scores like any candidate; their final models hold the members' final fits."""
+    oos = dict(oos)
+    for name, members in blends.items():
+        for target in targets:
+            have = [oos.get((m, target), {}) for m in members]
+            for year in set.intersection(*(set(h) for h in have)) if all(have) else ():
+                oos[(name, target)] = oos.get((name, target), {})
+                oos[(name, target)][year] = (
+                    np.mean([h[year][0] for h in have], axis=0),
+                    np.mean([h[year][1] for h in have], axis=0),
+                )
+    years = sorted(X[s.FISCAL_YEAR].unique().to_list())
+    scores = _Scores(X, years, targets, oos, threshold, half_life)
+    frames = _predictions(X, scores, list(blends), targets)
+    fitted: Fitted = {}
+    for name, members in blends.items():
+        if all(m in final for m in members):
+            fitted[name] = {
+                target: M.Calibrated(
+                    candidate_estimators()[name].of([final[m][target].estimator for m in members], target),
+                    scores.calibration(name, target, len(years)),
+                )
+                for target in targets
+            }
+    return frames, fitted
 
 
 def _pinball(y: np.ndarray, q: np.ndarray, a: float) -> np.ndarray:
@@ -435,6 +483,57 @@ def _amounts(preds: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+@dataclass
+class _Fits:
+    """The fitted units of a backtest: one task per origin and candidate (combinations excepted)."""
+
+    per: dict[int, pl.DataFrame]
+    targets: tuple[str, ...]
+    threshold: float
+    fit_final: bool
+    half_life: float
+    raw: dict[int, _OutOfSample] = field(default_factory=dict)  # origin -> the units' raw out-of-sample predictions
+
+    def units(
+        self,
+        candidates: list[str],
+        blends: dict[str, tuple[str, ...]],
+        jobs: int,
+        progress: Callable[[float, str], None] | None,
+        clock: dict[str, float],
+    ) -> tuple[list[pl.DataFrame], dict[int, Fitted]]:
+        """Every unit's predictions in the order of origins and candidates, and the final fits by origin; so that
+        progress moves with the work, it is weighted by each candidate's usual cost."""
+        from joblib import Parallel, delayed  # noqa: PLC0415 - lazy: joblib
+
+        units = [(q, name) for q in self.per for name in candidates if name not in blends]
+        cost = {name: COST.get(candidate_estimators()[name].kind, 1.0) for name in candidates}
+        total = sum(cost[name] for _, name in units)
+        # the costliest tasks first (longest processing time first), so that no core waits alone on a
+        # gradient boosting at the end; the results are put back in the order of ``units``
+        rank = {name: i for i, name in enumerate(candidates)}  # among equal costs the later (boosting) first
+        order = sorted(units, key=lambda u: (-cost[u[1]], -rank[u[1]], u[0]))
+        results = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_origin)(self.per[q], self.threshold, [name], self.targets, self.fit_final, self.half_life)
+            for q, name in order
+        )
+        spent = 0.0
+        done: dict[tuple[int, str], tuple[pl.DataFrame, Fitted]] = {}
+        for k, ((q, name), (p, fitted, c, oos)) in enumerate(zip(order, results, strict=True), start=1):
+            done[(q, name)] = (p, fitted)
+            self.raw.setdefault(q, {}).update(oos)
+            for key, v in c.items():
+                clock[key] = clock.get(key, 0.0) + v
+            spent += cost[name]
+            if progress:
+                share = min(PROGRESS_SHARE, PROGRESS_SHARE * spent / total)
+                progress(share, f"origin Q{q}: {name} done ({k}/{len(units)})")
+        final: dict[int, Fitted] = {}
+        for q, name in units:
+            final.setdefault(q, {}).update(done[(q, name)][1])
+        return [done[u][0] for u in units], final
+
+
 def run(
     rows: pl.DataFrame,
     origins: tuple[int, ...] = ORIGINS,
@@ -450,8 +549,6 @@ def run(
     ``rows`` are the feature rows of a history (``features.build_all``). Raises ``HistoryError`` when
     the history has fewer than three complete fiscal years.
     """
-    from joblib import Parallel, delayed  # noqa: PLC0415 - lazy: joblib
-
     candidates = list(candidates or candidate_estimators())
     start = time.perf_counter()
     done = training_rows(rows)
@@ -465,33 +562,13 @@ def run(
         )
     targets = targets_of(done)
     clock = {"features": time.perf_counter() - start}
-    jobs = n_jobs or min(len(origins), os.cpu_count() or 1)
-    # one task per origin and candidate, so that progress moves with the work (weighted by its usual cost)
-    units = [(q, name) for q in origins for name in candidates]
-    cost = {name: COST.get(candidate_estimators()[name].kind, 1.0) for name in candidates}
-    total = sum(cost[name] for _, name in units)
-    # the costliest tasks first (longest processing time first), so that no core waits alone on a
-    # gradient boosting at the end; the results are put back in the order of ``units``
-    rank = {name: i for i, name in enumerate(candidates)}  # among equal costs the later (boosting) first
-    order = sorted(units, key=lambda u: (-cost[u[1]], -rank[u[1]], u[0]))
-    results = Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_origin)(per[q], threshold, [name], targets, fit_final, half_life) for q, name in order
-    )
-    spent = 0.0
-    done_units: dict[tuple[int, str], tuple[pl.DataFrame, Fitted]] = {}
-    for k, ((q, name), (p, fitted, c)) in enumerate(zip(order, results, strict=True), start=1):
-        done_units[(q, name)] = (p, fitted)
-        for key, v in c.items():
-            clock[key] = clock.get(key, 0.0) + v
-        spent += cost[name]
-        if progress:
-            progress(
-                min(PROGRESS_SHARE, PROGRESS_SHARE * spent / total), f"origin Q{q}: {name} done ({k}/{len(units)})"
-            )
-    preds = [done_units[u][0] for u in units]
-    final: dict[int, Fitted] = {}
-    for q, name in units:
-        final.setdefault(q, {}).update(done_units[(q, name)][1])
+    blends = combined(candidates)
+    fit = _Fits(per, targets, threshold, fit_final, half_life)
+    preds, final = fit.units(candidates, blends, n_jobs or min(len(origins), os.cpu_count() or 1), progress, clock)
+    for q in origins if blends else ():
+        frames, fitted = _combine(per[q], fit.raw.get(q, {}), final.get(q, {}), blends, targets, threshold, half_life)
+        preds += frames
+        final.setdefault(q, {}).update(fitted)
     predictions = pl.concat(preds, how="diagonal_relaxed")
     for c in [
         *(band(f, p) for f in (*M.TARGET_FLOWS, M.AMOUNT) for p in BANDS),

@@ -342,6 +342,7 @@ class QuantileGBM(ShareModel):
     label = "gradient boosting, quantile loss (scikit-learn)"
     floor_at_to_date = False
     QUANTILES = (0.1, 0.5, 0.9)
+    READS: tuple[str, ...] = tuple(F.FEATURES)  # the features it may use
 
     def __init__(
         self,
@@ -374,7 +375,7 @@ class QuantileGBM(ShareModel):
         else:
             X, y, w = _sample(X, y, w, self.max_rows, self.random_state)
         # columns with no value (or one value) in the training years are left out
-        known = [f for f in F.FEATURES if f in X.columns] or [c for c, d in X.schema.items() if d.is_numeric()]
+        known = [f for f in self.READS if f in X.columns] or [c for c, d in X.schema.items() if d.is_numeric()]
         self.features_ = tuple(f for f in known if np.unique(_col(X, f)[np.isfinite(_col(X, f))]).size > 1)
         M = self._matrix(X)
         self.range_ = (float(min(0.0, y.min())), float(max(1.0, y.max())))
@@ -413,6 +414,76 @@ class QuantileGBM(ShareModel):
         return np.maximum(q[2] - q[0], MIN_SPREAD)
 
 
+# a direct model's handful of real-time features: where the line stands, where its plan stands, what the
+# plan leaves, what its budget did and how it ended last year
+DIRECT_FEATURES = (
+    F.share(F.cum(s.DISBURSED)),
+    F.share(F.cum(s.PLAN)),
+    F.REMAINING_PLAN_SHARE,
+    F.BUDGET_REVISION,
+    F.PRIOR_DISBURSED,
+    F.PRIOR_Q4,
+)
+
+
+class DirectGBM(QuantileGBM):
+    """The direct model an analyst would fit instead: quantile gradient boosting of the year-end share on a
+    handful of real-time features (``DIRECT_FEATURES``), conformalised like every candidate."""
+
+    label = "direct gradient boosting on a handful of real-time features (scikit-learn)"
+    READS = DIRECT_FEATURES
+
+
+BLEND_MEMBERS = ("gbm_quantile", "direct_gbm", "fractional_logit")
+
+
+class Blend(ShareModel):
+    """An equal-weight combination of candidates: the mean of their medians and of their spreads, fitted on the
+    same rows; the conformal calibration then makes one predictive distribution of it (ranges, levels and
+    P(miss) alike). Models that err differently err less together."""
+
+    kind = "model"
+    label = "combination of the boosted, direct, logit and run-rate models"
+    floor_at_to_date = False  # each member applies its own floor
+
+    def __init__(self, target: str = s.DISBURSED, members: tuple[str, ...] = BLEND_MEMBERS):
+        self.target = target
+        self.members = members
+
+    def fit(self, X, y=None, sample_weight=None):
+        X, y, w = self._validate(X, y, sample_weight)
+        unknown = sorted(set(self.members) - set(CANDIDATES))
+        if not self.members or unknown:
+            raise ValueError(f"members must name candidates ({', '.join(CANDIDATES)}); got {self.members!r}.")
+        self.n_train_ = X.height
+        self.members_ = [CANDIDATES[m](target=self.target).fit(X, y, sample_weight=w) for m in self.members]
+        return self
+
+    @classmethod
+    def of(cls, fitted: list[ShareModel], target: str) -> Blend:
+        """A combination of members already fitted on the same rows (the backtest's own fits)."""
+        blend = cls(target=target, members=tuple(_name(m) for m in fitted))
+        blend.members_ = list(fitted)
+        blend.n_train_ = fitted[0].n_train_
+        blend.feature_names_in_ = fitted[0].feature_names_in_
+        blend.n_features_in_ = fitted[0].n_features_in_
+        return blend
+
+    def _predict(self, X):
+        check_is_fitted(self, "members_")
+        return np.mean([m.predict(X) for m in self.members_], axis=0)
+
+    def spread(self, X):
+        check_is_fitted(self, "members_")
+        X = self._frame(X)
+        return np.mean([m.spread(X) for m in self.members_], axis=0)
+
+
+def _name(est: ShareModel) -> str:
+    """A fitted candidate's name in ``CANDIDATES``."""
+    return next(n for n, c in CANDIDATES.items() if type(est) is c)
+
+
 # The candidates of every model set, by name: one declaration for train, backtest and the app.
 CANDIDATES: dict[str, type[ShareModel]] = {
     "plan": PlanBaseline,
@@ -423,4 +494,6 @@ CANDIDATES: dict[str, type[ShareModel]] = {
     STRUCTURAL: StructuralModel,
     "fractional_logit": FractionalLogit,
     "gbm_quantile": QuantileGBM,
+    "direct_gbm": DirectGBM,
+    "blend": Blend,
 }

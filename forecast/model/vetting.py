@@ -54,6 +54,8 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.list",
     "builtins.str",
     "builtins.tuple",
+    "forecast.model.estimators.Blend",
+    "forecast.model.estimators.DirectGBM",
     "forecast.model.estimators.FractionalLogit",
     "forecast.model.estimators.PaceBaseline",
     "forecast.model.estimators.PlanBaseline",
