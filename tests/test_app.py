@@ -18,6 +18,7 @@ from forecast.access.roles import ADMIN, Actor
 from forecast.data import schema as s
 from forecast.data.store import Store
 from forecast.labels import column, t
+from forecast.model.estimators import CANDIDATES
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -253,7 +254,7 @@ def test_pages_label_a_synthetic_model_set(trained, monkeypatch):
     assert any("Synthetic history" in w.value and ms.version in w.value for w in at.warning)
     at.switch_page("app_pages/models.py").run()
     assert not at.exception
-    assert len(at.dataframe[0].value) == 3 * 8  # the backtest: 3 origins x 8 candidates
+    assert len(at.dataframe[0].value) == 3 * len(CANDIDATES)  # the backtest: 3 origins x every candidate
 
 
 PAGES = ("overview", "agencies", "ranking", "project", "data", "models", "admin")

@@ -131,3 +131,25 @@ def test_the_linters_see_the_whole_house():
     excludes = config["tool"]["ruff"].get("extend-exclude", [])
     assert all(e.startswith(("./", "/")) for e in excludes), excludes
     assert set(config["tool"]["mypy"]["files"]) >= {"forecast", "ui", "app.py", "app_pages", "bench"}
+
+
+MAX_LINES, MAX_COMPLEXITY = 80, 15
+
+
+def test_no_function_of_the_package_is_over_80_lines_and_ruff_keeps_complexity_at_15():
+    """A function of ``forecast/`` reads on one screen: at most 80 lines (its definition to its last line); ruff's
+    mccabe rule (C901, selected in pyproject.toml) refuses a complexity over 15."""
+    import tomllib
+
+    long = []
+    for path in sorted(ROOT.glob("forecast/**/*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > MAX_LINES:
+                    long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines} lines)")
+    assert long == []
+    lint = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["ruff"]["lint"]
+    assert "C90" in lint["select"] and lint["mccabe"]["max-complexity"] == MAX_COMPLEXITY
+    ignored = [r for glob, rules in lint["per-file-ignores"].items() if glob.startswith("forecast") for r in rules]
+    assert not [r for r in ignored if r.startswith("C90")]

@@ -141,30 +141,39 @@ def money(raw: pl.Expr) -> pl.Expr:
     return pl.when(is_none(raw)).then(None).otherwise(t.cast(s.MONEY, strict=False))
 
 
-def shift_decimal(raw: pl.Expr, places: int) -> pl.Expr:
-    """The number in a cell with its decimal point moved ``places`` to the right (left if negative), as text.
+def shift_decimal(frame: pl.DataFrame, column: str, places: int) -> pl.DataFrame:
+    """``frame`` with the number in each cell of ``column`` given its decimal point moved ``places`` to the right
+    (left if negative), as text.
 
     Exact: the digits are moved, never multiplied in floating point. A cell that is not a plain number
-    is left as it is (validation reports it); decorations are not allowed in a converted column.
+    is left as it is (validation reports it); decorations are not allowed in a converted column. Each step is
+    a column of its own, so that no step's expression is repeated in the next (the tree would grow with each).
     """
-    t = _signed(_ungrouped(_digits(normalize_text(raw))))
-    neg = t.str.starts_with("-")
-    body = t.str.strip_prefix("-").str.strip_prefix("+")
+    t, digits, point = "__shift_text", "__shift_digits", "__shift_point"
+    raw = pl.col(column)
+    body = pl.col(t).str.strip_prefix("-").str.strip_prefix("+")
     int_part = body.str.extract(r"^(\d*)", 1)
-    frac = body.str.extract(r"\.(\d*)$", 1).fill_null("")
-    digits = int_part + frac
-    point = int_part.str.len_chars() + places  # where the point goes in the digit string
-    width = pl.max_horizontal(digits.str.len_chars(), point)
-    padded_left = pl.when(point < 1).then(pl.lit("0").repeat_by(1 - point).list.join("") + digits).otherwise(digits)
-    point = pl.max_horizontal(point, 1)
-    padded = padded_left.str.pad_end(width, "0")
-    whole = padded.str.slice(0, point).str.strip_chars_start("0")
-    fraction = padded.str.slice(point).str.strip_chars_end("0")
-    out = pl.when(whole == "").then(pl.lit("0")).otherwise(whole) + pl.when(fraction == "").then(pl.lit("")).otherwise(
-        "." + fraction
+    out = frame.with_columns(_signed(_ungrouped(_digits(normalize_text(raw)))).alias(t))
+    out = out.with_columns(
+        (int_part + body.str.extract(r"\.(\d*)$", 1).fill_null("")).alias(digits),
+        (int_part.str.len_chars() + places).alias(point),  # where the point goes in the digit string
     )
-    out = pl.when(neg).then("-" + out).otherwise(out)
-    return pl.when(t.is_null()).then(raw.cast(pl.String)).otherwise(out)
+    width = pl.max_horizontal(pl.col(digits).str.len_chars(), pl.col(point))
+    padded = (
+        pl.when(pl.col(point) < 1)
+        .then(pl.lit("0").repeat_by(1 - pl.col(point)).list.join("") + pl.col(digits))
+        .otherwise(pl.col(digits))
+        .str.pad_end(width, "0")
+    )
+    out = out.with_columns(padded.alias(digits), pl.max_horizontal(pl.col(point), 1).alias(point))
+    whole = pl.col(digits).str.slice(0, pl.col(point)).str.strip_chars_start("0")
+    fraction = pl.col(digits).str.slice(pl.col(point)).str.strip_chars_end("0")
+    moved = pl.when(whole == "").then(pl.lit("0")).otherwise(whole) + pl.when(fraction == "").then(
+        pl.lit("")
+    ).otherwise("." + fraction)
+    moved = pl.when(pl.col(t).str.starts_with("-")).then("-" + moved).otherwise(moved)
+    shifted = pl.when(pl.col(t).is_null()).then(raw.cast(pl.String)).otherwise(moved)
+    return out.with_columns(shifted.alias(column)).drop(t, digits, point)
 
 
 def say(key: str, lang: str, **parts: pl.Expr | object) -> pl.Expr:

@@ -397,7 +397,7 @@ def _unit_columns(
                 continue
             shift = words[suffix] - store_exp
             renames[col] = base
-            frame = frame.with_columns(parse.shift_decimal(pl.col(col), shift).alias(col))
+            frame = parse.shift_decimal(frame, col, shift)
             issues.append(
                 Issue(
                     WARNING,

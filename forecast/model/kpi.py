@@ -272,7 +272,7 @@ class _Logistic:
         self.center = self.width = np.zeros(0)
 
     def fit(self, X: np.ndarray, met: np.ndarray, w: np.ndarray) -> _Logistic:
-        from sklearn.linear_model import LogisticRegression
+        from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - lazy: scikit-learn
 
         Z = X[:, self.columns]
         self.center, sd = Z.mean(axis=0), Z.std(axis=0)
@@ -375,7 +375,7 @@ class KpiBacktest:
 
 
 def _fit_methods(train: pl.DataFrame, half_life: float) -> dict:
-    from forecast.model.kpi_model import KpiDistribution
+    from forecast.model.kpi_model import KpiDistribution  # noqa: PLC0415 - lazy: scikit-learn (kpi_model imports it)
 
     if train.is_empty():
         return {}
@@ -432,7 +432,7 @@ def _log_loss(p: np.ndarray, y: np.ndarray) -> float:
 
 
 def _auc(p: np.ndarray, y: np.ndarray) -> float | None:
-    from sklearn.metrics import roc_auc_score
+    from sklearn.metrics import roc_auc_score  # noqa: PLC0415 - lazy: scikit-learn
 
     return float(roc_auc_score(y, p)) if 0 < y.sum() < y.size else None
 
@@ -524,7 +524,7 @@ def backtest(rows: pl.DataFrame, half_life: float = 2.0, fit_final: bool = False
 
 def fitted(st: pl.DataFrame, model: dict) -> Prediction:
     """The prediction of a saved KPI model (``backtest(...).model``: plain numbers) for KPI states."""
-    from forecast.model.kpi_model import KpiDistribution  # lazy: scikit-learn, only where a KPI model runs
+    from forecast.model.kpi_model import KpiDistribution  # noqa: PLC0415 - lazy: scikit-learn (kpi_model imports it)
 
     est = KpiDistribution.from_dict(model.get("distribution") or model)
     if model.get("champion") == LOGIT and model.get("logit"):

@@ -58,7 +58,7 @@ def _folds(X: np.ndarray, groups: np.ndarray | None, k: int) -> np.ndarray:
 def _platt(p: np.ndarray, event: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A monotone map of chances, logistic in their logit (two parameters: smooth where data are few),
     tabulated on a grid for interpolation."""
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 - lazy: scikit-learn
 
     lp = logit(np.clip(p, 1e-4, 1 - 1e-4))[:, None]
     lr = LogisticRegression(C=10.0).fit(lp, event.astype(int), sample_weight=w)

@@ -84,7 +84,7 @@ def _col(X: pl.DataFrame, name: str) -> np.ndarray:
     """A feature as floats (NaN where missing; all NaN when the frame does not have it)."""
     if name not in X.columns:
         return np.full(X.height, np.nan)
-    return X[name].cast(pl.Float64).fill_null(np.nan).fill_nan(np.nan).to_numpy()
+    return X[name].cast(pl.Float64).to_numpy(writable=True)  # nulls become NaN; a copy, the caller's to change
 
 
 def to_date(X: pl.DataFrame, target: str) -> np.ndarray:
