@@ -24,12 +24,14 @@ sys.path.insert(0, str(HERE))
 from _kpi import section as kpi_section  # noqa: E402
 from _report import machine, markdown, write_section  # noqa: E402
 
+from forecast.data import schema as s  # noqa: E402
 from forecast.data import templates, validate  # noqa: E402
 from forecast.data.calendar import FiscalCalendar  # noqa: E402
 from forecast.data.snapshot import Snapshot  # noqa: E402
 from forecast.model import backtest as B  # noqa: E402
 from forecast.model import engine, synthetic  # noqa: E402
 from forecast.model import features as F  # noqa: E402
+from forecast.model import yeareffect as YE  # noqa: E402
 
 REAL = HERE.parent.parent / "shared" / "realdata" / "armenia_2019_2022"
 REAL_KPI = HERE.parent.parent / "shared" / "realdata" / "mta_kpi_2008_2011"
@@ -314,7 +316,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--target", type=float, default=F.CABINET_TARGET)
     p.add_argument("--kpi-real", type=Path, default=REAL_KPI, help="real KPI history in the template (C.E. years)")
     p.add_argument("--kpi-only", action="store_true", help="only the KPI section")
+    p.add_argument("--shock-only", action="store_true", help="only the strong-shock section (the year effect)")
     args = p.parse_args(argv)
+    if args.shock_only or not args.skip_synthetic:
+        shock_body = shock(args.target)
+        write_section("shock", shock_body)
+        print(shock_body)
+        if args.shock_only:
+            return 0
     kpi_body = kpis(args)
     write_section("kpi", kpi_body)
     print(kpi_body)
@@ -350,6 +359,95 @@ def main(argv: list[str] | None = None) -> int:
     write_section("accuracy", body)
     print(body)
     return 0
+
+
+SHOCK = 0.8  # sd of the year shock (log-odds of execution) of the strong-shock profile; the real profile's is 0.35
+
+
+def shock(target: float, lines: int = 800, years: int = 10, seed: int = 2569) -> str:
+    """The strong-shock simulated profile, backtested without and with the year effect on the same rows."""
+    t = synthetic.simulate(projects=lines, years=years, seed=seed, profile="real", year_shock=SHOCK)
+    h = engine.history(Snapshot.from_tables(t, label="synthetic strong shocks"), "synthetic strong year shocks")
+    y, lo, hi = F.Y_DISBURSED, B.band("disbursed", 10), B.band("disbursed", 90)
+    runs, per_year, started = {}, [], time.perf_counter()
+    for on in (False, True):
+        runs[on] = B.run(h.rows, threshold=target, fit_final=False, year_effect=on)
+        champion = pl.col(F.ORIGIN).replace_strict(runs[False].champions, return_dtype=pl.String)
+        per_year.append(  # the same model in both runs: the champions without the year effect
+            runs[on]
+            .predictions.filter((pl.col(B.MODEL) == champion) & pl.col(y).is_not_null())
+            .group_by(s.FISCAL_YEAR, F.ORIGIN)
+            .agg(
+                pl.len().alias("n"),
+                ((pl.col(y) >= pl.col(lo)) & (pl.col(y) <= pl.col(hi)))
+                .mean()
+                .alias(f"coverage_{'after' if on else 'before'}"),
+                ((pl.col(B.P_MISS) - (pl.col(y) < target).cast(pl.Float64)) ** 2)
+                .mean()
+                .alias(f"brier_{'after' if on else 'before'}"),
+            )
+        )
+    seconds = time.perf_counter() - started
+    medians = (
+        h.rows.filter(pl.col(F.ORIGIN).is_in(B.ORIGINS) & pl.col(y).is_not_null())
+        .group_by(s.FISCAL_YEAR, F.ORIGIN)
+        .agg(
+            pl.col(F.share(F.cum(s.DISBURSED))).median().alias("median_to_date"),
+            pl.col(y).median().alias("median_year_end"),
+        )
+    )
+    stretch = []  # each year's year effect against the years before it, as the backtest computed it
+    for q in B.ORIGINS:
+        medians_q = YE.by_year(B.training_rows(h.rows, q))
+        for year, value in medians_q.items():
+            effect = YE.estimate(value, {y: v for y, v in medians_q.items() if y < year})
+            up, down = effect.stretch if effect is not None else (1.0, 1.0)
+            stretch.append({s.FISCAL_YEAR: year, F.ORIGIN: q, "stretch_upper": up, "stretch_lower": down})
+    table = (
+        per_year[0]
+        .join(per_year[1].drop("n"), on=[s.FISCAL_YEAR, F.ORIGIN])
+        .join(medians, on=[s.FISCAL_YEAR, F.ORIGIN])
+        .join(pl.DataFrame(stretch).cast({F.ORIGIN: pl.Int8, s.FISCAL_YEAR: pl.Int32}), on=[s.FISCAL_YEAR, F.ORIGIN])
+        .sort(F.ORIGIN, s.FISCAL_YEAR)
+        .select(
+            F.ORIGIN,
+            s.FISCAL_YEAR,
+            "n",
+            "median_to_date",
+            "median_year_end",
+            "stretch_upper",
+            "stretch_lower",
+            "coverage_before",
+            "coverage_after",
+            "brier_before",
+            "brier_after",
+        )
+    )
+    keep = [F.ORIGIN, B.MODEL, "medae_disbursed_pp", "pinball_disbursed_pp", "coverage_disbursed", "brier_miss"]
+    both = pl.concat(
+        [
+            runs[on]
+            .metrics.filter(pl.col(B.IS_CHAMPION))
+            .select(keep)
+            .with_columns(pl.lit("with" if on else "without").alias("year_effect"))
+            for on in (False, True)
+        ]
+    ).sort(F.ORIGIN, "year_effect", descending=[False, True])
+    return "\n\n".join(
+        [
+            "## The year effect on strong year shocks (`bench/accuracy.py`)",
+            machine(),
+            f"Data: synthetic real profile, about {lines} lines x {years} years, seed {seed}, year shock sd {SHOCK} "
+            "(log-odds of execution; the real profile's is 0.35): each year is predicted from the years before it, "
+            "once as calibrated and once with the year effect (`forecast/model/yeareffect.py`: a year beyond "
+            f"every year seen at that origin stretches that side of its ranges). Both backtests {seconds:.0f} s.",
+            "#### Champions, all test years, without and with the year effect",
+            markdown(both),
+            "#### Each test year: execution to date and at the year end (median line), coverage of p10-p90 and "
+            "Brier of P(miss), without and with the year effect",
+            markdown(table),
+        ]
+    )
 
 
 def kpis(args: argparse.Namespace) -> str:

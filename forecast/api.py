@@ -390,9 +390,10 @@ def simulate(
     agencies: int | None = None,
     profile: str = "default",
     file_format: str = "csv",
+    year_shock: float | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[Path]]:
     """Write a SYNTHETIC history in the template (marked as such); returns its tables and files."""
-    frames = synthetic.simulate(projects, years, seed, as_of_quarter, agencies, profile=profile)
+    frames = synthetic.simulate(projects, years, seed, as_of_quarter, agencies, profile=profile, year_shock=year_shock)
     args = {
         "projects": projects,
         "years": years,
@@ -400,6 +401,7 @@ def simulate(
         "as_of_quarter": as_of_quarter,
         "agencies": agencies,
         "profile": profile,
+        **({"year_shock": year_shock} if year_shock is not None else {}),
     }
     return frames, synthetic.write(frames, out, file_format, args)
 

@@ -923,6 +923,21 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{agency} {value} (usual {lo}–{hi})",
     },
     "unusual_more": {"th": "และอีก {n} หน่วยงาน", "en": "and {n} more"},
+    "year_beyond_history": {
+        "th": "ปีนี้อยู่นอกช่วงที่ประวัติเคยเห็น: ณ ไตรมาส {q} โครงการที่อยู่กึ่งกลาง (มัธยฐานของ {lines} โครงการ) "
+        "เบิกจ่ายแล้ว {value} ของงบประมาณ เทียบกับ {seen_lo}–{seen_hi} ของ {years} ปีอื่นในประวัติของชุดแบบจำลอง "
+        "({first}–{last})",
+        "en": "A year beyond the history: at Q{q} the median line (of {lines}) has disbursed {value} of its budget, "
+        "beyond the {seen_lo}–{seen_hi} of the model set's {years} other years of history ({first}–{last}).",
+    },
+    "unusual_widened": {
+        "th": "ช่วงคาดการณ์ถูกขยายด้าน{side} {stretch:g} เท่า (ปีนี้เกินปีที่เคยเห็น {excess} เทียบกับความผันผวนระหว่างปี "
+        "{sd}) และโอกาสไม่บรรลุเป้าคำนวณจากช่วงที่ขยายแล้ว",
+        "en": "Ranges widened on the {side} side ×{stretch:g} (the year lies {excess} beyond the years seen, "
+        "against a spread of {sd} between years), and P(miss) is computed from the widened ranges.",
+    },
+    "side_upper": {"th": "บน", "en": "upper"},
+    "side_lower": {"th": "ล่าง", "en": "lower"},
     "unusual_not_widened": {
         "th": "ไม่ได้ขยายช่วงคาดการณ์และโอกาสไม่บรรลุเป้า: ประวัติไม่เคยมีปีเช่นนี้ ช่วงจึงอาจแคบเกินไป",
         "en": "Ranges and P(miss) not widened: the history held no such year, so they may be too narrow.",
@@ -1293,7 +1308,7 @@ def note_text(code: str, params: dict, lang: str, most: int = 5) -> str:
     """The sentence of an unusual-year or drift note (``decisions.unusual.Note``: its code and figures) in
     ``lang``, with how the ranges were handled; at most ``most`` agencies or features are named."""
     p = dict(params)
-    if code == "unusual_year":
+    if code in ("unusual_year", "year_beyond_history"):
         d = _digits(params["value"], params["lo"], params["hi"])
         p.update({k: _pct(params[k], d) for k in ("value", "lo", "hi", "seen_lo", "seen_hi")})
     if code == "unusual_agencies":
@@ -1319,6 +1334,13 @@ def note_text(code: str, params: dict, lang: str, most: int = 5) -> str:
             for f in params["features"][:most]
         )
     text = t(code, lang).format(**p)
-    if code in ("unusual_year", "unusual_agencies") and not params.get("widened"):
+    if params.get("widened"):
+        excess = (
+            params["value"] - params["seen_hi"] if params["side"] == "upper" else params["seen_lo"] - params["value"]
+        )
+        side = t(f"side_{params['side']}", lang)
+        widened = {"side": side, "stretch": params["stretch"], "excess": _pct(excess, 1), "sd": _pct(params["sd"], 1)}
+        text += " " + t("unusual_widened", lang).format(**widened)
+    elif code in ("unusual_year", "unusual_agencies"):
         text += " " + t("unusual_not_widened", lang)
     return text

@@ -19,6 +19,7 @@ from forecast.interfaces import cli, export
 from forecast.model import features as F
 from forecast.model import profile as PR
 from forecast.model import synthetic
+from forecast.model import yeareffect as YE
 
 SHARE, PACE = PR.SHARE, F.pace(s.DISBURSED)
 
@@ -63,13 +64,30 @@ def test_an_unusual_year_is_flagged_with_its_figures_and_an_ordinary_one_is_not(
     notes = U.check(proj, projects, MANIFEST, 2569)
     year = next(n for n in notes if n.code == U.YEAR)
     p = year.params
-    assert p["direction"] == "above" and p["value"] == pytest.approx(0.41) and not p["widened"]
+    assert p["direction"] == "above" and p["value"] == pytest.approx(0.41)
     assert (p["seen_lo"], p["seen_hi"], p["years"], p["first"], p["last"]) == (0.18, 0.27, 5, 2564, 2568)
-    assert any(n.code == U.AGENCIES and n.params["agencies"][0]["agency"] == "A" for n in notes)
+    # 14 points beyond the highest year seen, four spreads of 3.5 points: the upper side stretched at most 3x
+    assert (p["widened"], p["side"], p["stretch"]) == (True, "upper", YE.MAX_STRETCH)
+    agencies = next(n for n in notes if n.code == U.AGENCIES)
+    assert agencies.params["agencies"][0]["agency"] == "A" and not agencies.params["widened"]
     text = labels.note_text(year.code, year.params, "en")
-    assert "41% of its budget" in text and "18%–27%" in text and "not widened" in text
+    assert "41% of its budget" in text and "18%–27%" in text and "widened on the upper side ×3" in text
+    assert "14.0% beyond the years seen" in text and "not widened" not in text
+    assert "not widened" in labels.note_text(agencies.code, agencies.params, "en")  # agencies are not widened
     proj, projects = _lines([0.19, 0.22, 0.25, 0.21, 0.23])
     assert U.check(proj, projects, MANIFEST, 2569) == []
+
+
+def test_a_year_beyond_every_year_seen_but_not_unusual_says_how_its_ranges_were_widened():
+    """31%: within what a new year may be (up to 33%), four points above the highest year seen (27%)."""
+    proj, projects = _lines([0.29, 0.30, 0.31, 0.32, 0.33])
+    (note,) = [n for n in U.check(proj, projects, MANIFEST, 2569) if n.code != U.AGENCIES]
+    effect = YE.estimate(0.31, {int(y): v for y, v in PAST.items()})
+    assert effect is not None and effect.down == 1.0
+    assert effect.up == pytest.approx(1 + 0.04 / effect.sd - YE.DEAD_ZONE)
+    assert note.code == U.BEYOND and note.params["stretch"] == round(effect.up, 2) == 1.65
+    for lang, said in (("en", "Ranges widened on the upper side ×1.65"), ("th", "ขยายด้านบน 1.65 เท่า")):
+        assert said in labels.note_text(note.code, note.params, lang)
 
 
 def test_the_year_projected_is_left_out_of_its_own_history():
@@ -97,6 +115,7 @@ def test_every_note_is_said_in_thai_and_english():
     proj, projects = _lines([0.38, 0.41, 0.45, 0.40, 0.43], **{PACE: [3.0] * 5})
     ranges = {"feature_ranges": {"2": {PACE: {"2568": [0.3, 1.4]}}}}
     notes = U.check(proj, projects, {**MANIFEST, **ranges}, 2569)
+    notes += U.check(*_lines([0.31] * 5, agency="B"), MANIFEST, 2569)  # beyond the years seen, not unusual
     assert {n.code for n in notes} == set(U.CODES)
     for n in notes:
         th, en = labels.note_text(n.code, n.params, "th"), labels.note_text(n.code, n.params, "en")
@@ -125,12 +144,17 @@ def test_a_simulated_ordinary_year_is_not_flagged_and_a_frozen_one_is():
     current, projects, manifest = _simulated(seed=11)
     assert set(manifest["year_profile"]["2"]["all"]) == {str(y) for y in range(2564, 2569)}
     notes = U.check(current, projects, manifest, 2569)
-    assert {n.code for n in notes} <= {U.AGENCIES}  # the year is ordinary, its lines like the history's
-    assert all(n.params["n"] <= 3 for n in notes)  # of 20 agencies, about one lies outside by chance
+    assert {n.code for n in notes} <= {U.AGENCIES, U.BEYOND}  # the year is ordinary, its lines like the history's
+    beyond = [n.params for n in notes if n.code == U.BEYOND]  # a new ordinary year tops the five seen 1 time in 6
+    assert all(b["stretch"] <= 1.2 and not b["direction"] for b in beyond)  # then by a little, and says so
+    assert all(
+        n.params["n"] <= 3 for n in notes if n.code == U.AGENCIES
+    )  # of 20 agencies, about one lies outside by chance
     for scale, direction in ((0.2, "below"), (2.0, "above")):  # a disbursement freeze; a rush
         current, projects, manifest = _simulated(seed=11, scale=scale)
         notes = {n.code: n.params for n in U.check(current, projects, manifest, 2569)}
-        assert set(notes) == set(U.CODES) and notes[U.YEAR]["direction"] == direction
+        assert set(notes) == set(U.CODES) - {U.BEYOND} and notes[U.YEAR]["direction"] == direction
+        assert notes[U.YEAR]["widened"] and notes[U.YEAR]["side"] == {"below": "lower", "above": "upper"}[direction]
         assert notes[U.AGENCIES]["n"] >= 15
 
 

@@ -12,8 +12,12 @@ quarter: with n ≥ ``MIN_YEARS`` of them, a new ordinary year would lie within 
 ``MIN_HALF_WIDTH`` (a difference under 2 points of budget is never called unusual). Outside it, the year
 is unusual. The same rule, on the agency's own lines and its own years (``MIN_LINES`` lines or more), for
 each agency: one agency in twenty of an ordinary year lies outside by chance, and the note says how many
-would. The ranges and P(miss) are **not widened** (``widened`` is False): the note says so, and why -
-the history held no such year, so the calibration never saw one.
+would.
+
+**The year effect** (``model.yeareffect``). Where the store's year lies beyond every year the history has
+seen at that origin, the projection stretched that side of the ranges (and P(miss) with them): the note says
+by how much (``widened``, ``side``, ``stretch``). A year beyond them but within the 95% interval gets its own
+note (``BEYOND``). Agencies are compared, never widened one by one (``widened`` False: the note says so).
 
 **Drift** (``DRIFT``). The model set keeps each drift feature's central 98% per training year
 (``model.profile.feature_ranges``). A feature drifts when more than ``DRIFT_RATE`` of the current lines
@@ -34,11 +38,13 @@ import polars as pl
 from forecast.data import schema as s
 from forecast.model import features as F
 from forecast.model import profile as PR
+from forecast.model import yeareffect as YE
 
 YEAR = "unusual_year"
 AGENCIES = "unusual_agencies"
 DRIFT = "drift"
-CODES = (YEAR, AGENCIES, DRIFT)
+BEYOND = "year_beyond_history"
+CODES = (YEAR, AGENCIES, DRIFT, BEYOND)
 LEVEL = 0.95
 MIN_YEARS = 3
 MIN_LINES = PR.MIN_LINES
@@ -122,11 +128,24 @@ def check(projection: pl.DataFrame, projects: pl.DataFrame, manifest: dict | Non
     return notes
 
 
+def _widening(value: float, by_year: dict[str, float], year: int) -> dict:
+    """How the projection widened the ranges for the year effect (``model.yeareffect``, the same figures)."""
+    effect = YE.estimate(value, {int(y): float(v) for y, v in by_year.items() if int(y) != year})
+    if effect is None or not effect.widened:
+        return {"widened": False}
+    side, k = ("upper", effect.up) if effect.up > 1 else ("lower", effect.down)
+    return {"widened": True, "side": side, "stretch": round(k, 2), "sd": effect.sd}
+
+
 def _year(at: pl.DataFrame, q: int, profile: dict, year: int) -> list[Note]:
     out = []
-    whole = _compare(float(at[PR.SHARE].median()), profile.get("all") or {}, year)  # type: ignore[arg-type]
+    value = float(at[PR.SHARE].median())  # type: ignore[arg-type]
+    whole = _compare(value, profile.get("all") or {}, year)
+    widening = _widening(value, profile.get("all") or {}, year)
     if whole is not None and whole["direction"]:
-        out.append(Note(YEAR, {"q": q, "lines": at.height, "widened": False, **whole}))
+        out.append(Note(YEAR, {"q": q, "lines": at.height, **whole, **widening}))
+    elif whole is not None and widening["widened"]:  # within what a new year may be, but beyond every year seen
+        out.append(Note(BEYOND, {"q": q, "lines": at.height, **whole, **widening}))
     history = profile.get("agency") or {}
     found, checked = [], 0
     by = at.filter(pl.col(s.AGENCY).is_not_null()).group_by(s.AGENCY).agg(pl.col(PR.SHARE).median(), pl.len())

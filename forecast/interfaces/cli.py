@@ -388,6 +388,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         args.agencies,
         profile=args.profile,
         file_format=args.file_format,
+        year_shock=args.year_shock,
     )
     fy = frames["projects"][s.FISCAL_YEAR]
     print(
@@ -398,6 +399,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         + f"; files: {', '.join(p.name for p in paths)} and SYNTHETIC.md."
     )
     return 0
+
+
+def _year_shock(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 5):
+        raise argparse.ArgumentTypeError(f"the year shock is an sd between 0 and 5 (e.g. 0.8); got {text!r}")
+    return value
 
 
 def _target(value: float) -> float:
@@ -1111,6 +1122,14 @@ def _add_simulate(sub: argparse._SubParsersAction) -> None:
         default="default",
         help="real: budget revisions, lumpy payments, year shocks, lines that come and go, no "
         "commitments (calibrated to real budget execution)",
+    )
+    sp.add_argument(
+        "--year-shock",
+        type=_year_shock,
+        default=None,
+        metavar="SD",
+        help="real profile: the sd of the shock every line of a year shares, in log-odds of execution "
+        "(default 0.35; strong shocks 0.8)",
     )
     sp.add_argument("--file-format", choices=("csv", "parquet"), default="csv")
     sp.set_defaults(func=cmd_simulate)

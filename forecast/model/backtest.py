@@ -31,6 +31,7 @@ from forecast.data import schema as s
 from forecast.errors import HistoryError
 from forecast.model import features as F
 from forecast.model import models as M
+from forecast.model import yeareffect as YE
 from forecast.model.dependence import estimate_dependence
 
 ORIGINS = (1, 2, 3)
@@ -171,6 +172,7 @@ def _origin(
     targets: tuple[str, ...],
     fit_final: bool,
     half_life: float,
+    year_effect: bool = True,
 ) -> tuple[pl.DataFrame, Fitted, dict[str, float], _OutOfSample]:
     """Backtest (and final fits) of one origin quarter, and its raw out-of-sample predictions."""
     from threadpoolctl import threadpool_limits  # noqa: PLC0415 - lazy: scikit-learn's thread pools
@@ -178,7 +180,7 @@ def _origin(
     clock: dict[str, float] = {}
     start = time.perf_counter()
     with threadpool_limits(1):
-        return _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start)
+        return _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start, year_effect)
 
 
 _OutOfSample = dict[
@@ -205,11 +207,11 @@ _PREDICTION_INPUTS = [
 ]
 
 
-def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start):
+def _origin_inner(X, threshold, candidates, targets, fit_final, half_life, clock, start, year_effect=True):
     """One origin's calibrated out-of-sample predictions and (with ``fit_final``) final fits, timed in ``clock``."""
     years = sorted(X[s.FISCAL_YEAR].unique().to_list())
     oos = _out_of_sample(X, years, candidates, targets, half_life)
-    scores = _Scores(X, years, targets, oos, threshold, half_life)
+    scores = _Scores(X, years, targets, oos, threshold, half_life, year_effect)
     frames = _predictions(X, scores, candidates, targets)
     clock["backtest"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -247,8 +249,13 @@ class _Scores:
         oos: _OutOfSample,
         threshold: float,
         half_life: float,
+        year_effect: bool = True,
     ):
         self.years, self.oos, self.threshold, self.half_life = years, oos, threshold, half_life
+        medians = YE.by_year(X) if year_effect else {}
+        effects = {y: YE.estimate(medians.get(y), {p: v for p, v in medians.items() if p < y}) for y in years}
+        # each year's year effect against the years before it, as a projection sees it against its model set's
+        self.stretch = {y: e.stretch if e is not None else M.NO_STRETCH for y, e in effects.items()}
         self.fy = X[s.FISCAL_YEAR].to_numpy()
         self.rows_of = {t: X[F.TARGETS[t]].is_not_null().to_numpy() for t in targets}
         self.truth = {t: X[F.TARGETS[t]].to_numpy() for t in targets}
@@ -299,7 +306,7 @@ def _calibrated_columns(
             continue
         mid, spread = scores.oos[(name, target)][year]
         out = M.Calibrated(candidate_estimators()[name](target=target), cal).predict(
-            test, scores.threshold_of(target), mid=mid, spread=spread
+            test, scores.threshold_of(target), mid=mid, spread=spread, stretch=scores.stretch[year]
         )
         cols.update({band(target, p): out[f"p{p}"] for p in BANDS})
         if target == s.DISBURSED:
@@ -341,6 +348,7 @@ def _combine(
     targets: tuple[str, ...],
     threshold: float,
     half_life: float,
+    year_effect: bool = True,
 ) -> tuple[list[pl.DataFrame], Fitted]:
     """One origin's combined candidates: the mean of the members' medians and spreads, calibrated on their own
     out-of-sample scores like any candidate; their final models hold the members' final fits."""
@@ -355,7 +363,7 @@ def _combine(
                     np.mean([h[year][1] for h in have], axis=0),
                 )
     years = sorted(X[s.FISCAL_YEAR].unique().to_list())
-    scores = _Scores(X, years, targets, oos, threshold, half_life)
+    scores = _Scores(X, years, targets, oos, threshold, half_life, year_effect)
     frames = _predictions(X, scores, list(blends), targets)
     fitted: Fitted = {}
     for name, members in blends.items():
@@ -492,6 +500,7 @@ class _Fits:
     threshold: float
     fit_final: bool
     half_life: float
+    year_effect: bool = True
     raw: dict[int, _OutOfSample] = field(default_factory=dict)  # origin -> the units' raw out-of-sample predictions
 
     def units(
@@ -514,7 +523,9 @@ class _Fits:
         rank = {name: i for i, name in enumerate(candidates)}  # among equal costs the later (boosting) first
         order = sorted(units, key=lambda u: (-cost[u[1]], -rank[u[1]], u[0]))
         results = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_origin)(self.per[q], self.threshold, [name], self.targets, self.fit_final, self.half_life)
+            delayed(_origin)(
+                self.per[q], self.threshold, [name], self.targets, self.fit_final, self.half_life, self.year_effect
+            )
             for q, name in order
         )
         spent = 0.0
@@ -543,11 +554,13 @@ def run(
     half_life: float = M.HALF_LIFE,
     progress: Callable[[float, str], None] | None = None,
     n_jobs: int | None = None,
+    year_effect: bool = True,
 ) -> BacktestResult:
     """Rolling-origin backtest of every candidate at every origin; with ``fit_final`` also the final models.
 
-    ``rows`` are the feature rows of a history (``features.build_all``). Raises ``HistoryError`` when
-    the history has fewer than three complete fiscal years.
+    ``rows`` are the feature rows of a history (``features.build_all``); ``year_effect`` False predicts every
+    year as calibrated, without the year effect (``model.yeareffect``), for comparison. Raises ``HistoryError``
+    when the history has fewer than three complete fiscal years.
     """
     candidates = list(candidates or candidate_estimators())
     start = time.perf_counter()
@@ -563,10 +576,12 @@ def run(
     targets = targets_of(done)
     clock = {"features": time.perf_counter() - start}
     blends = combined(candidates)
-    fit = _Fits(per, targets, threshold, fit_final, half_life)
+    fit = _Fits(per, targets, threshold, fit_final, half_life, year_effect)
     preds, final = fit.units(candidates, blends, n_jobs or min(len(origins), os.cpu_count() or 1), progress, clock)
     for q in origins if blends else ():
-        frames, fitted = _combine(per[q], fit.raw.get(q, {}), final.get(q, {}), blends, targets, threshold, half_life)
+        frames, fitted = _combine(
+            per[q], fit.raw.get(q, {}), final.get(q, {}), blends, targets, threshold, half_life, year_effect
+        )
         preds += frames
         final.setdefault(q, {}).update(fitted)
     predictions = pl.concat(preds, how="diagonal_relaxed")

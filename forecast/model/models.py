@@ -57,6 +57,7 @@ HALF_LIFE = 2.0  # years: a year counts half as much as the year two years after
 BINS = 4  # Mondrian bins of the predicted p50 (quartiles of the calibration predictions)
 MIN_BIN = 30  # a bin with fewer calibration rows borrows every row
 MAX_SCORES = 2001  # a bin keeps at most this many points of its score distribution (its quantiles)
+NO_STRETCH = (1.0, 1.0)  # the normalised residuals above and below the point prediction, as calibrated
 STRUCTURAL = "structural"  # the candidate name of the structural rule
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 
@@ -245,21 +246,34 @@ class Calibration:
     def _bin(self, mid: np.ndarray) -> np.ndarray:
         return np.digitize(mid, self.edges)
 
-    def quantile(self, mid: np.ndarray, spread: np.ndarray, level: float | np.ndarray) -> np.ndarray:
-        """The ``level`` quantile of each row's predictive distribution (one level, or one per row)."""
+    def quantile(
+        self, mid: np.ndarray, spread: np.ndarray, level: float | np.ndarray, stretch: tuple[float, float] = NO_STRETCH
+    ) -> np.ndarray:
+        """The ``level`` quantile of each row's predictive distribution (one level, or one per row); ``stretch``
+        multiplies the normalised residuals above and below the point prediction (the year effect,
+        ``model.yeareffect``)."""
         out = np.empty_like(mid, dtype=float)
         levels = np.broadcast_to(np.asarray(level, float), mid.shape)
         which = self._bin(mid)
+        up, down = stretch
         for b in np.unique(which):
             m = which == b
-            out[m] = mid[m] + spread[m] * np.interp(levels[m], self.cum[b], self.scores[b])
+            score = np.interp(levels[m], self.cum[b], self.scores[b])
+            out[m] = mid[m] + spread[m] * np.where(score > 0, score * up, score * down)
         return out
 
     def cdf(
-        self, mid: np.ndarray, spread: np.ndarray, threshold: float | np.ndarray, recalibrate: bool = True
+        self,
+        mid: np.ndarray,
+        spread: np.ndarray,
+        threshold: float | np.ndarray,
+        recalibrate: bool = True,
+        stretch: tuple[float, float] = NO_STRETCH,
     ) -> np.ndarray:
-        """P(year-end share < threshold) for each row (recalibrated unless told not to)."""
+        """P(year-end share < threshold) for each row (recalibrated unless told not to), of the distribution
+        ``quantile`` gives with the same ``stretch``."""
         z = (threshold - mid) / spread
+        z = np.where(z > 0, z / stretch[0], z / stretch[1])
         out = np.empty_like(mid, dtype=float)
         which = self._bin(mid)
         for b in np.unique(which):
@@ -271,7 +285,14 @@ class Calibration:
         """The recalibrated probability of each raw one (unchanged without a map)."""
         return np.interp(raw, *self.recalibration) if self.recalibration is not None else np.asarray(raw, float)
 
-    def warped(self, mid: np.ndarray, spread: np.ndarray, threshold: float, levels: tuple[float, ...]) -> np.ndarray:
+    def warped(
+        self,
+        mid: np.ndarray,
+        spread: np.ndarray,
+        threshold: float,
+        levels: tuple[float, ...],
+        stretch: tuple[float, float] = NO_STRETCH,
+    ) -> np.ndarray:
         """Quantiles (rows x ``levels``) of the distribution recalibrated at ``threshold``.
 
         Each row's levels are warped by the piecewise-linear map through (0, 0), (raw, calibrated)
@@ -280,13 +301,13 @@ class Calibration:
         Where the raw distribution has no mass on one side of the threshold, the calibrated mass on
         that side is put at the threshold itself.
         """
-        raw = self.cdf(mid, spread, threshold, recalibrate=False)
+        raw = self.cdf(mid, spread, threshold, recalibrate=False, stretch=stretch)
         cal = self.remap(raw)
         out = np.empty((mid.size, len(levels)))
         for j, q in enumerate(levels):
             below = q * np.divide(raw, cal, out=np.ones_like(raw), where=cal > 1e-12)
             above = raw + (q - cal) * np.divide(1 - raw, 1 - cal, out=np.ones_like(raw), where=cal < 1 - 1e-12)
-            x = self.quantile(mid, spread, np.clip(np.where(q <= cal, below, above), 0.0, 1.0))
+            x = self.quantile(mid, spread, np.clip(np.where(q <= cal, below, above), 0.0, 1.0), stretch)
             # where the raw distribution has no mass on one side, the calibrated mass there sits at the threshold
             out[:, j] = np.where(q > cal, np.maximum(x, threshold), np.where(q < cal, np.minimum(x, threshold), x))
         return out
@@ -353,10 +374,12 @@ class Calibrated:
         threshold: float | None = None,
         mid: np.ndarray | None = None,
         spread: np.ndarray | None = None,
+        stretch: tuple[float, float] = NO_STRETCH,
     ) -> dict[str, np.ndarray]:
         """p10, p50, p90 of the year-end share and, with ``threshold``, P(share < threshold).
 
-        ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions).
+        ``mid`` and ``spread`` may be given (the backtest replays stored out-of-sample predictions); ``stretch``
+        is the year effect's (``Calibration.quantile``; the structural rule has no calibration to stretch).
         """
         est = self.estimator
         mid = est.predict(X) if mid is None else mid
@@ -364,9 +387,10 @@ class Calibrated:
         if cal is not None:
             spread = est.spread(X) if spread is None else spread
             if threshold is not None:  # the distribution recalibrated at the threshold, its mass below it
-                grid, below = cal.warped(mid, spread, threshold, LEVELS), cal.cdf(mid, spread, threshold)
+                grid = cal.warped(mid, spread, threshold, LEVELS, stretch)
+                below = cal.cdf(mid, spread, threshold, stretch=stretch)
             else:
-                grid, below = np.column_stack([cal.quantile(mid, spread, q) for q in LEVELS]), None
+                grid, below = np.column_stack([cal.quantile(mid, spread, q, stretch) for q in LEVELS]), None
         elif isinstance(est, StructuralRule):
             lo, hi = est.bounds(X)
             sd = np.maximum((np.maximum(hi, mid) - np.minimum(lo, mid)) / (2 * Z90), 1e-6)

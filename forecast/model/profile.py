@@ -18,9 +18,10 @@ import polars as pl
 
 from forecast.data import schema as s
 from forecast.model import features as F
+from forecast.model import yeareffect as YE
 from forecast.model.projection import DRIVER_FEATURES
 
-SHARE = F.share(F.cum(s.DISBURSED))  # execution to date: disbursed to the origin / budget at the origin
+SHARE = YE.SHARE  # execution to date: disbursed to the origin / budget at the origin
 ORIGINS = (1, 2, 3)
 MIN_LINES = 3  # an agency's year counts when it has at least this many lines with a budget
 TAILS = (0.01, 0.99)  # the central 98% of a feature's training values

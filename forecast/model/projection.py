@@ -19,6 +19,7 @@ from forecast.model import backtest as B
 from forecast.model import features as F
 from forecast.model import models as M
 from forecast.model import registry
+from forecast.model import yeareffect as YE
 from forecast.model.registry import FOREIGN_HISTORY, FOREIGN_SYNTHETIC, FOREIGN_UNVERIFIED
 
 HISTORY, SYNTHETIC, NO_HISTORY = HISTORY_BASIS, SYNTHETIC_BASIS, "no history"
@@ -167,14 +168,17 @@ def _project_origin(X: pl.DataFrame, q: int, ms: registry.ModelSet | None, thres
         cols[P_MISS_DISBURSEMENT] = (cols[B.band(s.DISBURSED, 50)] < threshold).astype(float)
         cols[P_SPEND_BELOW_BUDGET] = (cols[B.band(s.SPEND, 50)] < FULL_SPEND).astype(float)
     else:
+        stretch = M.NO_STRETCH
         if ms is not None and q in ms.origins:
             model, basis = ms.champion(q), ms.basis
             chosen = dict(ms.origins[q][model])
+            effect = YE.of_manifest(X, ms.manifest, q, int(X[s.FISCAL_YEAR][0])) if X.height else None
+            stretch = effect.stretch if effect is not None else M.NO_STRETCH
         else:
             model, basis = M.STRUCTURAL, NO_HISTORY
             chosen = {f: M.Calibrated(M.StructuralRule(target=f).fit(X)) for f in targets}
         outs = {
-            f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f))
+            f: chosen[f].predict(X, {s.DISBURSED: threshold, s.SPEND: FULL_SPEND}.get(f), stretch=stretch)
             for f in targets
             if f in chosen
         }

@@ -45,6 +45,7 @@ STALL_RATE = 0.08
 REVISE_RATE = 0.52
 LUMPY_RATE = 0.12
 REFUND_RATE = 0.006
+YEAR_SHOCK = 0.35  # sd of the shock shared by every line of a year (log-odds of execution)
 
 
 def _sigmoid(x):
@@ -69,14 +70,16 @@ def simulate(
     agencies: int | None = None,
     last_year: int | None = None,
     calendar: FiscalCalendar | None = None,
+    year_shock: float = YEAR_SHOCK,
 ) -> dict[str, pl.DataFrame]:
-    """``years`` fiscal years of about ``projects`` budget lines a year with real-data pathologies."""
+    """``years`` fiscal years of about ``projects`` budget lines a year with real-data pathologies; ``year_shock``
+    is the sd of the shock every line of a year shares (log-odds of execution; strong shocks: 0.8 or more)."""
     cal = calendar or FiscalCalendar()
     # every draw below comes from this one generator in a fixed order: reordering them changes every table
     rng = np.random.default_rng(seed)
     last_year = last_year if last_year is not None else default_last_year(cal, as_of_quarter)
     fys = np.arange(last_year - years + 1, last_year + 1)
-    lines = _Lines.draw(rng, projects, years, agencies)
+    lines = _Lines.draw(rng, projects, years, agencies, year_shock)
     projects_rows, finance_rows = [], []
     for yi, fy in enumerate(fys):
         on = np.flatnonzero(lines.active[:, yi] & lines.keep)
@@ -103,8 +106,9 @@ class _Lines:
     ids: np.ndarray
 
     @classmethod
-    def draw(cls, rng, projects: int, years: int, agencies: int | None) -> _Lines:
-        """About ``projects`` lines a year; a quarter of them start or stop within the span."""
+    def draw(cls, rng, projects: int, years: int, agencies: int | None, shock: float = YEAR_SHOCK) -> _Lines:
+        """About ``projects`` lines a year; a quarter of them start or stop within the span; every line of a year
+        shares its shock (normal, sd ``shock``, in the log-odds of execution)."""
         n_lines = int(np.ceil(projects * (1 + 0.06 * max(years - 1, 0))))
         n_ag = agencies or max(1, round(projects / 30))
         agency = rng.integers(0, n_ag, n_lines)
@@ -116,7 +120,7 @@ class _Lines:
         length = np.where(churn, rng.integers(1, years + 1, n_lines), years)
         span = np.arange(years)[None, :]
         active = (span >= start[:, None]) & (span < (start + length)[:, None])
-        year_shock = rng.normal(0, 0.35, years)
+        year_shock = rng.normal(0, shock, years)
         ids = np.array([f"{SYNTHETIC_PREFIX}{1000 + g:04d}-{11000 + i:05d}" for i, g in enumerate(agency)])
         return cls(agency, line_effect, size, active, np.asarray(active.any(1)), year_shock, ids)
 

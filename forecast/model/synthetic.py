@@ -77,6 +77,7 @@ def simulate(
     last_year: int | None = None,
     calendar: FiscalCalendar | None = None,
     profile: str = "default",
+    year_shock: float | None = None,
 ) -> dict[str, pl.DataFrame]:
     """Simulate ``years`` fiscal years of ``projects`` projects; returns the four template tables.
 
@@ -88,15 +89,19 @@ def simulate(
     as_of_quarter : if given (1-4), the last year is the current year, reported up to this quarter.
     agencies : number of agencies (default: one per nine projects, as in the reference).
     last_year : the last fiscal year (default: 2569 for a current year, else 2568; in the calendar's era).
+    year_shock : the real profile's sd of the shock shared by every line of a year (default 0.35).
     """
     if projects < 1 or years < 1:
         raise InputError(f"a simulation needs at least 1 project and 1 year; got {projects} and {years}.")
     if as_of_quarter is not None and as_of_quarter not in s.QUARTERS:
         raise InputError(f"the current year's last reported quarter must be 1-4; got {as_of_quarter}.")
     if profile == "real":
-        return realistic.simulate(projects, years, seed, as_of_quarter, agencies, last_year, calendar)
+        shock = realistic.YEAR_SHOCK if year_shock is None else year_shock
+        return realistic.simulate(projects, years, seed, as_of_quarter, agencies, last_year, calendar, shock)
     if profile != "default":
         raise InputError(f"the simulation profile is 'default' or 'real'; got {profile!r}.")
+    if year_shock is not None:
+        raise InputError("a year shock is a setting of the real profile (--profile real).")
     cal = calendar or FiscalCalendar()
     # every draw below comes from this one generator in a fixed order: reordering them changes every table
     rng = np.random.default_rng(seed)
