@@ -105,9 +105,7 @@ def _compare(now: float, by_year: dict[str, float], year: int) -> dict | None:
 def _lines(projection: pl.DataFrame, projects: pl.DataFrame) -> pl.DataFrame:
     keys = [s.FISCAL_YEAR, s.PROJECT_ID]
     info = projects.unique(keys, keep="last").select(*keys, F.group_agency().alias(s.AGENCY))
-    return projection.join(info, on=keys, how="left").filter(
-        pl.col(F.ORIGIN).is_in(PR.ORIGINS) & (pl.col(s.BUDGET).cast(pl.Float64) > 0) & pl.col(PR.SHARE).is_not_null()
-    )
+    return YE.with_budget(projection.join(info, on=keys, how="left").filter(pl.col(F.ORIGIN).is_in(PR.ORIGINS)))
 
 
 def check(projection: pl.DataFrame, projects: pl.DataFrame, manifest: dict | None, year: int) -> list[Note]:
@@ -130,7 +128,7 @@ def check(projection: pl.DataFrame, projects: pl.DataFrame, manifest: dict | Non
 
 def _widening(value: float, by_year: dict[str, float], year: int) -> dict:
     """How the projection widened the ranges for the year effect (``model.yeareffect``, the same figures)."""
-    effect = YE.estimate(value, {int(y): float(v) for y, v in by_year.items() if int(y) != year})
+    effect = YE.against(value, by_year, year)
     if effect is None or not effect.widened:
         return {"widened": False}
     side, k = ("upper", effect.up) if effect.up > 1 else ("lower", effect.down)

@@ -35,9 +35,7 @@ DIGITS = 6
 
 def _lines(rows: pl.DataFrame) -> pl.DataFrame:
     """The rows at origins 1-3 of lines with a budget at the origin and a share to date."""
-    return rows.filter(
-        pl.col(F.ORIGIN).is_in(ORIGINS) & (pl.col(s.BUDGET).cast(pl.Float64) > 0) & pl.col(SHARE).is_not_null()
-    )
+    return YE.with_budget(rows.filter(pl.col(F.ORIGIN).is_in(ORIGINS)))
 
 
 def year_profile(rows: pl.DataFrame) -> dict:
@@ -48,7 +46,6 @@ def year_profile(rows: pl.DataFrame) -> dict:
         at = lines.filter(pl.col(F.ORIGIN) == q)
         if at.is_empty():
             continue
-        every = at.group_by(s.FISCAL_YEAR).agg(pl.col(SHARE).median()).sort(s.FISCAL_YEAR)
         by = (
             at.filter(pl.col(s.AGENCY).is_not_null())
             .group_by(s.AGENCY, s.FISCAL_YEAR)
@@ -60,7 +57,7 @@ def year_profile(rows: pl.DataFrame) -> dict:
         for agency, year, value, _ in by.iter_rows():
             agencies.setdefault(str(agency), {})[str(year)] = round(float(value), DIGITS)
         out[str(q)] = {
-            "all": {str(y): round(float(v), DIGITS) for y, v in every.iter_rows()},
+            "all": {str(y): round(v, DIGITS) for y, v in sorted(YE.by_year(at).items())},
             "agency": agencies,
         }
     return out

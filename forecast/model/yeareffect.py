@@ -13,8 +13,8 @@ prediction, the normalised residuals are stretched by
 where ``excess`` is how far the year lies beyond the highest (or below the lowest) year seen and ``sd`` the
 spread of the years seen (at least ``MIN_SD``). A new ordinary year tops the highest of n years seen one time
 in n + 1, mostly by less than half a spread (``DEAD_ZONE``): within it the year is taken as ordinary, so that
-ordinary years keep their calibrated ranges; a year 1.5 spreads beyond the history doubles that side. P(miss) comes from the same stretched distribution, so range, median and probability stay one
-computation. At least ``MIN_YEARS`` other years are needed; with fewer the year effect is not estimated.
+ordinary years keep their calibrated ranges; a year 1.5 spreads beyond the history doubles that side.
+P(miss) comes from the same stretched distribution, so range, median and probability stay one computation. At least ``MIN_YEARS`` other years are needed; with fewer the year effect is not estimated.
 """
 
 from __future__ import annotations
@@ -55,16 +55,20 @@ class YearEffect:
         return self.up > 1.0 or self.down > 1.0
 
 
+def with_budget(X: pl.DataFrame) -> pl.DataFrame:
+    """The lines that count: a budget at the origin and a share to date."""
+    return X.filter((pl.col(s.BUDGET).cast(pl.Float64) > 0) & pl.col(SHARE).is_not_null())
+
+
 def statistic(X: pl.DataFrame) -> float | None:
     """The year's execution to date: the median disbursed share of the budget over its lines with a budget."""
-    values = X.filter((pl.col(s.BUDGET).cast(pl.Float64) > 0) & pl.col(SHARE).is_not_null())[SHARE]
+    values = with_budget(X)[SHARE]
     return None if values.is_empty() else float(values.median())  # type: ignore[arg-type]
 
 
 def by_year(X: pl.DataFrame) -> dict[int, float]:
     """The statistic of each fiscal year of one origin's rows."""
-    lines = X.filter((pl.col(s.BUDGET).cast(pl.Float64) > 0) & pl.col(SHARE).is_not_null())
-    got = lines.group_by(s.FISCAL_YEAR).agg(pl.col(SHARE).median())
+    got = with_budget(X).group_by(s.FISCAL_YEAR).agg(pl.col(SHARE).median())
     return {int(y): float(v) for y, v in got.iter_rows()}
 
 
@@ -80,12 +84,13 @@ def estimate(value: float | None, past: dict[int, float]) -> YearEffect | None:
     return YearEffect(value, lo, hi, sd, len(seen), up, down)
 
 
-def of_year(X: pl.DataFrame, past: dict[int, float], year: int) -> YearEffect | None:
-    """The year effect of ``year``'s rows in ``X`` (one origin) against the ``past`` years other than it."""
-    return estimate(statistic(X.filter(pl.col(s.FISCAL_YEAR) == year)), {y: v for y, v in past.items() if y != year})
+def against(value: float | None, history: dict[str, float], year: int) -> YearEffect | None:
+    """The year effect of ``year`` (its statistic ``value``) against a kept history ({year: statistic}, as in
+    ``profile.year_profile``), the year itself left out."""
+    return estimate(value, {int(y): float(v) for y, v in history.items() if int(y) != year})
 
 
 def of_manifest(X: pl.DataFrame, manifest: dict, origin: int, year: int) -> YearEffect | None:
     """The year effect of the current ``year``'s rows at ``origin``, against the model set's history."""
     history = ((manifest.get("year_profile") or {}).get(str(origin)) or {}).get("all") or {}
-    return of_year(X, {int(y): float(v) for y, v in history.items()}, year)
+    return against(statistic(X.filter(pl.col(s.FISCAL_YEAR) == year)), history, year)
