@@ -68,18 +68,39 @@ def _isolated(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, worker_id):
     """A named store holding the reference report, and a model set trained on a synthetic history
-    (one per test session: training dominates the suite's time)."""
+    (one per test run: training dominates the suite's time). Under xdist the first worker to ask trains it
+    in the run's shared folder and every worker gets its own copy, so that no test sees another's writes."""
+    import shutil
+
+    from forecast.durable import locked
+    from forecast.model import registry
+
+    root = tmp_path_factory.mktemp("engine")
+    if worker_id == "master":
+        return _train(root)
+    shared = tmp_path_factory.getbasetemp().parent / "trained"  # this run's, shared by its workers
+    with locked(shared):
+        if not (shared / "done").exists():
+            _, _, files = _train(shared)
+            (shared / "done").write_text("\n".join(f.name for f in files))
+    for part in ("history", "store"):
+        shutil.copytree(shared / part, root / part, symlinks=True)
+    store = Store.open(root / "store")
+    ms = registry.load(store.models_dir, store.signing_key())
+    assert ms is not None
+    return store, ms, [root / "history" / name for name in (shared / "done").read_text().splitlines()]
+
+
+def _train(root: Path) -> tuple:
     from forecast import api
     from forecast.model import synthetic
 
-    root = tmp_path_factory.mktemp("engine")
     history = synthetic.write(synthetic.simulate(projects=40, years=5, seed=3), root / "history")
     store = Store.create(root / "store")
     store.ingest([config.REFERENCE_DIR])  # a folder stands for the template files in it
-    ms = api.train(store, [root / "history"])
-    return store, ms, history
+    return store, api.train(store, [root / "history"]), history
 
 
 @pytest.fixture

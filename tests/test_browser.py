@@ -402,31 +402,39 @@ def test_names_render_as_text_never_as_links_math_or_icons(inert_server):
 
     driver, wait = _driver()
 
-    def foreign_links() -> list:
+    # one round trip per page: every link outside the app, typeset math, icons drawn in markdown, the text
+    look = """
+        const main = document.querySelector("[data-testid='stMain']");
         return [
-            (a.get_attribute("href"), a.get_attribute("textContent"))
-            for a in driver.find_elements(By.TAG_NAME, "a")
-            if not (a.get_attribute("href") or "").startswith(inert_server)
-        ]
+            [...document.querySelectorAll("a")].map(a => [a.href || "", a.textContent])
+                .filter(([href]) => !href.startsWith(arguments[0])),
+            document.querySelectorAll(".katex, .katex-display, mjx-container").length,
+            main ? [...main.querySelectorAll("[data-testid='stMarkdownContainer'] span[role='img']")]
+                .map(i => i.getAttribute("aria-label")) : [],
+            document.body.textContent || "",
+        ];
+    """
 
     def inert(page: str) -> str:
         """The page's text (word joiners taken out) once nothing on it is a link, math or a name's icon."""
-        assert foreign_links() == [], (page, foreign_links())
-        assert not driver.find_elements(By.CSS_SELECTOR, ".katex, .katex-display, mjx-container"), page
-        icons = driver.find_elements(
-            By.CSS_SELECTOR, "[data-testid='stMain'] [data-testid='stMarkdownContainer'] span[role='img']"
-        )
-        assert not icons, (page, [i.get_attribute("aria-label") for i in icons])
-        body = driver.find_element(By.TAG_NAME, "body").get_attribute("textContent") or ""
+        links, math, icons, body = driver.execute_script(look, inert_server)
+        assert links == [], (page, links)
+        assert not math, page
+        assert not icons, (page, icons)
         return body.replace("\u2060", "")
 
     def heading(text: str) -> None:
         wait.until(lambda d: any(text in h.text for h in d.find_elements(By.TAG_NAME, "h1")))
 
     def settled() -> None:
-        """Streamlit has finished the run (its status widget gone) and drawn the grid's rows."""
-        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget']"))
-        time.sleep(1)
+        """Streamlit has finished the run: its status widget gone and no element left stale from the last one."""
+        wait.until(
+            lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-testid='stStatusWidget'], [data-stale='true']")
+        )
+        time.sleep(0.3)
+
+    def project_in_url() -> str:
+        return driver.current_url.partition("project=")[2].split("&")[0]
 
     try:
         driver.get(f"{inert_server}/ranking?lang=en")
@@ -452,7 +460,11 @@ def test_names_render_as_text_never_as_links_math_or_icons(inert_server):
             if i == 0:  # the choices are plain text too
                 assert all(any(n in o.text for o in options) for n in INERT)
                 inert("the project choices")
+            before, chosen = project_in_url(), driver.find_element(By.CSS_SELECTOR, box).get_attribute("value")
+            changes = options[i].text.strip() != chosen
             options[i].click()
+            if changes:  # the page runs again and puts the chosen project in the link
+                wait.until(lambda d, before=before: project_in_url() not in ("", before))
             settled()
             inert(f"project {i}")
     finally:

@@ -37,6 +37,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import os
 import re
@@ -353,13 +354,37 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+class _IndexedZip(zipfile.ZipFile):
+    """A zip whose ``namelist()`` is its names' dict: skops asks it once per array it writes (to write an array
+    shared by two models once), and a list rebuilt each time is quadratic in the arrays of a set."""
+
+    def namelist(self):
+        return self.NameToInfo.keys()
+
+
+def _skops_bytes(obj: object) -> bytes:
+    """``skops.io.dumps(obj)``, deflated, in linear time and with a compact schema: the same steps as skops'
+    own ``_save`` (skops 0.16) with ``_IndexedZip`` and ``json.dumps`` without indentation. Writing an origin
+    of ~7,600 arrays takes ~1.1 s instead of ~4.9 s; the bytes load with ``skops.io.loads`` as skops' own do."""
+    import skops  # noqa: PLC0415 - lazy: skops
+    from skops.io._utils import SaveContext, get_state  # noqa: PLC0415 - lazy: skops
+
+    buffer = io.BytesIO()
+    with _IndexedZip(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        context = SaveContext(zip_file=archive)
+        state = get_state(obj, context)
+        context.clear_memo()
+        state["protocol"] = context.protocol
+        state["_skops_version"] = skops.__version__
+        archive.writestr("schema.json", json.dumps(state, separators=(",", ":")))
+    return buffer.getvalue()
+
+
 def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_active: bool = True) -> ModelSet:
     """Write a new version (one skops artifact per origin, the manifest and its signature); returns it.
 
     Each origin's models pass ``vetting.check_origin`` before they are written and the written bytes pass
     ``vetting.audit``, so a set this product saves is one it can load."""
-    import skops.io as sio  # noqa: PLC0415 - lazy: skops
-
     root.mkdir(parents=True, exist_ok=True)
     have = versions(root)
     version = f"v{int(have[-1][1:]) + 1 if have else 1:04d}"
@@ -370,8 +395,9 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
         for q, fitted in origins.items():
             name = f"origin-{q}.skops"
             vetting.check_origin(fitted, f"origin {q} of the new model set")
-            sio.dump(fitted, tmp / name, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-            vetting.audit((tmp / name).read_bytes(), f"origin {q} of the new model set")
+            data = _skops_bytes(fitted)
+            vetting.audit(data, f"origin {q} of the new model set")
+            (tmp / name).write_bytes(data)
             artifacts[name] = sha256_file(tmp / name)
         manifest = {
             "version": version,
