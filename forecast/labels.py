@@ -931,16 +931,23 @@ LABELS: dict[str, dict[str, str]] = {
         "beyond the {seen_lo}–{seen_hi} of the model set's {years} other years of history ({first}–{last}).",
     },
     "unusual_widened": {
-        "th": "ช่วงคาดการณ์ถูกขยายด้าน{side} {stretch:g} เท่า (ปีนี้เกินปีที่เคยเห็น {excess} เทียบกับความผันผวนระหว่างปี "
-        "{sd}) และโอกาสไม่บรรลุเป้าคำนวณจากช่วงที่ขยายแล้ว",
-        "en": "Ranges widened on the {side} side ×{stretch:g} (the year lies {excess} beyond the years seen, "
-        "against a spread of {sd} between years), and P(miss) is computed from the widened ranges.",
+        "th": "ช่วงคาดการณ์ถูกขยายด้าน{side} {stretch:g} เท่า (ปีนี้เกินปีที่เคยเห็น {excess} จุดร้อยละของงบประมาณ "
+        "เทียบกับความผันผวนระหว่างปี {sd} จุดร้อยละ) และโอกาสไม่บรรลุเป้าคำนวณจากช่วงที่ขยายแล้ว",
+        "en": "Ranges widened on the {side} side ×{stretch:g} (the year lies {excess} percentage points of budget "
+        "beyond the years seen, against a spread of {sd} points between years), and P(miss) is computed from the "
+        "widened ranges.",
     },
     "side_upper": {"th": "บน", "en": "upper"},
     "side_lower": {"th": "ล่าง", "en": "lower"},
     "unusual_not_widened": {
         "th": "ไม่ได้ขยายช่วงคาดการณ์และโอกาสไม่บรรลุเป้า: ประวัติไม่เคยมีปีเช่นนี้ ช่วงจึงอาจแคบเกินไป",
         "en": "Ranges and P(miss) not widened: the history held no such year, so they may be too narrow.",
+    },
+    "unusual_agencies_not_widened": {
+        "th": "ไม่ได้ขยายช่วงคาดการณ์และโอกาสไม่บรรลุเป้าของหน่วยงานเหล่านี้: ช่วงจะขยายตามภาพรวมของทั้งปี "
+        "ไม่ใช่รายหน่วยงาน ช่วงของโครงการในหน่วยงานเหล่านี้จึงอาจแคบเกินไป",
+        "en": "Ranges and P(miss) not widened for these agencies: ranges are widened for the year as a whole, not "
+        "agency by agency, so their lines' ranges may be too narrow.",
     },
     "drift": {
         "th": "โครงการปีนี้ต่างจากประวัติที่ชุดแบบจำลองเรียนรู้ ณ ไตรมาส {q}: {features} (คาดไว้ {expected}) "
@@ -1299,6 +1306,11 @@ def _pct(v: float, digits: int = 0) -> str:
     return f"{v:.{digits}%}"
 
 
+def _points(share: float) -> str:
+    """A difference of two shares, in percentage points to one decimal (0.155 -> "15.5")."""
+    return f"{share * 100:.1f}"
+
+
 def _digits(value: float, lo: float, hi: float) -> int:
     """Whole percents, unless the value would then read as one of the bounds of the range it lies outside."""
     return 1 if round(value * 100) in (round(lo * 100), round(hi * 100)) else 0
@@ -1339,8 +1351,10 @@ def note_text(code: str, params: dict, lang: str, most: int = 5) -> str:
             params["value"] - params["seen_hi"] if params["side"] == "upper" else params["seen_lo"] - params["value"]
         )
         side = t(f"side_{params['side']}", lang)
-        widened = {"side": side, "stretch": params["stretch"], "excess": _pct(excess, 1), "sd": _pct(params["sd"], 1)}
+        widened = {"side": side, "stretch": params["stretch"], "excess": _points(excess), "sd": _points(params["sd"])}
         text += " " + t("unusual_widened", lang).format(**widened)
-    elif code in ("unusual_year", "unusual_agencies"):
+    elif code == "unusual_year":
         text += " " + t("unusual_not_widened", lang)
+    elif code == "unusual_agencies":
+        text += " " + t("unusual_agencies_not_widened", lang)
     return text

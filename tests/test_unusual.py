@@ -72,8 +72,11 @@ def test_an_unusual_year_is_flagged_with_its_figures_and_an_ordinary_one_is_not(
     assert agencies.params["agencies"][0]["agency"] == "A" and not agencies.params["widened"]
     text = labels.note_text(year.code, year.params, "en")
     assert "41% of its budget" in text and "18%–27%" in text and "widened on the upper side ×3" in text
-    assert "14.0% beyond the years seen" in text and "not widened" not in text
-    assert "not widened" in labels.note_text(agencies.code, agencies.params, "en")  # agencies are not widened
+    assert "14.0 percentage points of budget beyond the years seen" in text and "not widened" not in text
+    said = labels.note_text(agencies.code, agencies.params, "en")  # agencies are not widened one by one
+    assert "not widened for these agencies" in said and "not agency by agency" in said
+    assert "ไม่ใช่รายหน่วยงาน" in labels.note_text(agencies.code, agencies.params, "th")
+    assert "14.0 จุดร้อยละของงบประมาณ" in labels.note_text(year.code, year.params, "th")
     proj, projects = _lines([0.19, 0.22, 0.25, 0.21, 0.23])
     assert U.check(proj, projects, MANIFEST, 2569) == []
 
