@@ -1306,7 +1306,7 @@ def _pct(v: float, digits: int = 0) -> str:
     return f"{v:.{digits}%}"
 
 
-def _points(share: float) -> str:
+def _pp(share: float) -> str:
     """A difference of two shares, in percentage points to one decimal (0.155 -> "15.5")."""
     return f"{share * 100:.1f}"
 
@@ -1351,7 +1351,7 @@ def note_text(code: str, params: dict, lang: str, most: int = 5) -> str:
             params["value"] - params["seen_hi"] if params["side"] == "upper" else params["seen_lo"] - params["value"]
         )
         side = t(f"side_{params['side']}", lang)
-        widened = {"side": side, "stretch": params["stretch"], "excess": _points(excess), "sd": _points(params["sd"])}
+        widened = {"side": side, "stretch": params["stretch"], "excess": _pp(excess), "sd": _pp(params["sd"])}
         text += " " + t("unusual_widened", lang).format(**widened)
     elif code == "unusual_year":
         text += " " + t("unusual_not_widened", lang)
