@@ -488,6 +488,7 @@ def test_cli_project_models_and_a_bad_history(tmp_path, capsys, trained):
 
 def test_the_forecaster_fits_predicts_and_round_trips(tmp_path):
     from forecast.access import signing
+    from forecast.model import vetting
     from forecast.model.forecaster import YearEndForecaster, band_columns, band_quantiles
 
     assert band_quantiles(80) == (0.1, 0.9) and band_quantiles(90) == (0.05, 0.95)
@@ -509,6 +510,8 @@ def test_the_forecaster_fits_predicts_and_round_trips(tmp_path):
     assert (out[lo80] <= out[lo50]).all() and (out[lo50] <= out[hi50]).all() and (out[hi50] <= out[hi80]).all()
     key = signing.key(tmp_path / "access")
     saved = fc.save(tmp_path / "models", key)
+    assert set(saved.manifest["artifacts"].values()) <= set(vetting._REBUILT)  # kept as written
+    vetting.forget()  # rebuilt from the bytes written, not the objects kept at saving
     again = YearEndForecaster.load(tmp_path / "models", key)
     assert again.models_.version == saved.version and again.levels == (80, 50)
     assert_frame_equal(again.predict(Snapshot.from_tables(current)), out)

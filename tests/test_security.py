@@ -693,3 +693,21 @@ def test_a_remembered_sign_in_is_signed_expires_and_ends_with_a_new_password(tmp
     other = Store.create(tmp_path / "t")
     other.users.add("somchai", "planner", "another long passphrase 2")
     assert api.remembered(other, fresh) is None  # another store's key
+
+
+def test_an_origin_read_again_is_a_copy_and_a_replaced_file_is_still_refused(models_copy):
+    """A second read of the same bytes is a deep copy of the first rebuild (a caller's edit stays its own);
+    the file is still read and checked each time."""
+    from forecast.model import vetting
+
+    _, ms, copy = models_copy
+    sha = json.loads((copy / ms.version / "manifest.json").read_text())["artifacts"]["origin-1.skops"]
+    first = vetting.read_artifact(copy / ms.version / "origin-1.skops", sha)
+    name = next(iter(first))
+    first.pop(name)  # a caller's own edit
+    again = vetting.read_artifact(copy / ms.version / "origin-1.skops", sha)
+    assert name in again and again is not first
+    assert set(again) == set(ms.origins[1])
+    (copy / ms.version / "origin-1.skops").write_bytes((copy / ms.version / "origin-2.skops").read_bytes())
+    with pytest.raises(registry.RegistryError, match="does not match the manifest"):
+        vetting.read_artifact(copy / ms.version / "origin-1.skops", sha)

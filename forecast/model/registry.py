@@ -399,6 +399,7 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
             vetting.audit(data, f"origin {q} of the new model set")
             (tmp / name).write_bytes(data)
             artifacts[name] = sha256_file(tmp / name)
+            vetting.remember(artifacts[name], fitted)  # the review kept after training reads it back at once
         manifest = {
             "version": version,
             "created_at": _now(),

@@ -27,6 +27,7 @@ neither, and the child process imports what the set names.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import json
@@ -34,7 +35,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -206,19 +209,50 @@ def check_sha(path: Path, data: bytes, expected: str) -> None:
         )
 
 
+# Origins rebuilt in this process, by the sha256 of the bytes they were rebuilt from (most recent last).
+_REBUILT: OrderedDict[str, dict] = OrderedDict()
+_REBUILT_MOST = 8  # two sets of four origins
+_REBUILT_LOCK = threading.Lock()
+
+
 def read_artifact(path: Path, expected: str) -> dict:
-    """One origin's models from its file: the sha256, the types and the trees checked on the very bytes read."""
+    """One origin's models from its file: the sha256, the types and the trees checked on the very bytes read.
+
+    Bytes whose sha256 this process has already rebuilt and checked give a deep copy of that rebuild (no
+    caller shares another's objects): 0.1 s instead of 3-5 s for an origin of ~7,600 arrays. The file is
+    read and its sha256 checked every time, so a file replaced since is refused as before."""
     import skops.io as sio  # noqa: PLC0415 - lazy: skops
 
     data = path.read_bytes()
     check_sha(path, data, expected)
+    with _REBUILT_LOCK:
+        if expected in _REBUILT:
+            _REBUILT.move_to_end(expected)
+            return copy.deepcopy(_REBUILT[expected])
     audit(data, path)
     try:
         obj = sio.loads(data, trusted=list(TRUSTED_TYPES))
     except Exception as exc:  # whatever skops or a rebuilt type raises: the file is refused with its reason
         raise _refuse(path, f"it cannot be rebuilt ({type(exc).__name__}: {str(exc)[:300]})") from exc
     check_origin(obj, path)
+    remember(expected, obj)
     return obj
+
+
+def forget() -> None:
+    """Drop every kept rebuild: the next read of each file rebuilds it from its bytes."""
+    with _REBUILT_LOCK:
+        _REBUILT.clear()
+
+
+def remember(sha256: str, obj: dict) -> None:
+    """Keep a deep copy of ``obj`` as the rebuild of the bytes with this sha256: those ``read_artifact`` has
+    checked, or those this process has just written from ``obj`` (``registry.save``)."""
+    kept = copy.deepcopy(obj)
+    with _REBUILT_LOCK:
+        _REBUILT[sha256] = kept
+        while len(_REBUILT) > _REBUILT_MOST:
+            _REBUILT.popitem(last=False)
 
 
 # --- 2. the rebuilt objects -----------------------------------------------------------------------------
