@@ -131,8 +131,9 @@ def _driver():
     ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again.
-    return driver, WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
+    # Streamlit re-renders as it runs: an element found a moment ago may be replaced; look again (every 0.1 s:
+    # the default 0.5 s loses a quarter of a second a wait, and a walk waits dozens of times).
+    return driver, WebDriverWait(driver, 90, poll_frequency=0.1, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def _sign_in(driver, wait, user: str, english: bool = False) -> None:
