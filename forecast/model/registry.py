@@ -56,7 +56,7 @@ import polars as pl
 from forecast import config, formats
 from forecast.access import signing
 from forecast.data.snapshot import HISTORY, SYNTHETIC
-from forecast.durable import sha256_file
+from forecast.durable import sha256_bytes
 from forecast.errors import RegistryError
 from forecast.labels import code, t
 from forecast.model import vetting
@@ -398,7 +398,7 @@ def save(root: Path, origins: dict[int, dict], manifest: dict, key: bytes, make_
             data = _skops_bytes(fitted)
             vetting.audit(data, f"origin {q} of the new model set")
             (tmp / name).write_bytes(data)
-            artifacts[name] = sha256_file(tmp / name)
+            artifacts[name] = sha256_bytes(data)
             vetting.remember(artifacts[name], fitted)  # the review kept after training reads it back at once
         manifest = {
             "version": version,
