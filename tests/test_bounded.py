@@ -328,3 +328,16 @@ def test_no_traceback_on_a_read_only_store_or_a_full_disk(trained_store, tmp_pat
     assert list(out.iterdir()) == []  # no report without its record
     after = sorted(p.relative_to(st) for p in st.rglob("*") if ".lock" not in p.name)
     assert after == before  # nothing written, nothing half done
+
+
+def test_activation_on_a_store_that_cannot_be_written_stops_before_the_probe(trained_store, tmp_path, monkeypatch):
+    from forecast.model import registry, vetting
+
+    source, _ = trained_store
+    st = tmp_path / "store"
+    shutil.copytree(source, st)
+    store = Store.open(st)
+    disk.broken(monkeypatch, st, disk.READ_ONLY)
+    monkeypatch.setattr(vetting, "probe", lambda *a: pytest.fail("the probe ran on a store that cannot take the set"))
+    with pytest.raises(registry.RegistryError, match="cannot be written .*Read-only file system.*still none"):
+        registry.activate(store.models_dir, "v0001", store.signing_key())

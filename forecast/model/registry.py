@@ -75,13 +75,18 @@ FOREIGN_UNVERIFIED = "foreign (unverified)"  # trained elsewhere, on data this s
 LIBRARIES = ("forecast", "polars", "numpy", "scikit-learn", "statsmodels", "scipy", "skops")
 
 
+def _try_write(root: Path) -> None:
+    """Create and delete an empty file in ``root`` (OSError when the folder cannot be written)."""
+    root.mkdir(parents=True, exist_ok=True)
+    probe = root / f".probe-{uuid.uuid4().hex}"
+    probe.write_bytes(b"")
+    probe.unlink()
+
+
 def check_writable(root: Path) -> None:
     """Fail before a long training when the models folder cannot be written."""
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        probe = root / f".probe-{uuid.uuid4().hex}"
-        probe.write_bytes(b"")
-        probe.unlink()
+        _try_write(root)
     except OSError as exc:
         raise RegistryError(
             f"the models folder {root} cannot be written ({exc.strerror or exc}); nothing was "
@@ -268,7 +273,8 @@ def activate(
     """Make ``version`` the active model set (atomic); returns True when it was accepted as foreign.
 
     The whole set is loaded and projects synthetic rows in a child process first (``vetting.probe``): a
-    set that cannot load or predict is refused, and nothing is written. A set whose manifest this store's
+    set that cannot load or predict is refused, and nothing is written (a models folder that cannot be
+    written is refused before that check). A set whose manifest this store's
     key does not sign (trained for another store, or edited) is refused unless ``foreign``: it is then
     accepted - its acceptance kept beside it with the basis derived by ``foreign_basis`` (``verify`` gives
     this store's provenance of a training fingerprint that is its own history), and both signed with this
@@ -297,6 +303,10 @@ def activate(
                 f"origins ({', '.join(f'Q{q}' for q in sorted(paths)) or 'none'})."
             )
         if paths:
+            try:  # a store that cannot take the switch says so before the probe's seconds
+                _try_write(root)
+            except OSError as exc:
+                raise _unwritable(root, exc) from exc
             vetting.probe(folder, {p.name: manifest["artifacts"][p.name] for p in paths.values()}, champions)
     except RegistryError as exc:
         now = active_version(root)
