@@ -339,5 +339,5 @@ def test_activation_on_a_store_that_cannot_be_written_stops_before_the_probe(tra
     store = Store.open(st)
     disk.broken(monkeypatch, st, disk.READ_ONLY)
     monkeypatch.setattr(vetting, "probe", lambda *a: pytest.fail("the probe ran on a store that cannot take the set"))
-    with pytest.raises(registry.RegistryError, match="cannot be written .*Read-only file system.*still none"):
+    with pytest.raises(registry.RegistryError, match=r"cannot be written .*Read-only file system.*still none"):
         registry.activate(store.models_dir, "v0001", store.signing_key())
