@@ -306,6 +306,37 @@ def test_the_distribution_is_recalibrated_as_a_whole_so_its_range_and_its_chance
     assert plain.warped(mid, spread, 0.93, M.LEVELS) == pytest.approx(same)
 
 
+class _Fixed:
+    """A stand-in estimator whose median and spread the test gives (``Calibrated.predict(mid=, spread=)``)."""
+
+    flow, floor_at_to_date = s.DISBURSED, False
+
+
+def test_the_mass_above_the_whole_budget_is_the_chance_of_full_execution_and_sits_at_the_ceiling():
+    """Outcomes end at or just below 100% of the final budget; residuals learned from lines far from full put
+    mass well above it. That mass sits at the ceiling (the outcomes' 99.5% quantile, at least 1.0): no level
+    lies above it, the chance of missing the target is unchanged, and a set saved without one is as before."""
+    rng = np.random.default_rng(11)
+    y = np.minimum(rng.normal(0.9, 0.12, 800), 1.0)
+    y[:5] = 1.004  # a few lines end a little above the budget, by rounding
+    cal = M.Calibration.fit(y, np.full(800, 0.9), np.full(800, 0.12))
+    assert cal.ceiling == pytest.approx(max(1.0, float(np.quantile(y, M.CEILING_LEVEL))))
+    assert 1.0 <= cal.ceiling <= 1.004
+    mid, spread = np.array([0.98, 0.6, 1.02]), np.array([0.1, 0.1, 0.1])
+    X = pl.DataFrame({"x": [0.0, 0.0, 0.0]})
+    out = M.Calibrated(_Fixed(), cal).predict(X, 0.93, mid=mid, spread=spread)
+    assert (out["grid"] <= cal.ceiling + 1e-12).all()
+    assert out["p90"][0] == pytest.approx(cal.ceiling) and out["p90"][1] < cal.ceiling  # far from full: below it
+    assert out["p50"][2] == pytest.approx(cal.ceiling)  # more likely than not to end fully executed
+    old = M.Calibration.from_dict({**cal.to_dict(), "ceiling": None})
+    before = M.Calibrated(_Fixed(), old).predict(X, 0.93, mid=mid, spread=spread)
+    assert out["p_below"] == pytest.approx(before["p_below"])  # the target lies below the ceiling
+    assert before["grid"].max() > cal.ceiling + 0.05  # without it the distribution runs beyond any budget
+    assert M.Calibration.from_dict(cal.to_dict()).ceiling == cal.ceiling
+    above = M.Calibrated(_Fixed(), cal).predict(X, 1.01, mid=mid, spread=spread)["p_below"]
+    assert (above == 1.0).all()  # a target above the ceiling is missed for certain, as the range says
+
+
 def test_backtest_needs_three_complete_years():
     t = synthetic.simulate(projects=10, years=2, seed=1)
     with pytest.raises(HistoryError, match="at least 3 complete fiscal years"):

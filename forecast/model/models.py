@@ -28,7 +28,8 @@ leave-one-year-out masses, and each row's distribution function is warped by the
 map of its levels through (raw mass, calibrated mass): ``F_cal = g(F)``. Its quantiles are the raw
 quantiles at ``g^-1(level)``. So P(miss) *is* the calibrated distribution's mass below the target,
 the p10-p90 shown comes from that same distribution, and a line whose p90 is below the target
-has P(miss) >= 0.9 by construction. Why this and not a library: we need the whole predictive
+has P(miss) >= 0.9 by construction. The distribution stops at the top of the outcomes' support
+(``Calibration.ceiling``): what lies beyond it is the chance of full execution, and sits there. Why this and not a library: we need the whole predictive
 distribution, with weights and bins, and the warp on top; the computation is a few lines of
 numpy (see ``Calibration``), tested against hand-checked cases.
 """
@@ -57,6 +58,7 @@ HALF_LIFE = 2.0  # years: a year counts half as much as the year two years after
 BINS = 4  # Mondrian bins of the predicted p50 (quartiles of the calibration predictions)
 MIN_BIN = 30  # a bin with fewer calibration rows borrows every row
 MAX_SCORES = 2001  # a bin keeps at most this many points of its score distribution (its quantiles)
+CEILING_LEVEL = 0.995  # the calibration outcomes' quantile taken as the top of the support (at least 1.0)
 NO_STRETCH = (1.0, 1.0)  # the normalised residuals above and below the point prediction, as calibrated
 STRUCTURAL = "structural"  # the candidate name of the structural rule
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -206,7 +208,11 @@ class Calibration:
     ``edges`` split the predicted p50 into bins; ``scores[b]`` are the sorted normalised residuals
     of bin b and ``cum[b]`` their cumulative weights (0-1]. ``recalibration`` = (x, y) knots of a
     monotone map applied to the probability of ending below a threshold (np.interp); None leaves
-    it as it is.
+    it as it is. ``ceiling`` is the top of the outcomes' support: the ``CEILING_LEVEL`` quantile of the
+    calibration outcomes, at least 1.0 (a line can always reach its whole budget). A share of the final
+    budget ends above 100% only by rounding (3% of real lines, 0.4% by more than half a point), yet a
+    residual distribution learned from lines far from full puts mass well above it; that mass is the
+    chance of full execution and sits at the ceiling (None: no ceiling, as in sets saved before it).
     """
 
     edges: np.ndarray
@@ -215,6 +221,7 @@ class Calibration:
     n: int
     recalibration: tuple[np.ndarray, np.ndarray] | None = None
     method: str = "none"
+    ceiling: float | None = None
 
     @classmethod
     def fit(
@@ -241,7 +248,8 @@ class Calibration:
                 sorted_scores, c = np.interp(levels, c, sorted_scores), levels
             scores.append(sorted_scores)
             cums.append(c)
-        return cls(edges, scores, cums, int(y.size))
+        ceiling = max(1.0, float(np.quantile(y, CEILING_LEVEL))) if y.size else None
+        return cls(edges, scores, cums, int(y.size), ceiling=ceiling)
 
     def _bin(self, mid: np.ndarray) -> np.ndarray:
         return np.digitize(mid, self.edges)
@@ -346,6 +354,7 @@ class Calibration:
             "n": self.n,
             "method": self.method,
             "recalibration": [a.tolist() for a in self.recalibration] if self.recalibration else None,
+            "ceiling": self.ceiling,
         }
 
     @classmethod
@@ -358,6 +367,7 @@ class Calibration:
             int(d["n"]),
             (np.asarray(recal[0], float), np.asarray(recal[1], float)) if recal else None,
             d.get("method", "none"),
+            None if d.get("ceiling") is None else float(d["ceiling"]),
         )
 
 
@@ -403,6 +413,9 @@ class Calibrated:
         grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
         if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
             grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
+        top = None if cal is None or cal.ceiling is None else np.maximum(cal.ceiling, floor)
+        if top is not None:  # the mass above the support's top is the chance of ending there (full execution)
+            grid = np.minimum(grid, top[:, None])
         out = {
             "p10": grid[:, LEVELS.index(0.1)],
             "p50": grid[:, LEVELS.index(0.5)],
@@ -411,5 +424,6 @@ class Calibrated:
         }
         if threshold is not None:
             assert below is not None
-            out["p_below"] = np.where(floor >= threshold, 0.0, np.clip(below, 0, 1))
+            below = np.clip(below, 0, 1) if top is None else np.where(top < threshold, 1.0, np.clip(below, 0, 1))
+            out["p_below"] = np.where(floor >= threshold, 0.0, below)
         return out
