@@ -413,8 +413,10 @@ class Calibrated:
         grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
         if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
             grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
-        top = None if cal is None or cal.ceiling is None else np.maximum(cal.ceiling, floor)
-        if top is not None:  # the mass above the support's top is the chance of ending there (full execution)
+        # the mass above the support's top is the chance of ending there (full execution); never below what is
+        # already reached, even for a model that applies no floor of its own (the blend)
+        top = None if cal is None or cal.ceiling is None else np.maximum(cal.ceiling, to_date(X, est.flow))
+        if top is not None:
             grid = np.minimum(grid, top[:, None])
         out = {
             "p10": grid[:, LEVELS.index(0.1)],
