@@ -29,9 +29,10 @@ map of its levels through (raw mass, calibrated mass): ``F_cal = g(F)``. Its qua
 quantiles at ``g^-1(level)``. So P(miss) *is* the calibrated distribution's mass below the target,
 the p10-p90 shown comes from that same distribution, and a line whose p90 is below the target
 has P(miss) >= 0.9 by construction. The distribution stops at the top of the outcomes' support
-(``Calibration.ceiling``): what lies beyond it is the chance of full execution, and sits there. Why this and not a library: we need the whole predictive
-distribution, with weights and bins, and the warp on top; the computation is a few lines of
-numpy (see ``Calibration``), tested against hand-checked cases.
+(``Calibration.ceiling``): what lies beyond it is the chance of full execution, and sits there.
+Why this and not a library: we need the whole predictive distribution, with weights and bins,
+and the warp on top; the computation is a few lines of numpy (see ``Calibration``), tested
+against hand-checked cases.
 """
 
 from __future__ import annotations

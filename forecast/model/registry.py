@@ -274,11 +274,11 @@ def activate(
 
     The whole set is loaded and projects synthetic rows in a child process first (``vetting.probe``): a
     set that cannot load or predict is refused, and nothing is written (a models folder that cannot be
-    written is refused before that check). A set whose manifest this store's
-    key does not sign (trained for another store, or edited) is refused unless ``foreign``: it is then
-    accepted - its acceptance kept beside it with the basis derived by ``foreign_basis`` (``verify`` gives
-    this store's provenance of a training fingerprint that is its own history), and both signed with this
-    key - and the caller records a warning in the audit trail.
+    written is refused before that check). A set whose manifest this store's key does not sign (trained
+    for another store, or edited) is refused unless ``foreign``: it is then accepted - its acceptance kept
+    beside it with the basis derived by ``foreign_basis`` (``verify`` gives this store's provenance of a
+    training fingerprint that is its own history), and both signed with this key - and the caller records
+    a warning in the audit trail.
     """
     if version not in versions(root):
         have = ", ".join(versions(root)) or "none"
