@@ -410,13 +410,14 @@ class Calibrated:
             below = ndtr((threshold - mid) / sd) if threshold is not None else None
         else:
             raise ValueError(f"{type(est).__name__} has no calibration; run it through a backtest.")
-        floor = to_date(X, est.flow) if est.floor_at_to_date else np.full_like(mid, -np.inf)
+        reached = to_date(X, est.flow)
+        floor = reached if est.floor_at_to_date else np.full_like(mid, -np.inf)
         grid = np.maximum(np.sort(grid, axis=1), floor[:, None])
-        if est.floor_at_to_date and cal is None:  # the structural scenario is of the budget as known
-            grid = np.minimum(grid, np.maximum(1.0, floor)[:, None])
-        # the mass above the support's top is the chance of ending there (full execution); never below what is
-        # already reached, even for a model that applies no floor of its own (the blend)
-        top = None if cal is None or cal.ceiling is None else np.maximum(cal.ceiling, to_date(X, est.flow))
+        # the top of the support: the calibration's ceiling, or the budget as known for the structural scenario;
+        # the mass above it is the chance of ending there (full execution), never below what is already reached,
+        # even for a model that applies no floor of its own (the blend)
+        ceiling = cal.ceiling if cal is not None else (1.0 if est.floor_at_to_date else None)
+        top = None if ceiling is None else np.maximum(ceiling, reached)
         if top is not None:
             grid = np.minimum(grid, top[:, None])
         out = {
