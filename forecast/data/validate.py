@@ -307,7 +307,7 @@ def _flag(
 ) -> list[Issue]:
     """Issues for the rows of ``df`` where ``mask`` holds, messages built by a Polars expression (and, with
     ``detail_th``, the Thai words for what the message says beyond the rule)."""
-    hit = df.with_columns(mask.fill_null(False).alias("__hit")).filter(pl.col("__hit"))
+    hit = df.lazy().with_columns(mask.fill_null(False).alias("__hit")).filter(pl.col("__hit")).collect()
     if hit.is_empty():
         return []
     if value is None:
@@ -440,15 +440,29 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
         *(pl.lit(None, dtype=c.dtype).alias(c.name) for c in table.columns if c.name not in present),
         *(pl.col(c.name).alias(f"__raw_{c.name}") for c in cols),
     )
+    given, blank = _unparsed(typed, cols)
     for c in cols:
-        empty = typed.filter(pl.col(c.name).is_null())  # only cells that did not parse can break these rules
-        issues += _cell_type_issues(empty, c)
-        issues += _required_issues(empty, c)
+        if given[c.name] or blank[c.name]:  # only cells that did not parse can break these rules
+            empty = typed.filter(pl.col(c.name).is_null())
+            issues += _cell_type_issues(empty, c) if given[c.name] else []
+            issues += _required_issues(empty, c)
         if c.kind == "money":
             typed, amounts = _amount_issues(typed, c, max_amount)
             issues += amounts
     issues += _name_issues(typed, table, present)
     return _typed_table(typed, table, cols), issues
+
+
+def _unparsed(typed: pl.DataFrame, cols: list[s.Column]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per column, how many cells were given but did not parse, and how many are empty: one query for all."""
+    if not cols:
+        return {}, {}
+    null = {c.name: (pl.col(c.name).is_null(), parse.is_none(pl.col(f"__raw_{c.name}"))) for c in cols}
+    row = typed.select(
+        *((n & ~none).sum().alias(f"given:{name}") for name, (n, none) in null.items()),
+        *((n & none).sum().alias(f"blank:{name}") for name, (n, none) in null.items()),
+    ).row(0, named=True)
+    return {c.name: row[f"given:{c.name}"] for c in cols}, {c.name: row[f"blank:{c.name}"] for c in cols}
 
 
 def _store_column_issues(raw: RawTable, present: set[str]) -> list[Issue]:
