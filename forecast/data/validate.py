@@ -445,7 +445,7 @@ def _parse_table(raw: RawTable, max_amount: float, unit: AmountUnit) -> tuple[pl
         if given[c.name] or blank[c.name]:  # only cells that did not parse can break these rules
             empty = typed.filter(pl.col(c.name).is_null())
             issues += _cell_type_issues(empty, c) if given[c.name] else []
-            issues += _required_issues(empty, c)
+            issues += _required_issues(empty, c) if blank[c.name] else []
         if c.kind == "money":
             typed, amounts = _amount_issues(typed, c, max_amount)
             issues += amounts
