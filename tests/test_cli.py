@@ -45,6 +45,12 @@ def test_validate_exit_codes(tmp_path, capsys):
     assert cli.main(["validate", "--format", "json", *map(str, bad)]) == 1
     issues = json.loads(capsys.readouterr().out)
     assert {"severity": "error", "rule": "quarter_range", "row": 2, "column": "quarter"}.items() <= issues[0].items()
+    # --lang th says each problem in Thai, the file, row and column still named
+    assert cli.main(["validate", "--lang", "th", *map(str, bad)]) == 1
+    out = capsys.readouterr().out
+    assert "ข้อผิดพลาด: ไฟล์ finance.csv, แถว 2, คอลัมน์ `quarter`" in out and "must be 1-4" not in out
+    assert cli.main(["validate", "--lang", "th", "--format", "json", *map(str, bad)]) == 1
+    assert json.loads(capsys.readouterr().out)[0]["severity"] == "ข้อผิดพลาด"
 
 
 def test_init_ingest_revisions(tmp_path, capsys):

@@ -150,14 +150,14 @@ def _as_of(value: str, lang: str) -> str:
     return t("latest", lang) if value == "latest" else value
 
 
-def _print_issues(issues, fmt: str) -> None:
+def _print_issues(issues, fmt: str, lang: str = "en") -> None:
     if not issues:
         return
     if fmt == "table":
         for i in issues:
-            print(f"  {i}")
+            print(f"  {i.text(lang)}")
     else:
-        emit(issues_frame(issues), fmt)
+        emit(issues_frame(issues, lang), fmt)
 
 
 # the store and command of this run, so that an export the command line writes (--format csv|tsv|json, a
@@ -235,7 +235,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{', '.join(map(str, args.paths))} — {rows}; "
             f"{len(checked.errors)} error(s), {len(checked.warnings)} warning(s)."
         )
-    _print_issues(checked.issues, args.format)
+    _print_issues(checked.issues, args.format, _lang(args))
     return 1 if checked.errors else 0
 
 
